@@ -1,0 +1,80 @@
+#!/usr/bin/env node
+// `npm test`: type-check, `buf lint`, a check that gen/ matches a fresh `buf generate`, then mocha.
+// Each check counts as one test; the last line is `tests: N passed, N failed, N skipped` and the exit code
+// is non-zero on any failure.
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, readdirSync, rmSync, existsSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, relative } from "node:path";
+
+const root = new URL("..", import.meta.url).pathname;
+const bin = (name) => join(root, "node_modules", ".bin", name);
+const counts = { passed: 0, failed: 0, skipped: 0 };
+
+function run(title, command, args, env = {}) {
+  const started = Date.now();
+  const result = spawnSync(command, args, { cwd: root, stdio: "inherit", env: { ...process.env, ...env } });
+  const ok = result.status === 0;
+  console.log(`${ok ? "ok" : "FAILED"}: ${title} (${Date.now() - started} ms)`);
+  return ok;
+}
+
+function check(title, ok) {
+  if (ok) counts.passed++;
+  else counts.failed++;
+}
+
+function listFiles(dir) {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((entry) => entry.isFile())
+    .map((entry) => relative(dir, join(entry.parentPath, entry.name)))
+    .sort();
+}
+
+function genIsFresh() {
+  const out = mkdtempSync(join(tmpdir(), "keyward-gen-"));
+  try {
+    if (!run("buf generate (into a temporary directory)", bin("buf"), ["generate", "--output", out])) return false;
+    const fresh = join(out, "gen");
+    const committed = join(root, "gen");
+    const freshFiles = listFiles(fresh);
+    const committedFiles = listFiles(committed);
+    const stale = [
+      ...freshFiles.filter((f) => !committedFiles.includes(f)).map((f) => `missing from gen/: ${f}`),
+      ...committedFiles.filter((f) => !freshFiles.includes(f)).map((f) => `not generated any more: gen/${f}`),
+      ...freshFiles
+        .filter((f) => committedFiles.includes(f))
+        .filter((f) => !readFileSync(join(fresh, f)).equals(readFileSync(join(committed, f))))
+        .map((f) => `differs from a fresh generate: gen/${f}`),
+    ];
+    for (const line of stale) console.error(line);
+    if (stale.length > 0) console.error("gen/ is stale: run `npm run generate` and commit the result.");
+    return stale.length === 0;
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
+}
+
+check("type-check", run("type-check (tsc --noEmit)", bin("tsc"), ["--noEmit", "-p", "tsconfig.json"]));
+check("buf lint", run("buf lint", bin("buf"), ["lint"]));
+const fresh = genIsFresh();
+console.log(`${fresh ? "ok" : "FAILED"}: gen/ matches a fresh npm run generate`);
+check("gen fresh", fresh);
+
+const statsDir = mkdtempSync(join(tmpdir(), "keyward-stats-"));
+const statsFile = join(statsDir, "stats.json");
+const mochaOk = run("mocha", bin("mocha"), process.argv.slice(2), { KEYWARD_TEST_STATS: statsFile });
+if (existsSync(statsFile)) {
+  const stats = JSON.parse(readFileSync(statsFile, "utf8"));
+  counts.passed += stats.passed;
+  counts.failed += stats.failed;
+  counts.skipped += stats.skipped;
+  if (!mochaOk && stats.failed === 0) counts.failed++; // mocha failed outside a test (e.g. zero tests, load error)
+} else if (!mochaOk) {
+  counts.failed++;
+}
+rmSync(statsDir, { recursive: true, force: true });
+
+console.log(`tests: ${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped`);
+process.exit(counts.failed > 0 ? 1 : 0);

@@ -1,0 +1,117 @@
+/**
+ * Keyward's domain errors, each declared once with its code and a stable machine reason (TTN style).
+ * Services and auth throw these; exactly one place (src/auth/error-mapping.ts) turns them into Connect
+ * codes with a `google.rpc.ErrorInfo` (domain `keyward`) and, for bad input, a `google.rpc.BadRequest`.
+ *
+ * Leaf module: imports nothing from src/ and knows no protocol.
+ */
+
+/** The canonical status codes Keyward uses (the gRPC names, lower snake case). */
+export type ErrorCode =
+  | "invalid_argument"
+  | "unauthenticated"
+  | "permission_denied"
+  | "not_found"
+  | "already_exists"
+  | "failed_precondition"
+  | "resource_exhausted"
+  | "unavailable"
+  | "internal";
+
+/** One bad input field, in proto field-path form (`api_key.expires_at`). */
+export interface FieldViolation {
+  readonly field: string;
+  readonly description: string;
+}
+
+/** An error a Keyward caller may see. `reason` is stable; `message` is for people. */
+export class KeywardError extends Error {
+  override readonly name = "KeywardError";
+
+  constructor(
+    readonly code: ErrorCode,
+    readonly reason: string,
+    message: string,
+    /** Public attributes, copied into `ErrorInfo.metadata`. Never a secret. */
+    readonly metadata: Readonly<Record<string, string>> = {},
+    readonly violations: readonly FieldViolation[] = [],
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/** An error declaration: its code, reason and message template with `{attribute}` placeholders. */
+export interface ErrorDefinition {
+  readonly code: ErrorCode;
+  readonly reason: string;
+  /** Creates the error, filling the template from `metadata`. */
+  create(metadata?: Record<string, string>, options?: { cause?: unknown }): KeywardError;
+  /** True when `error` was created from this definition. */
+  is(error: unknown): error is KeywardError;
+}
+
+function define(code: ErrorCode, reason: string, template: string): ErrorDefinition {
+  return {
+    code,
+    reason,
+    create(metadata = {}, options) {
+      const message = template.replace(/\{(\w+)\}/g, (_, name: string) => metadata[name] ?? `{${name}}`);
+      return new KeywardError(code, reason, message, metadata, [], options);
+    },
+    is(error: unknown): error is KeywardError {
+      return error instanceof KeywardError && error.reason === reason;
+    },
+  };
+}
+
+// Credentials (DESIGN §6). Messages never contain the credential itself.
+export const CredentialsMissing = define(
+  "unauthenticated",
+  "CREDENTIALS_MISSING",
+  "no credentials: send `Authorization: Bearer <api key>`",
+);
+export const CredentialsMalformed = define("unauthenticated", "CREDENTIALS_MALFORMED", "malformed credentials: {problem}");
+/** Unknown key id and wrong secret look the same, so probing ids learns nothing. */
+export const ApiKeyInvalid = define("unauthenticated", "API_KEY_INVALID", "invalid API key");
+export const ApiKeyDisabled = define("unauthenticated", "API_KEY_DISABLED", "API key `{key_id}` is disabled");
+export const ApiKeyExpired = define("unauthenticated", "API_KEY_EXPIRED", "API key `{key_id}` expired at {expired_at}");
+export const UserSuspended = define("unauthenticated", "USER_SUSPENDED", "user `{user_id}` is suspended");
+
+// Rights.
+export const InsufficientRights = define("permission_denied", "INSUFFICIENT_RIGHTS", "missing rights: {missing}");
+export const RightsOutsideOwnerUniverse = define(
+  "permission_denied",
+  "RIGHTS_OUTSIDE_OWNER_UNIVERSE",
+  "user `{user_id}` may not hold rights: {rights}",
+);
+export const AccessUndeclared = define(
+  "permission_denied",
+  "ACCESS_UNDECLARED",
+  "method `{method}` declares no access requirement and is refused",
+);
+
+// Resources.
+export const UserNotFound = define("not_found", "USER_NOT_FOUND", "user `{user_id}` not found");
+export const UserAlreadyExists = define("already_exists", "USER_ALREADY_EXISTS", "user `{user_id}` already exists");
+export const ApiKeyNotFound = define("not_found", "API_KEY_NOT_FOUND", "API key `{key_id}` not found");
+export const ApiKeyLimitReached = define(
+  "resource_exhausted",
+  "API_KEY_LIMIT_REACHED",
+  "user `{user_id}` already has the maximum of {limit} API keys",
+);
+export const LastAdmin = define(
+  "failed_precondition",
+  "LAST_ADMIN",
+  "user `{user_id}` is the last active admin; make another user an admin first",
+);
+
+// Infrastructure.
+export const StoreUnavailable = define("unavailable", "STORE_UNAVAILABLE", "the store is unavailable, try again");
+export const Internal = define("internal", "INTERNAL", "internal error");
+
+/** Bad input: one violation per bad field, all reported at once. */
+export function validationFailed(violations: readonly FieldViolation[]): KeywardError {
+  const message = violations.map((v) => `${v.field}: ${v.description}`).join("; ");
+  return new KeywardError("invalid_argument", "VALIDATION_FAILED", `invalid request: ${message}`, {}, violations);
+}

@@ -1,0 +1,31 @@
+/**
+ * The API key format: `NNSXS.<id>.<secret>`, exactly as The Things Stack's API keys.
+ *
+ * - `NNSXS` is base32("key"), the token-type prefix.
+ * - `id`: 24 random bytes, base32 (39 characters). Public: stored in clear, the lookup key, safe to log.
+ * - `secret`: 32 bytes, base32 (52 characters). Bytes 0..27 are random (224 bits). Bytes 28..31 are a
+ *   checksum (see checksum.ts), so a key can be recognised offline while staying TTN-shaped.
+ * - Alphabet `A-Z2-7`, no padding, 98 characters in all.
+ */
+
+/** The token-type prefix of API keys: base32("key"). */
+export const KEY_PREFIX = "NNSXS";
+/** Raw length of a key id. */
+export const ID_BYTES = 24;
+/** Raw length of a secret, checksum included. */
+export const SECRET_BYTES = 32;
+/** How many secret bytes are random; the rest is the checksum. */
+export const SECRET_RANDOM_BYTES = 28;
+/** Text length of a key id. */
+export const ID_LENGTH = 39;
+/** Text length of a secret. */
+export const SECRET_LENGTH = 52;
+/** Text length of a whole key. */
+export const KEY_LENGTH = KEY_PREFIX.length + 1 + ID_LENGTH + 1 + SECRET_LENGTH;
+/** The whole key's shape (checksum aside). */
+export const KEY_PATTERN = /^NNSXS\.[A-Z2-7]{39}\.[A-Z2-7]{52}$/;
+
+/** Joins the parts of a key. */
+export function formatKey(id: string, secret: string): string {
+  return `${KEY_PREFIX}.${id}.${secret}`;
+}
