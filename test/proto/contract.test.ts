@@ -65,7 +65,7 @@ describe("API contract (descriptors)", () => {
   });
 
   it("lets no message but the create/regenerate responses carry a secret", () => {
-    const allowed = new Set([CreateApiKeyResponseSchema.typeName, RegenerateApiKeyResponseSchema.typeName]);
+    const allowed = new Set<string>([CreateApiKeyResponseSchema.typeName, RegenerateApiKeyResponseSchema.typeName]);
     const secretShaped = /(^|_)(key|secret|hash|password|credential)s?$|(^|_)token$/;
     const offenders: string[] = [];
     const seen = new Set<string>();
