@@ -1,0 +1,131 @@
+// Operations on the api_keys collection.
+import type { AnyBulkWriteOperation, Collection, Db, Filter, MongoClient } from "mongodb";
+import { apiKeyFilterOf, type ApiKeyFilter } from "../name-search.js";
+import { decodePageToken } from "../page-token.js";
+import { apiKeyListScope, fetchSize, toPage } from "../pagination.js";
+import { checkApiKeyRecord, checkUpdatedApiKey } from "../record-checks.js";
+import { apiKeySubject, keyLimitReached, notFound, userSubject } from "../store-errors.js";
+import type { ApiKeyLimits, ApiKeyListRequest, ApiKeyRecord, ApiKeyUse, Page, Updater } from "../store.js";
+import { apiKeyToDocument, documentToApiKey, type ApiKeyDocument, type UserDocument } from "./documents.js";
+import { API_KEYS, USERS } from "./indexes.js";
+import { NEWEST_FIRST, afterSortKey } from "./keyset.js";
+import { retryOnVersionChange } from "./optimistic-update.js";
+import { inTransaction } from "./transactions.js";
+
+/** API key operations; the store wraps them in error translation. */
+export class MongoApiKeys {
+  readonly #client: MongoClient;
+  readonly #users: Collection<UserDocument>;
+  readonly #apiKeys: Collection<ApiKeyDocument>;
+
+  constructor(client: MongoClient, db: Db) {
+    this.#client = client;
+    this.#users = db.collection<UserDocument>(USERS);
+    this.#apiKeys = db.collection<ApiKeyDocument>(API_KEYS);
+  }
+
+  /**
+   * Claims a slot on the owner's `keyCount` and inserts the key, in one transaction.
+   *
+   * Why this holds the cap on a replica set: the claim is a conditional `$inc` on the owner's document
+   * (`keyCount < max`), and a document write is atomic. Two concurrent transactions both writing that
+   * document cannot both commit: the second gets a WriteConflict, the driver retries it, and the retry
+   * sees the first one's count. Counting key documents instead would let both count 9 of 10 and both
+   * insert (write skew under snapshot isolation). The transaction makes the claim and the insert one
+   * unit: a duplicate key id, or a crash in between, leaves no claimed slot behind.
+   */
+  async create(key: ApiKeyRecord, limits: ApiKeyLimits): Promise<void> {
+    checkApiKeyRecord(key);
+    await inTransaction(this.#client, async (session) => {
+      const claimed = await this.#users.updateOne(
+        { _id: key.userId, keyCount: { $lt: limits.maxKeysPerUser } },
+        { $inc: { keyCount: 1 } },
+        { session },
+      );
+      if (claimed.matchedCount === 0) {
+        const owner = await this.#users.findOne({ _id: key.userId }, { session, projection: { _id: 1 } });
+        throw owner ? keyLimitReached(key.userId, limits.maxKeysPerUser) : notFound(userSubject(key.userId));
+      }
+      await this.#apiKeys.insertOne(apiKeyToDocument(key, 0), { session });
+    });
+  }
+
+  async find(keyId: string): Promise<ApiKeyRecord | undefined> {
+    const doc = await this.#apiKeys.findOne({ _id: keyId });
+    return doc ? documentToApiKey(doc) : undefined;
+  }
+
+  async get(userId: string, keyId: string): Promise<ApiKeyRecord | undefined> {
+    const doc = await this.#apiKeys.findOne({ _id: keyId, userId });
+    return doc ? documentToApiKey(doc) : undefined;
+  }
+
+  async list(userId: string, request: ApiKeyListRequest): Promise<Page<ApiKeyRecord>> {
+    const filter = apiKeyFilterOf(request);
+    const scope = apiKeyListScope(userId, filter);
+    const after = decodePageToken(scope, request.pageToken);
+    const matching = matchingFilter(userId, filter);
+    const page: Filter<ApiKeyDocument> = after ? { $and: [matching, afterSortKey(after)] } : matching;
+    const [docs, total] = await Promise.all([
+      this.#apiKeys.find(page).sort(NEWEST_FIRST).limit(fetchSize(request.pageSize)).toArray(),
+      this.#apiKeys.countDocuments(matching),
+    ]);
+    return toPage(docs.map(documentToApiKey), request.pageSize, total, scope, (k) => k);
+  }
+
+  /** Read, apply the updater, then replace only if `version` is still the one read; otherwise read again. */
+  async update(userId: string, keyId: string, updater: Updater<ApiKeyRecord>): Promise<ApiKeyRecord> {
+    return retryOnVersionChange(apiKeySubject(keyId), async () => {
+      const doc = await this.#apiKeys.findOne({ _id: keyId, userId });
+      if (!doc) throw notFound(apiKeySubject(keyId));
+      const current = documentToApiKey(doc);
+      const next = updater(current);
+      checkUpdatedApiKey(current, next);
+      const written = await this.#apiKeys.findOneAndReplace(
+        { _id: keyId, userId, version: doc.version },
+        apiKeyToDocument(next, doc.version + 1),
+        { returnDocument: "after" },
+      );
+      return written ? documentToApiKey(written) : undefined;
+    });
+  }
+
+  /** Deletes the key and releases its slot on the owner's `keyCount` in one transaction. */
+  async delete(userId: string, keyId: string): Promise<void> {
+    await inTransaction(this.#client, async (session) => {
+      const removed = await this.#apiKeys.deleteOne({ _id: keyId, userId }, { session });
+      if (removed.deletedCount === 0) throw notFound(apiKeySubject(keyId));
+      await this.#users.updateOne({ _id: userId }, { $inc: { keyCount: -1 } }, { session });
+    });
+  }
+
+  async count(userId: string): Promise<number> {
+    return this.#apiKeys.countDocuments({ userId });
+  }
+
+  /**
+   * One unordered bulk write; each update applies only if it moves `lastUsedAt` forward. It bumps
+   * `version` so that an update racing with it re-reads instead of writing back the old `lastUsedAt`.
+   */
+  async recordUse(uses: ApiKeyUse[]): Promise<void> {
+    if (uses.length === 0) return;
+    const writes: AnyBulkWriteOperation<ApiKeyDocument>[] = uses.map((use) => ({
+      updateOne: {
+        filter: { _id: use.id, $or: [{ lastUsedAt: { $exists: false } }, { lastUsedAt: { $lt: use.at } }] },
+        update: { $set: { lastUsedAt: use.at }, $inc: { version: 1 } },
+      },
+    }));
+    await this.#apiKeys.bulkWrite(writes, { ordered: false });
+  }
+}
+
+/** The documents a key list shows, before the page cursor. */
+function matchingFilter(userId: string, filter: ApiKeyFilter): Filter<ApiKeyDocument> {
+  const matching: Filter<ApiKeyDocument> = { userId };
+  if (filter.state !== undefined) matching.state = filter.state;
+  if (filter.nameContains !== undefined) {
+    // A plain substring test; $literal keeps a query starting with "$" from being read as a field path.
+    matching.$expr = { $gte: [{ $indexOfCP: ["$nameFolded", { $literal: filter.nameContains }] }, 0] };
+  }
+  return matching;
+}

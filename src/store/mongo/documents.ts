@@ -1,0 +1,109 @@
+// Document shapes of the two collections and their mapping to store records. Ids are the documents'
+// `_id`, so their uniqueness and by-id lookups come with MongoDB's built-in `_id` index.
+import { foldName } from "../name-search.js";
+import type { ApiKeyRecord, ApiKeyState, UserRecord, UserState } from "../store.js";
+
+/** A `users` document. */
+export interface UserDocument {
+  _id: string;
+  name: string;
+  email: string;
+  admin: boolean;
+  state: UserState;
+  createdAt: Date;
+  updatedAt: Date;
+  /** How many keys the user has: the document every key create/delete writes, which makes the cap atomic. */
+  keyCount: number;
+  /** Incremented on every record change; updates are conditional on it (optimistic concurrency). */
+  version: number;
+}
+
+/** An `api_keys` document. Absent optionals are absent fields, never null. */
+export interface ApiKeyDocument {
+  _id: string;
+  userId: string;
+  name: string;
+  /** `foldName(name)`, what the name query searches. */
+  nameFolded: string;
+  rights: number[];
+  state: ApiKeyState;
+  secretHash: string;
+  previousSecretHash?: string;
+  previousSecretValidUntil?: Date;
+  expiresAt?: Date;
+  createdAt: Date;
+  updatedAt: Date;
+  lastUsedAt?: Date;
+  /** Incremented on every change; updates are conditional on it (optimistic concurrency). */
+  version: number;
+}
+
+/** The record's fields of a user document: what an update `$set`s (keyCount and version are not). */
+export function userFields(user: UserRecord): Omit<UserDocument, "_id" | "keyCount" | "version"> {
+  return {
+    name: user.name,
+    email: user.email,
+    admin: user.admin,
+    state: user.state,
+    createdAt: user.createdAt,
+    updatedAt: user.updatedAt,
+  };
+}
+
+/** The document for a new user. */
+export function newUserDocument(user: UserRecord): UserDocument {
+  return { _id: user.userId, ...userFields(user), keyCount: 0, version: 0 };
+}
+
+/** The record a user document holds. */
+export function documentToUser(doc: UserDocument): UserRecord {
+  return {
+    userId: doc._id,
+    name: doc.name,
+    email: doc.email,
+    admin: doc.admin,
+    state: doc.state,
+    createdAt: doc.createdAt,
+    updatedAt: doc.updatedAt,
+  };
+}
+
+/** The document storing `key` at `version`. Undefined optionals are left out: the driver would write null. */
+export function apiKeyToDocument(key: ApiKeyRecord, version: number): ApiKeyDocument {
+  const doc: ApiKeyDocument = {
+    _id: key.id,
+    userId: key.userId,
+    name: key.name,
+    nameFolded: foldName(key.name),
+    rights: [...key.rights],
+    state: key.state,
+    secretHash: key.secretHash,
+    createdAt: key.createdAt,
+    updatedAt: key.updatedAt,
+    version,
+  };
+  if (key.previousSecretHash !== undefined) doc.previousSecretHash = key.previousSecretHash;
+  if (key.previousSecretValidUntil !== undefined) doc.previousSecretValidUntil = key.previousSecretValidUntil;
+  if (key.expiresAt !== undefined) doc.expiresAt = key.expiresAt;
+  if (key.lastUsedAt !== undefined) doc.lastUsedAt = key.lastUsedAt;
+  return doc;
+}
+
+/** The record an API key document holds. A null written by another tool reads as absent. */
+export function documentToApiKey(doc: ApiKeyDocument): ApiKeyRecord {
+  const key: ApiKeyRecord = {
+    id: doc._id,
+    userId: doc.userId,
+    name: doc.name,
+    rights: [...doc.rights],
+    state: doc.state,
+    secretHash: doc.secretHash,
+    createdAt: doc.createdAt,
+    updatedAt: doc.updatedAt,
+  };
+  if (doc.previousSecretHash != null) key.previousSecretHash = doc.previousSecretHash;
+  if (doc.previousSecretValidUntil != null) key.previousSecretValidUntil = doc.previousSecretValidUntil;
+  if (doc.expiresAt != null) key.expiresAt = doc.expiresAt;
+  if (doc.lastUsedAt != null) key.lastUsedAt = doc.lastUsedAt;
+  return key;
+}

@@ -1,0 +1,156 @@
+// The scale-out Store: MongoDB through the official driver. Needs a replica set (or sharded cluster)
+// because cascade deletes and the key cap use multi-document transactions.
+import type { Db, MongoClient } from "mongodb";
+import { apiKeySubject, found, storeClosed, unavailable, userSubject, type Subject } from "../store-errors.js";
+import {
+  StoreError,
+  isStoreError,
+  type ApiKeyLimits,
+  type ApiKeyListRequest,
+  type ApiKeyRecord,
+  type ApiKeyUse,
+  type Page,
+  type PageRequest,
+  type Store,
+  type Updater,
+  type UserRecord,
+} from "../store.js";
+import { MongoApiKeys } from "./api-keys.js";
+import { createClient, databaseNameFromUrl, requireTransactions } from "./connection.js";
+import { translateMongoError } from "./errors.js";
+import { ensureIndexes } from "./indexes.js";
+import { MongoUsers } from "./users.js";
+
+/** Options for {@link openMongoStore}. */
+export interface MongoStoreOptions {
+  /** Overrides the database named in the URL (default `keyward`). */
+  databaseName?: string;
+}
+
+/**
+ * Connects to `url` (`mongodb://` or `mongodb+srv://`), checks that the deployment supports transactions
+ * and creates the indexes. Rejects with `unavailable` when the deployment is unreachable or standalone,
+ * and with `invalid_argument` when the URL is malformed.
+ */
+export async function openMongoStore(url: string, options: MongoStoreOptions = {}): Promise<MongoStore> {
+  const client = clientFor(url);
+  try {
+    await client.connect();
+    await requireTransactions(client);
+    const db = client.db(options.databaseName ?? databaseNameFromUrl(url));
+    await ensureIndexes(db);
+    return new MongoStore(client, db);
+  } catch (error) {
+    await client.close().catch(() => undefined);
+    const translated = translateMongoError(error, undefined);
+    // Whatever else stops us from connecting (DNS, TLS, authentication) is also "not now".
+    throw isStoreError(translated) ? translated : unavailable(`cannot connect to MongoDB: ${messageOf(error)}`, error);
+  }
+}
+
+/** A client for `url`; the driver validates the URL here, so every failure is a configuration error. */
+function clientFor(url: string): MongoClient {
+  try {
+    return createClient(url);
+  } catch (error) {
+    throw new StoreError("invalid_argument", `invalid MongoDB URL: ${messageOf(error)}`, { cause: error });
+  }
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** A {@link Store} on one MongoDB database. Create it with {@link openMongoStore}. */
+export class MongoStore implements Store {
+  readonly #client: MongoClient;
+  readonly #db: Db;
+  readonly #users: MongoUsers;
+  readonly #apiKeys: MongoApiKeys;
+  #closed = false;
+
+  constructor(client: MongoClient, db: Db) {
+    this.#client = client;
+    this.#db = db;
+    this.#users = new MongoUsers(client, db);
+    this.#apiKeys = new MongoApiKeys(client, db);
+  }
+
+  /** The database, for tests and diagnostics. */
+  get database(): Db {
+    return this.#db;
+  }
+
+  async createUser(user: UserRecord): Promise<void> {
+    await this.#run(userSubject(user.userId), () => this.#users.create(user));
+  }
+
+  async getUser(userId: string): Promise<UserRecord> {
+    return found(await this.#run(userSubject(userId), () => this.#users.get(userId)), userSubject(userId));
+  }
+
+  async listUsers(request: PageRequest): Promise<Page<UserRecord>> {
+    return this.#run(undefined, () => this.#users.list(request));
+  }
+
+  async updateUser(userId: string, updater: Updater<UserRecord>): Promise<UserRecord> {
+    return this.#run(userSubject(userId), () => this.#users.update(userId, updater));
+  }
+
+  async deleteUser(userId: string): Promise<void> {
+    await this.#run(userSubject(userId), () => this.#users.delete(userId));
+  }
+
+  async countActiveAdmins(): Promise<number> {
+    return this.#run(undefined, () => this.#users.countActiveAdmins());
+  }
+
+  async createApiKey(key: ApiKeyRecord, limits: ApiKeyLimits): Promise<void> {
+    await this.#run(apiKeySubject(key.id), () => this.#apiKeys.create(key, limits));
+  }
+
+  async getApiKey(userId: string, keyId: string): Promise<ApiKeyRecord> {
+    return found(await this.#run(apiKeySubject(keyId), () => this.#apiKeys.get(userId, keyId)), apiKeySubject(keyId));
+  }
+
+  async findApiKey(keyId: string): Promise<ApiKeyRecord | undefined> {
+    return this.#run(apiKeySubject(keyId), () => this.#apiKeys.find(keyId));
+  }
+
+  async listApiKeys(userId: string, request: ApiKeyListRequest): Promise<Page<ApiKeyRecord>> {
+    return this.#run(undefined, () => this.#apiKeys.list(userId, request));
+  }
+
+  async updateApiKey(userId: string, keyId: string, updater: Updater<ApiKeyRecord>): Promise<ApiKeyRecord> {
+    return this.#run(apiKeySubject(keyId), () => this.#apiKeys.update(userId, keyId, updater));
+  }
+
+  async deleteApiKey(userId: string, keyId: string): Promise<void> {
+    await this.#run(apiKeySubject(keyId), () => this.#apiKeys.delete(userId, keyId));
+  }
+
+  async countApiKeys(userId: string): Promise<number> {
+    return this.#run(undefined, () => this.#apiKeys.count(userId));
+  }
+
+  async recordApiKeyUse(uses: ApiKeyUse[]): Promise<void> {
+    await this.#run(undefined, () => this.#apiKeys.recordUse(uses));
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.#client.close();
+  }
+
+  /** Runs one operation, translating driver errors into StoreErrors. */
+  async #run<T>(subject: Subject | undefined, operation: () => Promise<T>): Promise<T> {
+    // The driver would silently reconnect a closed client; the contract says a closed store is unavailable.
+    if (this.#closed) throw storeClosed();
+    try {
+      return await operation();
+    } catch (error) {
+      throw translateMongoError(error, subject);
+    }
+  }
+}

@@ -1,0 +1,79 @@
+// Consistency checks every adapter runs before it writes a record. Services validate input properly;
+// these only keep malformed data (an Invalid Date, an unknown state, a changed id) out of the store.
+import { StoreError, type ApiKeyRecord, type StoreEntity, type UserRecord } from "./store.js";
+
+const USER_STATES: ReadonlySet<string> = new Set(["active", "suspended"]);
+const API_KEY_STATES: ReadonlySet<string> = new Set(["active", "disabled"]);
+
+/** Throws `invalid_argument` (user) unless `user` can be stored as is. */
+export function checkUserRecord(user: UserRecord): void {
+  const problems = [
+    ...nonEmpty("userId", user.userId),
+    ...text("name", user.name),
+    ...text("email", user.email),
+    ...(typeof user.admin === "boolean" ? [] : ["admin must be a boolean"]),
+    ...(USER_STATES.has(user.state) ? [] : [`unknown user state ${JSON.stringify(user.state)}`]),
+    ...date("createdAt", user.createdAt),
+    ...date("updatedAt", user.updatedAt),
+  ];
+  throwIfAny("user", problems);
+}
+
+/** Throws `invalid_argument` (api_key) unless `key` can be stored as is. */
+export function checkApiKeyRecord(key: ApiKeyRecord): void {
+  const problems = [
+    ...nonEmpty("id", key.id),
+    ...nonEmpty("userId", key.userId),
+    ...text("name", key.name),
+    ...(Array.isArray(key.rights) && key.rights.every(Number.isSafeInteger) ? [] : ["rights must be integers"]),
+    ...(API_KEY_STATES.has(key.state) ? [] : [`unknown API key state ${JSON.stringify(key.state)}`]),
+    ...nonEmpty("secretHash", key.secretHash),
+    ...(key.previousSecretHash === undefined ? [] : nonEmpty("previousSecretHash", key.previousSecretHash)),
+    ...optionalDate("previousSecretValidUntil", key.previousSecretValidUntil),
+    ...optionalDate("expiresAt", key.expiresAt),
+    ...date("createdAt", key.createdAt),
+    ...date("updatedAt", key.updatedAt),
+    ...optionalDate("lastUsedAt", key.lastUsedAt),
+  ];
+  throwIfAny("api_key", problems);
+}
+
+/** Checks an updater's result: identity fields unchanged, record storable. */
+export function checkUpdatedUser(current: UserRecord, next: UserRecord): void {
+  if (next.userId !== current.userId) {
+    throw new StoreError("invalid_argument", "an update cannot change userId", { entity: "user" });
+  }
+  checkUserRecord(next);
+}
+
+/** Checks an updater's result: identity fields unchanged, record storable. */
+export function checkUpdatedApiKey(current: ApiKeyRecord, next: ApiKeyRecord): void {
+  if (next.id !== current.id || next.userId !== current.userId) {
+    throw new StoreError("invalid_argument", "an update cannot change an API key's id or userId", {
+      entity: "api_key",
+    });
+  }
+  checkApiKeyRecord(next);
+}
+
+function nonEmpty(field: string, value: unknown): string[] {
+  return typeof value === "string" && value !== "" ? [] : [`${field} must be a non-empty string`];
+}
+
+function text(field: string, value: unknown): string[] {
+  return typeof value === "string" ? [] : [`${field} must be a string`];
+}
+
+function date(field: string, value: unknown): string[] {
+  return value instanceof Date && !Number.isNaN(value.getTime()) ? [] : [`${field} must be a valid Date`];
+}
+
+function optionalDate(field: string, value: unknown): string[] {
+  return value === undefined ? [] : date(field, value);
+}
+
+function throwIfAny(entity: StoreEntity, problems: string[]): void {
+  if (problems.length > 0) {
+    throw new StoreError("invalid_argument", `cannot store ${entity}: ${problems.join("; ")}`, { entity });
+  }
+}

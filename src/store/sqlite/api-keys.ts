@@ -1,0 +1,152 @@
+// The api_keys table: its SQL and the operations on it, as statements prepared once per connection.
+import { decodePageToken } from "../page-token.js";
+import { apiKeyFilterOf } from "../name-search.js";
+import { apiKeyListScope, fetchSize, toPage } from "../pagination.js";
+import { checkApiKeyRecord, checkUpdatedApiKey } from "../record-checks.js";
+import { keyLimitReached, notFound } from "../store-errors.js";
+import type { ApiKeyLimits, ApiKeyListRequest, ApiKeyRecord, ApiKeyUse, Page, Updater } from "../store.js";
+import { apiKeyToRow, rowToApiKey, type ApiKeyRow } from "./api-key-rows.js";
+import type { SqliteDatabase } from "./connection.js";
+
+const COLUMNS = `id, user_id, name, name_folded, rights, state, secret_hash, previous_secret_hash,
+  previous_secret_valid_until, expires_at, created_at, updated_at, last_used_at`;
+
+// NULL parameters switch a filter off, so one statement serves every filter combination; the
+// (user_id, created_at, id) index still drives the scan and the order.
+const LIST_FILTER = `user_id = @user_id
+  AND (@state IS NULL OR state = @state)
+  AND (@name_contains IS NULL OR instr(name_folded, @name_contains) > 0)`;
+
+/** The api_keys table's SQL, exported so tests can EXPLAIN exactly what runs. */
+export const API_KEY_SQL = {
+  insert: `INSERT INTO api_keys (${COLUMNS}) VALUES (@id, @user_id, @name, @name_folded, @rights, @state,
+    @secret_hash, @previous_secret_hash, @previous_secret_valid_until, @expires_at, @created_at, @updated_at,
+    @last_used_at)`,
+  findById: `SELECT ${COLUMNS} FROM api_keys WHERE id = ?`,
+  getOfUser: `SELECT ${COLUMNS} FROM api_keys WHERE id = ? AND user_id = ?`,
+  update: `UPDATE api_keys SET name = @name, name_folded = @name_folded, rights = @rights, state = @state,
+    secret_hash = @secret_hash, previous_secret_hash = @previous_secret_hash,
+    previous_secret_valid_until = @previous_secret_valid_until, expires_at = @expires_at,
+    created_at = @created_at, updated_at = @updated_at, last_used_at = @last_used_at WHERE id = @id`,
+  deleteOfUser: "DELETE FROM api_keys WHERE id = ? AND user_id = ?",
+  countOfUser: "SELECT count(*) AS n FROM api_keys WHERE user_id = ?",
+  userExists: "SELECT 1 AS present FROM users WHERE user_id = ?",
+  firstPage: `SELECT ${COLUMNS} FROM api_keys WHERE ${LIST_FILTER}
+    ORDER BY created_at DESC, id DESC LIMIT @limit`,
+  pageAfter: `SELECT ${COLUMNS} FROM api_keys WHERE ${LIST_FILTER} AND (created_at, id) < (@created_at, @id)
+    ORDER BY created_at DESC, id DESC LIMIT @limit`,
+  countFiltered: `SELECT count(*) AS n FROM api_keys WHERE ${LIST_FILTER}`,
+  // Only moves forward: batches from several nodes may arrive out of order.
+  recordUse: `UPDATE api_keys SET last_used_at = @at
+    WHERE id = @id AND (last_used_at IS NULL OR last_used_at < @at)`,
+} as const;
+
+type ListParams = { user_id: string; state: string | null; name_contains: string | null };
+type Cursor = { created_at: number; id: string };
+
+/** Synchronous operations on the api_keys table; the store wraps them in promises and error translation. */
+export class SqliteApiKeys {
+  readonly #insert;
+  readonly #findById;
+  readonly #getOfUser;
+  readonly #update;
+  readonly #deleteOfUser;
+  readonly #countOfUser;
+  readonly #userExists;
+  readonly #firstPage;
+  readonly #pageAfter;
+  readonly #countFiltered;
+  readonly #recordUse;
+  readonly #createTransaction;
+  readonly #updateTransaction;
+  readonly #listTransaction;
+  readonly #recordUseTransaction;
+
+  constructor(db: SqliteDatabase) {
+    this.#insert = db.prepare<ApiKeyRow>(API_KEY_SQL.insert);
+    this.#findById = db.prepare<[string], ApiKeyRow>(API_KEY_SQL.findById);
+    this.#getOfUser = db.prepare<[string, string], ApiKeyRow>(API_KEY_SQL.getOfUser);
+    this.#update = db.prepare<ApiKeyRow>(API_KEY_SQL.update);
+    this.#deleteOfUser = db.prepare<[string, string]>(API_KEY_SQL.deleteOfUser);
+    this.#countOfUser = db.prepare<[string], { n: number }>(API_KEY_SQL.countOfUser);
+    this.#userExists = db.prepare<[string], { present: number }>(API_KEY_SQL.userExists);
+    this.#firstPage = db.prepare<ListParams & { limit: number }, ApiKeyRow>(API_KEY_SQL.firstPage);
+    this.#pageAfter = db.prepare<ListParams & Cursor & { limit: number }, ApiKeyRow>(API_KEY_SQL.pageAfter);
+    this.#countFiltered = db.prepare<ListParams, { n: number }>(API_KEY_SQL.countFiltered);
+    this.#recordUse = db.prepare<{ id: string; at: number }>(API_KEY_SQL.recordUse);
+
+    // IMMEDIATE transactions take the write lock before reading, so check-then-write sequences (the cap,
+    // read-modify-write) are serialized against other connections too, not just within this process.
+    this.#createTransaction = db.transaction((key: ApiKeyRecord, limits: ApiKeyLimits) => {
+      if (!this.#userExists.get(key.userId)) throw notFound({ entity: "user", id: key.userId });
+      if (this.count(key.userId) >= limits.maxKeysPerUser) throw keyLimitReached(key.userId, limits.maxKeysPerUser);
+      this.#insert.run(apiKeyToRow(key));
+    });
+    this.#updateTransaction = db.transaction((userId: string, keyId: string, updater: Updater<ApiKeyRecord>) => {
+      const current = this.#mustGet(userId, keyId);
+      const next = updater(current);
+      checkUpdatedApiKey(current, next);
+      this.#update.run(apiKeyToRow(next));
+      return this.#mustGet(userId, keyId);
+    });
+    // One read transaction, so the page and its totalSize come from the same snapshot.
+    this.#listTransaction = db.transaction((userId: string, request: ApiKeyListRequest) => this.#list(userId, request));
+    this.#recordUseTransaction = db.transaction((uses: ApiKeyUse[]) => {
+      for (const use of uses) this.#recordUse.run({ id: use.id, at: use.at.getTime() });
+    });
+  }
+
+  create(key: ApiKeyRecord, limits: ApiKeyLimits): void {
+    checkApiKeyRecord(key);
+    this.#createTransaction.immediate(key, limits);
+  }
+
+  find(keyId: string): ApiKeyRecord | undefined {
+    const row = this.#findById.get(keyId);
+    return row && rowToApiKey(row);
+  }
+
+  get(userId: string, keyId: string): ApiKeyRecord | undefined {
+    const row = this.#getOfUser.get(keyId, userId);
+    return row && rowToApiKey(row);
+  }
+
+  list(userId: string, request: ApiKeyListRequest): Page<ApiKeyRecord> {
+    return this.#listTransaction(userId, request);
+  }
+
+  update(userId: string, keyId: string, updater: Updater<ApiKeyRecord>): ApiKeyRecord {
+    return this.#updateTransaction.immediate(userId, keyId, updater);
+  }
+
+  delete(userId: string, keyId: string): void {
+    if (this.#deleteOfUser.run(keyId, userId).changes === 0) throw notFound({ entity: "api_key", id: keyId });
+  }
+
+  count(userId: string): number {
+    return this.#countOfUser.get(userId)?.n ?? 0;
+  }
+
+  recordUse(uses: ApiKeyUse[]): void {
+    if (uses.length > 0) this.#recordUseTransaction.immediate(uses);
+  }
+
+  #list(userId: string, request: ApiKeyListRequest): Page<ApiKeyRecord> {
+    const filter = apiKeyFilterOf(request);
+    const scope = apiKeyListScope(userId, filter);
+    const after = decodePageToken(scope, request.pageToken);
+    const params: ListParams = { user_id: userId, state: filter.state ?? null, name_contains: filter.nameContains ?? null };
+    const limit = fetchSize(request.pageSize);
+    const rows = after
+      ? this.#pageAfter.all({ ...params, created_at: after.createdAt.getTime(), id: after.id, limit })
+      : this.#firstPage.all({ ...params, limit });
+    const total = this.#countFiltered.get(params)?.n ?? 0;
+    return toPage(rows.map(rowToApiKey), request.pageSize, total, scope, (k) => k);
+  }
+
+  #mustGet(userId: string, keyId: string): ApiKeyRecord {
+    const key = this.get(userId, keyId);
+    if (!key) throw notFound({ entity: "api_key", id: keyId });
+    return key;
+  }
+}

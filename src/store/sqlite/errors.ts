@@ -1,0 +1,29 @@
+// The one place SQLite errors become StoreErrors.
+import Database from "better-sqlite3";
+import { StoreError } from "../store.js";
+import { alreadyExists, notFound, unavailable, type Subject } from "../store-errors.js";
+
+/**
+ * Translates a better-sqlite3 error into a {@link StoreError}. Anything else (a StoreError, an error an
+ * updater threw, a bug) is returned unchanged so it reaches the caller as it was thrown.
+ * @param subject what the failed operation wrote, named in duplicate-key errors
+ */
+export function translateSqliteError(error: unknown, subject: Subject | undefined): unknown {
+  if (!(error instanceof Database.SqliteError)) return error;
+  const { code } = error;
+  if ((code === "SQLITE_CONSTRAINT_PRIMARYKEY" || code === "SQLITE_CONSTRAINT_UNIQUE") && subject) {
+    return alreadyExists(subject, error);
+  }
+  // The only foreign key is api_keys.user_id: the key's owner does not exist.
+  if (code === "SQLITE_CONSTRAINT_FOREIGNKEY") {
+    return new StoreError("not_found", "the API key's user does not exist", { entity: "user", cause: error });
+  }
+  if (code.startsWith("SQLITE_CONSTRAINT")) {
+    return new StoreError("invalid_argument", `cannot store: ${error.message}`, { entity: subject?.entity, cause: error });
+  }
+  // Lock contention beyond the busy timeout, a full or unwritable disk: retrying later may work.
+  if (/^SQLITE_(BUSY|LOCKED|IOERR|FULL|CANTOPEN|READONLY|PROTOCOL)(_|$)/.test(code)) {
+    return unavailable(`SQLite: ${error.message}`, error);
+  }
+  return error;
+}

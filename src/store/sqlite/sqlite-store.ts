@@ -1,0 +1,134 @@
+// The embedded Store: SQLite through better-sqlite3. better-sqlite3 is synchronous, so every operation
+// runs to completion (including its transaction) before another starts on this connection; the async
+// methods exist to satisfy the Store contract shared with networked backends.
+import { apiKeySubject, found, storeClosed, unavailable, userSubject, type Subject } from "../store-errors.js";
+import type {
+  ApiKeyLimits,
+  ApiKeyListRequest,
+  ApiKeyRecord,
+  ApiKeyUse,
+  Page,
+  PageRequest,
+  Store,
+  Updater,
+  UserRecord,
+} from "../store.js";
+import { SqliteApiKeys } from "./api-keys.js";
+import { openDatabase, type SqliteDatabase } from "./connection.js";
+import { translateSqliteError } from "./errors.js";
+import { migrate } from "./migrations.js";
+import { SqliteUsers } from "./users.js";
+
+/**
+ * Opens (creating if needed) the SQLite database at `filename`, a file path or `":memory:"`, and migrates
+ * its schema to the latest version. Throws `unavailable` if the file cannot be opened, and refuses a
+ * database whose schema is newer than this code.
+ */
+export function openSqliteStore(filename: string): SqliteStore {
+  let db: SqliteDatabase | undefined;
+  try {
+    db = openFile(filename);
+    migrate(db);
+    return new SqliteStore(db);
+  } catch (error) {
+    db?.close();
+    throw translateSqliteError(error, undefined);
+  }
+}
+
+function openFile(filename: string): SqliteDatabase {
+  try {
+    return openDatabase(filename);
+  } catch (error) {
+    // better-sqlite3 reports a missing directory as a TypeError, not a SqliteError.
+    throw unavailable(`cannot open SQLite database ${filename}: ${(error as Error).message}`, error);
+  }
+}
+
+/** A {@link Store} on one SQLite connection. Create it with {@link openSqliteStore}. */
+export class SqliteStore implements Store {
+  readonly #db: SqliteDatabase;
+  readonly #users: SqliteUsers;
+  readonly #apiKeys: SqliteApiKeys;
+
+  constructor(db: SqliteDatabase) {
+    this.#db = db;
+    this.#users = new SqliteUsers(db);
+    this.#apiKeys = new SqliteApiKeys(db);
+  }
+
+  /** The underlying connection, for tests and diagnostics (EXPLAIN QUERY PLAN, bulk loads). */
+  get database(): SqliteDatabase {
+    return this.#db;
+  }
+
+  async createUser(user: UserRecord): Promise<void> {
+    this.#run(userSubject(user.userId), () => this.#users.create(user));
+  }
+
+  async getUser(userId: string): Promise<UserRecord> {
+    return found(this.#run(userSubject(userId), () => this.#users.get(userId)), userSubject(userId));
+  }
+
+  async listUsers(request: PageRequest): Promise<Page<UserRecord>> {
+    return this.#run(undefined, () => this.#users.list(request));
+  }
+
+  async updateUser(userId: string, updater: Updater<UserRecord>): Promise<UserRecord> {
+    return this.#run(userSubject(userId), () => this.#users.update(userId, updater));
+  }
+
+  async deleteUser(userId: string): Promise<void> {
+    this.#run(userSubject(userId), () => this.#users.delete(userId));
+  }
+
+  async countActiveAdmins(): Promise<number> {
+    return this.#run(undefined, () => this.#users.countActiveAdmins());
+  }
+
+  async createApiKey(key: ApiKeyRecord, limits: ApiKeyLimits): Promise<void> {
+    this.#run(apiKeySubject(key.id), () => this.#apiKeys.create(key, limits));
+  }
+
+  async getApiKey(userId: string, keyId: string): Promise<ApiKeyRecord> {
+    return found(this.#run(apiKeySubject(keyId), () => this.#apiKeys.get(userId, keyId)), apiKeySubject(keyId));
+  }
+
+  async findApiKey(keyId: string): Promise<ApiKeyRecord | undefined> {
+    return this.#run(apiKeySubject(keyId), () => this.#apiKeys.find(keyId));
+  }
+
+  async listApiKeys(userId: string, request: ApiKeyListRequest): Promise<Page<ApiKeyRecord>> {
+    return this.#run(undefined, () => this.#apiKeys.list(userId, request));
+  }
+
+  async updateApiKey(userId: string, keyId: string, updater: Updater<ApiKeyRecord>): Promise<ApiKeyRecord> {
+    return this.#run(apiKeySubject(keyId), () => this.#apiKeys.update(userId, keyId, updater));
+  }
+
+  async deleteApiKey(userId: string, keyId: string): Promise<void> {
+    this.#run(apiKeySubject(keyId), () => this.#apiKeys.delete(userId, keyId));
+  }
+
+  async countApiKeys(userId: string): Promise<number> {
+    return this.#run(undefined, () => this.#apiKeys.count(userId));
+  }
+
+  async recordApiKeyUse(uses: ApiKeyUse[]): Promise<void> {
+    this.#run(undefined, () => this.#apiKeys.recordUse(uses));
+  }
+
+  async close(): Promise<void> {
+    if (this.#db.open) this.#db.close();
+  }
+
+  /** Runs one synchronous operation, translating SQLite errors into StoreErrors. */
+  #run<T>(subject: Subject | undefined, operation: () => T): T {
+    if (!this.#db.open) throw storeClosed();
+    try {
+      return operation();
+    } catch (error) {
+      throw translateSqliteError(error, subject);
+    }
+  }
+}

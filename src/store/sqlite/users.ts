@@ -1,0 +1,109 @@
+// The users table: its SQL and the operations on it, as statements prepared once per connection.
+import { decodePageToken } from "../page-token.js";
+import { USER_LIST_SCOPE, fetchSize, toPage } from "../pagination.js";
+import { checkUpdatedUser, checkUserRecord } from "../record-checks.js";
+import { notFound } from "../store-errors.js";
+import type { Page, PageRequest, Updater, UserRecord } from "../store.js";
+import type { SqliteDatabase } from "./connection.js";
+import { rowToUser, userToRow, type UserRow } from "./user-rows.js";
+
+const COLUMNS = "user_id, name, email, admin, state, created_at, updated_at";
+
+/** The users table's SQL, exported so tests can EXPLAIN exactly what runs. */
+export const USER_SQL = {
+  insert: `INSERT INTO users (${COLUMNS})
+    VALUES (@user_id, @name, @email, @admin, @state, @created_at, @updated_at)`,
+  get: `SELECT ${COLUMNS} FROM users WHERE user_id = ?`,
+  update: `UPDATE users SET name = @name, email = @email, admin = @admin, state = @state,
+    created_at = @created_at, updated_at = @updated_at WHERE user_id = @user_id`,
+  // api_keys rows go with it through ON DELETE CASCADE, in the same statement.
+  delete: "DELETE FROM users WHERE user_id = ?",
+  firstPage: `SELECT ${COLUMNS} FROM users ORDER BY created_at DESC, user_id DESC LIMIT @limit`,
+  pageAfter: `SELECT ${COLUMNS} FROM users WHERE (created_at, user_id) < (@created_at, @id)
+    ORDER BY created_at DESC, user_id DESC LIMIT @limit`,
+  count: "SELECT count(*) AS n FROM users",
+  countActiveAdmins: "SELECT count(*) AS n FROM users WHERE admin = 1 AND state = 'active'",
+} as const;
+
+type Cursor = { created_at: number; id: string };
+
+/** Synchronous operations on the users table; the store wraps them in promises and error translation. */
+export class SqliteUsers {
+  readonly #insert;
+  readonly #get;
+  readonly #update;
+  readonly #delete;
+  readonly #firstPage;
+  readonly #pageAfter;
+  readonly #count;
+  readonly #countActiveAdmins;
+  readonly #updateTransaction;
+  readonly #listTransaction;
+
+  constructor(db: SqliteDatabase) {
+    this.#insert = db.prepare<UserRow>(USER_SQL.insert);
+    this.#get = db.prepare<[string], UserRow>(USER_SQL.get);
+    this.#update = db.prepare<UserRow>(USER_SQL.update);
+    this.#delete = db.prepare<[string]>(USER_SQL.delete);
+    this.#firstPage = db.prepare<{ limit: number }, UserRow>(USER_SQL.firstPage);
+    this.#pageAfter = db.prepare<Cursor & { limit: number }, UserRow>(USER_SQL.pageAfter);
+    this.#count = db.prepare<[], { n: number }>(USER_SQL.count);
+    this.#countActiveAdmins = db.prepare<[], { n: number }>(USER_SQL.countActiveAdmins);
+    this.#updateTransaction = db.transaction((userId: string, updater: Updater<UserRecord>) => {
+      const current = this.#mustGet(userId);
+      const next = updater(current);
+      checkUpdatedUser(current, next);
+      this.#update.run(userToRow(next));
+      return this.#mustGet(userId);
+    });
+    // One read transaction, so the page and its totalSize come from the same snapshot.
+    this.#listTransaction = db.transaction((request: PageRequest) => this.#list(request));
+  }
+
+  create(user: UserRecord): void {
+    checkUserRecord(user);
+    this.#insert.run(userToRow(user));
+  }
+
+  get(userId: string): UserRecord | undefined {
+    const row = this.#get.get(userId);
+    return row && rowToUser(row);
+  }
+
+  list(request: PageRequest): Page<UserRecord> {
+    return this.#listTransaction(request);
+  }
+
+  #list(request: PageRequest): Page<UserRecord> {
+    const after = decodePageToken(USER_LIST_SCOPE, request.pageToken);
+    const limit = fetchSize(request.pageSize);
+    const rows = after
+      ? this.#pageAfter.all({ created_at: after.createdAt.getTime(), id: after.id, limit })
+      : this.#firstPage.all({ limit });
+    const total = this.#count.get()?.n ?? 0;
+    return toPage(rows.map(rowToUser), request.pageSize, total, USER_LIST_SCOPE, (u) => ({
+      createdAt: u.createdAt,
+      id: u.userId,
+    }));
+  }
+
+  /** Read, update and write under one IMMEDIATE transaction (the write lock is held throughout). */
+  update(userId: string, updater: Updater<UserRecord>): UserRecord {
+    return this.#updateTransaction.immediate(userId, updater);
+  }
+
+  /** Deletes the user and, through the foreign-key cascade, their keys in the same statement. */
+  delete(userId: string): void {
+    if (this.#delete.run(userId).changes === 0) throw notFound({ entity: "user", id: userId });
+  }
+
+  countActiveAdmins(): number {
+    return this.#countActiveAdmins.get()?.n ?? 0;
+  }
+
+  #mustGet(userId: string): UserRecord {
+    const user = this.get(userId);
+    if (!user) throw notFound({ entity: "user", id: userId });
+    return user;
+  }
+}

@@ -1,0 +1,72 @@
+// Constructors for the StoreErrors both adapters throw, so the same failure reads the same everywhere.
+import { StoreError, type StoreEntity } from "./store.js";
+
+/** What an operation was about: the entity and its id (user id or key id; both are public). */
+export interface Subject {
+  entity: StoreEntity;
+  id: string;
+}
+
+const LABEL: Record<StoreEntity, string> = { user: "user", api_key: "API key" };
+
+/** `not_found` for a subject. */
+export function notFound(subject: Subject, cause?: unknown): StoreError {
+  return new StoreError("not_found", `${LABEL[subject.entity]} ${JSON.stringify(subject.id)} not found`, {
+    entity: subject.entity,
+    subjectId: subject.id,
+    cause,
+  });
+}
+
+/** `already_exists` for a subject. */
+export function alreadyExists(subject: Subject, cause?: unknown): StoreError {
+  return new StoreError("already_exists", `${LABEL[subject.entity]} ${JSON.stringify(subject.id)} already exists`, {
+    entity: subject.entity,
+    subjectId: subject.id,
+    cause,
+  });
+}
+
+/** `limit_reached`: the user already has the maximum number of keys. */
+export function keyLimitReached(userId: string, maxKeysPerUser: number): StoreError {
+  return new StoreError(
+    "limit_reached",
+    `user ${JSON.stringify(userId)} already has the maximum of ${maxKeysPerUser} API keys`,
+    { entity: "api_key", subjectId: userId, limit: maxKeysPerUser },
+  );
+}
+
+/** `conflict`: optimistic concurrency gave up after repeated concurrent modification. */
+export function updateConflict(subject: Subject, attempts: number): StoreError {
+  return new StoreError(
+    "conflict",
+    `${LABEL[subject.entity]} ${JSON.stringify(subject.id)} was modified concurrently ${attempts} times; try again`,
+    { entity: subject.entity, subjectId: subject.id },
+  );
+}
+
+/** `unavailable`: the backend cannot serve the request. */
+export function unavailable(detail: string, cause?: unknown): StoreError {
+  return new StoreError("unavailable", `store unavailable: ${detail}`, { cause });
+}
+
+/** `unavailable` for use after {@link Store.close}. */
+export function storeClosed(): StoreError {
+  return unavailable("the store is closed");
+}
+
+/** The subject for a user id. */
+export function userSubject(userId: string): Subject {
+  return { entity: "user", id: userId };
+}
+
+/** The subject for an API key id. */
+export function apiKeySubject(keyId: string): Subject {
+  return { entity: "api_key", id: keyId };
+}
+
+/** Returns `value`, or throws `not_found` for `subject` when it is undefined. */
+export function found<T>(value: T | undefined, subject: Subject): T {
+  if (value === undefined) throw notFound(subject);
+  return value;
+}

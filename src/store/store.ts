@@ -1,0 +1,200 @@
+// The storage contract: plain record types, the Store interface and backend-neutral errors.
+// Adapters (sqlite/, mongo/) implement it; auth and services depend on it and never on an adapter.
+// This file imports nothing from the rest of src/ so that every layer can depend on it.
+
+/** A user's lifecycle state. A suspended user's keys stop working but are kept. */
+export type UserState = "active" | "suspended";
+
+/** An API key's reversible on/off toggle. */
+export type ApiKeyState = "active" | "disabled";
+
+/** A user as stored. Timestamps are set by the caller and round-trip at millisecond precision. */
+export interface UserRecord {
+  userId: string;
+  name: string;
+  email: string;
+  admin: boolean;
+  state: UserState;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+/**
+ * An API key as stored: metadata and the hash of its secret, never the secret itself.
+ * Optional fields that are absent come back `undefined`, never `null`.
+ */
+export interface ApiKeyRecord {
+  /** The key's public id (39 base32 chars in practice; the store treats it as an opaque string). */
+  id: string;
+  userId: string;
+  name: string;
+  /** Right enum numbers as granted (pseudo-rights unexpanded), order preserved. */
+  rights: number[];
+  state: ApiKeyState;
+  /** `sha256:...` of the current secret. */
+  secretHash: string;
+  /** The replaced secret's hash, still accepted until `previousSecretValidUntil` (rotation grace). */
+  previousSecretHash?: string;
+  previousSecretValidUntil?: Date;
+  expiresAt?: Date;
+  createdAt: Date;
+  updatedAt: Date;
+  /** Written only in batches by {@link Store.recordApiKeyUse}; never moves backwards. */
+  lastUsedAt?: Date;
+}
+
+/** One page of a list, newest first (createdAt desc, then id desc). */
+export interface Page<T> {
+  items: T[];
+  /** Opaque cursor for the next page; `""` on the last page. */
+  nextPageToken: string;
+  /** Number of all items matching the filter, across all pages. */
+  totalSize: number;
+}
+
+/** Which page to read. `pageSize` is validated by the caller (a positive integer). */
+export interface PageRequest {
+  pageSize: number;
+  /** `""` for the first page, else a `nextPageToken` from the same list with the same filter. */
+  pageToken: string;
+}
+
+/** Filters for {@link Store.listApiKeys}. */
+export interface ApiKeyListRequest extends PageRequest {
+  state?: ApiKeyState;
+  /** Case-insensitive substring of the key name, matched literally (no wildcards); `""` matches all. */
+  query?: string;
+}
+
+/** Limits checked atomically by {@link Store.createApiKey}. */
+export interface ApiKeyLimits {
+  maxKeysPerUser: number;
+}
+
+/**
+ * Computes the next version of a record from the current one. It must be a pure synchronous function:
+ * adapters with optimistic concurrency may call it more than once. It may throw to abort the update; the
+ * error then reaches the caller unchanged and nothing is written.
+ */
+export type Updater<T> = (current: T) => T;
+
+/**
+ * The persistence contract for users and their API keys. Every method is atomic. The store performs no
+ * authorization and no input validation beyond what keeps its data consistent; callers validate first.
+ * Any method may also reject with `unavailable` (backend down, busy or closed).
+ */
+export interface Store {
+  /** Stores a new user. Rejects with `already_exists` (user) when the user id is taken. */
+  createUser(user: UserRecord): Promise<void>;
+
+  /** Reads one user. Rejects with `not_found` (user). */
+  getUser(userId: string): Promise<UserRecord>;
+
+  /** Lists users newest first. Rejects with `invalid_argument` on a malformed or foreign page token. */
+  listUsers(request: PageRequest): Promise<Page<UserRecord>>;
+
+  /**
+   * Atomically reads the user, applies `updater` and writes the result, which it returns. Concurrent
+   * updates are never lost. Rejects with `not_found` (user); with `invalid_argument` if the updater
+   * changes `userId`; with `conflict` if optimistic retries run out; or with whatever the updater threw.
+   */
+  updateUser(userId: string, updater: Updater<UserRecord>): Promise<UserRecord>;
+
+  /** Deletes the user and all their API keys in one transaction. Rejects with `not_found` (user). */
+  deleteUser(userId: string): Promise<void>;
+
+  /** Counts users with `admin` set and state `active`. */
+  countActiveAdmins(): Promise<number>;
+
+  /**
+   * Stores a new API key. Rejects with `not_found` (user) when the owner does not exist, `already_exists`
+   * (api_key) when the key id is taken, and `limit_reached` (api_key) when the owner already has
+   * `maxKeysPerUser` keys. The cap holds under concurrent creates.
+   */
+  createApiKey(key: ApiKeyRecord, limits: ApiKeyLimits): Promise<void>;
+
+  /** Reads a key of a user. Rejects with `not_found` (api_key) when absent or owned by another user. */
+  getApiKey(userId: string, keyId: string): Promise<ApiKeyRecord>;
+
+  /** Looks a key up by id alone (the authentication hot path: one indexed read). Never rejects on absence. */
+  findApiKey(keyId: string): Promise<ApiKeyRecord | undefined>;
+
+  /**
+   * Lists a user's keys newest first, filtered by state and name query. An unknown user has no keys.
+   * Rejects with `invalid_argument` on a malformed page token or one issued for another user or filter.
+   */
+  listApiKeys(userId: string, request: ApiKeyListRequest): Promise<Page<ApiKeyRecord>>;
+
+  /**
+   * Atomically reads the key, applies `updater` and writes the result, which it returns. Rejects with
+   * `not_found` (api_key) when absent or owned by another user; `invalid_argument` if the updater changes
+   * `id` or `userId`; `conflict` if optimistic retries run out; or with whatever the updater threw.
+   */
+  updateApiKey(userId: string, keyId: string, updater: Updater<ApiKeyRecord>): Promise<ApiKeyRecord>;
+
+  /** Deletes a key of a user. Rejects with `not_found` (api_key) when absent or owned by another user. */
+  deleteApiKey(userId: string, keyId: string): Promise<void>;
+
+  /** Counts a user's keys (0 for an unknown user). */
+  countApiKeys(userId: string): Promise<number>;
+
+  /**
+   * Sets `lastUsedAt` for a batch of keys, leaving `updatedAt` alone. A use older than the stored one is
+   * ignored (batches from several nodes may arrive out of order), and so are ids that no longer exist.
+   */
+  recordApiKeyUse(uses: ApiKeyUse[]): Promise<void>;
+
+  /** Releases the backend. Idempotent; afterwards every method rejects with `unavailable`. */
+  close(): Promise<void>;
+}
+
+/** One observed use of a key, for {@link Store.recordApiKeyUse}. */
+export interface ApiKeyUse {
+  id: string;
+  at: Date;
+}
+
+/** What went wrong, independent of the backend. Services map these to API errors. */
+export type StoreErrorKind =
+  | "not_found"
+  | "already_exists"
+  | "conflict"
+  | "unavailable"
+  | "limit_reached"
+  | "invalid_argument";
+
+/** The entity an error is about, so services can tell USER_NOT_FOUND from API_KEY_NOT_FOUND. */
+export type StoreEntity = "user" | "api_key";
+
+/** Structured details of a {@link StoreError}, for mapping it to API errors without parsing messages. */
+export interface StoreErrorDetails {
+  /** The entity the error is about. */
+  entity?: StoreEntity;
+  /** That entity's id: a user id, or a key id (public, never a secret). For `limit_reached`, the user id. */
+  subjectId?: string;
+  /** For `limit_reached`: the cap that was hit. */
+  limit?: number;
+  cause?: unknown;
+}
+
+/** The one error type adapters throw; driver errors are translated into it. */
+export class StoreError extends Error {
+  override readonly name = "StoreError";
+  readonly kind: StoreErrorKind;
+  readonly entity: StoreEntity | undefined;
+  readonly subjectId: string | undefined;
+  readonly limit: number | undefined;
+
+  constructor(kind: StoreErrorKind, message: string, details: StoreErrorDetails = {}) {
+    super(message, details.cause === undefined ? undefined : { cause: details.cause });
+    this.kind = kind;
+    this.entity = details.entity;
+    this.subjectId = details.subjectId;
+    this.limit = details.limit;
+  }
+}
+
+/** Narrows `error` to a {@link StoreError}, optionally of one kind. */
+export function isStoreError(error: unknown, kind?: StoreErrorKind): error is StoreError {
+  return error instanceof StoreError && (kind === undefined || error.kind === kind);
+}

@@ -1,0 +1,37 @@
+// The store contract as one executable suite: every adapter runs exactly these assertions.
+// Each test gets a fresh, empty store from the factory and releases it afterwards (Dex's pattern).
+import { describeApiKeys } from "./conformance/api-keys.js";
+import { describeConcurrency } from "./conformance/concurrency.js";
+import { describeLifecycle } from "./conformance/lifecycle.js";
+import { describeListing } from "./conformance/listing.js";
+import { describeRecords } from "./conformance/records.js";
+import { StoreUnderTest, type StoreFactory } from "./conformance/store-under-test.js";
+import { describeUsers } from "./conformance/users.js";
+
+export type { StoreFactory, StoreHarness } from "./conformance/store-under-test.js";
+
+/** Options for {@link describeStoreConformance}. */
+export interface ConformanceOptions {
+  /** The backend keeps data across close/reopen; the factory's harness must then provide `reopen`. */
+  persistent: boolean;
+}
+
+/**
+ * Declares the conformance suite for one store backend.
+ * @param name the backend, as the suite title shows it
+ * @param factory opens a fresh, empty store for each test
+ */
+export function describeStoreConformance(name: string, factory: StoreFactory, options: ConformanceOptions): void {
+  describe(`store conformance: ${name}`, function () {
+    const subject = new StoreUnderTest(factory);
+    beforeEach(() => subject.open());
+    afterEach(() => subject.release());
+
+    describeUsers(subject);
+    describeApiKeys(subject);
+    describeListing(subject);
+    describeConcurrency(subject);
+    describeRecords(subject);
+    describeLifecycle(subject, options.persistent);
+  });
+}

@@ -1,0 +1,61 @@
+// The store a conformance test runs against: opened before each test, released after it.
+import type { Store } from "../../../src/store/store.js";
+
+/** A freshly opened, empty store and how to reopen and finally dispose of it. */
+export interface StoreHarness {
+  store: Store;
+  /** Opens the same data again after `store` was closed (persistent backends only). */
+  reopen?: () => Promise<Store>;
+  /** Removes what the harness created (files, databases). Stores are closed before it runs. */
+  cleanup: () => Promise<void>;
+}
+
+/** Opens a fresh, empty store for one test. */
+export type StoreFactory = () => Promise<StoreHarness>;
+
+/** Holds the current test's store; sections read `store` inside their tests. */
+export class StoreUnderTest {
+  readonly #factory: StoreFactory;
+  #harness: StoreHarness | undefined;
+  #current: Store | undefined;
+
+  constructor(factory: StoreFactory) {
+    this.#factory = factory;
+  }
+
+  /** The current test's store. */
+  get store(): Store {
+    if (!this.#current) throw new Error("no store: used outside a test");
+    return this.#current;
+  }
+
+  /** Whether the factory can reopen its data. */
+  get canReopen(): boolean {
+    return this.#harness?.reopen !== undefined;
+  }
+
+  async open(): Promise<void> {
+    this.#harness = await this.#factory();
+    this.#current = this.#harness.store;
+  }
+
+  /** Closes the current store and opens the same data again; later `store` reads see the new one. */
+  async reopen(): Promise<Store> {
+    const reopen = this.#harness?.reopen;
+    if (!reopen) throw new Error("this store factory cannot reopen");
+    await this.store.close();
+    this.#current = await reopen();
+    return this.#current;
+  }
+
+  async release(): Promise<void> {
+    const harness = this.#harness;
+    this.#harness = undefined;
+    await this.#current?.close();
+    this.#current = undefined;
+    if (harness) {
+      await harness.store.close();
+      await harness.cleanup();
+    }
+  }
+}

@@ -1,0 +1,110 @@
+// openStore: each kind of store setting, data directory creation, and redacted descriptions.
+import { expect } from "chai";
+import { existsSync } from "node:fs";
+import { mkdtemp, rm, stat } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describeStoreLocation, openStore } from "../../src/store/open-store.js";
+import { redactMongoUrl, resolveStoreLocation } from "../../src/store/store-location.js";
+import type { Store } from "../../src/store/store.js";
+import { expectStoreError, userRecord } from "./conformance/fixtures.js";
+
+describe("store: openStore", () => {
+  let dir: string;
+  const opened: Store[] = [];
+
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), "keyward-open-"));
+  });
+
+  afterEach(async () => {
+    for (const store of opened.splice(0)) await store.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  async function open(store: string, dataDir = dir): Promise<Store> {
+    const opening = await openStore({ store, dataDir });
+    opened.push(opening);
+    return opening;
+  }
+
+  it("opens sqlite as <dataDir>/keyward.db, creating the directory (owner-only)", async () => {
+    const dataDir = join(dir, "nested", "data");
+    const store = await open("sqlite", dataDir);
+    const user = userRecord();
+    await store.createUser(user);
+    await store.close();
+    expect(existsSync(join(dataDir, "keyward.db"))).to.equal(true);
+    expect((await stat(dataDir)).mode & 0o777).to.equal(0o700);
+
+    const reopened = await open("sqlite", dataDir);
+    expect(await reopened.getUser(user.userId)).to.deep.equal(user);
+  });
+
+  it("opens memory without touching the data directory, and forgets on close", async () => {
+    const dataDir = join(dir, "never-created");
+    const first = await open("memory", dataDir);
+    const user = userRecord();
+    await first.createUser(user);
+    expect(await first.getUser(user.userId)).to.deep.equal(user);
+    const second = await open("memory", dataDir);
+    await expectStoreError(second.getUser(user.userId), "not_found", "user");
+    expect(existsSync(dataDir)).to.equal(false);
+  });
+
+  it("opens a mongodb:// URL with the MongoDB adapter (unavailable when nothing listens)", async function () {
+    this.timeout(10_000);
+    await expectStoreError(open("mongodb://127.0.0.1:1/kw?serverSelectionTimeoutMS=200"), "unavailable");
+    await expectStoreError(open("mongodb+srv://user:pw@invalid.invalid/?serverSelectionTimeoutMS=200"), "unavailable");
+  });
+
+  it("rejects a malformed mongodb:// URL with invalid_argument", async () => {
+    await expectStoreError(open("mongodb://host:not-a-port/db"), "invalid_argument");
+    await expectStoreError(open("mongodb://host/db?serverSelectionTimeoutMS=soon"), "invalid_argument");
+  });
+
+  it("rejects unknown settings with invalid_argument, without echoing credentials", async () => {
+    for (const setting of ["", "SQLite", "postgres://u:secret@h/db", "mongo://u:secret@h"]) {
+      const error = await expectStoreError(open(setting), "invalid_argument");
+      expect(error.message).to.not.include("secret");
+    }
+  });
+
+  it("reports an uncreatable data directory as unavailable", async () => {
+    await (await open("sqlite", dir)).close();
+    // A path below a regular file cannot become a directory.
+    await expectStoreError(open("sqlite", join(dir, "keyward.db", "sub")), "unavailable");
+  });
+});
+
+describe("store: describeStoreLocation", () => {
+  it("names the SQLite file by absolute path", () => {
+    expect(describeStoreLocation({ store: "sqlite", dataDir: "./data" })).to.equal(
+      `sqlite ${join(process.cwd(), "data", "keyward.db")}`,
+    );
+    expect(resolveStoreLocation({ store: "sqlite", dataDir: "/var/lib/keyward" })).to.deep.equal({
+      kind: "sqlite",
+      path: "/var/lib/keyward/keyward.db",
+    });
+  });
+
+  it("says memory is not persistent", () => {
+    expect(describeStoreLocation({ store: "memory", dataDir: "./data" })).to.match(/^memory .*lost/);
+  });
+
+  it("never prints a MongoDB password", () => {
+    const cases: [string, string][] = [
+      ["mongodb://alice:s3cret@db1:27017,db2/keyward?replicaSet=rs0", "mongodb://alice:***@db1:27017,db2/keyward?replicaSet=rs0"],
+      ["mongodb+srv://alice:p%40ss@cluster.example.net/", "mongodb+srv://alice:***@cluster.example.net/"],
+      ["mongodb://alice:pa@ss/word@host/db", "mongodb://alice:***@host/db"],
+      ["mongodb://host/db?authMechanismProperties=AWS_SESSION_TOKEN:tok&w=1", "mongodb://host/db?authMechanismProperties=***&w=1"],
+      ["mongodb://host/db?tlsCertificateKeyFilePassword=pw", "mongodb://host/db?tlsCertificateKeyFilePassword=***"],
+      ["mongodb://x509user@host/?authMechanism=MONGODB-X509", "mongodb://x509user@host/?authMechanism=MONGODB-X509"],
+      ["mongodb://localhost:27017", "mongodb://localhost:27017"],
+    ];
+    for (const [url, redacted] of cases) {
+      expect(redactMongoUrl(url)).to.equal(redacted);
+      expect(describeStoreLocation({ store: url, dataDir: "." })).to.equal(`mongodb ${redacted}`);
+    }
+  });
+});
