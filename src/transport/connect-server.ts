@@ -1,0 +1,59 @@
+/**
+ * The HTTP listener: HTTP/1.1 cleartext or TLS (Connect and gRPC-Web both work over HTTP/1.1), serving
+ * the Connect handler and, through its fallback, everything else on that port.
+ */
+import * as http from "node:http";
+import * as https from "node:https";
+import type { AddressInfo } from "node:net";
+import { createConnectHandler, type ConnectHandlerOptions } from "./connect-handler.js";
+import { trackHttpDrain } from "./http-drain.js";
+import { formatListenAddress, parseListenAddress } from "./listen-address.js";
+import { DEFAULT_DRAIN_TIMEOUT_MS, type ListenerOptions } from "./listener-defaults.js";
+
+/** What the HTTP listener serves and where. */
+export interface ConnectServerOptions extends ConnectHandlerOptions, ListenerOptions {}
+
+/** A running HTTP listener. */
+export interface ConnectListener {
+  /** The bound `host:port`, with the real port when 0 was asked for. */
+  readonly address: string;
+  readonly port: number;
+  /** `http://host:port` or `https://host:port`, what clients use as their base URL. */
+  readonly url: string;
+  /**
+   * Stops accepting connections, lets in-flight requests finish (idle keep-alive connections are closed
+   * at once, busy ones once their response is sent), and cuts what is left after the drain timeout.
+   * Idempotent.
+   */
+  shutdown(): Promise<void>;
+}
+
+/** Starts the HTTP listener; resolves once it is listening. */
+export async function startConnectServer(options: ConnectServerOptions): Promise<ConnectListener> {
+  const { host, port: requestedPort } = parseListenAddress(options.address);
+  const handler = createConnectHandler(options);
+  const server = options.tls === undefined ? http.createServer() : https.createServer({ cert: options.tls.cert, key: options.tls.key });
+  // Tracking first, so it sees each request before the handler can answer it.
+  const drain = trackHttpDrain(server);
+  server.on("request", handler);
+  await listen(server, host, requestedPort);
+  const port = (server.address() as AddressInfo).port;
+  const address = formatListenAddress({ host, port });
+  const drainTimeoutMs = options.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS;
+  return {
+    address,
+    port,
+    url: `${options.tls === undefined ? "http" : "https"}://${address}`,
+    shutdown: () => drain.drain(drainTimeoutMs),
+  };
+}
+
+function listen(server: http.Server, host: string, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+}

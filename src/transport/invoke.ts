@@ -1,0 +1,128 @@
+/**
+ * The one unary call path. A protocol front door (the grpc-js listener, the REST gateway) decodes a
+ * request message and calls `invoke`; it runs the same interceptor list as the Connect router, then the
+ * service implementation, and returns the response message with its headers and trailers. So
+ * authentication, the access rule and error mapping exist once, for every door.
+ */
+import { create, isMessage, type DescMessage, type DescMethodUnary, type DescService, type MessageShape } from "@bufbuild/protobuf";
+import {
+  createContextKey,
+  createContextValues,
+  createHandlerContext,
+  createServiceImplSpec,
+  type ContextValues,
+  type Interceptor,
+  type ServiceImpl,
+  type UnaryRequest,
+  type UnaryResponse,
+} from "@connectrpc/connect";
+
+/** A service and its implementation, as registered on every door. */
+export interface ServiceBinding {
+  readonly service: DescService;
+  readonly impl: Partial<ServiceImpl<DescService>>;
+}
+
+/** Binds an implementation to its service, type-checked against the descriptor. */
+export function bindService<S extends DescService>(service: S, impl: Partial<ServiceImpl<S>>): ServiceBinding {
+  return { service, impl: impl as Partial<ServiceImpl<DescService>> };
+}
+
+/** What a front door knows about the incoming call. */
+export interface CallInit {
+  /** "grpc" for the grpc-js listener, "rest" for the gateway. */
+  readonly protocolName: string;
+  /** Request headers (gRPC metadata or HTTP headers); `authorization` is read from here. */
+  readonly header: Headers;
+  /** Aborted when the client goes away or its deadline passes. */
+  readonly signal: AbortSignal;
+  readonly requestMethod: string;
+  readonly url: string;
+  readonly contextValues?: ContextValues;
+}
+
+/** A unary response and the headers/trailers the implementation or interceptors set. */
+export interface CallResult<O extends DescMessage = DescMessage> {
+  readonly message: MessageShape<O>;
+  readonly header: Headers;
+  readonly trailer: Headers;
+}
+
+/** Runs decoded unary calls through the interceptors into the implementations. */
+export interface Invoker {
+  /** Every unary method of the registered services, by gRPC path `/keyward.v1.UserRegistry/GetUser`. */
+  readonly methods: ReadonlyMap<string, DescMethodUnary>;
+  /** Calls `method` with `message`. Rejects with whatever the interceptors throw (a ConnectError). */
+  invoke<I extends DescMessage, O extends DescMessage>(
+    method: DescMethodUnary<I, O>,
+    message: MessageShape<I>,
+    init: CallInit,
+  ): Promise<CallResult<O>>;
+}
+
+type UnaryFn = (request: UnaryRequest) => Promise<UnaryResponse>;
+
+/** The protocol of the current call, for the handler context. */
+const kProtocolName = createContextKey<string>("unknown", { description: "protocol name" });
+
+/** Builds the invoker. Each method's interceptor chain is composed once, here, not per call. */
+export function createInvoker(bindings: readonly ServiceBinding[], interceptors: readonly Interceptor[]): Invoker {
+  const methods = new Map<string, DescMethodUnary>();
+  const chains = new Map<DescMethodUnary, UnaryFn>();
+  for (const { service, impl } of bindings) {
+    const spec = createServiceImplSpec(service, impl);
+    for (const described of service.methods) {
+      const methodSpec = spec.methods[described.localName];
+      if (described.methodKind !== "unary" || methodSpec?.kind !== "unary") continue;
+      const method = described as DescMethodUnary;
+      const implementation = methodSpec.impl;
+      const innermost: UnaryFn = async (request) => {
+        const context = createHandlerContext({
+          service,
+          method,
+          protocolName: request.contextValues.get(kProtocolName),
+          requestMethod: request.requestMethod,
+          url: request.url,
+          requestSignal: request.signal,
+          requestHeader: request.header,
+          contextValues: request.contextValues,
+        });
+        const output = await implementation(request.message, context);
+        return {
+          stream: false,
+          service,
+          method,
+          header: context.responseHeader,
+          trailer: context.responseTrailer,
+          message: isMessage(output, method.output) ? output : create(method.output, output),
+        };
+      };
+      // interceptors[0] is the outermost layer, as in connect-es.
+      const chain = interceptors.reduceRight<UnaryFn>((next, interceptor) => interceptor(next as never) as UnaryFn, innermost);
+      methods.set(`/${service.typeName}/${method.name}`, method);
+      chains.set(method, chain);
+    }
+  }
+
+  return {
+    methods,
+    async invoke(method, message, init) {
+      const chain = chains.get(method as DescMethodUnary);
+      if (!chain) throw new Error(`invoke: ${method.parent.typeName}.${method.name} is not registered`);
+      const contextValues = init.contextValues ?? createContextValues();
+      contextValues.set(kProtocolName, init.protocolName);
+      const response = await chain({
+        stream: false,
+        service: method.parent,
+        method: method as DescMethodUnary,
+        requestMethod: init.requestMethod,
+        url: init.url,
+        signal: init.signal,
+        header: init.header,
+        contextValues,
+        message,
+      });
+      return response as unknown as CallResult<typeof method.output>;
+    },
+  };
+}
