@@ -1,0 +1,34 @@
+import { createLogger } from "../logger.js";
+import { loadConfig } from "../server/config.js";
+import { startKeyward } from "../server/serve.js";
+
+/** `keyward serve`: every config problem at once and exit 2, else run until SIGTERM/SIGINT, then exit 0. */
+export async function runServe(flags: Record<string, string | undefined>): Promise<void> {
+  const loaded = loadConfig(flags, process.env);
+  if (!loaded.ok) {
+    process.stderr.write(`keyward serve: invalid configuration:\n${loaded.problems.map((p) => `  - ${p}\n`).join("")}`);
+    process.exitCode = 2;
+    return;
+  }
+  const logger = createLogger(loaded.config.logLevel);
+  let server;
+  try {
+    server = await startKeyward(loaded.config, logger);
+  } catch (error) {
+    logger.error("could not start", { error: (error as Error).message });
+    process.exitCode = 1;
+    return;
+  }
+  const running = server;
+  await new Promise<void>((resolve) => {
+    const stop = (signal: NodeJS.Signals) => {
+      logger.info("shutting down: draining in-flight calls", { signal });
+      void running.shutdown().then(() => {
+        logger.info("stopped");
+        resolve();
+      });
+    };
+    process.once("SIGTERM", stop);
+    process.once("SIGINT", stop);
+  });
+}

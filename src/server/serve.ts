@@ -1,0 +1,62 @@
+/**
+ * Server lifecycle: build, bootstrap the first admin, start both listeners, and shut down gracefully
+ * (health NOT_SERVING, stop accepting, drain in-flight calls, flush usage, close the store).
+ */
+import type { Logger } from "../logger.js";
+import { describeStoreLocation } from "../store/open-store.js";
+import { startConnectServer } from "../transport/connect-server.js";
+import { startGrpcServer } from "../transport/grpc-server.js";
+import { ensureAdmin } from "./bootstrap.js";
+import { build } from "./build.js";
+import type { Config } from "./config.js";
+
+/** A running Keyward server. */
+export interface RunningServer {
+  /** Base URL of the HTTP listener (REST, Connect, gRPC-Web). */
+  readonly httpUrl: string;
+  /** `host:port` of the gRPC listener. */
+  readonly grpcAddress: string;
+  /** Graceful shutdown; idempotent. */
+  shutdown(): Promise<void>;
+}
+
+export async function startKeyward(config: Config, logger: Logger): Promise<RunningServer> {
+  const keyward = await build(config, logger);
+  const stops: Array<() => Promise<void>> = [];
+  try {
+    await ensureAdmin(keyward.store, config.dataDir, config.maxKeysPerUser, logger);
+    const common = {
+      bindings: keyward.bindings,
+      tls: config.tls,
+      logger,
+      maxRequestBytes: config.bodyLimitBytes,
+      drainTimeoutMs: config.shutdownTimeoutMs,
+    };
+    const grpc = await startGrpcServer({ ...common, invoker: keyward.invoker, address: config.grpcAddr });
+    stops.push(() => grpc.shutdown());
+    const http = await startConnectServer({ ...common, interceptors: keyward.interceptors, address: config.httpAddr });
+    stops.push(() => http.shutdown());
+    logger.info("keyward listening", {
+      http: http.url,
+      grpc: grpc.address,
+      tls: config.tls !== undefined,
+      store: describeStoreLocation({ store: config.store, dataDir: config.dataDir }),
+    });
+    let stopping: Promise<void> | undefined;
+    return {
+      httpUrl: http.url,
+      grpcAddress: grpc.address,
+      shutdown() {
+        stopping ??= (async () => {
+          await Promise.all(stops.map((stop) => stop()));
+          await keyward.close();
+        })();
+        return stopping;
+      },
+    };
+  } catch (error) {
+    await Promise.allSettled(stops.map((stop) => stop()));
+    await keyward.close();
+    throw error;
+  }
+}

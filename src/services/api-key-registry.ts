@@ -1,0 +1,163 @@
+/**
+ * `keyward.v1.ApiKeyRegistry`. The interceptor has already decided that the caller may manage keys of
+ * the user in the path; here the grant rule decides which rights it may give or take, and every change
+ * evicts the key from this node's verification cache at once.
+ */
+import { create } from "@bufbuild/protobuf";
+import type { ServiceImpl } from "@connectrpc/connect";
+import { ApiKeyRegistry, ApiKeySchema, ApiKeyState } from "../../gen/keyward/v1/api_key_pb.js";
+import { principalOf, type Principal } from "../auth/principal.js";
+import { InsufficientRights, RightsOutsideOwnerUniverse } from "../errors.js";
+import { generateKey, hashSecret } from "../keys/index.js";
+import { changedRights, missingRights, rights } from "../rights/index.js";
+import type { UserRecord } from "../store/store.js";
+import { apiKeyToMessage, storedKeyState, timestampMs } from "./convert.js";
+import { newApiKey } from "./new-api-key.js";
+import type { ServiceDeps } from "./service-deps.js";
+import { checkUpdateMask } from "./update-mask.js";
+import {
+  checkExpiry,
+  checkKeyId,
+  checkPageSize,
+  checkRights,
+  checkText,
+  checkUserId,
+  GRACE_PERIOD_MAX_MS,
+  KEY_NAME_MAX,
+  Violations,
+} from "./validation.js";
+
+export function createApiKeyRegistry(deps: ServiceDeps): ServiceImpl<typeof ApiKeyRegistry> {
+  const { store, caches, limits } = deps;
+
+  return {
+    async createApiKey(request, context) {
+      const now = deps.now();
+      const v = new Violations();
+      checkUserId(v, "user_id", request.userId);
+      checkText(v, "name", request.name, KEY_NAME_MAX);
+      const granted = checkRights(v, "rights", request.rights);
+      const expiresAt = timestampMs(request.expiresAt);
+      checkExpiry(v, "expires_at", expiresAt, now, limits.maxKeyLifetimeMs);
+      v.done();
+      const owner = await store.getUser(request.userId);
+      enforceGrantRule(principalOf(context), owner, [], granted);
+      const { record, key } = newApiKey({
+        userId: owner.userId,
+        name: request.name,
+        rights: granted,
+        expiresAt: expiresAt === undefined ? undefined : new Date(expiresAt),
+        now: new Date(now),
+      });
+      await store.createApiKey(record, { maxKeysPerUser: limits.maxKeysPerUser });
+      caches.forgetKey(record.id);
+      return { apiKey: apiKeyToMessage(record), key };
+    },
+
+    async listApiKeys(request) {
+      const v = new Violations();
+      checkUserId(v, "user_id", request.userId);
+      const pageSize = checkPageSize(v, request.pageSize);
+      const state = request.state === ApiKeyState.UNSPECIFIED ? undefined : storedKeyState(request.state);
+      v.check(request.state === ApiKeyState.UNSPECIFIED || state !== undefined, "state", "unknown key state");
+      checkText(v, "query", request.query, KEY_NAME_MAX);
+      v.done();
+      await store.getUser(request.userId); // an unknown user is USER_NOT_FOUND, not an empty list
+      const page = await store.listApiKeys(request.userId, {
+        pageSize,
+        pageToken: request.pageToken,
+        state,
+        query: request.query,
+      });
+      return { apiKeys: page.items.map(apiKeyToMessage), nextPageToken: page.nextPageToken, totalSize: page.totalSize };
+    },
+
+    async getApiKey(request) {
+      checkKeyPath(request.userId, request.keyId);
+      return { apiKey: apiKeyToMessage(await store.getApiKey(request.userId, request.keyId)) };
+    },
+
+    async updateApiKey(request, context) {
+      const now = deps.now();
+      const given = request.apiKey ?? create(ApiKeySchema);
+      const v = new Violations();
+      const paths = checkUpdateMask(v, request.updateMask, ApiKeySchema);
+      checkUserId(v, "api_key.user_id", given.userId);
+      checkKeyId(v, "api_key.id", given.id);
+      const has = (path: string) => paths.includes(path);
+      if (has("name")) checkText(v, "api_key.name", given.name, KEY_NAME_MAX);
+      const newRights = has("rights") ? checkRights(v, "api_key.rights", given.rights) : [];
+      const state = has("state") ? storedKeyState(given.state) : undefined;
+      if (has("state")) v.check(state !== undefined, "api_key.state", "must be API_KEY_STATE_ACTIVE or API_KEY_STATE_DISABLED");
+      const expiresAt = timestampMs(given.expiresAt);
+      if (has("expires_at")) checkExpiry(v, "api_key.expires_at", expiresAt, now, limits.maxKeyLifetimeMs);
+      v.done();
+      const principal = principalOf(context);
+      const owner = has("rights") ? await store.getUser(given.userId) : undefined;
+      const updated = await store.updateApiKey(given.userId, given.id, (key) => {
+        if (owner) enforceGrantRule(principal, owner, key.rights, newRights);
+        return {
+          ...key,
+          name: has("name") ? given.name : key.name,
+          rights: owner ? newRights : key.rights,
+          state: state ?? key.state,
+          expiresAt: has("expires_at") ? (expiresAt === undefined ? undefined : new Date(expiresAt)) : key.expiresAt,
+          updatedAt: new Date(now),
+        };
+      });
+      caches.forgetKey(given.id);
+      return { apiKey: apiKeyToMessage(updated) };
+    },
+
+    async deleteApiKey(request) {
+      checkKeyPath(request.userId, request.keyId);
+      await store.deleteApiKey(request.userId, request.keyId);
+      caches.forgetKey(request.keyId);
+      return {};
+    },
+
+    async regenerateApiKey(request) {
+      const now = deps.now();
+      const v = new Violations();
+      checkUserId(v, "user_id", request.userId);
+      checkKeyId(v, "key_id", request.keyId);
+      const grace = request.gracePeriod;
+      const graceMs = grace ? Number(grace.seconds) * 1000 + Math.floor(grace.nanos / 1e6) : 0;
+      v.check(graceMs >= 0 && graceMs <= GRACE_PERIOD_MAX_MS, "grace_period", "must be 0 to 7 days (`604800s`)");
+      v.done();
+      const fresh = generateKey(request.keyId);
+      const updated = await store.updateApiKey(request.userId, request.keyId, (key) => ({
+        ...key,
+        secretHash: hashSecret(fresh.secret),
+        previousSecretHash: graceMs > 0 ? key.secretHash : undefined,
+        previousSecretValidUntil: graceMs > 0 ? new Date(now + graceMs) : undefined,
+        updatedAt: new Date(now),
+      }));
+      caches.forgetKey(request.keyId);
+      return { apiKey: apiKeyToMessage(updated), key: fresh.key };
+    },
+  };
+}
+
+/** Validates the `{user_id}/{key_id}` pair that names one key. */
+function checkKeyPath(userId: string, keyId: string): void {
+  const v = new Violations();
+  checkUserId(v, "user_id", userId);
+  checkKeyId(v, "key_id", keyId);
+  v.done();
+}
+
+/**
+ * The grant rule (DESIGN §5): the caller may add or remove only rights it holds, and the rights added
+ * must lie within what the owner may hold (suspension aside: an admin may prepare keys of a suspended
+ * user, which stay refused until the user is active again).
+ */
+function enforceGrantRule(caller: Principal, owner: UserRecord, before: readonly number[], after: readonly number[]): void {
+  const missing = missingRights(caller.rights, changedRights(before, after));
+  if (missing.length > 0) throw InsufficientRights.create({ missing: missing.map(rights.name).join(", ") });
+  const added = after.filter((r) => !before.includes(r));
+  const outside = missingRights(rights.universe({ admin: owner.admin, suspended: false }), added);
+  if (outside.length > 0) {
+    throw RightsOutsideOwnerUniverse.create({ user_id: owner.userId, rights: outside.map(rights.name).join(", ") });
+  }
+}

@@ -1,0 +1,60 @@
+/**
+ * Record ↔ message conversion. Store records are plain types (DESIGN §2); messages are built here and
+ * only here. An ApiKey message is built field by field from the record, so the secret hash cannot leak
+ * into a response by accident.
+ */
+import { create } from "@bufbuild/protobuf";
+import { timestampDate, timestampFromDate, type Timestamp } from "@bufbuild/protobuf/wkt";
+import { ApiKeySchema, ApiKeyState, type ApiKey } from "../../gen/keyward/v1/api_key_pb.js";
+import { UserSchema, UserState, type User } from "../../gen/keyward/v1/user_pb.js";
+import type { ApiKeyRecord, ApiKeyState as StoredKeyState, UserRecord, UserState as StoredUserState } from "../store/store.js";
+
+export function userToMessage(user: UserRecord): User {
+  return create(UserSchema, {
+    userId: user.userId,
+    name: user.name,
+    email: user.email,
+    admin: user.admin,
+    state: user.state === "active" ? UserState.ACTIVE : UserState.SUSPENDED,
+    createdAt: timestampFromDate(user.createdAt),
+    updatedAt: timestampFromDate(user.updatedAt),
+  });
+}
+
+export function apiKeyToMessage(key: ApiKeyRecord): ApiKey {
+  return create(ApiKeySchema, {
+    id: key.id,
+    userId: key.userId,
+    name: key.name,
+    rights: [...key.rights],
+    state: key.state === "active" ? ApiKeyState.ACTIVE : ApiKeyState.DISABLED,
+    expiresAt: optionalTimestamp(key.expiresAt),
+    createdAt: timestampFromDate(key.createdAt),
+    updatedAt: timestampFromDate(key.updatedAt),
+    lastUsedAt: optionalTimestamp(key.lastUsedAt),
+    previousSecretValidUntil: optionalTimestamp(key.previousSecretValidUntil),
+  });
+}
+
+/** The stored user state for a message state; undefined for UNSPECIFIED or unknown numbers. */
+export function storedUserState(state: UserState): StoredUserState | undefined {
+  if (state === UserState.ACTIVE) return "active";
+  if (state === UserState.SUSPENDED) return "suspended";
+  return undefined;
+}
+
+/** The stored key state for a message state; undefined for UNSPECIFIED or unknown numbers. */
+export function storedKeyState(state: ApiKeyState): StoredKeyState | undefined {
+  if (state === ApiKeyState.ACTIVE) return "active";
+  if (state === ApiKeyState.DISABLED) return "disabled";
+  return undefined;
+}
+
+/** Milliseconds of a timestamp, or undefined when unset. */
+export function timestampMs(timestamp: Timestamp | undefined): number | undefined {
+  return timestamp ? timestampDate(timestamp).getTime() : undefined;
+}
+
+function optionalTimestamp(date: Date | undefined): Timestamp | undefined {
+  return date ? timestampFromDate(date) : undefined;
+}

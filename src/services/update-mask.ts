@@ -1,0 +1,46 @@
+/**
+ * `update_mask` validation (DESIGN §3): unknown or read-only paths are `INVALID_ARGUMENT`, never silently
+ * ignored. What is writable is read from the message's `google.api.field_behavior` annotations: a field
+ * marked OUTPUT_ONLY or IMMUTABLE cannot be updated.
+ */
+import { getOption, hasOption, type DescMessage } from "@bufbuild/protobuf";
+import type { FieldMask } from "@bufbuild/protobuf/wkt";
+import { field_behavior, FieldBehavior } from "../../gen/google/api/field_behavior_pb.js";
+import type { Violations } from "./validation.js";
+
+const cache = new WeakMap<DescMessage, { writable: ReadonlySet<string>; readOnly: ReadonlySet<string> }>();
+
+function pathsOf(message: DescMessage) {
+  let paths = cache.get(message);
+  if (!paths) {
+    const readOnly = new Set<string>();
+    const writable = new Set<string>();
+    for (const field of message.fields) {
+      const behaviors = hasOption(field, field_behavior) ? getOption(field, field_behavior) : [];
+      const fixed = behaviors.includes(FieldBehavior.OUTPUT_ONLY) || behaviors.includes(FieldBehavior.IMMUTABLE);
+      (fixed ? readOnly : writable).add(field.name);
+    }
+    paths = { writable, readOnly };
+    cache.set(message, paths);
+  }
+  return paths;
+}
+
+/**
+ * Checks `mask` against the writable fields of `message` and returns its paths without repeats. Paths
+ * may use proto names (`expires_at`) or JSON names (`expiresAt`); both come back as proto names.
+ */
+export function checkUpdateMask(v: Violations, mask: FieldMask | undefined, message: DescMessage): string[] {
+  const { writable, readOnly } = pathsOf(message);
+  const list = [...writable].join(", ");
+  const given = mask?.paths ?? [];
+  if (!v.check(given.length > 0, "update_mask", `required: name the fields to change (${list})`)) return [];
+  const paths = new Set<string>();
+  for (const raw of given) {
+    const path = message.fields.find((f) => f.jsonName === raw)?.name ?? raw;
+    if (readOnly.has(path)) v.add("update_mask", `\`${raw}\` cannot be changed; writable: ${list}`);
+    else if (!writable.has(path)) v.add("update_mask", `unknown field \`${raw}\`; writable: ${list}`);
+    else paths.add(path);
+  }
+  return [...paths];
+}

@@ -1,0 +1,115 @@
+/**
+ * `keyward.v1.UserRegistry`. Access is decided by the authorization interceptor from the proto's
+ * `(keyward.v1.access)` rules before any of these run; handlers validate input and apply what only the
+ * request's content decides (who may set `admin`/`state`, the last-admin guard).
+ */
+import { create } from "@bufbuild/protobuf";
+import type { ServiceImpl } from "@connectrpc/connect";
+import { Right } from "../../gen/keyward/v1/rights_pb.js";
+import { UserRegistry, UserSchema, UserState } from "../../gen/keyward/v1/user_pb.js";
+import { principalOf } from "../auth/principal.js";
+import { InsufficientRights, LastAdmin } from "../errors.js";
+import type { UserRecord } from "../store/store.js";
+import { storedUserState, userToMessage } from "./convert.js";
+import type { ServiceDeps } from "./service-deps.js";
+import { checkUpdateMask } from "./update-mask.js";
+import { checkEmail, checkPageSize, checkText, checkUserId, USER_NAME_MAX, Violations } from "./validation.js";
+
+/** Fields only a caller with RIGHT_ADMIN_USERS_WRITE may change, even on its own user. */
+const ADMIN_FIELDS = new Set(["admin", "state"]);
+
+export function createUserRegistry(deps: ServiceDeps): ServiceImpl<typeof UserRegistry> {
+  const { store, caches } = deps;
+
+  /** Refuses a change that would leave no active admin. */
+  async function guardLastAdmin(user: UserRecord, next: { admin: boolean; state: string } | undefined): Promise<void> {
+    const isActiveAdmin = user.admin && user.state === "active";
+    const staysActiveAdmin = next !== undefined && next.admin && next.state === "active";
+    if (isActiveAdmin && !staysActiveAdmin && (await store.countActiveAdmins()) <= 1) {
+      throw LastAdmin.create({ user_id: user.userId });
+    }
+  }
+
+  return {
+    async createUser(request) {
+      const user = request.user ?? create(UserSchema);
+      const v = new Violations();
+      checkUserId(v, "user.user_id", user.userId);
+      checkText(v, "user.name", user.name, USER_NAME_MAX);
+      checkEmail(v, "user.email", user.email);
+      const state = user.state === UserState.UNSPECIFIED ? "active" : storedUserState(user.state);
+      v.check(state !== undefined, "user.state", "must be USER_STATE_ACTIVE or USER_STATE_SUSPENDED");
+      v.done();
+      const now = new Date(deps.now());
+      const record: UserRecord = {
+        userId: user.userId,
+        name: user.name,
+        email: user.email,
+        admin: user.admin,
+        state: state!,
+        createdAt: now,
+        updatedAt: now,
+      };
+      await store.createUser(record);
+      return { user: userToMessage(record) };
+    },
+
+    async getUser(request) {
+      const v = new Violations();
+      checkUserId(v, "user_id", request.userId);
+      v.done();
+      return { user: userToMessage(await store.getUser(request.userId)) };
+    },
+
+    async listUsers(request) {
+      const v = new Violations();
+      const pageSize = checkPageSize(v, request.pageSize);
+      v.done();
+      const page = await store.listUsers({ pageSize, pageToken: request.pageToken });
+      return { users: page.items.map(userToMessage), nextPageToken: page.nextPageToken, totalSize: page.totalSize };
+    },
+
+    async updateUser(request, context) {
+      const given = request.user;
+      const v = new Violations();
+      const paths = checkUpdateMask(v, request.updateMask, UserSchema);
+      const userId = given?.userId ?? "";
+      checkUserId(v, "user.user_id", userId);
+      const has = (path: string) => paths.includes(path);
+      if (has("name")) checkText(v, "user.name", given?.name ?? "", USER_NAME_MAX);
+      if (has("email")) checkEmail(v, "user.email", given?.email ?? "");
+      const state = has("state") ? storedUserState(given?.state ?? UserState.UNSPECIFIED) : undefined;
+      if (has("state")) v.check(state !== undefined, "user.state", "must be USER_STATE_ACTIVE or USER_STATE_SUSPENDED");
+      v.done();
+      if (paths.some((p) => ADMIN_FIELDS.has(p)) && !principalOf(context).rights.has(Right.ADMIN_USERS_WRITE)) {
+        throw InsufficientRights.create({ missing: "RIGHT_ADMIN_USERS_WRITE" });
+      }
+      const current = await store.getUser(userId);
+      const next = {
+        admin: has("admin") ? given!.admin : current.admin,
+        state: state ?? current.state,
+      };
+      await guardLastAdmin(current, next);
+      const updated = await store.updateUser(userId, (user) => ({
+        ...user,
+        name: has("name") ? given!.name : user.name,
+        email: has("email") ? given!.email : user.email,
+        admin: has("admin") ? given!.admin : user.admin,
+        state: state ?? user.state,
+        updatedAt: new Date(deps.now()),
+      }));
+      caches.forgetUser(userId);
+      return { user: userToMessage(updated) };
+    },
+
+    async deleteUser(request) {
+      const v = new Violations();
+      checkUserId(v, "user_id", request.userId);
+      v.done();
+      await guardLastAdmin(await store.getUser(request.userId), undefined);
+      await store.deleteUser(request.userId);
+      caches.forgetUser(request.userId);
+      return {};
+    },
+  };
+}

@@ -1,0 +1,109 @@
+/**
+ * Input validation. Every problem of a request is collected and reported at once, one violation per
+ * field (`INVALID_ARGUMENT`, reason `VALIDATION_FAILED`, with a google.rpc.BadRequest).
+ */
+import { validationFailed, type FieldViolation } from "../errors.js";
+import { ID_LENGTH } from "../keys/index.js";
+import { rights } from "../rights/index.js";
+
+export const USER_ID_PATTERN = /^[a-z0-9](?:-?[a-z0-9])+$/;
+export const USER_NAME_MAX = 100;
+export const EMAIL_MAX = 254;
+export const KEY_NAME_MAX = 50;
+export const PAGE_SIZE_DEFAULT = 50;
+export const PAGE_SIZE_MAX = 1000;
+export const GRACE_PERIOD_MAX_MS = 7 * 24 * 3600 * 1000;
+/** Loose on purpose: one `@`, something on each side, no spaces. Deliverability is not ours to judge. */
+const EMAIL_PATTERN = /^[^\s@]+@[^\s@]+$/;
+const KEY_ID_PATTERN = new RegExp(`^[A-Z2-7]{${ID_LENGTH}}$`);
+
+/** Collects violations; `done()` throws them all, if any. */
+export class Violations {
+  private readonly list: FieldViolation[] = [];
+
+  add(field: string, description: string): void {
+    this.list.push({ field, description });
+  }
+
+  /** Records `description` for `field` unless `ok`. Returns `ok`. */
+  check(ok: boolean, field: string, description: string): boolean {
+    if (!ok) this.add(field, description);
+    return ok;
+  }
+
+  done(): void {
+    if (this.list.length > 0) throw validationFailed(this.list);
+  }
+}
+
+export function checkUserId(v: Violations, field: string, userId: string): void {
+  if (!v.check(userId !== "", field, "required")) return;
+  v.check(
+    userId.length >= 3 && userId.length <= 36 && USER_ID_PATTERN.test(userId),
+    field,
+    "must be 3 to 36 lower-case letters, digits and single inner dashes, e.g. `billing-gateway`",
+  );
+}
+
+export function checkKeyId(v: Violations, field: string, keyId: string): void {
+  if (!v.check(keyId !== "", field, "required")) return;
+  v.check(KEY_ID_PATTERN.test(keyId), field, `must be a ${ID_LENGTH}-character key id (A-Z, 2-7)`);
+}
+
+export function checkText(v: Violations, field: string, text: string, max: number): void {
+  v.check([...text].length <= max, field, `must be at most ${max} characters`);
+  // Control characters break tables, logs and terminals that show names.
+  v.check(!/\p{Cc}/u.test(text), field, "must not contain control characters");
+}
+
+export function checkEmail(v: Violations, field: string, email: string): void {
+  if (email === "") return;
+  if (v.check(email.length <= EMAIL_MAX, field, `must be at most ${EMAIL_MAX} characters`)) {
+    v.check(EMAIL_PATTERN.test(email), field, "must be an email address like `ops@example.com`");
+  }
+}
+
+/** Non-empty, every element a defined right other than RIGHT_INVALID. Returns the rights without repeats. */
+export function checkRights(v: Violations, field: string, given: readonly number[]): number[] {
+  v.check(given.length > 0, field, "at least one right is required");
+  const unique = [...new Set(given)];
+  for (const right of unique) {
+    v.check(rights.isDefined(right), field, right === 0 ? "RIGHT_INVALID is not a right" : `unknown right ${right}`);
+  }
+  return unique;
+}
+
+/** `page_size` 0 (meaning the default) to 1000. Returns the effective size. */
+export function checkPageSize(v: Violations, pageSize: number): number {
+  v.check(pageSize >= 0 && pageSize <= PAGE_SIZE_MAX, "page_size", `must be 0 (for ${PAGE_SIZE_DEFAULT}) to ${PAGE_SIZE_MAX}`);
+  return pageSize === 0 ? PAGE_SIZE_DEFAULT : pageSize;
+}
+
+/**
+ * An expiry: in the future and, when a maximum lifetime is configured, present and within it.
+ * `expiresAt` undefined means "never".
+ */
+export function checkExpiry(
+  v: Violations,
+  field: string,
+  expiresAt: number | undefined,
+  now: number,
+  maxLifetimeMs: number | undefined,
+): void {
+  if (expiresAt === undefined) {
+    v.check(maxLifetimeMs === undefined, field, `required: keys must expire within ${describeMs(maxLifetimeMs ?? 0)}`);
+    return;
+  }
+  if (!v.check(expiresAt > now, field, "must be in the future")) return;
+  if (maxLifetimeMs !== undefined) {
+    v.check(expiresAt - now <= maxLifetimeMs, field, `must be within ${describeMs(maxLifetimeMs)} from now`);
+  }
+}
+
+/** `90d`, `12h`, `30m` or `45s`, whichever is exact and largest. */
+export function describeMs(ms: number): string {
+  for (const [unit, size] of [["d", 86_400_000], ["h", 3_600_000], ["m", 60_000]] as const) {
+    if (ms % size === 0 && ms >= size) return `${ms / size}${unit}`;
+  }
+  return `${Math.round(ms / 1000)}s`;
+}

@@ -1,0 +1,214 @@
+/**
+ * Every RPC for its rightful caller and refused for the wrong one, on all three doors, which must give
+ * the same code and reason for the same call (DESIGN §5, §6, §10).
+ */
+import { Code } from "@connectrpc/connect";
+import { expect } from "chai";
+import { ApiKeyRegistry, ApiKeyState } from "../../gen/keyward/v1/api_key_pb.js";
+import { AuthService } from "../../gen/keyward/v1/auth_pb.js";
+import { Right } from "../../gen/keyward/v1/rights_pb.js";
+import { UserRegistry } from "../../gen/keyward/v1/user_pb.js";
+import { generateKey } from "../../src/keys/index.js";
+import { DOORS, type Outcome } from "./support/doors.js";
+import { ok, uniqueUserId, type Actor } from "./support/fixtures.js";
+import { issuedKeys } from "./support/secret-scan.js";
+import { useServer } from "./support/server-process.js";
+
+describe("e2e: access on every door", function () {
+  const sut = useServer();
+
+  /** Calls on every door; asserts they agree; returns the gRPC outcome. */
+  async function onEveryDoor(call: (door: (typeof DOORS)[number]) => Promise<Outcome>): Promise<Outcome> {
+    const outcomes: Outcome[] = [];
+    for (const door of DOORS) outcomes.push(await call(door));
+    const shape = (o: Outcome) => (o.ok ? "ok" : `${o.codeName} ${o.reason}`);
+    expect(outcomes.map(shape), "every door answers alike").to.deep.equal(outcomes.map(() => shape(outcomes[0]!)));
+    return outcomes[0]!;
+  }
+
+  function expectRefused(outcome: Outcome, code: Code, reason: string): Extract<Outcome, { ok: false }> {
+    if (outcome.ok) expect.fail(`expected ${Code[code]} ${reason}, got success`);
+    expect(`${outcome.codeName} ${outcome.reason}`).to.equal(`${Code[code]} ${reason}`);
+    return outcome;
+  }
+
+  describe("credentials (UNAUTHENTICATED, checked in DESIGN §6 order)", () => {
+    const authInfo = (key?: string, headers?: Record<string, string>) =>
+      onEveryDoor((door) => sut.doors.call(door, AuthService.method.getAuthInfo, {}, key, headers));
+
+    it("no credentials → CREDENTIALS_MISSING", async () => {
+      expectRefused(await authInfo(), Code.Unauthenticated, "CREDENTIALS_MISSING");
+    });
+
+    it("malformed key → CREDENTIALS_MALFORMED, naming the problem", async () => {
+      const outcome = expectRefused(await authInfo("NNSXS.not-a-key"), Code.Unauthenticated, "CREDENTIALS_MALFORMED");
+      expect(outcome.message).to.contain("98 characters");
+      const typo = sut.admin.slice(0, 20) + (sut.admin[20] === "A" ? "B" : "A") + sut.admin.slice(21);
+      const mistyped = expectRefused(await authInfo(typo), Code.Unauthenticated, "CREDENTIALS_MALFORMED");
+      expect(mistyped.message).to.contain("checksum").and.not.contain(typo);
+    });
+
+    it("wrong scheme → CREDENTIALS_MALFORMED", async () => {
+      expectRefused(await authInfo(undefined, { authorization: `Basic ${sut.admin}` }), Code.Unauthenticated, "CREDENTIALS_MALFORMED");
+      expectRefused(await authInfo(undefined, { authorization: sut.admin }), Code.Unauthenticated, "CREDENTIALS_MALFORMED");
+    });
+
+    it("unknown id and wrong secret → the same API_KEY_INVALID", async () => {
+      const unknown = expectRefused(await authInfo(generateKey().key), Code.Unauthenticated, "API_KEY_INVALID");
+      const actor = await sut.fx.actor([Right.USER_INFO]);
+      const wrongSecret = expectRefused(await authInfo(generateKey(actor.apiKey.id).key), Code.Unauthenticated, "API_KEY_INVALID");
+      expect(wrongSecret.message).to.equal(unknown.message);
+    });
+
+    it("disabled key → API_KEY_DISABLED; enabled again → works", async () => {
+      const actor = await sut.fx.actor([Right.USER_INFO]);
+      await setKeyState(actor, ApiKeyState.DISABLED);
+      expectRefused(await authInfo(actor.key), Code.Unauthenticated, "API_KEY_DISABLED");
+      await setKeyState(actor, ApiKeyState.ACTIVE);
+      expect((await authInfo(actor.key)).ok).to.equal(true);
+    });
+
+    it("suspended owner → USER_SUSPENDED, keys kept; reactivated → works", async () => {
+      const actor = await sut.fx.actor([Right.USER_INFO]);
+      await sut.fx.suspend(actor.userId);
+      expectRefused(await authInfo(actor.key), Code.Unauthenticated, "USER_SUSPENDED");
+      await sut.fx.suspend(actor.userId, false);
+      expect((await authInfo(actor.key)).ok).to.equal(true);
+    });
+
+    it("X-Authorization: ApiKey works; Authorization wins when both are sent", async () => {
+      const actor = await sut.fx.actor([Right.USER_INFO]);
+      const viaThingsBoard = ok(await sut.doors.call("connect", AuthService.method.getAuthInfo, {}, undefined, { "x-authorization": `ApiKey ${actor.key}` }));
+      expect(viaThingsBoard.user?.userId).to.equal(actor.userId);
+      const both = ok(await sut.doors.call("grpc", AuthService.method.getAuthInfo, {}, sut.admin, { "x-authorization": `apikey ${actor.key}` }));
+      expect(both.user?.userId).to.equal("admin");
+    });
+  });
+
+  describe("rights (PERMISSION_DENIED names the missing rights)", () => {
+    it("a key lacking the right is refused before the handler runs", async () => {
+      const actor = await sut.fx.actor([Right.USER_INFO]);
+      const outcome = expectRefused(
+        await onEveryDoor((door) => sut.doors.call(door, ApiKeyRegistry.method.listApiKeys, { userId: actor.userId }, actor.key)),
+        Code.PermissionDenied,
+        "INSUFFICIENT_RIGHTS",
+      );
+      expect(outcome.message).to.contain("RIGHT_USER_SETTINGS_API_KEYS");
+      expect(outcome.metadata["missing"]).to.equal("RIGHT_USER_SETTINGS_API_KEYS");
+    });
+
+    it("a non-sut.admin acting on another user is refused; another user's key id under one's own path is NOT_FOUND", async () => {
+      const alice = await sut.fx.actor([Right.USER_ALL]);
+      const bob = await sut.fx.actor([Right.USER_ALL]);
+      for (const call of [
+        (door: (typeof DOORS)[number]) => sut.doors.call(door, UserRegistry.method.getUser, { userId: bob.userId }, alice.key),
+        (door: (typeof DOORS)[number]) => sut.doors.call(door, ApiKeyRegistry.method.listApiKeys, { userId: bob.userId }, alice.key),
+        (door: (typeof DOORS)[number]) => sut.doors.call(door, UserRegistry.method.deleteUser, { userId: bob.userId }, alice.key),
+        (door: (typeof DOORS)[number]) => sut.doors.call(door, UserRegistry.method.listUsers, {}, alice.key),
+      ]) {
+        expectRefused(await onEveryDoor(call), Code.PermissionDenied, "INSUFFICIENT_RIGHTS");
+      }
+      expectRefused(
+        await onEveryDoor((door) => sut.doors.call(door, ApiKeyRegistry.method.getApiKey, { userId: alice.userId, keyId: bob.apiKey.id }, alice.key)),
+        Code.NotFound,
+        "API_KEY_NOT_FOUND",
+      );
+      expectRefused(
+        await onEveryDoor((door) => sut.doors.call(door, ApiKeyRegistry.method.deleteApiKey, { userId: alice.userId, keyId: bob.apiKey.id }, alice.key)),
+        Code.NotFound,
+        "API_KEY_NOT_FOUND",
+      );
+      // Bob's key still works: nothing was deleted.
+      expect((await sut.doors.call("grpc", AuthService.method.getAuthInfo, {}, bob.key)).ok).to.equal(true);
+    });
+
+    it("a user cannot make themselves sut.admin or unsuspend themselves", async () => {
+      const alice = await sut.fx.actor([Right.USER_ALL]);
+      expectRefused(
+        await onEveryDoor((door) =>
+          sut.doors.call(door, UserRegistry.method.updateUser, { user: { userId: alice.userId, admin: true }, updateMask: { paths: ["admin"] } }, alice.key),
+        ),
+        Code.PermissionDenied,
+        "INSUFFICIENT_RIGHTS",
+      );
+    });
+
+    it("an empty subject user id is INVALID_ARGUMENT, not a guess", async () => {
+      const alice = await sut.fx.actor([Right.USER_ALL]);
+      expectRefused(
+        await onEveryDoor((door) => sut.doors.call(door, ApiKeyRegistry.method.listApiKeys, { userId: "" }, alice.key)),
+        Code.InvalidArgument,
+        "VALIDATION_FAILED",
+      );
+    });
+  });
+
+  describe("the escalation matrix (grant rule)", () => {
+    let scoped: Actor;
+    before(async () => {
+      scoped = await sut.fx.actor([Right.USER_INFO, Right.USER_SETTINGS_API_KEYS]);
+    });
+    const create = (actor: Actor, rights: Right[], userId = actor.userId) =>
+      onEveryDoor((door) => sut.doors.call(door, ApiKeyRegistry.method.createApiKey, { userId, name: "x", rights }, actor.key));
+
+    it("a scoped key cannot create a key with more rights", async () => {
+      const outcome = expectRefused(await create(scoped, [Right.USER_INFO, Right.USER_DELETE]), Code.PermissionDenied, "INSUFFICIENT_RIGHTS");
+      expect(outcome.message).to.contain("RIGHT_USER_DELETE").and.not.contain("RIGHT_USER_INFO,");
+      expectRefused(await create(scoped, [Right.USER_ALL]), Code.PermissionDenied, "INSUFFICIENT_RIGHTS");
+    });
+
+    it("a scoped key can create a key with a subset of its rights", async () => {
+      const outcomes = await Promise.all(DOORS.map((door) => sut.doors.call(door, ApiKeyRegistry.method.createApiKey, { userId: scoped.userId, rights: [Right.USER_INFO] }, scoped.key)));
+      for (const outcome of outcomes) issuedKeys.add(ok(outcome).key);
+    });
+
+    it("a scoped key cannot add or remove rights it lacks", async () => {
+      const target = await sut.fx.key(scoped.userId, [Right.USER_INFO, Right.USER_DELETE]);
+      const update = (rights: Right[]) =>
+        onEveryDoor((door) =>
+          sut.doors.call(door, ApiKeyRegistry.method.updateApiKey, { apiKey: { userId: scoped.userId, id: target.apiKey.id, rights }, updateMask: { paths: ["rights"] } }, scoped.key),
+        );
+      expectRefused(await update([Right.USER_INFO]), Code.PermissionDenied, "INSUFFICIENT_RIGHTS"); // removes USER_DELETE
+      expectRefused(await update([Right.USER_INFO, Right.USER_DELETE, Right.USER_SETTINGS_BASIC]), Code.PermissionDenied, "INSUFFICIENT_RIGHTS");
+      const swapped = ok(await sut.doors.call("grpc", ApiKeyRegistry.method.updateApiKey, { apiKey: { userId: scoped.userId, id: target.apiKey.id, rights: [Right.USER_SETTINGS_API_KEYS, Right.USER_DELETE] }, updateMask: { paths: ["rights"] } }, scoped.key));
+      expect(swapped.apiKey?.rights).to.deep.equal([Right.USER_SETTINGS_API_KEYS, Right.USER_DELETE]);
+    });
+
+    it("a scoped key cannot act for another user", async () => {
+      const other = await sut.fx.user();
+      expectRefused(await create(scoped, [Right.USER_INFO], other), Code.PermissionDenied, "INSUFFICIENT_RIGHTS");
+    });
+
+    it("an sut.admin key limited to RIGHT_ADMIN_API_KEYS cannot mint RIGHT_ALL, nor rights it lacks", async () => {
+      const limited = await sut.fx.actor([Right.ADMIN_API_KEYS], { admin: true });
+      const otherAdmin = await sut.fx.user({ admin: true });
+      expectRefused(await create(limited, [Right.ALL], otherAdmin), Code.PermissionDenied, "INSUFFICIENT_RIGHTS");
+      expectRefused(await create(limited, [Right.USER_INFO], otherAdmin), Code.PermissionDenied, "INSUFFICIENT_RIGHTS");
+      ok(await sut.doors.call("grpc", ApiKeyRegistry.method.listApiKeys, { userId: otherAdmin }, limited.key));
+    });
+
+    it("a key cannot carry rights outside its owner's universe", async () => {
+      const user = await sut.fx.user();
+      expectRefused(
+        await onEveryDoor((door) => sut.doors.call(door, ApiKeyRegistry.method.createApiKey, { userId: user, rights: [Right.ADMIN_USERS_READ] }, sut.admin)),
+        Code.PermissionDenied,
+        "RIGHTS_OUTSIDE_OWNER_UNIVERSE",
+      );
+    });
+
+    it("a RIGHT_USER_ALL key holds every user right, itself included, and no sut.admin right", async () => {
+      const user = await sut.fx.user();
+      const all = await sut.fx.key(user, [Right.USER_ALL]);
+      const info = ok(await sut.doors.call("grpc", AuthService.method.getAuthInfo, {}, all.key));
+      expect(info.rights).to.deep.equal([Right.USER_INFO, Right.USER_SETTINGS_BASIC, Right.USER_SETTINGS_API_KEYS, Right.USER_DELETE, Right.USER_ALL]);
+    });
+  });
+
+  async function setKeyState(actor: Actor, state: ApiKeyState) {
+    ok(await sut.doors.call("connect", ApiKeyRegistry.method.updateApiKey, { apiKey: { userId: actor.userId, id: actor.apiKey.id, state }, updateMask: { paths: ["state"] } }, sut.admin));
+  }
+
+  it("uses a fresh user id per fixture", () => {
+    expect(uniqueUserId()).to.not.equal(uniqueUserId());
+  });
+});

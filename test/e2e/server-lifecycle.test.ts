@@ -1,0 +1,138 @@
+/**
+ * The server as an operator runs it: persistence across restarts, graceful SIGTERM, the first-start
+ * admin key, `npm start` on the built code, config errors, and `keyward bootstrap`.
+ */
+import { spawnSync, spawn } from "node:child_process";
+import { mkdtempSync, statSync, existsSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { expect } from "chai";
+import { AuthService } from "../../gen/keyward/v1/auth_pb.js";
+import { Right } from "../../gen/keyward/v1/rights_pb.js";
+import { openDoors } from "./support/doors.js";
+import { Fixtures, ok } from "./support/fixtures.js";
+import { allServerOutput, issuedKeys } from "./support/secret-scan.js";
+import { removeDataDir, startServer } from "./support/server-process.js";
+
+const ROOT = fileURLToPath(new URL("../..", import.meta.url));
+const CLI = [process.execPath, "--import", "tsx", join(ROOT, "src/cli/main.ts")];
+
+function keyward(args: string[], env: Record<string, string> = {}) {
+  const result = spawnSync(CLI[0]!, [...CLI.slice(1), ...args], { cwd: ROOT, env: { ...process.env, ...env }, encoding: "utf8" });
+  // stdout is the command's answer (bootstrap prints its key there on purpose); stderr is its log.
+  allServerOutput.push(result.stderr);
+  return result;
+}
+
+describe("e2e: running the server", function () {
+  it("writes a 0600 admin key on first start only, and keeps users and keys across a restart", async () => {
+    const first = await startServer();
+    const adminKey = first.adminKey();
+    issuedKeys.add(adminKey);
+    expect(statSync(join(first.dataDir, "admin.key")).mode & 0o777).to.equal(0o600);
+    expect(first.output()).to.contain(join(first.dataDir, "admin.key")).and.not.contain(adminKey);
+    let doors = openDoors(first.httpUrl, first.grpcAddress);
+    const actor = await new Fixtures(doors, adminKey).actor([Right.USER_INFO]);
+    doors.close();
+    expect(await first.stop()).to.equal(0);
+
+    const second = await startServer({ dataDir: first.dataDir });
+    try {
+      expect(second.adminKey(), "the admin key file is left alone").to.equal(adminKey);
+      expect(second.output()).to.not.contain("created user admin");
+      doors = openDoors(second.httpUrl, second.grpcAddress);
+      const info = ok(await doors.call("grpc", AuthService.method.getAuthInfo, {}, actor.key));
+      expect(info.user?.userId).to.equal(actor.userId);
+      expect(ok(await doors.call("connect", AuthService.method.getAuthInfo, {}, adminKey)).user?.admin).to.equal(true);
+      doors.close();
+    } finally {
+      expect(await second.stop()).to.equal(0);
+      removeDataDir(first.dataDir);
+    }
+  });
+
+  it("exits 0 on SIGTERM after completing the calls in flight", async () => {
+    const server = await startServer();
+    const doors = openDoors(server.httpUrl, server.grpcAddress);
+    const key = server.adminKey();
+    try {
+      ok(await doors.call("grpc", AuthService.method.getAuthInfo, {}, key)); // connection up
+      const inFlight = Array.from({ length: 40 }, () => doors.call("grpc", AuthService.method.getAuthInfo, {}, key));
+      const first = await Promise.race(inFlight);
+      ok(first);
+      const exited = server.stop("SIGTERM");
+      const outcomes = await Promise.all(inFlight);
+      expect(outcomes.filter((o) => !o.ok)).to.deep.equal([]);
+      expect(await exited).to.equal(0);
+      expect(server.output()).to.contain("shutting down").and.contain('"msg":"stopped"');
+    } finally {
+      doors.close();
+      removeDataDir(server.dataDir);
+    }
+  });
+
+  it("lists every config problem at once and exits 2", () => {
+    const result = keyward(["serve", "--http-addr", "nowhere", "--max-api-keys-per-user", "0", "--auth-cache-ttl", "soon"], { KEYWARD_STORE: "postgres://x" });
+    expect(result.status).to.equal(2);
+    expect(result.stderr).to.contain("--http-addr").and.contain("--max-api-keys-per-user").and.contain("--auth-cache-ttl").and.contain("KEYWARD_STORE");
+  });
+
+  it("refuses unknown flags with exit 2", () => {
+    const result = keyward(["serve", "--no-such-flag"]);
+    expect(result.status).to.equal(2);
+    expect(result.stderr).to.contain("unknown option");
+  });
+
+  it("`keyward bootstrap --user-id` creates an admin and prints its working key once", async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), "keyward-bootstrap-"));
+    try {
+      const result = keyward(["bootstrap", "--user-id", "ops", "--data-dir", dataDir]);
+      expect(result.status, result.stderr).to.equal(0);
+      const key = /NNSXS\.[A-Z2-7]{39}\.[A-Z2-7]{52}/.exec(result.stdout)?.[0];
+      expect(key, result.stdout).to.be.a("string");
+      issuedKeys.add(key!);
+      expect(result.stdout).to.contain("will not be shown again");
+      expect(keyward(["bootstrap", "--user-id", "Not Valid", "--data-dir", dataDir]).status).to.equal(2);
+      const server = await startServer({ dataDir });
+      try {
+        expect(existsSync(join(dataDir, "admin.key")), "an admin exists, so no admin.key").to.equal(false);
+        const doors = openDoors(server.httpUrl, server.grpcAddress);
+        const info = ok(await doors.call("grpc", AuthService.method.getAuthInfo, {}, key));
+        expect(info.user).to.include({ userId: "ops", admin: true });
+        expect(info.apiKey?.rights).to.deep.equal([Right.ALL]);
+        doors.close();
+      } finally {
+        await server.stop();
+      }
+    } finally {
+      removeDataDir(dataDir);
+    }
+  });
+
+  it("`npm start` runs the built server with the embedded store under ./data", async function () {
+    const cwd = mkdtempSync(join(tmpdir(), "keyward-start-"));
+    const child = spawn(process.execPath, [join(ROOT, "dist/src/cli/main.js"), "serve", "--http-addr", "127.0.0.1:0", "--grpc-addr", "127.0.0.1:0"], { cwd });
+    try {
+      let output = "";
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no start in 15 s: ${output}`)), 15_000);
+        child.stdout.on("data", (chunk: Buffer) => {
+          output += chunk.toString();
+          if (output.includes("keyward listening")) {
+            clearTimeout(timer);
+            resolve();
+          }
+        });
+        child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
+        child.once("exit", (code) => reject(new Error(`exited ${code}: ${output}`)));
+      });
+      allServerOutput.push(output);
+      expect(existsSync(join(cwd, "data", "admin.key"))).to.equal(true);
+      expect(existsSync(join(cwd, "data", "keyward.db"))).to.equal(true);
+    } finally {
+      child.kill("SIGTERM");
+      removeDataDir(cwd);
+    }
+  });
+});

@@ -1,0 +1,94 @@
+/**
+ * The three front doors as a client sees them: a plain grpc-js client (a gRPC microservice), a Connect
+ * client and a gRPC-Web client. `call` gives one normalised outcome per door, so a test can assert that
+ * every door answers the same call with the same code and reason.
+ */
+import * as grpc from "@grpc/grpc-js";
+import { fromBinary, toBinary, type DescMessage, type DescMethodUnary, type MessageInitShape, type MessageShape, create } from "@bufbuild/protobuf";
+import { Code, ConnectError, createClient, type Transport } from "@connectrpc/connect";
+import { createConnectTransport, createGrpcWebTransport } from "@connectrpc/connect-node";
+import { ErrorInfoSchema } from "../../../gen/google/rpc/error_details_pb.js";
+import { StatusSchema } from "../../../gen/google/rpc/status_pb.js";
+
+export type DoorName = "grpc" | "connect" | "grpc-web";
+export const DOORS: readonly DoorName[] = ["grpc", "connect", "grpc-web"];
+
+export type Outcome<O extends DescMessage = DescMessage> =
+  | { ok: true; message: MessageShape<O> }
+  | { ok: false; code: Code; codeName: string; reason: string; message: string; metadata: Record<string, string> };
+
+export interface Doors {
+  call<I extends DescMessage, O extends DescMessage>(
+    door: DoorName,
+    method: DescMethodUnary<I, O>,
+    request: MessageInitShape<I>,
+    key?: string,
+    headers?: Record<string, string>,
+  ): Promise<Outcome<O>>;
+  close(): void;
+}
+
+export function openDoors(httpUrl: string, grpcAddress: string): Doors {
+  const grpcClient = new grpc.Client(grpcAddress, grpc.credentials.createInsecure());
+  const transports: Record<Exclude<DoorName, "grpc">, Transport> = {
+    connect: createConnectTransport({ baseUrl: httpUrl, httpVersion: "1.1" }),
+    "grpc-web": createGrpcWebTransport({ baseUrl: httpUrl, httpVersion: "1.1" }),
+  };
+  return {
+    async call(door, method, init, key, headers = {}) {
+      const all = { ...headers, ...(key === undefined ? {} : { authorization: `Bearer ${key}` }) };
+      const request = create(method.input, init);
+      if (door === "grpc") return callGrpc(grpcClient, method, request, all);
+      try {
+        const client = createClient(method.parent, transports[door]) as unknown as Record<string, (r: unknown, o: unknown) => Promise<MessageShape<typeof method.output>>>;
+        const message = await client[method.localName]!(request, { headers: all });
+        return { ok: true, message };
+      } catch (error) {
+        const e = ConnectError.from(error);
+        const info = e.findDetails(ErrorInfoSchema)[0];
+        return { ok: false, code: e.code, codeName: Code[e.code], reason: info?.reason ?? "", message: e.rawMessage, metadata: { ...(info?.metadata ?? {}) } };
+      }
+    },
+    close() {
+      grpcClient.close();
+    },
+  };
+}
+
+function callGrpc<I extends DescMessage, O extends DescMessage>(
+  client: grpc.Client,
+  method: DescMethodUnary<I, O>,
+  request: MessageShape<I>,
+  headers: Record<string, string>,
+): Promise<Outcome<O>> {
+  const metadata = new grpc.Metadata();
+  for (const [name, value] of Object.entries(headers)) metadata.set(name, value);
+  return new Promise((resolve) => {
+    client.makeUnaryRequest(
+      `/${method.parent.typeName}/${method.name}`,
+      (m: MessageShape<I>) => Buffer.from(toBinary(method.input, m)),
+      (b: Buffer) => fromBinary(method.output, b),
+      request,
+      metadata,
+      { deadline: Date.now() + 10_000 },
+      (error, message) => {
+        if (!error) {
+          resolve({ ok: true, message: message! });
+          return;
+        }
+        const bin = error.metadata?.get("grpc-status-details-bin")[0];
+        const status = bin ? fromBinary(StatusSchema, bin as Buffer) : undefined;
+        const infoAny = status?.details.find((d) => d.typeUrl.endsWith("google.rpc.ErrorInfo"));
+        const info = infoAny ? fromBinary(ErrorInfoSchema, infoAny.value) : undefined;
+        resolve({
+          ok: false,
+          code: error.code as number as Code,
+          codeName: Code[error.code as number as Code],
+          reason: info?.reason ?? "",
+          message: error.details,
+          metadata: { ...(info?.metadata ?? {}) },
+        });
+      },
+    );
+  });
+}

@@ -1,0 +1,114 @@
+/**
+ * Starts the real server (`keyward serve`) as a child process on free ports with a temporary data dir,
+ * and keeps every line it prints so tests can scan the logs for secrets.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { expect } from "chai";
+import { openDoors, type Doors } from "./doors.js";
+import { Fixtures } from "./fixtures.js";
+import { allServerOutput, issuedKeys } from "./secret-scan.js";
+
+const ROOT = fileURLToPath(new URL("../../..", import.meta.url));
+const CLI = join(ROOT, "src/cli/main.ts");
+
+export interface ServerProcess {
+  readonly httpUrl: string;
+  readonly grpcAddress: string;
+  readonly dataDir: string;
+  readonly child: ChildProcess;
+  /** Everything the process wrote to stdout and stderr so far. */
+  output(): string;
+  /** The admin key written by the first start. */
+  adminKey(): string;
+  /** Sends SIGTERM and resolves with the exit code. */
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+
+export async function startServer(options: { dataDir?: string; args?: string[]; env?: Record<string, string> } = {}): Promise<ServerProcess> {
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), "keyward-e2e-"));
+  const child = spawn(
+    process.execPath,
+    ["--import", "tsx", CLI, "serve", "--http-addr", "127.0.0.1:0", "--grpc-addr", "127.0.0.1:0", "--data-dir", dataDir, ...(options.args ?? [])],
+    { cwd: ROOT, env: { ...process.env, ...options.env }, stdio: ["ignore", "pipe", "pipe"] },
+  );
+  let output = "";
+  const collect = (chunk: Buffer) => {
+    output += chunk.toString();
+    allServerOutput.push(chunk.toString());
+  };
+  child.stdout!.on("data", collect);
+  child.stderr!.on("data", collect);
+  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+
+  const ready = await new Promise<{ http: string; grpc: string }>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server did not start in 20 s:\n${output}`)), 20_000);
+    const check = () => {
+      for (const line of output.split("\n")) {
+        if (!line.startsWith("{")) continue;
+        const entry = JSON.parse(line) as { msg?: string; http?: string; grpc?: string };
+        if (entry.msg === "keyward listening" && entry.http && entry.grpc) {
+          clearTimeout(timer);
+          resolve({ http: entry.http, grpc: entry.grpc });
+          return;
+        }
+      }
+    };
+    child.stdout!.on("data", check);
+    void exited.then((code) => {
+      clearTimeout(timer);
+      reject(new Error(`server exited with ${code} before listening:\n${output}`));
+    });
+  });
+
+  return {
+    httpUrl: ready.http,
+    grpcAddress: ready.grpc,
+    dataDir,
+    child,
+    output: () => output,
+    adminKey: () => readFileSync(join(dataDir, "admin.key"), "utf8").trim(),
+    async stop(signal = "SIGTERM") {
+      if (child.exitCode === null) child.kill(signal);
+      return exited;
+    },
+  };
+}
+
+/** Removes a data dir made by {@link startServer}. */
+export function removeDataDir(dataDir: string): void {
+  rmSync(dataDir, { recursive: true, force: true });
+}
+
+/** A server shared by one test file, with its doors, fixtures and admin key. */
+export interface ServerUnderTest {
+  server: ServerProcess;
+  doors: Doors;
+  fx: Fixtures;
+  admin: string;
+}
+
+/**
+ * Starts a server before the enclosing suite and stops it after, asserting a clean exit. The returned
+ * object is filled in by the `before` hook.
+ */
+export function useServer(): ServerUnderTest {
+  const context = {} as ServerUnderTest;
+  before(async () => {
+    context.server = await startServer();
+    context.doors = openDoors(context.server.httpUrl, context.server.grpcAddress);
+    context.admin = context.server.adminKey();
+    issuedKeys.add(context.admin);
+    context.fx = new Fixtures(context.doors, context.admin);
+  });
+  after(async () => {
+    context.doors.close();
+    expect(await context.server.stop()).to.equal(0);
+    removeDataDir(context.server.dataDir);
+  });
+  return context;
+}
