@@ -97,7 +97,7 @@ describe("e2e: access on every door", function () {
       expect(outcome.metadata["missing"]).to.equal("RIGHT_USER_SETTINGS_API_KEYS");
     });
 
-    it("a non-sut.admin acting on another user is refused; another user's key id under one's own path is NOT_FOUND", async () => {
+    it("a non-admin acting on another user is refused; another user's key id under one's own path is NOT_FOUND", async () => {
       const alice = await sut.fx.actor([Right.USER_ALL]);
       const bob = await sut.fx.actor([Right.USER_ALL]);
       for (const call of [
@@ -122,7 +122,7 @@ describe("e2e: access on every door", function () {
       expect((await sut.doors.call("grpc", AuthService.method.getAuthInfo, {}, bob.key)).ok).to.equal(true);
     });
 
-    it("a user cannot make themselves sut.admin or unsuspend themselves", async () => {
+    it("a user cannot make themselves admin or unsuspend themselves", async () => {
       const alice = await sut.fx.actor([Right.USER_ALL]);
       expectRefused(
         await onEveryDoor((door) =>
@@ -141,6 +141,46 @@ describe("e2e: access on every door", function () {
         "VALIDATION_FAILED",
       );
     });
+  });
+
+  describe("each RPC needs exactly its declared right", () => {
+    const USER_RIGHTS = [Right.USER_INFO, Right.USER_SETTINGS_BASIC, Right.USER_SETTINGS_API_KEYS, Right.USER_DELETE];
+    // [RPC, the right it needs on one's own user (the admin right when it acts on no single user), call]
+    const cases: Array<[string, Right, (self: string, keyId: string, key: string, door: (typeof DOORS)[number]) => Promise<Outcome>]> = [
+      ["GetUser", Right.USER_INFO, (self, _id, key, door) => sut.doors.call(door, UserRegistry.method.getUser, { userId: self }, key)],
+      ["UpdateUser", Right.USER_SETTINGS_BASIC, (self, _id, key, door) => sut.doors.call(door, UserRegistry.method.updateUser, { user: { userId: self, name: "n" }, updateMask: { paths: ["name"] } }, key)],
+      ["DeleteUser", Right.USER_DELETE, (self, _id, key, door) => sut.doors.call(door, UserRegistry.method.deleteUser, { userId: self }, key)],
+      ["CreateApiKey", Right.USER_SETTINGS_API_KEYS, (self, _id, key, door) => sut.doors.call(door, ApiKeyRegistry.method.createApiKey, { userId: self, rights: [Right.USER_SETTINGS_API_KEYS] }, key)],
+      ["ListApiKeys", Right.USER_SETTINGS_API_KEYS, (self, _id, key, door) => sut.doors.call(door, ApiKeyRegistry.method.listApiKeys, { userId: self }, key)],
+      ["GetApiKey", Right.USER_SETTINGS_API_KEYS, (self, id, key, door) => sut.doors.call(door, ApiKeyRegistry.method.getApiKey, { userId: self, keyId: id }, key)],
+      ["UpdateApiKey", Right.USER_SETTINGS_API_KEYS, (self, id, key, door) => sut.doors.call(door, ApiKeyRegistry.method.updateApiKey, { apiKey: { userId: self, id, name: "n" }, updateMask: { paths: ["name"] } }, key)],
+      ["DeleteApiKey", Right.USER_SETTINGS_API_KEYS, (self, id, key, door) => sut.doors.call(door, ApiKeyRegistry.method.deleteApiKey, { userId: self, keyId: id }, key)],
+      ["RegenerateApiKey", Right.USER_SETTINGS_API_KEYS, (self, id, key, door) => sut.doors.call(door, ApiKeyRegistry.method.regenerateApiKey, { userId: self, keyId: id }, key)],
+      ["CreateUser", Right.ADMIN_USERS_WRITE, (_self, _id, key, door) => sut.doors.call(door, UserRegistry.method.createUser, { user: { userId: uniqueUserId() } }, key)],
+      ["ListUsers", Right.ADMIN_USERS_READ, (_self, _id, key, door) => sut.doors.call(door, UserRegistry.method.listUsers, {}, key)],
+    ];
+    for (const [rpc, needed, callAs] of cases) {
+      it(`${rpc}: refused without ${Right[needed]}, allowed with it`, async () => {
+        const self = await sut.fx.user();
+        const everythingElse = await sut.fx.key(self, USER_RIGHTS.filter((r) => r !== needed));
+        const target = await sut.fx.key(self, [Right.USER_INFO]);
+        const refused = expectRefused(
+          await onEveryDoor((door) => callAs(self, target.apiKey.id, everythingElse.key, door)),
+          Code.PermissionDenied,
+          "INSUFFICIENT_RIGHTS",
+        );
+        expect(refused.metadata["missing"]).to.equal(`RIGHT_${Right[needed]}`);
+        if (needed === Right.ADMIN_USERS_WRITE || needed === Right.ADMIN_USERS_READ) {
+          const admin = await sut.fx.actor([needed], { admin: true });
+          ok(await callAs(admin.userId, target.apiKey.id, admin.key, "grpc"));
+        } else {
+          const holder = await sut.fx.key(self, [needed]);
+          const outcome = await callAs(self, target.apiKey.id, holder.key, "grpc");
+          if (outcome.ok && "key" in outcome.message && typeof outcome.message.key === "string") issuedKeys.add(outcome.message.key);
+          ok(outcome);
+        }
+      });
+    }
   });
 
   describe("the escalation matrix (grant rule)", () => {
@@ -179,7 +219,7 @@ describe("e2e: access on every door", function () {
       expectRefused(await create(scoped, [Right.USER_INFO], other), Code.PermissionDenied, "INSUFFICIENT_RIGHTS");
     });
 
-    it("an sut.admin key limited to RIGHT_ADMIN_API_KEYS cannot mint RIGHT_ALL, nor rights it lacks", async () => {
+    it("an admin key limited to RIGHT_ADMIN_API_KEYS cannot mint RIGHT_ALL, nor rights it lacks", async () => {
       const limited = await sut.fx.actor([Right.ADMIN_API_KEYS], { admin: true });
       const otherAdmin = await sut.fx.user({ admin: true });
       expectRefused(await create(limited, [Right.ALL], otherAdmin), Code.PermissionDenied, "INSUFFICIENT_RIGHTS");
@@ -196,7 +236,7 @@ describe("e2e: access on every door", function () {
       );
     });
 
-    it("a RIGHT_USER_ALL key holds every user right, itself included, and no sut.admin right", async () => {
+    it("a RIGHT_USER_ALL key holds every user right, itself included, and no admin right", async () => {
       const user = await sut.fx.user();
       const all = await sut.fx.key(user, [Right.USER_ALL]);
       const info = ok(await sut.doors.call("grpc", AuthService.method.getAuthInfo, {}, all.key));

@@ -122,7 +122,7 @@ describe("e2e: lifecycle", function () {
       }
     });
 
-    it("after an sut.admin is demoted, the sut.admin rights of their keys are gone", async () => {
+    it("after an admin is demoted, the admin rights of their keys are gone", async () => {
       const actor = await sut.fx.actor([Right.ALL], { admin: true });
       ok(await sut.doors.call("grpc", UserRegistry.method.listUsers, {}, actor.key));
       ok(await sut.doors.call("grpc", UserRegistry.method.updateUser, { user: { userId: actor.userId, admin: false }, updateMask: { paths: ["admin"] } }, sut.admin));
