@@ -5,8 +5,11 @@
  */
 import { Command, CommanderError, Option } from "commander";
 import { SETTINGS, type Setting } from "../server/config.js";
-import { runBootstrap } from "./bootstrap-command.js";
-import { runServe } from "./serve-command.js";
+import { addApiKeysCommand } from "./api-keys-command.js";
+import { addAuthInfoCommand } from "./auth-info-command.js";
+import { addGlobalOptions, redact, registerSecretsFromArgv, writeErr } from "./client.js";
+import { examples } from "./help.js";
+import { addUsersCommand } from "./users-command.js";
 
 /** Exit code for bad flags or config. */
 export const EXIT_USAGE = 2;
@@ -19,12 +22,32 @@ function settingOption(setting: Setting): Option {
 export function createProgram(): Command {
   const program = new Command("keyward")
     .description("Keyward: users and revocable NNSXS API keys with fine-grained rights")
-    .showHelpAfterError()
-    .exitOverride();
+    .configureOutput({ writeErr, writeOut: (text) => process.stdout.write(redact(text)) })
+    .configureHelp({ showGlobalOptions: true, sortSubcommands: false })
+    .showHelpAfterError("(add --help for usage)")
+    .exitOverride()
+    .addHelpText(
+      "after",
+      examples(
+        "keyward serve",
+        "export KEYWARD_API_KEY=$(cat data/admin.key)",
+        "keyward users create billing-gateway --name 'Billing gateway'",
+        "keyward api-keys create --user-id billing-gateway --name prod --right-user-info --expires-in 90d",
+        "keyward api-keys list --user-id billing-gateway",
+      ) + "\nExit codes: 0 success, 1 the API refused or could not be reached, 2 bad usage.\n",
+    );
+  addGlobalOptions(program);
+  // Subcommands are made with `.command()` so they inherit exitOverride, output and help settings.
+  addAuthInfoCommand(program);
+  addUsersCommand(program);
+  addApiKeysCommand(program);
 
+  // serve and bootstrap do not call the API: the client flags are not theirs to show.
   const serve = program.command("serve").description("run the Keyward server (REST, Connect, gRPC-Web on --http-addr; gRPC on --grpc-addr)");
   for (const setting of Object.values(SETTINGS)) serve.addOption(settingOption(setting));
-  serve.action((flags: Record<string, string | undefined>) => runServe(flagsByName(flags)));
+  serve.configureHelp({ showGlobalOptions: false });
+  // serve and bootstrap load the server and the store drivers only when run, so API commands start fast.
+  serve.action(async (flags: Record<string, string | undefined>) => (await import("./serve-command.js")).runServe(flagsByName(flags)));
 
   program
     .command("bootstrap")
@@ -33,7 +56,8 @@ export function createProgram(): Command {
     .addOption(settingOption(SETTINGS.dataDir))
     .addOption(settingOption(SETTINGS.store))
     .addOption(settingOption(SETTINGS.maxKeysPerUser))
-    .action((flags: Record<string, string | undefined>) => runBootstrap(flagsByName(flags)));
+    .configureHelp({ showGlobalOptions: false })
+    .action(async (flags: Record<string, string | undefined>) => (await import("./bootstrap-command.js")).runBootstrap(flagsByName(flags)));
 
   return program;
 }
@@ -44,6 +68,7 @@ function flagsByName(flags: Record<string, string | undefined>): Record<string, 
 }
 
 async function main(argv: string[]): Promise<void> {
+  registerSecretsFromArgv(argv, process.env);
   try {
     await createProgram().parseAsync(argv);
   } catch (error) {
@@ -51,7 +76,7 @@ async function main(argv: string[]): Promise<void> {
       process.exitCode = error.exitCode === 0 ? 0 : EXIT_USAGE;
       return;
     }
-    process.stderr.write(`keyward: ${(error as Error).message}\n`);
+    writeErr(`keyward: ${(error as Error).message}\n`);
     process.exitCode = 1;
   }
 }

@@ -1,0 +1,111 @@
+/**
+ * What the CLI prints: aligned tables for lists, key/value blocks for one object, the API's proto3 JSON
+ * with `--json`, and the one-time notice that goes with a new key. Pure string building, except `print*`.
+ */
+import { toJson, type DescMessage, type MessageShape } from "@bufbuild/protobuf";
+import { timestampDate, type Timestamp } from "@bufbuild/protobuf/wkt";
+import type { ApiKey } from "../../gen/keyward/v1/api_key_pb.js";
+import type { User } from "../../gen/keyward/v1/user_pb.js";
+import { apiKeyStates, userStates } from "./enum-flags.js";
+import { shortRightName } from "./rights-flags.js";
+
+/** The words printed with every new key (TTN: "it will never be shown again"). */
+export const KEY_NOTICE = "Copy the key now: it will not be shown again.";
+
+/**
+ * Columns padded to their widest cell, separated by three spaces; the last column is not padded, so no
+ * line ends in blanks.
+ */
+export function formatTable(headers: readonly string[], rows: readonly (readonly string[])[]): string {
+  const all = [headers, ...rows];
+  const widths = headers.map((_, column) => Math.max(...all.map((row) => width(row[column] ?? ""))));
+  const line = (row: readonly string[]) =>
+    row
+      .map((cell, column) => (column === row.length - 1 ? cell : cell + " ".repeat(widths[column]! - width(cell))))
+      .join("   ");
+  return all.map(line).join("\n") + "\n";
+}
+
+/** `label: value` lines with the values aligned. */
+export function formatBlock(pairs: readonly (readonly [string, string])[]): string {
+  const labelWidth = Math.max(...pairs.map(([label]) => width(label))) + 1;
+  return pairs.map(([label, value]) => `${`${label}:`.padEnd(labelWidth)}  ${value}`).join("\n") + "\n";
+}
+
+/** Code points, so names with accents line up; wide (CJK) characters are not measured specially. */
+function width(text: string): number {
+  return [...text].length;
+}
+
+/** RFC 3339 in UTC to the second (`--json` keeps the full precision); `absent` when unset. */
+export function formatTime(timestamp: Timestamp | undefined, absent: string): string {
+  if (!timestamp) return absent;
+  return timestampDate(timestamp).toISOString().replace(/\.\d+Z$/, "Z");
+}
+
+const fullRights = (list: readonly number[]) => list.map((right) => shortRightName(right, false)).join(", ");
+const shortRights = (list: readonly number[]) => list.map((right) => shortRightName(right, true)).join(",");
+
+export function userBlock(user: User): string {
+  return formatBlock([
+    ["User ID", user.userId],
+    ["Name", user.name || "-"],
+    ["Email", user.email || "-"],
+    ["Admin", user.admin ? "yes" : "no"],
+    ["State", userStates.label(user.state)],
+    ["Created", formatTime(user.createdAt, "-")],
+    ["Updated", formatTime(user.updatedAt, "-")],
+  ]);
+}
+
+export function apiKeyBlock(key: ApiKey): string {
+  const pairs: [string, string][] = [
+    ["ID", key.id],
+    ["User ID", key.userId],
+    ["Name", key.name || "-"],
+    ["State", apiKeyStates.label(key.state)],
+    ["Rights", fullRights(key.rights)],
+    ["Expires", formatTime(key.expiresAt, "never")],
+    ["Created", formatTime(key.createdAt, "-")],
+    ["Updated", formatTime(key.updatedAt, "-")],
+    ["Last used", formatTime(key.lastUsedAt, "never")],
+  ];
+  if (key.previousSecretValidUntil) {
+    pairs.push(["Old secret valid until", formatTime(key.previousSecretValidUntil, "-")]);
+  }
+  return formatBlock(pairs);
+}
+
+export function usersTable(users: readonly User[]): string {
+  if (users.length === 0) return "No users.\n";
+  return formatTable(
+    ["USER ID", "NAME", "EMAIL", "ADMIN", "STATE", "CREATED"],
+    users.map((u) => [u.userId, u.name || "-", u.email || "-", u.admin ? "yes" : "no", userStates.label(u.state), formatTime(u.createdAt, "-")]),
+  );
+}
+
+export function apiKeysTable(keys: readonly ApiKey[]): string {
+  if (keys.length === 0) return "No API keys.\n";
+  return formatTable(
+    ["ID", "NAME", "STATE", "RIGHTS", "CREATED", "EXPIRES", "LAST USED"],
+    keys.map((k) => [
+      k.id,
+      k.name || "-",
+      apiKeyStates.label(k.state),
+      shortRights(k.rights),
+      formatTime(k.createdAt, "-"),
+      formatTime(k.expiresAt, "never"),
+      formatTime(k.lastUsedAt, "never"),
+    ]),
+  );
+}
+
+/** A new key's metadata, then the notice, then the key alone on the last line (as `keyward bootstrap`). */
+export function newKeyText(key: ApiKey | undefined, secretKey: string): string {
+  return `${key ? apiKeyBlock(key) : ""}\n${KEY_NOTICE}\n\n${secretKey}\n`;
+}
+
+/** The message as the API's proto3 JSON (what the Connect protocol returns), pretty-printed. */
+export function jsonText<Desc extends DescMessage>(schema: Desc, message: MessageShape<Desc>): string {
+  return `${JSON.stringify(toJson(schema, message), null, 2)}\n`;
+}

@@ -1,0 +1,373 @@
+/**
+ * The built `keyward` CLI (`node dist/src/cli/main.js`, as users run it) against a real server: every
+ * command, `--json` parsed back, the generated rights flags, usage errors (exit 2), API errors (exit 1)
+ * and the rule that the `--api-key` value and a key's secret never reach output they should not.
+ * Independent runs are started together: each spawn costs about 0.3 s.
+ */
+import { spawn } from "node:child_process";
+import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { expect } from "chai";
+import { Right, RightSchema } from "../../gen/keyward/v1/rights_pb.js";
+import { generateKey } from "../../src/keys/index.js";
+import { allServerOutput, issuedKeys } from "../e2e/support/secret-scan.js";
+import { useServer } from "../e2e/support/server-process.js";
+
+const ROOT = fileURLToPath(new URL("../..", import.meta.url));
+const BUILT_CLI = join(ROOT, "dist/src/cli/main.js");
+const KEY_PATTERN = /NNSXS\.[A-Z2-7]{39}\.[A-Z2-7]{52}/g;
+const NOTICE = "Copy the key now: it will not be shown again.";
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+interface JsonKey {
+  id: string;
+  userId: string;
+  name?: string;
+  rights: string[];
+  state: string;
+  expiresAt?: string;
+  createdAt: string;
+  previousSecretValidUntil?: string;
+}
+
+interface JsonUser {
+  userId: string;
+  name?: string;
+  email?: string;
+  admin?: boolean;
+  state: string;
+}
+
+const secretOf = (key: string) => key.split(".")[2]!;
+
+describe("cli: the keyward command against a real server", function () {
+  // Each spawn of node costs 0.3 to 1 s depending on the machine's load; some tests chain a dozen.
+  this.timeout(60_000);
+  const ctx = useServer();
+  let userCounter = 0;
+  const newUserId = (prefix = "cli") => `${prefix}-${process.pid}-${++userCounter}`;
+
+  before(function () {
+    if (!existsSync(BUILT_CLI)) throw new Error(`${BUILT_CLI} is missing: run \`npm run build\` (npm test builds first)`);
+  });
+
+  /**
+   * Runs the built CLI. By default KEYWARD_URL points at the test server and KEYWARD_API_KEY is the
+   * admin key; `env` entries set to undefined are removed.
+   */
+  function keyward(args: string[], env: Record<string, string | undefined> = {}): Promise<Run> {
+    const base: Record<string, string | undefined> = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith("KEYWARD_")));
+    const merged = { ...base, KEYWARD_URL: ctx.server.httpUrl, KEYWARD_API_KEY: ctx.admin, ...env };
+    const finalEnv = Object.fromEntries(Object.entries(merged).filter((entry): entry is [string, string] => entry[1] !== undefined));
+    return new Promise((resolve, reject) => {
+      const child = spawn(process.execPath, [BUILT_CLI, ...args], { cwd: ROOT, env: finalEnv, stdio: ["ignore", "pipe", "pipe"] });
+      let stdout = "";
+      let stderr = "";
+      child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+      child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+      child.once("error", reject);
+      child.once("close", (code) => {
+        for (const key of stdout.match(KEY_PATTERN) ?? []) issuedKeys.add(key);
+        // Keys belong on stdout of create and regenerate only; everything else joins the run's secret scan.
+        allServerOutput.push(stderr);
+        if (!args.some((arg) => ["create", "regenerate"].includes(arg))) allServerOutput.push(stdout);
+        resolve({ code, stdout, stderr });
+      });
+    });
+  }
+
+  async function ok(args: string[], env?: Record<string, string | undefined>): Promise<Run> {
+    const run = await keyward(args, env);
+    expect(run.code, `keyward ${args.join(" ")}\n${run.stderr}`).to.equal(0);
+    return run;
+  }
+
+  async function json<T>(args: string[], env?: Record<string, string | undefined>): Promise<T> {
+    return JSON.parse((await ok([...args, "--json"], env)).stdout) as T;
+  }
+
+  async function createUser(userId: string, ...flags: string[]): Promise<JsonUser> {
+    return (await json<{ user: JsonUser }>(["users", "create", userId, ...flags])).user;
+  }
+
+  async function createKey(userId: string, ...flags: string[]): Promise<{ apiKey: JsonKey; key: string }> {
+    return json<{ apiKey: JsonKey; key: string }>(["api-keys", "create", "--user-id", userId, ...flags]);
+  }
+
+  describe("help", () => {
+    it("documents every command with examples, and the create/update commands offer a flag for every right", async () => {
+      const [root, users, keys, create, update] = await Promise.all([
+        ok(["--help"]),
+        ok(["users", "--help"]),
+        ok(["api-keys", "--help"]),
+        ok(["api-keys", "create", "--help"]),
+        ok(["api-keys", "update", "--help"]),
+      ]);
+      expect(root.stdout).to.contain("auth-info").and.contain("users").and.contain("api-keys").and.contain("serve").and.contain("bootstrap").and.contain("Examples:");
+      for (const command of ["create", "get", "list", "update", "delete"]) expect(users.stdout).to.contain(command);
+      for (const command of ["create", "get", "list", "update", "delete", "regenerate"]) expect(keys.stdout).to.contain(command);
+      const rights = RightSchema.values.filter((v) => v.number !== 0);
+      expect(rights.length).to.be.greaterThan(5);
+      for (const help of [create.stdout, update.stdout]) {
+        for (const right of rights) expect(help).to.contain(`--${right.name.toLowerCase().replaceAll("_", "-")} `);
+        expect(help).to.not.contain("--right-invalid");
+        expect(help).to.contain("--rights <names>").and.contain("--url <url>").and.contain("KEYWARD_API_KEY").and.contain("Examples:");
+      }
+      expect(create.stdout).to.contain(NOTICE);
+    });
+  });
+
+  describe("auth-info and where the key and URL come from", () => {
+    it("reads KEYWARD_URL and KEYWARD_API_KEY, --api-key-file and --url, and prints the caller", async () => {
+      const file = join(mkdtempSync(join(tmpdir(), "keyward-cli-")), "admin.key");
+      writeFileSync(file, `\n  ${ctx.admin}  \n`, { mode: 0o600 });
+      const [fromEnv, fromFile, human, defaultUrl] = await Promise.all([
+        json<{ user: JsonUser; apiKey: JsonKey; rights: string[] }>(["auth-info"]),
+        json<{ user: JsonUser }>(["auth-info", "--url", ctx.server.httpUrl, "--api-key-file", file], { KEYWARD_URL: "http://127.0.0.1:1", KEYWARD_API_KEY: undefined }),
+        ok(["whoami"]),
+        keyward(["auth-info"], { KEYWARD_URL: undefined }),
+      ]);
+      expect(fromEnv.user.userId).to.equal("admin");
+      expect(fromEnv.user.admin).to.equal(true);
+      expect(fromEnv.apiKey.id).to.equal(ctx.admin.split(".")[1]);
+      expect(fromEnv.rights).to.include.members(["RIGHT_ALL", "RIGHT_USER_INFO", "RIGHT_ADMIN_API_KEYS"]);
+      expect(fromFile.user.userId).to.equal("admin");
+      expect(human.stdout).to.match(/User ID:\s+admin/).and.match(/Rights:\s+RIGHT_ALL/).and.contain("RIGHT_ADMIN_USERS_WRITE");
+      // Without KEYWARD_URL the default is http://127.0.0.1:8080: either nothing listens there (exit 1,
+      // named in the message) or something else does; either way not our test server.
+      if (defaultUrl.code !== 0) expect(defaultUrl.stderr).to.contain("http://127.0.0.1:8080");
+    });
+
+    it("warns when --api-key is given on the command line, and a key file beats KEYWARD_API_KEY", async () => {
+      const file = join(mkdtempSync(join(tmpdir(), "keyward-cli-")), "bad.key");
+      writeFileSync(file, "not-a-key-but-a-secret-nonetheless\n");
+      const [flag, fileWins] = await Promise.all([
+        keyward(["auth-info", "--api-key", ctx.admin], { KEYWARD_API_KEY: undefined }),
+        keyward(["auth-info", "--api-key-file", file]),
+      ]);
+      expect(flag.code).to.equal(0);
+      expect(flag.stderr).to.contain("warning: --api-key").and.contain("KEYWARD_API_KEY").and.contain("--api-key-file");
+      expect(fileWins.code).to.equal(1);
+      expect(fileWins.stderr).to.contain("UNAUTHENTICATED CREDENTIALS_MALFORMED");
+      expect(fileWins.stdout + fileWins.stderr).to.not.contain("not-a-key-but-a-secret-nonetheless");
+    });
+  });
+
+  describe("users", () => {
+    it("create, get, update and delete, in human and --json output", async () => {
+      const userId = newUserId();
+      const created = await createUser(userId, "--name", "Ada Lovelace", "--email", "ada@example.com");
+      expect(created).to.include({ userId, name: "Ada Lovelace", email: "ada@example.com", state: "USER_STATE_ACTIVE" });
+      expect(created.admin ?? false).to.equal(false);
+
+      const [human, got] = await Promise.all([ok(["users", "get", userId]), json<{ user: JsonUser }>(["users", "info", userId])]);
+      expect(human.stdout).to.match(new RegExp(`User ID:\\s+${userId}\\n`)).and.match(/Email:\s+ada@example\.com/).and.match(/Admin:\s+no/);
+      expect(got.user).to.deep.include({ userId, name: "Ada Lovelace" });
+
+      const updated = (await json<{ user: JsonUser }>(["users", "update", userId, "--name", "Ada", "--admin", "--state", "suspended"])).user;
+      expect(updated).to.include({ name: "Ada", email: "ada@example.com", admin: true, state: "USER_STATE_SUSPENDED" });
+      const back = (await json<{ user: JsonUser }>(["users", "set", userId, "--no-admin", "--state", "active"])).user;
+      expect(back.admin ?? false).to.equal(false);
+      expect(back.state).to.equal("USER_STATE_ACTIVE");
+
+      expect((await ok(["users", "delete", userId])).stdout).to.contain(`Deleted user ${userId}`);
+      const gone = await keyward(["users", "get", userId]);
+      expect(gone.code).to.equal(1);
+      expect(gone.stderr).to.contain("error: NOT_FOUND USER_NOT_FOUND:").and.contain(userId);
+    });
+
+    it("lists one page at a time, hints at the next, follows --page-token and walks every page with --all", async () => {
+      const ids = await Promise.all(Array.from({ length: 5 }, () => ctx.fx.user()));
+      const [first, table, all, allTable] = await Promise.all([
+        json<{ users: JsonUser[]; nextPageToken: string; totalSize: number }>(["users", "list", "--page-size", "2"]),
+        ok(["users", "ls", "--page-size", "2"]),
+        json<{ users: JsonUser[]; nextPageToken?: string; totalSize: number }>(["users", "list", "--page-size", "2", "--all"]),
+        ok(["users", "list", "--page-size", "2", "--all"]),
+      ]);
+      expect(first.users).to.have.length(2);
+      expect(first.nextPageToken).to.be.a("string").and.not.equal("");
+      expect(first.totalSize).to.be.at.least(6);
+      const lines = table.stdout.trimEnd().split("\n");
+      expect(lines).to.have.length(3);
+      expect(lines[0]).to.match(/^USER ID\s+NAME\s+EMAIL\s+ADMIN\s+STATE\s+CREATED$/);
+      expect(lines[1]!.indexOf(" active ") > 0 && lines[1]!.indexOf("active")).to.equal(lines[0]!.indexOf("STATE"));
+      expect(table.stderr).to.contain("--page-token").and.contain("--all");
+
+      const second = await json<{ users: JsonUser[] }>(["users", "list", "--page-size", "2", "--page-token", first.nextPageToken]);
+      expect(second.users).to.have.length(2);
+      expect(second.users.map((u) => u.userId)).to.not.include.members(first.users.map((u) => u.userId));
+
+      expect(all.users).to.have.length(all.totalSize);
+      expect(all.nextPageToken ?? "").to.equal("");
+      expect(all.users.map((u) => u.userId)).to.include.members([...ids, "admin"]);
+      expect(allTable.stdout.trimEnd().split("\n")).to.have.length(all.totalSize + 1);
+      expect(allTable.stderr).to.not.contain("--page-token");
+    });
+  });
+
+  describe("api-keys", () => {
+    it("create with rights flags prints the key once; list, get, update, regenerate and delete never print it", async () => {
+      const userId = await ctx.fx.user();
+      const created = await ok(["api-keys", "create", "--user-id", userId, "--name", "ci", "--right-user-info", "--right-user-settings-api-keys", "--expires-in", "90d"]);
+      const key = created.stdout.match(KEY_PATTERN)?.[0];
+      expect(key, created.stdout).to.be.a("string");
+      expect(created.stdout.split(secretOf(key!))).to.have.length(2);
+      expect(created.stdout).to.contain(NOTICE).and.match(/Rights:\s+RIGHT_USER_INFO, RIGHT_USER_SETTINGS_API_KEYS/);
+      expect(created.stdout.trimEnd().endsWith(key!)).to.equal(true);
+      const keyId = key!.split(".")[1]!;
+
+      const [list, listJson, get, getJson, own] = await Promise.all([
+        ok(["api-keys", "list", "--user-id", userId]),
+        json<{ apiKeys: JsonKey[]; totalSize: number }>(["api-keys", "ls", "--user-id", userId]),
+        ok(["api-keys", "get", "--user-id", userId, keyId]),
+        json<{ apiKey: JsonKey }>(["api-keys", "info", "--user-id", userId, keyId]),
+        json<{ user: JsonUser; apiKey: JsonKey; rights: string[] }>(["auth-info"], { KEYWARD_API_KEY: key }),
+      ]);
+      const [header, row] = list.stdout.split("\n");
+      expect(header).to.match(/^ID\s+NAME\s+STATE\s+RIGHTS\s+CREATED\s+EXPIRES\s+LAST USED$/);
+      expect(row!.split(/\s+/).slice(0, 4)).to.deep.equal([keyId, "ci", "active", "USER_INFO,USER_SETTINGS_API_KEYS"]);
+      expect(row!.indexOf("USER_INFO")).to.equal(header!.indexOf("RIGHTS"));
+      expect(listJson.totalSize).to.equal(1);
+      expect(listJson.apiKeys[0]).to.include({ id: keyId, userId, name: "ci", state: "API_KEY_STATE_ACTIVE" });
+      expect(get.stdout).to.match(new RegExp(`ID:\\s+${keyId}`)).and.match(/Last used:\s+never/);
+      expect(getJson.apiKey.rights).to.deep.equal(["RIGHT_USER_INFO", "RIGHT_USER_SETTINGS_API_KEYS"]);
+      const days = (Date.parse(getJson.apiKey.expiresAt!) - Date.now()) / 86_400_000;
+      expect(days).to.be.within(89.9, 90.1);
+      expect(own.user.userId).to.equal(userId);
+      expect(own.rights).to.deep.equal(["RIGHT_USER_INFO", "RIGHT_USER_SETTINGS_API_KEYS"]);
+
+      const updated = await json<{ apiKey: JsonKey }>(["api-keys", "update", "--user-id", userId, keyId, "--name", "ci-2", "--rights", "user_info", "--state", "disabled", "--expiry", "2099-01-31T00:00:00Z"]);
+      expect(updated.apiKey).to.deep.include({ name: "ci-2", rights: ["RIGHT_USER_INFO"], state: "API_KEY_STATE_DISABLED", expiresAt: "2099-01-31T00:00:00Z" });
+      const [disabled, active] = await Promise.all([
+        json<{ apiKeys: JsonKey[] }>(["api-keys", "list", "--user-id", userId, "--state", "disabled", "--query", "CI-"]),
+        json<{ apiKeys?: JsonKey[] }>(["api-keys", "list", "--user-id", userId, "--state", "active"]),
+      ]);
+      const never = await json<{ apiKey: JsonKey }>(["api-keys", "set", "--user-id", userId, keyId, "--no-expiry", "--state", "active"]);
+      expect(disabled.apiKeys.map((k) => k.id)).to.deep.equal([keyId]);
+      expect(active.apiKeys ?? []).to.deep.equal([]);
+      expect(never.apiKey.expiresAt).to.equal(undefined);
+
+      const regenerated = await ok(["api-keys", "regenerate", "--user-id", userId, keyId, "--grace-period", "1h"]);
+      const newKey = regenerated.stdout.match(KEY_PATTERN)?.[0];
+      expect(newKey).to.be.a("string").and.not.equal(key);
+      expect(newKey!.split(".")[1]).to.equal(keyId);
+      expect(regenerated.stdout).to.contain(NOTICE).and.match(/Old secret valid until:\s+\d{4}-/);
+      const again = await json<{ apiKey: JsonKey; key: string }>(["api-keys", "regenerate", "--user-id", userId, keyId]);
+      expect(again.key).to.match(/^NNSXS\./).and.not.equal(newKey);
+
+      // Only create and regenerate print a secret.
+      const readers = [list, listJson, get, getJson, own, updated, disabled, never].map((r) => JSON.stringify(r));
+      for (const secret of [key!, newKey!, again.key].map(secretOf)) for (const text of readers) expect(text).to.not.contain(secret);
+
+      expect((await ok(["api-keys", "rm", "--user-id", userId, keyId])).stdout).to.contain(`Deleted API key ${keyId}`);
+      const gone = await keyward(["api-keys", "get", "--user-id", userId, keyId]);
+      expect(gone.code).to.equal(1);
+      expect(gone.stderr).to.contain("error: NOT_FOUND API_KEY_NOT_FOUND:");
+    });
+
+    it("accepts --rights in full or short names and any case, repeated, with --expiry", async () => {
+      const userId = await ctx.fx.user({ admin: true });
+      const created = await createKey(userId, "--rights", "user_info,Right_Admin_Users_Read", "--rights", "ADMIN-API-KEYS", "--right-user-all", "--expiry", "2099-06-01T12:00:00+02:00");
+      expect(created.apiKey.rights).to.have.members(["RIGHT_USER_INFO", "RIGHT_ADMIN_USERS_READ", "RIGHT_ADMIN_API_KEYS", "RIGHT_USER_ALL"]);
+      expect(created.apiKey.expiresAt).to.equal("2099-06-01T10:00:00Z");
+      expect(created.key).to.match(/^NNSXS\./);
+    });
+
+    it("walks more than one page of keys with --all", async () => {
+      const userId = await ctx.fx.user();
+      await Promise.all([1, 2, 3].map((n) => ctx.fx.key(userId, [Right.USER_INFO], { name: `k${n}` })));
+      const [page, all] = await Promise.all([
+        json<{ apiKeys: JsonKey[]; nextPageToken: string }>(["api-keys", "list", "--user-id", userId, "--page-size", "2"]),
+        ok(["api-keys", "list", "--user-id", userId, "--page-size", "2", "--all"]),
+      ]);
+      expect(page.apiKeys).to.have.length(2);
+      expect(page.nextPageToken).to.not.equal("");
+      const rows = all.stdout.trimEnd().split("\n").slice(1);
+      expect(rows.map((r) => r.split(/\s+/)[1]).sort()).to.deep.equal(["k1", "k2", "k3"]);
+    });
+  });
+
+  describe("API errors: exit 1 with code, reason and message", () => {
+    it("reports refusals, bad input with every field, missing credentials and an unreachable server", async () => {
+      const scoped = await ctx.fx.actor([Right.USER_INFO]);
+      const userId = scoped.userId;
+      const [denied, invalid, missing, unreachable, otherUser] = await Promise.all([
+        keyward(["users", "list"], { KEYWARD_API_KEY: scoped.key }),
+        keyward(["api-keys", "create", "--user-id", userId, "--name", "x".repeat(60), "--right-user-info"]),
+        keyward(["users", "list"], { KEYWARD_API_KEY: undefined }),
+        keyward(["users", "list"], { KEYWARD_URL: "http://127.0.0.1:1" }),
+        keyward(["users", "get", "admin"], { KEYWARD_API_KEY: scoped.key }),
+      ]);
+      for (const run of [denied, invalid, missing, unreachable, otherUser]) expect(run.code, run.stderr).to.equal(1);
+      expect(denied.stderr).to.match(/^error: PERMISSION_DENIED INSUFFICIENT_RIGHTS: .*RIGHT_ADMIN_USERS_READ/m);
+      expect(otherUser.stderr).to.contain("error: PERMISSION_DENIED INSUFFICIENT_RIGHTS:");
+      expect(invalid.stderr).to.match(/^error: INVALID_ARGUMENT VALIDATION_FAILED: /).and.match(/^ {2}- name: must be at most 50 characters$/m);
+      expect(missing.stderr).to.contain("error: UNAUTHENTICATED CREDENTIALS_MISSING:").and.contain("KEYWARD_API_KEY");
+      expect(unreachable.stderr).to.contain("cannot reach Keyward at http://127.0.0.1:1").and.contain("KEYWARD_URL");
+      for (const run of [denied, invalid, missing, unreachable, otherUser]) expect(run.stdout).to.equal("");
+    });
+  });
+
+  describe("usage errors: exit 2 with a useful message", () => {
+    const cases: [string, string[], RegExp][] = [
+      ["unknown flag", ["users", "list", "--bogus"], /unknown option '--bogus'/],
+      ["unknown command", ["userz"], /unknown command 'userz'/],
+      ["missing --user-id", ["api-keys", "list"], /required option '--user-id <id>' not specified/],
+      ["no rights", ["api-keys", "create", "--user-id", "u-1"], /no rights given.*--right-user-info/],
+      ["unknown right", ["api-keys", "create", "--user-id", "u-1", "--rights", "user_info,root"], /unknown right `root`.*user_settings_api_keys/],
+      ["unparsable --expiry", ["api-keys", "create", "--user-id", "u-1", "--right-all", "--expiry", "tomorrow"], /--expiry `tomorrow` is not an RFC 3339 time/],
+      ["past --expiry", ["api-keys", "create", "--user-id", "u-1", "--right-all", "--expiry", "2001-01-01T00:00:00Z"], /in the past/],
+      ["--expiry with --expires-in", ["api-keys", "create", "--user-id", "u-1", "--right-all", "--expiry", "2099-01-01T00:00:00Z", "--expires-in", "1d"], /--expires-in cannot be combined with --expiry/],
+      ["--expiry with --no-expiry", ["api-keys", "update", "--user-id", "u-1", "K", "--expiry", "2099-01-01T00:00:00Z", "--no-expiry"], /--expiry and --no-expiry/],
+      ["bad --grace-period", ["api-keys", "regenerate", "--user-id", "u-1", "K", "--grace-period", "a bit"], /--grace-period `a bit` is not a duration/],
+      ["bad --page-size", ["users", "list", "--page-size", "0"], /--page-size `0` must be a whole number from 1 to 1000/],
+      ["bad --state", ["api-keys", "list", "--user-id", "u-1", "--state", "paused"], /Allowed choices are active, disabled/],
+      ["nothing to update", ["users", "update", "u-1"], /nothing to update/],
+      ["bad --url", ["auth-info", "--url", "localhost:8080"], /--url must be http:\/\/ or https:\/\//],
+      ["missing key file", ["auth-info", "--api-key-file", "/nonexistent/admin.key"], /cannot read --api-key-file \/nonexistent\/admin\.key: ENOENT/],
+    ];
+    it(`refuses ${cases.length} bad command lines before calling the API`, async () => {
+      const runs = await Promise.all(cases.map(([, args]) => keyward(args, { KEYWARD_URL: "http://127.0.0.1:1" })));
+      runs.forEach((run, i) => {
+        const [name, , message] = cases[i]!;
+        expect(run.code, `${name}: ${run.stderr}`).to.equal(2);
+        expect(run.stderr, name).to.match(message).and.contain("--help");
+        expect(run.stderr, name).to.not.contain("cannot reach");
+      });
+    });
+  });
+
+  describe("the --api-key value never reaches the output", () => {
+    it("is absent from stdout and stderr of failing commands, whatever the failure", async () => {
+      const unknownKey = generateKey().key; // well-formed, checksum and all, but never issued
+      const notAKey = "hunter2-super-secret-value";
+      const runs = await Promise.all([
+        keyward(["auth-info", "--api-key", unknownKey]),
+        keyward([`--api-key=${notAKey}`, "users", "get", "nobody-here"]),
+        keyward(["users", "get", "nobody-here", "--api-key", ctx.admin]),
+        keyward(["users", "list", "--api-key", notAKey, "--bogus"]),
+        keyward(["users", "list", "--api-key", notAKey, "--api-key-file", "/nonexistent"]),
+        keyward(["api-keys", "get", "--user-id", "admin", unknownKey, "--api-key", unknownKey]),
+        keyward(["auth-info", "--api-key", unknownKey], { KEYWARD_URL: "http://127.0.0.1:1" }),
+        keyward(["auth-info"], { KEYWARD_API_KEY: notAKey }),
+        // A key pasted twice: commander would echo the "unknown command", so the output is redacted.
+        keyward(["--api-key", unknownKey, unknownKey]),
+      ]);
+      expect(runs.map((r) => r.code)).to.deep.equal([1, 1, 1, 2, 2, 1, 1, 1, 2]);
+      for (const run of runs) {
+        const output = run.stdout + run.stderr;
+        for (const secret of [unknownKey, secretOf(unknownKey), notAKey, ctx.admin, secretOf(ctx.admin)]) expect(output).to.not.contain(secret);
+        expect(run.stderr).to.match(/error: /);
+      }
+      expect(runs[0]!.stderr).to.contain("UNAUTHENTICATED API_KEY_INVALID");
+      expect(runs[2]!.stderr).to.contain("NOT_FOUND USER_NOT_FOUND");
+    });
+  });
+});
