@@ -15,6 +15,8 @@ export type ErrorCode =
   | "already_exists"
   | "failed_precondition"
   | "resource_exhausted"
+  | "unimplemented"
+  | "deadline_exceeded"
   | "unavailable"
   | "internal";
 
@@ -105,6 +107,22 @@ export const LastAdmin = define(
   "LAST_ADMIN",
   "user `{user_id}` is the last active admin; make another user an admin first",
 );
+
+// The REST gateway (src/gateway/): requests that never reach a method. The HTTP status of each is in
+// src/gateway/http-status.ts; the messages name the route or limit, never the request body.
+export const RouteNotFound = define("not_found", "ROUTE_NOT_FOUND", "no route for {method} {path}; see /openapi.json");
+/** grpc-gateway's choice: UNIMPLEMENTED, answered with HTTP 405 and an `Allow` header. */
+export const MethodNotAllowed = define("unimplemented", "METHOD_NOT_ALLOWED", "{method} is not allowed on {path}; allowed: {allowed}");
+export const MalformedPath = define("invalid_argument", "MALFORMED_PATH", "malformed request path: {problem}");
+export const BodyTooLarge = define("resource_exhausted", "BODY_TOO_LARGE", "request body is larger than the limit of {limit} bytes");
+export const UnsupportedMediaType = define(
+  "invalid_argument",
+  "UNSUPPORTED_MEDIA_TYPE",
+  "content-type `{content_type}` is not supported: send `application/json`",
+);
+export const MalformedJson = define("invalid_argument", "MALFORMED_JSON", "request body is not valid JSON: {problem}");
+export const BodyNotAllowed = define("invalid_argument", "BODY_NOT_ALLOWED", "{method} {template} takes no request body");
+export const DeadlineExceeded = define("deadline_exceeded", "DEADLINE_EXCEEDED", "the request's deadline of {timeout} s was exceeded");
 
 // Infrastructure.
 export const StoreUnavailable = define("unavailable", "STORE_UNAVAILABLE", "the store is unavailable, try again");

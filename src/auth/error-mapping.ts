@@ -37,6 +37,8 @@ const CODES: Record<ErrorCode, Code> = {
   already_exists: Code.AlreadyExists,
   failed_precondition: Code.FailedPrecondition,
   resource_exhausted: Code.ResourceExhausted,
+  unimplemented: Code.Unimplemented,
+  deadline_exceeded: Code.DeadlineExceeded,
   unavailable: Code.Unavailable,
   internal: Code.Internal,
 };

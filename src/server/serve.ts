@@ -2,6 +2,7 @@
  * Server lifecycle: build, bootstrap the first admin, start both listeners, and shut down gracefully
  * (health NOT_SERVING, stop accepting, drain in-flight calls, flush usage, close the store).
  */
+import { createGateway } from "../gateway/gateway.js";
 import type { Logger } from "../logger.js";
 import { describeStoreLocation } from "../store/open-store.js";
 import { startConnectServer } from "../transport/connect-server.js";
@@ -32,9 +33,17 @@ export async function startKeyward(config: Config, logger: Logger): Promise<Runn
       maxRequestBytes: config.bodyLimitBytes,
       drainTimeoutMs: config.shutdownTimeoutMs,
     };
+    // REST, /openapi.json and /docs: everything on the HTTP port that is not a Connect or gRPC-Web call.
+    // Built before any listener starts, so a bad google.api.http rule fails startup at once.
+    const gateway = createGateway({ invoker: keyward.invoker, maxBodyBytes: config.bodyLimitBytes, logger });
     const grpc = await startGrpcServer({ ...common, invoker: keyward.invoker, address: config.grpcAddr });
     stops.push(() => grpc.shutdown());
-    const http = await startConnectServer({ ...common, interceptors: keyward.interceptors, address: config.httpAddr });
+    const http = await startConnectServer({
+      ...common,
+      interceptors: keyward.interceptors,
+      address: config.httpAddr,
+      fallback: gateway.handler,
+    });
     stops.push(() => http.shutdown());
     logger.info("keyward listening", {
       http: http.url,

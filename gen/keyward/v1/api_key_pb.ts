@@ -325,7 +325,8 @@ export type UpdateApiKeyRequest = Message<"keyward.v1.UpdateApiKeyRequest"> & {
   /**
    * The fields to change: any of `name`, `rights`, `state`, `expires_at`. Other or unknown paths are
    * `INVALID_ARGUMENT`. `expires_at` in the mask with no value clears the expiry. Over REST,
-   * `?update_mask=name,rights`.
+   * `?update_mask=name,rights`; without it, the mask is the JSON body's top-level keys other than
+   * `userId` and `id`, so `{"state": "API_KEY_STATE_DISABLED"}` only disables the key.
    *
    * @generated from field: google.protobuf.FieldMask update_mask = 2;
    */

@@ -245,7 +245,9 @@ export type UpdateUserRequest = Message<"keyward.v1.UpdateUserRequest"> & {
 
   /**
    * The fields to change: any of `name`, `email`, `admin`, `state`. Other or unknown paths are
-   * `INVALID_ARGUMENT`. Over REST, `?update_mask=name,email`.
+   * `INVALID_ARGUMENT`. Over REST, `?update_mask=name,email`; without it, the mask is the JSON body's
+   * top-level keys other than `userId`, so `PATCH /api/v1/users/alice {"email": "a@example.com"}`
+   * changes only the email.
    *
    * @generated from field: google.protobuf.FieldMask update_mask = 2;
    */

@@ -1,0 +1,51 @@
+/**
+ * Everything the HTTP listener serves besides Connect and gRPC-Web (DESIGN §7), as one Node handler
+ * mounted as the Connect adapter's fallback: `GET /openapi.json`, the interactive docs under `/docs`,
+ * and the REST routes.
+ */
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { toConnectError } from "../auth/error-mapping.js";
+import type { Logger } from "../logger.js";
+import type { Invoker } from "../transport/invoke.js";
+import { createDocsHandler, DOCS_PATH } from "./docs-page.js";
+import { buildOpenApiDocument, OPENAPI_PATH } from "./openapi.js";
+import { createRestGateway, type RestGateway } from "./rest-gateway.js";
+
+/** What the gateway needs. */
+export interface GatewayOptions {
+  readonly invoker: Invoker;
+  /** Largest REST request body in bytes. */
+  readonly maxBodyBytes: number;
+  readonly logger: Logger;
+}
+
+/** The gateway's Node handler and what it serves. */
+export interface Gateway {
+  readonly rest: RestGateway;
+  /** The OpenAPI 3.1 document served at `/openapi.json`. */
+  readonly openApi: Readonly<Record<string, unknown>>;
+  readonly handler: (request: IncomingMessage, response: ServerResponse) => void;
+}
+
+/** Builds the gateway at startup: route table, OpenAPI document, docs assets. Throws on a bad `google.api.http` rule. */
+export function createGateway(options: GatewayOptions): Gateway {
+  const rest = createRestGateway(options);
+  const openApi = buildOpenApiDocument(rest.routes);
+  const docs = createDocsHandler(JSON.stringify(openApi), (error) => toConnectError(error, options.logger));
+  return {
+    rest,
+    openApi,
+    handler(request, response) {
+      const path = (request.url ?? "/").split("?", 1)[0]!;
+      if (path === OPENAPI_PATH || path === DOCS_PATH || path.startsWith(`${DOCS_PATH}/`)) {
+        docs(request, response, path);
+        return;
+      }
+      rest.handle(request, response).catch((error: unknown) => {
+        // handle() answers every failure itself; this is the last guard against a crash.
+        options.logger.error("rest gateway failure", { error });
+        response.destroy();
+      });
+    },
+  };
+}

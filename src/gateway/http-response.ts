@@ -1,0 +1,39 @@
+/**
+ * Writing the gateway's HTTP responses: JSON bodies with the headers every REST answer carries, and
+ * errors as `google.rpc.Status` JSON with the HTTP status of their code (DESIGN §6).
+ */
+import type { ServerResponse } from "node:http";
+import type { ConnectError } from "@connectrpc/connect";
+import { connectErrorToStatusJson } from "../transport/status.js";
+import { httpStatusOf } from "./http-status.js";
+
+/**
+ * Headers of every REST answer. `no-store`: a create or regenerate response carries a secret that no
+ * cache may keep; `nosniff`: browsers must treat JSON as JSON.
+ */
+const COMMON_HEADERS = {
+  "content-type": "application/json",
+  "cache-control": "no-store",
+  "x-content-type-options": "nosniff",
+} as const;
+
+/** Writes `status` with the JSON text `body`, the common headers and `extra` headers. */
+export function writeJson(response: ServerResponse, status: number, body: string, extra?: Headers): void {
+  if (response.headersSent || response.destroyed) return;
+  const headers: Record<string, string> = { ...COMMON_HEADERS, "content-length": String(Buffer.byteLength(body)) };
+  extra?.forEach((value, name) => {
+    if (!(name in headers)) headers[name] = value;
+  });
+  response.writeHead(status, headers);
+  response.end(body);
+}
+
+/**
+ * Writes `error` as `google.rpc.Status` JSON. Its metadata become headers (`WWW-Authenticate` on 401,
+ * `Allow` on 405). A request body left unread (refused before or while reading) closes the connection,
+ * so no unread bytes are parsed as the next request.
+ */
+export function writeError(response: ServerResponse, error: ConnectError, bodyUnread = false): void {
+  if (bodyUnread) response.setHeader("connection", "close");
+  writeJson(response, httpStatusOf(error), JSON.stringify(connectErrorToStatusJson(error)), error.metadata);
+}

@@ -1,0 +1,120 @@
+/**
+ * Path variables and query parameters into the request message. Both are strings in the URL and go
+ * through `fromJson` in their JSON form (field-values.ts), so they obey the same rules as a JSON body.
+ *
+ * Query parameters name fields by JSON or proto name, dotted for nested messages (`pageSize`,
+ * `page_size`); a repeated field takes one value per occurrence (`?rights=A&rights=B`), a singular field
+ * exactly one. Unlike grpc-gateway, which silently ignores them, keys Keyward cannot honour are refused
+ * with `VALIDATION_FAILED` naming the key: unknown keys, keys naming a field bound by the URL path (the
+ * path always wins and cannot be overridden from the query) or carried by the body, and any key on a
+ * `body: "*"` route, which takes every field from the body.
+ */
+import type { DescField, DescMessage, JsonObject, JsonValue, MessageShape } from "@bufbuild/protobuf";
+import { validationFailed, type FieldViolation } from "../errors.js";
+import { FieldPathError, pathsOverlap, protoPath, resolveFieldPath } from "./field-paths.js";
+import { expectedValue, isPlainMessage, isUrlSettable, urlValueToJson } from "./field-values.js";
+import type { RestRoute } from "./http-rules.js";
+import { tryMergeJson } from "./json-message.js";
+
+/** A query parameter a route accepts, for the OpenAPI document and for error messages. */
+export interface QueryParameter {
+  /** The JSON-name spelling, dotted: `pageSize`, `apiKey.name`. */
+  readonly name: string;
+  readonly fields: readonly DescField[];
+}
+
+/** How deep query parameters reach into nested messages (message types may be recursive). */
+const MAX_DEPTH = 4;
+
+/** The proto paths a route binds outside the query: its path variables and its body field. */
+function boundPaths(route: RestRoute): string[] {
+  const paths = route.pathFields.map(protoPath);
+  if (route.body.kind === "field") paths.push(route.body.field.name);
+  return paths;
+}
+
+/** Every query parameter `route` accepts: URL-settable fields bound neither by the path nor by the body. */
+export function queryParametersOf(route: RestRoute): QueryParameter[] {
+  if (route.body.kind === "all") return [];
+  const bound = boundPaths(route);
+  const found: QueryParameter[] = [];
+  const visit = (message: DescMessage, prefix: readonly DescField[]) => {
+    for (const field of message.fields) {
+      const chain = [...prefix, field];
+      const path = protoPath(chain);
+      if (bound.some((b) => path === b || path.startsWith(`${b}.`))) continue;
+      if (isUrlSettable(field)) {
+        found.push({ name: chain.map((f) => f.jsonName).join("."), fields: chain });
+      } else if (field.fieldKind === "message" && isPlainMessage(field.message) && chain.length < MAX_DEPTH) {
+        visit(field.message, chain);
+      }
+    }
+  };
+  visit(route.method.input, []);
+  return found;
+}
+
+/** Sets each path variable's field from its captured value; path values override the body's. */
+export function applyPathVariables<Desc extends DescMessage>(route: RestRoute, schema: Desc, message: MessageShape<Desc>, captures: readonly string[]): void {
+  const violations: FieldViolation[] = [];
+  route.pathFields.forEach((fields, i) => {
+    const leaf = fields[fields.length - 1]!;
+    if (!tryMergeJson(schema, message, nest(fields, urlValueToJson(leaf, captures[i]!)))) {
+      violations.push({ field: protoPath(fields), description: `must be ${expectedValue(leaf)}` });
+    }
+  });
+  if (violations.length > 0) throw validationFailed(violations);
+}
+
+/** Sets fields from the query string; throws `VALIDATION_FAILED` listing every key it refuses. */
+export function applyQuery<Desc extends DescMessage>(route: RestRoute, schema: Desc, message: MessageShape<Desc>, query: URLSearchParams): void {
+  const byKey = new Map<string, string[]>();
+  for (const [key, value] of query) byKey.set(key, [...(byKey.get(key) ?? []), value]);
+  const violations: FieldViolation[] = [];
+  for (const [key, values] of byKey) {
+    const fields = fieldsOfKey(route, schema, key, values.length);
+    if (typeof fields === "string") {
+      violations.push({ field: key, description: fields });
+      continue;
+    }
+    const leaf = fields[fields.length - 1]!;
+    const json = leaf.fieldKind === "list" ? values.map((v) => urlValueToJson(leaf, v)) : urlValueToJson(leaf, values[0]!);
+    if (!tryMergeJson(schema, message, nest(fields, json))) violations.push({ field: key, description: `must be ${expectedValue(leaf)}` });
+  }
+  if (violations.length > 0) throw validationFailed(violations);
+}
+
+/** The fields `key` names, or why it is refused. */
+function fieldsOfKey(route: RestRoute, schema: DescMessage, key: string, count: number): DescField[] | string {
+  if (route.body.kind === "all") {
+    return `unknown query parameter: ${route.httpMethod} ${route.template.source} takes every field from the JSON body`;
+  }
+  let fields: DescField[] | undefined;
+  try {
+    fields = resolveFieldPath(schema, key, "proto-or-json");
+  } catch (error) {
+    if (!(error instanceof FieldPathError)) throw error;
+  }
+  // Well-known types are set whole (`gracePeriod=3600s`), never through their inner fields.
+  if (fields === undefined || fields.slice(0, -1).some((f) => !isPlainMessage(f.message!))) {
+    const accepted = queryParametersOf(route).map((p) => p.name);
+    return `unknown query parameter; ${accepted.length === 0 ? "this route takes none" : `this route takes ${accepted.join(", ")}`}`;
+  }
+  const path = protoPath(fields);
+  const bound = route.pathFields.map(protoPath).find((p) => pathsOverlap(p, path));
+  if (bound !== undefined) return `\`${bound}\` is set by the URL path and cannot be set from the query`;
+  if (route.body.kind === "field" && pathsOverlap(route.body.field.name, path)) {
+    return `\`${route.body.field.name}\` is set by the JSON body and cannot be set from the query`;
+  }
+  const leaf = fields[fields.length - 1]!;
+  if (!isUrlSettable(leaf)) return "names a message, map or list of messages, which a query parameter cannot set";
+  if (count > 1 && leaf.fieldKind !== "list") return "given more than once, but the field takes one value";
+  return fields;
+}
+
+/** `{a: {b: value}}` for the chain `a.b`, with JSON names. */
+function nest(fields: readonly DescField[], value: JsonValue): JsonObject {
+  let json: JsonValue = value;
+  for (let i = fields.length - 1; i >= 0; i--) json = { [fields[i]!.jsonName]: json };
+  return json as JsonObject;
+}
