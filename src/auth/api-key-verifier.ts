@@ -8,7 +8,7 @@
  * Unknown ids are remembered briefly so random keys cannot hammer the store.
  */
 import { ApiKeyDisabled, ApiKeyExpired, ApiKeyInvalid, CredentialsMalformed, UserSuspended } from "../errors.js";
-import { KEY_PROBLEM_TEXT, parseKey, verifySecret } from "../keys/index.js";
+import { KEY_PROBLEM_TEXT, parseKey, secretChecker } from "../keys/index.js";
 import { rights as keywardRights, type RightsModel } from "../rights/index.js";
 import type { ApiKeyRecord, Store, UserRecord } from "../store/store.js";
 import type { Principal } from "./principal.js";
@@ -28,11 +28,23 @@ export interface VerifierOptions {
 export const DEFAULT_VERIFIER_OPTIONS: VerifierOptions = { cacheTtlMs: 5_000, cacheSize: 10_000, negativeTtlMs: 1_000 };
 
 interface CacheEntry {
-  readonly key: ApiKeyRecord;
-  readonly user: UserRecord;
-  readonly rights: ReadonlySet<number>;
+  /** Built once per store read, handed to every call the entry serves. */
+  readonly principal: Principal;
+  /** The key's stored hashes, decoded once per store read (see `secretChecker`). */
+  readonly checkSecret: (secret: string) => boolean;
+  /** The replaced secret's check, while a rotation grace period is set. */
+  readonly checkPreviousSecret: ((secret: string) => boolean) | undefined;
   readonly fetchedAt: number;
+  /** When the entry last moved to the recently-used end of the LRU order. */
+  touchedAt: number;
 }
+
+/**
+ * A hit moves its entry to the recently-used end of the LRU order at most this often. Moving is a Map
+ * delete and set, which cost as much as the rest of a cached lookup; at a hit rate of thousands per
+ * second per key, doing it once a second keeps the eviction order just as useful.
+ */
+const LRU_TOUCH_INTERVAL_MS = 1_000;
 
 export class ApiKeyVerifier {
   private readonly cache = new Map<string, CacheEntry>();
@@ -56,17 +68,22 @@ export class ApiKeyVerifier {
   async verify(credential: string): Promise<Principal> {
     const parsed = parseKey(credential);
     if (!parsed.ok) throw CredentialsMalformed.create({ problem: KEY_PROBLEM_TEXT[parsed.problem] });
-    const entry = await this.lookup(parsed.id);
-    const now = this.now();
-    if (!entry || !secretMatches(entry.key, parsed.secret, now)) throw ApiKeyInvalid.create();
-    const { key, user } = entry;
+    let now = this.now();
+    // A cache hit is answered without awaiting another promise; only a miss goes through `lookup`.
+    let entry = this.cached(parsed.id, now);
+    if (entry === undefined) {
+      entry = await this.lookup(parsed.id, now);
+      now = this.now();
+    }
+    if (!entry || !secretMatches(entry, parsed.secret, now)) throw ApiKeyInvalid.create();
+    const { key, user } = entry.principal;
     if (user.state === "suspended") throw UserSuspended.create({ user_id: user.userId });
     if (key.state === "disabled") throw ApiKeyDisabled.create({ key_id: key.id });
     if (key.expiresAt && key.expiresAt.getTime() <= now) {
       throw ApiKeyExpired.create({ key_id: key.id, expired_at: key.expiresAt.toISOString() });
     }
     this.usage?.record(key.id, now, key.lastUsedAt);
-    return entry;
+    return entry.principal;
   }
 
   /** Drops a key from the caches (it was changed, regenerated, deleted or created on this node). */
@@ -79,21 +96,25 @@ export class ApiKeyVerifier {
   /** Drops every cached key of a user (the user was changed, suspended or deleted on this node). */
   forgetUser(userId: string): void {
     this.generation++;
-    for (const [id, entry] of this.cache) if (entry.user.userId === userId) this.cache.delete(id);
+    for (const [id, entry] of this.cache) if (entry.principal.user.userId === userId) this.cache.delete(id);
   }
 
-  private async lookup(id: string): Promise<CacheEntry | undefined> {
-    const now = this.now();
+  /** The cached entry of `id` if it is fresh, moved to the recently-used end of the LRU order. */
+  private cached(id: string, now: number): CacheEntry | undefined {
     const cached = this.cache.get(id);
-    if (cached && now - cached.fetchedAt < this.options.cacheTtlMs) {
-      // Refresh its LRU position.
+    if (cached === undefined || now - cached.fetchedAt >= this.options.cacheTtlMs) return undefined;
+    if (now - cached.touchedAt >= LRU_TOUCH_INTERVAL_MS) {
+      cached.touchedAt = now;
       this.cache.delete(id);
       this.cache.set(id, cached);
-      return cached;
     }
+    return cached;
+  }
+
+  /** A cache miss: the negative cache, else one store read shared by concurrent misses for `id`. */
+  private async lookup(id: string, now: number): Promise<CacheEntry | undefined> {
     const unknownSince = this.unknown.get(id);
     if (unknownSince !== undefined && now - unknownSince < this.options.negativeTtlMs) return undefined;
-    // Concurrent misses for one id share one store read.
     let pending = this.inflight.get(id);
     if (!pending) {
       pending = this.fetch(id).finally(() => this.inflight.delete(id));
@@ -120,7 +141,14 @@ export class ApiKeyVerifier {
   private build(key: ApiKeyRecord | undefined, user: UserRecord | undefined, fetchedAt: number): CacheEntry | undefined {
     if (!key || !user) return undefined;
     const owner = { admin: user.admin, suspended: user.state === "suspended" };
-    return { key, user, rights: this.rights.effective(key.rights, owner), fetchedAt };
+    return {
+      principal: { key, user, rights: this.rights.effective(key.rights, owner) },
+      checkSecret: secretChecker(key.secretHash),
+      checkPreviousSecret:
+        key.previousSecretHash !== undefined && key.previousSecretValidUntil !== undefined ? secretChecker(key.previousSecretHash) : undefined,
+      fetchedAt,
+      touchedAt: fetchedAt,
+    };
   }
 
   private remember<V>(map: Map<string, V>, id: string, value: V, limit: number): void {
@@ -129,8 +157,8 @@ export class ApiKeyVerifier {
   }
 }
 
-function secretMatches(key: ApiKeyRecord, secret: string, now: number): boolean {
-  if (verifySecret(secret, key.secretHash)) return true;
-  const graceEnds = key.previousSecretValidUntil?.getTime();
-  return key.previousSecretHash !== undefined && graceEnds !== undefined && now < graceEnds && verifySecret(secret, key.previousSecretHash);
+function secretMatches(entry: CacheEntry, secret: string, now: number): boolean {
+  if (entry.checkSecret(secret)) return true;
+  const graceEnds = entry.principal.key.previousSecretValidUntil?.getTime();
+  return entry.checkPreviousSecret !== undefined && graceEnds !== undefined && now < graceEnds && entry.checkPreviousSecret(secret);
 }

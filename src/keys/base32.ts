@@ -28,15 +28,30 @@ export function isBase32(text: string): boolean {
  * another length, a character outside the alphabet, or non-zero unused trailing bits.
  */
 export function decodeBase32(text: string, byteLength: number): Uint8Array | undefined {
-  if (text.length !== Math.ceil((byteLength * 8) / 5)) return undefined;
+  if (text.length !== base32Length(byteLength)) return undefined;
   const out = new Uint8Array(byteLength);
+  return decodeBase32Into(text, 0, text.length, out, 0) ? out : undefined;
+}
+
+/** Text length of `byteLength` bytes in unpadded base32. */
+function base32Length(byteLength: number): number {
+  return Math.ceil((byteLength * 8) / 5);
+}
+
+/**
+ * Decodes `text[start, start + length)` into `out` from `offset` (as many bytes as those characters
+ * carry), in place. False when a character is outside the alphabet or the unused trailing bits are not
+ * zero (non-canonical); `out` then holds garbage. Lets the key parser decode id and secret into one
+ * reused buffer, with no substring or array allocated per key.
+ */
+export function decodeBase32Into(text: string, start: number, length: number, out: Uint8Array, offset: number): boolean {
   let buffer = 0;
   let bits = 0;
-  let index = 0;
-  for (let i = 0; i < text.length; i++) {
+  let index = offset;
+  for (let i = start; i < start + length; i++) {
     const c = text.charCodeAt(i);
     const value = c < 128 ? VALUES[c]! : -1;
-    if (value === -1) return undefined;
+    if (value === -1) return false;
     buffer = ((buffer << 5) | value) & 0xfff;
     bits += 5;
     if (bits >= 8) {
@@ -44,5 +59,5 @@ export function decodeBase32(text: string, byteLength: number): Uint8Array | und
       out[index++] = (buffer >> bits) & 0xff;
     }
   }
-  return (buffer & ((1 << bits) - 1)) === 0 ? out : undefined;
+  return (buffer & ((1 << bits) - 1)) === 0;
 }

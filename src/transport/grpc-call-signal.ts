@@ -15,6 +15,10 @@ const DEADLINE_JITTER_MS = 100;
 
 /** An abort signal for the call, and `dispose` to stop listening once the call is answered. */
 export interface GrpcCallSignal {
+  /**
+   * Created on first read: an AbortController costs several microseconds in Node 20 and most calls
+   * never look at their signal. Read after a cancellation, it is already aborted with that reason.
+   */
   readonly signal: AbortSignal;
   dispose(): void;
 }
@@ -24,20 +28,26 @@ export interface GrpcCallSignal {
  * client's deadline has passed (give or take {@link DEADLINE_JITTER_MS}), `CANCELED` otherwise.
  */
 export function grpcCallSignal(call: ServerUnaryCall<unknown, unknown>): GrpcCallSignal {
-  const controller = new AbortController();
-  const deadline = deadlineMs(call);
+  let controller: AbortController | undefined;
+  let reason: ConnectError | undefined;
   const onCancelled = () => {
-    const reason =
-      Date.now() >= deadline - DEADLINE_JITTER_MS
+    reason =
+      Date.now() >= deadlineMs(call) - DEADLINE_JITTER_MS
         ? new ConnectError("the client's deadline was exceeded", Code.DeadlineExceeded)
         : new ConnectError("the client cancelled the call", Code.Canceled);
-    controller.abort(reason);
+    controller?.abort(reason);
   };
   // grpc-js also emits "cancelled" after a call completes normally: dispose() detaches before that.
   call.once("cancelled", onCancelled);
   if (call.cancelled) onCancelled();
   return {
-    signal: controller.signal,
+    get signal() {
+      if (controller === undefined) {
+        controller = new AbortController();
+        if (reason !== undefined) controller.abort(reason);
+      }
+      return controller.signal;
+    },
     dispose: () => call.off("cancelled", onCancelled),
   };
 }

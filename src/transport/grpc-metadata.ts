@@ -20,10 +20,10 @@ const TRANSPORT_HEADERS = new Set(["content-type", "content-length", "te", "conn
 /** Incoming metadata as request headers; multiple values of a key are all kept. */
 export function metadataToHeaders(metadata: Metadata): Headers {
   const headers = new Headers();
-  for (const key of Object.keys(metadata.getMap())) {
-    for (const value of metadata.get(key)) {
-      headers.append(key, typeof value === "string" ? value : value.toString("base64"));
-    }
+  // toJSON() lists every key with all its values in one pass; getMap() would copy each binary value
+  // just to name the keys, and get() per key would look each one up again. This runs on every call.
+  for (const [key, values] of Object.entries(metadata.toJSON())) {
+    for (const value of values) headers.append(key, typeof value === "string" ? value : value.toString("base64"));
   }
   return headers;
 }

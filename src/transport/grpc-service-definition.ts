@@ -58,7 +58,10 @@ function unaryHandler(method: DescMethodUnary, path: string, invoker: Invoker, l
         result = await invoker.invoke(method, call.request, {
           protocolName: "grpc",
           header: metadataToHeaders(call.metadata),
-          signal: cancellation.signal,
+          // Passed on as a getter: the signal is only created if something reads it.
+          get signal() {
+            return cancellation.signal;
+          },
           requestMethod: "POST",
           url: path,
         });
@@ -69,7 +72,8 @@ function unaryHandler(method: DescMethodUnary, path: string, invoker: Invoker, l
       }
       // Without explicit initial metadata grpc-js sends its default response headers.
       if (!isEmpty(result.header)) call.sendMetadata(headersToMetadata(result.header));
-      respond(null, result.message, headersToMetadata(result.trailer));
+      // No trailers is the common case: grpc-js then sends just the status, with no Metadata to build.
+      respond(null, result.message, isEmpty(result.trailer) ? undefined : headersToMetadata(result.trailer));
     };
     // Only a bug in the answering itself lands here; a rejected promise must not take the process down.
     // (grpc-js ignores a second status for an already answered call.)
