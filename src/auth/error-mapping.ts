@@ -67,14 +67,14 @@ export function createErrorMappingInterceptor(logger: Logger): Interceptor {
 }
 
 function fromKeywardError(error: KeywardError): ConnectError {
-  const details = [
+  const details: NonNullable<ConstructorParameters<typeof ConnectError>[3]> = [
     { desc: ErrorInfoSchema, value: create(ErrorInfoSchema, { reason: error.reason, domain: ERROR_DOMAIN, metadata: error.metadata }) },
   ];
   if (error.violations.length > 0) {
     details.push({
       desc: BadRequestSchema,
       value: create(BadRequestSchema, { fieldViolations: error.violations.map((v) => ({ ...v })) }),
-    } as never);
+    });
   }
   const header = error.code === "unauthenticated" ? { "www-authenticate": wwwAuthenticate(error.reason) } : undefined;
   return new ConnectError(error.message, CODES[error.code], header, details, error);

@@ -1,39 +1,22 @@
 // Document shapes of the two collections and their mapping to store records. Ids are the documents'
 // `_id`, so their uniqueness and by-id lookups come with MongoDB's built-in `_id` index.
 import { foldName } from "../name-search.js";
-import type { ApiKeyRecord, ApiKeyState, UserRecord, UserState } from "../store.js";
+import type { ApiKeyRecord, UserRecord } from "../store.js";
 
-/** A `users` document. */
-export interface UserDocument {
+/** A `users` document: the record's fields, keyed by `_id`, plus the cap counter and version. */
+export interface UserDocument extends Omit<UserRecord, "userId"> {
   _id: string;
-  name: string;
-  email: string;
-  admin: boolean;
-  state: UserState;
-  createdAt: Date;
-  updatedAt: Date;
   /** How many keys the user has: the document every key create/delete writes, which makes the cap atomic. */
   keyCount: number;
   /** Incremented on every record change; updates are conditional on it (optimistic concurrency). */
   version: number;
 }
 
-/** An `api_keys` document. Absent optionals are absent fields, never null. */
-export interface ApiKeyDocument {
+/** An `api_keys` document: the record's fields keyed by `_id`. Absent optionals are absent fields, never null. */
+export interface ApiKeyDocument extends Omit<ApiKeyRecord, "id"> {
   _id: string;
-  userId: string;
-  name: string;
   /** `foldName(name)`, what the name query searches. */
   nameFolded: string;
-  rights: number[];
-  state: ApiKeyState;
-  secretHash: string;
-  previousSecretHash?: string;
-  previousSecretValidUntil?: Date;
-  expiresAt?: Date;
-  createdAt: Date;
-  updatedAt: Date;
-  lastUsedAt?: Date;
   /** Incremented on every change; updates are conditional on it (optimistic concurrency). */
   version: number;
 }
