@@ -13,9 +13,17 @@ export const TIMEOUT_HEADER = "x-server-timeout";
 /** setTimeout's ceiling (about 24.8 days); longer timeouts are clamped to it. */
 const MAX_TIMEOUT_MS = 2 ** 31 - 1;
 
-/** The call's signal; `dispose` once the answer is written. */
+/**
+ * How a REST call ends early. The AbortSignal is created only when something reads it (an
+ * AbortController, its listeners and the abort reason's stack cost several microseconds in Node 20, a
+ * few percent of a REST call in profiles); the gateway itself waits through `race`, which needs none.
+ */
 export interface CallSignal {
+  /** Aborted with the call's end reason; created on first read, already aborted if the call has ended. */
   readonly signal: AbortSignal;
+  /** Settles like `promise`, or rejects with the end reason as soon as the call ends. */
+  race<T>(promise: Promise<T>): Promise<T>;
+  /** Stops following the call; do this once the answer is written. */
   dispose(): void;
 }
 
@@ -34,42 +42,52 @@ export function timeoutMsOf(header: string | string[] | undefined): number | und
  * ConnectError the gateway answers with (so it carries the same ErrorInfo as every other error).
  */
 export function callSignal(response: ServerResponse, timeoutMs: number | undefined, wrap: (error: unknown) => ConnectError): CallSignal {
-  const controller = new AbortController();
+  let reason: ConnectError | undefined;
+  let controller: AbortController | undefined;
+  const racing = new Set<(reason: ConnectError) => void>();
+  const end = (why: ConnectError) => {
+    if (reason !== undefined) return;
+    reason = why;
+    controller?.abort(why);
+    for (const reject of racing) reject(why);
+    racing.clear();
+  };
   const onClose = () => {
-    if (!response.writableFinished) controller.abort(new ConnectError("the client went away", Code.Canceled));
+    if (!response.writableFinished) end(new ConnectError("the client went away", Code.Canceled));
   };
   response.once("close", onClose);
   const timer =
-    timeoutMs === undefined
-      ? undefined
-      : setTimeout(() => controller.abort(wrap(DeadlineExceeded.create({ timeout: String(timeoutMs / 1000) }))), timeoutMs);
+    timeoutMs === undefined ? undefined : setTimeout(() => end(wrap(DeadlineExceeded.create({ timeout: String(timeoutMs / 1000) }))), timeoutMs);
   return {
-    signal: controller.signal,
+    get signal() {
+      if (controller === undefined) {
+        controller = new AbortController();
+        if (reason !== undefined) controller.abort(reason);
+      }
+      return controller.signal;
+    },
+    race<T>(promise: Promise<T>): Promise<T> {
+      if (reason !== undefined) {
+        promise.catch(() => {});
+        return Promise.reject(reason);
+      }
+      return new Promise<T>((resolve, reject) => {
+        racing.add(reject);
+        promise.then(
+          (value) => {
+            racing.delete(reject);
+            resolve(value);
+          },
+          (error: unknown) => {
+            racing.delete(reject);
+            reject(error as Error);
+          },
+        );
+      });
+    },
     dispose() {
       clearTimeout(timer);
       response.off("close", onClose);
     },
   };
-}
-
-/** Settles like `promise`, or rejects with the signal's reason as soon as it aborts. */
-export function raceSignal<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) {
-    promise.catch(() => {});
-    return Promise.reject(signal.reason as Error);
-  }
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason as Error);
-    signal.addEventListener("abort", onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener("abort", onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener("abort", onAbort);
-        reject(error as Error);
-      },
-    );
-  });
 }

@@ -13,7 +13,8 @@ import { toConnectError } from "../auth/error-mapping.js";
 import { BodyNotAllowed, MalformedPath, MethodNotAllowed, RouteNotFound } from "../errors.js";
 import type { Logger } from "../logger.js";
 import type { Invoker } from "../transport/invoke.js";
-import { callSignal, raceSignal, TIMEOUT_HEADER, timeoutMsOf } from "./call-signal.js";
+import { memoizeEncoding } from "../transport/reusable-response.js";
+import { callSignal, TIMEOUT_HEADER, timeoutMsOf } from "./call-signal.js";
 import { restRoutesOf, type RestRoute } from "./http-rules.js";
 import { writeError, writeJson } from "./http-response.js";
 import { MalformedEscapeError } from "./path-escaping.js";
@@ -50,7 +51,7 @@ export function createRestGateway(options: RestGatewayOptions): RestGateway {
   const { invoker, logger } = options;
   const routes = restRoutesOf(invoker.methods.values());
   const table = new RouteTable<PlannedRoute>();
-  for (const route of routes) table.add(route.httpMethod, route.template, { route, serialize: serializerOf(route) }, route.name);
+  for (const route of routes) table.add(route.httpMethod, route.template, { route, serialize: memoizeEncoding(serializerOf(route)) }, route.name);
   const asConnectError = (error: unknown) => toConnectError(error, logger);
 
   async function serve(request: IncomingMessage, response: ServerResponse): Promise<void> {
@@ -68,21 +69,23 @@ export function createRestGateway(options: RestGatewayOptions): RestGateway {
     const { route, serialize } = matched.route;
     const call = callSignal(response, timeoutMsOf(request.headers[TIMEOUT_HEADER]), asConnectError);
     try {
-      const body = await raceSignal(readJsonBody(request, route, options.maxBodyBytes), call.signal);
+      const body = await call.race(readJsonBody(request, route, options.maxBodyBytes));
       const message = transcodeRequest(route, {
         captures: matched.captures,
         query: new URLSearchParams(queryAt === -1 ? "" : target.slice(queryAt + 1)),
         body,
       });
-      const result = await raceSignal(
+      const result = await call.race(
         invoker.invoke(route.method, message, {
           protocolName: "rest",
           header: headersOf(request),
-          signal: call.signal,
+          // A getter, so the signal is only created if an interceptor or implementation reads it.
+          get signal() {
+            return call.signal;
+          },
           requestMethod: method,
           url: target,
         }),
-        call.signal,
       );
       writeJson(response, 200, serialize(result.message), result.header);
     } finally {

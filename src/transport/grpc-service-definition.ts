@@ -10,6 +10,7 @@ import { grpcCallSignal } from "./grpc-call-signal.js";
 import { grpcStatusOf } from "./grpc-error.js";
 import { headersToMetadata, metadataToHeaders } from "./grpc-metadata.js";
 import type { Invoker } from "./invoke.js";
+import { memoizeEncoding } from "./reusable-response.js";
 
 /** A service as grpc-js `Server.addService` takes it. */
 export interface GrpcService {
@@ -44,7 +45,7 @@ function methodDefinition(method: DescMethodUnary, path: string): MethodDefiniti
     responseStream: false,
     requestSerialize: (message) => asBuffer(toBinary(method.input, message)),
     requestDeserialize: (bytes) => fromBinary(method.input, bytes),
-    responseSerialize: (message) => asBuffer(toBinary(method.output, message)),
+    responseSerialize: memoizeEncoding((message) => asBuffer(toBinary(method.output, message))),
     responseDeserialize: (bytes) => fromBinary(method.output, bytes),
   };
 }

@@ -236,6 +236,31 @@ describe("e2e: access on every door", function () {
       );
     });
 
+    it("GetAuthInfo answers what the key holds now: a change shows at once on every door and REST, cached or not", async () => {
+      const user = await sut.fx.user();
+      const actor = await sut.fx.key(user, [Right.USER_INFO, Right.USER_DELETE]);
+      // Twice per door: the second answer comes from the cached principal (and its once-encoded answer).
+      const answersNow = async () => {
+        const answers: { rights: unknown; keyRights: unknown; name: unknown }[] = [];
+        for (let i = 0; i < 2; i++) {
+          for (const door of DOORS) {
+            const info = ok(await sut.doors.call(door, AuthService.method.getAuthInfo, {}, actor.key));
+            answers.push({ rights: info.rights.map((r) => Right[r]), keyRights: info.apiKey?.rights.map((r) => Right[r]), name: info.user?.name });
+          }
+          const response = await fetch(`${sut.server.httpUrl}/api/v1/auth_info`, { headers: { authorization: `Bearer ${actor.key}` } });
+          const json = (await response.json()) as { rights: string[]; apiKey: { rights: string[] }; user: { name: string } };
+          answers.push({ rights: json.rights.map((r) => r.replace(/^RIGHT_/, "")), keyRights: json.apiKey.rights.map((r) => r.replace(/^RIGHT_/, "")), name: json.user.name });
+        }
+        return answers;
+      };
+      const expected = (rights: string[], name: string) => Array(2 * (DOORS.length + 1)).fill({ rights, keyRights: rights, name });
+      const before = await answersNow();
+      expect(before).to.deep.equal(expected(["USER_INFO", "USER_DELETE"], before[0]!.name as string));
+      ok(await sut.doors.call("connect", ApiKeyRegistry.method.updateApiKey, { apiKey: { userId: user, id: actor.apiKey.id, rights: [Right.USER_INFO] }, updateMask: { paths: ["rights"] } }, sut.admin));
+      ok(await sut.doors.call("grpc", UserRegistry.method.updateUser, { user: { userId: user, name: "Renamed" }, updateMask: { paths: ["name"] } }, sut.admin));
+      expect(await answersNow()).to.deep.equal(expected(["USER_INFO"], "Renamed"));
+    });
+
     it("a RIGHT_USER_ALL key holds every user right, itself included, and no admin right", async () => {
       const user = await sut.fx.user();
       const all = await sut.fx.key(user, [Right.USER_ALL]);
