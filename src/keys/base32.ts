@@ -1,7 +1,8 @@
 /**
  * RFC 4648 base32 (upper case, no padding), as The Things Stack encodes key ids and secrets. Encoding uses
- * `base32-encode`; decoding is here because the key parser must reject, never throw, and must insist on the
- * canonical form (unused trailing bits zero) so that every character of a key is significant.
+ * `base32-encode`; decoding is here because it must reject, never throw, and must insist on the canonical
+ * form (unused trailing bits zero) so that every character of a key is significant. (The key parser has
+ * its own decoder, fused with the checksum; tests check the two agree.)
  */
 import base32Encode from "base32-encode";
 
@@ -41,10 +42,9 @@ function base32Length(byteLength: number): number {
 /**
  * Decodes `text[start, start + length)` into `out` from `offset` (as many bytes as those characters
  * carry), in place. False when a character is outside the alphabet or the unused trailing bits are not
- * zero (non-canonical); `out` then holds garbage. Lets the key parser decode id and secret into one
- * reused buffer, with no substring or array allocated per key.
+ * zero (non-canonical); `out` then holds garbage.
  */
-export function decodeBase32Into(text: string, start: number, length: number, out: Uint8Array, offset: number): boolean {
+function decodeBase32Into(text: string, start: number, length: number, out: Uint8Array, offset: number): boolean {
   let buffer = 0;
   let bits = 0;
   let index = offset;

@@ -1,6 +1,4 @@
-import { crc32 } from "node:zlib";
-import { decodeBase32Into } from "./base32.js";
-import { ID_BYTES, ID_LENGTH, KEY_LENGTH, KEY_PREFIX, SECRET_BYTES, SECRET_LENGTH, SECRET_RANDOM_BYTES } from "./key-format.js";
+import { ID_LENGTH, KEY_LENGTH, KEY_PREFIX, SECRET_LENGTH, SECRET_RANDOM_BYTES } from "./key-format.js";
 
 /** Why a string is not a key. Stable names, safe to show: they never contain the input. */
 export type KeyProblem = "empty" | "prefix" | "length" | "alphabet" | "checksum";
@@ -21,35 +19,90 @@ const PREFIX_WITH_DOT = `${KEY_PREFIX}.`;
 const ID_START = PREFIX_WITH_DOT.length;
 const ID_END = ID_START + ID_LENGTH;
 const SECRET_START = ID_END + 1;
+const SECRET_END = SECRET_START + SECRET_LENGTH;
 
 /**
- * Parsing runs on every authenticated call, so it allocates nothing but its result: id and secret are
- * decoded straight into this one buffer, laid out as the checksum input followed by the checksum,
- *
- *     "NNSXS" (5) | id (24) | secret bytes 0..27 (28) | checksum (4)
- *
- * so one CRC-32 call covers it (the same value as `keyChecksum`, which chains three calls). Sharing the
- * buffer is safe: parseKey is synchronous and nothing else sees it.
+ * Base32 value of each ASCII code; `INVALID` (bits above the 5 value bits) for codes outside `A-Z2-7`, so
+ * OR-ing every looked-up value together and testing those bits once finds any bad character.
  */
-const SCRATCH = Buffer.alloc(KEY_PREFIX.length + ID_BYTES + SECRET_BYTES);
-SCRATCH.write(KEY_PREFIX, 0, "ascii");
-const CHECKSUM_OFFSET = KEY_PREFIX.length + ID_BYTES + SECRET_RANDOM_BYTES;
-const CHECKSUM_INPUT = SCRATCH.subarray(0, CHECKSUM_OFFSET);
+const INVALID = 0xe0;
+const VALUES = new Uint8Array(128).fill(INVALID);
+"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567".split("").forEach((c, i) => (VALUES[c.charCodeAt(0)] = i));
+
+/**
+ * The input's UTF-8 bytes. One native `encodeInto` and a loop over bytes cost less than reading the
+ * characters one by one with `charCodeAt`, and the byte count tells at once whether every character is
+ * ASCII (each non-ASCII one takes 2 to 4 bytes). Room for 3 bytes a character, so `written` is the whole
+ * length, never a truncation. Sharing the buffer is safe: parseKey is synchronous and nothing else sees it.
+ */
+const BYTES = new Uint8Array(KEY_LENGTH * 3);
+const UTF8 = new TextEncoder();
+
+/** CRC-32 (IEEE 802.3, reflected, as zlib): the byte-wise table. */
+const CRC_TABLE = new Int32Array(256);
+for (let n = 0; n < 256; n++) {
+  let c = n;
+  for (let k = 0; k < 8; k++) c = c & 1 ? (c >>> 1) ^ 0xedb88320 : c >>> 1;
+  CRC_TABLE[n] = c;
+}
+
+/** The CRC register after "NNSXS", which every checksum input starts with (see checksum.ts). */
+const PREFIX_CRC = [...KEY_PREFIX].reduce((crc, c) => CRC_TABLE[(crc ^ c.charCodeAt(0)) & 0xff]! ^ (crc >>> 8), -1);
 
 /**
  * Parses `NNSXS.<id>.<secret>`. Total: any string gives a key or a problem, never a throw. Checks, in
  * order: prefix, length and layout, alphabet (canonical base32), checksum. Needs no store.
+ *
+ * Parsing runs on every authenticated call, so it makes one pass over the bytes and keeps no decoded
+ * copy: each decoded byte goes straight into the CRC-32 of the checksum input (`"NNSXS" || id || secret
+ * bytes 0..27`, the same value as `keyChecksum`), computed here with a table rather than by `zlib.crc32`,
+ * whose native-call overhead alone costs more than the table loop over 52 bytes.
  */
 export function parseKey(input: string): ParsedKey {
   if (input.length === 0) return { ok: false, problem: "empty" };
   if (!input.startsWith(PREFIX_WITH_DOT)) return { ok: false, problem: "prefix" };
   if (input.length !== KEY_LENGTH || input.charCodeAt(ID_END) !== 0x2e /* . */) return { ok: false, problem: "length" };
+
+  // Only ASCII is left after this, and then a key's bytes are its characters.
+  if (UTF8.encodeInto(input, BYTES).written !== KEY_LENGTH) return { ok: false, problem: "alphabet" };
+  // Bits outside 0x1f: a character outside A-Z2-7.
+  let invalid = 0;
+  let crc = PREFIX_CRC;
+  // Bit buffer of the base32 decoder: `bits` undecoded low bits of `buffer`.
+  let buffer = 0;
+  let bits = 0;
+  for (let i = ID_START; i < ID_END; i++) {
+    const value = VALUES[BYTES[i]!]!;
+    invalid |= value;
+    buffer = (buffer << 5) | (value & 0x1f);
+    bits += 5;
+    if (bits >= 8) {
+      bits -= 8;
+      crc = CRC_TABLE[(crc ^ (buffer >>> bits)) & 0xff]! ^ (crc >>> 8);
+    }
+  }
+  // Canonical base32: the unused low bits of the last character are zero.
+  let trailing = buffer & ((1 << bits) - 1);
+  buffer = 0;
+  bits = 0;
+  let written = 0;
+  let checksum = 0;
+  for (let i = SECRET_START; i < SECRET_END; i++) {
+    const value = VALUES[BYTES[i]!]!;
+    invalid |= value;
+    buffer = (buffer << 5) | (value & 0x1f);
+    bits += 5;
+    if (bits >= 8) {
+      bits -= 8;
+      const byte = (buffer >>> bits) & 0xff;
+      if (written++ < SECRET_RANDOM_BYTES) crc = CRC_TABLE[(crc ^ byte) & 0xff]! ^ (crc >>> 8);
+      else checksum = (checksum << 8) | byte;
+    }
+  }
+  trailing |= buffer & ((1 << bits) - 1);
   // A character outside A-Z2-7, or one that is in the alphabet but leaves non-zero trailing bits (not
   // canonical, so it cannot end a key), is an alphabet problem either way.
-  const decoded =
-    decodeBase32Into(input, ID_START, ID_LENGTH, SCRATCH, KEY_PREFIX.length) &&
-    decodeBase32Into(input, SECRET_START, SECRET_LENGTH, SCRATCH, KEY_PREFIX.length + ID_BYTES);
-  if (!decoded) return { ok: false, problem: "alphabet" };
-  if (crc32(CHECKSUM_INPUT) >>> 0 !== SCRATCH.readUInt32BE(CHECKSUM_OFFSET)) return { ok: false, problem: "checksum" };
+  if ((invalid & ~0x1f) !== 0 || trailing !== 0) return { ok: false, problem: "alphabet" };
+  if ((crc ^ -1) !== checksum) return { ok: false, problem: "checksum" };
   return { ok: true, id: input.slice(ID_START, ID_END), secret: input.slice(SECRET_START) };
 }

@@ -4,22 +4,15 @@
  *
  * Secrets are base32 text, whose UTF-8 and ASCII bytes are the same, so hashes stored by any version match.
  */
-import { hash, timingSafeEqual } from "node:crypto";
+import { hash } from "node:crypto";
 
 const SCHEME = "sha256:";
 const DIGEST_BYTES = 32;
 
-/**
- * SHA-256 of the secret's text. `crypto.hash` (Node >= 20.12) is one native call, where
- * `createHash().update().digest()` makes three and a Hash object: about half the cost per verification.
- */
-function digestOf(secret: string): Buffer {
-  return hash("sha256", secret, "buffer");
-}
-
 /** The stored form of a secret. */
 export function hashSecret(secret: string): string {
-  return SCHEME + digestOf(secret).toString("base64url");
+  // `crypto.hash` (Node >= 20.12) is one native call, where `createHash().update().digest()` makes three.
+  return SCHEME + hash("sha256", secret, "base64url");
 }
 
 /** True when `secret` hashes to `storedHash`, compared in constant time. Unknown schemes never match. */
@@ -29,8 +22,14 @@ export function verifySecret(secret: string, storedHash: string): boolean {
 
 /**
  * A check of presented secrets against one stored hash, decoded once. The verifier keeps one per cached
- * key, so each call costs one SHA-256 and one constant-time comparison, not a base64url decode as well.
- * A hash of an unknown scheme or the wrong length never matches.
+ * key, so each call costs one SHA-256 and one constant-time comparison. A hash of an unknown scheme or
+ * the wrong length never matches.
+ *
+ * Why not `timingSafeEqual`: it needs the digest as a Buffer, whose allocation costs more than half of
+ * the whole check (about 2.3 µs against 0.8 µs per call). So the digest is taken as a latin1 string, one
+ * character per byte (the same 32 bytes, no Buffer), and compared with the stored digest by a loop that
+ * visits every byte and accumulates differences without an early exit: its time does not depend on where
+ * the two differ.
  */
 export function secretChecker(storedHash: string): (secret: string) => boolean {
   const decoded = storedHash.startsWith(SCHEME) ? Buffer.from(storedHash.slice(SCHEME.length), "base64url") : undefined;
@@ -38,5 +37,16 @@ export function secretChecker(storedHash: string): (secret: string) => boolean {
   // Copied out of Buffer's shared 8 KiB allocation pool: a long-lived cache entry holding a pooled slice
   // would keep the whole pool slab alive.
   const expected = new Uint8Array(decoded);
-  return (secret) => timingSafeEqual(digestOf(secret), expected);
+  // "binary" is Node's name for latin1 among digest encodings.
+  return (secret) => sameDigest(hash("sha256", secret, "binary"), expected);
+}
+
+/**
+ * Constant-time equality of a latin1 digest string and digest bytes: every byte of `expected` is
+ * compared, and a length mismatch is folded into the result instead of returning early.
+ */
+function sameDigest(actual: string, expected: Uint8Array): boolean {
+  let difference = actual.length ^ expected.length;
+  for (let i = 0; i < expected.length; i++) difference |= actual.charCodeAt(i) ^ expected[i]!;
+  return difference === 0;
 }

@@ -1,5 +1,7 @@
 import { expect } from "chai";
 import fc from "fast-check";
+import { createHash } from "node:crypto";
+import { decodeBase32 } from "../../src/keys/base32.js";
 import {
   generateKey,
   hashSecret,
@@ -9,7 +11,9 @@ import {
   keyChecksum,
   parseKey,
   SECRET_LENGTH,
+  secretChecker,
   verifySecret,
+  type ParsedKey,
 } from "../../src/keys/index.js";
 
 const ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
@@ -90,6 +94,60 @@ describe("keys: format", () => {
     );
   });
 
+  it("rejects non-canonical base32 (non-zero unused bits) as alphabet, even when the checksum matches", () => {
+    // The last id character carries 2 bits and 3 unused ones, the last secret character 1 bit and 4
+    // unused ones; setting unused bits leaves the decoded bytes, and so the checksum, unchanged.
+    const { key } = keyEndingWith("A", "A");
+    for (const [position, unused] of [
+      [ID_END - 1, 7],
+      [KEY_LENGTH - 1, 15],
+    ] as const) {
+      for (let bits = 1; bits <= unused; bits++) {
+        const changed = replaceAt(key, position, ALPHABET[bits]!);
+        expect(parseKey(changed), `position ${position} +${bits}`).to.deep.equal({ ok: false, problem: "alphabet" });
+      }
+    }
+  });
+
+  it("rejects non-ASCII characters, including look-alikes of A-Z2-7, as alphabet at every position", () => {
+    const { key } = generateKey();
+    // Code units whose low 7 or 8 bits spell an alphabet character, a full-width letter, a lone surrogate.
+    const strangers = ["\u00c1", "\u0141", "\u0132", "\uff21", "\ud800", "\udfff", "\u0080", "\u00ff"];
+    for (let position = ID_START; position < KEY_LENGTH; position++) {
+      if (position === ID_END) continue;
+      for (const c of strangers) {
+        expect(parseKey(replaceAt(key, position, c)), `position ${position} -> ${codePoints(c)}`).to.deep.equal({
+          ok: false,
+          problem: "alphabet",
+        });
+      }
+    }
+    // A surrogate pair is two code units: in place of one character it makes the key too long.
+    expect(parseKey(replaceAt(key, 50, "\u{1f511}"))).to.deep.equal({ ok: false, problem: "length" });
+    expect(parseKey(key.slice(0, 50) + "\u{1f511}" + key.slice(52))).to.deep.equal({ ok: false, problem: "alphabet" });
+  });
+
+  it("agrees with a reference parser built from the base32 decoder and keyChecksum (property)", () => {
+    const { key } = generateKey();
+    const pool = [...ALPHABET, ".", "=", "a", "z", "0", "1", "8", "9", " ", "\u00c1", "\u0141", "\ud83d", "\u{1f511}"];
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.integer({ min: 0, max: KEY_LENGTH }), fc.constantFrom(...pool), fc.boolean()), {
+          maxLength: 3,
+        }),
+        (edits) => {
+          let input = generateKey().key;
+          for (const [position, c, insert] of edits) {
+            input = input.slice(0, position) + c + input.slice(position + (insert ? 0 : 1));
+          }
+          expect(parseKey(input), JSON.stringify(input)).to.deep.equal(referenceParse(input));
+        },
+      ),
+      { numRuns: 5000 },
+    );
+    expect(parseKey(key)).to.deep.equal(referenceParse(key));
+  });
+
   it("rejects every in-alphabet substitution at every position of one key (exhaustive)", () => {
     const { key } = generateKey();
     for (let position = 6; position < key.length; position++) {
@@ -113,6 +171,30 @@ describe("keys: secret hash", () => {
     expect(verifySecret(generateKey().secret, stored)).to.equal(false);
   });
 
+  it("matches a hash of the stored form written by other code, and no other secret (property)", () => {
+    // Well-formed Unicode: lone surrogates would all hash as U+FFFD, so distinct strings could match.
+    const text = fc.string({ maxLength: 60, unit: "grapheme" });
+    fc.assert(
+      fc.property(text, text, (secret, other) => {
+        const stored = `sha256:${createHash("sha256").update(secret).digest("base64url")}`;
+        const check = secretChecker(stored);
+        expect(check(secret)).to.equal(true);
+        expect(check(other)).to.equal(other === secret);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it("never matches when any one character of the stored digest differs", () => {
+    const { secret } = generateKey();
+    const stored = hashSecret(secret);
+    // The last base64url character also carries 2 unused bits; every other one is all digest.
+    for (let position = "sha256:".length; position < stored.length - 1; position++) {
+      const c = stored[position] === "A" ? "B" : "A";
+      expect(verifySecret(secret, replaceAt(stored, position, c)), `position ${position}`).to.equal(false);
+    }
+  });
+
   it("never matches an unknown scheme or a truncated hash", () => {
     const { secret } = generateKey();
     const stored = hashSecret(secret);
@@ -121,6 +203,40 @@ describe("keys: secret hash", () => {
     expect(verifySecret(secret, "")).to.equal(false);
   });
 });
+
+const ID_START = "NNSXS.".length;
+const ID_END = ID_START + ID_LENGTH;
+
+function replaceAt(text: string, index: number, c: string): string {
+  return text.slice(0, index) + c + text.slice(index + 1);
+}
+
+function codePoints(text: string): string {
+  return [...text].map((c) => `\\u{${c.codePointAt(0)!.toString(16)}}`).join("");
+}
+
+/** A valid key whose id and secret end with the given characters (generated until one does). */
+function keyEndingWith(idLast: string, secretLast: string): ReturnType<typeof generateKey> {
+  for (;;) {
+    const generated = generateKey();
+    if (generated.id.endsWith(idLast) && generated.secret.endsWith(secretLast)) return generated;
+  }
+}
+
+/** DESIGN's parse rules spelled out plainly, from the (separately tested) base32 decoder and checksum. */
+function referenceParse(input: string): ParsedKey {
+  if (input === "") return { ok: false, problem: "empty" };
+  if (!input.startsWith("NNSXS.")) return { ok: false, problem: "prefix" };
+  if (input.length !== KEY_LENGTH || input[ID_END] !== ".") return { ok: false, problem: "length" };
+  const id = input.slice(ID_START, ID_END);
+  const secret = input.slice(ID_END + 1);
+  const idBytes = decodeBase32(id, 24);
+  const secretBytes = decodeBase32(secret, 32);
+  if (!idBytes || !secretBytes) return { ok: false, problem: "alphabet" };
+  const stored = Buffer.from(secretBytes).readUInt32BE(28);
+  if (keyChecksum(idBytes, secretBytes.subarray(0, 28)) !== stored) return { ok: false, problem: "checksum" };
+  return { ok: true, id, secret };
+}
 
 function flip(text: string, index: number): string {
   const c = text[index] === "A" ? "B" : "A";
