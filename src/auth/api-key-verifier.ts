@@ -2,15 +2,16 @@
  * Verifies a presented API key and returns its principal, in DESIGN §6's order: parse → lookup by id →
  * secret hash → user state → key state → expiry. Unknown ids and wrong secrets give the same error.
  *
- * Verified keys are cached by id (LRU, TTL; DESIGN §9). The cache saves the store reads only: the secret
- * hash, states and expiry are checked on every call, so the cache never extends a key's life. Changes
- * made on this node evict at once (`forgetKey`, `forgetUser`); other nodes see them within the TTL.
+ * A miss reads the key and its owner in one store call (`findApiKeyWithOwner`). Verified keys are cached
+ * by id (LRU, TTL; DESIGN §9). The cache saves the store reads only: the secret hash, states and expiry
+ * are checked on every call, so the cache never extends a key's life. Changes made on this node evict at
+ * once (`forgetKey`, `forgetUser`); other nodes see them within the TTL.
  * Unknown ids are remembered briefly so random keys cannot hammer the store.
  */
 import { ApiKeyDisabled, ApiKeyExpired, ApiKeyInvalid, CredentialsMalformed, UserSuspended } from "../errors.js";
 import { KEY_PROBLEM_TEXT, parseKey, secretChecker } from "../keys/index.js";
 import { rights as keywardRights, type RightsModel } from "../rights/index.js";
-import type { ApiKeyRecord, Store, UserRecord } from "../store/store.js";
+import type { ApiKeyRecord, ApiKeyWithOwner, Store, UserRecord } from "../store/store.js";
 import type { Principal } from "./principal.js";
 import type { UsageRecorder } from "./usage-recorder.js";
 
@@ -69,11 +70,14 @@ export class ApiKeyVerifier {
     const parsed = parseKey(credential);
     if (!parsed.ok) throw CredentialsMalformed.create({ problem: KEY_PROBLEM_TEXT[parsed.problem] });
     let now = this.now();
-    // A cache hit is answered without awaiting another promise; only a miss goes through `lookup`.
+    // A cache hit, like a remembered unknown id, is answered without awaiting another promise.
     let entry = this.cached(parsed.id, now);
     if (entry === undefined) {
-      entry = await this.lookup(parsed.id, now);
-      now = this.now();
+      const read = this.lookup(parsed.id, now);
+      if (read !== undefined) {
+        entry = await read;
+        now = this.now();
+      }
     }
     if (!entry || !secretMatches(entry, parsed.secret, now)) throw ApiKeyInvalid.create();
     const { key, user } = entry.principal;
@@ -111,35 +115,48 @@ export class ApiKeyVerifier {
     return cached;
   }
 
-  /** A cache miss: the negative cache, else one store read shared by concurrent misses for `id`. */
-  private async lookup(id: string, now: number): Promise<CacheEntry | undefined> {
+  /**
+   * A cache miss: undefined for an id remembered as unknown, else one store read shared by concurrent
+   * misses for `id` (single flight).
+   */
+  private lookup(id: string, now: number): Promise<CacheEntry | undefined> | undefined {
     const unknownSince = this.unknown.get(id);
     if (unknownSince !== undefined && now - unknownSince < this.options.negativeTtlMs) return undefined;
-    let pending = this.inflight.get(id);
-    if (!pending) {
-      pending = this.fetch(id).finally(() => this.inflight.delete(id));
-      this.inflight.set(id, pending);
-    }
+    return this.inflight.get(id) ?? this.fetch(id);
+  }
+
+  /** Reads key and owner in one store call, and caches the result unless a change raced with the read. */
+  private fetch(id: string): Promise<CacheEntry | undefined> {
+    const generation = this.generation;
+    // Plain `then` callbacks rather than async functions and `finally`: each of those adds a promise and
+    // a turn of the microtask queue to every miss.
+    const pending = this.store.findApiKeyWithOwner(id).then(
+      (found) => {
+        this.inflight.delete(id);
+        return this.settle(id, found, generation);
+      },
+      (error: unknown) => {
+        this.inflight.delete(id);
+        throw error;
+      },
+    );
+    this.inflight.set(id, pending);
     return pending;
   }
 
-  private async fetch(id: string): Promise<CacheEntry | undefined> {
-    const generation = this.generation;
-    const key = await this.store.findApiKey(id);
-    const user = key && (await this.store.getUser(key.userId).catch(() => undefined));
+  private settle(id: string, found: ApiKeyWithOwner | undefined, generation: number): CacheEntry | undefined {
     const fetchedAt = this.now();
-    if (generation !== this.generation) return this.build(key, user, fetchedAt);
-    if (!key || !user) {
-      this.remember(this.unknown, id, fetchedAt, this.options.cacheSize);
+    const current = generation === this.generation;
+    if (found === undefined) {
+      if (current) this.remember(this.unknown, id, fetchedAt, this.options.cacheSize);
       return undefined;
     }
-    const entry = this.build(key, user, fetchedAt)!;
-    if (this.options.cacheTtlMs > 0) this.remember(this.cache, id, entry, this.options.cacheSize);
+    const entry = this.build(found.key, found.user, fetchedAt);
+    if (current && this.options.cacheTtlMs > 0) this.remember(this.cache, id, entry, this.options.cacheSize);
     return entry;
   }
 
-  private build(key: ApiKeyRecord | undefined, user: UserRecord | undefined, fetchedAt: number): CacheEntry | undefined {
-    if (!key || !user) return undefined;
+  private build(key: ApiKeyRecord, user: UserRecord, fetchedAt: number): CacheEntry {
     const owner = { admin: user.admin, suspended: user.state === "suspended" };
     return {
       principal: { key, user, rights: this.rights.effective(key.rights, owner) },

@@ -116,8 +116,15 @@ export interface Store {
   /** Reads a key of a user. Rejects with `not_found` (api_key) when absent or owned by another user. */
   getApiKey(userId: string, keyId: string): Promise<ApiKeyRecord>;
 
-  /** Looks a key up by id alone (the authentication hot path: one indexed read). Never rejects on absence. */
+  /** Looks a key up by id alone (one indexed read). Never rejects on absence. */
   findApiKey(keyId: string): Promise<ApiKeyRecord | undefined>;
+
+  /**
+   * Looks a key up by id together with its owner, in one read where the backend can (the authentication
+   * hot path). Undefined when the key is absent, or its owner is (a key without an owner authenticates
+   * no one). Never rejects on absence.
+   */
+  findApiKeyWithOwner(keyId: string): Promise<ApiKeyWithOwner | undefined>;
 
   /**
    * Lists a user's keys newest first, filtered by state and name query. An unknown user has no keys.
@@ -146,6 +153,12 @@ export interface Store {
 
   /** Releases the backend. Idempotent; afterwards every method rejects with `unavailable`. */
   close(): Promise<void>;
+}
+
+/** A key and the user who owns it, as {@link Store.findApiKeyWithOwner} reads them. */
+export interface ApiKeyWithOwner {
+  key: ApiKeyRecord;
+  user: UserRecord;
 }
 
 /** One observed use of a key, for {@link Store.recordApiKeyUse}. */

@@ -6,6 +6,7 @@ import { clientOptionsFor, databaseNameFromUrl } from "../../src/store/mongo/con
 import {
   apiKeyToDocument,
   documentToApiKey,
+  documentToApiKeyWithOwner,
   documentToUser,
   newUserDocument,
 } from "../../src/store/mongo/documents.js";
@@ -42,6 +43,14 @@ describe("store: MongoDB adapter without a server", () => {
       expect(documentToApiKey(doc)).to.deep.equal(key);
       const withNull = { ...doc, expiresAt: null } as unknown as typeof doc;
       expect(documentToApiKey(withNull)).to.not.have.property("expiresAt");
+    });
+
+    it("maps a key with its owner joined in, and one whose owner is gone to nothing", () => {
+      const user = userRecord();
+      const key = fullApiKeyRecord(user.userId);
+      const owner = { ...newUserDocument(user), keyCount: 1, version: 4 };
+      expect(documentToApiKeyWithOwner({ ...apiKeyToDocument(key, 2), owner: [owner] })).to.deep.equal({ key, user });
+      expect(documentToApiKeyWithOwner({ ...apiKeyToDocument(key, 2), owner: [] })).to.equal(undefined);
     });
   });
 

@@ -150,6 +150,14 @@ describe("store: SQLite adapter", () => {
       expect(await store.findApiKey(probe.id)).to.deep.equal(probe);
     });
 
+    it("reads a key with its owner by two primary-key seeks in one statement", async () => {
+      const details = plan(API_KEY_SQL.findWithOwner, probe.id);
+      expect(details).to.have.length(2);
+      expect(details[0]).to.match(/^SEARCH k USING PRIMARY KEY \(id=\?\)$/);
+      expect(details[1]).to.match(/^SEARCH u USING PRIMARY KEY \(user_id=\?\)$/);
+      expect(await store.findApiKeyWithOwner(probe.id)).to.deep.equal({ key: probe, user: await store.getUser(probe.userId) });
+    });
+
     it("serves every other query from an index, without a full scan or a sort", () => {
       const list = { user_id: "user-1", state: null, name_contains: null, limit: 51 };
       const plans = {

@@ -1,12 +1,19 @@
 // Operations on the api_keys collection.
-import type { AnyBulkWriteOperation, Collection, Db, Filter, MongoClient } from "mongodb";
+import type { AnyBulkWriteOperation, Collection, Db, Document, Filter, MongoClient } from "mongodb";
 import { apiKeyFilterOf, type ApiKeyFilter } from "../name-search.js";
 import { decodePageToken } from "../page-token.js";
 import { apiKeyListScope, fetchSize, toPage } from "../pagination.js";
 import { checkApiKeyRecord, checkUpdatedApiKey } from "../record-checks.js";
 import { apiKeySubject, keyLimitReached, notFound, userSubject } from "../store-errors.js";
-import type { ApiKeyLimits, ApiKeyListRequest, ApiKeyRecord, ApiKeyUse, Page, Updater } from "../store.js";
-import { apiKeyToDocument, documentToApiKey, type ApiKeyDocument, type UserDocument } from "./documents.js";
+import type { ApiKeyLimits, ApiKeyListRequest, ApiKeyRecord, ApiKeyUse, ApiKeyWithOwner, Page, Updater } from "../store.js";
+import {
+  apiKeyToDocument,
+  documentToApiKey,
+  documentToApiKeyWithOwner,
+  type ApiKeyDocument,
+  type ApiKeyWithOwnerDocument,
+  type UserDocument,
+} from "./documents.js";
 import { API_KEYS, USERS } from "./indexes.js";
 import { NEWEST_FIRST, afterSortKey } from "./keyset.js";
 import { retryOnVersionChange } from "./optimistic-update.js";
@@ -53,6 +60,12 @@ export class MongoApiKeys {
   async find(keyId: string): Promise<ApiKeyRecord | undefined> {
     const doc = await this.#apiKeys.findOne({ _id: keyId });
     return doc ? documentToApiKey(doc) : undefined;
+  }
+
+  /** One round trip: the key by `_id`, its owner joined in by `$lookup` on the users' `_id`. */
+  async findWithOwner(keyId: string): Promise<ApiKeyWithOwner | undefined> {
+    const [doc] = await this.#apiKeys.aggregate<ApiKeyWithOwnerDocument>(keyWithOwnerPipeline(keyId)).toArray();
+    return doc && documentToApiKeyWithOwner(doc);
   }
 
   async get(userId: string, keyId: string): Promise<ApiKeyRecord | undefined> {
@@ -117,6 +130,21 @@ export class MongoApiKeys {
     }));
     await this.#apiKeys.bulkWrite(writes, { ordered: false });
   }
+}
+
+/**
+ * The pipeline of {@link MongoApiKeys.findWithOwner}. The driver types no pipeline stages, so the field
+ * names are checked here against the document types instead.
+ */
+export function keyWithOwnerPipeline(keyId: string): Document[] {
+  const match: Filter<ApiKeyDocument> = { _id: keyId };
+  const lookup = {
+    from: USERS,
+    localField: "userId" satisfies keyof ApiKeyDocument,
+    foreignField: "_id" satisfies keyof UserDocument,
+    as: "owner" satisfies Exclude<keyof ApiKeyWithOwnerDocument, keyof ApiKeyDocument>,
+  };
+  return [{ $match: match }, { $lookup: lookup }];
 }
 
 /** The documents a key list shows, before the page cursor. */

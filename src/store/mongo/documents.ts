@@ -1,7 +1,7 @@
 // Document shapes of the two collections and their mapping to store records. Ids are the documents'
 // `_id`, so their uniqueness and by-id lookups come with MongoDB's built-in `_id` index.
 import { foldName } from "../name-search.js";
-import type { ApiKeyRecord, UserRecord } from "../store.js";
+import type { ApiKeyRecord, ApiKeyWithOwner, UserRecord } from "../store.js";
 
 /** A `users` document: the record's fields, keyed by `_id`, plus the cap counter and version. */
 export interface UserDocument extends Omit<UserRecord, "userId"> {
@@ -89,4 +89,16 @@ export function documentToApiKey(doc: ApiKeyDocument): ApiKeyRecord {
   if (doc.expiresAt != null) key.expiresAt = doc.expiresAt;
   if (doc.lastUsedAt != null) key.lastUsedAt = doc.lastUsedAt;
   return key;
+}
+
+/** An `api_keys` document with its owner's `users` document joined in (`$lookup` as `owner`). */
+export interface ApiKeyWithOwnerDocument extends ApiKeyDocument {
+  /** The users whose `_id` is the key's `userId`: one, or none when the owner is gone. */
+  owner: UserDocument[];
+}
+
+/** The records a joined key document holds; undefined when it has no owner. */
+export function documentToApiKeyWithOwner(doc: ApiKeyWithOwnerDocument): ApiKeyWithOwner | undefined {
+  const owner = doc.owner[0];
+  return owner === undefined ? undefined : { key: documentToApiKey(doc), user: documentToUser(owner) };
 }

@@ -9,6 +9,7 @@ import {
   type ApiKeyListRequest,
   type ApiKeyRecord,
   type ApiKeyUse,
+  type ApiKeyWithOwner,
   type Page,
   type PageRequest,
   type Store,
@@ -115,6 +116,10 @@ export class MongoStore implements Store {
 
   async findApiKey(keyId: string): Promise<ApiKeyRecord | undefined> {
     return this.#run(apiKeySubject(keyId), () => this.#apiKeys.find(keyId));
+  }
+
+  async findApiKeyWithOwner(keyId: string): Promise<ApiKeyWithOwner | undefined> {
+    return this.#run(apiKeySubject(keyId), () => this.#apiKeys.findWithOwner(keyId));
   }
 
   async listApiKeys(userId: string, request: ApiKeyListRequest): Promise<Page<ApiKeyRecord>> {

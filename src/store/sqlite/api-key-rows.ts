@@ -1,6 +1,6 @@
 // api_keys rows: how an ApiKeyRecord is laid out in SQLite (dates as integer ms, rights as JSON).
 import { foldName } from "../name-search.js";
-import type { ApiKeyRecord, ApiKeyState } from "../store.js";
+import type { ApiKeyRecord, ApiKeyState, ApiKeyWithOwner, UserRecord, UserState } from "../store.js";
 
 /** An api_keys row as SQLite returns it: dates as integer milliseconds, rights as a JSON array. */
 export interface ApiKeyRow {
@@ -56,4 +56,62 @@ export function rowToApiKey(row: ApiKeyRow): ApiKeyRecord {
   if (row.expires_at !== null) key.expiresAt = new Date(row.expires_at);
   if (row.last_used_at !== null) key.lastUsedAt = new Date(row.last_used_at);
   return key;
+}
+
+/**
+ * A key joined with its owner, as `API_KEY_SQL.findWithOwner` returns it in raw (array) mode: the columns
+ * of both records but the key's id (the lookup parameter), the join column once. Arrays, because
+ * better-sqlite3 builds a row object property by property, which costs about as much as the read itself.
+ */
+export type KeyWithOwnerRow = [
+  user_id: string,
+  name: string,
+  rights: string,
+  state: string,
+  secret_hash: string,
+  previous_secret_hash: string | null,
+  previous_secret_valid_until: number | null,
+  expires_at: number | null,
+  created_at: number,
+  updated_at: number,
+  last_used_at: number | null,
+  user_name: string,
+  user_email: string,
+  user_admin: number,
+  user_state: string,
+  user_created_at: number,
+  user_updated_at: number,
+];
+
+/** The columns of {@link KeyWithOwnerRow}, in order, for a join of `api_keys AS k` with `users AS u`. */
+export const KEY_WITH_OWNER_COLUMNS = `k.user_id, k.name, k.rights, k.state, k.secret_hash, k.previous_secret_hash,
+  k.previous_secret_valid_until, k.expires_at, k.created_at, k.updated_at, k.last_used_at,
+  u.name, u.email, u.admin, u.state, u.created_at, u.updated_at`;
+
+/** Maps a joined row of the key `keyId` back to its records, as {@link rowToApiKey} and `rowToUser` would. */
+export function rowToApiKeyWithOwner(keyId: string, row: KeyWithOwnerRow): ApiKeyWithOwner {
+  const key: ApiKeyRecord = {
+    id: keyId,
+    userId: row[0],
+    name: row[1],
+    rights: JSON.parse(row[2]) as number[],
+    state: row[3] as ApiKeyState, // guarded by the column's CHECK constraint
+    secretHash: row[4],
+    createdAt: new Date(row[8]),
+    updatedAt: new Date(row[9]),
+  };
+  if (row[5] !== null) key.previousSecretHash = row[5];
+  if (row[6] !== null) key.previousSecretValidUntil = new Date(row[6]);
+  if (row[7] !== null) key.expiresAt = new Date(row[7]);
+  if (row[10] !== null) key.lastUsedAt = new Date(row[10]);
+  const user: UserRecord = {
+    userId: row[0],
+    name: row[11],
+    email: row[12],
+    admin: row[13] === 1,
+    state: row[14] as UserState, // guarded by the column's CHECK constraint
+    createdAt: new Date(row[15]),
+    updatedAt: new Date(row[16]),
+  };
+  return { key, user };
 }

@@ -4,8 +4,15 @@ import { apiKeyFilterOf } from "../name-search.js";
 import { apiKeyListScope, fetchSize, toPage } from "../pagination.js";
 import { checkApiKeyRecord, checkUpdatedApiKey } from "../record-checks.js";
 import { keyLimitReached, notFound } from "../store-errors.js";
-import type { ApiKeyLimits, ApiKeyListRequest, ApiKeyRecord, ApiKeyUse, Page, Updater } from "../store.js";
-import { apiKeyToRow, rowToApiKey, type ApiKeyRow } from "./api-key-rows.js";
+import type { ApiKeyLimits, ApiKeyListRequest, ApiKeyRecord, ApiKeyUse, ApiKeyWithOwner, Page, Updater } from "../store.js";
+import {
+  KEY_WITH_OWNER_COLUMNS,
+  apiKeyToRow,
+  rowToApiKey,
+  rowToApiKeyWithOwner,
+  type ApiKeyRow,
+  type KeyWithOwnerRow,
+} from "./api-key-rows.js";
 import type { SqliteDatabase } from "./connection.js";
 
 const COLUMNS = `id, user_id, name, name_folded, rights, state, secret_hash, previous_secret_hash,
@@ -23,6 +30,9 @@ export const API_KEY_SQL = {
     @secret_hash, @previous_secret_hash, @previous_secret_valid_until, @expires_at, @created_at, @updated_at,
     @last_used_at)`,
   findById: `SELECT ${COLUMNS} FROM api_keys WHERE id = ?`,
+  // One statement for the authentication hot path: two primary-key seeks, one read transaction.
+  findWithOwner: `SELECT ${KEY_WITH_OWNER_COLUMNS} FROM api_keys AS k JOIN users AS u ON u.user_id = k.user_id
+    WHERE k.id = ?`,
   getOfUser: `SELECT ${COLUMNS} FROM api_keys WHERE id = ? AND user_id = ?`,
   update: `UPDATE api_keys SET name = @name, name_folded = @name_folded, rights = @rights, state = @state,
     secret_hash = @secret_hash, previous_secret_hash = @previous_secret_hash,
@@ -48,6 +58,7 @@ type Cursor = { created_at: number; id: string };
 export class SqliteApiKeys {
   readonly #insert;
   readonly #findById;
+  readonly #findWithOwner;
   readonly #getOfUser;
   readonly #update;
   readonly #deleteOfUser;
@@ -65,6 +76,7 @@ export class SqliteApiKeys {
   constructor(db: SqliteDatabase) {
     this.#insert = db.prepare<ApiKeyRow>(API_KEY_SQL.insert);
     this.#findById = db.prepare<[string], ApiKeyRow>(API_KEY_SQL.findById);
+    this.#findWithOwner = db.prepare<[string], KeyWithOwnerRow>(API_KEY_SQL.findWithOwner).raw(true);
     this.#getOfUser = db.prepare<[string, string], ApiKeyRow>(API_KEY_SQL.getOfUser);
     this.#update = db.prepare<ApiKeyRow>(API_KEY_SQL.update);
     this.#deleteOfUser = db.prepare<[string, string]>(API_KEY_SQL.deleteOfUser);
@@ -104,6 +116,11 @@ export class SqliteApiKeys {
   find(keyId: string): ApiKeyRecord | undefined {
     const row = this.#findById.get(keyId);
     return row && rowToApiKey(row);
+  }
+
+  findWithOwner(keyId: string): ApiKeyWithOwner | undefined {
+    const row = this.#findWithOwner.get(keyId);
+    return row && rowToApiKeyWithOwner(keyId, row);
   }
 
   get(userId: string, keyId: string): ApiKeyRecord | undefined {

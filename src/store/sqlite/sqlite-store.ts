@@ -7,6 +7,7 @@ import type {
   ApiKeyListRequest,
   ApiKeyRecord,
   ApiKeyUse,
+  ApiKeyWithOwner,
   Page,
   PageRequest,
   Store,
@@ -96,6 +97,16 @@ export class SqliteStore implements Store {
 
   async findApiKey(keyId: string): Promise<ApiKeyRecord | undefined> {
     return this.#run(apiKeySubject(keyId), () => this.#apiKeys.find(keyId));
+  }
+
+  async findApiKeyWithOwner(keyId: string): Promise<ApiKeyWithOwner | undefined> {
+    // `#run` inlined: this is the authentication hot path, and the subject is only needed on failure.
+    if (!this.#db.open) throw storeClosed();
+    try {
+      return this.#apiKeys.findWithOwner(keyId);
+    } catch (error) {
+      throw translateSqliteError(error, apiKeySubject(keyId));
+    }
   }
 
   async listApiKeys(userId: string, request: ApiKeyListRequest): Promise<Page<ApiKeyRecord>> {

@@ -200,6 +200,55 @@ export function describeApiKeys(subject: StoreUnderTest): void {
       expect(await subject.store.countApiKeys(alice)).to.equal(3);
     });
 
+    describe("findApiKeyWithOwner", () => {
+      it("reads a key and its owner back exactly, optional fields set or absent", async () => {
+        const admin = userRecord({ admin: true, name: "Ädmin", email: "" });
+        await subject.store.createUser(admin);
+        const full = fullApiKeyRecord(admin.userId);
+        const bare = apiKeyRecord(alice);
+        await subject.store.createApiKey(full, NO_CAP);
+        await subject.store.createApiKey(bare, NO_CAP);
+        expect(await subject.store.findApiKeyWithOwner(full.id)).to.deep.equal({ key: full, user: admin });
+        expect(await subject.store.findApiKeyWithOwner(bare.id)).to.deep.equal({
+          key: bare,
+          user: await subject.store.getUser(alice),
+        });
+      });
+
+      it("finds nothing for an unknown id, without throwing", async () => {
+        await subject.store.createApiKey(apiKeyRecord(alice), NO_CAP);
+        expect(await subject.store.findApiKeyWithOwner(newKeyId())).to.equal(undefined);
+      });
+
+      it("sees the latest key and owner, and nothing once either is deleted", async () => {
+        const key = apiKeyRecord(alice);
+        const other = apiKeyRecord(bob);
+        await subject.store.createApiKey(key, NO_CAP);
+        await subject.store.createApiKey(other, NO_CAP);
+        const disabled = await subject.store.updateApiKey(alice, key.id, (current) => ({ ...current, state: "disabled" }));
+        const suspended = await subject.store.updateUser(alice, (current) => ({ ...current, state: "suspended" }));
+        await subject.store.recordApiKeyUse([{ id: key.id, at: at(70_001) }]);
+        expect(await subject.store.findApiKeyWithOwner(key.id)).to.deep.equal({
+          key: { ...disabled, lastUsedAt: at(70_001) },
+          user: suspended,
+        });
+
+        await subject.store.deleteApiKey(alice, key.id);
+        expect(await subject.store.findApiKeyWithOwner(key.id)).to.equal(undefined);
+        await subject.store.deleteUser(bob);
+        expect(await subject.store.findApiKeyWithOwner(other.id)).to.equal(undefined);
+      });
+
+      it("returns records the caller may change without changing the store", async () => {
+        const key = apiKeyRecord(alice, { rights: [1, 2] });
+        await subject.store.createApiKey(key, NO_CAP);
+        const found = await subject.store.findApiKeyWithOwner(key.id);
+        found!.key.rights.push(3);
+        found!.user.name = "changed";
+        expect(await subject.store.findApiKeyWithOwner(key.id)).to.deep.equal({ key, user: await subject.store.getUser(alice) });
+      });
+    });
+
     describe("recordApiKeyUse", () => {
       it("sets lastUsedAt and leaves every other field alone", async () => {
         const key = apiKeyRecord(alice);

@@ -13,6 +13,7 @@ export function describeLifecycle(subject: StoreUnderTest, persistent: boolean):
       await store.close();
       await expectStoreError(store.getUser(user.userId), "unavailable");
       await expectStoreError(store.findApiKey(newKeyId()), "unavailable");
+      await expectStoreError(store.findApiKeyWithOwner(newKeyId()), "unavailable");
       await expectStoreError(store.createUser(userRecord()), "unavailable");
       await expectStoreError(store.listUsers({ pageSize: 1, pageToken: "" }), "unavailable");
       await expectStoreError(store.recordApiKeyUse([]), "unavailable");
@@ -37,6 +38,7 @@ export function describeLifecycle(subject: StoreUnderTest, persistent: boolean):
       expect(await reopened.getUser(admin.userId)).to.deep.equal(admin);
       expect(await reopened.countActiveAdmins()).to.equal(1);
       expect(await reopened.findApiKey(keys[0]!.id)).to.deep.equal(keys[0]);
+      expect(await reopened.findApiKeyWithOwner(keys[0]!.id)).to.deep.equal({ key: keys[0], user: renamed });
       expect(await reopened.getApiKey(user.userId, keys[1]!.id)).to.deep.equal({ ...keys[1], lastUsedAt: at(77) });
       const rest = await reopened.listApiKeys(user.userId, { pageSize: 1, pageToken: token });
       expect(rest.items.map((key) => key.id)).to.deep.equal([keys[1]!.id]);
