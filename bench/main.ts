@@ -15,8 +15,9 @@
  *
  * Options: --quick; --grpc-load auto|h2load|node (default auto: h2load when installed);
  * --profile [dir] (CPU profiles of the server and the micro-benchmarks, summarised after the table);
- * --server-flags "<node flags>" (run the server with extra Node/V8 flags, e.g. heap limits, to evaluate
- * deployment settings; shown in the output); --keep (leave the temporary data directory).
+ * --server-flags "<node flags>" (run the server with Node/V8 flags added after the ones `npm start` uses,
+ * e.g. other heap limits, to evaluate deployment settings; shown in the output); --keep (leave the
+ * temporary data directory).
  */
 import { create, toBinary } from "@bufbuild/protobuf";
 import { cpus, loadavg, tmpdir } from "node:os";
@@ -39,6 +40,7 @@ import {
   type Announced,
   type KeywardProcess,
 } from "./lib/processes.js";
+import { startScriptNodeFlags } from "./lib/start-flags.js";
 import { buildTable, evaluateTargets, type LoadRow, type Results } from "./lib/report.js";
 import { median } from "./lib/stats.js";
 import { summarizeProfile } from "./profile-summary.js";
@@ -95,7 +97,9 @@ async function main(argv: string[]): Promise<void> {
   const mode = argv.includes("--quick") ? QUICK : FULL;
   const profileDir = argv.includes("--profile") ? profileDirectory(argv) : undefined;
   const keep = argv.includes("--keep");
-  const serverFlags = argv.includes("--server-flags") ? (argv[argv.indexOf("--server-flags") + 1] ?? "").split(" ").filter((f) => f !== "") : [];
+  const extraFlags = argv.includes("--server-flags") ? (argv[argv.indexOf("--server-flags") + 1] ?? "").split(" ").filter((f) => f !== "") : [];
+  // npm start's flags first: V8 takes the last value of a flag given twice, so --server-flags overrides.
+  const serverFlags = [...startScriptNodeFlags(), ...extraFlags];
   const started = performance.now();
   const startedAt = new Date();
   const loadBefore = loadavg()[0]!;
@@ -106,7 +110,7 @@ async function main(argv: string[]): Promise<void> {
   progress(`keyward bench, ${mode.name} mode; gRPC load: ${generatorName}${h2load ? "" : " (h2load not installed: apt-get install nghttp2-client)"}`);
   if (loadBefore > 1) progress(`note: the machine is busy (load average ${loadBefore.toFixed(2)}); figures will be low and noisy`);
   const build = ensureBuiltServer();
-  const serverNote = `${build.note}${serverFlags.length > 0 ? `, node ${serverFlags.join(" ")}` : ""}`;
+  const serverNote = `${build.note}; node flags: ${serverFlags.join(" ") || "none"} (npm start's${extraFlags.length > 0 ? ", then --server-flags" : ""})`;
   progress(`server: ${serverNote}`);
 
   const work = mkdtempSync(join(tmpdir(), "keyward-bench-"));
