@@ -135,7 +135,7 @@ export function buildTable(r: Results): string {
   ratio(`growth ${count(v.large)} / ${count(v.small)} keys (time per verify)`, t("verify.growth"));
   rate("reference: TTN's PBKDF2-SHA256 x1000 per verify", v.pbkdf2.opsPerSec);
   rate("parts of a verify: parseKey", v.parse.opsPerSec);
-  rate("parts of a verify: SHA-256 of the secret", v.sha256.opsPerSec);
+  rate("parts of a verify: secret check (SHA-256, constant-time compare)", v.secretCheck.opsPerSec);
   const m = r.memory;
   section("Memory: Keyward server RSS (/proc/<pid>/status)");
   memory("idle, empty store", m.idleMB);
