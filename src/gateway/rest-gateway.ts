@@ -12,8 +12,8 @@ import { create, toJson, type DescMessage, type JsonWriteOptions, type MessageSh
 import { toConnectError } from "../auth/error-mapping.js";
 import { BodyNotAllowed, MalformedPath, MethodNotAllowed, RouteNotFound } from "../errors.js";
 import type { Logger } from "../logger.js";
+import { memoizeEncoding } from "../reusable-response.js";
 import type { Invoker } from "../transport/invoke.js";
-import { memoizeEncoding } from "../transport/reusable-response.js";
 import { callSignal, TIMEOUT_HEADER, timeoutMsOf } from "./call-signal.js";
 import { restRoutesOf, type RestRoute } from "./http-rules.js";
 import { writeError, writeJson } from "./http-response.js";

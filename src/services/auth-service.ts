@@ -3,7 +3,7 @@ import { create } from "@bufbuild/protobuf";
 import type { ServiceImpl } from "@connectrpc/connect";
 import { AuthService, GetAuthInfoResponseSchema, type GetAuthInfoResponse } from "../../gen/keyward/v1/auth_pb.js";
 import { principalOf, type Principal } from "../auth/principal.js";
-import { reusableResponse } from "../transport/reusable-response.js";
+import { reusableResponse } from "../reusable-response.js";
 import { apiKeyToMessage, userToMessage } from "./convert.js";
 
 export function createAuthService(): ServiceImpl<typeof AuthService> {

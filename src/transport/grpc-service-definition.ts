@@ -6,11 +6,11 @@
 import { fromBinary, toBinary, type DescMethodUnary, type DescService, type MessageShape } from "@bufbuild/protobuf";
 import { status, type handleUnaryCall, type MethodDefinition, type ServiceDefinition, type UntypedServiceImplementation } from "@grpc/grpc-js";
 import type { Logger } from "../logger.js";
+import { memoizeEncoding } from "../reusable-response.js";
 import { grpcCallSignal } from "./grpc-call-signal.js";
 import { grpcStatusOf } from "./grpc-error.js";
 import { headersToMetadata, metadataToHeaders } from "./grpc-metadata.js";
 import type { Invoker } from "./invoke.js";
-import { memoizeEncoding } from "./reusable-response.js";
 
 /** A service as grpc-js `Server.addService` takes it. */
 export interface GrpcService {

@@ -1,10 +1,10 @@
 import { create } from "@bufbuild/protobuf";
 import { expect } from "chai";
-import { GetAuthInfoResponseSchema } from "../../gen/keyward/v1/auth_pb.js";
-import { UserSchema } from "../../gen/keyward/v1/user_pb.js";
-import { memoizeEncoding, reusableResponse } from "../../src/transport/reusable-response.js";
+import { GetAuthInfoResponseSchema } from "../gen/keyward/v1/auth_pb.js";
+import { UserSchema } from "../gen/keyward/v1/user_pb.js";
+import { memoizeEncoding, reusableResponse } from "../src/reusable-response.js";
 
-describe("transport/reusable-response", () => {
+describe("reusable-response", () => {
   const answer = () => create(GetAuthInfoResponseSchema, { user: create(UserSchema, { userId: "ada", name: "Ada" }), rights: [1, 2] });
 
   it("encodes a reusable message once, any other message on every call", () => {

@@ -7,6 +7,9 @@
  *
  * A reusable message is frozen, so a later mutation throws instead of silently changing what other calls
  * were, or will be, answered.
+ *
+ * A leaf, like errors.ts: services mark messages, the doors (transport, gateway) encode them, and neither
+ * depends on the other for it.
  */
 
 const reusable = new WeakSet<object>();
