@@ -36,7 +36,11 @@ export interface Keyward {
 export async function build(config: Config, logger: Logger, now: () => number = Date.now): Promise<Keyward> {
   const store = await openStore({ store: config.store, dataDir: config.dataDir });
   const usage = new UsageRecorder(store, logger);
-  const verifier = new ApiKeyVerifier(store, { ...DEFAULT_VERIFIER_OPTIONS, cacheTtlMs: config.authCacheTtlMs, now }, usage);
+  const verifier = new ApiKeyVerifier(
+    store,
+    { ...DEFAULT_VERIFIER_OPTIONS, cacheTtlMs: config.authCacheTtlMs, cacheSize: config.authCacheSize, now },
+    usage,
+  );
   const deps: ServiceDeps = {
     store,
     caches: verifier,

@@ -235,4 +235,16 @@ describe("auth: ApiKeyVerifier", () => {
       expect(isStoreError(failure, "unavailable"), String(failure)).to.equal(true);
     }
   });
+
+  it("holds at most cacheSize keys, dropping the least recently used (--auth-cache-size)", async () => {
+    const v = verifier({ cacheSize: 2 });
+    const [a, b, c] = [await storedKey(), await storedKey(), await storedKey()];
+    for (const key of [a, b, c]) await v.verify(key.generated.key);
+    // Disabled in the store behind the verifier's back (another node's change): a cached key still works
+    // until its TTL; one that was dropped is read again and refused at once.
+    await setKeyState(a.record, "disabled");
+    await setKeyState(c.record, "disabled");
+    expect(await reasonOf(v.verify(a.generated.key))).to.equal("API_KEY_DISABLED");
+    expect((await v.verify(c.generated.key)).key.id).to.equal(c.record.id);
+  });
 });

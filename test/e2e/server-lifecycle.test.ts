@@ -73,9 +73,9 @@ describe("e2e: running the server", function () {
   });
 
   it("lists every config problem at once and exits 2", () => {
-    const result = keyward(["serve", "--http-addr", "nowhere", "--max-api-keys-per-user", "0", "--auth-cache-ttl", "soon"], { KEYWARD_STORE: "postgres://x" });
+    const result = keyward(["serve", "--http-addr", "nowhere", "--max-api-keys-per-user", "0", "--auth-cache-ttl", "soon", "--auth-cache-size", "0"], { KEYWARD_STORE: "postgres://x" });
     expect(result.status).to.equal(2);
-    expect(result.stderr).to.contain("--http-addr").and.contain("--max-api-keys-per-user").and.contain("--auth-cache-ttl").and.contain("KEYWARD_STORE");
+    expect(result.stderr).to.contain("--http-addr").and.contain("--max-api-keys-per-user").and.contain("--auth-cache-ttl").and.contain("--auth-cache-size").and.contain("KEYWARD_STORE");
   });
 
   it("refuses unknown flags with exit 2", () => {
