@@ -7,6 +7,7 @@
 import type { ServerResponse } from "node:http";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { DeadlineExceeded, validationFailed } from "../errors.js";
+import { LazyAbort } from "../transport/lazy-abort.js";
 
 /** The REST timeout header (vanguard-go's name). */
 export const TIMEOUT_HEADER = "x-server-timeout";
@@ -14,9 +15,9 @@ export const TIMEOUT_HEADER = "x-server-timeout";
 const MAX_TIMEOUT_MS = 2 ** 31 - 1;
 
 /**
- * How a REST call ends early. The AbortSignal is created only when something reads it (an
- * AbortController, its listeners and the abort reason's stack cost several microseconds in Node 20, a
- * few percent of a REST call in profiles); the gateway itself waits through `race`, which needs none.
+ * How a REST call ends early. The AbortSignal is created only when something reads it (see
+ * {@link LazyAbort}; in profiles, the controller and its listeners were a few percent of a REST call);
+ * the gateway itself waits through `race`, which needs none.
  */
 export interface CallSignal {
   /** Aborted with the call's end reason; created on first read, already aborted if the call has ended. */
@@ -42,34 +43,27 @@ export function timeoutMsOf(header: string | string[] | undefined): number | und
  * ConnectError the gateway answers with (so it carries the same ErrorInfo as every other error).
  */
 export function callSignal(response: ServerResponse, timeoutMs: number | undefined, wrap: (error: unknown) => ConnectError): CallSignal {
-  let reason: ConnectError | undefined;
-  let controller: AbortController | undefined;
+  const end = new LazyAbort();
   const racing = new Set<(reason: ConnectError) => void>();
-  const end = (why: ConnectError) => {
-    if (reason !== undefined) return;
-    reason = why;
-    controller?.abort(why);
-    for (const reject of racing) reject(why);
+  const abort = (reason: ConnectError) => {
+    if (!end.abort(reason)) return;
+    for (const reject of racing) reject(reason);
     racing.clear();
   };
   const onClose = () => {
-    if (!response.writableFinished) end(new ConnectError("the client went away", Code.Canceled));
+    if (!response.writableFinished) abort(new ConnectError("the client went away", Code.Canceled));
   };
   response.once("close", onClose);
   const timer =
-    timeoutMs === undefined ? undefined : setTimeout(() => end(wrap(DeadlineExceeded.create({ timeout: String(timeoutMs / 1000) }))), timeoutMs);
+    timeoutMs === undefined ? undefined : setTimeout(() => abort(wrap(DeadlineExceeded.create({ timeout: String(timeoutMs / 1000) }))), timeoutMs);
   return {
     get signal() {
-      if (controller === undefined) {
-        controller = new AbortController();
-        if (reason !== undefined) controller.abort(reason);
-      }
-      return controller.signal;
+      return end.signal;
     },
     race<T>(promise: Promise<T>): Promise<T> {
-      if (reason !== undefined) {
+      if (end.reason !== undefined) {
         promise.catch(() => {});
-        return Promise.reject(reason);
+        return Promise.reject(end.reason);
       }
       return new Promise<T>((resolve, reject) => {
         racing.add(reject);

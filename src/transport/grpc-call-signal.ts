@@ -5,6 +5,7 @@
  */
 import { Code, ConnectError } from "@connectrpc/connect";
 import type { ServerUnaryCall } from "@grpc/grpc-js";
+import { LazyAbort } from "./lazy-abort.js";
 
 /**
  * A client cancels its call when its deadline passes, and that cancel reaches us around the time our copy
@@ -15,10 +16,7 @@ const DEADLINE_JITTER_MS = 100;
 
 /** An abort signal for the call, and `dispose` to stop listening once the call is answered. */
 export interface GrpcCallSignal {
-  /**
-   * Created on first read: an AbortController costs several microseconds in Node 20 and most calls
-   * never look at their signal. Read after a cancellation, it is already aborted with that reason.
-   */
+  /** Created on first read (see {@link LazyAbort}); read after a cancellation, already aborted. */
   readonly signal: AbortSignal;
   dispose(): void;
 }
@@ -28,25 +26,20 @@ export interface GrpcCallSignal {
  * client's deadline has passed (give or take {@link DEADLINE_JITTER_MS}), `CANCELED` otherwise.
  */
 export function grpcCallSignal(call: ServerUnaryCall<unknown, unknown>): GrpcCallSignal {
-  let controller: AbortController | undefined;
-  let reason: ConnectError | undefined;
+  const end = new LazyAbort();
   const onCancelled = () => {
-    reason =
+    end.abort(
       Date.now() >= deadlineMs(call) - DEADLINE_JITTER_MS
         ? new ConnectError("the client's deadline was exceeded", Code.DeadlineExceeded)
-        : new ConnectError("the client cancelled the call", Code.Canceled);
-    controller?.abort(reason);
+        : new ConnectError("the client cancelled the call", Code.Canceled),
+    );
   };
   // grpc-js also emits "cancelled" after a call completes normally: dispose() detaches before that.
   call.once("cancelled", onCancelled);
   if (call.cancelled) onCancelled();
   return {
     get signal() {
-      if (controller === undefined) {
-        controller = new AbortController();
-        if (reason !== undefined) controller.abort(reason);
-      }
-      return controller.signal;
+      return end.signal;
     },
     dispose: () => call.off("cancelled", onCancelled),
   };
