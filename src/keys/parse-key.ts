@@ -1,4 +1,4 @@
-import { ID_LENGTH, KEY_LENGTH, KEY_PREFIX, SECRET_LENGTH, SECRET_RANDOM_BYTES } from "./key-format.js";
+import { ID_BYTES, ID_LENGTH, KEY_LENGTH, KEY_PREFIX, SECRET_LENGTH, SECRET_RANDOM_BYTES } from "./key-format.js";
 
 /** Why a string is not a key. Stable names, safe to show: they never contain the input. */
 export type KeyProblem = "empty" | "prefix" | "length" | "alphabet" | "checksum";
@@ -20,6 +20,8 @@ const ID_START = PREFIX_WITH_DOT.length;
 const ID_END = ID_START + ID_LENGTH;
 const SECRET_START = ID_END + 1;
 const SECRET_END = SECRET_START + SECRET_LENGTH;
+/** Decoded bytes the checksum covers (id, then the secret's random part); the 4 after them are the checksum. */
+const CHECKED_BYTES = ID_BYTES + SECRET_RANDOM_BYTES;
 
 /**
  * Base32 value of each ASCII code; `INVALID` (bits above the 5 value bits) for codes outside `A-Z2-7`, so
@@ -68,26 +70,21 @@ export function parseKey(input: string): ParsedKey {
   // Bits outside 0x1f: a character outside A-Z2-7.
   let invalid = 0;
   let crc = PREFIX_CRC;
-  // Bit buffer of the base32 decoder: `bits` undecoded low bits of `buffer`.
+  let checksum = 0;
+  // Unused low bits left at the end of the id and of the secret; canonical base32 has them zero.
+  let trailing = 0;
+  // Bit buffer of the base32 decoder: `bits` undecoded low bits of `buffer`; `decoded` bytes so far.
   let buffer = 0;
   let bits = 0;
-  for (let i = ID_START; i < ID_END; i++) {
-    const value = VALUES[BYTES[i]!]!;
-    invalid |= value;
-    buffer = (buffer << 5) | (value & 0x1f);
-    bits += 5;
-    if (bits >= 8) {
-      bits -= 8;
-      crc = CRC_TABLE[(crc ^ (buffer >>> bits)) & 0xff]! ^ (crc >>> 8);
+  let decoded = 0;
+  for (let i = ID_START; i < SECRET_END; i++) {
+    if (i === ID_END) {
+      // The dot: the id's last bits end here, the secret starts on a byte boundary.
+      trailing |= buffer & ((1 << bits) - 1);
+      buffer = 0;
+      bits = 0;
+      continue;
     }
-  }
-  // Canonical base32: the unused low bits of the last character are zero.
-  let trailing = buffer & ((1 << bits) - 1);
-  buffer = 0;
-  bits = 0;
-  let written = 0;
-  let checksum = 0;
-  for (let i = SECRET_START; i < SECRET_END; i++) {
     const value = VALUES[BYTES[i]!]!;
     invalid |= value;
     buffer = (buffer << 5) | (value & 0x1f);
@@ -95,7 +92,7 @@ export function parseKey(input: string): ParsedKey {
     if (bits >= 8) {
       bits -= 8;
       const byte = (buffer >>> bits) & 0xff;
-      if (written++ < SECRET_RANDOM_BYTES) crc = CRC_TABLE[(crc ^ byte) & 0xff]! ^ (crc >>> 8);
+      if (decoded++ < CHECKED_BYTES) crc = CRC_TABLE[(crc ^ byte) & 0xff]! ^ (crc >>> 8);
       else checksum = (checksum << 8) | byte;
     }
   }
