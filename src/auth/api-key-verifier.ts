@@ -53,6 +53,8 @@ export class ApiKeyVerifier {
   private readonly inflight = new Map<string, Promise<CacheEntry | undefined>>();
   /** Bumped by every eviction, so a read that raced with a change is not cached. */
   private generation = 0;
+  /** Drops expired entries while there are any (see {@link sweep}). */
+  private sweepTimer: NodeJS.Timeout | undefined;
   private readonly now: () => number;
   private readonly rights: RightsModel;
 
@@ -101,6 +103,11 @@ export class ApiKeyVerifier {
   forgetUser(userId: string): void {
     this.generation++;
     for (const [id, entry] of this.cache) if (entry.principal.user.userId === userId) this.cache.delete(id);
+  }
+
+  /** How many keys are cached now (expired ones are dropped within two TTLs). For monitoring and tests. */
+  get cachedKeys(): number {
+    return this.cache.size;
   }
 
   /** The cached entry of `id` if it is fresh, moved to the recently-used end of the LRU order. */
@@ -171,6 +178,24 @@ export class ApiKeyVerifier {
   private remember<V>(map: Map<string, V>, id: string, value: V, limit: number): void {
     map.set(id, value);
     if (map.size > limit) map.delete(map.keys().next().value!);
+    this.scheduleSweep();
+  }
+
+  private scheduleSweep(): void {
+    this.sweepTimer ??= setTimeout(() => this.sweep(), Math.max(this.options.cacheTtlMs, this.options.negativeTtlMs)).unref();
+  }
+
+  /**
+   * Drops the entries whose TTL has passed: a lookup would read the store again anyway, so keeping them
+   * only holds memory (about 2 KB per key with its answers). Memory then follows the keys used in the
+   * last TTL rather than every key used since the cache last filled up. Runs while anything is cached.
+   */
+  private sweep(): void {
+    this.sweepTimer = undefined;
+    const now = this.now();
+    for (const [id, entry] of this.cache) if (now - entry.fetchedAt >= this.options.cacheTtlMs) this.cache.delete(id);
+    for (const [id, since] of this.unknown) if (now - since >= this.options.negativeTtlMs) this.unknown.delete(id);
+    if (this.cache.size > 0 || this.unknown.size > 0) this.scheduleSweep();
   }
 }
 

@@ -247,4 +247,18 @@ describe("auth: ApiKeyVerifier", () => {
     expect(await reasonOf(v.verify(a.generated.key))).to.equal("API_KEY_DISABLED");
     expect((await v.verify(c.generated.key)).key.id).to.equal(c.record.id);
   });
+
+  it("drops expired entries on its own, so memory follows the keys in use", async () => {
+    // The real clock and a short TTL: the sweep runs on a timer.
+    const v = verifier({ cacheTtlMs: 40, negativeTtlMs: 40, now: Date.now });
+    const [a, b] = [await storedKey(), await storedKey()];
+    await v.verify(a.generated.key);
+    await v.verify(b.generated.key);
+    expect(v.cachedKeys).to.equal(2);
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    expect(v.cachedKeys).to.equal(0);
+    // Dropped, not broken: the next call reads the store again.
+    expect((await v.verify(a.generated.key)).key.id).to.equal(a.record.id);
+    expect(v.cachedKeys).to.equal(1);
+  });
 });
