@@ -9,25 +9,32 @@ import { apiKeyToMessage, userToMessage } from "./convert.js";
 export function createAuthService(): ServiceImpl<typeof AuthService> {
   /**
    * The answer depends on the principal alone, and the verifier hands out one principal object per cached
-   * key (DESIGN §9), so it is built and encoded once per cache entry rather than once per call: this is
-   * the call integrations make on every request they authorize.
+   * key (DESIGN §9), so a key called again is answered with the message (and its encodings) built for it
+   * before: this is the call integrations make on every request they authorize. A key's first call gets
+   * a throwaway answer, so keys called once per cache lifetime do not hold about 1.5 KB each.
    */
+  const answered = new WeakSet<Principal>();
   const answers = new WeakMap<Principal, GetAuthInfoResponse>();
   return {
     getAuthInfo(_request, context) {
       const principal = principalOf(context);
-      let answer = answers.get(principal);
-      if (answer === undefined) {
-        answer = reusableResponse(
-          create(GetAuthInfoResponseSchema, {
-            user: userToMessage(principal.user),
-            apiKey: apiKeyToMessage(principal.key),
-            rights: [...principal.rights].sort((a, b) => a - b),
-          }),
-        );
-        answers.set(principal, answer);
+      const kept = answers.get(principal);
+      if (kept !== undefined) return kept;
+      if (!answered.has(principal)) {
+        answered.add(principal);
+        return answerFor(principal);
       }
+      const answer = reusableResponse(answerFor(principal));
+      answers.set(principal, answer);
       return answer;
     },
   };
+}
+
+function answerFor(principal: Principal): GetAuthInfoResponse {
+  return create(GetAuthInfoResponseSchema, {
+    user: userToMessage(principal.user),
+    apiKey: apiKeyToMessage(principal.key),
+    rights: [...principal.rights].sort((a, b) => a - b),
+  });
 }
