@@ -1,5 +1,6 @@
 // openStore: each kind of store setting, data directory creation, and redacted descriptions.
 import { expect } from "chai";
+import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdtemp, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -50,6 +51,21 @@ describe("store: openStore", () => {
     const second = await open("memory", dataDir);
     await expectStoreError(second.getUser(user.userId), "not_found", "user");
     expect(existsSync(dataDir)).to.equal(false);
+  });
+
+  it("loads the MongoDB driver only for a MongoDB store (it costs about 9 MB of memory)", () => {
+    // A fresh process: the mocha run itself has loaded the driver for the MongoDB tests.
+    const script = `
+      import { createRequire } from "node:module";
+      import { openStore } from "./src/store/open-store.ts";
+      const loaded = () => Object.keys(createRequire(import.meta.url).cache).some((path) => path.includes("/node_modules/mongodb/"));
+      const store = await openStore({ store: "memory", dataDir: "." });
+      await store.close();
+      const onSqlite = loaded();
+      await openStore({ store: "mongodb://127.0.0.1:1/x?serverSelectionTimeoutMS=1" }).catch(() => undefined);
+      console.log(JSON.stringify({ onSqlite, onMongo: loaded() }));`;
+    const output = execFileSync(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], { encoding: "utf8" });
+    expect(JSON.parse(output)).to.deep.equal({ onSqlite: false, onMongo: true });
   });
 
   it("opens a mongodb:// URL with the MongoDB adapter (unavailable when nothing listens)", async function () {

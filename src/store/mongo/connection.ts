@@ -1,6 +1,7 @@
 // Connecting to MongoDB: client options, the database name, and the deployment check.
-import { MongoClient, type MongoClientOptions } from "mongodb";
+import type { MongoClient, MongoClientOptions } from "mongodb";
 import { unavailable } from "../store-errors.js";
+import { mongoDriver } from "./driver.js";
 
 /** The database used when the URL names none. */
 export const DEFAULT_DATABASE_NAME = "keyward";
@@ -30,7 +31,7 @@ export function databaseNameFromUrl(url: string): string {
 
 /** A client for `url`, not yet connected. Throws the driver's MongoParseError on a malformed URL. */
 export function createClient(url: string): MongoClient {
-  return new MongoClient(url, clientOptionsFor(url));
+  return new (mongoDriver().MongoClient)(url, clientOptionsFor(url));
 }
 
 /**

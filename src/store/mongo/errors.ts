@@ -1,18 +1,8 @@
 // The one place MongoDB driver errors become StoreErrors.
-import {
-  MongoClientClosedError,
-  MongoError,
-  MongoNetworkError,
-  MongoNotConnectedError,
-  MongoOperationTimeoutError,
-  MongoServerClosedError,
-  MongoServerError,
-  MongoServerSelectionError,
-  MongoTopologyClosedError,
-  MongoWriteConcernError,
-} from "mongodb";
+import type { MongoError } from "mongodb";
 import { StoreError } from "../store.js";
 import { alreadyExists, unavailable, type Subject } from "../store-errors.js";
+import { mongoDriver } from "./driver.js";
 
 const DUPLICATE_KEY = 11000;
 const WRITE_CONFLICT = 112;
@@ -44,6 +34,7 @@ const RETRYABLE_LABELS = ["TransientTransactionError", "UnknownTransactionCommit
  * @param subject what the failed operation wrote, named in duplicate-key errors
  */
 export function translateMongoError(error: unknown, subject: Subject | undefined): unknown {
+  const { MongoError, MongoServerError } = mongoDriver();
   if (!(error instanceof MongoError)) return error;
   if (error instanceof MongoServerError && error.code === DUPLICATE_KEY && subject) {
     return alreadyExists(subject, error);
@@ -56,15 +47,16 @@ export function translateMongoError(error: unknown, subject: Subject | undefined
 }
 
 function isUnavailable(error: MongoError): boolean {
+  const driver = mongoDriver();
   return (
-    error instanceof MongoNetworkError || // includes MongoNetworkTimeoutError
-    error instanceof MongoServerSelectionError ||
-    error instanceof MongoOperationTimeoutError ||
-    error instanceof MongoTopologyClosedError ||
-    error instanceof MongoNotConnectedError ||
-    error instanceof MongoClientClosedError ||
-    error instanceof MongoServerClosedError ||
-    error instanceof MongoWriteConcernError ||
+    error instanceof driver.MongoNetworkError || // includes MongoNetworkTimeoutError
+    error instanceof driver.MongoServerSelectionError ||
+    error instanceof driver.MongoOperationTimeoutError ||
+    error instanceof driver.MongoTopologyClosedError ||
+    error instanceof driver.MongoNotConnectedError ||
+    error instanceof driver.MongoClientClosedError ||
+    error instanceof driver.MongoServerClosedError ||
+    error instanceof driver.MongoWriteConcernError ||
     (typeof error.code === "number" && UNAVAILABLE_CODES.has(error.code)) ||
     RETRYABLE_LABELS.some((label) => error.hasErrorLabel(label))
   );
