@@ -84,23 +84,24 @@ const ASSETS: Readonly<Record<string, string>> = {
 
 interface Resource {
   readonly type: string;
-  readonly body: Buffer;
+  /** The body; swagger-ui's files (2 MB that most servers are never asked for) are read on first use. */
+  body: Buffer | (() => Buffer);
   /** Gzipped body, made on first use, for clients that accept it. */
   gzipped?: Buffer;
   readonly cache: string;
 }
 
-/** The handler of `/openapi.json` and `/docs/...`; reads swagger-ui-dist's files once, now. */
+/** The handler of `/openapi.json` and `/docs/...`; reads each of swagger-ui-dist's files once, when first asked for. */
 export function createDocsHandler(openApiJson: string, fail: (error: unknown) => ConnectError): (request: IncomingMessage, response: ServerResponse, path: string) => void {
   const dist = dirname(createRequire(import.meta.url).resolve("swagger-ui-dist/package.json"));
   const resources = new Map<string, Resource>();
-  const add = (path: string, type: string, body: Buffer | string, cache = "no-cache") =>
-    resources.set(path, { type, body: Buffer.from(body), cache });
+  const add = (path: string, type: string, body: string | (() => Buffer), cache = "no-cache") =>
+    resources.set(path, { type, body: typeof body === "string" ? Buffer.from(body) : body, cache });
   add(OPENAPI_PATH, "application/json", openApiJson);
   add(DOCS_PATH, "text/html; charset=utf-8", PAGE);
   add(`${DOCS_PATH}/`, "text/html; charset=utf-8", PAGE);
   add(`${DOCS_PATH}/keyward-docs.js`, "text/javascript; charset=utf-8", INIT_SCRIPT);
-  for (const [file, type] of Object.entries(ASSETS)) add(`${DOCS_PATH}/${file}`, type, readFileSync(join(dist, file)), "public, max-age=86400");
+  for (const [file, type] of Object.entries(ASSETS)) add(`${DOCS_PATH}/${file}`, type, () => readFileSync(join(dist, file)), "public, max-age=86400");
 
   return (request, response, path) => {
     const method = request.method ?? "GET";
@@ -115,6 +116,7 @@ export function createDocsHandler(openApiJson: string, fail: (error: unknown) =>
       writeError(response, error, !request.complete);
       return;
     }
+    if (typeof resource.body === "function") resource.body = resource.body();
     const gzip = resource.body.length > 1024 && /\bgzip\b/.test(String(request.headers["accept-encoding"] ?? ""));
     const body = gzip ? (resource.gzipped ??= gzipSync(resource.body)) : resource.body;
     response.writeHead(200, {
