@@ -72,9 +72,9 @@ function unaryHandler(method: DescMethodUnary, path: string, invoker: Invoker, l
         cancellation.dispose();
       }
       // Without explicit initial metadata grpc-js sends its default response headers.
-      if (!isEmpty(result.header)) call.sendMetadata(headersToMetadata(result.header));
+      if (hasEntries(result.header)) call.sendMetadata(headersToMetadata(result.header));
       // No trailers is the common case: grpc-js then sends just the status, with no Metadata to build.
-      respond(null, result.message, isEmpty(result.trailer) ? undefined : headersToMetadata(result.trailer));
+      respond(null, result.message, hasEntries(result.trailer) ? headersToMetadata(result.trailer) : undefined);
     };
     // Only a bug in the answering itself lands here; a rejected promise must not take the process down.
     // (grpc-js ignores a second status for an already answered call.)
@@ -85,8 +85,8 @@ function unaryHandler(method: DescMethodUnary, path: string, invoker: Invoker, l
   };
 }
 
-function isEmpty(headers: Headers): boolean {
-  return headers.keys().next().done === true;
+function hasEntries(headers: Headers | undefined): headers is Headers {
+  return headers !== undefined && headers.keys().next().done !== true;
 }
 
 /** A Buffer view of the bytes (grpc-js wants Buffers), without copying. */

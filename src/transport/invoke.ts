@@ -6,16 +6,14 @@
  */
 import { create, isMessage, type DescMessage, type DescMethodUnary, type DescService, type MessageShape } from "@bufbuild/protobuf";
 import {
-  createContextKey,
-  createContextValues,
   createServiceImplSpec,
   type ContextValues,
-  type HandlerContext,
   type Interceptor,
   type ServiceImpl,
   type UnaryRequest,
   type UnaryResponse,
 } from "@connectrpc/connect";
+import { CallContext, CallRequest, CallResponse } from "./unary-call.js";
 
 /** A service and its implementation, as registered on every door. */
 export interface ServiceBinding {
@@ -44,11 +42,14 @@ export interface CallInit {
   readonly contextValues?: ContextValues;
 }
 
-/** A unary response and the headers/trailers the implementation or interceptors set. */
+/**
+ * A unary response and the headers/trailers the implementation or interceptors set; undefined when
+ * nothing asked for them (the common case), so no call pays for empty `Headers`.
+ */
 export interface CallResult<O extends DescMessage = DescMessage> {
   readonly message: MessageShape<O>;
-  readonly header: Headers;
-  readonly trailer: Headers;
+  readonly header: Headers | undefined;
+  readonly trailer: Headers | undefined;
 }
 
 /** Runs decoded unary calls through the interceptors into the implementations. */
@@ -65,9 +66,6 @@ export interface Invoker {
 
 type UnaryFn = (request: UnaryRequest) => Promise<UnaryResponse>;
 
-/** The protocol of the current call, for the handler context. */
-const kProtocolName = createContextKey<string>("unknown", { description: "protocol name" });
-
 /** Builds the invoker. Each method's interceptor chain is composed once, here, not per call. */
 export function createInvoker(bindings: readonly ServiceBinding[], interceptors: readonly Interceptor[]): Invoker {
   const methods = new Map<string, DescMethodUnary>();
@@ -80,16 +78,9 @@ export function createInvoker(bindings: readonly ServiceBinding[], interceptors:
       const method = described as DescMethodUnary;
       const implementation = methodSpec.impl;
       const innermost: UnaryFn = async (request) => {
-        const context = handlerContext(service, method, request);
+        const context = new CallContext(service, method, request);
         const output = await implementation(request.message, context);
-        return {
-          stream: false,
-          service,
-          method,
-          header: context.responseHeader,
-          trailer: context.responseTrailer,
-          message: isMessage(output, method.output) ? output : create(method.output, output),
-        };
+        return new CallResponse(context, isMessage(output, method.output) ? output : create(method.output, output));
       };
       // interceptors[0] is the outermost layer, as in connect-es.
       const chain = interceptors.reduceRight<UnaryFn>((next, interceptor) => interceptor(next as never) as UnaryFn, innermost);
@@ -103,53 +94,14 @@ export function createInvoker(bindings: readonly ServiceBinding[], interceptors:
     async invoke(method, message, init) {
       const chain = chains.get(method as DescMethodUnary);
       if (!chain) throw new Error(`invoke: ${method.parent.typeName}.${method.name} is not registered`);
-      const contextValues = init.contextValues ?? createContextValues();
-      contextValues.set(kProtocolName, init.protocolName);
-      const response = await chain({
-        stream: false,
-        service: method.parent,
-        method: method as DescMethodUnary,
-        requestMethod: init.requestMethod,
-        url: init.url,
-        // A getter, so a door's lazily created signal is only created when someone reads it.
-        get signal() {
-          return init.signal;
-        },
-        header: init.header,
-        contextValues,
-        message,
-      });
-      return response as unknown as CallResult<typeof method.output>;
+      const response = await chain(new CallRequest(method as DescMethodUnary, message, init));
+      // Our own response, unless an interceptor replaced it: then its headers are whatever it carries.
+      const own = response instanceof CallResponse;
+      return {
+        message: response.message as MessageShape<typeof method.output>,
+        header: own ? response.context.headerIfCreated : response.header,
+        trailer: own ? response.context.trailerIfCreated : response.trailer,
+      };
     },
-  };
-}
-
-const noTimeout = (): number | undefined => undefined;
-
-/**
- * The handler context of one call, built here rather than by connect's `createHandlerContext`, which
- * per call creates two AbortControllers (a deadline signal, and a controller linked to the request
- * signal so that its own `abort()` can fire) and copies the request headers into a new `Headers`. An
- * AbortController costs several microseconds in Node 20; in profiles, these and the gRPC door's own
- * AbortController were about a tenth of a GetAuthInfo call. Nothing here ever aborts the context on its own and no timeout is passed, so the
- * request signal itself has exactly the linked signal's behaviour, and the request headers were made for
- * this call by the door. The protocol name travels in the context values (a UnaryRequest has no field
- * for it).
- */
-function handlerContext(service: DescService, method: DescMethodUnary, request: UnaryRequest): HandlerContext {
-  return {
-    service,
-    method,
-    protocolName: request.contextValues.get(kProtocolName),
-    requestMethod: request.requestMethod,
-    url: request.url,
-    get signal() {
-      return request.signal;
-    },
-    timeoutMs: noTimeout,
-    requestHeader: request.header,
-    responseHeader: new Headers(),
-    responseTrailer: new Headers(),
-    values: request.contextValues,
   };
 }
