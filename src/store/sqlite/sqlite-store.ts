@@ -100,13 +100,7 @@ export class SqliteStore implements Store {
   }
 
   async findApiKeyWithOwner(keyId: string): Promise<ApiKeyWithOwner | undefined> {
-    // `#run` inlined: this is the authentication hot path, and the subject is only needed on failure.
-    if (!this.#db.open) throw storeClosed();
-    try {
-      return this.#apiKeys.findWithOwner(keyId);
-    } catch (error) {
-      throw translateSqliteError(error, apiKeySubject(keyId));
-    }
+    return this.#run(apiKeySubject(keyId), () => this.#apiKeys.findWithOwner(keyId));
   }
 
   async listApiKeys(userId: string, request: ApiKeyListRequest): Promise<Page<ApiKeyRecord>> {
