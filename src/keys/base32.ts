@@ -6,7 +6,8 @@
  */
 import base32Encode from "base32-encode";
 
-const ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+/** The RFC 4648 base32 alphabet; a character's index is its 5-bit value. */
+export const ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
 const VALUES = new Int8Array(128).fill(-1);
 for (let i = 0; i < ALPHABET.length; i++) VALUES[ALPHABET.charCodeAt(i)] = i;
 
@@ -31,27 +32,13 @@ export function isBase32(text: string): boolean {
 export function decodeBase32(text: string, byteLength: number): Uint8Array | undefined {
   if (text.length !== base32Length(byteLength)) return undefined;
   const out = new Uint8Array(byteLength);
-  return decodeBase32Into(text, 0, text.length, out, 0) ? out : undefined;
-}
-
-/** Text length of `byteLength` bytes in unpadded base32. */
-function base32Length(byteLength: number): number {
-  return Math.ceil((byteLength * 8) / 5);
-}
-
-/**
- * Decodes `text[start, start + length)` into `out` from `offset` (as many bytes as those characters
- * carry), in place. False when a character is outside the alphabet or the unused trailing bits are not
- * zero (non-canonical); `out` then holds garbage.
- */
-function decodeBase32Into(text: string, start: number, length: number, out: Uint8Array, offset: number): boolean {
   let buffer = 0;
   let bits = 0;
-  let index = offset;
-  for (let i = start; i < start + length; i++) {
+  let index = 0;
+  for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     const value = c < 128 ? VALUES[c]! : -1;
-    if (value === -1) return false;
+    if (value === -1) return undefined;
     buffer = ((buffer << 5) | value) & 0xfff;
     bits += 5;
     if (bits >= 8) {
@@ -59,5 +46,11 @@ function decodeBase32Into(text: string, start: number, length: number, out: Uint
       out[index++] = (buffer >> bits) & 0xff;
     }
   }
-  return (buffer & ((1 << bits) - 1)) === 0;
+  // Canonical form: the unused trailing bits are zero.
+  return (buffer & ((1 << bits) - 1)) === 0 ? out : undefined;
+}
+
+/** Text length of `byteLength` bytes in unpadded base32. */
+function base32Length(byteLength: number): number {
+  return Math.ceil((byteLength * 8) / 5);
 }

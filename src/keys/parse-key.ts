@@ -1,3 +1,4 @@
+import { ALPHABET } from "./base32.js";
 import { ID_BYTES, ID_LENGTH, KEY_LENGTH, KEY_PREFIX, SECRET_LENGTH, SECRET_RANDOM_BYTES } from "./key-format.js";
 
 /** Why a string is not a key. Stable names, safe to show: they never contain the input. */
@@ -29,7 +30,7 @@ const CHECKED_BYTES = ID_BYTES + SECRET_RANDOM_BYTES;
  */
 const INVALID = 0xe0;
 const VALUES = new Uint8Array(128).fill(INVALID);
-"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567".split("").forEach((c, i) => (VALUES[c.charCodeAt(0)] = i));
+for (let i = 0; i < ALPHABET.length; i++) VALUES[ALPHABET.charCodeAt(i)] = i;
 
 /**
  * The input's UTF-8 bytes. One native `encodeInto` and a loop over bytes cost less than reading the
