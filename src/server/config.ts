@@ -21,7 +21,7 @@ export interface Config {
   readonly maxKeysPerUser: number;
   readonly maxKeyLifetimeMs: number | undefined;
   readonly authCacheTtlMs: number;
-  /** Most verified keys cached at once (about 3 KB of heap each). */
+  /** Most verified keys cached at once (about 2 KB of heap each). */
   readonly authCacheSize: number;
   readonly bodyLimitBytes: number;
   readonly shutdownTimeoutMs: number;
@@ -46,7 +46,7 @@ export const SETTINGS = {
   maxKeysPerUser: { flag: "max-api-keys-per-user", env: "KEYWARD_MAX_API_KEYS_PER_USER", fallback: "100", help: "most API keys one user may have" },
   maxKeyLifetime: { flag: "max-api-key-lifetime", env: "KEYWARD_MAX_API_KEY_LIFETIME", fallback: "", help: "longest lifetime of a new key, e.g. 90d; empty for none (keys may never expire)" },
   authCacheTtl: { flag: "auth-cache-ttl", env: "KEYWARD_AUTH_CACHE_TTL", fallback: "5s", help: "how long other nodes' key changes may take to show here; 0 disables the cache" },
-  authCacheSize: { flag: "auth-cache-size", env: "KEYWARD_AUTH_CACHE_SIZE", fallback: "10000", help: "most keys the verification cache holds (about 3 KB of memory each)" },
+  authCacheSize: { flag: "auth-cache-size", env: "KEYWARD_AUTH_CACHE_SIZE", fallback: "10000", help: "most keys the verification cache holds (about 2 KB of memory each)" },
   bodyLimit: { flag: "body-limit", env: "KEYWARD_BODY_LIMIT", fallback: "1048576", help: "largest request body in bytes (HTTP and gRPC)" },
   shutdownTimeout: { flag: "shutdown-timeout", env: "KEYWARD_SHUTDOWN_TIMEOUT", fallback: "10s", help: "how long SIGTERM waits for in-flight calls" },
   logLevel: { flag: "log-level", env: "KEYWARD_LOG_LEVEL", fallback: "info", help: "debug, info, warn or error" },

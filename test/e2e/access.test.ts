@@ -239,7 +239,8 @@ describe("e2e: access on every door", function () {
     it("GetAuthInfo answers what the key holds now: a change shows at once on every door and REST, cached or not", async () => {
       const user = await sut.fx.user();
       const actor = await sut.fx.key(user, [Right.USER_INFO, Right.USER_DELETE]);
-      // Twice per door: the second answer comes from the cached principal (and its once-encoded answer).
+      // Twice per door: after the first call, answers come from the cached principal's kept answer and its
+      // once-made encodings, which a change must not outlive.
       const answersNow = async () => {
         const answers: { rights: unknown; keyRights: unknown; name: unknown }[] = [];
         for (let i = 0; i < 2; i++) {
