@@ -7,26 +7,13 @@
 import type { ServerResponse } from "node:http";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { DeadlineExceeded, validationFailed } from "../errors.js";
+import type { CallEnd } from "../transport/invoke.js";
 import { LazyAbort } from "../transport/lazy-abort.js";
 
 /** The REST timeout header (vanguard-go's name). */
 export const TIMEOUT_HEADER = "x-server-timeout";
 /** setTimeout's ceiling (about 24.8 days); longer timeouts are clamped to it. */
 const MAX_TIMEOUT_MS = 2 ** 31 - 1;
-
-/**
- * How a REST call ends early. The AbortSignal is created only when something reads it (see
- * {@link LazyAbort}; in profiles, the controller and its listeners were a few percent of a REST call);
- * the gateway itself waits through `race`, which needs none.
- */
-export interface CallSignal {
-  /** Aborted with the call's end reason; created on first read, already aborted if the call has ended. */
-  readonly signal: AbortSignal;
-  /** Settles like `promise`, or rejects with the end reason as soon as the call ends. */
-  race<T>(promise: Promise<T>): Promise<T>;
-  /** Stops following the call; do this once the answer is written. */
-  dispose(): void;
-}
 
 /** Parses `X-Server-Timeout` into milliseconds; undefined when absent. Throws `VALIDATION_FAILED` when malformed. */
 export function timeoutMsOf(header: string | string[] | undefined): number | undefined {
@@ -39,49 +26,66 @@ export function timeoutMsOf(header: string | string[] | undefined): number | und
 }
 
 /**
- * Follows `response`'s connection and the timeout. `wrap` turns the deadline error into the
- * ConnectError the gateway answers with (so it carries the same ErrorInfo as every other error).
+ * How a REST call ends early: follows `response`'s connection and the timeout. The AbortSignal is created
+ * only when something reads it (see {@link LazyAbort}; in profiles, the controller and its listeners were
+ * a few percent of a REST call); the gateway itself waits through `race`, which needs none. A class, not
+ * a literal with a getter (see {@link CallEnd}).
  */
-export function callSignal(response: ServerResponse, timeoutMs: number | undefined, wrap: (error: unknown) => ConnectError): CallSignal {
-  const end = new LazyAbort();
-  const racing = new Set<(reason: ConnectError) => void>();
-  const abort = (reason: ConnectError) => {
-    if (!end.abort(reason)) return;
-    for (const reject of racing) reject(reason);
-    racing.clear();
+export class CallSignal implements CallEnd {
+  readonly #end = new LazyAbort();
+  /** The rejecters of pending `race` promises. */
+  readonly #racing = new Set<(reason: ConnectError) => void>();
+  readonly #response: ServerResponse;
+  readonly #timer: NodeJS.Timeout | undefined;
+  readonly #onClose = () => {
+    if (!this.#response.writableFinished) this.#abort(new ConnectError("the client went away", Code.Canceled));
   };
-  const onClose = () => {
-    if (!response.writableFinished) abort(new ConnectError("the client went away", Code.Canceled));
-  };
-  response.once("close", onClose);
-  const timer =
-    timeoutMs === undefined ? undefined : setTimeout(() => abort(wrap(DeadlineExceeded.create({ timeout: String(timeoutMs / 1000) }))), timeoutMs);
-  return {
-    get signal() {
-      return end.signal;
-    },
-    race<T>(promise: Promise<T>): Promise<T> {
-      if (end.reason !== undefined) {
-        promise.catch(() => {});
-        return Promise.reject(end.reason);
-      }
-      return new Promise<T>((resolve, reject) => {
-        racing.add(reject);
-        promise.then(
-          (value) => {
-            racing.delete(reject);
-            resolve(value);
-          },
-          (error: unknown) => {
-            racing.delete(reject);
-            reject(error as Error);
-          },
-        );
-      });
-    },
-    dispose() {
-      clearTimeout(timer);
-      response.off("close", onClose);
-    },
-  };
+
+  /** `wrap` turns the deadline error into the ConnectError the gateway answers with (so it carries the same ErrorInfo as every other error). */
+  constructor(response: ServerResponse, timeoutMs: number | undefined, wrap: (error: unknown) => ConnectError) {
+    this.#response = response;
+    response.once("close", this.#onClose);
+    if (timeoutMs !== undefined) {
+      this.#timer = setTimeout(() => this.#abort(wrap(DeadlineExceeded.create({ timeout: String(timeoutMs / 1000) }))), timeoutMs);
+    }
+  }
+
+  /** Aborted with the call's end reason; created on first read, already aborted if the call has ended. */
+  get signal(): AbortSignal {
+    return this.#end.signal;
+  }
+
+  /** Settles like `promise`, or rejects with the end reason as soon as the call ends. */
+  race<T>(promise: Promise<T>): Promise<T> {
+    const ended = this.#end.reason;
+    if (ended !== undefined) {
+      promise.catch(() => {});
+      return Promise.reject(ended);
+    }
+    return new Promise<T>((resolve, reject) => {
+      this.#racing.add(reject);
+      promise.then(
+        (value) => {
+          this.#racing.delete(reject);
+          resolve(value);
+        },
+        (error: unknown) => {
+          this.#racing.delete(reject);
+          reject(error as Error);
+        },
+      );
+    });
+  }
+
+  /** Stops following the call; do this once the answer is written. */
+  dispose(): void {
+    clearTimeout(this.#timer);
+    this.#response.off("close", this.#onClose);
+  }
+
+  #abort(reason: ConnectError): void {
+    if (!this.#end.abort(reason)) return;
+    for (const reject of this.#racing) reject(reason);
+    this.#racing.clear();
+  }
 }

@@ -14,7 +14,7 @@ import { BodyNotAllowed, MalformedPath, MethodNotAllowed, RouteNotFound } from "
 import type { Logger } from "../logger.js";
 import { memoizeEncoding } from "../reusable-response.js";
 import type { Invoker } from "../transport/invoke.js";
-import { callSignal, TIMEOUT_HEADER, timeoutMsOf } from "./call-signal.js";
+import { CallSignal, TIMEOUT_HEADER, timeoutMsOf } from "./call-signal.js";
 import { restRoutesOf, type RestRoute } from "./http-rules.js";
 import { writeError, writeJson } from "./http-response.js";
 import { MalformedEscapeError } from "./path-escaping.js";
@@ -67,7 +67,7 @@ export function createRestGateway(options: RestGatewayOptions): RestGateway {
       throw error;
     }
     const { route, serialize } = matched.route;
-    const call = callSignal(response, timeoutMsOf(request.headers[TIMEOUT_HEADER]), asConnectError);
+    const call = new CallSignal(response, timeoutMsOf(request.headers[TIMEOUT_HEADER]), asConnectError);
     try {
       const body = await call.race(readJsonBody(request, route, options.maxBodyBytes));
       const message = transcodeRequest(route, {
@@ -79,10 +79,7 @@ export function createRestGateway(options: RestGatewayOptions): RestGateway {
         invoker.invoke(route.method, message, {
           protocolName: "rest",
           header: headersOf(request),
-          // A getter, so the signal is only created if an interceptor or implementation reads it.
-          get signal() {
-            return call.signal;
-          },
+          end: call,
           requestMethod: method,
           url: target,
         }),

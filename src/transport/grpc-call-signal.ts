@@ -5,6 +5,7 @@
  */
 import { Code, ConnectError } from "@connectrpc/connect";
 import type { ServerUnaryCall } from "@grpc/grpc-js";
+import type { CallEnd } from "./invoke.js";
 import { LazyAbort } from "./lazy-abort.js";
 
 /**
@@ -14,35 +15,38 @@ import { LazyAbort } from "./lazy-abort.js";
  */
 const DEADLINE_JITTER_MS = 100;
 
-/** An abort signal for the call, and `dispose` to stop listening once the call is answered. */
-export interface GrpcCallSignal {
-  /** Created on first read (see {@link LazyAbort}); read after a cancellation, already aborted. */
-  readonly signal: AbortSignal;
-  dispose(): void;
-}
-
 /**
- * Follows the call's cancellation. The abort reason is a ConnectError: `DEADLINE_EXCEEDED` when the
- * client's deadline has passed (give or take {@link DEADLINE_JITTER_MS}), `CANCELED` otherwise.
+ * Follows a call's cancellation, as an abort signal and the call's {@link CallEnd}. The abort reason is a
+ * ConnectError: `DEADLINE_EXCEEDED` when the client's deadline has passed (give or take
+ * {@link DEADLINE_JITTER_MS}), `CANCELED` otherwise. A class, not a literal with a getter (see CallEnd).
  */
-export function grpcCallSignal(call: ServerUnaryCall<unknown, unknown>): GrpcCallSignal {
-  const end = new LazyAbort();
-  const onCancelled = () => {
-    end.abort(
-      Date.now() >= deadlineMs(call) - DEADLINE_JITTER_MS
+export class GrpcCallSignal implements CallEnd {
+  readonly #end = new LazyAbort();
+  readonly #call: ServerUnaryCall<unknown, unknown>;
+  readonly #onCancelled = () => {
+    this.#end.abort(
+      Date.now() >= deadlineMs(this.#call) - DEADLINE_JITTER_MS
         ? new ConnectError("the client's deadline was exceeded", Code.DeadlineExceeded)
         : new ConnectError("the client cancelled the call", Code.Canceled),
     );
   };
-  // grpc-js also emits "cancelled" after a call completes normally: dispose() detaches before that.
-  call.once("cancelled", onCancelled);
-  if (call.cancelled) onCancelled();
-  return {
-    get signal() {
-      return end.signal;
-    },
-    dispose: () => call.off("cancelled", onCancelled),
-  };
+
+  constructor(call: ServerUnaryCall<unknown, unknown>) {
+    this.#call = call;
+    // grpc-js also emits "cancelled" after a call completes normally: dispose() detaches before that.
+    call.once("cancelled", this.#onCancelled);
+    if (call.cancelled) this.#onCancelled();
+  }
+
+  /** Created on first read (see {@link LazyAbort}); read after a cancellation, already aborted. */
+  get signal(): AbortSignal {
+    return this.#end.signal;
+  }
+
+  /** Stops following the call; do this once it is answered. */
+  dispose(): void {
+    this.#call.off("cancelled", this.#onCancelled);
+  }
 }
 
 /** The call's deadline in epoch ms; Infinity when the client set none. */

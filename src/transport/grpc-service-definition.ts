@@ -7,7 +7,7 @@ import { fromBinary, toBinary, type DescMethodUnary, type DescService, type Mess
 import { status, type handleUnaryCall, type MethodDefinition, type ServiceDefinition, type UntypedServiceImplementation } from "@grpc/grpc-js";
 import type { Logger } from "../logger.js";
 import { memoizeEncoding } from "../reusable-response.js";
-import { grpcCallSignal } from "./grpc-call-signal.js";
+import { GrpcCallSignal } from "./grpc-call-signal.js";
 import { grpcStatusOf } from "./grpc-error.js";
 import { headersToMetadata, metadataToHeaders } from "./grpc-metadata.js";
 import type { Invoker } from "./invoke.js";
@@ -53,16 +53,13 @@ function methodDefinition(method: DescMethodUnary, path: string): MethodDefiniti
 function unaryHandler(method: DescMethodUnary, path: string, invoker: Invoker, logger: Logger): handleUnaryCall<Message, Message> {
   return (call, respond) => {
     const answer = async () => {
-      const cancellation = grpcCallSignal(call);
+      const cancellation = new GrpcCallSignal(call);
       let result;
       try {
         result = await invoker.invoke(method, call.request, {
           protocolName: "grpc",
           header: metadataToHeaders(call.metadata),
-          // Passed on as a getter: the signal is only created if something reads it.
-          get signal() {
-            return cancellation.signal;
-          },
+          end: cancellation,
           requestMethod: "POST",
           url: path,
         });

@@ -53,7 +53,7 @@ export class CallRequest implements UnaryRequest {
   }
 
   get signal(): AbortSignal {
-    return this.init.signal;
+    return this.init.end.signal;
   }
 }
 

@@ -9,7 +9,7 @@ import { bindService, createInvoker, type CallInit } from "../../src/transport/i
 const init = (): CallInit => ({
   protocolName: "grpc",
   header: new Headers(),
-  signal: new AbortController().signal,
+  end: { signal: new AbortController().signal },
   requestMethod: "POST",
   url: "/keyward.v1.AuthService/GetAuthInfo",
 });
