@@ -44,7 +44,8 @@ export class CallSignal implements CallEnd {
   /** `wrap` turns the deadline error into the ConnectError the gateway answers with (so it carries the same ErrorInfo as every other error). */
   constructor(response: ServerResponse, timeoutMs: number | undefined, wrap: (error: unknown) => ConnectError) {
     this.#response = response;
-    response.once("close", this.#onClose);
+    // on, not once: dispose() removes it anyway, and once wraps the listener in a new closure per call.
+    response.on("close", this.#onClose);
     if (timeoutMs !== undefined) {
       this.#timer = setTimeout(() => this.#abort(wrap(DeadlineExceeded.create({ timeout: String(timeoutMs / 1000) }))), timeoutMs);
     }

@@ -40,6 +40,9 @@ export interface RestGateway {
 /** proto3 JSON as grpc-gateway and vanguard-go write it: default values included (`"admin": false`). */
 const JSON_WRITE: Partial<JsonWriteOptions> = { alwaysEmitImplicit: true };
 
+/** The query of a request without one (read only: transcoding never changes its query). */
+const NO_QUERY = new URLSearchParams();
+
 /** A route with its response serializer, built once at startup. */
 interface PlannedRoute {
   readonly route: RestRoute;
@@ -69,10 +72,11 @@ export function createRestGateway(options: RestGatewayOptions): RestGateway {
     const { route, serialize } = matched.route;
     const call = new CallSignal(response, timeoutMsOf(request.headers[TIMEOUT_HEADER]), asConnectError);
     try {
-      const body = await call.race(readJsonBody(request, route, options.maxBodyBytes));
+      // Most calls (GETs) have no body: they skip the read and its promise.
+      const body = hasBody(request) ? await call.race(readJsonBody(request, route, options.maxBodyBytes)) : undefined;
       const message = transcodeRequest(route, {
         captures: matched.captures,
-        query: new URLSearchParams(queryAt === -1 ? "" : target.slice(queryAt + 1)),
+        query: queryAt === -1 ? NO_QUERY : new URLSearchParams(target.slice(queryAt + 1)),
         body,
       });
       const result = await call.race(
@@ -112,9 +116,8 @@ function matchRoute(table: RouteTable<PlannedRoute>, method: string, rawPath: st
   }
 }
 
-/** The JSON body, after the route, size and media type checks; undefined when there is none. */
+/** The JSON body of a request that has one, after the route, size and media type checks. */
 async function readJsonBody(request: IncomingMessage, route: RestRoute, limit: number) {
-  if (!hasBody(request)) return undefined;
   if (route.body.kind === "none") {
     // Bodies sent anyway are usually empty (`curl -X DELETE -d ''`); look before refusing.
     const bytes = await readBody(request, limit);
