@@ -34,7 +34,8 @@ export class GrpcCallSignal implements CallEnd {
   constructor(call: ServerUnaryCall<unknown, unknown>) {
     this.#call = call;
     // grpc-js also emits "cancelled" after a call completes normally: dispose() detaches before that.
-    call.once("cancelled", this.#onCancelled);
+    // on, not once: dispose() removes it anyway, and once wraps the listener in a new closure per call.
+    call.on("cancelled", this.#onCancelled);
     if (call.cancelled) this.#onCancelled();
   }
 
