@@ -1,0 +1,78 @@
+/**
+ * What each door hands the shared invoker per call: a plain object, whose abort signal comes from a class
+ * instance (`CallEnd`), never an own getter. Per-call object literals with getters kept every call's
+ * request and response alive past young-generation GCs, so under load each call was promoted to the old
+ * generation (see `CallEnd` in src/transport/invoke.ts). The bench measures the cost; this pins the shape.
+ */
+import * as grpc from "@grpc/grpc-js";
+import { expect } from "chai";
+import { AuthService } from "../../gen/keyward/v1/auth_pb.js";
+import { createGateway } from "../../src/gateway/gateway.js";
+import { silentLogger } from "../../src/logger.js";
+import { startConnectServer } from "../../src/transport/connect-server.js";
+import { startGrpcServer } from "../../src/transport/grpc-server.js";
+import { createInvoker, type CallInit, type Invoker } from "../../src/transport/invoke.js";
+import { callUnary } from "./support/grpc-test-client.js";
+import { createStubServices } from "./support/stub-service.js";
+
+/** An invoker that records the init of every call before passing it on. */
+function recording(inner: Invoker, inits: CallInit[]): Invoker {
+  return {
+    methods: inner.methods,
+    invoke(method, message, init) {
+      inits.push(init);
+      return inner.invoke(method, message, init);
+    },
+  };
+}
+
+/** The names of `value`'s own properties that are getters or setters. */
+function ownAccessors(value: object): string[] {
+  return Object.entries(Object.getOwnPropertyDescriptors(value))
+    .filter(([, descriptor]) => descriptor.get !== undefined || descriptor.set !== undefined)
+    .map(([name]) => name);
+}
+
+function expectPlainInit(init: CallInit | undefined, protocolName: string): void {
+  expect(init, "the invoker was called").to.not.equal(undefined);
+  expect(init!.protocolName).to.equal(protocolName);
+  expect(ownAccessors(init!), "getters on the call init").to.deep.equal([]);
+  expect(ownAccessors(init!.end), "getters on the call's end").to.deep.equal([]);
+  expect(Object.getPrototypeOf(init!.end), "the call's end is a class instance").to.not.equal(Object.prototype);
+  expect(init!.end.signal).to.be.instanceOf(AbortSignal);
+}
+
+describe("transport: the call init each door hands the invoker", () => {
+  it("REST: a plain object, its signal from a class instance", async () => {
+    const stub = createStubServices();
+    const inits: CallInit[] = [];
+    const gateway = createGateway({ invoker: recording(createInvoker(stub.bindings, stub.interceptors), inits), maxBodyBytes: 1024, logger: silentLogger });
+    const listener = await startConnectServer({ bindings: stub.bindings, interceptors: stub.interceptors, address: "127.0.0.1:0", logger: silentLogger, fallback: gateway.handler });
+    try {
+      const response = await fetch(`${listener.url}/api/v1/auth_info`, { headers: { authorization: "Bearer test-key" } });
+      expect(response.status).to.equal(200);
+      expectPlainInit(inits[0], "rest");
+    } finally {
+      await listener.shutdown();
+    }
+  });
+
+  it("gRPC: a plain object, its signal from a class instance", async () => {
+    const stub = createStubServices();
+    const inits: CallInit[] = [];
+    const listener = await startGrpcServer({
+      bindings: stub.bindings,
+      invoker: recording(createInvoker(stub.bindings, stub.interceptors), inits),
+      address: "127.0.0.1:0",
+      logger: silentLogger,
+    });
+    const client = new grpc.Client(listener.address, grpc.credentials.createInsecure());
+    try {
+      await callUnary(client, AuthService.method.getAuthInfo, {}, { authorization: "Bearer test-key" });
+      expectPlainInit(inits[0], "grpc");
+    } finally {
+      client.close();
+      await listener.shutdown();
+    }
+  });
+});
