@@ -39,6 +39,17 @@ describe("gateway: a REST call through invoke", () => {
     expect(refused.headers.get("www-authenticate")).to.equal('Bearer realm="keyward"');
   });
 
+  it("answers JSON with no-store, nosniff and the body's exact length, errors too", async () => {
+    for (const response of [await get({}), await fetch(`${listener.url}/api/v1/auth_info`)]) {
+      const body = Buffer.from(await response.arrayBuffer());
+      expect(response.headers.get("content-type")).to.equal("application/json");
+      expect(response.headers.get("cache-control")).to.equal("no-store");
+      expect(response.headers.get("x-content-type-options")).to.equal("nosniff");
+      expect(response.headers.get("content-length")).to.equal(String(body.length));
+      expect(() => JSON.parse(body.toString("utf8"))).not.to.throw();
+    }
+  });
+
   it("answers a plain error as INTERNAL without its message", async () => {
     const response = await get({ [MODE_HEADER]: "throw-plain" });
     expect(response.status).to.equal(500);
