@@ -24,13 +24,12 @@ import { cpus, loadavg, tmpdir } from "node:os";
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { GetAuthInfoRequestSchema } from "../gen/keyward/v1/auth_pb.js";
-import type { HttpLoadResult, HttpLoadSpec } from "./load/http-load.js";
 import type { MicroResult, MicroSpec } from "./micro/verify-bench.js";
 import { ensureBuiltServer } from "./lib/build.js";
+import { runHttpTarget, type HttpRound, type HttpTarget } from "./lib/http-run.js";
 import { h2loadVersion, runGrpcPhase, type GrpcGenerator, type GrpcPhaseResult } from "./lib/grpc-load.js";
 import { callEach, grpcFrame, probeGrpc } from "./lib/grpc-wire.js";
 import {
-  cpuShareInWindow,
   memoryOf,
   ROOT,
   runNodeJson,
@@ -196,7 +195,7 @@ async function main(argv: string[]): Promise<void> {
     for (let round = 1; round <= mode.loadRounds; round++) {
       for (const target of httpTargets) {
         progress(`HTTP ${target.id}, round ${round}/${mode.loadRounds}...`);
-        httpRounds.get(target.id)!.push(await runHttpTarget(target, mode));
+        httpRounds.get(target.id)!.push(await runHttpTarget(target, { connections: HTTP_CONNECTIONS, warmupMs: mode.warmupMs, durationMs: mode.durationMs }));
       }
     }
     await stop(bareHttp);
@@ -299,35 +298,6 @@ function runGrpcTarget(generator: GrpcGenerator, target: GrpcTarget, mode: Mode)
     },
     serverPid: target.pid,
   });
-}
-
-interface HttpTarget {
-  readonly id: string;
-  readonly url: string;
-  readonly method: "GET" | "POST";
-  readonly headers: Readonly<Record<string, string>>;
-  readonly body?: string;
-  readonly pid: number;
-}
-
-type HttpRound = HttpLoadResult & { serverCpu: number };
-
-async function runHttpTarget(target: HttpTarget, mode: Mode): Promise<HttpRound> {
-  const spec: HttpLoadSpec = {
-    url: target.url,
-    method: target.method,
-    headers: target.headers,
-    body: target.body,
-    connections: HTTP_CONNECTIONS,
-    warmupMs: mode.warmupMs,
-    durationMs: mode.durationMs,
-  };
-  // autocannon starts after its child process has loaded (~0.3 s) and its warm-up run.
-  const serverCpu = cpuShareInWindow(target.pid, mode.warmupMs + 300, mode.durationMs);
-  const result = await runNodeJson<HttpLoadResult>(join(ROOT, "bench/load/http-load.ts"), [JSON.stringify(spec)], {
-    timeoutMs: mode.warmupMs + mode.durationMs + 60_000,
-  });
-  return { ...result, serverCpu: await serverCpu };
 }
 
 /** Median throughput and latencies over the rounds; calls and errors summed. */

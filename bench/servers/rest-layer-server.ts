@@ -1,0 +1,130 @@
+/**
+ * One layer of the REST call, served on its own so `bench/rest-layers.ts` can measure what each layer
+ * adds (server CPU per request). Every layer answers `GET` with the same auth info JSON the gateway
+ * writes for the caller's key, built once at startup, except `gateway` and `listener`, which build and
+ * write it themselves:
+ *
+ * - `write`: nothing but `writeHead` and `end` of that JSON (bare node:http);
+ * - `verify`: plus the cached verification of the `Authorization` key (`ApiKeyVerifier.verify`);
+ * - `invoke`: the key through the shared invoker instead (both interceptors, GetAuthInfo's implementation);
+ * - `gateway`: the REST gateway's handler (route match, transcoding, headers, call signal, JSON writer);
+ * - `listener`: what `keyward serve` runs on its HTTP port (connect-node with the gateway as fallback).
+ *
+ * The SQLite store in the data dir (argv[3]) gets its first admin; the key is in `<data dir>/admin.key`.
+ * argv[4] says where Keyward's code comes from: `dist` (the tsc build) or `src` (through tsx).
+ * Prints `{"http":"http://127.0.0.1:<port>"}` once listening; exits when stdin closes or on SIGTERM.
+ */
+import { create } from "@bufbuild/protobuf";
+import * as http from "node:http";
+import type { AddressInfo } from "node:net";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import type { CallEnd } from "../../src/transport/invoke.js";
+import { ROOT } from "../lib/processes.js";
+import { LAYERS, type Layer } from "../lib/rest-layer-names.js";
+
+/**
+ * Keyward's module at `path` (from the repository root, without extension): the tsc build in `dist/` when
+ * `built`, as the main bench runs the server (tsx's transform adds work to every closure made per call),
+ * else the source through tsx.
+ */
+function keywardModule<T>(path: string, built: boolean): Promise<T> {
+  return import(pathToFileURL(built ? join(ROOT, "dist", `${path}.js`) : join(ROOT, `${path}.ts`)).href) as Promise<T>;
+}
+
+type Handler = (request: http.IncomingMessage, response: http.ServerResponse) => void | Promise<void>;
+
+/** The call end of a layer that never aborts (the client stays for the whole load). */
+const NEVER: CallEnd = new (class {
+  readonly signal = new AbortController().signal;
+})();
+
+async function main(layer: Layer, dataDir: string, built: boolean): Promise<void> {
+  const [{ AuthService }, { createGateway }, { writeJson }, { silentLogger }, { ADMIN_KEY_FILE, ensureAdmin }, { build }, { loadConfig }, { createConnectHandler }] =
+    await Promise.all([
+      keywardModule<typeof import("../../gen/keyward/v1/auth_pb.js")>("gen/keyward/v1/auth_pb", built),
+      keywardModule<typeof import("../../src/gateway/gateway.js")>("src/gateway/gateway", built),
+      keywardModule<typeof import("../../src/gateway/http-response.js")>("src/gateway/http-response", built),
+      keywardModule<typeof import("../../src/logger.js")>("src/logger", built),
+      keywardModule<typeof import("../../src/server/bootstrap.js")>("src/server/bootstrap", built),
+      keywardModule<typeof import("../../src/server/build.js")>("src/server/build", built),
+      keywardModule<typeof import("../../src/server/config.js")>("src/server/config", built),
+      keywardModule<typeof import("../../src/transport/connect-handler.js")>("src/transport/connect-handler", built),
+    ]);
+  const loaded = loadConfig({ "data-dir": dataDir }, {});
+  if (!loaded.ok) throw new Error(loaded.problems.join("; "));
+  const keyward = await build(loaded.config, silentLogger);
+  await ensureAdmin(keyward.store, dataDir, loaded.config.maxKeysPerUser, silentLogger);
+  const key = readFileSync(join(dataDir, ADMIN_KEY_FILE), "utf8").trim();
+  const method = AuthService.method.getAuthInfo;
+  const invoke = (authorization: string) =>
+    keyward.invoker.invoke(method, create(method.input), {
+      protocolName: "rest",
+      header: new Headers({ authorization }),
+      end: NEVER,
+      requestMethod: "GET",
+      url: "/api/v1/auth_info",
+    });
+  const gateway = createGateway({ invoker: keyward.invoker, maxBodyBytes: loaded.config.bodyLimitBytes, logger: silentLogger });
+  // The JSON the gateway writes for this key, as a layer below the gateway would write it.
+  const body = await answerJson(gateway.handler, key);
+  const handlers: Record<Layer, Handler> = {
+    write: (_request, response) => writeJson(response, 200, body),
+    verify: async (request, response) => {
+      await keyward.verifier.verify(bearerKey(request));
+      writeJson(response, 200, body);
+    },
+    invoke: async (request, response) => {
+      await invoke(request.headers.authorization ?? "");
+      writeJson(response, 200, body);
+    },
+    gateway: gateway.handler,
+    listener: createConnectHandler({
+      bindings: keyward.bindings,
+      interceptors: keyward.interceptors,
+      fallback: gateway.handler,
+      logger: silentLogger,
+    }),
+  };
+  const handler = handlers[layer];
+  const server = http.createServer((request, response) => {
+    void Promise.resolve(handler(request, response)).catch(() => response.destroy());
+  });
+  server.listen(0, "127.0.0.1", () => {
+    process.stdout.write(`${JSON.stringify({ http: `http://127.0.0.1:${(server.address() as AddressInfo).port}` })}\n`);
+  });
+  const stop = () => {
+    server.closeAllConnections();
+    server.close(() => void keyward.close().then(() => process.exit(0)));
+  };
+  process.stdin.on("end", stop).resume();
+  process.once("SIGTERM", stop);
+}
+
+function bearerKey(request: http.IncomingMessage): string {
+  return (request.headers.authorization ?? "").replace(/^Bearer /, "");
+}
+
+/** What the gateway answers `GET /api/v1/auth_info` with for `key`, asked in-process once. */
+async function answerJson(handler: Handler, key: string): Promise<string> {
+  const server = http.createServer((request, response) => void handler(request, response));
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  try {
+    const response = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/api/v1/auth_info`, {
+      headers: { authorization: `Bearer ${key}` },
+    });
+    if (response.status !== 200) throw new Error(`GET /api/v1/auth_info answered ${response.status}`);
+    return await response.text();
+  } finally {
+    server.closeAllConnections();
+    server.close();
+  }
+}
+
+const [layer, dataDir, from] = process.argv.slice(2);
+if (!LAYERS.includes(layer as Layer) || dataDir === undefined || (from !== "dist" && from !== "src")) {
+  process.stderr.write(`usage: rest-layer-server.ts <${LAYERS.join("|")}> <data dir> <dist|src>\n`);
+  process.exit(2);
+}
+await main(layer as Layer, dataDir, from === "dist");
