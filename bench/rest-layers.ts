@@ -6,7 +6,7 @@
  * figures are medians. Server CPU per request is steadier than throughput on a small machine, where the
  * load generator takes a core of its own.
  *
- * Usage: node --import tsx bench/rest-layers.ts [--rounds N (2)] [--seconds S (5)] [--only layer,layer...]
+ * Usage: npm run bench:layers [-- --rounds N (2) --seconds S (5) --only layer,layer...]
  */
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
