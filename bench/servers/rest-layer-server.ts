@@ -94,7 +94,10 @@ async function main(layer: Layer, dataDir: string, built: boolean): Promise<void
   server.listen(0, "127.0.0.1", () => {
     process.stdout.write(`${JSON.stringify({ http: `http://127.0.0.1:${(server.address() as AddressInfo).port}` })}\n`);
   });
+  let stopping = false;
   const stop = () => {
+    if (stopping) return;
+    stopping = true;
     server.closeAllConnections();
     server.close(() => void keyward.close().then(() => process.exit(0)));
   };
