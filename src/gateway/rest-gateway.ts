@@ -40,8 +40,8 @@ export interface RestGateway {
 /** proto3 JSON as grpc-gateway and vanguard-go write it: default values included (`"admin": false`). */
 const JSON_WRITE: Partial<JsonWriteOptions> = { alwaysEmitImplicit: true };
 
-/** The query of a request without one (read only: transcoding never changes its query). */
-const NO_QUERY = new URLSearchParams();
+/** The query of a request without one. */
+const NO_QUERY: Iterable<readonly [string, string]> = Object.freeze([]);
 
 /** A route with its response serializer, built once at startup. */
 interface PlannedRoute {
@@ -72,7 +72,7 @@ export function createRestGateway(options: RestGatewayOptions): RestGateway {
     const { route, serialize } = matched.route;
     const call = new CallSignal(response, timeoutMsOf(request.headers[TIMEOUT_HEADER]), asConnectError);
     try {
-      // Most calls (GETs) have no body: they skip the read and its promise.
+      // Most calls (GETs) have no body: they skip readJsonBody's promise and its race.
       const body = hasBody(request) ? await call.race(readJsonBody(request, route, options.maxBodyBytes)) : undefined;
       const message = transcodeRequest(route, {
         captures: matched.captures,

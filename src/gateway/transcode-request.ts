@@ -21,7 +21,8 @@ import { applyPathVariables, applyQuery } from "./url-fields.js";
 export interface RequestParts {
   /** The decoded value of each path variable, in template order. */
   readonly captures: readonly string[];
-  readonly query: URLSearchParams;
+  /** The query parameters, in order (a `URLSearchParams`, or none); only read. */
+  readonly query: Iterable<readonly [string, string]>;
   /** The parsed JSON body; undefined when there is none (a route with a body then gets an empty message). */
   readonly body: JsonValue | undefined;
 }

@@ -67,7 +67,7 @@ export function applyPathVariables<Desc extends DescMessage>(route: RestRoute, s
 }
 
 /** Sets fields from the query string; throws `VALIDATION_FAILED` listing every key it refuses. */
-export function applyQuery<Desc extends DescMessage>(route: RestRoute, schema: Desc, message: MessageShape<Desc>, query: URLSearchParams): void {
+export function applyQuery<Desc extends DescMessage>(route: RestRoute, schema: Desc, message: MessageShape<Desc>, query: Iterable<readonly [string, string]>): void {
   const byKey = new Map<string, string[]>();
   for (const [key, value] of query) byKey.set(key, [...(byKey.get(key) ?? []), value]);
   const violations: FieldViolation[] = [];

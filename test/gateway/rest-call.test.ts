@@ -40,7 +40,10 @@ describe("gateway: a REST call through invoke", () => {
   });
 
   it("answers JSON with no-store, nosniff and the body's exact length, errors too", async () => {
-    for (const response of [await get({}), await fetch(`${listener.url}/api/v1/auth_info`)]) {
+    const answered = await get({});
+    const refused = await fetch(`${listener.url}/api/v1/auth_info`);
+    expect([answered.status, refused.status]).to.deep.equal([200, 401]);
+    for (const response of [answered, refused]) {
       const body = Buffer.from(await response.arrayBuffer());
       expect(response.headers.get("content-type")).to.equal("application/json");
       expect(response.headers.get("cache-control")).to.equal("no-store");

@@ -1,8 +1,8 @@
 /**
  * What each door hands the shared invoker per call: a plain object, whose abort signal comes from a class
- * instance (`CallEnd`), never an own getter. Per-call object literals with getters kept every call's
- * request and response alive past young-generation GCs, so under load each call was promoted to the old
- * generation (see `CallEnd` in src/transport/invoke.ts). The bench measures the cost; this pins the shape.
+ * instance (`CallEnd`), never an own getter. With a per-call object literal with a getter there, under
+ * load each call's objects were promoted to the old generation (see `CallEnd` in
+ * src/transport/invoke.ts). The bench measures the cost; this pins the shape.
  */
 import * as grpc from "@grpc/grpc-js";
 import { expect } from "chai";
