@@ -27,7 +27,7 @@ function chosenLayers(): Layer[] {
   if (at === -1) return [...LAYERS];
   const names = (process.argv[at + 1] ?? "").split(",");
   const unknown = names.filter((name) => !LAYERS.includes(name as Layer));
-  if (unknown.length > 0 || names.length === 0) throw new Error(`--only takes layers among ${LAYERS.join(", ")}; unknown: ${unknown.join(", ")}`);
+  if (unknown.length > 0) throw new Error(`--only takes layers among ${LAYERS.join(", ")}; unknown: ${unknown.join(", ")}`);
   return LAYERS.filter((layer) => names.includes(layer));
 }
 
@@ -39,7 +39,7 @@ function option(name: string, fallback: number): number {
   return value;
 }
 
-async function measure(layer: Layer, dataDir: string, built: boolean): Promise<HttpRound> {
+async function measure(layer: Layer, dataDir: string, built: boolean, seconds: number): Promise<HttpRound> {
   const server = await startNodeProcess(
     join(ROOT, "bench/servers/rest-layer-server.ts"),
     [layer, dataDir, built ? "dist" : "src"],
@@ -50,7 +50,7 @@ async function measure(layer: Layer, dataDir: string, built: boolean): Promise<H
     const key = readFileSync(join(dataDir, "admin.key"), "utf8").trim();
     return await runHttpTarget(
       { id: layer, url: `${server.announcement}/api/v1/auth_info`, method: "GET", headers: { authorization: `Bearer ${key}` }, pid: server.pid },
-      { connections: CONNECTIONS, warmupMs: WARMUP_MS, durationMs: option("--seconds", 5) * 1000 },
+      { connections: CONNECTIONS, warmupMs: WARMUP_MS, durationMs: seconds * 1000 },
     );
   } finally {
     await server.stop();
@@ -59,6 +59,7 @@ async function measure(layer: Layer, dataDir: string, built: boolean): Promise<H
 
 async function main(): Promise<void> {
   const rounds = option("--rounds", 2);
+  const seconds = option("--seconds", 5);
   const build = ensureBuiltServer();
   const work = mkdtempSync(join(tmpdir(), "keyward-rest-layers-"));
   const layers = chosenLayers();
@@ -68,14 +69,14 @@ async function main(): Promise<void> {
       for (const layer of layers) {
         process.stderr.write(`round ${round}/${rounds}: ${layer}...\n`);
         // A data dir per layer, kept across rounds: the first start creates its admin and key.
-        results.get(layer)!.push(await measure(layer, join(work, layer), build.built));
+        results.get(layer)!.push(await measure(layer, join(work, layer), build.built, seconds));
       }
     }
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
   const lines = [
-    `REST layers, ${rounds} round(s) x ${option("--seconds", 5)} s, autocannon ${CONNECTIONS} connections; Keyward from ${build.note}; node flags: ${startScriptNodeFlags().join(" ")}`,
+    `REST layers, ${rounds} round(s) x ${seconds} s, autocannon ${CONNECTIONS} connections; Keyward from ${build.note}; node flags: ${startScriptNodeFlags().join(" ")}`,
     "",
     "| layer | adds | requests/s | server CPU per request | added | errors |",
     "| --- | --- | --- | --- | --- | --- |",
@@ -92,7 +93,7 @@ async function main(): Promise<void> {
     below = cpuPerRequestUs;
   }
   process.stdout.write(`${lines.join("\n")}\n`);
-  if ([...results.values()].some((rounds) => rounds.some((r) => r.errors > 0))) process.exitCode = 1;
+  if ([...results.values()].some((measured) => measured.some((r) => r.errors > 0))) process.exitCode = 1;
 }
 
 await main();

@@ -26,6 +26,7 @@ export interface HttpRunSettings {
 /** The load generator's result, with the server's CPU share (in cores) while it measured. */
 export type HttpRound = HttpLoadResult & { serverCpu: number };
 
+/** Loads `target` (a warm-up, then the measured run) and reads the server's CPU during the measured run. */
 export async function runHttpTarget(target: HttpTarget, settings: HttpRunSettings): Promise<HttpRound> {
   const spec: HttpLoadSpec = {
     url: target.url,

@@ -4,11 +4,12 @@
  * writes for the caller's key, built once at startup, except `gateway` and `listener`, which build and
  * write it themselves:
  *
- * - `write`: nothing but `writeHead` and `end` of that JSON (bare node:http);
+ * - `write`: nothing but writing that JSON with the gateway's headers (`writeJson`: `writeHead`, `end`);
  * - `verify`: plus the cached verification of the `Authorization` key (`ApiKeyVerifier.verify`);
  * - `invoke`: the key through the shared invoker instead (both interceptors, GetAuthInfo's implementation);
  * - `gateway`: the REST gateway's handler (route match, transcoding, headers, call signal, JSON writer);
- * - `listener`: what `keyward serve` runs on its HTTP port (connect-node with the gateway as fallback).
+ * - `listener`: `keyward serve`'s HTTP listener (`startConnectServer`: drain tracking, connect-node, the
+ *   gateway as its fallback), without the gRPC listener beside it.
  *
  * The SQLite store in the data dir (argv[3]) gets its first admin; the key is in `<data dir>/admin.key`.
  * argv[4] says where Keyward's code comes from: `dist` (the tsc build) or `src` (through tsx).
@@ -35,13 +36,11 @@ function keywardModule<T>(path: string, built: boolean): Promise<T> {
 
 type Handler = (request: http.IncomingMessage, response: http.ServerResponse) => void | Promise<void>;
 
-/** The call end of a layer that never aborts (the client stays for the whole load). */
-const NEVER: CallEnd = new (class {
-  readonly signal = new AbortController().signal;
-})();
+/** The call end of the `invoke` layer, which never aborts (the client stays for the whole load). */
+const NEVER: CallEnd = { signal: new AbortController().signal };
 
 async function main(layer: Layer, dataDir: string, built: boolean): Promise<void> {
-  const [{ AuthService }, { createGateway }, { writeJson }, { silentLogger }, { ADMIN_KEY_FILE, ensureAdmin }, { build }, { loadConfig }, { createConnectHandler }] =
+  const [{ AuthService }, { createGateway }, { writeJson }, { silentLogger }, { ADMIN_KEY_FILE, ensureAdmin }, { build }, { loadConfig }, { startConnectServer }] =
     await Promise.all([
       keywardModule<typeof import("../../gen/keyward/v1/auth_pb.js")>("gen/keyward/v1/auth_pb", built),
       keywardModule<typeof import("../../src/gateway/gateway.js")>("src/gateway/gateway", built),
@@ -50,7 +49,7 @@ async function main(layer: Layer, dataDir: string, built: boolean): Promise<void
       keywardModule<typeof import("../../src/server/bootstrap.js")>("src/server/bootstrap", built),
       keywardModule<typeof import("../../src/server/build.js")>("src/server/build", built),
       keywardModule<typeof import("../../src/server/config.js")>("src/server/config", built),
-      keywardModule<typeof import("../../src/transport/connect-handler.js")>("src/transport/connect-handler", built),
+      keywardModule<typeof import("../../src/transport/connect-server.js")>("src/transport/connect-server", built),
     ]);
   const loaded = loadConfig({ "data-dir": dataDir }, {});
   if (!loaded.ok) throw new Error(loaded.problems.join("; "));
@@ -69,7 +68,7 @@ async function main(layer: Layer, dataDir: string, built: boolean): Promise<void
   const gateway = createGateway({ invoker: keyward.invoker, maxBodyBytes: loaded.config.bodyLimitBytes, logger: silentLogger });
   // The JSON the gateway writes for this key, as a layer below the gateway would write it.
   const body = await answerJson(gateway.handler, key);
-  const handlers: Record<Layer, Handler> = {
+  const handlers: Record<Exclude<Layer, "listener">, Handler> = {
     write: (_request, response) => writeJson(response, 200, body),
     verify: async (request, response) => {
       await keyward.verifier.verify(bearerKey(request));
@@ -80,26 +79,39 @@ async function main(layer: Layer, dataDir: string, built: boolean): Promise<void
       writeJson(response, 200, body);
     },
     gateway: gateway.handler,
-    listener: createConnectHandler({
+  };
+  let url: string;
+  let close: () => Promise<void>;
+  if (layer === "listener") {
+    const listener = await startConnectServer({
       bindings: keyward.bindings,
       interceptors: keyward.interceptors,
+      address: "127.0.0.1:0",
       fallback: gateway.handler,
       logger: silentLogger,
-    }),
-  };
-  const handler = handlers[layer];
-  const server = http.createServer((request, response) => {
-    void Promise.resolve(handler(request, response)).catch(() => response.destroy());
-  });
-  server.listen(0, "127.0.0.1", () => {
-    process.stdout.write(`${JSON.stringify({ http: `http://127.0.0.1:${(server.address() as AddressInfo).port}` })}\n`);
-  });
+    });
+    url = listener.url;
+    close = () => listener.shutdown();
+  } else {
+    const handler = handlers[layer];
+    const server = http.createServer((request, response) => {
+      void Promise.resolve(handler(request, response)).catch(() => response.destroy());
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    close = () => {
+      server.closeAllConnections();
+      return new Promise((resolve) => server.close(() => resolve()));
+    };
+  }
+  process.stdout.write(`${JSON.stringify({ http: url })}\n`);
   let stopping = false;
   const stop = () => {
     if (stopping) return;
     stopping = true;
-    server.closeAllConnections();
-    server.close(() => void keyward.close().then(() => process.exit(0)));
+    void close()
+      .then(() => keyward.close())
+      .then(() => process.exit(0));
   };
   process.stdin.on("end", stop).resume();
   process.once("SIGTERM", stop);
