@@ -11,6 +11,7 @@
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { ADMIN_KEY_FILE } from "../src/server/bootstrap.js";
 import { ensureBuiltServer } from "./lib/build.js";
 import { runHttpTarget, type HttpRound } from "./lib/http-run.js";
 import { ROOT, startNodeProcess } from "./lib/processes.js";
@@ -47,7 +48,7 @@ async function measure(layer: Layer, dataDir: string, built: boolean, seconds: n
     { nodeArgs: startScriptNodeFlags(), timeoutMs: 60_000 },
   );
   try {
-    const key = readFileSync(join(dataDir, "admin.key"), "utf8").trim();
+    const key = readFileSync(join(dataDir, ADMIN_KEY_FILE), "utf8").trim();
     return await runHttpTarget(
       { id: layer, url: `${server.announcement}/api/v1/auth_info`, method: "GET", headers: { authorization: `Bearer ${key}` }, pid: server.pid },
       { connections: CONNECTIONS, warmupMs: WARMUP_MS, durationMs: seconds * 1000 },
