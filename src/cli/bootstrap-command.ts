@@ -22,8 +22,10 @@ export async function runBootstrap(flags: Record<string, string | undefined>): P
   }
   const store = await openStore({ store: loaded.config.store, dataDir: loaded.config.dataDir });
   try {
-    const key = await createAdmin(store, userId, loaded.config.maxKeysPerUser);
-    process.stdout.write(`Created admin user ${userId} with a RIGHT_ALL API key.\n`);
+    const { key, outcome } = await createAdmin(store, userId, loaded.config.maxKeysPerUser);
+    // Say what happened: an operator locked out needs to know whether an existing account was changed.
+    const what = outcome === "created" ? `Created admin user ${userId}` : `Promoted existing user ${userId} to an active admin`;
+    process.stdout.write(`${what} and gave it a new RIGHT_ALL API key.\n`);
     process.stdout.write("Copy the key now: it will not be shown again.\n\n");
     process.stdout.write(`${key}\n`);
   } finally {

@@ -10,6 +10,7 @@ import { addAuthInfoCommand } from "./auth-info-command.js";
 import { addGlobalOptions, redact, registerSecretsFromArgv, writeErr } from "./client.js";
 import { examples } from "./help.js";
 import { addUsersCommand } from "./users-command.js";
+import { packageVersion } from "./version.js";
 
 /** Exit code for bad flags or config. */
 export const EXIT_USAGE = 2;
@@ -22,6 +23,7 @@ function settingOption(setting: Setting): Option {
 export function createProgram(): Command {
   const program = new Command("keyward")
     .description("Keyward: users and revocable NNSXS API keys with fine-grained rights")
+    .version(packageVersion(), "-V, --version", "print the version of keyward")
     .configureOutput({ writeErr, writeOut: (text) => process.stdout.write(redact(text)) })
     .configureHelp({ showGlobalOptions: true, sortSubcommands: false })
     .showHelpAfterError("(add --help for usage)")

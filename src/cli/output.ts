@@ -4,7 +4,7 @@
  */
 import { toJson, type DescMessage, type MessageShape } from "@bufbuild/protobuf";
 import { timestampDate, type Timestamp } from "@bufbuild/protobuf/wkt";
-import type { ApiKey } from "../../gen/keyward/v1/api_key_pb.js";
+import { ApiKeyState, type ApiKey } from "../../gen/keyward/v1/api_key_pb.js";
 import type { User } from "../../gen/keyward/v1/user_pb.js";
 import { apiKeyStates, userStates } from "./enum-flags.js";
 import { shortRightName } from "./rights-flags.js";
@@ -58,12 +58,22 @@ export function userBlock(user: User): string {
   ]);
 }
 
+/**
+ * A key's state as a person needs it: the server keeps `state` (active or disabled, a toggle) apart from
+ * `expires_at`, but an expired key no longer works, so calling it `active` would mislead.
+ */
+export function apiKeyStateLabel(key: ApiKey, now = Date.now()): string {
+  const state = apiKeyStates.label(key.state);
+  if (!key.expiresAt || timestampDate(key.expiresAt).getTime() > now) return state;
+  return key.state === ApiKeyState.ACTIVE ? "expired" : `${state}, expired`;
+}
+
 export function apiKeyBlock(key: ApiKey): string {
   const pairs: [string, string][] = [
     ["ID", key.id],
     ["User ID", key.userId],
     ["Name", key.name || "-"],
-    ["State", apiKeyStates.label(key.state)],
+    ["State", apiKeyStateLabel(key)],
     ["Rights", fullRights(key.rights)],
     ["Expires", formatTime(key.expiresAt, "never")],
     ["Created", formatTime(key.createdAt, "-")],
@@ -91,7 +101,7 @@ export function apiKeysTable(keys: readonly ApiKey[]): string {
     keys.map((k) => [
       k.id,
       k.name || "-",
-      apiKeyStates.label(k.state),
+      apiKeyStateLabel(k),
       shortRights(k.rights),
       formatTime(k.createdAt, "-"),
       formatTime(k.expiresAt, "never"),

@@ -3,7 +3,7 @@
  * cannot be sent as typed is checked here (dates, durations, numbers); the server judges the rest.
  */
 import { durationFromMs, timestampFromMs, type Duration, type Timestamp } from "@bufbuild/protobuf/wkt";
-import { parseDuration } from "../durations.js";
+import { durationProblem, parseDuration } from "../durations.js";
 import { PAGE_SIZE_MAX } from "../services/validation.js";
 
 /** A bad command line: printed as `error: <message>` with a pointer to `--help`, exit 2. */
@@ -48,7 +48,8 @@ export function resolveExpiry(flags: { expiry?: string | false; expiresIn?: stri
   }
   if (expiresIn !== undefined) {
     const ms = parseDuration(expiresIn);
-    if (ms === undefined || ms <= 0) throw new UsageError(`--expires-in \`${expiresIn}\` is not a positive duration; write e.g. 90d, 12h, 30m or 1h30m`);
+    if (ms === undefined) throw new UsageError(`--expires-in \`${expiresIn}\` ${durationProblem(expiresIn)}`);
+    if (ms <= 0) throw new UsageError(`--expires-in \`${expiresIn}\` must be longer than 0; write e.g. 90d, 12h, 30m or 1h30m`);
     return { kind: "at", expiresAt: timestampFromMs(now + ms) };
   }
   return { kind: "unchanged" };
@@ -57,7 +58,7 @@ export function resolveExpiry(flags: { expiry?: string | false; expiresIn?: stri
 /** `--grace-period 1h` as a Duration; `0` is allowed (the old secret stops at once). */
 export function parseGracePeriod(text: string): Duration {
   const ms = parseDuration(text);
-  if (ms === undefined) throw new UsageError(`--grace-period \`${text}\` is not a duration; write e.g. 1h, 30m or 2d`);
+  if (ms === undefined) throw new UsageError(`--grace-period \`${text}\` ${durationProblem(text)}`);
   return durationFromMs(ms);
 }
 

@@ -16,19 +16,33 @@ import { isStoreError, type Store } from "../store/store.js";
 export const ADMIN_KEY_FILE = "admin.key";
 export const BOOTSTRAP_USER_ID = "admin";
 
+/** What {@link createAdmin} did: the new key, and whether the user was created or already existed. */
+export interface AdminCreated {
+  readonly key: string;
+  /** `created`: a new user; `promoted`: an existing user made an active admin (or already one). */
+  readonly outcome: "created" | "promoted";
+}
+
 /** Creates (or promotes) `userId` as an active admin and gives it a new `RIGHT_ALL` key. */
-export async function createAdmin(store: Store, userId: string, maxKeysPerUser: number, beforeStore?: (key: string) => Promise<void>): Promise<string> {
+export async function createAdmin(
+  store: Store,
+  userId: string,
+  maxKeysPerUser: number,
+  beforeStore?: (key: string) => Promise<void>,
+): Promise<AdminCreated> {
   const now = new Date();
+  let outcome: AdminCreated["outcome"] = "created";
   try {
     await store.createUser({ userId, name: "Administrator", email: "", admin: true, state: "active", createdAt: now, updatedAt: now });
   } catch (error) {
     if (!isStoreError(error, "already_exists")) throw error;
     await store.updateUser(userId, (user) => ({ ...user, admin: true, state: "active", updatedAt: now }));
+    outcome = "promoted";
   }
   const { record, key } = newApiKey({ userId, name: "bootstrap", rights: [Right.ALL], now });
   await beforeStore?.(key);
   await store.createApiKey(record, { maxKeysPerUser });
-  return key;
+  return { key, outcome };
 }
 
 /** On a store with no active admin, creates `admin` and writes its key to `<dataDir>/admin.key`. */

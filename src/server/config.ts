@@ -4,7 +4,7 @@
  * exits 2 on problems.
  */
 import { readFileSync } from "node:fs";
-import { parseDuration } from "../durations.js";
+import { durationProblem, parseDuration } from "../durations.js";
 import { isLogLevel, type LogLevel } from "../logger.js";
 import { resolveStoreLocation } from "../store/store-location.js";
 import { parseListenAddress } from "../transport/listen-address.js";
@@ -90,7 +90,7 @@ export function loadConfig(
     const { value, source } = read(s);
     if (optional && value.trim() === "") return undefined;
     const ms = parseDuration(value);
-    if (ms === undefined) problems.push(`${source}: "${value}" is not a duration like 500ms, 5s, 30m, 12h or 90d`);
+    if (ms === undefined) problems.push(`${source}: "${value}" ${durationProblem(value)}`);
     return ms;
   };
 

@@ -11,7 +11,7 @@ import { UserState } from "../../gen/keyward/v1/user_pb.js";
 import { apiKeyUpdate } from "../../src/cli/api-keys-command.js";
 import { fetchPages, formatApiError, redact, registerSecret } from "../../src/cli/client.js";
 import { apiKeyStates, userStates } from "../../src/cli/enum-flags.js";
-import { apiKeysTable, formatBlock, formatTable, formatTime, newKeyText, KEY_NOTICE } from "../../src/cli/output.js";
+import { apiKeyBlock, apiKeysTable, formatBlock, formatTable, formatTime, newKeyText, KEY_NOTICE } from "../../src/cli/output.js";
 import { addRightsOptions, parseRightNames, rightFlags } from "../../src/cli/rights-flags.js";
 import { parseGracePeriod, parsePageSize, parseRfc3339, resolveExpiry, UsageError } from "../../src/cli/usage.js";
 import { userUpdate } from "../../src/cli/users-command.js";
@@ -53,6 +53,17 @@ describe("cli: output formatting", () => {
     expect(header).to.match(/^ID\s+NAME\s+STATE\s+RIGHTS\s+CREATED\s+EXPIRES\s+LAST USED$/);
     expect(row!.split(/\s+/)).to.deep.equal(["K1", "ci", "disabled", "USER_INFO,USER_ALL", "2026-01-15T12:00:00Z", "never", "never"]);
     expect(apiKeysTable([])).to.equal("No API keys.\n");
+  });
+
+  it("shows a key past its expiry as expired, in the table and the block, not as active", () => {
+    const past = timestampFromMs(Date.now() - DAY);
+    const future = timestampFromMs(Date.now() + DAY);
+    const key = (state: ApiKeyState, expiresAt: typeof past) => create(ApiKeySchema, { id: "K1", name: "ci", state, rights: [Right.USER_INFO], expiresAt });
+    const stateColumn = (k: ReturnType<typeof key>) => apiKeysTable([k]).split("\n")[1]!.split(/\s{3,}/)[2];
+    expect(stateColumn(key(ApiKeyState.ACTIVE, past))).to.equal("expired");
+    expect(stateColumn(key(ApiKeyState.DISABLED, past))).to.equal("disabled, expired");
+    expect(stateColumn(key(ApiKeyState.ACTIVE, future))).to.equal("active");
+    expect(apiKeyBlock(key(ApiKeyState.ACTIVE, past))).to.match(/^State:\s+expired$/m);
   });
 
   it("prints a new key once, last, after the notice", () => {
@@ -114,7 +125,12 @@ describe("cli: expiry and flag values", () => {
   it("refuses past, unparsable, zero and combined expiries with a useful message", () => {
     expect(() => resolveExpiry({ expiry: "2020-01-01T00:00:00Z" }, NOW)).to.throw(UsageError, /in the past/);
     expect(() => resolveExpiry({ expiry: "next week" }, NOW)).to.throw(UsageError, /not an RFC 3339 time.*2027-01-31T00:00:00Z/);
-    expect(() => resolveExpiry({ expiresIn: "0" }, NOW)).to.throw(UsageError, /not a positive duration/);
+    expect(() => resolveExpiry({ expiresIn: "0" }, NOW)).to.throw(UsageError, /must be longer than 0/);
+    // A unit Keyward does not know is named, with the units it does know.
+    expect(() => resolveExpiry({ expiresIn: "1y" }, NOW)).to.throw(UsageError, /--expires-in `1y` has the unknown unit `y`; the units are ms, s, m, h, d \(e\.g\. 365d/);
+    expect(() => resolveExpiry({ expiresIn: "2w" }, NOW)).to.throw(UsageError, /unknown unit `w`/);
+    expect(() => resolveExpiry({ expiresIn: "90" }, NOW)).to.throw(UsageError, /has no unit; the units are ms, s, m, h, d \(e\.g\. 90s\)/);
+    expect(() => parseGracePeriod("1hour")).to.throw(UsageError, /unknown unit `hour`/);
     expect(() => resolveExpiry({ expiresIn: "3 months" }, NOW)).to.throw(UsageError, /90d/);
     expect(() => resolveExpiry({ expiry: "2027-01-31T00:00:00Z", expiresIn: "1d" }, NOW)).to.throw(UsageError, /--expires-in cannot be combined with --expiry/);
     expect(() => resolveExpiry({ expiry: false, expiresIn: "1d" }, NOW)).to.throw(UsageError, /--no-expiry/);

@@ -92,8 +92,13 @@ describe("e2e: running the server", function () {
       const key = /NNSXS\.[A-Z2-7]{39}\.[A-Z2-7]{52}/.exec(result.stdout)?.[0];
       expect(key, result.stdout).to.be.a("string");
       issuedKeys.add(key!);
-      expect(result.stdout).to.contain("will not be shown again");
+      expect(result.stdout).to.contain("will not be shown again").and.contain("Created admin user ops");
       expect(keyward(["bootstrap", "--user-id", "Not Valid", "--data-dir", dataDir]).status).to.equal(2);
+      // Again on the same user: it exists, so it is promoted, and the output says so.
+      const again = keyward(["bootstrap", "--user-id", "ops", "--data-dir", dataDir]);
+      expect(again.status, again.stderr).to.equal(0);
+      expect(again.stdout).to.contain("Promoted existing user ops to an active admin").and.not.contain("Created");
+      issuedKeys.add(/NNSXS\.[A-Z2-7]{39}\.[A-Z2-7]{52}/.exec(again.stdout)![0]);
       const server = await startServer({ dataDir });
       try {
         expect(existsSync(join(dataDir, "admin.key")), "an admin exists, so no admin.key").to.equal(false);

@@ -28,7 +28,7 @@ export async function startInProcessServer(options: { bodyLimit?: number } = {})
   const logLines: string[] = [];
   const logger: Logger = createLogger("warn", (line) => logLines.push(line));
   const keyward: Keyward = await build(loaded.config, logger);
-  const adminKey = await createAdmin(keyward.store, "admin", 100);
+  const { key: adminKey } = await createAdmin(keyward.store, "admin", 100);
   const gateway = createGateway({ invoker: keyward.invoker, maxBodyBytes: loaded.config.bodyLimitBytes, logger });
   const listener: ConnectListener = await startConnectServer({
     bindings: keyward.bindings,
