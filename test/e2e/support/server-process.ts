@@ -29,13 +29,20 @@ export interface ServerProcess {
 }
 
 
-export async function startServer(options: { dataDir?: string; args?: string[]; env?: Record<string, string> } = {}): Promise<ServerProcess> {
+/** The command that runs `keyward serve` with `flags`: by default the TypeScript sources through tsx. */
+export type Launch = (flags: readonly string[]) => readonly [command: string, args: readonly string[]];
+
+const fromSources: Launch = (flags) => [process.execPath, ["--import", "tsx", CLI, "serve", ...flags]];
+
+/** `npm start -- <flags>` in the project, as the README runs it (the built code, npm's own process on top). */
+export const viaNpmStart: Launch = (flags) => ["npm", ["start", "--", ...flags]];
+
+export async function startServer(
+  options: { dataDir?: string; args?: string[]; env?: Record<string, string>; launch?: Launch } = {},
+): Promise<ServerProcess> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), "keyward-e2e-"));
-  const child = spawn(
-    process.execPath,
-    ["--import", "tsx", CLI, "serve", "--http-addr", "127.0.0.1:0", "--grpc-addr", "127.0.0.1:0", "--data-dir", dataDir, ...(options.args ?? [])],
-    { cwd: ROOT, env: { ...process.env, ...options.env }, stdio: ["ignore", "pipe", "pipe"] },
-  );
+  const [command, args] = (options.launch ?? fromSources)(["--http-addr", "127.0.0.1:0", "--grpc-addr", "127.0.0.1:0", "--data-dir", dataDir, ...(options.args ?? [])]);
+  const child = spawn(command, args, { cwd: ROOT, env: { ...process.env, ...options.env }, stdio: ["ignore", "pipe", "pipe"] });
   let output = "";
   const collect = (chunk: Buffer) => {
     output += chunk.toString();
