@@ -13,18 +13,20 @@ import { FileDescriptorProtoSchema } from "@bufbuild/protobuf/wkt";
 import type { ProtobufTypeDefinition, Server } from "@grpc/grpc-js";
 import { ReflectionService } from "@grpc/reflection";
 import { service as healthServiceDefinition } from "grpc-health-check";
+import { canonicalFileDescriptor } from "./grpc-health-descriptor.js";
 
 type PackageDefinition = ConstructorParameters<typeof ReflectionService>[0];
 
+/** The health service, listed by reflection beside Keyward's own. */
+export const HEALTH_SERVICE = "grpc.health.v1.Health";
+
 /**
- * Registers reflection on `server`, listing `services`. The health service's file is served too (by
- * symbol or file name) but not listed: `buf curl --list-methods` fails on the whole listing when it cannot
- * resolve grpc-health-check's descriptor, and health clients (grpc-health-probe, Kubernetes) never need
- * reflection. Reflection itself is not listed, as grpc-js does not describe it.
+ * Registers reflection on `server`, listing `services` and health, so a reflection-only client (buf curl,
+ * grpcurl, Postman) can call either. Reflection itself is not listed, as grpc-js does not describe it.
  */
 export function addGrpcReflection(server: Server, services: readonly DescService[]): void {
   const packageDefinition = reflectionPackageDefinition(services);
-  const listed = [...services.map((service) => service.typeName)];
+  const listed = [...services.map((service) => service.typeName), HEALTH_SERVICE];
   new ReflectionService(packageDefinition, { services: listed }).addToServer(server);
 }
 
@@ -35,7 +37,7 @@ export function addGrpcReflection(server: Server, services: readonly DescService
  */
 function reflectionPackageDefinition(services: readonly DescService[]): PackageDefinition {
   const files = filesWithImports(services.map((service) => service.file));
-  const healthFiles = healthServiceDefinition.Check?.requestType.fileDescriptorProtos ?? [];
+  const healthFiles = (healthServiceDefinition.Check?.requestType.fileDescriptorProtos ?? []).map(canonicalFileDescriptor);
   const allFiles: ProtobufTypeDefinition = {
     format: "Protocol Buffer 3 FileDescriptorProto",
     type: {},

@@ -32,7 +32,7 @@ describe("transport/grpc-reflection", () => {
     it(`lists the keyward services and health, without credentials (${path.split(".")[2]})`, async () => {
       const [response] = await reflect(client, [{ listServices: "*" }], path);
       expect(response?.error).to.equal(undefined);
-      expect(response?.services).to.have.members([...KEYWARD_SERVICES]);
+      expect(response?.services).to.have.members([...KEYWARD_SERVICES, "grpc.health.v1.Health"]);
     });
   }
 
