@@ -110,7 +110,7 @@ export const LastAdmin = define(
 
 // The REST gateway (src/gateway/): requests that never reach a method. The HTTP status of each is in
 // src/gateway/http-status.ts; the messages name the route or limit, never the request body.
-export const RouteNotFound = define("not_found", "ROUTE_NOT_FOUND", "no route for {method} {path}; see /openapi.json");
+export const RouteNotFound = define("not_found", "ROUTE_NOT_FOUND", "no route for {method} {path}; see /docs (interactive) or /openapi.json");
 /** grpc-gateway's choice: UNIMPLEMENTED, answered with HTTP 405 and an `Allow` header. */
 export const MethodNotAllowed = define("unimplemented", "METHOD_NOT_ALLOWED", "{method} is not allowed on {path}; allowed: {allowed}");
 export const MalformedPath = define("invalid_argument", "MALFORMED_PATH", "malformed request path: {problem}");

@@ -2,8 +2,9 @@
  * `/openapi.json` and the interactive docs at `/docs` (ThingsBoard's Swagger flow: paste a key, click
  * Authorize, try calls). The page is swagger-ui from the `swagger-ui-dist` package, served from this
  * process: no CDN, no outside request (its validator badge is off, and the Content-Security-Policy
- * allows only this origin). The authorization is kept across reloads (`persistAuthorization`, in the
- * browser's local storage).
+ * allows only this origin). The authorization is not kept across reloads: `persistAuthorization` would
+ * write the pasted key (often the `RIGHT_ALL` admin key) to the browser's local storage, where any script
+ * of this origin, later visitors of a shared browser and disk backups could read it.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { readFileSync } from "node:fs";
@@ -65,7 +66,7 @@ window.addEventListener("load", function () {
     url: ${JSON.stringify(OPENAPI_PATH)},
     dom_id: "#swagger-ui",
     deepLinking: true,
-    persistAuthorization: true,
+    persistAuthorization: false,
     tryItOutEnabled: true,
     displayRequestDuration: true,
     validatorUrl: null,

@@ -1,13 +1,14 @@
 /**
  * Everything the HTTP listener serves besides Connect and gRPC-Web (DESIGN §7), as one Node handler
  * mounted as the Connect adapter's fallback: `GET /openapi.json`, the interactive docs under `/docs`,
- * and the REST routes.
+ * where a browser opening `/` lands, and the REST routes.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { toConnectError } from "../auth/error-mapping.js";
 import type { Logger } from "../logger.js";
 import type { Invoker } from "../transport/invoke.js";
 import { createDocsHandler, DOCS_PATH } from "./docs-page.js";
+import { isBrowserLanding, redirectToLanding } from "./landing.js";
 import { buildOpenApiDocument, OPENAPI_PATH } from "./openapi.js";
 import { createRestGateway, type RestGateway } from "./rest-gateway.js";
 
@@ -37,6 +38,10 @@ export function createGateway(options: GatewayOptions): Gateway {
     openApi,
     handler(request, response) {
       const path = (request.url ?? "/").split("?", 1)[0]!;
+      if (isBrowserLanding(request, path)) {
+        redirectToLanding(response);
+        return;
+      }
       if (path === OPENAPI_PATH || path === DOCS_PATH || path.startsWith(`${DOCS_PATH}/`)) {
         docs(request, response, path);
         return;

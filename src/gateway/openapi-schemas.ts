@@ -105,8 +105,11 @@ export class SchemaRegistry {
         const comment = this.comments[`${e.typeName}.${v.name}`];
         return `- \`${v.name}\`${comment ? `: ${comment.replace(/\s*\n\s*/g, " ")}` : ""}`;
       });
+      // The example is the first value that is not the zero value: proto3's zero means "unset" (and
+      // RIGHT_INVALID is refused), so it is never what a request should send.
+      const example = e.values.find((v) => v.number !== 0) ?? e.values[0];
       this.schemas[e.typeName] = withDescription(
-        { type: "string", enum: e.values.map((v) => v.name) },
+        { type: "string", enum: e.values.map((v) => v.name), ...(example ? { examples: [example.name] } : {}) },
         appendLine(this.comments[e.typeName], values.join("\n")),
       );
     }

@@ -14,6 +14,7 @@ import { StatusSchema } from "../../gen/google/rpc/status_pb.js";
 import { access, RightSchema } from "../../gen/keyward/v1/rights_pb.js";
 import { protoPath } from "./field-paths.js";
 import type { RestRoute } from "./http-rules.js";
+import { exampleOf, fieldExample } from "./openapi-examples.js";
 import { hasBehavior, SchemaRegistry, type Schema } from "./openapi-schemas.js";
 import { encodeLiteral } from "./path-template.js";
 import { queryParametersOf } from "./url-fields.js";
@@ -125,12 +126,14 @@ function pathParameters(route: RestRoute, registry: SchemaRegistry): Schema[] {
     const schema = registry.field(fields[fields.length - 1]!);
     const { description, ...rest } = schema;
     const multi = variable.end === undefined || variable.end - variable.start > 1;
+    const example = fieldExample(fields[fields.length - 1]!.jsonName);
     return {
       name: variable.fieldPath,
       in: "path",
       required: true,
       ...(typeof description === "string" ? { description } : {}),
       schema: multi ? { ...rest, description: "May contain `/`; a `/` inside a value is sent as `%2F`." } : rest,
+      ...(example !== undefined ? { example } : {}),
     };
   });
 }
@@ -155,8 +158,11 @@ function requestBody(route: RestRoute, registry: SchemaRegistry, comments: Reado
   const body = route.body;
   if (body.kind === "none") return undefined;
   let schema: Schema;
+  // The example leaves out what the path sets: the path would override it.
+  let boundInBody = new Set<string>();
   if (body.kind === "field") {
     schema = registry.field(body.field);
+    boundInBody = new Set(route.pathFields.filter((f) => f[0] === body.field && f.length === 2).map((f) => f[1]!.jsonName));
   } else {
     // body "*": every field but those the path binds (the path would override them).
     const input = route.method.input;
@@ -165,7 +171,8 @@ function requestBody(route: RestRoute, registry: SchemaRegistry, comments: Reado
   }
   const required = body.kind === "field" && hasBehavior(body.field, FieldBehavior.REQUIRED);
   const description = body.kind === "field" ? comments[`${body.field.parent.typeName}.${body.field.name}`] : undefined;
-  return { required, ...(description ? { description } : {}), content: { "application/json": { schema } } };
+  const example = exampleOf(schema, registry.schemas, boundInBody);
+  return { required, ...(description ? { description } : {}), content: { "application/json": { schema, example } } };
 }
 
 function responseSchema(route: RestRoute, registry: SchemaRegistry): Schema {

@@ -356,7 +356,7 @@ describe("e2e: REST gateway", function () {
         expect(asset.text.length, reference).to.be.greaterThan(0);
       }
       const init = await call("GET", "/docs/keyward-docs.js");
-      expect(init.text).to.contain('url: "/openapi.json"').and.contain("persistAuthorization: true").and.contain("validatorUrl: null");
+      expect(init.text).to.contain('url: "/openapi.json"').and.contain("persistAuthorization: false").and.contain("validatorUrl: null");
       expect(init.text).not.to.match(/https?:\/\//);
       expect((await call("GET", "/docs/")).status).to.equal(200);
       expectError(await call("GET", "/docs/index.html"), 404, 5, "ROUTE_NOT_FOUND");

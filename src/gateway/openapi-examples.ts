@@ -1,0 +1,56 @@
+/**
+ * Example requests for the OpenAPI document, so that what Swagger UI's "Try it out" fills in is a valid
+ * call. Left to itself, swagger-ui samples each schema: the first value of an enum (the proto3 zero value,
+ * `RIGHT_INVALID`, which the API refuses), `"string"` for an email address. Here an example is built from
+ * the same schemas: enums take their first non-zero value (the schema's `examples`), a few fields whose
+ * plain string would be refused take a realistic value, read-only fields are left out, and so are the
+ * fields the URL path sets.
+ */
+import type { Schema } from "./openapi-schemas.js";
+
+/** Values for fields whose generic sample would not be valid input, by JSON name. */
+const FIELD_EXAMPLES: Readonly<Record<string, string>> = {
+  userId: "billing-gateway",
+  email: "ops@example.com",
+  name: "Billing gateway",
+  keyId: "ZCHIBYBLLSH4SI326PLCI3RA3SQQPC5WXB2ASWA",
+  id: "ZCHIBYBLLSH4SI326PLCI3RA3SQQPC5WXB2ASWA",
+};
+
+/** The example of a path parameter or string field named `jsonName`, if it needs one. */
+export function fieldExample(jsonName: string): string | undefined {
+  return FIELD_EXAMPLES[jsonName];
+}
+
+/**
+ * An example value of `schema`, resolving `$ref`s in `schemas`; `omit` names top-level properties to
+ * leave out (those the path binds).
+ */
+export function exampleOf(schema: Schema, schemas: Readonly<Record<string, Schema>>, omit: ReadonlySet<string> = new Set(), name = ""): unknown {
+  const ref = schema.$ref;
+  if (typeof ref === "string") return exampleOf(schemas[ref.replace("#/components/schemas/", "")] ?? {}, schemas, omit, name);
+  if (Array.isArray(schema.examples) && schema.examples.length > 0) return schema.examples[0];
+  const type = Array.isArray(schema.type) ? schema.type[0] : schema.type;
+  switch (type) {
+    case "object": {
+      const properties = (schema.properties ?? {}) as Record<string, Schema>;
+      const example: Record<string, unknown> = {};
+      for (const [property, value] of Object.entries(properties)) {
+        if (value.readOnly === true || omit.has(property)) continue;
+        example[property] = exampleOf(value, schemas, new Set(), property);
+      }
+      return example;
+    }
+    case "array":
+      return [exampleOf((schema.items ?? {}) as Schema, schemas, new Set(), name)];
+    case "string":
+      return Array.isArray(schema.enum) ? schema.enum[0] : (fieldExample(name) ?? "string");
+    case "boolean":
+      return false;
+    case "integer":
+    case "number":
+      return 0;
+    default:
+      return {};
+  }
+}
