@@ -4,13 +4,13 @@
  * and pagination. The API key never reaches any output: everything written to stderr passes `redact`.
  */
 import { readFileSync } from "node:fs";
-import { Code, ConnectError, createClient, type Client, type Interceptor } from "@connectrpc/connect";
-import { createConnectTransport } from "@connectrpc/connect-node";
+import { Code, ConnectError, type Client } from "@connectrpc/connect";
 import { Option, type Command } from "commander";
-import { BadRequestSchema, ErrorInfoSchema } from "../../gen/google/rpc/error_details_pb.js";
-import { ApiKeyRegistry } from "../../gen/keyward/v1/api_key_pb.js";
-import { AuthService } from "../../gen/keyward/v1/auth_pb.js";
-import { UserRegistry } from "../../gen/keyward/v1/user_pb.js";
+import { BadRequestSchema } from "../../gen/google/rpc/error_details_pb.js";
+import type { ApiKeyRegistry } from "../../gen/keyward/v1/api_key_pb.js";
+import type { AuthService } from "../../gen/keyward/v1/auth_pb.js";
+import type { UserRegistry } from "../../gen/keyward/v1/user_pb.js";
+import { createKeywardClient, errorReason } from "../client/keyward-client.js";
 import { parsePageSize, UsageError } from "./usage.js";
 
 export const DEFAULT_URL = "http://127.0.0.1:8080";
@@ -113,12 +113,7 @@ function readApiKey(command: Command, options: Record<string, unknown>): string 
 }
 
 function createApi(url: string, key: string | undefined): Api {
-  const bearer: Interceptor = (next) => (request) => {
-    if (key !== undefined) request.header.set("Authorization", `Bearer ${key}`);
-    return next(request);
-  };
-  const transport = createConnectTransport({ baseUrl: url, httpVersion: "1.1", interceptors: [bearer], defaultTimeoutMs: CALL_TIMEOUT_MS });
-  return { users: createClient(UserRegistry, transport), apiKeys: createClient(ApiKeyRegistry, transport), auth: createClient(AuthService, transport) };
+  return createKeywardClient({ baseUrl: url, apiKey: key, timeoutMs: CALL_TIMEOUT_MS });
 }
 
 const NETWORK_ERRORS = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "ECONNRESET", "EHOSTUNREACH", "ENETUNREACH", "ETIMEDOUT", "EPIPE"]);
@@ -134,7 +129,7 @@ export function formatApiError(error: ConnectError, url: string): string {
   if (error.code === Code.Unavailable && cause !== undefined && NETWORK_ERRORS.has(cause)) {
     return `error: cannot reach Keyward at ${url} (${error.rawMessage}); is \`keyward serve\` running there? Set --url or KEYWARD_URL.\n`;
   }
-  const reason = error.findDetails(ErrorInfoSchema)[0]?.reason;
+  const reason = errorReason(error);
   let text = `error: ${codeName(error.code)}${reason ? ` ${reason}` : ""}: ${error.rawMessage}\n`;
   for (const badRequest of error.findDetails(BadRequestSchema)) {
     for (const violation of badRequest.fieldViolations) text += `  - ${violation.field}: ${violation.description}\n`;

@@ -33,8 +33,6 @@ export function timeoutMsOf(header: string | string[] | undefined): number | und
  */
 export class CallSignal implements CallEnd {
   readonly #end = new LazyAbort();
-  /** The rejecters of pending `race` promises. */
-  readonly #racing = new Set<(reason: ConnectError) => void>();
   readonly #response: ServerResponse;
   readonly #timer: NodeJS.Timeout | undefined;
   readonly #onClose = () => {
@@ -58,24 +56,7 @@ export class CallSignal implements CallEnd {
 
   /** Settles like `promise`, or rejects with the end reason as soon as the call ends. */
   race<T>(promise: Promise<T>): Promise<T> {
-    const ended = this.#end.reason;
-    if (ended !== undefined) {
-      promise.catch(() => {});
-      return Promise.reject(ended);
-    }
-    return new Promise<T>((resolve, reject) => {
-      this.#racing.add(reject);
-      promise.then(
-        (value) => {
-          this.#racing.delete(reject);
-          resolve(value);
-        },
-        (error: unknown) => {
-          this.#racing.delete(reject);
-          reject(error as Error);
-        },
-      );
-    });
+    return this.#end.race(promise);
   }
 
   /** Stops following the call; do this once the answer is written. */
@@ -85,8 +66,6 @@ export class CallSignal implements CallEnd {
   }
 
   #abort(reason: ConnectError): void {
-    if (!this.#end.abort(reason)) return;
-    for (const reject of this.#racing) reject(reason);
-    this.#racing.clear();
+    this.#end.abort(reason);
   }
 }

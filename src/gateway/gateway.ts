@@ -18,6 +18,8 @@ export interface GatewayOptions {
   /** Largest REST request body in bytes. */
   readonly maxBodyBytes: number;
   readonly logger: Logger;
+  /** Deadline of REST calls that send no `X-Server-Timeout`; none when undefined. */
+  readonly defaultDeadlineMs?: number | undefined;
 }
 
 /** The gateway's Node handler and what it serves. */

@@ -28,6 +28,8 @@ export interface RestGatewayOptions {
   /** Largest request body in bytes; larger ones get 413. */
   readonly maxBodyBytes: number;
   readonly logger: Logger;
+  /** Deadline of calls that send no `X-Server-Timeout`; none when undefined. */
+  readonly defaultDeadlineMs?: number | undefined;
 }
 
 /** The gateway: its routes (for the OpenAPI document) and its request handler. */
@@ -70,7 +72,7 @@ export function createRestGateway(options: RestGatewayOptions): RestGateway {
       throw error;
     }
     const { route, serialize } = matched.route;
-    const call = new CallSignal(response, timeoutMsOf(request.headers[TIMEOUT_HEADER]), asConnectError);
+    const call = new CallSignal(response, timeoutMsOf(request.headers[TIMEOUT_HEADER]) ?? options.defaultDeadlineMs, asConnectError);
     try {
       // Most calls (GETs) have no body: they skip readJsonBody's promise and its race.
       const body = hasBody(request) ? await call.race(readJsonBody(request, route, options.maxBodyBytes)) : undefined;

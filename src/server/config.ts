@@ -26,6 +26,24 @@ export interface Config {
   readonly bodyLimitBytes: number;
   readonly shutdownTimeoutMs: number;
   readonly logLevel: LogLevel;
+  /** Listener limits a shared service needs (DESIGN §10), each with a default. */
+  readonly limits: ListenerLimits;
+}
+
+/** Limits on what one client can hold on the listeners. */
+export interface ListenerLimits {
+  /** Most concurrent HTTP/2 streams per gRPC connection (`grpc.max_concurrent_streams`). */
+  readonly maxConcurrentStreams: number;
+  /** Deadline of calls that came without one, on every door. */
+  readonly defaultDeadlineMs: number;
+  /** Most open connections on the HTTP listener (`server.maxConnections`); more are closed on accept. */
+  readonly maxHttpConnections: number;
+  /** How long a client may take to send a request's headers (`server.headersTimeout`). */
+  readonly httpHeadersTimeoutMs: number;
+  /** How long a client may take to send a whole request (`server.requestTimeout`). */
+  readonly httpRequestTimeoutMs: number;
+  /** How long an idle keep-alive connection stays open (`server.keepAliveTimeout`). */
+  readonly httpKeepAliveTimeoutMs: number;
 }
 
 /** One setting: its flag, env variable, default and help. */
@@ -50,6 +68,12 @@ export const SETTINGS = {
   bodyLimit: { flag: "body-limit", env: "KEYWARD_BODY_LIMIT", fallback: "1048576", help: "largest request body in bytes (HTTP and gRPC)" },
   shutdownTimeout: { flag: "shutdown-timeout", env: "KEYWARD_SHUTDOWN_TIMEOUT", fallback: "10s", help: "how long SIGTERM waits for in-flight calls" },
   logLevel: { flag: "log-level", env: "KEYWARD_LOG_LEVEL", fallback: "info", help: "debug, info, warn or error" },
+  maxConcurrentStreams: { flag: "max-concurrent-streams", env: "KEYWARD_MAX_CONCURRENT_STREAMS", fallback: "100", help: "most concurrent calls (HTTP/2 streams) per gRPC connection" },
+  defaultDeadline: { flag: "default-deadline", env: "KEYWARD_DEFAULT_DEADLINE", fallback: "30s", help: "deadline of calls sent without one (gRPC, Connect, gRPC-Web, REST)" },
+  maxHttpConnections: { flag: "max-http-connections", env: "KEYWARD_MAX_HTTP_CONNECTIONS", fallback: "1000", help: "most open connections on the HTTP listener; more are closed at once" },
+  httpHeadersTimeout: { flag: "http-headers-timeout", env: "KEYWARD_HTTP_HEADERS_TIMEOUT", fallback: "10s", help: "how long an HTTP client may take to send a request's headers (then 408)" },
+  httpRequestTimeout: { flag: "http-request-timeout", env: "KEYWARD_HTTP_REQUEST_TIMEOUT", fallback: "30s", help: "how long an HTTP client may take to send a whole request (then 408)" },
+  httpKeepAliveTimeout: { flag: "http-keep-alive-timeout", env: "KEYWARD_HTTP_KEEP_ALIVE_TIMEOUT", fallback: "5s", help: "how long an idle HTTP keep-alive connection stays open" },
 } satisfies Record<string, Setting>;
 
 export type ConfigResult = { ok: true; config: Config } | { ok: false; problems: string[] };
@@ -114,6 +138,23 @@ export function loadConfig(
   const shutdownTimeoutMs = duration(SETTINGS.shutdownTimeout, false) ?? 0;
   const logLevel = read(SETTINGS.logLevel);
   if (!isLogLevel(logLevel.value)) problems.push(`${logLevel.source}: "${logLevel.value}" must be debug, info, warn or error`);
+  const positive = (s: Setting): number => {
+    const ms = duration(s, false);
+    if (ms === 0) problems.push(`${read(s).source}: must be longer than 0`);
+    return ms ?? 0;
+  };
+  const limits: ListenerLimits = {
+    maxConcurrentStreams: integer(SETTINGS.maxConcurrentStreams, 1),
+    defaultDeadlineMs: positive(SETTINGS.defaultDeadline),
+    maxHttpConnections: integer(SETTINGS.maxHttpConnections, 1),
+    httpHeadersTimeoutMs: positive(SETTINGS.httpHeadersTimeout),
+    httpRequestTimeoutMs: positive(SETTINGS.httpRequestTimeout),
+    httpKeepAliveTimeoutMs: positive(SETTINGS.httpKeepAliveTimeout),
+  };
+  // Node refuses a headers timeout longer than the request timeout (the headers are part of the request).
+  if (limits.httpHeadersTimeoutMs > limits.httpRequestTimeoutMs) {
+    problems.push(`${read(SETTINGS.httpHeadersTimeout).source}: must not be longer than --http-request-timeout`);
+  }
 
   if (problems.length > 0) return { ok: false, problems };
   return {
@@ -131,6 +172,7 @@ export function loadConfig(
       bodyLimitBytes,
       shutdownTimeoutMs,
       logLevel: logLevel.value as LogLevel,
+      limits,
     },
   };
 }

@@ -26,23 +26,29 @@ export async function startKeyward(config: Config, logger: Logger): Promise<Runn
   const stops: Array<() => Promise<void>> = [];
   try {
     await ensureAdmin(keyward.store, config.dataDir, config.maxKeysPerUser, logger);
+    const { limits } = config;
     const common = {
       bindings: keyward.bindings,
       tls: config.tls,
       logger,
       maxRequestBytes: config.bodyLimitBytes,
       drainTimeoutMs: config.shutdownTimeoutMs,
+      defaultDeadlineMs: limits.defaultDeadlineMs,
     };
     // REST, /openapi.json and /docs: everything on the HTTP port that is not a Connect or gRPC-Web call.
     // Built before any listener starts, so a bad google.api.http rule fails startup at once.
-    const gateway = createGateway({ invoker: keyward.invoker, maxBodyBytes: config.bodyLimitBytes, logger });
-    const grpc = await startGrpcServer({ ...common, invoker: keyward.invoker, address: config.grpcAddr });
+    const gateway = createGateway({ invoker: keyward.invoker, maxBodyBytes: config.bodyLimitBytes, logger, defaultDeadlineMs: limits.defaultDeadlineMs });
+    const grpc = await startGrpcServer({ ...common, invoker: keyward.invoker, address: config.grpcAddr, maxConcurrentStreams: limits.maxConcurrentStreams });
     stops.push(() => grpc.shutdown());
     const http = await startConnectServer({
       ...common,
       interceptors: keyward.interceptors,
       address: config.httpAddr,
       fallback: gateway.handler,
+      maxConnections: limits.maxHttpConnections,
+      headersTimeoutMs: limits.httpHeadersTimeoutMs,
+      requestTimeoutMs: limits.httpRequestTimeoutMs,
+      keepAliveTimeoutMs: limits.httpKeepAliveTimeoutMs,
     });
     stops.push(() => http.shutdown());
     logger.info("keyward listening", {

@@ -23,6 +23,8 @@ export interface ConnectHandlerOptions {
   readonly fallback?: HttpHandler | undefined;
   /** Largest request body, in bytes (default {@link DEFAULT_MAX_REQUEST_BYTES}). */
   readonly maxRequestBytes?: number | undefined;
+  /** Deadline of Connect and gRPC-Web calls that come without a timeout header; none when undefined. */
+  readonly defaultDeadlineMs?: number | undefined;
   readonly logger: Logger;
 }
 
@@ -42,7 +44,9 @@ export function createConnectHandler(options: ConnectHandlerOptions): HttpHandle
     grpcWeb: true,
     grpc: false,
   });
+  const defaultDeadline = options.defaultDeadlineMs;
   return (request, response) => {
+    if (defaultDeadline !== undefined) setDefaultTimeout(request, defaultDeadline);
     try {
       adapter(request, response);
     } catch (error) {
@@ -52,6 +56,19 @@ export function createConnectHandler(options: ConnectHandlerOptions): HttpHandle
       writeStatusJson(response, 400, new ConnectError("request has no Host header", Code.InvalidArgument));
     }
   };
+}
+
+/**
+ * Gives a request without a timeout header the default one, in its protocol's header: connect-node then
+ * enforces it as it does a client's (DEADLINE_EXCEEDED). Other requests (REST) ignore both headers.
+ */
+function setDefaultTimeout(request: IncomingMessage, timeoutMs: number): void {
+  const headers = request.headers;
+  if (String(headers["content-type"] ?? "").startsWith("application/grpc-web")) {
+    headers["grpc-timeout"] ??= `${Math.min(timeoutMs, 99_999_999)}m`; // the header allows 8 digits
+  } else {
+    headers["connect-timeout-ms"] ??= String(timeoutMs);
+  }
 }
 
 /** The default fallback: 404 with a `google.rpc.Status` body naming the method and path (query left out). */

@@ -11,7 +11,22 @@ import { formatListenAddress, parseListenAddress } from "./listen-address.js";
 import { DEFAULT_DRAIN_TIMEOUT_MS, type ListenerOptions } from "./listener-defaults.js";
 
 /** What the HTTP listener serves and where. */
-export interface ConnectServerOptions extends ConnectHandlerOptions, ListenerOptions {}
+export interface ConnectServerOptions extends ConnectHandlerOptions, ListenerOptions {
+  /** Most open connections (`server.maxConnections`); a connection over it is closed on accept. Default: no limit. */
+  readonly maxConnections?: number | undefined;
+  /** `server.headersTimeout` (Node's default 60 s): a client slower to send its headers gets 408. */
+  readonly headersTimeoutMs?: number | undefined;
+  /** `server.requestTimeout` (Node's default 300 s): a client slower to send its whole request gets 408. */
+  readonly requestTimeoutMs?: number | undefined;
+  /** `server.keepAliveTimeout` (Node's default 5 s): how long an idle keep-alive connection stays open. */
+  readonly keepAliveTimeoutMs?: number | undefined;
+}
+
+/**
+ * Node checks the headers and request timeouts only every `connectionsCheckingInterval` (30 s by
+ * default), so a 10 s headers timeout could take 40 s; checking once a second bounds the overshoot.
+ */
+const TIMEOUT_CHECK_INTERVAL_MS = 1000;
 
 /** A running HTTP listener. */
 export interface ConnectListener {
@@ -32,9 +47,16 @@ export interface ConnectListener {
 export async function startConnectServer(options: ConnectServerOptions): Promise<ConnectListener> {
   const { host, port: requestedPort } = parseListenAddress(options.address);
   const handler = createConnectHandler(options);
-  const server = options.tls === undefined ? http.createServer() : https.createServer({ cert: options.tls.cert, key: options.tls.key });
+  const timeouts: http.ServerOptions = {
+    ...(options.headersTimeoutMs !== undefined ? { headersTimeout: options.headersTimeoutMs } : {}),
+    ...(options.requestTimeoutMs !== undefined ? { requestTimeout: options.requestTimeoutMs } : {}),
+    connectionsCheckingInterval: Math.min(TIMEOUT_CHECK_INTERVAL_MS, options.headersTimeoutMs ?? TIMEOUT_CHECK_INTERVAL_MS),
+  };
+  const server = options.tls === undefined ? http.createServer(timeouts) : https.createServer({ ...timeouts, cert: options.tls.cert, key: options.tls.key });
+  if (options.keepAliveTimeoutMs !== undefined) server.keepAliveTimeout = options.keepAliveTimeoutMs;
+  if (options.maxConnections !== undefined) server.maxConnections = options.maxConnections;
   // Tracking first, so it sees each request before the handler can answer it.
-  const drain = trackHttpDrain(server);
+  const drain = trackHttpDrain(server, options.tls !== undefined);
   server.on("request", handler);
   await listen(server, host, requestedPort);
   const port = (server.address() as AddressInfo).port;

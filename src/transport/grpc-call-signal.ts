@@ -23,6 +23,7 @@ const DEADLINE_JITTER_MS = 100;
 export class GrpcCallSignal implements CallEnd {
   readonly #end = new LazyAbort();
   readonly #call: ServerUnaryCall<unknown, unknown>;
+  readonly #timer: NodeJS.Timeout | undefined;
   readonly #onCancelled = () => {
     this.#end.abort(
       Date.now() >= deadlineMs(this.#call) - DEADLINE_JITTER_MS
@@ -31,12 +32,27 @@ export class GrpcCallSignal implements CallEnd {
     );
   };
 
-  constructor(call: ServerUnaryCall<unknown, unknown>) {
+  /**
+   * `defaultDeadlineMs` applies when the client sent no deadline: grpc-js enforces only the client's, so
+   * without it a call would live as long as its implementation takes.
+   */
+  constructor(call: ServerUnaryCall<unknown, unknown>, defaultDeadlineMs?: number) {
     this.#call = call;
     // grpc-js also emits "cancelled" after a call completes normally: dispose() detaches before that.
     // on, not once: dispose() removes it anyway, and once wraps the listener in a new closure per call.
     call.on("cancelled", this.#onCancelled);
     if (call.cancelled) this.#onCancelled();
+    if (defaultDeadlineMs !== undefined && deadlineMs(call) === Infinity) {
+      this.#timer = setTimeout(
+        () => this.#end.abort(new ConnectError(`the server's default deadline of ${defaultDeadlineMs / 1000} s was exceeded`, Code.DeadlineExceeded)),
+        defaultDeadlineMs,
+      );
+    }
+  }
+
+  /** Settles like `promise`, or rejects with the end reason (cancel or default deadline) as soon as the call ends. */
+  race<T>(promise: Promise<T>): Promise<T> {
+    return this.#end.race(promise);
   }
 
   /** Created on first read (see {@link LazyAbort}); read after a cancellation, already aborted. */
@@ -46,6 +62,7 @@ export class GrpcCallSignal implements CallEnd {
 
   /** Stops following the call; do this once it is answered. */
   dispose(): void {
+    clearTimeout(this.#timer);
     this.#call.off("cancelled", this.#onCancelled);
   }
 }

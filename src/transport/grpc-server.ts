@@ -10,7 +10,7 @@ import { addGrpcReflection } from "./grpc-reflection.js";
 import { createGrpcService } from "./grpc-service-definition.js";
 import type { Invoker, ServiceBinding } from "./invoke.js";
 import { formatListenAddress, parseListenAddress } from "./listen-address.js";
-import { DEFAULT_DRAIN_TIMEOUT_MS, DEFAULT_MAX_REQUEST_BYTES, type ListenerOptions } from "./listener-defaults.js";
+import { DEFAULT_DRAIN_TIMEOUT_MS, DEFAULT_MAX_CONCURRENT_STREAMS, DEFAULT_MAX_REQUEST_BYTES, type ListenerOptions } from "./listener-defaults.js";
 import type { TlsKeyPair } from "./tls-key-pair.js";
 
 /** What the gRPC listener serves and where. */
@@ -21,6 +21,10 @@ export interface GrpcServerOptions extends ListenerOptions {
   readonly logger: Logger;
   /** Largest request message, in bytes (default {@link DEFAULT_MAX_REQUEST_BYTES}). */
   readonly maxRequestBytes?: number | undefined;
+  /** Most concurrent streams per HTTP/2 connection (default {@link DEFAULT_MAX_CONCURRENT_STREAMS}). */
+  readonly maxConcurrentStreams?: number | undefined;
+  /** Deadline of calls that come without one; none when undefined. */
+  readonly defaultDeadlineMs?: number | undefined;
 }
 
 /** A running gRPC listener. */
@@ -43,12 +47,15 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<GrpcL
   const { host } = parseListenAddress(options.address);
   const server = new Server({
     "grpc.max_receive_message_length": options.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES,
+    // Each open stream holds memory until its client ends it (5,000 idle streams held about 28 MB), and
+    // node:http2 sets no limit of its own: the cap goes to clients in SETTINGS_MAX_CONCURRENT_STREAMS.
+    "grpc.max_concurrent_streams": options.maxConcurrentStreams ?? DEFAULT_MAX_CONCURRENT_STREAMS,
     // Channelz keeps per-call counters and traces (a few percent of a call in profiles) for a channelz
     // service that Keyward does not serve, so nothing could ever read them.
     "grpc.enable_channelz": 0,
   });
   for (const { service } of bindings) {
-    const { definition, implementation } = createGrpcService(service, invoker, logger);
+    const { definition, implementation } = createGrpcService(service, invoker, logger, options.defaultDeadlineMs);
     server.addService(definition, implementation);
   }
   const services = bindings.map((binding) => binding.service);

@@ -24,7 +24,7 @@ type Message = MessageShape<DescMethodUnary["input"]>;
  * The grpc-js definition and handlers of `service`'s unary methods that `invoker` serves, at the standard
  * paths `/${service.typeName}/${method.name}`. Other methods are left out, so grpc-js answers UNIMPLEMENTED.
  */
-export function createGrpcService(service: DescService, invoker: Invoker, logger: Logger): GrpcService {
+export function createGrpcService(service: DescService, invoker: Invoker, logger: Logger, defaultDeadlineMs?: number): GrpcService {
   const definition: Record<string, MethodDefinition<Message, Message>> = {};
   const implementation: UntypedServiceImplementation = {};
   for (const described of service.methods) {
@@ -32,7 +32,7 @@ export function createGrpcService(service: DescService, invoker: Invoker, logger
     const method = invoker.methods.get(path);
     if (method === undefined) continue;
     definition[method.name] = methodDefinition(method, path);
-    implementation[method.name] = unaryHandler(method, path, invoker, logger);
+    implementation[method.name] = unaryHandler(method, path, invoker, logger, defaultDeadlineMs);
   }
   return { definition, implementation };
 }
@@ -50,19 +50,21 @@ function methodDefinition(method: DescMethodUnary, path: string): MethodDefiniti
   };
 }
 
-function unaryHandler(method: DescMethodUnary, path: string, invoker: Invoker, logger: Logger): handleUnaryCall<Message, Message> {
+function unaryHandler(method: DescMethodUnary, path: string, invoker: Invoker, logger: Logger, defaultDeadlineMs: number | undefined): handleUnaryCall<Message, Message> {
   return (call, respond) => {
     const answer = async () => {
-      const cancellation = new GrpcCallSignal(call);
+      const cancellation = new GrpcCallSignal(call, defaultDeadlineMs);
       let result;
       try {
-        result = await invoker.invoke(method, call.request, {
+        const invoked = invoker.invoke(method, call.request, {
           protocolName: "grpc",
           header: metadataToHeaders(call.metadata),
           end: cancellation,
           requestMethod: "POST",
           url: path,
         });
+        // Only a default deadline needs the race: a client's own deadline grpc-js answers itself.
+        result = await (defaultDeadlineMs === undefined ? invoked : cancellation.race(invoked));
       } catch (reason) {
         return respond(grpcStatusOf(reason, logger, path));
       } finally {

@@ -8,6 +8,9 @@ import type { TlsKeyPair } from "./tls-key-pair.js";
  */
 export const DEFAULT_MAX_REQUEST_BYTES = 64 * 1024;
 
+/** Most concurrent HTTP/2 streams per gRPC connection: gRPC's customary 100 (grpc-go, Envoy). */
+export const DEFAULT_MAX_CONCURRENT_STREAMS = 100;
+
 /** How long a graceful shutdown waits for in-flight calls before cutting connections. */
 export const DEFAULT_DRAIN_TIMEOUT_MS = 10_000;
 

@@ -1,0 +1,64 @@
+/**
+ * A typed client of Keyward for other Node services, over the Connect protocol (HTTP/1.1, JSON or binary)
+ * on Keyward's HTTP port: `createKeywardClient({ baseUrl, apiKey })`. It is the same Connect client the
+ * `keyward` CLI uses, with the key sent as `Authorization: Bearer`. Errors are `ConnectError`s; read
+ * their stable reason with {@link errorReason}.
+ */
+import { createClient, type Client, type ConnectError, type Interceptor, type Transport } from "@connectrpc/connect";
+import { createConnectTransport } from "@connectrpc/connect-node";
+import { ErrorInfoSchema } from "../../gen/google/rpc/error_details_pb.js";
+import { ApiKeyRegistry } from "../../gen/keyward/v1/api_key_pb.js";
+import { AuthService } from "../../gen/keyward/v1/auth_pb.js";
+import { UserRegistry } from "../../gen/keyward/v1/user_pb.js";
+
+/** Where Keyward is and how to call it. */
+export interface KeywardClientOptions {
+  /** Keyward's HTTP address, e.g. `http://127.0.0.1:8080` (not the gRPC port). */
+  readonly baseUrl: string;
+  /** The `NNSXS...` API key to call with; omit it for a client that only checks keys it is handed. */
+  readonly apiKey?: string | undefined;
+  /** Deadline of each call unless the call gives its own (`{ timeoutMs }`); default 30 s. */
+  readonly timeoutMs?: number | undefined;
+  /** Interceptors to run before the request is sent (after the key is set). */
+  readonly interceptors?: readonly Interceptor[] | undefined;
+}
+
+/** Keyward's three services, ready to call. */
+export interface KeywardClient {
+  readonly users: Client<typeof UserRegistry>;
+  readonly apiKeys: Client<typeof ApiKeyRegistry>;
+  readonly auth: Client<typeof AuthService>;
+  /** The transport, for building clients of the same services with other options. */
+  readonly transport: Transport;
+}
+
+const DEFAULT_TIMEOUT_MS = 30_000;
+
+/** A client of every Keyward service, sending `apiKey` as `Authorization: Bearer` on each call. */
+export function createKeywardClient(options: KeywardClientOptions): KeywardClient {
+  const { apiKey } = options;
+  const bearer: Interceptor = (next) => (request) => {
+    if (apiKey !== undefined) request.header.set("Authorization", `Bearer ${apiKey}`);
+    return next(request);
+  };
+  const transport = createConnectTransport({
+    baseUrl: options.baseUrl,
+    httpVersion: "1.1",
+    interceptors: [bearer, ...(options.interceptors ?? [])],
+    defaultTimeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+  });
+  return {
+    users: createClient(UserRegistry, transport),
+    apiKeys: createClient(ApiKeyRegistry, transport),
+    auth: createClient(AuthService, transport),
+    transport,
+  };
+}
+
+/**
+ * The stable reason of a Keyward error (`API_KEY_INVALID`, `INSUFFICIENT_RIGHTS`, …: the README's error
+ * table), from its `google.rpc.ErrorInfo` detail; undefined when it carries none (e.g. a network error).
+ */
+export function errorReason(error: ConnectError): string | undefined {
+  return error.findDetails(ErrorInfoSchema)[0]?.reason;
+}
