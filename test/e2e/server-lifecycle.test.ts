@@ -84,7 +84,8 @@ describe("e2e: running the server", function () {
     expect(result.stderr).to.contain("unknown option");
   });
 
-  it("`keyward bootstrap --user-id` creates an admin and prints its working key once", async () => {
+  it("`keyward bootstrap --user-id` creates an admin, promotes an existing one, and prints a working key once", async function () {
+    this.timeout(60_000); // three CLI runs through tsx and a server start
     const dataDir = mkdtempSync(join(tmpdir(), "keyward-bootstrap-"));
     try {
       const result = keyward(["bootstrap", "--user-id", "ops", "--data-dir", dataDir]);
