@@ -11,6 +11,7 @@ import type { ApiKeyRegistry } from "../../gen/keyward/v1/api_key_pb.js";
 import type { AuthService } from "../../gen/keyward/v1/auth_pb.js";
 import type { UserRegistry } from "../../gen/keyward/v1/user_pb.js";
 import { createKeywardClient, errorReason } from "../client/keyward-client.js";
+import { escapeText } from "./safe-text.js";
 import { parsePageSize, UsageError } from "./usage.js";
 
 export const DEFAULT_URL = "http://127.0.0.1:8080";
@@ -130,9 +131,10 @@ export function formatApiError(error: ConnectError, url: string): string {
     return `error: cannot reach Keyward at ${url} (${error.rawMessage}); is \`keyward serve\` running there? Set --url or KEYWARD_URL.\n`;
   }
   const reason = errorReason(error);
-  let text = `error: ${codeName(error.code)}${reason ? ` ${reason}` : ""}: ${error.rawMessage}\n`;
+  // Messages may quote what a caller sent (a field name, a mask path): escaped like every API text.
+  let text = `error: ${codeName(error.code)}${reason ? ` ${reason}` : ""}: ${escapeText(error.rawMessage)}\n`;
   for (const badRequest of error.findDetails(BadRequestSchema)) {
-    for (const violation of badRequest.fieldViolations) text += `  - ${violation.field}: ${violation.description}\n`;
+    for (const violation of badRequest.fieldViolations) text += `  - ${escapeText(violation.field)}: ${escapeText(violation.description)}\n`;
   }
   if (reason === "CREDENTIALS_MISSING") text += "hint: give an API key with KEYWARD_API_KEY, --api-key-file or --api-key\n";
   return text;
