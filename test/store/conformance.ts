@@ -5,6 +5,7 @@ import { describeConcurrency } from "./conformance/concurrency.js";
 import { describeLifecycle } from "./conformance/lifecycle.js";
 import { describeListing } from "./conformance/listing.js";
 import { describeRecords } from "./conformance/records.js";
+import { describeRevocations } from "./conformance/revocations.js";
 import { StoreUnderTest, type StoreFactory } from "./conformance/store-under-test.js";
 import { describeUsers } from "./conformance/users.js";
 
@@ -32,6 +33,7 @@ export function describeStoreConformance(name: string, factory: StoreFactory, op
     describeListing(subject);
     describeConcurrency(subject);
     describeRecords(subject);
+    describeRevocations(subject);
     describeLifecycle(subject, options.persistent);
   });
 }

@@ -27,6 +27,7 @@ describeStoreConformance(
     return {
       store: openSqliteStore(file),
       reopen: async () => openSqliteStore(file),
+      openPeer: async () => openSqliteStore(file),
       cleanup: () => rm(dir, { recursive: true, force: true }),
     };
   },

@@ -12,6 +12,7 @@ import {
   type ApiKeyWithOwner,
   type Page,
   type PageRequest,
+  type RevocationBatch,
   type Store,
   type Updater,
   type UserRecord,
@@ -20,6 +21,7 @@ import { MongoApiKeys } from "./api-keys.js";
 import { createClient, databaseNameFromUrl, requireTransactions } from "./connection.js";
 import { translateMongoError } from "./errors.js";
 import { ensureIndexes } from "./indexes.js";
+import { MongoRevocations, ensureRevocationFeed } from "./revocations.js";
 import { MongoUsers } from "./users.js";
 
 /** Options for {@link openMongoStore}. */
@@ -40,6 +42,7 @@ export async function openMongoStore(url: string, options: MongoStoreOptions = {
     await requireTransactions(client);
     const db = client.db(options.databaseName ?? databaseNameFromUrl(url));
     await ensureIndexes(db);
+    await ensureRevocationFeed(db);
     return new MongoStore(client, db);
   } catch (error) {
     await client.close().catch(() => undefined);
@@ -68,13 +71,15 @@ export class MongoStore implements Store {
   readonly #db: Db;
   readonly #users: MongoUsers;
   readonly #apiKeys: MongoApiKeys;
+  readonly #revocations: MongoRevocations;
   #closed = false;
 
   constructor(client: MongoClient, db: Db) {
     this.#client = client;
     this.#db = db;
-    this.#users = new MongoUsers(client, db);
-    this.#apiKeys = new MongoApiKeys(client, db);
+    this.#revocations = new MongoRevocations(client, db);
+    this.#users = new MongoUsers(client, db, this.#revocations);
+    this.#apiKeys = new MongoApiKeys(client, db, this.#revocations);
   }
 
   /** The database, for tests and diagnostics. */
@@ -140,6 +145,18 @@ export class MongoStore implements Store {
 
   async recordApiKeyUse(uses: ApiKeyUse[]): Promise<void> {
     await this.#run(undefined, () => this.#apiKeys.recordUse(uses));
+  }
+
+  async revocationHead(): Promise<number> {
+    return this.#run(undefined, () => this.#revocations.head());
+  }
+
+  async readRevocations(after: number, limit: number): Promise<RevocationBatch> {
+    return this.#run(undefined, () => this.#revocations.read(after, limit));
+  }
+
+  async pruneRevocations(before: Date): Promise<number> {
+    return this.#run(undefined, () => this.#revocations.prune(before));
   }
 
   async close(): Promise<void> {

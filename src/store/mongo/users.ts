@@ -9,6 +9,7 @@ import { documentToUser, newUserDocument, userFields, type ApiKeyDocument, type 
 import { API_KEYS, USERS } from "./indexes.js";
 import { NEWEST_FIRST, afterSortKey } from "./keyset.js";
 import { retryOnVersionChange } from "./optimistic-update.js";
+import type { MongoRevocations } from "./revocations.js";
 import { inTransaction } from "./transactions.js";
 
 /** User operations; the store wraps them in error translation. */
@@ -16,9 +17,11 @@ export class MongoUsers {
   readonly #client: MongoClient;
   readonly #users: Collection<UserDocument>;
   readonly #apiKeys: Collection<ApiKeyDocument>;
+  readonly #revocations: MongoRevocations;
 
-  constructor(client: MongoClient, db: Db) {
+  constructor(client: MongoClient, db: Db, revocations: MongoRevocations) {
     this.#client = client;
+    this.#revocations = revocations;
     this.#users = db.collection<UserDocument>(USERS);
     this.#apiKeys = db.collection<ApiKeyDocument>(API_KEYS);
   }
@@ -49,22 +52,26 @@ export class MongoUsers {
   /**
    * Read, apply the updater, then write only if `version` is still the one read; otherwise read again.
    * `$set` of the record's fields (not a replace) leaves `keyCount`, which key creates change concurrently
-   * without bumping the version, untouched.
+   * without bumping the version, untouched. The write and its revocation-feed entry share a transaction.
    */
   async update(userId: string, updater: Updater<UserRecord>): Promise<UserRecord> {
-    return retryOnVersionChange(userSubject(userId), async () => {
-      const doc = await this.#users.findOne({ _id: userId });
-      if (!doc) throw notFound(userSubject(userId));
-      const current = documentToUser(doc);
-      const next = updater(current);
-      checkUpdatedUser(current, next);
-      const written = await this.#users.findOneAndUpdate(
-        { _id: userId, version: doc.version },
-        { $set: userFields(next), $inc: { version: 1 } },
-        { returnDocument: "after" },
-      );
-      return written ? documentToUser(written) : undefined;
-    });
+    return retryOnVersionChange(userSubject(userId), () =>
+      inTransaction(this.#client, async (session) => {
+        const doc = await this.#users.findOne({ _id: userId }, { session });
+        if (!doc) throw notFound(userSubject(userId));
+        const current = documentToUser(doc);
+        const next = updater(current);
+        checkUpdatedUser(current, next);
+        const written = await this.#users.findOneAndUpdate(
+          { _id: userId, version: doc.version },
+          { $set: userFields(next), $inc: { version: 1 } },
+          { session, returnDocument: "after" },
+        );
+        if (!written) return undefined;
+        await this.#revocations.append(session, "user", userId);
+        return documentToUser(written);
+      }),
+    );
   }
 
   /** Deletes the user and their keys in one transaction, so no reader sees keys without an owner. */
@@ -73,6 +80,7 @@ export class MongoUsers {
       const removed = await this.#users.deleteOne({ _id: userId }, { session });
       if (removed.deletedCount === 0) throw notFound(userSubject(userId));
       await this.#apiKeys.deleteMany({ userId }, { session });
+      await this.#revocations.append(session, "user", userId);
     });
   }
 

@@ -5,6 +5,7 @@ import { checkUpdatedUser, checkUserRecord } from "../record-checks.js";
 import { notFound } from "../store-errors.js";
 import type { Page, PageRequest, Updater, UserRecord } from "../store.js";
 import type { SqliteDatabase } from "./connection.js";
+import type { SqliteRevocations } from "./revocations.js";
 import { rowToUser, userToRow, type UserRow } from "./user-rows.js";
 
 const COLUMNS = "user_id, name, email, admin, state, created_at, updated_at";
@@ -39,8 +40,9 @@ export class SqliteUsers {
   readonly #countActiveAdmins;
   readonly #updateTransaction;
   readonly #listTransaction;
+  readonly #deleteTransaction;
 
-  constructor(db: SqliteDatabase) {
+  constructor(db: SqliteDatabase, revocations: SqliteRevocations) {
     this.#insert = db.prepare<UserRow>(USER_SQL.insert);
     this.#get = db.prepare<[string], UserRow>(USER_SQL.get);
     this.#update = db.prepare<UserRow>(USER_SQL.update);
@@ -54,7 +56,13 @@ export class SqliteUsers {
       const next = updater(current);
       checkUpdatedUser(current, next);
       this.#update.run(userToRow(next));
+      revocations.append("user", userId);
       return this.#mustGet(userId);
+    });
+    // The feed entry commits with the delete, or neither does.
+    this.#deleteTransaction = db.transaction((userId: string) => {
+      if (this.#delete.run(userId).changes === 0) throw notFound({ entity: "user", id: userId });
+      revocations.append("user", userId);
     });
     // One read transaction, so the page and its totalSize come from the same snapshot.
     this.#listTransaction = db.transaction((request: PageRequest) => this.#list(request));
@@ -94,7 +102,7 @@ export class SqliteUsers {
 
   /** Deletes the user and, through the foreign-key cascade, their keys in the same statement. */
   delete(userId: string): void {
-    if (this.#delete.run(userId).changes === 0) throw notFound({ entity: "user", id: userId });
+    this.#deleteTransaction.immediate(userId);
   }
 
   countActiveAdmins(): number {
