@@ -117,8 +117,9 @@ export function loadConfig(
   if (maxKeyLifetimeMs === 0) problems.push(`${read(SETTINGS.maxKeyLifetime).source}: must be longer than 0`);
   const authCacheTtlMs = duration(SETTINGS.authCacheTtl, false) ?? 0;
   const authCacheSize = integer(SETTINGS.authCacheSize, 1);
-  const revocationPollIntervalMs = duration(SETTINGS.revocationPollInterval, false) ?? 0;
-  if (revocationPollIntervalMs < MIN_POLL_INTERVAL_MS || revocationPollIntervalMs > MAX_POLL_INTERVAL_MS) {
+  const pollInterval = duration(SETTINGS.revocationPollInterval, false);
+  const revocationPollIntervalMs = pollInterval ?? 0;
+  if (pollInterval !== undefined && (pollInterval < MIN_POLL_INTERVAL_MS || pollInterval > MAX_POLL_INTERVAL_MS)) {
     problems.push(
       `${read(SETTINGS.revocationPollInterval).source}: must be between ${MIN_POLL_INTERVAL_MS}ms and ${MAX_POLL_INTERVAL_MS / 1000}s`,
     );
