@@ -10,6 +10,7 @@ import {
   type ApiKeyRecord,
   type ApiKeyUse,
   type ApiKeyWithOwner,
+  type Guard,
   type Page,
   type PageRequest,
   type RevocationBatch,
@@ -20,7 +21,7 @@ import {
 import { MongoApiKeys } from "./api-keys.js";
 import { createClient, databaseNameFromUrl, requireTransactions } from "./connection.js";
 import { translateMongoError } from "./errors.js";
-import { ensureIndexes } from "./indexes.js";
+import { ensureGuards, ensureIndexes } from "./indexes.js";
 import { MongoRevocations, ensureRevocationFeed } from "./revocations.js";
 import { MongoUsers } from "./users.js";
 
@@ -42,6 +43,7 @@ export async function openMongoStore(url: string, options: MongoStoreOptions = {
     await requireTransactions(client);
     const db = client.db(options.databaseName ?? databaseNameFromUrl(url));
     await ensureIndexes(db);
+    await ensureGuards(db);
     await ensureRevocationFeed(db);
     return new MongoStore(client, db);
   } catch (error) {
@@ -135,8 +137,8 @@ export class MongoStore implements Store {
     return this.#run(apiKeySubject(keyId), () => this.#apiKeys.update(userId, keyId, updater));
   }
 
-  async deleteApiKey(userId: string, keyId: string): Promise<void> {
-    await this.#run(apiKeySubject(keyId), () => this.#apiKeys.delete(userId, keyId));
+  async deleteApiKey(userId: string, keyId: string, guard?: Guard<ApiKeyRecord>): Promise<void> {
+    await this.#run(apiKeySubject(keyId), () => this.#apiKeys.delete(userId, keyId, guard));
   }
 
   async countApiKeys(userId: string): Promise<number> {

@@ -4,7 +4,7 @@ import { apiKeyFilterOf } from "../name-search.js";
 import { apiKeyListScope, fetchSize, toPage } from "../pagination.js";
 import { checkApiKeyRecord, checkUpdatedApiKey } from "../record-checks.js";
 import { keyLimitReached, notFound } from "../store-errors.js";
-import type { ApiKeyLimits, ApiKeyListRequest, ApiKeyRecord, ApiKeyUse, ApiKeyWithOwner, Page, Updater } from "../store.js";
+import type { ApiKeyLimits, ApiKeyListRequest, ApiKeyRecord, ApiKeyUse, ApiKeyWithOwner, Guard, Page, Updater } from "../store.js";
 import {
   KEY_WITH_OWNER_COLUMNS,
   apiKeyToRow,
@@ -71,9 +71,9 @@ export class SqliteApiKeys {
   readonly #recordUse;
   readonly #createTransaction;
   readonly #updateTransaction;
+  readonly #deleteTransaction;
   readonly #listTransaction;
   readonly #recordUseTransaction;
-  readonly #deleteTransaction;
 
   constructor(db: SqliteDatabase, revocations: SqliteRevocations) {
     this.#insert = db.prepare<ApiKeyRow>(API_KEY_SQL.insert);
@@ -105,7 +105,8 @@ export class SqliteApiKeys {
       return this.#mustGet(userId, keyId);
     });
     // The feed entry commits with the delete, or neither does.
-    this.#deleteTransaction = db.transaction((userId: string, keyId: string) => {
+    this.#deleteTransaction = db.transaction((userId: string, keyId: string, guard: Guard<ApiKeyRecord> | undefined) => {
+      guard?.(this.#mustGet(userId, keyId));
       if (this.#deleteOfUser.run(keyId, userId).changes === 0) throw notFound({ entity: "api_key", id: keyId });
       revocations.append("api_key", keyId);
     });
@@ -144,8 +145,9 @@ export class SqliteApiKeys {
     return this.#updateTransaction.immediate(userId, keyId, updater);
   }
 
-  delete(userId: string, keyId: string): void {
-    this.#deleteTransaction.immediate(userId, keyId);
+  /** The guard and the delete under one IMMEDIATE transaction, so the guard judges the key that is deleted. */
+  delete(userId: string, keyId: string, guard: Guard<ApiKeyRecord> | undefined): void {
+    this.#deleteTransaction.immediate(userId, keyId, guard);
   }
 
   count(userId: string): number {

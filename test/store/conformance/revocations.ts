@@ -87,6 +87,15 @@ export function describeRevocations(subject: StoreUnderTest): void {
       await expectStoreError(subject.store.deleteApiKey(newUserId(), key.id), "not_found", "api_key");
       await expectStoreError(subject.store.updateUser(newUserId(), (u) => u), "not_found", "user");
       await expectStoreError(subject.store.deleteUser(newUserId()), "not_found", "user");
+      // Guards decided inside the write: refusing rolls back the feed entry with the change.
+      await subject.store.deleteApiKey(alice, key.id, refuse).catch(() => undefined);
+      const onlyAdmin = newUserId("admin");
+      await subject.store.createUser(userRecord({ userId: onlyAdmin, admin: true }));
+      if ((await subject.store.countActiveAdmins()) === 1) {
+        await expectStoreError(subject.store.updateUser(onlyAdmin, (u) => ({ ...u, admin: false })), "last_admin");
+        await expectStoreError(subject.store.deleteUser(onlyAdmin), "last_admin");
+      }
+      expect(await subject.store.findApiKey(key.id), "the guarded key stays").to.not.equal(undefined);
       expect(await readAll(subject.store, start)).to.deep.equal([]);
       expect(await subject.store.revocationHead()).to.equal(start);
     });
