@@ -7,6 +7,8 @@
 
 /** Control characters, Unicode bidi controls, line and paragraph separators: never printed raw. */
 const UNPRINTABLE = /[\p{Cc}\p{Bidi_Control}\u2028\u2029]/gu;
+/** What JSON.stringify leaves raw inside strings (it escapes control characters itself). */
+const RAW_IN_JSON = /[\p{Bidi_Control}\u2028\u2029]/gu;
 
 /** `text` with each unprintable character as `\xNN` (below U+0100) or `\uNNNN`. */
 export function escapeText(text: string): string {
@@ -18,7 +20,7 @@ export function escapeText(text: string): string {
  * escapes; control characters are escaped by JSON.stringify already. The JSON means the same.
  */
 export function escapeJsonText(json: string): string {
-  return json.replace(UNPRINTABLE, (c) => `\\u${hex(c, 4)}`);
+  return json.replace(RAW_IN_JSON, (c) => `\\u${hex(c, 4)}`);
 }
 
 function escapeOne(c: string): string {
