@@ -35,7 +35,8 @@ export async function runServe(flags: Record<string, string | undefined>): Promi
   } catch (error) {
     logger.error("could not start", { error: (error as Error).message });
     process.exitCode = 1;
-    process.disconnect?.();
+    // A worker: its IPC channel would keep it alive, and node:cluster exits 0 when it is disconnected.
+    if (worker) process.exit(1);
     return;
   }
   if (worker) announceWorkerListening(server.httpUrl, server.grpcAddress);

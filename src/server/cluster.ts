@@ -90,7 +90,7 @@ export async function runPrimary(config: Config, logger: Logger): Promise<number
   try {
     await firstListening;
   } catch (error) {
-    logger.error("could not start", { error: (error as Error).message });
+    logger.error("could not start", { error: (error as Error).message, pids: [...started.keys()].map((worker) => worker.process.pid) });
     await stopAll(logger, config.shutdownTimeoutMs + EXIT_GRACE_MS);
     return 1;
   }

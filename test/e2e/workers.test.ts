@@ -1,6 +1,7 @@
 // `--workers 2` end to end (DESIGN §13): one primary, two workers sharing both listeners. A worker
 // killed mid-load loses no acknowledged write and is replaced; caches stay coherent between workers
 // through the revocation feed; SIGTERM to the primary drains everything and exits 0.
+import { createServer } from "node:net";
 import { expect } from "chai";
 import { ApiKeyRegistry } from "../../gen/keyward/v1/api_key_pb.js";
 import { AuthService } from "../../gen/keyward/v1/auth_pb.js";
@@ -149,5 +150,29 @@ describe("e2e: --workers 2", function () {
     expect(await server.stop()).to.equal(0);
     for (const pid of workers) expect(alive(pid), `worker ${pid} exited`).to.equal(false);
     expect(logLines(server).filter((line) => line.msg === "stopped").length).to.be.at.least(3);
+  });
+});
+
+describe("e2e: --workers 2 that cannot listen", function () {
+  it("stops the workers and exits 1 when they cannot start (the HTTP port is taken)", async () => {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, "127.0.0.1", resolve));
+    const port = (taken.address() as { port: number }).port;
+    let failure = "";
+    try {
+      await startServer({ args: ["--workers", "2", "--http-addr", `127.0.0.1:${port}`] });
+    } catch (error) {
+      failure = (error as Error).message;
+    } finally {
+      taken.close();
+    }
+    expect(failure).to.match(/^server exited with 1 before listening/);
+    expect(failure).to.contain("bind EADDRINUSE");
+    const line = failure.split("\n").find((l) => l.includes('"could not start"') && l.includes('"pids"'));
+    expect(line, "the primary names the workers it stopped").to.be.a("string");
+    expect(line).to.match(/exited \(code 1\) before listening/);
+    const { pids } = JSON.parse(line!) as { pids: number[] };
+    expect(pids).to.have.length(2);
+    for (const pid of pids) expect(alive(pid), `worker ${pid} is gone`).to.equal(false);
   });
 });
