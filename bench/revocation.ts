@@ -12,7 +12,8 @@
  *    GET /api/v1/auth_info and the gRPC generator (h2load if installed, else the Node one) on GetAuthInfo.
  *
  * Flags: `--rounds N` (revocations per kind, default 50), `--duration-ms` (each load run, default 10000),
- * `--skip-throughput`, `--grpc-load h2load|node`.
+ * `--skip-throughput`, `--grpc-load h2load|node`, `--store <mongodb:// URL>` (the propagation part on
+ * that store instead of SQLite; use a fresh database name in the URL).
  */
 import { create, toBinary } from "@bufbuild/protobuf";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -136,18 +137,26 @@ interface Row {
   max: number;
 }
 
-async function measurePropagation(rounds: number, built: boolean, nodeFlags: string[]): Promise<Row[]> {
+async function measurePropagation(rounds: number, store: string, built: boolean, nodeFlags: string[]): Promise<Row[]> {
   const dir = mkdtempSync(join(tmpdir(), "keyward-bench-revocation-"));
   const servers: KeywardProcess[] = [];
+  const args = [...LONG_CACHE, "--store", store];
   try {
-    servers.push(await startKeyward(dir, { built, nodeFlags, args: LONG_CACHE }));
-    servers.push(await startKeyward(dir, { built, nodeFlags, args: LONG_CACHE }));
+    servers.push(await startKeyward(dir, { built, nodeFlags, args }));
+    servers.push(await startKeyward(dir, { built, nodeFlags, args }));
     const [a, b] = servers.map((server) => server.announcement.http) as [string, string];
     const admin = readFileSync(join(dir, "admin.key"), "utf8").trim();
     const rows: Row[] = [];
     for (const kind of KINDS) {
       const delays: number[] = [];
-      for (let i = 0; i < rounds; i++) delays.push(await oneRevocation(kind, a, b, admin));
+      try {
+        for (let i = 0; i < rounds; i++) delays.push(await oneRevocation(kind, a, b, admin));
+      } catch (error) {
+        // Report the kind that failed and measure the others (a store may refuse one kind of change).
+        rows.push({ kind: `${kind.name} (failed: ${(error as Error).message.slice(0, 120)})`, n: delays.length, p50: NaN, p99: NaN, max: NaN });
+        process.stderr.write(`  ${kind.name}: FAILED after ${delays.length}: ${(error as Error).message}\n`);
+        continue;
+      }
       delays.sort((x, y) => x - y);
       const row = { kind: kind.name, n: delays.length, p50: percentile(delays, 0.5), p99: percentile(delays, 0.99), max: delays.at(-1)! };
       rows.push(row);
@@ -205,6 +214,8 @@ async function measureThroughput(workers: number, dir: string, key: string, dura
 
 async function main(argv: string[]): Promise<void> {
   const rounds = Number(flag(argv, "--rounds", "50"));
+  const store = flag(argv, "--store", "sqlite");
+  const storeName = store === "sqlite" ? "one SQLite file" : `the MongoDB-protocol server at ${new URL(store).host}`;
   const durationMs = Number(flag(argv, "--duration-ms", "10000"));
   const build = ensureBuiltServer();
   const nodeFlags = startScriptNodeFlags();
@@ -212,14 +223,16 @@ async function main(argv: string[]): Promise<void> {
   const asked = flag(argv, "--grpc-load", "auto");
   const generator: GrpcGenerator = asked === "node" || (asked === "auto" && !h2load) ? "node" : "h2load";
   process.stderr.write(`server: ${build.note}; node flags: ${nodeFlags.join(" ")}; load average ${loadavg()[0]!.toFixed(2)}\n`);
-  process.stderr.write(`propagation: ${KINDS.length} kinds x ${rounds} revocations, two processes on one SQLite file...\n`);
-  const rows = await measurePropagation(rounds, build.built, nodeFlags);
+  process.stderr.write(`propagation: ${KINDS.length} kinds x ${rounds} revocations, two processes on ${storeName}...\n`);
+  const rows = await measurePropagation(rounds, store, build.built, nodeFlags);
 
-  console.log("\nRevocation on process A until the first refusal on process B (SQLite, two processes, poll 250 ms)\n");
+  console.log(`\nRevocation on process A until the first refusal on process B (${storeName}, two processes, poll 250 ms)\n`);
   console.log("| kind | n | p50 ms | p99 ms | max ms |\n| --- | ---: | ---: | ---: | ---: |");
   for (const row of rows) console.log(`| ${row.kind} | ${row.n} | ${row.p50.toFixed(0)} | ${row.p99.toFixed(0)} | ${row.max.toFixed(0)} |`);
-  const worst = Math.max(...rows.map((row) => row.p99));
-  console.log(`\nTarget p99 <= 1000 ms: ${worst <= 1_000 ? "met" : "MISSED"} (worst p99 ${worst.toFixed(0)} ms)`);
+  const failed = rows.filter((row) => Number.isNaN(row.p99)).length;
+  const worst = Math.max(...rows.filter((row) => !Number.isNaN(row.p99)).map((row) => row.p99));
+  const verdict = failed > 0 ? `not shown: ${failed} kind(s) failed` : worst <= 1_000 ? "met" : "MISSED";
+  console.log(`\nTarget p99 <= 1000 ms: ${verdict} (worst p99 of the kinds measured ${worst.toFixed(0)} ms)`);
 
   if (argv.includes("--skip-throughput")) return;
   const dir = mkdtempSync(join(tmpdir(), "keyward-bench-workers-"));
