@@ -10,7 +10,9 @@ export const REVOCATION_SQL = {
   head: "SELECT coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'revocations'), 0) AS seq",
   after: "SELECT seq, kind, subject_id, at FROM revocations WHERE seq > ? ORDER BY seq LIMIT ?",
   watermark: "SELECT pruned_through FROM revocation_watermark WHERE id = 1",
-  newestBefore: "SELECT max(seq) AS seq FROM revocations WHERE at < ?",
+  // Through the time index (it holds seq, the rowid): only the old entries are read. Left to itself,
+  // SQLite walks back from the newest seq through every entry still kept.
+  newestBefore: "SELECT max(seq) AS seq FROM revocations INDEXED BY revocations_by_time WHERE at < ?",
   prune: "DELETE FROM revocations WHERE seq <= ?",
   raiseWatermark: "UPDATE revocation_watermark SET pruned_through = max(pruned_through, ?) WHERE id = 1",
 } as const;
