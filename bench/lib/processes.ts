@@ -125,16 +125,16 @@ export interface KeywardProcess extends Announced<{ http: string; grpc: string }
 
 /**
  * Starts `keyward serve` on free loopback ports with the SQLite store in `dataDir`: the built server
- * (`dist/`, what `npm start` runs) when `built`, else the sources through tsx.
+ * (`dist/`, what `npm start` runs) when `built`, else the sources through tsx; `args` are more serve flags.
  */
 export async function startKeyward(
   dataDir: string,
-  options: { built: boolean; profileDir?: string | undefined; nodeFlags?: readonly string[] },
+  options: { built: boolean; profileDir?: string | undefined; nodeFlags?: readonly string[]; args?: readonly string[] },
 ): Promise<KeywardProcess> {
   const nodeArgs = [...(options.nodeFlags ?? []), ...(options.profileDir ? ["--cpu-prof", "--cpu-prof-dir", options.profileDir] : [])];
   const started = await startNodeProcess(
     options.built ? CLI_BUILT : CLI_SOURCE,
-    ["serve", "--http-addr", "127.0.0.1:0", "--grpc-addr", "127.0.0.1:0", "--data-dir", dataDir],
+    ["serve", "--http-addr", "127.0.0.1:0", "--grpc-addr", "127.0.0.1:0", "--data-dir", dataDir, ...(options.args ?? [])],
     (line) =>
       line.msg === "keyward listening" && typeof line.http === "string" && typeof line.grpc === "string"
         ? { http: line.http, grpc: line.grpc }

@@ -5,7 +5,8 @@
  * A miss reads the key and its owner in one store call (`findApiKeyWithOwner`). Verified keys are cached
  * by id (LRU, TTL; DESIGN §9). The cache saves the store reads only: the secret hash, states and expiry
  * are checked on every call, so the cache never extends a key's life. Changes made on this node evict at
- * once (`forgetKey`, `forgetUser`); other nodes see them within the TTL.
+ * once (`forgetKey`, `forgetUser`); other processes and nodes evict through the revocation feed
+ * (revocation-poller.ts), with the TTL as the safety net.
  * Unknown ids are remembered briefly so random keys cannot hammer the store.
  */
 import { ApiKeyDisabled, ApiKeyExpired, ApiKeyInvalid, CredentialsMalformed, UserSuspended } from "../errors.js";
@@ -92,17 +93,24 @@ export class ApiKeyVerifier {
     return entry.principal;
   }
 
-  /** Drops a key from the caches (it was changed, regenerated, deleted or created on this node). */
+  /** Drops a key from the caches (it was changed, regenerated, deleted or created). */
   forgetKey(keyId: string): void {
     this.generation++;
     this.cache.delete(keyId);
     this.unknown.delete(keyId);
   }
 
-  /** Drops every cached key of a user (the user was changed, suspended or deleted on this node). */
+  /** Drops every cached key of a user (the user was changed, suspended or deleted). */
   forgetUser(userId: string): void {
     this.generation++;
     for (const [id, entry] of this.cache) if (entry.principal.user.userId === userId) this.cache.delete(id);
+  }
+
+  /** Drops every cached key and every remembered unknown id (the revocation feed could not say what changed). */
+  forgetAll(): void {
+    this.generation++;
+    this.cache.clear();
+    this.unknown.clear();
   }
 
   /** How many keys are cached now (expired ones are dropped within two TTLs). For monitoring and tests. */

@@ -9,6 +9,7 @@ import { UserRegistry } from "../../gen/keyward/v1/user_pb.js";
 import { ApiKeyVerifier, DEFAULT_VERIFIER_OPTIONS } from "../auth/api-key-verifier.js";
 import { createAuthorizationInterceptor } from "../auth/authorization.js";
 import { createErrorMappingInterceptor } from "../auth/error-mapping.js";
+import { DEFAULT_REVOCATION_POLLER_OPTIONS, RevocationPoller } from "../auth/revocation-poller.js";
 import { UsageRecorder } from "../auth/usage-recorder.js";
 import type { Logger } from "../logger.js";
 import { createApiKeyRegistry } from "../services/api-key-registry.js";
@@ -25,11 +26,13 @@ export interface Keyward {
   readonly store: Store;
   readonly verifier: ApiKeyVerifier;
   readonly usage: UsageRecorder;
+  /** Follows the store's revocation feed; started before build() returns. */
+  readonly revocations: RevocationPoller;
   readonly bindings: readonly ServiceBinding[];
   /** Outermost first: error mapping wraps authorization, so every refusal carries a reason. */
   readonly interceptors: readonly Interceptor[];
   readonly invoker: Invoker;
-  /** Flushes pending usage and closes the store. */
+  /** Stops following the feed, flushes pending usage and closes the store. */
   close(): Promise<void>;
 }
 
@@ -41,6 +44,18 @@ export async function build(config: Config, logger: Logger, now: () => number = 
     { ...DEFAULT_VERIFIER_OPTIONS, cacheTtlMs: config.authCacheTtlMs, cacheSize: config.authCacheSize, now },
     usage,
   );
+  const revocations = new RevocationPoller(store, verifier, logger, {
+    ...DEFAULT_REVOCATION_POLLER_OPTIONS,
+    intervalMs: config.revocationPollIntervalMs,
+    now,
+  });
+  try {
+    // Before anything can be cached: see RevocationPoller.start.
+    await revocations.start();
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
   const deps: ServiceDeps = {
     store,
     caches: verifier,
@@ -57,10 +72,12 @@ export async function build(config: Config, logger: Logger, now: () => number = 
     store,
     verifier,
     usage,
+    revocations,
     bindings,
     interceptors,
     invoker: createInvoker(bindings, interceptors),
     async close() {
+      await revocations.stop();
       await usage.flush();
       await store.close();
     },

@@ -4,6 +4,7 @@
  * exits 2 on problems.
  */
 import { readFileSync } from "node:fs";
+import { availableParallelism } from "node:os";
 import { durationProblem, parseDuration } from "../durations.js";
 import { isLogLevel, type LogLevel } from "../logger.js";
 import { resolveStoreLocation } from "../store/store-location.js";
@@ -23,6 +24,10 @@ export interface Config {
   readonly authCacheTtlMs: number;
   /** Most verified keys cached at once (about 2 KB of heap each). */
   readonly authCacheSize: number;
+  /** How often the revocation feed is read (DESIGN §13). */
+  readonly revocationPollIntervalMs: number;
+  /** Worker processes serving both listeners; 1 serves from this process, without node:cluster. */
+  readonly workers: number;
   readonly bodyLimitBytes: number;
   readonly shutdownTimeoutMs: number;
   readonly logLevel: LogLevel;
@@ -63,8 +68,10 @@ export const SETTINGS = {
   tlsKey: { flag: "tls-key", env: "KEYWARD_TLS_KEY", fallback: "", help: "PEM private key file" },
   maxKeysPerUser: { flag: "max-api-keys-per-user", env: "KEYWARD_MAX_API_KEYS_PER_USER", fallback: "100", help: "most API keys one user may have" },
   maxKeyLifetime: { flag: "max-api-key-lifetime", env: "KEYWARD_MAX_API_KEY_LIFETIME", fallback: "", help: "longest lifetime of a new key, e.g. 90d; empty for none (keys may never expire)" },
-  authCacheTtl: { flag: "auth-cache-ttl", env: "KEYWARD_AUTH_CACHE_TTL", fallback: "5s", help: "how long other nodes' key changes may take to show here; 0 disables the cache" },
+  authCacheTtl: { flag: "auth-cache-ttl", env: "KEYWARD_AUTH_CACHE_TTL", fallback: "5s", help: "how long a verified key is reused before it is read again (the safety net behind the revocation feed); 0 disables the cache" },
   authCacheSize: { flag: "auth-cache-size", env: "KEYWARD_AUTH_CACHE_SIZE", fallback: "10000", help: "most keys the verification cache holds (about 2 KB of memory each)" },
+  revocationPollInterval: { flag: "revocation-poll-interval", env: "KEYWARD_REVOCATION_POLL_INTERVAL", fallback: "250ms", help: "how often the revocation feed is read: changes made on other processes take about this long to show here" },
+  workers: { flag: "workers", env: "KEYWARD_WORKERS", fallback: "1", help: "worker processes sharing both listeners, or auto (one per core); 1 runs in this process" },
   bodyLimit: { flag: "body-limit", env: "KEYWARD_BODY_LIMIT", fallback: "1048576", help: "largest request body in bytes (HTTP and gRPC)" },
   shutdownTimeout: { flag: "shutdown-timeout", env: "KEYWARD_SHUTDOWN_TIMEOUT", fallback: "10s", help: "how long SIGTERM waits for in-flight calls" },
   logLevel: { flag: "log-level", env: "KEYWARD_LOG_LEVEL", fallback: "info", help: "debug, info, warn or error" },
@@ -134,6 +141,17 @@ export function loadConfig(
   if (maxKeyLifetimeMs === 0) problems.push(`${read(SETTINGS.maxKeyLifetime).source}: must be longer than 0`);
   const authCacheTtlMs = duration(SETTINGS.authCacheTtl, false) ?? 0;
   const authCacheSize = integer(SETTINGS.authCacheSize, 1);
+  const pollInterval = duration(SETTINGS.revocationPollInterval, false);
+  const revocationPollIntervalMs = pollInterval ?? 0;
+  if (pollInterval !== undefined && (pollInterval < MIN_POLL_INTERVAL_MS || pollInterval > MAX_POLL_INTERVAL_MS)) {
+    problems.push(
+      `${read(SETTINGS.revocationPollInterval).source}: must be between ${MIN_POLL_INTERVAL_MS}ms and ${MAX_POLL_INTERVAL_MS / 1000}s`,
+    );
+  }
+  const workers = readWorkers(read(SETTINGS.workers), problems);
+  if (workers > 1 && resolvesToMemory(store.value, dataDir)) {
+    problems.push(`${read(SETTINGS.workers).source}: --store memory cannot be shared by ${workers} worker processes; use sqlite or MongoDB, or --workers 1`);
+  }
   const bodyLimitBytes = integer(SETTINGS.bodyLimit, 1024);
   const shutdownTimeoutMs = duration(SETTINGS.shutdownTimeout, false) ?? 0;
   const logLevel = read(SETTINGS.logLevel);
@@ -169,12 +187,36 @@ export function loadConfig(
       maxKeyLifetimeMs,
       authCacheTtlMs,
       authCacheSize,
+      revocationPollIntervalMs,
+      workers,
       bodyLimitBytes,
       shutdownTimeoutMs,
       logLevel: logLevel.value as LogLevel,
       limits,
     },
   };
+}
+
+/** Below the min, polling costs more than it buys; past the max, the feed would lag behind any sane cache TTL. */
+const MIN_POLL_INTERVAL_MS = 10;
+const MAX_POLL_INTERVAL_MS = 60_000;
+
+function readWorkers(setting: { value: string; source: string }, problems: string[]): number {
+  if (setting.value === "auto") return availableParallelism();
+  const n = /^\d+$/.test(setting.value) ? Number(setting.value) : NaN;
+  if (!Number.isSafeInteger(n) || n < 1 || n > 256) {
+    problems.push(`${setting.source}: "${setting.value}" must be auto or a whole number from 1 to 256`);
+    return 1;
+  }
+  return n;
+}
+
+function resolvesToMemory(store: string, dataDir: string): boolean {
+  try {
+    return resolveStoreLocation({ store, dataDir }).kind === "memory";
+  } catch {
+    return false;
+  }
 }
 
 function readTls(cert: { value: string; source: string }, key: { value: string; source: string }, problems: string[]) {

@@ -21,11 +21,21 @@ export interface RunningServer {
   shutdown(): Promise<void>;
 }
 
-export async function startKeyward(config: Config, logger: Logger): Promise<RunningServer> {
+/** How {@link startKeyward} runs: alone (the default), or as one of `--workers` under a primary. */
+export interface StartOptions {
+  /** Create the first admin if there is none; a cluster's primary does it once instead. */
+  readonly bootstrap: boolean;
+  /** The startup log line's message; the primary alone says "keyward listening" in a cluster. */
+  readonly listeningMessage: string;
+}
+
+const STANDALONE: StartOptions = { bootstrap: true, listeningMessage: "keyward listening" };
+
+export async function startKeyward(config: Config, logger: Logger, options: StartOptions = STANDALONE): Promise<RunningServer> {
   const keyward = await build(config, logger);
   const stops: Array<() => Promise<void>> = [];
   try {
-    await ensureAdmin(keyward.store, config.dataDir, config.maxKeysPerUser, logger);
+    if (options.bootstrap) await ensureAdmin(keyward.store, config.dataDir, config.maxKeysPerUser, logger);
     const { limits } = config;
     const common = {
       bindings: keyward.bindings,
@@ -37,6 +47,8 @@ export async function startKeyward(config: Config, logger: Logger): Promise<Runn
     };
     // REST, /openapi.json and /docs: everything on the HTTP port that is not a Connect or gRPC-Web call.
     // Built before any listener starts, so a bad google.api.http rule fails startup at once.
+    // gRPC listens before HTTP, always: under --workers the listen order pairs each worker's sockets
+    // with the primary's (see cluster.ts).
     const gateway = createGateway({ invoker: keyward.invoker, maxBodyBytes: config.bodyLimitBytes, logger, defaultDeadlineMs: limits.defaultDeadlineMs });
     const grpc = await startGrpcServer({ ...common, invoker: keyward.invoker, address: config.grpcAddr, maxConcurrentStreams: limits.maxConcurrentStreams });
     stops.push(() => grpc.shutdown());
@@ -51,7 +63,7 @@ export async function startKeyward(config: Config, logger: Logger): Promise<Runn
       keepAliveTimeoutMs: limits.httpKeepAliveTimeoutMs,
     });
     stops.push(() => http.shutdown());
-    logger.info("keyward listening", {
+    logger.info(options.listeningMessage, {
       http: http.url,
       grpc: grpc.address,
       tls: config.tls !== undefined,

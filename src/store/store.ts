@@ -168,8 +168,54 @@ export interface Store {
    */
   recordApiKeyUse(uses: ApiKeyUse[]): Promise<void>;
 
+  /**
+   * The revocation feed's head: the sequence number of the newest entry (0 when none was ever written).
+   * A process starts reading after it, since its empty cache holds nothing older to evict.
+   */
+  revocationHead(): Promise<number>;
+
+  /**
+   * Up to `limit` feed entries with `seq > after`, oldest first, from one consistent read. Every update
+   * and delete of a user or key appends one entry naming it, in the same transaction as the change, so an
+   * entry is visible exactly when its change is; creates and `recordApiKeyUse` append nothing. Entries of
+   * one backend have strictly increasing `seq` in commit order, never reused after pruning.
+   * `missed` is true when entries after `after` were pruned before this read (the reader fell behind the
+   * retention and must drop everything it cached); `cursor` is then the pruned watermark, else the last
+   * entry's seq (or `after` when there is none). Pass `cursor` as the next `after`.
+   */
+  readRevocations(after: number, limit: number): Promise<RevocationBatch>;
+
+  /**
+   * Deletes the feed entries written before `before` and raises the pruned watermark past them.
+   * Idempotent and safe to run from several processes at once; returns how many entries it deleted.
+   */
+  pruneRevocations(before: Date): Promise<number>;
+
   /** Releases the backend. Idempotent; afterwards every method rejects with `unavailable`. */
   close(): Promise<void>;
+}
+
+/**
+ * What a feed entry names. Open for more kinds (sessions, key networks): a reader that meets a kind it
+ * does not know must treat it as "anything may have changed" and drop its whole cache.
+ */
+export type RevocationKind = "api_key" | "user";
+
+/** One revocation-feed entry: a change that may reduce what `subjectId` (a key id or user id) may do. */
+export interface RevocationEntry {
+  /** Position in the feed; strictly increasing in commit order. */
+  seq: number;
+  kind: RevocationKind;
+  subjectId: string;
+  /** When the change was written (the writer's clock); pruning goes by it. */
+  at: Date;
+}
+
+/** One read of the revocation feed, see {@link Store.readRevocations}. */
+export interface RevocationBatch {
+  entries: RevocationEntry[];
+  cursor: number;
+  missed: boolean;
 }
 
 /** A key and the user who owns it, as {@link Store.findApiKeyWithOwner} reads them. */

@@ -42,6 +42,7 @@ describe(
         return {
           store: await openMongoStore(mongoUrl(), { databaseName }),
           reopen: () => openMongoStore(mongoUrl(), { databaseName }),
+          openPeer: () => openMongoStore(mongoUrl(), { databaseName }),
           cleanup: () => dropDatabase(databaseName),
         };
       },

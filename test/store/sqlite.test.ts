@@ -8,6 +8,7 @@ import { Worker } from "node:worker_threads";
 import { apiKeyToRow } from "../../src/store/sqlite/api-key-rows.js";
 import { API_KEY_SQL } from "../../src/store/sqlite/api-keys.js";
 import { LATEST_SCHEMA_VERSION, schemaVersion } from "../../src/store/sqlite/migrations.js";
+import { REVOCATION_SQL } from "../../src/store/sqlite/revocations.js";
 import { openSqliteStore, type SqliteStore } from "../../src/store/sqlite/sqlite-store.js";
 import { userToRow } from "../../src/store/sqlite/user-rows.js";
 import { USER_SQL } from "../../src/store/sqlite/users.js";
@@ -27,6 +28,7 @@ describeStoreConformance(
     return {
       store: openSqliteStore(file),
       reopen: async () => openSqliteStore(file),
+      openPeer: async () => openSqliteStore(file),
       cleanup: () => rm(dir, { recursive: true, force: true }),
     };
   },
@@ -172,6 +174,10 @@ describe("store: SQLite adapter", () => {
         userPageAfter: plan(USER_SQL.pageAfter, { created_at: 5, id: "user-5", limit: 51 }),
         userFirstPage: plan(USER_SQL.firstPage, { limit: 51 }),
         activeAdmins: plan(USER_SQL.countActiveAdmins),
+        // The revocation feed: every process reads it every 250 ms, so it must never scan.
+        feedAfter: plan(REVOCATION_SQL.after, 5, 500),
+        feedNewestBefore: plan(REVOCATION_SQL.newestBefore, 5),
+        feedPrune: plan(REVOCATION_SQL.prune, 5),
       };
       for (const [query, details] of Object.entries(plans)) {
         for (const detail of details) {

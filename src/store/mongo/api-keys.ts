@@ -17,6 +17,7 @@ import {
 import { API_KEYS, USERS } from "./indexes.js";
 import { NEWEST_FIRST, afterSortKey } from "./keyset.js";
 import { retryOnVersionChange } from "./optimistic-update.js";
+import type { MongoRevocations } from "./revocations.js";
 import { inTransaction } from "./transactions.js";
 
 /** API key operations; the store wraps them in error translation. */
@@ -24,9 +25,11 @@ export class MongoApiKeys {
   readonly #client: MongoClient;
   readonly #users: Collection<UserDocument>;
   readonly #apiKeys: Collection<ApiKeyDocument>;
+  readonly #revocations: MongoRevocations;
 
-  constructor(client: MongoClient, db: Db) {
+  constructor(client: MongoClient, db: Db, revocations: MongoRevocations) {
     this.#client = client;
+    this.#revocations = revocations;
     this.#users = db.collection<UserDocument>(USERS);
     this.#apiKeys = db.collection<ApiKeyDocument>(API_KEYS);
   }
@@ -86,21 +89,28 @@ export class MongoApiKeys {
     return toPage(docs.map(documentToApiKey), request.pageSize, total, scope, (k) => k);
   }
 
-  /** Read, apply the updater, then replace only if `version` is still the one read; otherwise read again. */
+  /**
+   * Read, apply the updater, then replace only if `version` is still the one read; otherwise read again.
+   * The write and its revocation-feed entry share a transaction.
+   */
   async update(userId: string, keyId: string, updater: Updater<ApiKeyRecord>): Promise<ApiKeyRecord> {
-    return retryOnVersionChange(apiKeySubject(keyId), async () => {
-      const doc = await this.#apiKeys.findOne({ _id: keyId, userId });
-      if (!doc) throw notFound(apiKeySubject(keyId));
-      const current = documentToApiKey(doc);
-      const next = updater(current);
-      checkUpdatedApiKey(current, next);
-      const written = await this.#apiKeys.findOneAndReplace(
-        { _id: keyId, userId, version: doc.version },
-        apiKeyToDocument(next, doc.version + 1),
-        { returnDocument: "after" },
-      );
-      return written ? documentToApiKey(written) : undefined;
-    });
+    return retryOnVersionChange(apiKeySubject(keyId), () =>
+      inTransaction(this.#client, async (session) => {
+        const doc = await this.#apiKeys.findOne({ _id: keyId, userId }, { session });
+        if (!doc) throw notFound(apiKeySubject(keyId));
+        const current = documentToApiKey(doc);
+        const next = updater(current);
+        checkUpdatedApiKey(current, next);
+        const written = await this.#apiKeys.findOneAndReplace(
+          { _id: keyId, userId, version: doc.version },
+          apiKeyToDocument(next, doc.version + 1),
+          { session, returnDocument: "after" },
+        );
+        if (!written) return undefined;
+        await this.#revocations.append(session, "api_key", keyId);
+        return documentToApiKey(written);
+      }),
+    );
   }
 
   /**
@@ -116,6 +126,7 @@ export class MongoApiKeys {
       const removed = await this.#apiKeys.deleteOne({ _id: keyId, userId, version: doc.version }, { session });
       if (removed.deletedCount === 0) throw notFound(apiKeySubject(keyId));
       await this.#users.updateOne({ _id: userId }, { $inc: { keyCount: -1 } }, { session });
+      await this.#revocations.append(session, "api_key", keyId);
     });
   }
 

@@ -13,6 +13,7 @@ import {
   type Guard,
   type Page,
   type PageRequest,
+  type RevocationBatch,
   type Store,
   type Updater,
   type UserRecord,
@@ -21,6 +22,7 @@ import { MongoApiKeys } from "./api-keys.js";
 import { createClient, databaseNameFromUrl, requireTransactions } from "./connection.js";
 import { translateMongoError } from "./errors.js";
 import { ensureGuards, ensureIndexes } from "./indexes.js";
+import { MongoRevocations, ensureRevocationFeed } from "./revocations.js";
 import { MongoUsers } from "./users.js";
 
 /** Options for {@link openMongoStore}. */
@@ -42,6 +44,7 @@ export async function openMongoStore(url: string, options: MongoStoreOptions = {
     const db = client.db(options.databaseName ?? databaseNameFromUrl(url));
     await ensureIndexes(db);
     await ensureGuards(db);
+    await ensureRevocationFeed(db);
     return new MongoStore(client, db);
   } catch (error) {
     await client.close().catch(() => undefined);
@@ -70,13 +73,15 @@ export class MongoStore implements Store {
   readonly #db: Db;
   readonly #users: MongoUsers;
   readonly #apiKeys: MongoApiKeys;
+  readonly #revocations: MongoRevocations;
   #closed = false;
 
   constructor(client: MongoClient, db: Db) {
     this.#client = client;
     this.#db = db;
-    this.#users = new MongoUsers(client, db);
-    this.#apiKeys = new MongoApiKeys(client, db);
+    this.#revocations = new MongoRevocations(client, db);
+    this.#users = new MongoUsers(client, db, this.#revocations);
+    this.#apiKeys = new MongoApiKeys(client, db, this.#revocations);
   }
 
   /** The database, for tests and diagnostics. */
@@ -142,6 +147,18 @@ export class MongoStore implements Store {
 
   async recordApiKeyUse(uses: ApiKeyUse[]): Promise<void> {
     await this.#run(undefined, () => this.#apiKeys.recordUse(uses));
+  }
+
+  async revocationHead(): Promise<number> {
+    return this.#run(undefined, () => this.#revocations.head());
+  }
+
+  async readRevocations(after: number, limit: number): Promise<RevocationBatch> {
+    return this.#run(undefined, () => this.#revocations.read(after, limit));
+  }
+
+  async pruneRevocations(before: Date): Promise<number> {
+    return this.#run(undefined, () => this.#revocations.prune(before));
   }
 
   async close(): Promise<void> {

@@ -9,6 +9,7 @@ import { documentToUser, newUserDocument, userFields, type ApiKeyDocument, type 
 import { ACTIVE_ADMINS_GUARD, API_KEYS, GUARDS, USERS } from "./indexes.js";
 import { NEWEST_FIRST, afterSortKey } from "./keyset.js";
 import { retryOnVersionChange } from "./optimistic-update.js";
+import type { MongoRevocations } from "./revocations.js";
 import { inTransaction } from "./transactions.js";
 
 /** User operations; the store wraps them in error translation. */
@@ -16,10 +17,12 @@ export class MongoUsers {
   readonly #client: MongoClient;
   readonly #users: Collection<UserDocument>;
   readonly #apiKeys: Collection<ApiKeyDocument>;
+  readonly #revocations: MongoRevocations;
   readonly #guards: Collection<GuardDocument>;
 
-  constructor(client: MongoClient, db: Db) {
+  constructor(client: MongoClient, db: Db, revocations: MongoRevocations) {
     this.#client = client;
+    this.#revocations = revocations;
     this.#users = db.collection<UserDocument>(USERS);
     this.#apiKeys = db.collection<ApiKeyDocument>(API_KEYS);
     this.#guards = db.collection<GuardDocument>(GUARDS);
@@ -51,24 +54,23 @@ export class MongoUsers {
   /**
    * Read, apply the updater, then write only if `version` is still the one read; otherwise read again.
    * `$set` of the record's fields (not a replace) leaves `keyCount`, which key creates change concurrently
-   * without bumping the version, untouched.
+   * without bumping the version, untouched. The write and its revocation-feed entry share a transaction.
    */
   async update(userId: string, updater: Updater<UserRecord>): Promise<UserRecord> {
-    return retryOnVersionChange(userSubject(userId), async () => {
-      const doc = await this.#users.findOne({ _id: userId });
-      if (!doc) throw notFound(userSubject(userId));
-      const current = documentToUser(doc);
-      const next = updater(current);
-      checkUpdatedUser(current, next);
-      if (isActiveAdmin(current) && !isActiveAdmin(next)) {
-        return inTransaction(this.#client, async (session) => {
-          const written = await this.#writeVersion(doc, next, session);
-          if (written) await this.#keepAnActiveAdmin(userId, session);
-          return written;
-        });
-      }
-      return this.#writeVersion(doc, next, undefined);
-    });
+    return retryOnVersionChange(userSubject(userId), () =>
+      inTransaction(this.#client, async (session) => {
+        const doc = await this.#users.findOne({ _id: userId }, { session });
+        if (!doc) throw notFound(userSubject(userId));
+        const current = documentToUser(doc);
+        const next = updater(current);
+        checkUpdatedUser(current, next);
+        const written = await this.#writeVersion(doc, next, session);
+        if (!written) return undefined;
+        if (isActiveAdmin(current) && !isActiveAdmin(next)) await this.#keepAnActiveAdmin(userId, session);
+        await this.#revocations.append(session, "user", userId);
+        return written;
+      }),
+    );
   }
 
   /** Writes `next` if the document is still at the version read; undefined when it moved on. */
@@ -103,6 +105,7 @@ export class MongoUsers {
       if (!doc) throw notFound(userSubject(userId));
       await this.#apiKeys.deleteMany({ userId }, { session });
       if (isActiveAdmin(documentToUser(doc))) await this.#keepAnActiveAdmin(userId, session);
+      await this.#revocations.append(session, "user", userId);
     });
   }
 

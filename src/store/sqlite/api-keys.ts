@@ -14,6 +14,7 @@ import {
   type KeyWithOwnerRow,
 } from "./api-key-rows.js";
 import type { SqliteDatabase } from "./connection.js";
+import type { SqliteRevocations } from "./revocations.js";
 
 const COLUMNS = `id, user_id, name, name_folded, rights, state, secret_hash, previous_secret_hash,
   previous_secret_valid_until, expires_at, created_at, updated_at, last_used_at`;
@@ -74,7 +75,7 @@ export class SqliteApiKeys {
   readonly #listTransaction;
   readonly #recordUseTransaction;
 
-  constructor(db: SqliteDatabase) {
+  constructor(db: SqliteDatabase, revocations: SqliteRevocations) {
     this.#insert = db.prepare<ApiKeyRow>(API_KEY_SQL.insert);
     this.#findById = db.prepare<[string], ApiKeyRow>(API_KEY_SQL.findById);
     this.#findWithOwner = db.prepare<[string], KeyWithOwnerRow>(API_KEY_SQL.findWithOwner).raw(true);
@@ -100,11 +101,14 @@ export class SqliteApiKeys {
       const next = updater(current);
       checkUpdatedApiKey(current, next);
       this.#update.run(apiKeyToRow(next));
+      revocations.append("api_key", keyId);
       return this.#mustGet(userId, keyId);
     });
+    // The feed entry commits with the delete, or neither does.
     this.#deleteTransaction = db.transaction((userId: string, keyId: string, guard: Guard<ApiKeyRecord> | undefined) => {
       guard?.(this.#mustGet(userId, keyId));
       if (this.#deleteOfUser.run(keyId, userId).changes === 0) throw notFound({ entity: "api_key", id: keyId });
+      revocations.append("api_key", keyId);
     });
     // One read transaction, so the page and its totalSize come from the same snapshot.
     this.#listTransaction = db.transaction((userId: string, request: ApiKeyListRequest) => this.#list(userId, request));

@@ -46,6 +46,26 @@ const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX api_keys_by_user_newest_first ON api_keys (user_id, created_at DESC, id DESC);
     `,
   },
+  {
+    version: 2,
+    description: "revocation feed",
+    sql: `
+      -- AUTOINCREMENT, not a plain rowid: a seq is never reused, even after every entry was pruned.
+      CREATE TABLE revocations (
+        seq        INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT,
+        kind       TEXT    NOT NULL,
+        subject_id TEXT    NOT NULL,
+        at         INTEGER NOT NULL
+      ) STRICT;
+      CREATE INDEX revocations_by_time ON revocations (at);
+      -- One row: the highest seq pruning has deleted, so a reader can tell that it missed entries.
+      CREATE TABLE revocation_watermark (
+        id             INTEGER NOT NULL PRIMARY KEY CHECK (id = 1),
+        pruned_through INTEGER NOT NULL
+      ) STRICT;
+      INSERT INTO revocation_watermark (id, pruned_through) VALUES (1, 0);
+    `,
+  },
 ];
 
 /** The schema version this code expects. */

@@ -11,6 +11,7 @@ import type {
   Guard,
   Page,
   PageRequest,
+  RevocationBatch,
   Store,
   Updater,
   UserRecord,
@@ -19,6 +20,7 @@ import { SqliteApiKeys } from "./api-keys.js";
 import { openDatabase, type SqliteDatabase } from "./connection.js";
 import { translateSqliteError } from "./errors.js";
 import { migrate } from "./migrations.js";
+import { SqliteRevocations } from "./revocations.js";
 import { SqliteUsers } from "./users.js";
 
 /**
@@ -52,11 +54,13 @@ export class SqliteStore implements Store {
   readonly #db: SqliteDatabase;
   readonly #users: SqliteUsers;
   readonly #apiKeys: SqliteApiKeys;
+  readonly #revocations: SqliteRevocations;
 
   constructor(db: SqliteDatabase) {
     this.#db = db;
-    this.#users = new SqliteUsers(db);
-    this.#apiKeys = new SqliteApiKeys(db);
+    this.#revocations = new SqliteRevocations(db);
+    this.#users = new SqliteUsers(db, this.#revocations);
+    this.#apiKeys = new SqliteApiKeys(db, this.#revocations);
   }
 
   /** The underlying connection, for tests and diagnostics (EXPLAIN QUERY PLAN, bulk loads). */
@@ -122,6 +126,18 @@ export class SqliteStore implements Store {
 
   async recordApiKeyUse(uses: ApiKeyUse[]): Promise<void> {
     this.#run(undefined, () => this.#apiKeys.recordUse(uses));
+  }
+
+  async revocationHead(): Promise<number> {
+    return this.#run(undefined, () => this.#revocations.head());
+  }
+
+  async readRevocations(after: number, limit: number): Promise<RevocationBatch> {
+    return this.#run(undefined, () => this.#revocations.read(after, limit));
+  }
+
+  async pruneRevocations(before: Date): Promise<number> {
+    return this.#run(undefined, () => this.#revocations.prune(before));
   }
 
   async close(): Promise<void> {

@@ -5,6 +5,7 @@ import { checkUpdatedUser, checkUserRecord } from "../record-checks.js";
 import { isActiveAdmin, lastActiveAdmin, notFound } from "../store-errors.js";
 import type { Page, PageRequest, Updater, UserRecord } from "../store.js";
 import type { SqliteDatabase } from "./connection.js";
+import type { SqliteRevocations } from "./revocations.js";
 import { rowToUser, userToRow, type UserRow } from "./user-rows.js";
 
 const COLUMNS = "user_id, name, email, admin, state, created_at, updated_at";
@@ -41,7 +42,7 @@ export class SqliteUsers {
   readonly #deleteTransaction;
   readonly #listTransaction;
 
-  constructor(db: SqliteDatabase) {
+  constructor(db: SqliteDatabase, revocations: SqliteRevocations) {
     this.#insert = db.prepare<UserRow>(USER_SQL.insert);
     this.#get = db.prepare<[string], UserRow>(USER_SQL.get);
     this.#update = db.prepare<UserRow>(USER_SQL.update);
@@ -56,12 +57,15 @@ export class SqliteUsers {
       checkUpdatedUser(current, next);
       this.#update.run(userToRow(next));
       if (isActiveAdmin(current) && !isActiveAdmin(next)) this.#keepAnActiveAdmin(userId);
+      revocations.append("user", userId);
       return this.#mustGet(userId);
     });
+    // The feed entry commits with the delete, or neither does.
     this.#deleteTransaction = db.transaction((userId: string) => {
       const current = this.#mustGet(userId);
       this.#delete.run(userId);
       if (isActiveAdmin(current)) this.#keepAnActiveAdmin(userId);
+      revocations.append("user", userId);
     });
     // One read transaction, so the page and its totalSize come from the same snapshot.
     this.#listTransaction = db.transaction((request: PageRequest) => this.#list(request));

@@ -6,6 +6,8 @@ export interface StoreHarness {
   store: Store;
   /** Opens the same data again after `store` was closed (persistent backends only). */
   reopen?: () => Promise<Store>;
+  /** Opens a second connection to the same data, as another process would (shared backends only). */
+  openPeer?: () => Promise<Store>;
   /** Removes what the harness created (files, databases). Stores are closed before it runs. */
   cleanup: () => Promise<void>;
 }
@@ -32,6 +34,11 @@ export class StoreUnderTest {
   /** Whether the factory can reopen its data. */
   get canReopen(): boolean {
     return this.#harness?.reopen !== undefined;
+  }
+
+  /** A second connection to the current test's data, or undefined when the backend has none; the caller closes it. */
+  async openPeer(): Promise<Store | undefined> {
+    return this.#harness?.openPeer?.();
   }
 
   async open(): Promise<void> {
