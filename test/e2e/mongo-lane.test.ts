@@ -2,8 +2,10 @@
  * The real server on MongoDB (MONGODB_URL, or the stand-in `npm test` starts): two server processes on
  * one database, so what one writes the other reads, and what one revokes the other refuses. The second
  * process runs with a short cache TTL, so the test holds with or without a revocation feed; it polls for
- * the refusal instead of assuming when it comes.
+ * the refusal instead of assuming when it comes. Then readiness: a stand-in of its own is killed under a
+ * running server and started again on the same port.
  */
+import * as grpc from "@grpc/grpc-js";
 import { expect } from "chai";
 import { ApiKeyRegistry, ApiKeyState } from "../../gen/keyward/v1/api_key_pb.js";
 import { AuthService } from "../../gen/keyward/v1/auth_pb.js";
@@ -13,6 +15,8 @@ import { openDoors, type DoorName, type Doors } from "./support/doors.js";
 import { Fixtures, ok, uniqueUserId } from "./support/fixtures.js";
 import { issuedKeys } from "./support/secret-scan.js";
 import { removeDataDir, startServer, type ServerProcess } from "./support/server-process.js";
+import { jongodbBinary, startJongodb, type RunningJongodb } from "../../scripts/jongodb.mjs";
+import { HEALTH_NOT_SERVING, HEALTH_SERVING, healthCheck } from "../transport/support/grpc-health-client.js";
 import { withDatabase } from "./support/mongo-url.js";
 
 const configuredUrl = process.env["MONGODB_URL"] ?? "";
@@ -123,3 +127,56 @@ describe(
     });
   },
 );
+
+describe("e2e: readiness follows the MongoDB stand-in going away and coming back", function () {
+  this.timeout(60_000);
+  let standIn: RunningJongodb | undefined;
+  let server: ServerProcess | undefined;
+  let client: grpc.Client | undefined;
+
+  before(async function () {
+    if (jongodbBinary() === undefined) {
+      console.log("    (skipped: @jongodb/memory-server-bin-linux-x64-gnu is not installed on this platform)");
+      this.skip();
+    }
+    standIn = await startJongodb();
+    server = await startServer({ args: ["--store", withDatabase(standIn.url, "keyward_readiness")] });
+    client = new grpc.Client(server.grpcAddress, grpc.credentials.createInsecure());
+  });
+
+  after(async () => {
+    client?.close();
+    if (server) {
+      expect(await server.stop()).to.equal(0);
+      removeDataDir(server.dataDir);
+    }
+    await standIn?.stop();
+  });
+
+  const readyz = async () => (await fetch(new URL("/readyz", server!.httpUrl))).status;
+  /** Polls until `/readyz` answers `status` and gRPC health agrees, failing after 20 s. */
+  async function expectReadiness(status: number, health: number): Promise<void> {
+    const deadline = Date.now() + 20_000;
+    let seen = "";
+    while (Date.now() < deadline) {
+      const got = [await readyz(), await healthCheck(client!, "")];
+      seen = got.join(" / ");
+      if (got[0] === status && got[1] === health) return;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    expect.fail(`readiness stayed ${seen}, expected ${status} / ${health}`);
+  }
+
+  it("answers 503 and NOT_SERVING while the store is down, and 200 and SERVING once it is back", async () => {
+    await expectReadiness(200, HEALTH_SERVING);
+    const port = standIn!.port;
+    await standIn!.stop();
+    await expectReadiness(503, HEALTH_NOT_SERVING);
+    expect(await (await fetch(new URL("/readyz", server!.httpUrl))).json()).to.deep.equal({ status: "not ready", reason: "store unavailable" });
+    // Liveness is not readiness: the process is fine, only its store is gone.
+    expect((await fetch(new URL("/healthz", server!.httpUrl))).status).to.equal(200);
+    standIn = await startJongodb({ port });
+    await expectReadiness(200, HEALTH_SERVING);
+    expect(server!.output()).to.include("store does not answer: not ready").and.include("store answers again: ready");
+  });
+});
