@@ -1,32 +1,33 @@
 /**
  * Counts and times every call in the one place all doors share: the interceptor list (the invoker runs
  * it for gRPC and REST, connect-node for Connect and gRPC-Web). It sits outermost, so it sees the final
- * code after error mapping. Label children are looked up once per protocol and method, not per call.
+ * code after error mapping. Series are looked up once per protocol and method, not per call.
  */
+import type { DescMethod } from "@bufbuild/protobuf";
 import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
-import type { Counter, Histogram } from "prom-client";
 import { callProtocol } from "../transport/unary-call.js";
 import type { KeywardMetrics } from "./metrics.js";
+import type { CounterSeries, HistogramSeries, PlainCounter, PlainHistogram } from "./plain-series.js";
 
 /** The label children of one protocol and method. */
 class MethodSeries {
-  readonly #codes = new Map<Code | undefined, Counter.Internal>();
-  readonly duration: Histogram.Internal<"protocol" | "method">;
+  readonly #codes = new Map<Code | undefined, CounterSeries>();
+  readonly duration: HistogramSeries;
 
   constructor(
-    private readonly calls: Counter<"protocol" | "method" | "code">,
+    private readonly calls: PlainCounter,
     private readonly protocol: string,
     private readonly method: string,
-    duration: Histogram<"protocol" | "method">,
+    duration: PlainHistogram,
   ) {
-    this.duration = duration.labels(protocol, method);
+    this.duration = duration.series(protocol, method);
   }
 
   /** The call counter for `code` (undefined: OK). */
   count(code: Code | undefined): void {
     let counter = this.#codes.get(code);
     if (counter === undefined) {
-      counter = this.calls.labels(this.protocol, this.method, code === undefined ? "OK" : codeName(code));
+      counter = this.calls.series(this.protocol, this.method, code === undefined ? "OK" : codeName(code));
       this.#codes.set(code, counter);
     }
     counter.inc();
@@ -40,19 +41,21 @@ function codeName(code: Code): string {
 
 /** The interceptor; put it first in the list. */
 export function createCallMetricsInterceptor(metrics: KeywardMetrics): Interceptor {
-  const series = new Map<string, MethodSeries>();
-  const seriesOf = (protocol: string, service: string, method: string): MethodSeries => {
-    const key = `${protocol} ${service}/${method}`;
-    let found = series.get(key);
+  // By method descriptor, then protocol: two Map reads per call, no key strings built.
+  const series = new Map<DescMethod, Map<string, MethodSeries>>();
+  const seriesOf = (protocol: string, method: DescMethod): MethodSeries => {
+    let byProtocol = series.get(method);
+    if (byProtocol === undefined) series.set(method, (byProtocol = new Map()));
+    let found = byProtocol.get(protocol);
     if (found === undefined) {
-      found = new MethodSeries(metrics.calls, protocol, `${service}/${method}`, metrics.callDuration);
-      series.set(key, found);
+      found = new MethodSeries(metrics.calls, protocol, `${method.parent.typeName}/${method.name}`, metrics.callDuration);
+      byProtocol.set(protocol, found);
     }
     return found;
   };
   return (next) => async (request) => {
     const started = performance.now();
-    const of = seriesOf(callProtocol(request), request.service.typeName, request.method.name);
+    const of = seriesOf(callProtocol(request), request.method);
     try {
       const response = await next(request);
       of.count(undefined);

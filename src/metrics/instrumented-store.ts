@@ -3,20 +3,20 @@
  * whatever methods the store has (so operations added to the contract later are timed too), calling
  * them on the original object. Only misses of the verifier's cache reach the store on the hot path.
  */
-import type { Histogram } from "prom-client";
 import type { Store } from "../store/store.js";
+import type { PlainHistogram } from "./plain-series.js";
 
 /** Not an operation worth a series: releasing the store. */
 const UNTIMED = new Set(["constructor", "close"]);
 
 /** `store` with every method timed by `duration`, labelled with the method's name and `ok` or `error`. */
-export function instrumentStore<S extends Store>(store: S, duration: Histogram<"operation" | "outcome">): S {
+export function instrumentStore<S extends Store>(store: S, duration: PlainHistogram): S {
   const timed = Object.create(store) as Record<string, unknown>;
   for (const name of methodNames(store)) {
     if (UNTIMED.has(name)) continue;
     const method = (store as unknown as Record<string, (...args: unknown[]) => unknown>)[name]!;
-    const ok = duration.labels(name, "ok");
-    const failed = duration.labels(name, "error");
+    const ok = duration.series(name, "ok");
+    const failed = duration.series(name, "error");
     timed[name] = (...args: unknown[]) => {
       const started = performance.now();
       const seconds = () => (performance.now() - started) / 1000;

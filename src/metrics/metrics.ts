@@ -3,7 +3,8 @@
  * RPC method, status code, authentication result reason, store operation. No key, secret or user id is
  * ever a label value.
  */
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import { Counter, Gauge, Registry, collectDefaultMetrics } from "prom-client";
+import { PlainCounter, PlainHistogram, type CounterSeries } from "./plain-series.js";
 
 /** Seconds; calls and store reads here take from tens of microseconds to a few milliseconds. */
 const LATENCY_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
@@ -25,44 +26,48 @@ export interface CacheCounts {
 /** The metrics of one server and the registry that renders them. */
 export class KeywardMetrics {
   readonly registry = new Registry();
-  readonly calls: Counter<"protocol" | "method" | "code">;
-  readonly callDuration: Histogram<"protocol" | "method">;
-  readonly authentications: Counter<"result">;
-  readonly storeDuration: Histogram<"operation" | "outcome">;
+  /** Labels: protocol, method, code. */
+  readonly calls: PlainCounter;
+  /** Labels: protocol, method. */
+  readonly callDuration: PlainHistogram;
+  /** Labels: result. */
+  readonly authentications: PlainCounter;
+  /** Labels: operation, outcome. */
+  readonly storeDuration: PlainHistogram;
   readonly #feedLag: Gauge;
   readonly #ready: Gauge;
   #cache: () => CacheCounts | undefined = () => undefined;
   /** Label children by result: the results are a handful of reason strings. */
-  readonly #authResults = new Map<string, Counter.Internal>();
+  readonly #authResults = new Map<string, CounterSeries>();
 
   constructor() {
     const registers = [this.registry];
-    this.calls = new Counter({
-      name: "keyward_calls_total",
-      help: "RPCs that reached a method, by protocol (grpc, connect, grpc-web, rest), method and status code",
-      labelNames: ["protocol", "method", "code"],
-      registers,
-    });
-    this.callDuration = new Histogram({
-      name: "keyward_call_duration_seconds",
-      help: "Time from the interceptors to the response message, by protocol and method",
-      labelNames: ["protocol", "method"],
-      buckets: LATENCY_BUCKETS,
-      registers,
-    });
-    this.authentications = new Counter({
-      name: "keyward_authentications_total",
-      help: "Credential checks by result: OK or the refusal's reason (e.g. API_KEY_INVALID, CREDENTIALS_MISSING)",
-      labelNames: ["result"],
-      registers,
-    });
-    this.storeDuration = new Histogram({
-      name: "keyward_store_operation_duration_seconds",
-      help: "Store operations by operation name and outcome (ok or error)",
-      labelNames: ["operation", "outcome"],
-      buckets: LATENCY_BUCKETS,
-      registers,
-    });
+    this.calls = new PlainCounter(
+      "keyward_calls_total",
+      "RPCs that reached a method, by protocol (grpc, connect, grpc-web, rest), method and status code",
+      ["protocol", "method", "code"],
+      this.registry,
+    );
+    this.callDuration = new PlainHistogram(
+      "keyward_call_duration_seconds",
+      "Time from the interceptors to the response message, by protocol and method",
+      ["protocol", "method"],
+      this.registry,
+      LATENCY_BUCKETS,
+    );
+    this.authentications = new PlainCounter(
+      "keyward_authentications_total",
+      "Credential checks by result: OK or the refusal's reason (e.g. API_KEY_INVALID, CREDENTIALS_MISSING)",
+      ["result"],
+      this.registry,
+    );
+    this.storeDuration = new PlainHistogram(
+      "keyward_store_operation_duration_seconds",
+      "Store operations by operation name and outcome (ok or error)",
+      ["operation", "outcome"],
+      this.registry,
+      LATENCY_BUCKETS,
+    );
     this.#feedLag = new Gauge({
       name: "keyward_revocation_feed_lag_seconds",
       help: "How far this process's view of the revocation feed is behind the store (0 until the feed reports)",
@@ -112,7 +117,7 @@ export class KeywardMetrics {
   readonly countAuthentication = (result: string): void => {
     let counter = this.#authResults.get(result);
     if (counter === undefined) {
-      counter = this.authentications.labels(result);
+      counter = this.authentications.series(result);
       this.#authResults.set(result, counter);
     }
     counter.inc();
