@@ -82,6 +82,12 @@ export const UserSuspended = define("unauthenticated", "USER_SUSPENDED", "user `
 
 // Rights.
 export const InsufficientRights = define("permission_denied", "INSUFFICIENT_RIGHTS", "missing rights: {missing}");
+/** The key-access rule (DESIGN §5): touching a key needs every right it has. Same reason as above. */
+export const KeyRightsNotHeld = define(
+  "permission_denied",
+  "INSUFFICIENT_RIGHTS",
+  "API key `{key_id}` has rights the caller does not hold, so the caller may not change, regenerate or delete it; missing rights: {missing}",
+);
 export const RightsOutsideOwnerUniverse = define(
   "permission_denied",
   "RIGHTS_OUTSIDE_OWNER_UNIVERSE",

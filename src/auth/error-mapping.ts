@@ -12,6 +12,7 @@ import {
   ApiKeyNotFound,
   Internal,
   KeywardError,
+  LastAdmin,
   StoreUnavailable,
   UserAlreadyExists,
   UserNotFound,
@@ -91,6 +92,8 @@ function fromStoreError(error: unknown): KeywardError | undefined {
       return error.entity === "user" ? UserAlreadyExists.create({ user_id: id }) : Internal.create({}, { cause: error });
     case "limit_reached":
       return ApiKeyLimitReached.create({ user_id: id, limit: String(error.limit ?? "") });
+    case "last_admin":
+      return LastAdmin.create({ user_id: id });
     case "invalid_argument":
       // Services validate records before storing them, so only a page token can be the caller's fault.
       return error.entity === undefined

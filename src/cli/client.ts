@@ -11,6 +11,7 @@ import { BadRequestSchema, ErrorInfoSchema } from "../../gen/google/rpc/error_de
 import { ApiKeyRegistry } from "../../gen/keyward/v1/api_key_pb.js";
 import { AuthService } from "../../gen/keyward/v1/auth_pb.js";
 import { UserRegistry } from "../../gen/keyward/v1/user_pb.js";
+import { escapeText } from "./safe-text.js";
 import { parsePageSize, UsageError } from "./usage.js";
 
 export const DEFAULT_URL = "http://127.0.0.1:8080";
@@ -135,9 +136,10 @@ export function formatApiError(error: ConnectError, url: string): string {
     return `error: cannot reach Keyward at ${url} (${error.rawMessage}); is \`keyward serve\` running there? Set --url or KEYWARD_URL.\n`;
   }
   const reason = error.findDetails(ErrorInfoSchema)[0]?.reason;
-  let text = `error: ${codeName(error.code)}${reason ? ` ${reason}` : ""}: ${error.rawMessage}\n`;
+  // Messages may quote what a caller sent (a field name, a mask path): escaped like every API text.
+  let text = `error: ${codeName(error.code)}${reason ? ` ${reason}` : ""}: ${escapeText(error.rawMessage)}\n`;
   for (const badRequest of error.findDetails(BadRequestSchema)) {
-    for (const violation of badRequest.fieldViolations) text += `  - ${violation.field}: ${violation.description}\n`;
+    for (const violation of badRequest.fieldViolations) text += `  - ${escapeText(violation.field)}: ${escapeText(violation.description)}\n`;
   }
   if (reason === "CREDENTIALS_MISSING") text += "hint: give an API key with KEYWARD_API_KEY, --api-key-file or --api-key\n";
   return text;

@@ -8,16 +8,17 @@ import type { ApiKey } from "../../gen/keyward/v1/api_key_pb.js";
 import type { User } from "../../gen/keyward/v1/user_pb.js";
 import { apiKeyStates, userStates } from "./enum-flags.js";
 import { shortRightName } from "./rights-flags.js";
+import { escapeJsonText, escapeText } from "./safe-text.js";
 
 /** The words printed with every new key (TTN: "it will never be shown again"). */
 export const KEY_NOTICE = "Copy the key now: it will not be shown again.";
 
 /**
  * Columns padded to their widest cell, separated by three spaces; the last column is not padded, so no
- * line ends in blanks.
+ * line ends in blanks. Cells are shown with control characters escaped (see safe-text.ts).
  */
 export function formatTable(headers: readonly string[], rows: readonly (readonly string[])[]): string {
-  const all = [headers, ...rows];
+  const all = [headers, ...rows].map((row) => row.map(escapeText));
   const widths = headers.map((_, column) => Math.max(...all.map((row) => width(row[column] ?? ""))));
   const line = (row: readonly string[]) =>
     row
@@ -26,10 +27,10 @@ export function formatTable(headers: readonly string[], rows: readonly (readonly
   return all.map(line).join("\n") + "\n";
 }
 
-/** `label: value` lines with the values aligned. */
+/** `label: value` lines with the values aligned, control characters escaped. */
 export function formatBlock(pairs: readonly (readonly [string, string])[]): string {
   const labelWidth = Math.max(...pairs.map(([label]) => width(label))) + 1;
-  return pairs.map(([label, value]) => `${`${label}:`.padEnd(labelWidth)}  ${value}`).join("\n") + "\n";
+  return pairs.map(([label, value]) => `${`${label}:`.padEnd(labelWidth)}  ${escapeText(value)}`).join("\n") + "\n";
 }
 
 /** Code points, so names with accents line up; wide (CJK) characters are not measured specially. */
@@ -107,5 +108,5 @@ export function newKeyText(key: ApiKey | undefined, secretKey: string): string {
 
 /** The message as the API's proto3 JSON (what the Connect protocol returns), pretty-printed. */
 export function jsonText<Desc extends DescMessage>(schema: Desc, message: MessageShape<Desc>): string {
-  return `${JSON.stringify(toJson(schema, message), null, 2)}\n`;
+  return `${escapeJsonText(JSON.stringify(toJson(schema, message), null, 2))}\n`;
 }

@@ -34,36 +34,82 @@ export function isUrlSettable(field: DescField): boolean {
 }
 
 /**
- * The JSON form of a URL string for one element of `field` (call {@link isUrlSettable} first). Booleans
- * become `true`/`false`, enum numbers become numbers, field mask paths become lowerCamelCase (both
- * `expires_at` and `expiresAt` are accepted); everything else stays a string, which `fromJson` accepts
- * for numbers, bytes (base64) and the string-typed well-known types.
+ * The JSON form of a URL string for one element of `field` (call {@link isUrlSettable} first), or
+ * undefined when the string is not a value of the field. Booleans become `true`/`false`, enum numbers
+ * become numbers; numbers must be written in decimal (`fromJson` would read `0x10` as 16), timestamps must
+ * name a real calendar date and time (`Date.parse` would roll `2030-02-30` over into March); everything
+ * else stays a string, which `fromJson` accepts for numbers, bytes (base64) and the string-typed
+ * well-known types. Field masks are not JSON-converted at all: see {@link fieldMaskPaths}.
  */
-export function urlValueToJson(field: DescField, value: string): JsonValue {
+export function urlValueToJson(field: DescField, value: string): JsonValue | undefined {
   const element = elementOf(field);
   if (element === undefined) return value;
   if ("enum" in element) return /^-?\d+$/.test(value) ? Number(value) : value;
   if ("message" in element) {
     const type = element.message.typeName;
-    if (type === "google.protobuf.FieldMask") return fieldMaskJson(value);
     if (type === "google.protobuf.BoolValue") return booleanJson(value);
-    return value;
+    if (type === "google.protobuf.Timestamp") return isCalendarTimestamp(value) ? value : undefined;
+    const wrapped = WRAPPERS.has(type) ? element.message.fields[0] : undefined;
+    return wrapped === undefined || isScalarText(wrapped.scalar!, value) ? value : undefined;
   }
-  return element.scalar === ScalarType.BOOL ? booleanJson(value) : value;
+  if (element.scalar === ScalarType.BOOL) return booleanJson(value);
+  return isScalarText(element.scalar, value) ? value : undefined;
+}
+
+/** True for a `google.protobuf.FieldMask` field, which URLs set as the comma list the caller wrote. */
+export function isFieldMask(field: DescField): boolean {
+  return field.message?.typeName === "google.protobuf.FieldMask";
+}
+
+/**
+ * A mask's paths exactly as written (`name, expires_at` → `["name", "expires_at"]`), so a service's
+ * message about a bad path quotes the caller's spelling; services accept proto and JSON names. Going
+ * through `fromJson` would rewrite them (`NAME` → `_n_a_m_e`). `""` gives no paths: an explicit empty mask.
+ */
+export function fieldMaskPaths(value: string): string[] {
+  return value
+    .split(",")
+    .map((path) => path.trim())
+    .filter((path) => path !== "");
 }
 
 function booleanJson(value: string): JsonValue {
   return value === "true" ? true : value === "false" ? false : value;
 }
 
-/** `name, expires_at` → `name,expiresAt`: the JSON form of a FieldMask. */
-function fieldMaskJson(value: string): string {
-  return value
-    .split(",")
-    .map((path) => path.trim())
-    .filter((path) => path !== "")
-    .map((path) => path.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase()))
-    .join(",");
+const DECIMAL_INTEGER = /^-?\d+$/;
+const DECIMAL_NUMBER = /^-?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
+
+/** Numbers in decimal only; other scalars (strings, bytes) as they are. */
+function isScalarText(scalar: ScalarType, value: string): boolean {
+  switch (scalar) {
+    case ScalarType.DOUBLE:
+    case ScalarType.FLOAT:
+      return DECIMAL_NUMBER.test(value) || value === "NaN" || value === "Infinity" || value === "-Infinity";
+    case ScalarType.STRING:
+    case ScalarType.BYTES:
+    case ScalarType.BOOL:
+      return true;
+    default:
+      return DECIMAL_INTEGER.test(value);
+  }
+}
+
+const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.\d{1,9})?(?:[Zz]|[+-](\d{2}):(\d{2}))$/;
+
+/**
+ * True when `text` is an RFC 3339 timestamp naming a real date and time: month 1-12, a day that month
+ * has (leap years included), hour 0-23, minute and second 0-59, offset up to 23:59. protobuf-es reads
+ * timestamps with `Date.parse`, which silently rolls impossible dates over; Keyward validates instead of
+ * normalising, so `2030-02-30T00:00:00Z` is refused rather than stored as 2030-03-02.
+ */
+export function isCalendarTimestamp(text: string): boolean {
+  const m = RFC3339.exec(text);
+  if (!m) return false;
+  const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number) as [number, number, number, number, number, number];
+  const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate();
+  const offsetOk = m[7] === undefined || (Number(m[7]) <= 23 && Number(m[8]) <= 59);
+  return month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth && hour <= 23 && minute <= 59 && second <= 59 && offsetOk;
 }
 
 /** What `field` expects, for a violation: "must be <this>". */

@@ -3,18 +3,44 @@
  * silently dropped), both JSON (`userId`) and proto (`user_id`) names are accepted, enums by name or
  * number. protobuf-es' `fromJson` does the decoding; when it refuses, the JSON is walked again to name
  * every bad field in proto path form (`api_key.expires_at`) with what it expected, reported at once as
- * `VALIDATION_FAILED` like any other bad input.
+ * `VALIDATION_FAILED` like any other bad input. Timestamps must also name a real calendar date, which
+ * `fromJson` does not check (it lets `Date.parse` roll `2030-02-30` over into March).
  */
 import { fromJson, mergeFromJson, type DescMessage, type JsonObject, type JsonValue, type MessageShape } from "@bufbuild/protobuf";
 import { validationFailed, type FieldViolation } from "../errors.js";
-import { expectedValue, isPlainMessage } from "./field-values.js";
+import { expectedValue, isCalendarTimestamp, isPlainMessage } from "./field-values.js";
 
 /** Decodes `json` as `schema`; `at` is the proto path the JSON sits at ("" for the whole request). */
 export function messageFromJson<Desc extends DescMessage>(schema: Desc, json: JsonValue, at: string): MessageShape<Desc> {
+  let message: MessageShape<Desc>;
   try {
-    return fromJson(schema, json);
+    message = fromJson(schema, json);
   } catch (error) {
     throw validationFailed(explain(schema, json, at, error));
+  }
+  const impossible: FieldViolation[] = [];
+  findImpossibleTimestamps(schema, json, at, impossible);
+  if (impossible.length > 0) throw validationFailed(impossible);
+  return message;
+}
+
+const TIMESTAMP = "google.protobuf.Timestamp";
+
+/** Every Timestamp in `json` (decoded already, so well-formed) that names no real date or time. */
+function findImpossibleTimestamps(schema: DescMessage, json: JsonValue, at: string, violations: FieldViolation[]): void {
+  if (!isObject(json)) return;
+  for (const [key, value] of Object.entries(json)) {
+    const field = schema.fields.find((f) => f.jsonName === key || f.name === key);
+    if (!field?.message || value === null) continue;
+    const path = join(at, field.name);
+    const items = field.fieldKind === "list" && Array.isArray(value) ? value.map((item, i) => [item, `${path}[${i}]`] as const) : [[value, path] as const];
+    for (const [item, itemPath] of items) {
+      if (field.message.typeName === TIMESTAMP) {
+        if (typeof item === "string" && !isCalendarTimestamp(item)) violations.push({ field: itemPath, description: `must be ${expectedValue(field)} naming a real date and time` });
+      } else if (isPlainMessage(field.message)) {
+        findImpossibleTimestamps(field.message, item, itemPath, violations);
+      }
+    }
   }
 }
 

@@ -6,7 +6,7 @@
  *
  * Update mask inference (grpc-gateway's `allow_patch_feature`): a PATCH whose body is a message field
  * and whose request has a `google.protobuf.FieldMask update_mask`, sent with no `update_mask` query
- * parameter, gets the mask of the body's top-level keys, in proto names. Keys bound by the URL path
+ * parameter at all, gets the mask of the body's top-level keys, in proto names. Keys bound by the URL path
  * (`user_id` under `PATCH /api/v1/users/{user.user_id}`) are left out: they name the resource, not a
  * change, and the path overrides them anyway. So `PATCH /api/v1/users/alice {"name":"Alice"}` changes
  * only the name; the service still refuses read-only keys such as `createdAt` by name.
@@ -39,8 +39,8 @@ export function transcodeRequest(route: RestRoute, parts: RequestParts): Message
   applyQuery(route, schema, message, parts.query);
   const maskField = updateMaskFieldOf(route);
   if (maskField && body.kind === "field" && isJsonObject(parts.body)) {
-    const current = (message as Record<string, unknown>)[maskField.localName] as { paths: string[] } | undefined;
-    if (!current || current.paths.length === 0) {
+    // Only an absent mask is inferred: an explicit empty `?update_mask=` reaches the service, which refuses it.
+    if ((message as Record<string, unknown>)[maskField.localName] === undefined) {
       (message as Record<string, unknown>)[maskField.localName] = create(FieldMaskSchema, { paths: inferredPaths(route, body.field, parts.body) });
     }
   }

@@ -9,10 +9,11 @@
  * path always wins and cannot be overridden from the query) or carried by the body, and any key on a
  * `body: "*"` route, which takes every field from the body.
  */
-import type { DescField, DescMessage, JsonObject, JsonValue, MessageShape } from "@bufbuild/protobuf";
+import { create, type DescField, type DescMessage, type JsonObject, type JsonValue, type MessageShape } from "@bufbuild/protobuf";
+import { FieldMaskSchema } from "@bufbuild/protobuf/wkt";
 import { validationFailed, type FieldViolation } from "../errors.js";
 import { FieldPathError, pathsOverlap, protoPath, resolveFieldPath } from "./field-paths.js";
-import { expectedValue, isPlainMessage, isUrlSettable, urlValueToJson } from "./field-values.js";
+import { expectedValue, fieldMaskPaths, isFieldMask, isPlainMessage, isUrlSettable, urlValueToJson } from "./field-values.js";
 import type { RestRoute } from "./http-rules.js";
 import { tryMergeJson } from "./json-message.js";
 
@@ -58,9 +59,8 @@ export function queryParametersOf(route: RestRoute): QueryParameter[] {
 export function applyPathVariables<Desc extends DescMessage>(route: RestRoute, schema: Desc, message: MessageShape<Desc>, captures: readonly string[]): void {
   const violations: FieldViolation[] = [];
   route.pathFields.forEach((fields, i) => {
-    const leaf = fields[fields.length - 1]!;
-    if (!tryMergeJson(schema, message, nest(fields, urlValueToJson(leaf, captures[i]!)))) {
-      violations.push({ field: protoPath(fields), description: `must be ${expectedValue(leaf)}` });
+    if (!mergeUrlValues(schema, message, fields, [captures[i]!])) {
+      violations.push({ field: protoPath(fields), description: `must be ${expectedValue(fields[fields.length - 1]!)}` });
     }
   });
   if (violations.length > 0) throw validationFailed(violations);
@@ -77,9 +77,9 @@ export function applyQuery<Desc extends DescMessage>(route: RestRoute, schema: D
       violations.push({ field: key, description: fields });
       continue;
     }
-    const leaf = fields[fields.length - 1]!;
-    const json = leaf.fieldKind === "list" ? values.map((v) => urlValueToJson(leaf, v)) : urlValueToJson(leaf, values[0]!);
-    if (!tryMergeJson(schema, message, nest(fields, json))) violations.push({ field: key, description: `must be ${expectedValue(leaf)}` });
+    if (!mergeUrlValues(schema, message, fields, values)) {
+      violations.push({ field: key, description: `must be ${expectedValue(fields[fields.length - 1]!)}` });
+    }
   }
   if (violations.length > 0) throw validationFailed(violations);
 }
@@ -110,6 +110,23 @@ function fieldsOfKey(route: RestRoute, schema: DescMessage, key: string, count: 
   if (!isUrlSettable(leaf)) return "names a message, map or list of messages, which a query parameter cannot set";
   if (count > 1 && leaf.fieldKind !== "list") return "given more than once, but the field takes one value";
   return fields;
+}
+
+/**
+ * Sets the field at the end of `fields` from its URL values (one, unless the field is a list); false when
+ * a value is not one of the field. A field mask is set to the paths as written (see `fieldMaskPaths`).
+ */
+function mergeUrlValues<Desc extends DescMessage>(schema: Desc, message: MessageShape<Desc>, fields: readonly DescField[], values: readonly string[]): boolean {
+  const leaf = fields[fields.length - 1]!;
+  if (isFieldMask(leaf) && leaf.fieldKind === "message" && fields.every((f) => f.oneof === undefined)) {
+    let target = message as Record<string, unknown>;
+    for (const field of fields.slice(0, -1)) target = (target[field.localName] ??= create(field.message!)) as Record<string, unknown>;
+    target[leaf.localName] = create(FieldMaskSchema, { paths: fieldMaskPaths(values[0]!) });
+    return true;
+  }
+  const json = values.map((value) => urlValueToJson(leaf, value));
+  if (json.some((value) => value === undefined)) return false;
+  return tryMergeJson(schema, message, nest(fields, leaf.fieldKind === "list" ? (json as JsonValue[]) : json[0]!));
 }
 
 /** `{a: {b: value}}` for the chain `a.b`, with JSON names. */

@@ -1,16 +1,15 @@
 /**
  * `keyward.v1.ApiKeyRegistry`. The interceptor has already decided that the caller may manage keys of
- * the user in the path; here the grant rule decides which rights it may give or take, and every change
- * evicts the key from this node's verification cache at once.
+ * the user in the path; here the grant rule decides which rights it may give or take and the key-access
+ * rule which existing keys it may touch (src/auth/key-rules.ts, both inside the store's write), and every
+ * change evicts the key from this node's verification cache at once.
  */
 import { create } from "@bufbuild/protobuf";
 import type { ServiceImpl } from "@connectrpc/connect";
 import { ApiKeyRegistry, ApiKeySchema, ApiKeyState } from "../../gen/keyward/v1/api_key_pb.js";
-import { principalOf, type Principal } from "../auth/principal.js";
-import { InsufficientRights, RightsOutsideOwnerUniverse } from "../errors.js";
+import { enforceGrantRule, enforceKeyAccess } from "../auth/key-rules.js";
+import { principalOf } from "../auth/principal.js";
 import { generateKey, hashSecret } from "../keys/index.js";
-import { changedRights, missingRights, rights } from "../rights/index.js";
-import type { UserRecord } from "../store/store.js";
 import { apiKeyToMessage, storedKeyState, timestampMs } from "./convert.js";
 import { newApiKey } from "./new-api-key.js";
 import type { ServiceDeps } from "./service-deps.js";
@@ -95,6 +94,7 @@ export function createApiKeyRegistry(deps: ServiceDeps): ServiceImpl<typeof ApiK
       const principal = principalOf(context);
       const owner = has("rights") ? await store.getUser(given.userId) : undefined;
       const updated = await store.updateApiKey(given.userId, given.id, (key) => {
+        enforceKeyAccess(principal, key);
         if (owner) enforceGrantRule(principal, owner, key.rights, newRights);
         return {
           ...key,
@@ -109,14 +109,15 @@ export function createApiKeyRegistry(deps: ServiceDeps): ServiceImpl<typeof ApiK
       return { apiKey: apiKeyToMessage(updated) };
     },
 
-    async deleteApiKey(request) {
+    async deleteApiKey(request, context) {
       checkKeyPath(request.userId, request.keyId);
-      await store.deleteApiKey(request.userId, request.keyId);
+      const principal = principalOf(context);
+      await store.deleteApiKey(request.userId, request.keyId, (key) => enforceKeyAccess(principal, key));
       caches.forgetKey(request.keyId);
       return {};
     },
 
-    async regenerateApiKey(request) {
+    async regenerateApiKey(request, context) {
       const now = deps.now();
       const v = new Violations();
       checkUserId(v, "user_id", request.userId);
@@ -125,14 +126,18 @@ export function createApiKeyRegistry(deps: ServiceDeps): ServiceImpl<typeof ApiK
       const graceMs = grace ? Number(grace.seconds) * 1000 + Math.floor(grace.nanos / 1e6) : 0;
       v.check(graceMs >= 0 && graceMs <= GRACE_PERIOD_MAX_MS, "grace_period", "must be 0 to 7 days (`604800s`)");
       v.done();
+      const principal = principalOf(context);
       const fresh = generateKey(request.keyId);
-      const updated = await store.updateApiKey(request.userId, request.keyId, (key) => ({
-        ...key,
-        secretHash: hashSecret(fresh.secret),
-        previousSecretHash: graceMs > 0 ? key.secretHash : undefined,
-        previousSecretValidUntil: graceMs > 0 ? new Date(now + graceMs) : undefined,
-        updatedAt: new Date(now),
-      }));
+      const updated = await store.updateApiKey(request.userId, request.keyId, (key) => {
+        enforceKeyAccess(principal, key);
+        return {
+          ...key,
+          secretHash: hashSecret(fresh.secret),
+          previousSecretHash: graceMs > 0 ? key.secretHash : undefined,
+          previousSecretValidUntil: graceMs > 0 ? new Date(now + graceMs) : undefined,
+          updatedAt: new Date(now),
+        };
+      });
       caches.forgetKey(request.keyId);
       return { apiKey: apiKeyToMessage(updated), key: fresh.key };
     },
@@ -145,19 +150,4 @@ function checkKeyPath(userId: string, keyId: string): void {
   checkUserId(v, "user_id", userId);
   checkKeyId(v, "key_id", keyId);
   v.done();
-}
-
-/**
- * The grant rule (DESIGN §5): the caller may add or remove only rights it holds, and the rights added
- * must lie within what the owner may hold (suspension aside: an admin may prepare keys of a suspended
- * user, which stay refused until the user is active again).
- */
-function enforceGrantRule(caller: Principal, owner: UserRecord, before: readonly number[], after: readonly number[]): void {
-  const missing = missingRights(caller.rights, changedRights(before, after));
-  if (missing.length > 0) throw InsufficientRights.create({ missing: missing.map(rights.name).join(", ") });
-  const added = after.filter((r) => !before.includes(r));
-  const outside = missingRights(rights.universe({ admin: owner.admin, suspended: false }), added);
-  if (outside.length > 0) {
-    throw RightsOutsideOwnerUniverse.create({ user_id: owner.userId, rights: outside.map(rights.name).join(", ") });
-  }
 }

@@ -28,13 +28,18 @@ function pathsOf(message: DescMessage) {
 
 /**
  * Checks `mask` against the writable fields of `message` and returns its paths without repeats. Paths
- * may use proto names (`expires_at`) or JSON names (`expiresAt`); both come back as proto names.
+ * may use proto names (`expires_at`) or JSON names (`expiresAt`); both come back as proto names. A bad
+ * path is quoted as the caller wrote it.
  */
 export function checkUpdateMask(v: Violations, mask: FieldMask | undefined, message: DescMessage): string[] {
   const { writable, readOnly } = pathsOf(message);
   const list = [...writable].join(", ");
   const given = mask?.paths ?? [];
-  if (!v.check(given.length > 0, "update_mask", `required: name the fields to change (${list})`)) return [];
+  if (given.length === 0) {
+    // An explicit empty mask is refused too: it must never fall back to "every field in the body".
+    v.add("update_mask", mask === undefined ? `required: name the fields to change (${list})` : `is empty: name at least one field to change (${list})`);
+    return [];
+  }
   const paths = new Set<string>();
   for (const raw of given) {
     const path = message.fields.find((f) => f.jsonName === raw)?.name ?? raw;

@@ -1,14 +1,15 @@
 /**
  * `keyward.v1.UserRegistry`. Access is decided by the authorization interceptor from the proto's
  * `(keyward.v1.access)` rules before any of these run; handlers validate input and apply what only the
- * request's content decides (who may set `admin`/`state`, the last-admin guard).
+ * request's content decides (who may set `admin`/`state`). The last-admin guard spans records, so the store
+ * decides it inside the write (`last_admin`, answered as `LAST_ADMIN`).
  */
 import { create } from "@bufbuild/protobuf";
 import type { ServiceImpl } from "@connectrpc/connect";
 import { Right } from "../../gen/keyward/v1/rights_pb.js";
 import { UserRegistry, UserSchema, UserState } from "../../gen/keyward/v1/user_pb.js";
 import { principalOf } from "../auth/principal.js";
-import { InsufficientRights, LastAdmin } from "../errors.js";
+import { InsufficientRights } from "../errors.js";
 import type { UserRecord } from "../store/store.js";
 import { storedUserState, userToMessage } from "./convert.js";
 import type { ServiceDeps } from "./service-deps.js";
@@ -20,15 +21,6 @@ const ADMIN_FIELDS = new Set(["admin", "state"]);
 
 export function createUserRegistry(deps: ServiceDeps): ServiceImpl<typeof UserRegistry> {
   const { store, caches } = deps;
-
-  /** Refuses a change that would leave no active admin. */
-  async function guardLastAdmin(user: UserRecord, next: { admin: boolean; state: string } | undefined): Promise<void> {
-    const isActiveAdmin = user.admin && user.state === "active";
-    const staysActiveAdmin = next !== undefined && next.admin && next.state === "active";
-    if (isActiveAdmin && !staysActiveAdmin && (await store.countActiveAdmins()) <= 1) {
-      throw LastAdmin.create({ user_id: user.userId });
-    }
-  }
 
   return {
     async createUser(request) {
@@ -84,12 +76,6 @@ export function createUserRegistry(deps: ServiceDeps): ServiceImpl<typeof UserRe
       if (paths.some((p) => ADMIN_FIELDS.has(p)) && !principalOf(context).rights.has(Right.ADMIN_USERS_WRITE)) {
         throw InsufficientRights.create({ missing: "RIGHT_ADMIN_USERS_WRITE" });
       }
-      const current = await store.getUser(userId);
-      const next = {
-        admin: has("admin") ? given!.admin : current.admin,
-        state: state ?? current.state,
-      };
-      await guardLastAdmin(current, next);
       const updated = await store.updateUser(userId, (user) => ({
         ...user,
         name: has("name") ? given!.name : user.name,
@@ -106,7 +92,6 @@ export function createUserRegistry(deps: ServiceDeps): ServiceImpl<typeof UserRe
       const v = new Violations();
       checkUserId(v, "user_id", request.userId);
       v.done();
-      await guardLastAdmin(await store.getUser(request.userId), undefined);
       await store.deleteUser(request.userId);
       caches.forgetUser(request.userId);
       return {};

@@ -16,6 +16,13 @@ export const GRACE_PERIOD_MAX_MS = 7 * 24 * 3600 * 1000;
 /** Loose on purpose: one `@`, something on each side, no spaces. Deliverability is not ours to judge. */
 const EMAIL_PATTERN = /^[^\s@]+@[^\s@]+$/;
 const KEY_ID_PATTERN = new RegExp(`^[A-Z2-7]{${ID_LENGTH}}$`);
+/**
+ * What text shown to people may not contain: control characters (C0, DEL, C1: ESC sequences retitle and
+ * clear terminals), Unicode's bidirectional controls (U+061C, U+200E, U+200F, U+202A-U+202E,
+ * U+2066-U+2069: an override makes a name read backwards) and the line and paragraph separators.
+ */
+const UNSAFE_TEXT = /[\p{Cc}\p{Bidi_Control}\u2028\u2029]/u;
+const UNSAFE_TEXT_MESSAGE = "must not contain control characters or bidirectional-text controls (such as U+202E)";
 
 /** Collects violations; `done()` throws them all, if any. */
 export class Violations {
@@ -52,15 +59,14 @@ export function checkKeyId(v: Violations, field: string, keyId: string): void {
 
 export function checkText(v: Violations, field: string, text: string, max: number): void {
   v.check([...text].length <= max, field, `must be at most ${max} characters`);
-  // Control characters break tables, logs and terminals that show names.
-  v.check(!/\p{Cc}/u.test(text), field, "must not contain control characters");
+  v.check(!UNSAFE_TEXT.test(text), field, UNSAFE_TEXT_MESSAGE);
 }
 
 export function checkEmail(v: Violations, field: string, email: string): void {
   if (email === "") return;
-  if (v.check(email.length <= EMAIL_MAX, field, `must be at most ${EMAIL_MAX} characters`)) {
-    v.check(EMAIL_PATTERN.test(email), field, "must be an email address like `ops@example.com`");
-  }
+  if (!v.check(email.length <= EMAIL_MAX, field, `must be at most ${EMAIL_MAX} characters`)) return;
+  if (!v.check(!UNSAFE_TEXT.test(email), field, UNSAFE_TEXT_MESSAGE)) return;
+  v.check(EMAIL_PATTERN.test(email), field, "must be an email address like `ops@example.com`");
 }
 
 /** Non-empty, every element a defined right other than RIGHT_INVALID. Returns the rights without repeats. */

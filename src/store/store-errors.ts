@@ -1,5 +1,5 @@
 // Constructors for the StoreErrors both adapters throw, so the same failure reads the same everywhere.
-import { StoreError, type StoreEntity } from "./store.js";
+import { StoreError, type StoreEntity, type UserRecord } from "./store.js";
 
 /** What an operation was about: the entity and its id (user id or key id; both are public). */
 export interface Subject {
@@ -34,6 +34,19 @@ export function keyLimitReached(userId: string, maxKeysPerUser: number): StoreEr
     `user ${JSON.stringify(userId)} already has the maximum of ${maxKeysPerUser} API keys`,
     { entity: "api_key", subjectId: userId, limit: maxKeysPerUser },
   );
+}
+
+/** `last_admin`: the change would leave no active admin. */
+export function lastActiveAdmin(userId: string): StoreError {
+  return new StoreError("last_admin", `user ${JSON.stringify(userId)} is the last active admin`, {
+    entity: "user",
+    subjectId: userId,
+  });
+}
+
+/** True for a user record that is an admin in the active state: what the last-admin guard keeps. */
+export function isActiveAdmin(user: UserRecord): boolean {
+  return user.admin && user.state === "active";
 }
 
 /** `conflict`: optimistic concurrency gave up after repeated concurrent modification. */

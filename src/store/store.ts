@@ -79,6 +79,13 @@ export interface ApiKeyLimits {
 export type Updater<T> = (current: T) => T;
 
 /**
+ * Decides, from the current record, whether an operation may go ahead; it throws to refuse. Like an
+ * {@link Updater} it runs inside the operation's write, so the decision and the write see the same record,
+ * and it must be pure and synchronous (it may run more than once). Its error reaches the caller unchanged.
+ */
+export type Guard<T> = (current: T) => void;
+
+/**
  * The persistence contract for users and their API keys. Every method is atomic. The store performs no
  * authorization and no input validation beyond what keeps its data consistent; callers validate first.
  * Any method may also reject with `unavailable` (backend down, busy or closed).
@@ -96,11 +103,17 @@ export interface Store {
   /**
    * Atomically reads the user, applies `updater` and writes the result, which it returns. Concurrent
    * updates are never lost. Rejects with `not_found` (user); with `invalid_argument` if the updater
-   * changes `userId`; with `conflict` if optimistic retries run out; or with whatever the updater threw.
+   * changes `userId`; with `last_admin` (user) if the user is an active admin and the result is not, while
+   * no other active admin exists; with `conflict` if optimistic retries run out; or with whatever the
+   * updater threw. The last-admin guard is decided inside the write, so it holds with several processes
+   * or nodes writing one store at once.
    */
   updateUser(userId: string, updater: Updater<UserRecord>): Promise<UserRecord>;
 
-  /** Deletes the user and all their API keys in one transaction. Rejects with `not_found` (user). */
+  /**
+   * Deletes the user and all their API keys in one transaction. Rejects with `not_found` (user), and with
+   * `last_admin` (user) when the user is the last active admin (decided inside the same transaction).
+   */
   deleteUser(userId: string): Promise<void>;
 
   /** Counts users with `admin` set and state `active`. */
@@ -139,8 +152,12 @@ export interface Store {
    */
   updateApiKey(userId: string, keyId: string, updater: Updater<ApiKeyRecord>): Promise<ApiKeyRecord>;
 
-  /** Deletes a key of a user. Rejects with `not_found` (api_key) when absent or owned by another user. */
-  deleteApiKey(userId: string, keyId: string): Promise<void>;
+  /**
+   * Deletes a key of a user, after `guard` (if given) accepted the stored key inside the same write.
+   * Rejects with `not_found` (api_key) when absent or owned by another user, or with whatever the guard
+   * threw, deleting nothing.
+   */
+  deleteApiKey(userId: string, keyId: string, guard?: Guard<ApiKeyRecord>): Promise<void>;
 
   /** Counts a user's keys (0 for an unknown user). */
   countApiKeys(userId: string): Promise<number>;
@@ -174,6 +191,7 @@ export type StoreErrorKind =
   | "conflict"
   | "unavailable"
   | "limit_reached"
+  | "last_admin"
   | "invalid_argument";
 
 /** The entity an error is about, so services can tell USER_NOT_FOUND from API_KEY_NOT_FOUND. */

@@ -12,6 +12,7 @@ import { fileURLToPath } from "node:url";
 import { expect } from "chai";
 import { Right, RightSchema } from "../../gen/keyward/v1/rights_pb.js";
 import { generateKey } from "../../src/keys/index.js";
+import { openSqliteStore } from "../../src/store/sqlite/sqlite-store.js";
 import { allServerOutput, issuedKeys } from "../e2e/support/secret-scan.js";
 import { useServer } from "../e2e/support/server-process.js";
 
@@ -341,6 +342,28 @@ describe("cli: the keyward command against a real server", function () {
         expect(run.stderr, name).to.match(message).and.contain("--help");
         expect(run.stderr, name).to.not.contain("cannot reach");
       });
+    });
+  });
+
+  describe("text the store holds is printed with control characters escaped", () => {
+    it("escapes ESC, BEL, NUL and bidi overrides in tables, blocks and JSON, even from data stored before they were refused", async () => {
+      // Written straight into the server's database, as a store from before the validation would hold it.
+      const store = openSqliteStore(join(ctx.server.dataDir, "keyward.db"));
+      const userId = newUserId("escapes");
+      const now = new Date();
+      const hostile = { name: "\x1b]0;pwned\x07\x1b[2Jevil\u202egnp.exe", email: "ops\x00@example.com" };
+      await store.createUser({ userId, ...hostile, admin: false, state: "active", createdAt: now, updatedAt: now });
+      await store.close();
+      const [list, get, asJson] = await Promise.all([
+        ok(["users", "list", "--all"]),
+        ok(["users", "get", userId]),
+        ok(["users", "get", userId, "--json"]),
+      ]);
+      for (const run of [list, get, asJson]) expect(run.stdout).to.not.match(/[\x00\x07\x1b\u202e]/);
+      expect(get.stdout).to.contain("\\x1B]0;pwned\\x07\\x1B[2Jevil\\u202Egnp.exe").and.contain("ops\\x00@example.com");
+      expect(list.stdout).to.contain("\\x1B]0;pwned");
+      // The JSON still means the same text.
+      expect((JSON.parse(asJson.stdout) as { user: JsonUser }).user).to.include(hostile);
     });
   });
 

@@ -9,7 +9,7 @@ import { AuthService } from "../../gen/keyward/v1/auth_pb.js";
 import { Right } from "../../gen/keyward/v1/rights_pb.js";
 import { UserRegistry } from "../../gen/keyward/v1/user_pb.js";
 import { generateKey } from "../../src/keys/index.js";
-import { DOORS, type Outcome } from "./support/doors.js";
+import { DOORS, type DoorName, type Outcome } from "./support/doors.js";
 import { ok, uniqueUserId, type Actor } from "./support/fixtures.js";
 import { issuedKeys } from "./support/secret-scan.js";
 import { useServer } from "./support/server-process.js";
@@ -163,7 +163,8 @@ describe("e2e: access on every door", function () {
       it(`${rpc}: refused without ${Right[needed]}, allowed with it`, async () => {
         const self = await sut.fx.user();
         const everythingElse = await sut.fx.key(self, USER_RIGHTS.filter((r) => r !== needed));
-        const target = await sut.fx.key(self, [Right.USER_INFO]);
+        // The target key needs no right the holder lacks: touching a key needs every right it has.
+        const target = await sut.fx.key(self, [Right.USER_SETTINGS_API_KEYS]);
         const refused = expectRefused(
           await onEveryDoor((door) => callAs(self, target.apiKey.id, everythingElse.key, door)),
           Code.PermissionDenied,
@@ -210,8 +211,13 @@ describe("e2e: access on every door", function () {
         );
       expectRefused(await update([Right.USER_INFO]), Code.PermissionDenied, "INSUFFICIENT_RIGHTS"); // removes USER_DELETE
       expectRefused(await update([Right.USER_INFO, Right.USER_DELETE, Right.USER_SETTINGS_BASIC]), Code.PermissionDenied, "INSUFFICIENT_RIGHTS");
-      const swapped = ok(await sut.doors.call("grpc", ApiKeyRegistry.method.updateApiKey, { apiKey: { userId: scoped.userId, id: target.apiKey.id, rights: [Right.USER_SETTINGS_API_KEYS, Right.USER_DELETE] }, updateMask: { paths: ["rights"] } }, scoped.key));
-      expect(swapped.apiKey?.rights).to.deep.equal([Right.USER_SETTINGS_API_KEYS, Right.USER_DELETE]);
+      // On a key it may touch (it holds every right of it), it may still add and remove only rights it holds.
+      const narrow = await sut.fx.key(scoped.userId, [Right.USER_INFO]);
+      const updateNarrow = (rights: Right[], door: DoorName = "grpc") =>
+        sut.doors.call(door, ApiKeyRegistry.method.updateApiKey, { apiKey: { userId: scoped.userId, id: narrow.apiKey.id, rights }, updateMask: { paths: ["rights"] } }, scoped.key);
+      expectRefused(await onEveryDoor((door) => updateNarrow([Right.USER_INFO, Right.USER_SETTINGS_BASIC], door)), Code.PermissionDenied, "INSUFFICIENT_RIGHTS");
+      const swapped = ok(await updateNarrow([Right.USER_SETTINGS_API_KEYS]));
+      expect(swapped.apiKey?.rights).to.deep.equal([Right.USER_SETTINGS_API_KEYS]);
     });
 
     it("a scoped key cannot act for another user", async () => {

@@ -176,8 +176,9 @@ describe("gateway/transcode-request", () => {
     const updateUser = keywardRoute("UserRegistry_UpdateUser");
     const paths = (request: Fields) => (request.updateMask as { paths: string[] } | undefined)?.paths;
 
-    it("comes from `update_mask` as a comma list, JSON or proto names", () => {
-      expect(paths(build(updateKey, { captures: ["a", "K"], query: "update_mask=name,expiresAt", body: { name: "n" } }))).to.deep.equal(["name", "expires_at"]);
+    it("comes from `update_mask` as a comma list, each path as written (the service takes JSON or proto names)", () => {
+      expect(paths(build(updateKey, { captures: ["a", "K"], query: "update_mask=name,expiresAt", body: { name: "n" } }))).to.deep.equal(["name", "expiresAt"]);
+      expect(paths(build(updateKey, { captures: ["a", "K"], query: "update_mask=NAME, expires_at", body: { name: "n" } }))).to.deep.equal(["NAME", "expires_at"]);
       expect(paths(build(updateKey, { captures: ["a", "K"], query: "updateMask=rights", body: { name: "n" } }))).to.deep.equal(["rights"]);
     });
 

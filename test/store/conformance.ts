@@ -2,6 +2,7 @@
 // Each test gets a fresh, empty store from the factory and releases it afterwards (Dex's pattern).
 import { describeApiKeys } from "./conformance/api-keys.js";
 import { describeConcurrency } from "./conformance/concurrency.js";
+import { describeGuards } from "./conformance/guards.js";
 import { describeLifecycle } from "./conformance/lifecycle.js";
 import { describeListing } from "./conformance/listing.js";
 import { describeRecords } from "./conformance/records.js";
@@ -31,6 +32,7 @@ export function describeStoreConformance(name: string, factory: StoreFactory, op
     describeApiKeys(subject);
     describeListing(subject);
     describeConcurrency(subject);
+    describeGuards(subject);
     describeRecords(subject);
     describeLifecycle(subject, options.persistent);
   });

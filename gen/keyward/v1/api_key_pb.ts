@@ -324,9 +324,10 @@ export type UpdateApiKeyRequest = Message<"keyward.v1.UpdateApiKeyRequest"> & {
 
   /**
    * The fields to change: any of `name`, `rights`, `state`, `expires_at`. Other or unknown paths are
-   * `INVALID_ARGUMENT`. `expires_at` in the mask with no value clears the expiry. Over REST,
-   * `?update_mask=name,rights`; without it, the mask is the JSON body's top-level keys other than
-   * `userId` and `id`, so `{"state": "API_KEY_STATE_DISABLED"}` only disables the key.
+   * `INVALID_ARGUMENT`, quoted as written, and so is an empty mask. `expires_at` in the mask with no value
+   * clears the expiry. Over REST, `?update_mask=name,rights`; without it, the mask is the JSON body's
+   * top-level keys other than `userId` and `id`, so `{"state": "API_KEY_STATE_DISABLED"}` only disables the
+   * key. An explicit empty `?update_mask=` is refused, never read as "every field in the body".
    *
    * @generated from field: google.protobuf.FieldMask update_mask = 2;
    */
@@ -513,7 +514,15 @@ export const ApiKeyStateSchema: GenEnum<ApiKeyState> = /*@__PURE__*/
  *
  * Grant rule: a caller may give a key, add to it or take from it only rights the caller holds (a
  * pseudo-right such as `RIGHT_USER_ALL` only if the caller holds that pseudo-right), and a key's rights
- * must lie within what its owner may hold. Breaking it is `PERMISSION_DENIED` (`INSUFFICIENT_RIGHTS`).
+ * must lie within what its owner may hold. Breaking it is `PERMISSION_DENIED` (`INSUFFICIENT_RIGHTS`, or
+ * `RIGHTS_OUTSIDE_OWNER_UNIVERSE`).
+ *
+ * Key-access rule, the grant rule's other half: a caller may touch an existing key (`UpdateApiKey` of any
+ * field, `RegenerateApiKey`, `DeleteApiKey`) only when its effective rights include every right of that
+ * key, pseudo-rights expanded: regenerating hands out a working secret and extending an expiry lengthens a
+ * credential's life, so both are granting. Reading and listing keys are not touching. Breaking it is
+ * `PERMISSION_DENIED` (`INSUFFICIENT_RIGHTS`, naming the missing rights), and nothing changes. So a key can
+ * always change, rotate or delete itself, and never a broader key.
  *
  * @generated from service keyward.v1.ApiKeyRegistry
  */
@@ -561,8 +570,10 @@ export const ApiKeyRegistry: GenService<{
    * Changes the fields of a key named in `update_mask` (`name`, `rights`, `state`, `expires_at`). A
    * change takes effect at once: a disabled key or a removed right is refused on the next call.
    *
-   * Errors: `INVALID_ARGUMENT` (unknown or read-only mask path, empty `rights`, bad value),
-   * `PERMISSION_DENIED` (grant rule), `NOT_FOUND` (`API_KEY_NOT_FOUND`).
+   * Errors: `INVALID_ARGUMENT` (unknown or read-only mask path, empty mask, empty `rights`, bad value),
+   * `PERMISSION_DENIED` (key-access rule, grant rule), `NOT_FOUND` (`API_KEY_NOT_FOUND`). Extending or
+   * clearing the expiry is bounded like a new key's (within the configured maximum lifetime from now):
+   * whoever may touch the key could mint a new one with the same rights and lifetime anyway.
    *
    * @generated from rpc keyward.v1.ApiKeyRegistry.UpdateApiKey
    */
@@ -574,7 +585,7 @@ export const ApiKeyRegistry: GenService<{
   /**
    * Deletes a key. It is refused from the next call on.
    *
-   * Errors: `NOT_FOUND` (`API_KEY_NOT_FOUND`).
+   * Errors: `NOT_FOUND` (`API_KEY_NOT_FOUND`), `PERMISSION_DENIED` (key-access rule).
    *
    * @generated from rpc keyward.v1.ApiKeyRegistry.DeleteApiKey
    */
@@ -588,7 +599,8 @@ export const ApiKeyRegistry: GenService<{
    * key once. The old secret stops working at once, or at the end of `grace_period` if one is given, so
    * clients can switch without downtime.
    *
-   * Errors: `NOT_FOUND` (`API_KEY_NOT_FOUND`), `INVALID_ARGUMENT` (grace period negative or over 7 days).
+   * Errors: `NOT_FOUND` (`API_KEY_NOT_FOUND`), `INVALID_ARGUMENT` (grace period negative or over 7 days),
+   * `PERMISSION_DENIED` (key-access rule: the caller must hold every right of the key it regenerates).
    *
    * @generated from rpc keyward.v1.ApiKeyRegistry.RegenerateApiKey
    */

@@ -34,14 +34,15 @@ export type User = Message<"keyward.v1.User"> & {
   userId: string;
 
   /**
-   * Display name, at most 100 characters.
+   * Display name, at most 100 characters, without control characters or bidirectional-text controls.
    *
    * @generated from field: string name = 2;
    */
   name: string;
 
   /**
-   * Contact email address, at most 254 characters; empty for none.
+   * Contact email address, at most 254 characters, without control characters or bidirectional-text
+   * controls; empty for none.
    *
    * @generated from field: string email = 3;
    */

@@ -5,7 +5,7 @@ import { decodePageToken } from "../page-token.js";
 import { apiKeyListScope, fetchSize, toPage } from "../pagination.js";
 import { checkApiKeyRecord, checkUpdatedApiKey } from "../record-checks.js";
 import { apiKeySubject, keyLimitReached, notFound, userSubject } from "../store-errors.js";
-import type { ApiKeyLimits, ApiKeyListRequest, ApiKeyRecord, ApiKeyUse, ApiKeyWithOwner, Page, Updater } from "../store.js";
+import type { ApiKeyLimits, ApiKeyListRequest, ApiKeyRecord, ApiKeyUse, ApiKeyWithOwner, Guard, Page, Updater } from "../store.js";
 import {
   apiKeyToDocument,
   documentToApiKey,
@@ -103,10 +103,17 @@ export class MongoApiKeys {
     });
   }
 
-  /** Deletes the key and releases its slot on the owner's `keyCount` in one transaction. */
-  async delete(userId: string, keyId: string): Promise<void> {
+  /**
+   * Reads the key, lets `guard` judge it, deletes it and releases its slot on the owner's `keyCount`, in
+   * one transaction: a concurrent change to the key conflicts with the delete, so the guard always judges
+   * the version that is deleted.
+   */
+  async delete(userId: string, keyId: string, guard: Guard<ApiKeyRecord> | undefined): Promise<void> {
     await inTransaction(this.#client, async (session) => {
-      const removed = await this.#apiKeys.deleteOne({ _id: keyId, userId }, { session });
+      const doc = await this.#apiKeys.findOne({ _id: keyId, userId }, { session });
+      if (!doc) throw notFound(apiKeySubject(keyId));
+      guard?.(documentToApiKey(doc));
+      const removed = await this.#apiKeys.deleteOne({ _id: keyId, userId, version: doc.version }, { session });
       if (removed.deletedCount === 0) throw notFound(apiKeySubject(keyId));
       await this.#users.updateOne({ _id: userId }, { $inc: { keyCount: -1 } }, { session });
     });

@@ -21,6 +21,15 @@ export interface ApiKeyDocument extends Omit<ApiKeyRecord, "id"> {
   version: number;
 }
 
+/**
+ * A guard document: what concurrent transactions deciding one cross-record rule all write, so that at
+ * most one of them commits at a time and each sees the others' results (see users.ts).
+ */
+export interface GuardDocument {
+  _id: string;
+  writes: number;
+}
+
 /** The record's fields of a user document: what an update `$set`s (keyCount and version are not). */
 export function userFields(user: UserRecord): Omit<UserDocument, "_id" | "keyCount" | "version"> {
   return {

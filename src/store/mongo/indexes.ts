@@ -1,11 +1,23 @@
 // Secondary indexes, created at open (createIndexes is a no-op for indexes that already exist).
 // Unique ids need none: user ids and key ids are `_id`, which MongoDB always indexes uniquely.
 import type { Db } from "mongodb";
-import type { ApiKeyDocument, UserDocument } from "./documents.js";
+import type { ApiKeyDocument, GuardDocument, UserDocument } from "./documents.js";
 
 /** Collection names. */
 export const USERS = "users";
 export const API_KEYS = "api_keys";
+/** One document per cross-record guard, written by every transaction the guard decides (see users.ts). */
+export const GUARDS = "guards";
+/** The guard document of the last-admin rule. */
+export const ACTIVE_ADMINS_GUARD = "active_admins";
+
+/**
+ * Creates the guard documents, outside any transaction, so that transactions only ever update them
+ * (creating a collection or document inside a transaction is what older servers refuse).
+ */
+export async function ensureGuards(db: Db): Promise<void> {
+  await db.collection<GuardDocument>(GUARDS).updateOne({ _id: ACTIVE_ADMINS_GUARD }, { $setOnInsert: { writes: 0 } }, { upsert: true });
+}
 
 /** Creates every index the store's queries use. */
 export async function ensureIndexes(db: Db): Promise<void> {

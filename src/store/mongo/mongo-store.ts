@@ -10,6 +10,7 @@ import {
   type ApiKeyRecord,
   type ApiKeyUse,
   type ApiKeyWithOwner,
+  type Guard,
   type Page,
   type PageRequest,
   type Store,
@@ -19,7 +20,7 @@ import {
 import { MongoApiKeys } from "./api-keys.js";
 import { createClient, databaseNameFromUrl, requireTransactions } from "./connection.js";
 import { translateMongoError } from "./errors.js";
-import { ensureIndexes } from "./indexes.js";
+import { ensureGuards, ensureIndexes } from "./indexes.js";
 import { MongoUsers } from "./users.js";
 
 /** Options for {@link openMongoStore}. */
@@ -40,6 +41,7 @@ export async function openMongoStore(url: string, options: MongoStoreOptions = {
     await requireTransactions(client);
     const db = client.db(options.databaseName ?? databaseNameFromUrl(url));
     await ensureIndexes(db);
+    await ensureGuards(db);
     return new MongoStore(client, db);
   } catch (error) {
     await client.close().catch(() => undefined);
@@ -130,8 +132,8 @@ export class MongoStore implements Store {
     return this.#run(apiKeySubject(keyId), () => this.#apiKeys.update(userId, keyId, updater));
   }
 
-  async deleteApiKey(userId: string, keyId: string): Promise<void> {
-    await this.#run(apiKeySubject(keyId), () => this.#apiKeys.delete(userId, keyId));
+  async deleteApiKey(userId: string, keyId: string, guard?: Guard<ApiKeyRecord>): Promise<void> {
+    await this.#run(apiKeySubject(keyId), () => this.#apiKeys.delete(userId, keyId, guard));
   }
 
   async countApiKeys(userId: string): Promise<number> {

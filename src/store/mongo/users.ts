@@ -1,12 +1,12 @@
 // Operations on the users collection.
-import type { Collection, Db, Filter, MongoClient } from "mongodb";
+import type { ClientSession, Collection, Db, Filter, MongoClient } from "mongodb";
 import { decodePageToken } from "../page-token.js";
 import { USER_LIST_SCOPE, fetchSize, toPage } from "../pagination.js";
 import { checkUpdatedUser, checkUserRecord } from "../record-checks.js";
-import { notFound, userSubject } from "../store-errors.js";
+import { isActiveAdmin, lastActiveAdmin, notFound, userSubject } from "../store-errors.js";
 import type { Page, PageRequest, Updater, UserRecord } from "../store.js";
-import { documentToUser, newUserDocument, userFields, type ApiKeyDocument, type UserDocument } from "./documents.js";
-import { API_KEYS, USERS } from "./indexes.js";
+import { documentToUser, newUserDocument, userFields, type ApiKeyDocument, type GuardDocument, type UserDocument } from "./documents.js";
+import { ACTIVE_ADMINS_GUARD, API_KEYS, GUARDS, USERS } from "./indexes.js";
 import { NEWEST_FIRST, afterSortKey } from "./keyset.js";
 import { retryOnVersionChange } from "./optimistic-update.js";
 import { inTransaction } from "./transactions.js";
@@ -16,11 +16,13 @@ export class MongoUsers {
   readonly #client: MongoClient;
   readonly #users: Collection<UserDocument>;
   readonly #apiKeys: Collection<ApiKeyDocument>;
+  readonly #guards: Collection<GuardDocument>;
 
   constructor(client: MongoClient, db: Db) {
     this.#client = client;
     this.#users = db.collection<UserDocument>(USERS);
     this.#apiKeys = db.collection<ApiKeyDocument>(API_KEYS);
+    this.#guards = db.collection<GuardDocument>(GUARDS);
   }
 
   async create(user: UserRecord): Promise<void> {
@@ -58,21 +60,49 @@ export class MongoUsers {
       const current = documentToUser(doc);
       const next = updater(current);
       checkUpdatedUser(current, next);
-      const written = await this.#users.findOneAndUpdate(
-        { _id: userId, version: doc.version },
-        { $set: userFields(next), $inc: { version: 1 } },
-        { returnDocument: "after" },
-      );
-      return written ? documentToUser(written) : undefined;
+      if (isActiveAdmin(current) && !isActiveAdmin(next)) {
+        return inTransaction(this.#client, async (session) => {
+          const written = await this.#writeVersion(doc, next, session);
+          if (written) await this.#keepAnActiveAdmin(userId, session);
+          return written;
+        });
+      }
+      return this.#writeVersion(doc, next, undefined);
     });
   }
 
-  /** Deletes the user and their keys in one transaction, so no reader sees keys without an owner. */
+  /** Writes `next` if the document is still at the version read; undefined when it moved on. */
+  async #writeVersion(doc: UserDocument, next: UserRecord, session: ClientSession | undefined): Promise<UserRecord | undefined> {
+    const written = await this.#users.findOneAndUpdate(
+      { _id: doc._id, version: doc.version },
+      { $set: userFields(next), $inc: { version: 1 } },
+      { returnDocument: "after", session },
+    );
+    return written ? documentToUser(written) : undefined;
+  }
+
+  /**
+   * The last-admin guard, inside the transaction that just removed an active admin: it fails the
+   * transaction when none is left. Counting alone would be write skew under snapshot isolation (two
+   * transactions each demote one of the last two admins, each still counts the other); so every such
+   * transaction also writes the one guard document, and two of them cannot both commit: the second gets
+   * a write conflict, the driver runs it again, and the rerun counts the first one's result.
+   */
+  async #keepAnActiveAdmin(userId: string, session: ClientSession): Promise<void> {
+    await this.#guards.updateOne({ _id: ACTIVE_ADMINS_GUARD }, { $inc: { writes: 1 } }, { session });
+    if ((await this.#users.countDocuments({ admin: true, state: "active" }, { session })) === 0) throw lastActiveAdmin(userId);
+  }
+
+  /**
+   * Deletes the user and their keys in one transaction, so no reader sees keys without an owner; the
+   * last-admin guard is decided in the same transaction.
+   */
   async delete(userId: string): Promise<void> {
     await inTransaction(this.#client, async (session) => {
-      const removed = await this.#users.deleteOne({ _id: userId }, { session });
-      if (removed.deletedCount === 0) throw notFound(userSubject(userId));
+      const doc = await this.#users.findOneAndDelete({ _id: userId }, { session });
+      if (!doc) throw notFound(userSubject(userId));
       await this.#apiKeys.deleteMany({ userId }, { session });
+      if (isActiveAdmin(documentToUser(doc))) await this.#keepAnActiveAdmin(userId, session);
     });
   }
 

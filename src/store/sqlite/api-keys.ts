@@ -4,7 +4,7 @@ import { apiKeyFilterOf } from "../name-search.js";
 import { apiKeyListScope, fetchSize, toPage } from "../pagination.js";
 import { checkApiKeyRecord, checkUpdatedApiKey } from "../record-checks.js";
 import { keyLimitReached, notFound } from "../store-errors.js";
-import type { ApiKeyLimits, ApiKeyListRequest, ApiKeyRecord, ApiKeyUse, ApiKeyWithOwner, Page, Updater } from "../store.js";
+import type { ApiKeyLimits, ApiKeyListRequest, ApiKeyRecord, ApiKeyUse, ApiKeyWithOwner, Guard, Page, Updater } from "../store.js";
 import {
   KEY_WITH_OWNER_COLUMNS,
   apiKeyToRow,
@@ -70,6 +70,7 @@ export class SqliteApiKeys {
   readonly #recordUse;
   readonly #createTransaction;
   readonly #updateTransaction;
+  readonly #deleteTransaction;
   readonly #listTransaction;
   readonly #recordUseTransaction;
 
@@ -100,6 +101,10 @@ export class SqliteApiKeys {
       checkUpdatedApiKey(current, next);
       this.#update.run(apiKeyToRow(next));
       return this.#mustGet(userId, keyId);
+    });
+    this.#deleteTransaction = db.transaction((userId: string, keyId: string, guard: Guard<ApiKeyRecord> | undefined) => {
+      guard?.(this.#mustGet(userId, keyId));
+      if (this.#deleteOfUser.run(keyId, userId).changes === 0) throw notFound({ entity: "api_key", id: keyId });
     });
     // One read transaction, so the page and its totalSize come from the same snapshot.
     this.#listTransaction = db.transaction((userId: string, request: ApiKeyListRequest) => this.#list(userId, request));
@@ -136,8 +141,9 @@ export class SqliteApiKeys {
     return this.#updateTransaction.immediate(userId, keyId, updater);
   }
 
-  delete(userId: string, keyId: string): void {
-    if (this.#deleteOfUser.run(keyId, userId).changes === 0) throw notFound({ entity: "api_key", id: keyId });
+  /** The guard and the delete under one IMMEDIATE transaction, so the guard judges the key that is deleted. */
+  delete(userId: string, keyId: string, guard: Guard<ApiKeyRecord> | undefined): void {
+    this.#deleteTransaction.immediate(userId, keyId, guard);
   }
 
   count(userId: string): number {

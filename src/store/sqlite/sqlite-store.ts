@@ -8,6 +8,7 @@ import type {
   ApiKeyRecord,
   ApiKeyUse,
   ApiKeyWithOwner,
+  Guard,
   Page,
   PageRequest,
   Store,
@@ -111,8 +112,8 @@ export class SqliteStore implements Store {
     return this.#run(apiKeySubject(keyId), () => this.#apiKeys.update(userId, keyId, updater));
   }
 
-  async deleteApiKey(userId: string, keyId: string): Promise<void> {
-    this.#run(apiKeySubject(keyId), () => this.#apiKeys.delete(userId, keyId));
+  async deleteApiKey(userId: string, keyId: string, guard?: Guard<ApiKeyRecord>): Promise<void> {
+    this.#run(apiKeySubject(keyId), () => this.#apiKeys.delete(userId, keyId, guard));
   }
 
   async countApiKeys(userId: string): Promise<number> {

@@ -2,7 +2,7 @@
 import { decodePageToken } from "../page-token.js";
 import { USER_LIST_SCOPE, fetchSize, toPage } from "../pagination.js";
 import { checkUpdatedUser, checkUserRecord } from "../record-checks.js";
-import { notFound } from "../store-errors.js";
+import { isActiveAdmin, lastActiveAdmin, notFound } from "../store-errors.js";
 import type { Page, PageRequest, Updater, UserRecord } from "../store.js";
 import type { SqliteDatabase } from "./connection.js";
 import { rowToUser, userToRow, type UserRow } from "./user-rows.js";
@@ -38,6 +38,7 @@ export class SqliteUsers {
   readonly #count;
   readonly #countActiveAdmins;
   readonly #updateTransaction;
+  readonly #deleteTransaction;
   readonly #listTransaction;
 
   constructor(db: SqliteDatabase) {
@@ -54,7 +55,13 @@ export class SqliteUsers {
       const next = updater(current);
       checkUpdatedUser(current, next);
       this.#update.run(userToRow(next));
+      if (isActiveAdmin(current) && !isActiveAdmin(next)) this.#keepAnActiveAdmin(userId);
       return this.#mustGet(userId);
+    });
+    this.#deleteTransaction = db.transaction((userId: string) => {
+      const current = this.#mustGet(userId);
+      this.#delete.run(userId);
+      if (isActiveAdmin(current)) this.#keepAnActiveAdmin(userId);
     });
     // One read transaction, so the page and its totalSize come from the same snapshot.
     this.#listTransaction = db.transaction((request: PageRequest) => this.#list(request));
@@ -92,13 +99,25 @@ export class SqliteUsers {
     return this.#updateTransaction.immediate(userId, updater);
   }
 
-  /** Deletes the user and, through the foreign-key cascade, their keys in the same statement. */
+  /**
+   * Deletes the user and, through the foreign-key cascade, their keys in the same statement, under an
+   * IMMEDIATE transaction that also decides the last-admin guard.
+   */
   delete(userId: string): void {
-    if (this.#delete.run(userId).changes === 0) throw notFound({ entity: "user", id: userId });
+    this.#deleteTransaction.immediate(userId);
   }
 
   countActiveAdmins(): number {
     return this.#countActiveAdmins.get()?.n ?? 0;
+  }
+
+  /**
+   * Called inside a write transaction after `userId` stopped being an active admin: throwing rolls the
+   * change back. The transaction is IMMEDIATE, so it holds the database's write lock from its first read:
+   * two processes removing the last two admins at once are serialized, and the second sees the first.
+   */
+  #keepAnActiveAdmin(userId: string): void {
+    if (this.countActiveAdmins() === 0) throw lastActiveAdmin(userId);
   }
 
   #mustGet(userId: string): UserRecord {

@@ -1,0 +1,93 @@
+/**
+ * An independent reference model of DESIGN §5, for the authorization matrix. It is written from the
+ * design's words, reads the `Right` enum and each method's declared `(keyward.v1.access)` option from the
+ * descriptors, and imports nothing from src/rights or src/auth, so a bug there cannot hide in both.
+ */
+import { getOption, hasOption, type DescMethod } from "@bufbuild/protobuf";
+import { Code } from "@connectrpc/connect";
+import { Right, RightSchema, access } from "../../../gen/keyward/v1/rights_pb.js";
+
+/** Every right of the enum except RIGHT_INVALID, by number. */
+export const ALL_RIGHTS: readonly number[] = RightSchema.values.filter((v) => v.number !== 0).map((v) => v.number);
+const NAMES = new Map(RightSchema.values.map((v) => [v.number, v.name]));
+
+/** A right's enum name. */
+export function rightName(right: number): string {
+  return NAMES.get(right) ?? String(right);
+}
+
+/** `*_ALL` means every right whose name starts with the same prefix, itself included; others mean themselves. */
+export function expand(rights: readonly number[]): Set<number> {
+  const out = new Set<number>();
+  for (const right of rights) {
+    const name = rightName(right);
+    if (!name.endsWith("_ALL")) out.add(right);
+    else for (const other of ALL_RIGHTS) if (rightName(other).startsWith(name.slice(0, -"ALL".length))) out.add(other);
+  }
+  return out;
+}
+
+/** What a user may hold: the user family; every right for admins; nothing while suspended. */
+export function universe(owner: { admin: boolean; suspended: boolean }): Set<number> {
+  if (owner.suspended) return new Set();
+  return owner.admin ? new Set(ALL_RIGHTS) : expand([Right.USER_ALL]);
+}
+
+/** expand(key rights) ∩ universe(owner). */
+export function effective(keyRights: readonly number[], owner: { admin: boolean; suspended: boolean }): Set<number> {
+  const allowed = universe(owner);
+  return new Set([...expand(keyRights)].filter((r) => allowed.has(r)));
+}
+
+const holdsAll = (held: ReadonlySet<number>, wanted: Iterable<number>) => [...wanted].every((r) => held.has(r));
+
+/** What the model predicts: success, or the code and reason of the refusal. */
+export type Expectation = { ok: true } | { ok: false; code: Code; reason: string };
+
+const OK: Expectation = { ok: true };
+const refused = (code: Code, reason: string): Expectation => ({ ok: false, code, reason });
+
+/** What one call asks, in the terms of DESIGN §5. */
+export interface AccessQuestion {
+  readonly method: DescMethod;
+  readonly caller: { readonly userId: string; readonly admin: boolean; readonly suspended: boolean; readonly keyRights: readonly number[] };
+  /** The user named by the method's `user_field`, when it has one. */
+  readonly subjectUserId: string | undefined;
+  /** The key id in the path belongs to a user other than the path's. */
+  readonly foreignKey: boolean;
+  /** The call changes `admin` or `state` of a user. */
+  readonly adminFields: boolean;
+  /** The rights of the existing key the call touches (changes, disables, regenerates, deletes). */
+  readonly touches: readonly number[] | undefined;
+  /** Rights the call gives or takes: from `before` to `after` on a key of `owner`. */
+  readonly grants: { readonly before: readonly number[]; readonly after: readonly number[]; readonly ownerAdmin: boolean } | undefined;
+}
+
+/** The answer DESIGN §5 and §6 require for `question`. */
+export function expectedAnswer(question: AccessQuestion): Expectation {
+  const { method, caller } = question;
+  if (!hasOption(method, access)) return refused(Code.PermissionDenied, "ACCESS_UNDECLARED");
+  const rule = getOption(method, access);
+  if (rule.public) return OK;
+  if (caller.suspended) return refused(Code.Unauthenticated, "USER_SUSPENDED");
+  const held = effective(caller.keyRights, caller);
+  // On oneself the own-user rights are needed, unless the caller holds the other-user (admin) rights.
+  const onSelf = rule.userField !== "" && question.subjectUserId === caller.userId;
+  const needed = onSelf && !holdsAll(held, rule.otherUserRights) ? rule.ownUserRights : rule.otherUserRights;
+  if (!holdsAll(held, needed)) return refused(Code.PermissionDenied, "INSUFFICIENT_RIGHTS");
+  if (question.foreignKey) return refused(Code.NotFound, "API_KEY_NOT_FOUND");
+  if (question.adminFields && !held.has(Right.ADMIN_USERS_WRITE)) return refused(Code.PermissionDenied, "INSUFFICIENT_RIGHTS");
+  // Key-access rule: touching a key needs every right of it, expanded.
+  if (question.touches && !holdsAll(held, expand(question.touches))) return refused(Code.PermissionDenied, "INSUFFICIENT_RIGHTS");
+  if (question.grants) {
+    // Grant rule: every right added or removed must be held; added rights must lie in the owner's universe.
+    const { before, after, ownerAdmin } = question.grants;
+    const changed = [...after.filter((r) => !before.includes(r)), ...before.filter((r) => !after.includes(r))];
+    if (!holdsAll(held, changed)) return refused(Code.PermissionDenied, "INSUFFICIENT_RIGHTS");
+    const added = after.filter((r) => !before.includes(r));
+    if (!holdsAll(universe({ admin: ownerAdmin, suspended: false }), added)) {
+      return refused(Code.PermissionDenied, "RIGHTS_OUTSIDE_OWNER_UNIVERSE");
+    }
+  }
+  return OK;
+}
