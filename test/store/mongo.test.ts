@@ -44,6 +44,8 @@ describe(
     ? "MongoDB (skipped: set MONGODB_URL to a replica set, e.g. mongodb://localhost:27017/?replicaSet=rs0, to run)"
     : "MongoDB",
   function () {
+    // A networked store on a busy two-core machine: the property tests make hundreds of round trips.
+    this.timeout(60_000);
     before(function () {
       if (configuredUrl === "") this.skip();
     });
