@@ -1,11 +1,14 @@
 #!/usr/bin/env node
 // `npm test`: type-check, build, `buf lint`, a check that gen/ matches a fresh `buf generate`, then mocha.
+// Mocha gets MONGODB_URL: the one given, else a MongoDB stand-in (jongodb) started for the run and
+// stopped after it (scripts/jongodb.mjs), so the MongoDB tests run on every machine that installed it.
 // Each check counts as one test; the last line is `tests: N passed, N failed, N skipped` and the exit code
 // is non-zero on any failure.
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, readdirSync, rmSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
+import { mongoLaneUrl } from "./jongodb.mjs";
 
 const root = new URL("..", import.meta.url).pathname;
 const bin = (name) => join(root, "node_modules", ".bin", name);
@@ -66,7 +69,15 @@ check("gen fresh", fresh);
 
 const statsDir = mkdtempSync(join(tmpdir(), "keyward-stats-"));
 const statsFile = join(statsDir, "stats.json");
-const mochaOk = run("mocha", bin("mocha"), process.argv.slice(2), { KEYWARD_TEST_STATS: statsFile });
+const mongo = await mongoLaneUrl(process.env);
+console.log(`MongoDB tests: ${mongo.description}`);
+const mochaEnv = { KEYWARD_TEST_STATS: statsFile, ...(mongo.url === undefined ? {} : { MONGODB_URL: mongo.url }) };
+let mochaOk;
+try {
+  mochaOk = run("mocha", bin("mocha"), process.argv.slice(2), mochaEnv);
+} finally {
+  await mongo.stop();
+}
 if (existsSync(statsFile)) {
   const stats = JSON.parse(readFileSync(statsFile, "utf8"));
   counts.passed += stats.passed;

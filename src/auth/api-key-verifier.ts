@@ -48,6 +48,15 @@ interface CacheEntry {
  */
 const LRU_TOUCH_INTERVAL_MS = 1_000;
 
+/** What the cache did since start, for /metrics. Plain counters: a hit costs one increment. */
+export class VerifierCacheCounts {
+  hits = 0;
+  misses = 0;
+  capacityEvictions = 0;
+  changeEvictions = 0;
+  expiredEvictions = 0;
+}
+
 export class ApiKeyVerifier {
   private readonly cache = new Map<string, CacheEntry>();
   private readonly unknown = new Map<string, number>();
@@ -58,6 +67,8 @@ export class ApiKeyVerifier {
   private sweepTimer: NodeJS.Timeout | undefined;
   private readonly now: () => number;
   private readonly rights: RightsModel;
+  /** Cache hits, misses and evictions since start. */
+  readonly counts = new VerifierCacheCounts();
 
   constructor(
     private readonly store: Store,
@@ -75,9 +86,11 @@ export class ApiKeyVerifier {
     let now = this.now();
     // A cache hit, like a remembered unknown id, is answered without awaiting another promise.
     let entry = this.cached(parsed.id, now);
-    if (entry === undefined) {
+    if (entry !== undefined) this.counts.hits++;
+    else {
       const read = this.lookup(parsed.id, now);
       if (read !== undefined) {
+        this.counts.misses++;
         entry = await read;
         now = this.now();
       }
@@ -96,14 +109,18 @@ export class ApiKeyVerifier {
   /** Drops a key from the caches (it was changed, regenerated, deleted or created). */
   forgetKey(keyId: string): void {
     this.generation++;
-    this.cache.delete(keyId);
+    if (this.cache.delete(keyId)) this.counts.changeEvictions++;
     this.unknown.delete(keyId);
   }
 
   /** Drops every cached key of a user (the user was changed, suspended or deleted). */
   forgetUser(userId: string): void {
     this.generation++;
-    for (const [id, entry] of this.cache) if (entry.principal.user.userId === userId) this.cache.delete(id);
+    for (const [id, entry] of this.cache) {
+      if (entry.principal.user.userId !== userId) continue;
+      this.cache.delete(id);
+      this.counts.changeEvictions++;
+    }
   }
 
   /** Drops every cached key and every remembered unknown id (the revocation feed could not say what changed). */
@@ -185,7 +202,10 @@ export class ApiKeyVerifier {
 
   private remember<V>(map: Map<string, V>, id: string, value: V, limit: number): void {
     map.set(id, value);
-    if (map.size > limit) map.delete(map.keys().next().value!);
+    if (map.size > limit) {
+      map.delete(map.keys().next().value!);
+      if (map === (this.cache as Map<string, unknown>)) this.counts.capacityEvictions++;
+    }
     this.scheduleSweep();
   }
 
@@ -201,7 +221,11 @@ export class ApiKeyVerifier {
   private sweep(): void {
     this.sweepTimer = undefined;
     const now = this.now();
-    for (const [id, entry] of this.cache) if (now - entry.fetchedAt >= this.options.cacheTtlMs) this.cache.delete(id);
+    for (const [id, entry] of this.cache) {
+      if (now - entry.fetchedAt < this.options.cacheTtlMs) continue;
+      this.cache.delete(id);
+      this.counts.expiredEvictions++;
+    }
     for (const [id, since] of this.unknown) if (now - since >= this.options.negativeTtlMs) this.unknown.delete(id);
     if (this.cache.size > 0 || this.unknown.size > 0) this.scheduleSweep();
   }

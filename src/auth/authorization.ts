@@ -5,21 +5,44 @@
  * for the handler.
  */
 import type { Interceptor } from "@connectrpc/connect";
-import { AccessUndeclared, CredentialsMissing, InsufficientRights, validationFailed } from "../errors.js";
+import { AccessUndeclared, CredentialsMissing, InsufficientRights, KeywardError, validationFailed } from "../errors.js";
 import { missingRights, rights as keywardRights, type RightsModel } from "../rights/index.js";
 import { accessRuleOf, type AccessRule } from "./access-rules.js";
 import type { ApiKeyVerifier } from "./api-key-verifier.js";
 import { credentialFrom } from "./credentials.js";
 import { kPrincipal, type Principal } from "./principal.js";
 
-export function createAuthorizationInterceptor(verifier: ApiKeyVerifier, rights: RightsModel = keywardRights): Interceptor {
+/**
+ * Told the result of every credential check: `OK`, or the refusal's reason (`CREDENTIALS_MISSING`,
+ * `API_KEY_INVALID`, ...), or `ERROR` when the check itself failed (e.g. the store was unavailable).
+ */
+export type AuthenticationObserver = (result: string) => void;
+
+const ignore: AuthenticationObserver = () => undefined;
+
+export function createAuthorizationInterceptor(
+  verifier: ApiKeyVerifier,
+  rights: RightsModel = keywardRights,
+  observe: AuthenticationObserver = ignore,
+): Interceptor {
   return (next) => async (request) => {
     const rule = accessRuleOf(request.method);
     if (!rule) throw AccessUndeclared.create({ method: `${request.service.typeName}.${request.method.name}` });
     if (rule.public) return next(request);
     const credential = credentialFrom(request.header);
-    if (credential === undefined) throw CredentialsMissing.create();
-    const principal = await verifier.verify(credential);
+    if (credential === undefined) {
+      const missing = CredentialsMissing.create();
+      observe(missing.reason);
+      throw missing;
+    }
+    let principal: Principal;
+    try {
+      principal = await verifier.verify(credential);
+    } catch (error) {
+      observe(error instanceof KeywardError ? error.reason : "ERROR");
+      throw error;
+    }
+    observe("OK");
     const subject = rule.subjectOf?.(request.message);
     if (subject === "") throw validationFailed([{ field: rule.userField, description: "required" }]);
     const missing = missingFor(rule, principal, subject);

@@ -12,6 +12,10 @@ import { createErrorMappingInterceptor } from "../auth/error-mapping.js";
 import { DEFAULT_REVOCATION_POLLER_OPTIONS, RevocationPoller } from "../auth/revocation-poller.js";
 import { UsageRecorder } from "../auth/usage-recorder.js";
 import type { Logger } from "../logger.js";
+import { createCallMetricsInterceptor } from "../metrics/call-metrics.js";
+import { instrumentStore } from "../metrics/instrumented-store.js";
+import { KeywardMetrics } from "../metrics/metrics.js";
+import { rights } from "../rights/index.js";
 import { createApiKeyRegistry } from "../services/api-key-registry.js";
 import { createAuthService } from "../services/auth-service.js";
 import type { ServiceDeps } from "../services/service-deps.js";
@@ -20,6 +24,7 @@ import { openStore } from "../store/open-store.js";
 import type { Store } from "../store/store.js";
 import { bindService, createInvoker, type Invoker, type ServiceBinding } from "../transport/invoke.js";
 import type { Config } from "./config.js";
+import { Readiness } from "./readiness.js";
 
 /** Everything the front doors share. */
 export interface Keyward {
@@ -29,21 +34,33 @@ export interface Keyward {
   /** Follows the store's revocation feed; started before build() returns. */
   readonly revocations: RevocationPoller;
   readonly bindings: readonly ServiceBinding[];
-  /** Outermost first: error mapping wraps authorization, so every refusal carries a reason. */
+  /**
+   * Outermost first: call metrics, then error mapping wrapping authorization, so every refusal carries
+   * a reason and is counted with its final code.
+   */
   readonly interceptors: readonly Interceptor[];
   readonly invoker: Invoker;
+  readonly metrics: KeywardMetrics;
+  /** Whether the store answers; serve.ts starts its checks and drains it on shutdown. */
+  readonly readiness: Readiness;
   /** Stops following the feed, flushes pending usage and closes the store. */
   close(): Promise<void>;
 }
 
 export async function build(config: Config, logger: Logger, now: () => number = Date.now): Promise<Keyward> {
-  const store = await openStore({ store: config.store, dataDir: config.dataDir });
+  const opened = await openStore({ store: config.store, dataDir: config.dataDir });
+  const metrics = new KeywardMetrics();
+  const store = instrumentStore(opened, metrics.storeDuration);
+  // Readiness asks the store itself, so its probes stay out of the store latency metrics.
+  const readiness = new Readiness(opened, logger);
+  readiness.subscribe((ready) => metrics.setReady(ready));
   const usage = new UsageRecorder(store, logger);
   const verifier = new ApiKeyVerifier(
     store,
     { ...DEFAULT_VERIFIER_OPTIONS, cacheTtlMs: config.authCacheTtlMs, cacheSize: config.authCacheSize, now },
     usage,
   );
+  metrics.observeCache(() => ({ ...verifier.counts, size: verifier.cachedKeys }));
   const revocations = new RevocationPoller(store, verifier, logger, {
     ...DEFAULT_REVOCATION_POLLER_OPTIONS,
     intervalMs: config.revocationPollIntervalMs,
@@ -67,7 +84,12 @@ export async function build(config: Config, logger: Logger, now: () => number = 
     bindService(ApiKeyRegistry, createApiKeyRegistry(deps)),
     bindService(AuthService, createAuthService()),
   ];
-  const interceptors = [createErrorMappingInterceptor(logger), createAuthorizationInterceptor(verifier)];
+  // Call metrics outermost, so they see the final code of every call, refusals included.
+  const interceptors = [
+    createCallMetricsInterceptor(metrics),
+    createErrorMappingInterceptor(logger),
+    createAuthorizationInterceptor(verifier, rights, metrics.countAuthentication),
+  ];
   return {
     store,
     verifier,
@@ -76,7 +98,10 @@ export async function build(config: Config, logger: Logger, now: () => number = 
     bindings,
     interceptors,
     invoker: createInvoker(bindings, interceptors),
+    metrics,
+    readiness,
     async close() {
+      readiness.drain();
       await revocations.stop();
       await usage.flush();
       await store.close();

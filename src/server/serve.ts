@@ -7,6 +7,7 @@ import type { Logger } from "../logger.js";
 import { describeStoreLocation } from "../store/open-store.js";
 import { startConnectServer } from "../transport/connect-server.js";
 import { startGrpcServer } from "../transport/grpc-server.js";
+import { createOpsHandler } from "../transport/ops-endpoints.js";
 import { ensureAdmin } from "./bootstrap.js";
 import { build } from "./build.js";
 import type { Config } from "./config.js";
@@ -52,17 +53,25 @@ export async function startKeyward(config: Config, logger: Logger, options: Star
     const gateway = createGateway({ invoker: keyward.invoker, maxBodyBytes: config.bodyLimitBytes, logger, defaultDeadlineMs: limits.defaultDeadlineMs });
     const grpc = await startGrpcServer({ ...common, invoker: keyward.invoker, address: config.grpcAddr, maxConcurrentStreams: limits.maxConcurrentStreams });
     stops.push(() => grpc.shutdown());
+    // /healthz, /readyz and /metrics first, then REST: none of its routes lives at those paths.
+    const ops = createOpsHandler(
+      { readiness: () => keyward.readiness.state, metrics: () => keyward.metrics.render() },
+      gateway.handler,
+    );
     const http = await startConnectServer({
       ...common,
       interceptors: keyward.interceptors,
       address: config.httpAddr,
-      fallback: gateway.handler,
+      fallback: ops,
       maxConnections: limits.maxHttpConnections,
       headersTimeoutMs: limits.httpHeadersTimeoutMs,
       requestTimeoutMs: limits.httpRequestTimeoutMs,
       keepAliveTimeoutMs: limits.httpKeepAliveTimeoutMs,
     });
     stops.push(() => http.shutdown());
+    // gRPC health follows readiness: NOT_SERVING while the store does not answer or the server drains.
+    keyward.readiness.subscribe((ready) => grpc.setServing(ready));
+    keyward.readiness.start();
     logger.info(options.listeningMessage, {
       http: http.url,
       grpc: grpc.address,
@@ -75,6 +84,8 @@ export async function startKeyward(config: Config, logger: Logger, options: Star
       grpcAddress: grpc.address,
       shutdown() {
         stopping ??= (async () => {
+          // Load balancers see /readyz 503 and gRPC NOT_SERVING before the listeners stop accepting.
+          keyward.readiness.drain();
           await Promise.all(stops.map((stop) => stop()));
           await keyward.close();
         })();

@@ -1,5 +1,4 @@
 import { fromBinary } from "@bufbuild/protobuf";
-import { BinaryReader, BinaryWriter, WireType } from "@bufbuild/protobuf/wire";
 import { anyUnpack } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError } from "@connectrpc/connect";
 import * as grpc from "@grpc/grpc-js";
@@ -12,6 +11,7 @@ import { UserRegistry } from "../../gen/keyward/v1/user_pb.js";
 import { createLogger } from "../../src/logger.js";
 import { startGrpcServer, type GrpcListener, type GrpcServerOptions } from "../../src/transport/grpc-server.js";
 import { createInvoker } from "../../src/transport/invoke.js";
+import { HEALTH_NOT_SERVING, HEALTH_SERVING, healthCheck } from "./support/grpc-health-client.js";
 import { callUnary, toMetadata, type GrpcError } from "./support/grpc-test-client.js";
 import { createStubServices, MODE_HEADER, WWW_AUTHENTICATE, type StubServices } from "./support/stub-service.js";
 import { testTlsPair } from "./support/tls-test-pair.js";
@@ -236,28 +236,3 @@ describe("transport/grpc-server (separate servers)", () => {
     }
   });
 });
-
-const HEALTH_SERVING = 1;
-const HEALTH_NOT_SERVING = 2;
-
-/** grpc.health.v1.Health/Check, (de)coded by hand: request field 1 `service`, response field 1 `status`. */
-function healthCheck(client: grpc.Client, service: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    client.makeUnaryRequest(
-      "/grpc.health.v1.Health/Check",
-      (name: string) => Buffer.from(new BinaryWriter().tag(1, WireType.LengthDelimited).string(name).finish()),
-      (bytes: Buffer) => {
-        const reader = new BinaryReader(bytes);
-        let status = 0;
-        while (reader.pos < reader.len) {
-          const [field, wireType] = reader.tag();
-          if (field === 1) status = reader.int32();
-          else reader.skip(wireType);
-        }
-        return status;
-      },
-      service,
-      (error, status) => (error ? reject(error) : resolve(status!)),
-    );
-  });
-}

@@ -170,8 +170,15 @@ function matchingFilter(userId: string, filter: ApiKeyFilter): Filter<ApiKeyDocu
   const matching: Filter<ApiKeyDocument> = { userId };
   if (filter.state !== undefined) matching.state = filter.state;
   if (filter.nameContains !== undefined) {
-    // A plain substring test; $literal keeps a query starting with "$" from being read as a field path.
-    matching.$expr = { $gte: [{ $indexOfCP: ["$nameFolded", { $literal: filter.nameContains }] }, 0] };
+    // A plain substring test on the folded name: a regex of the escaped query matches it literally. Chosen
+    // over `$expr` with `$indexOfCP` (same cost: neither can use an index beyond the userId prefix) because
+    // more MongoDB-compatible servers support `$regex`, among them the test lane's stand-in.
+    matching.nameFolded = { $regex: literalPattern(filter.nameContains) };
   }
   return matching;
+}
+
+/** A regular expression source matching `text` literally (every metacharacter escaped). */
+export function literalPattern(text: string): string {
+  return text.replace(/[\\^$.*+?()[\]{}|\-/]/g, "\\$&");
 }

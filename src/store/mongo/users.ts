@@ -101,8 +101,12 @@ export class MongoUsers {
    */
   async delete(userId: string): Promise<void> {
     await inTransaction(this.#client, async (session) => {
-      const doc = await this.#users.findOneAndDelete({ _id: userId }, { session });
+      // A read and a delete in the transaction rather than findOneAndDelete: the same snapshot and write
+      // conflict on MongoDB, one more round trip on a rare call, and MongoDB-compatible servers that
+      // reject findAndModify's remove form (the test lane's stand-in does) run it too.
+      const doc = await this.#users.findOne({ _id: userId }, { session });
       if (!doc) throw notFound(userSubject(userId));
+      await this.#users.deleteOne({ _id: userId }, { session });
       await this.#apiKeys.deleteMany({ userId }, { session });
       if (isActiveAdmin(documentToUser(doc))) await this.#keepAnActiveAdmin(userId, session);
       await this.#revocations.append(session, "user", userId);

@@ -1,0 +1,145 @@
+/**
+ * Keyward's Prometheus metrics (DESIGN §13), one registry per server. Labels are bounded sets: protocol,
+ * RPC method, status code, authentication result reason, store operation. No key, secret or user id is
+ * ever a label value.
+ */
+import { Counter, Gauge, Registry, collectDefaultMetrics } from "prom-client";
+import { PlainCounter, PlainHistogram, type CounterSeries } from "./plain-series.js";
+
+/** Seconds; calls and store reads here take from tens of microseconds to a few milliseconds. */
+const LATENCY_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
+
+/** What the verifier's cache counted since start; read when /metrics is scraped, so a hit costs one `++`. */
+export interface CacheCounts {
+  readonly hits: number;
+  readonly misses: number;
+  /** Entries dropped because the cache was full (least recently used first). */
+  readonly capacityEvictions: number;
+  /** Entries dropped because their key or owner changed (on this node, or named by the revocation feed). */
+  readonly changeEvictions: number;
+  /** Entries dropped by the sweep after their TTL. */
+  readonly expiredEvictions: number;
+  /** Keys cached now. */
+  readonly size: number;
+}
+
+/** The metrics of one server and the registry that renders them. */
+export class KeywardMetrics {
+  readonly registry = new Registry();
+  /** Labels: protocol, method, code. */
+  readonly calls: PlainCounter;
+  /** Labels: protocol, method. */
+  readonly callDuration: PlainHistogram;
+  /** Labels: result. */
+  readonly authentications: PlainCounter;
+  /** Labels: operation, outcome. */
+  readonly storeDuration: PlainHistogram;
+  readonly #feedLag: Gauge;
+  readonly #ready: Gauge;
+  #cache: () => CacheCounts | undefined = () => undefined;
+  /** Label children by result: the results are a handful of reason strings. */
+  readonly #authResults = new Map<string, CounterSeries>();
+
+  constructor() {
+    const registers = [this.registry];
+    this.calls = new PlainCounter(
+      "keyward_calls_total",
+      "RPCs that reached a method, by protocol (grpc, connect, grpc-web, rest), method and status code",
+      ["protocol", "method", "code"],
+      this.registry,
+    );
+    this.callDuration = new PlainHistogram(
+      "keyward_call_duration_seconds",
+      "Time from the interceptors to the response message, by protocol and method",
+      ["protocol", "method"],
+      this.registry,
+      LATENCY_BUCKETS,
+    );
+    this.authentications = new PlainCounter(
+      "keyward_authentications_total",
+      "Credential checks by result: OK or the refusal's reason (e.g. API_KEY_INVALID, CREDENTIALS_MISSING)",
+      ["result"],
+      this.registry,
+    );
+    this.storeDuration = new PlainHistogram(
+      "keyward_store_operation_duration_seconds",
+      "Store operations by operation name and outcome (ok or error)",
+      ["operation", "outcome"],
+      this.registry,
+      LATENCY_BUCKETS,
+    );
+    this.#feedLag = new Gauge({
+      name: "keyward_revocation_feed_lag_seconds",
+      help: "How far this process's view of the revocation feed is behind the store (0 until the feed reports)",
+      registers,
+    });
+    this.#ready = new Gauge({ name: "keyward_ready", help: "1 when /readyz answers 200, else 0", registers });
+    const cache = () => this.#cache();
+    const counted = (name: string, help: string, read: (counts: CacheCounts) => number) =>
+      new Counter({
+        name,
+        help,
+        registers,
+        collect() {
+          const counts = cache();
+          this.reset();
+          if (counts) this.inc(read(counts));
+        },
+      });
+    counted("keyward_verifier_cache_hits_total", "Key verifications answered from the cache", (c) => c.hits);
+    counted("keyward_verifier_cache_misses_total", "Key verifications that read the store", (c) => c.misses);
+    new Counter({
+      name: "keyward_verifier_cache_evictions_total",
+      help: "Cached keys dropped, by cause: capacity (LRU), change (the key or its owner changed), expired (TTL)",
+      labelNames: ["cause"],
+      registers,
+      collect() {
+        const counts = cache();
+        this.reset();
+        if (!counts) return;
+        this.inc({ cause: "capacity" }, counts.capacityEvictions);
+        this.inc({ cause: "change" }, counts.changeEvictions);
+        this.inc({ cause: "expired" }, counts.expiredEvictions);
+      },
+    });
+    new Gauge({
+      name: "keyward_verifier_cached_keys",
+      help: "Keys in the verification cache now",
+      registers,
+      collect() {
+        this.set(cache()?.size ?? 0);
+      },
+    });
+    collectDefaultMetrics({ register: this.registry });
+  }
+
+  /** Counts one credential check's result (an {@link AuthenticationObserver} of the authorization interceptor). */
+  readonly countAuthentication = (result: string): void => {
+    let counter = this.#authResults.get(result);
+    if (counter === undefined) {
+      counter = this.authentications.series(result);
+      this.#authResults.set(result, counter);
+    }
+    counter.inc();
+  };
+
+  /** Where the verifier cache's counts are read from at scrape time. */
+  observeCache(read: () => CacheCounts): void {
+    this.#cache = read;
+  }
+
+  /** Sets the revocation-feed lag: seconds between the newest change in the store and the last one applied here. */
+  setRevocationFeedLag(seconds: number): void {
+    this.#feedLag.set(seconds);
+  }
+
+  /** Mirrors readiness into `keyward_ready`. */
+  setReady(ready: boolean): void {
+    this.#ready.set(ready ? 1 : 0);
+  }
+
+  /** The Prometheus text exposition of every metric. */
+  async render(): Promise<{ contentType: string; body: string }> {
+    return { contentType: this.registry.contentType, body: await this.registry.metrics() };
+  }
+}
