@@ -14,6 +14,7 @@ import { BodyNotAllowed, MalformedPath, MethodNotAllowed, RouteNotFound } from "
 import type { Logger } from "../logger.js";
 import { memoizeEncoding } from "../reusable-response.js";
 import type { Invoker } from "../transport/invoke.js";
+import { httpPeer } from "../transport/peers.js";
 import { CallSignal, TIMEOUT_HEADER, timeoutMsOf } from "./call-signal.js";
 import { restRoutesOf, type RestRoute } from "./http-rules.js";
 import { writeError, writeJson } from "./http-response.js";
@@ -86,6 +87,7 @@ export function createRestGateway(options: RestGatewayOptions): RestGateway {
           end: call,
           requestMethod: method,
           url: target,
+          peer: httpPeer(request),
         }),
       );
       writeJson(response, 200, serialize(result.message), result.header);

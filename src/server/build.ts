@@ -8,7 +8,9 @@ import { AuthService } from "../../gen/keyward/v1/auth_pb.js";
 import { UserRegistry } from "../../gen/keyward/v1/user_pb.js";
 import { ApiKeyVerifier, DEFAULT_VERIFIER_OPTIONS } from "../auth/api-key-verifier.js";
 import { createAuthorizationInterceptor } from "../auth/authorization.js";
+import { ClientResolver } from "../auth/client-address.js";
 import { createErrorMappingInterceptor } from "../auth/error-mapping.js";
+import { TransportPolicy } from "../auth/transport-policy.js";
 import { UsageRecorder } from "../auth/usage-recorder.js";
 import type { Logger } from "../logger.js";
 import { createApiKeyRegistry } from "../services/api-key-registry.js";
@@ -38,7 +40,13 @@ export async function build(config: Config, logger: Logger, now: () => number = 
   const usage = new UsageRecorder(store, logger);
   const verifier = new ApiKeyVerifier(
     store,
-    { ...DEFAULT_VERIFIER_OPTIONS, cacheTtlMs: config.authCacheTtlMs, cacheSize: config.authCacheSize, now },
+    {
+      ...DEFAULT_VERIFIER_OPTIONS,
+      cacheTtlMs: config.authCacheTtlMs,
+      cacheSize: config.authCacheSize,
+      now,
+      transport: new TransportPolicy(config.insecureTransport, logger),
+    },
     usage,
   );
   const deps: ServiceDeps = {
@@ -52,7 +60,7 @@ export async function build(config: Config, logger: Logger, now: () => number = 
     bindService(ApiKeyRegistry, createApiKeyRegistry(deps)),
     bindService(AuthService, createAuthService()),
   ];
-  const interceptors = [createErrorMappingInterceptor(logger), createAuthorizationInterceptor(verifier)];
+  const interceptors = [createErrorMappingInterceptor(logger), createAuthorizationInterceptor(verifier, { clients: new ClientResolver(config.trustedProxies) })];
   return {
     store,
     verifier,

@@ -4,6 +4,8 @@
  * exits 2 on problems.
  */
 import { readFileSync } from "node:fs";
+import { parseNetwork } from "../auth/networks.js";
+import { INSECURE_TRANSPORT_MODES, type InsecureTransportMode } from "../auth/transport-policy.js";
 import { parseDuration } from "../durations.js";
 import { isLogLevel, type LogLevel } from "../logger.js";
 import { resolveStoreLocation } from "../store/store-location.js";
@@ -26,6 +28,9 @@ export interface Config {
   readonly bodyLimitBytes: number;
   readonly shutdownTimeoutMs: number;
   readonly logLevel: LogLevel;
+  /** Canonical CIDRs of proxies whose `X-Forwarded-For` / `Forwarded` / `X-Forwarded-Proto` are believed. */
+  readonly trustedProxies: readonly string[];
+  readonly insecureTransport: InsecureTransportMode;
 }
 
 /** One setting: its flag, env variable, default and help. */
@@ -49,6 +54,8 @@ export const SETTINGS = {
   authCacheSize: { flag: "auth-cache-size", env: "KEYWARD_AUTH_CACHE_SIZE", fallback: "10000", help: "most keys the verification cache holds (about 2 KB of memory each)" },
   bodyLimit: { flag: "body-limit", env: "KEYWARD_BODY_LIMIT", fallback: "1048576", help: "largest request body in bytes (HTTP and gRPC)" },
   shutdownTimeout: { flag: "shutdown-timeout", env: "KEYWARD_SHUTDOWN_TIMEOUT", fallback: "10s", help: "how long SIGTERM waits for in-flight calls" },
+  trustedProxies: { flag: "trusted-proxies", env: "KEYWARD_TRUSTED_PROXIES", fallback: "", help: "comma-separated CIDRs of proxies whose X-Forwarded-For/Forwarded/X-Forwarded-Proto are believed, e.g. 127.0.0.1/32,::1; none by default" },
+  insecureTransport: { flag: "insecure-transport", env: "KEYWARD_INSECURE_TRANSPORT", fallback: "warn", help: "a credential over plain HTTP/gRPC from another machine, not via a trusted TLS proxy: allow, warn (log once per key per hour) or reject; keys are never revoked for it" },
   logLevel: { flag: "log-level", env: "KEYWARD_LOG_LEVEL", fallback: "info", help: "debug, info, warn or error" },
 } satisfies Record<string, Setting>;
 
@@ -113,6 +120,11 @@ export function loadConfig(
   const bodyLimitBytes = integer(SETTINGS.bodyLimit, 1024);
   const shutdownTimeoutMs = duration(SETTINGS.shutdownTimeout, false) ?? 0;
   const logLevel = read(SETTINGS.logLevel);
+  const trustedProxies = readNetworks(read(SETTINGS.trustedProxies), problems);
+  const insecure = read(SETTINGS.insecureTransport);
+  if (!(INSECURE_TRANSPORT_MODES as readonly string[]).includes(insecure.value)) {
+    problems.push(`${insecure.source}: "${insecure.value}" must be ${INSECURE_TRANSPORT_MODES.join(", ")}`);
+  }
   if (!isLogLevel(logLevel.value)) problems.push(`${logLevel.source}: "${logLevel.value}" must be debug, info, warn or error`);
 
   if (problems.length > 0) return { ok: false, problems };
@@ -131,8 +143,21 @@ export function loadConfig(
       bodyLimitBytes,
       shutdownTimeoutMs,
       logLevel: logLevel.value as LogLevel,
+      trustedProxies,
+      insecureTransport: insecure.value as InsecureTransportMode,
     },
   };
+}
+
+/** A comma-separated CIDR list; each bad entry is its own problem. */
+function readNetworks(setting: { value: string; source: string }, problems: string[]): string[] {
+  const cidrs: string[] = [];
+  for (const entry of setting.value.split(",").map((e) => e.trim()).filter((e) => e !== "")) {
+    const parsed = parseNetwork(entry);
+    if (parsed.ok) cidrs.push(parsed.cidr);
+    else problems.push(`${setting.source}: ${parsed.problem}`);
+  }
+  return cidrs;
 }
 
 function readTls(cert: { value: string; source: string }, key: { value: string; source: string }, problems: string[]) {

@@ -46,6 +46,16 @@ const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX api_keys_by_user_newest_first ON api_keys (user_id, created_at DESC, id DESC);
     `,
   },
+  {
+    version: 2,
+    description: "api key networks and last-used client",
+    sql: `
+      -- JSON array of CIDRs; NULL (every key before this version) means anywhere.
+      ALTER TABLE api_keys ADD COLUMN allowed_ips TEXT;
+      ALTER TABLE api_keys ADD COLUMN last_used_ip TEXT;
+      ALTER TABLE api_keys ADD COLUMN last_used_user_agent TEXT;
+    `,
+  },
 ];
 
 /** The schema version this code expects. */
