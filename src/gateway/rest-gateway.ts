@@ -18,6 +18,7 @@ import { httpPeer } from "../transport/peers.js";
 import { CallSignal, TIMEOUT_HEADER, timeoutMsOf } from "./call-signal.js";
 import { restRoutesOf, type RestRoute } from "./http-rules.js";
 import { writeError, writeJson } from "./http-response.js";
+import { headersOf } from "./request-headers.js";
 import { MalformedEscapeError } from "./path-escaping.js";
 import { checkJsonContentType, hasBody, parseJsonBody, readBody } from "./request-body.js";
 import { RouteTable, type RouteMatch } from "./route-table.js";
@@ -128,19 +129,6 @@ async function readJsonBody(request: IncomingMessage, route: RestRoute, limit: n
   }
   checkJsonContentType(request);
   return parseJsonBody(await readBody(request, limit));
-}
-
-/** Node's request headers as Fetch `Headers` (what interceptors read credentials from). */
-function headersOf(request: IncomingMessage): Headers {
-  const headers = new Headers();
-  for (let i = 0; i + 1 < request.rawHeaders.length; i += 2) {
-    try {
-      headers.append(request.rawHeaders[i]!, request.rawHeaders[i + 1]!);
-    } catch {
-      // A header Fetch cannot hold; no interceptor needs it.
-    }
-  }
-  return headers;
 }
 
 /** The response writer of a route: the whole message, or only its `response_body` field. */

@@ -38,7 +38,7 @@ export class Fixtures {
     return userId;
   }
 
-  async key(userId: string, rights: Right[], options: { expiresAt?: Date; name?: string } = {}): Promise<Actor> {
+  async key(userId: string, rights: Right[], options: { expiresAt?: Date; name?: string; allowedIps?: string[] } = {}): Promise<Actor> {
     const response = ok(
       await this.doors.call(
         "connect",
@@ -48,6 +48,7 @@ export class Fixtures {
           name: options.name ?? "test",
           rights,
           expiresAt: options.expiresAt ? timestampFromDate(options.expiresAt) : undefined,
+          allowedIps: options.allowedIps ?? [],
         },
         this.adminKey,
       ),
