@@ -129,12 +129,12 @@ export interface KeywardProcess extends Announced<{ http: string; grpc: string }
  */
 export async function startKeyward(
   dataDir: string,
-  options: { built: boolean; profileDir?: string | undefined; nodeFlags?: readonly string[] },
+  options: { built: boolean; profileDir?: string | undefined; nodeFlags?: readonly string[]; args?: readonly string[] },
 ): Promise<KeywardProcess> {
   const nodeArgs = [...(options.nodeFlags ?? []), ...(options.profileDir ? ["--cpu-prof", "--cpu-prof-dir", options.profileDir] : [])];
   const started = await startNodeProcess(
     options.built ? CLI_BUILT : CLI_SOURCE,
-    ["serve", "--http-addr", "127.0.0.1:0", "--grpc-addr", "127.0.0.1:0", "--data-dir", dataDir],
+    ["serve", "--http-addr", "127.0.0.1:0", "--grpc-addr", "127.0.0.1:0", "--data-dir", dataDir, ...(options.args ?? [])],
     (line) =>
       line.msg === "keyward listening" && typeof line.http === "string" && typeof line.grpc === "string"
         ? { http: line.http, grpc: line.grpc }

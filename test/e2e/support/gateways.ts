@@ -81,6 +81,7 @@ export function hasCommand(command: string): boolean {
 /** A running proxy. */
 export interface Proxy {
   readonly url: string;
+  readonly pid: number;
   output(): string;
   stop(): Promise<void>;
 }
@@ -88,14 +89,18 @@ export interface Proxy {
 export type ProxyKind = "nginx" | "caddy";
 
 /** Starts nginx or Caddy from its recipe in front of Keyward (`keywardPort`) and `servicePort`. */
-export async function startProxy(kind: ProxyKind, keywardPort: number, servicePort: number): Promise<Proxy> {
+export async function startProxy(kind: ProxyKind, keywardPort: number, servicePort: number, options: { withoutAuth?: boolean } = {}): Promise<Proxy> {
   const dir = mkdtempSync(join(tmpdir(), `keyward-${kind}-`));
   const gateway = await freePort();
   const ports = { gateway, keyward: keywardPort, service: servicePort };
   let child: ChildProcess;
   if (kind === "nginx") {
     const conf = join(dir, "nginx.conf");
-    writeFileSync(conf, renderRecipe("nginx.conf", ports));
+    const recipe = renderRecipe("nginx.conf", ports);
+    // The bench's baseline: the same file and upstream, without the auth subrequest.
+    const text = options.withoutAuth ? recipe.replace(/^\s*auth_request \/_keyward_check;\n/m, "") : recipe;
+    if (options.withoutAuth && text === recipe) throw new Error("nginx.conf: no `auth_request /_keyward_check;` line to leave out");
+    writeFileSync(conf, text);
     // Only process-level settings come from the command line: pid, logs and temp files in the temp dir.
     child = spawn("nginx", ["-p", dir, "-c", conf, "-e", join(dir, "error.log"), "-g", `daemon off; pid ${join(dir, "nginx.pid")};`], { stdio: ["ignore", "pipe", "pipe"] });
   } else {
@@ -121,7 +126,7 @@ export async function startProxy(kind: ProxyKind, keywardPort: number, servicePo
     await stop();
     throw error;
   }
-  return { url: `http://127.0.0.1:${gateway}`, output: () => output, stop };
+  return { url: `http://127.0.0.1:${gateway}`, pid: child.pid ?? 0, output: () => output, stop };
 }
 
 async function waitForPort(port: number, failed: () => string | undefined): Promise<void> {
