@@ -127,6 +127,11 @@ describe("e2e: gateway recipes (deploy/gateways)", function () {
       expect(text).to.contain("www-authenticate");
     });
 
+    it("the README shows the nginx and Caddy recipes verbatim", () => {
+      const readme = readFileSync(join(RECIPES, "../../README.md"), "utf8");
+      for (const file of ["nginx.conf", "Caddyfile"]) expect(readme, `README shows ${file}`).to.contain(recipe(file));
+    });
+
     it("traefik.yml does not trust forwarded headers from clients", () => {
       expect(recipe("traefik.yml")).to.match(/trustForwardHeader: false/);
     });
