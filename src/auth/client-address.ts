@@ -46,8 +46,27 @@ export class ClientResolver {
       }
       secure ||= forwardedProto(header) === "https";
     }
-    const loopback = address !== "" && isLoopback(address);
-    return { address, secure, loopback, userAgent: userAgentOf(header) };
+    return new ResolvedClient(address, secure, address !== "" && isLoopback(address), header);
+  }
+}
+
+/**
+ * A class, so the `User-Agent` is read only when wanted (the usage recorder, at most once a minute per
+ * key): reading and cleaning it on every call cost about as much as the rest of resolving the client.
+ */
+class ResolvedClient implements Client {
+  #userAgent: string | undefined | null = null;
+
+  constructor(
+    readonly address: string,
+    readonly secure: boolean,
+    readonly loopback: boolean,
+    private readonly header: Headers,
+  ) {}
+
+  get userAgent(): string | undefined {
+    if (this.#userAgent === null) this.#userAgent = userAgentOf(this.header);
+    return this.#userAgent;
   }
 }
 
@@ -96,11 +115,14 @@ function hostOf(node: string): string {
   return colon !== -1 && node.indexOf(":", colon + 1) === -1 ? node.slice(0, colon) : node;
 }
 
-const CONTROL = /[\p{Cc}\p{Bidi_Control}\u2028\u2029]/gu;
+const CONTROL = /[\p{Cc}\p{Bidi_Control}\u2028\u2029]/u;
+const CONTROLS = new RegExp(CONTROL.source, "gu");
 
 function userAgentOf(header: Headers): string | undefined {
   const value = header.get("user-agent");
   if (value === null) return undefined;
-  const clean = value.replace(CONTROL, "").trim();
-  return clean === "" ? undefined : [...clean].slice(0, USER_AGENT_MAX).join("");
+  // Most User-Agents are short and printable: no copies for them.
+  const clean = CONTROL.test(value) ? value.replace(CONTROLS, "").trim() : value.trim();
+  if (clean === "") return undefined;
+  return clean.length <= USER_AGENT_MAX ? clean : [...clean].slice(0, USER_AGENT_MAX).join("");
 }

@@ -84,6 +84,9 @@ export function networkListOf(cidrs: readonly string[]): NetworkList {
  * brackets dropped. Text that is not an address comes back unchanged.
  */
 export function canonicalAddress(text: string): string {
+  // The common cases without parsing into numbers: every authenticated call asks this of its peer.
+  if (isIPv4(text)) return text;
+  if (text.startsWith(MAPPED_PREFIX) && isIPv4(text.slice(MAPPED_PREFIX.length))) return text.slice(MAPPED_PREFIX.length);
   const parsed = parseAddress(text);
   return parsed === undefined ? text : formatAddress(parsed);
 }
@@ -95,6 +98,7 @@ export function isAddress(text: string): boolean {
 
 /** Whether `text` is a loopback address (127.0.0.0/8, ::1, or IPv4-mapped loopback). */
 export function isLoopback(text: string): boolean {
+  if (text === "::1" || (text.startsWith("127.") && isIPv4(text))) return true;
   return LOOPBACK.includes(text);
 }
 
