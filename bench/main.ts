@@ -11,7 +11,9 @@
  *    Check on Keyward, and a no-op unary on a bare grpc-js server; rounds interleaved, median reported;
  * 4. HTTP/1.1 load (autocannon): GET /api/v1/auth_info (when the REST gateway answers it), the Connect
  *    call of the same RPC, and a bare node:http server answering the same JSON;
- * 5. server RSS during and after the load phases.
+ * 5. server RSS during and after the load phases;
+ * 6. when nginx is installed, the edge (bench/edge.ts): nginx in front of a tiny upstream directly, against
+ *    the nginx recipe with auth_request to Keyward, 32 connections: throughput ratio and added latency.
  *
  * Options: --quick; --grpc-load auto|h2load|node (default auto: h2load when installed);
  * --profile [dir] (CPU profiles of the server and the micro-benchmarks, summarised after the table);
@@ -25,6 +27,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { join } from "node:path";
 import { GetAuthInfoRequestSchema } from "../gen/keyward/v1/auth_pb.js";
 import type { MicroResult, MicroSpec } from "./micro/verify-bench.js";
+import { edgeTable, runEdgeBench } from "./edge.js";
 import { ensureBuiltServer } from "./lib/build.js";
 import { runHttpTarget, type HttpRound, type HttpTarget } from "./lib/http-run.js";
 import { h2loadVersion, runGrpcPhase, type GrpcGenerator, type GrpcPhaseResult } from "./lib/grpc-load.js";
@@ -260,7 +263,12 @@ async function main(argv: string[]): Promise<void> {
     results.seconds = (performance.now() - started) / 1000;
     const table = buildTable(results);
     process.stdout.write(`${table}\n`);
-    writeFileSync(join(ROOT, "bench/results.json"), `${JSON.stringify({ ...results, table }, null, 2)}\n`);
+    // 6. The edge (optional: needs nginx): nginx direct against nginx with auth_request to Keyward.
+    const edge = await runEdgeBench({ rounds: mode.loadRounds, warmupMs: mode.warmupMs, durationMs: mode.durationMs, progress });
+    const edgeText = edgeTable(edge);
+    process.stdout.write(`${edgeText}\n`);
+    results.seconds = (performance.now() - started) / 1000;
+    writeFileSync(join(ROOT, "bench/results.json"), `${JSON.stringify({ ...results, edge, table: `${table}\n${edgeText}` }, null, 2)}\n`);
     progress(`wrote bench/results.json (${results.seconds.toFixed(0)} s)`);
     if (profileDir) printProfiles(profileDir);
     if (results.targets.some((t) => t.pass === false)) process.exitCode = 1;

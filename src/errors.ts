@@ -79,6 +79,19 @@ export const ApiKeyInvalid = define("unauthenticated", "API_KEY_INVALID", "inval
 export const ApiKeyDisabled = define("unauthenticated", "API_KEY_DISABLED", "API key `{key_id}` is disabled");
 export const ApiKeyExpired = define("unauthenticated", "API_KEY_EXPIRED", "API key `{key_id}` expired at {expired_at}");
 export const UserSuspended = define("unauthenticated", "USER_SUSPENDED", "user `{user_id}` is suspended");
+/** `--insecure-transport reject` (DESIGN §14): refused, never revoked. */
+export const InsecureTransport = define(
+  "unauthenticated",
+  "INSECURE_TRANSPORT",
+  "credentials sent over an unencrypted connection from {address} are refused: use TLS, or a TLS-terminating proxy listed in --trusted-proxies",
+);
+
+// Networks (DESIGN §14). Naming the address seen lets an operator tell a wrong allowlist from a wrong proxy setup.
+export const ApiKeyIpNotAllowed = define(
+  "permission_denied",
+  "API_KEY_IP_NOT_ALLOWED",
+  "API key `{key_id}` may not be used from {address}",
+);
 
 // Rights.
 export const InsufficientRights = define("permission_denied", "INSUFFICIENT_RIGHTS", "missing rights: {missing}");

@@ -31,6 +31,7 @@ const init = {
   end: { signal: new AbortController().signal },
   requestMethod: "POST",
   url: "/keyward.v1.AuthService/GetAuthInfo",
+  peer: { address: "127.0.0.1", secure: false },
 };
 
 async function microsPerCall(invoker: typeof withMetrics): Promise<number> {

@@ -57,6 +57,7 @@ async function main(layer: Layer, dataDir: string, built: boolean): Promise<void
   await ensureAdmin(keyward.store, dataDir, loaded.config.maxKeysPerUser, silentLogger);
   const key = readFileSync(join(dataDir, ADMIN_KEY_FILE), "utf8").trim();
   const method = AuthService.method.getAuthInfo;
+  const LOOPBACK_PEER = { address: "127.0.0.1", secure: false };
   const invoke = (authorization: string) =>
     keyward.invoker.invoke(method, create(method.input), {
       protocolName: "rest",
@@ -64,6 +65,7 @@ async function main(layer: Layer, dataDir: string, built: boolean): Promise<void
       end: NEVER,
       requestMethod: "GET",
       url: "/api/v1/auth_info",
+      peer: LOOPBACK_PEER,
     });
   const gateway = createGateway({ invoker: keyward.invoker, maxBodyBytes: loaded.config.bodyLimitBytes, logger: silentLogger });
   // The JSON the gateway writes for this key, as a layer below the gateway would write it.

@@ -8,12 +8,19 @@
  * once (`forgetKey`, `forgetUser`); other processes and nodes evict through the revocation feed
  * (revocation-poller.ts), with the TTL as the safety net.
  * Unknown ids are remembered briefly so random keys cannot hammer the store.
+ *
+ * The client (DESIGN §14) is judged here too, so every door and forward auth share it: a key with
+ * `allowedIps` is refused from any other address (after the secret matched, so a guesser learns nothing),
+ * and the transport policy refuses or warns about credentials that crossed a network unencrypted.
  */
-import { ApiKeyDisabled, ApiKeyExpired, ApiKeyInvalid, CredentialsMalformed, UserSuspended } from "../errors.js";
+import { ApiKeyDisabled, ApiKeyExpired, ApiKeyInvalid, ApiKeyIpNotAllowed, CredentialsMalformed, UserSuspended } from "../errors.js";
 import { KEY_PROBLEM_TEXT, parseKey, secretChecker } from "../keys/index.js";
 import { rights as keywardRights, type RightsModel } from "../rights/index.js";
 import type { ApiKeyRecord, ApiKeyWithOwner, Store, UserRecord } from "../store/store.js";
+import type { Client } from "./client-address.js";
+import { networkListOf } from "./networks.js";
 import type { Principal } from "./principal.js";
+import type { TransportPolicy } from "./transport-policy.js";
 import type { UsageRecorder } from "./usage-recorder.js";
 
 export interface VerifierOptions {
@@ -25,7 +32,12 @@ export interface VerifierOptions {
   readonly negativeTtlMs: number;
   readonly now?: () => number;
   readonly rights?: RightsModel;
+  /** What to do with credentials sent unencrypted over a network; none: allow them. */
+  readonly transport?: TransportPolicy;
 }
+
+/** The client of a call made without a network connection (tests, tools): no address, not loopback. */
+export const NO_CLIENT: Client = Object.freeze({ address: "", secure: false, loopback: false, userAgent: undefined });
 
 export const DEFAULT_VERIFIER_OPTIONS: VerifierOptions = { cacheTtlMs: 5_000, cacheSize: 10_000, negativeTtlMs: 1_000 };
 
@@ -79,10 +91,14 @@ export class ApiKeyVerifier {
     this.rights = options.rights ?? keywardRights;
   }
 
-  /** The principal of `credential`, or a KeywardError (`UNAUTHENTICATED`) saying why not. */
-  async verify(credential: string): Promise<Principal> {
+  /**
+   * The principal of `credential` presented by `client`, or a KeywardError saying why not
+   * (`UNAUTHENTICATED`, or `PERMISSION_DENIED` / `API_KEY_IP_NOT_ALLOWED` from outside the key's networks).
+   */
+  async verify(credential: string, client: Client = NO_CLIENT): Promise<Principal> {
     const parsed = parseKey(credential);
     if (!parsed.ok) throw CredentialsMalformed.create({ problem: KEY_PROBLEM_TEXT[parsed.problem] });
+    this.options.transport?.refuseInsecure(client);
     let now = this.now();
     // A cache hit, like a remembered unknown id, is answered without awaiting another promise.
     let entry = this.cached(parsed.id, now);
@@ -102,7 +118,11 @@ export class ApiKeyVerifier {
     if (key.expiresAt && key.expiresAt.getTime() <= now) {
       throw ApiKeyExpired.create({ key_id: key.id, expired_at: key.expiresAt.toISOString() });
     }
-    this.usage?.record(key.id, now, key.lastUsedAt);
+    if (key.allowedIps !== undefined && key.allowedIps.length > 0 && !networkListOf(key.allowedIps).includes(client.address)) {
+      throw ApiKeyIpNotAllowed.create({ key_id: key.id, address: client.address === "" ? "an unknown address" : client.address });
+    }
+    this.usage?.record(key.id, now, key.lastUsedAt, client);
+    this.options.transport?.warnInsecure(client, key.id, now);
     return entry.principal;
   }
 

@@ -3,13 +3,21 @@
  * method's access rule, authenticates the caller, and checks the caller's effective rights against the
  * rights needed on the subject user, before the handler runs. The principal goes into the context values
  * for the handler.
+ *
+ * The client (its address and whether its connection was encrypted) is resolved here from the peer the
+ * door put into the context values, so allowed networks and the transport policy hold on every door.
+ * Forward auth (src/gateway/forward-auth.ts) adds the rights its caller names through
+ * {@link kRequiredRights}; they are checked here like any method's, so a gateway's answer is decided by
+ * exactly the rule every call is.
  */
-import type { Interceptor } from "@connectrpc/connect";
+import { createContextKey, type Interceptor } from "@connectrpc/connect";
 import { AccessUndeclared, CredentialsMissing, InsufficientRights, KeywardError, validationFailed } from "../errors.js";
 import { missingRights, rights as keywardRights, type RightsModel } from "../rights/index.js";
 import { accessRuleOf, type AccessRule } from "./access-rules.js";
 import type { ApiKeyVerifier } from "./api-key-verifier.js";
+import { ClientResolver } from "./client-address.js";
 import { credentialFrom } from "./credentials.js";
+import { kPeer } from "./peer.js";
 import { kPrincipal, type Principal } from "./principal.js";
 
 /**
@@ -20,11 +28,23 @@ export type AuthenticationObserver = (result: string) => void;
 
 const ignore: AuthenticationObserver = () => undefined;
 
-export function createAuthorizationInterceptor(
-  verifier: ApiKeyVerifier,
-  rights: RightsModel = keywardRights,
-  observe: AuthenticationObserver = ignore,
-): Interceptor {
+/** Rights a call needs on top of its method's rule; set only by a door (forward auth), never from a request. */
+export const kRequiredRights = createContextKey<readonly number[]>([], { description: "rights required by the door" });
+
+/** How the interceptor tells who is calling, and who hears of each credential check. */
+export interface AuthorizationOptions {
+  /** Resolves the client from the peer and proxy headers; default: no trusted proxies. */
+  readonly clients?: ClientResolver;
+  readonly rights?: RightsModel;
+  /** Told every authentication result (the metrics' counter); default: nobody. */
+  readonly observe?: AuthenticationObserver;
+}
+
+/** The interceptor. */
+export function createAuthorizationInterceptor(verifier: ApiKeyVerifier, options: AuthorizationOptions = {}): Interceptor {
+  const clients = options.clients ?? new ClientResolver([]);
+  const rights = options.rights ?? keywardRights;
+  const observe = options.observe ?? ignore;
   return (next) => async (request) => {
     const rule = accessRuleOf(request.method);
     if (!rule) throw AccessUndeclared.create({ method: `${request.service.typeName}.${request.method.name}` });
@@ -37,7 +57,7 @@ export function createAuthorizationInterceptor(
     }
     let principal: Principal;
     try {
-      principal = await verifier.verify(credential);
+      principal = await verifier.verify(credential, clients.resolve(request.contextValues.get(kPeer), request.header));
     } catch (error) {
       observe(error instanceof KeywardError ? error.reason : "ERROR");
       throw error;
@@ -45,7 +65,9 @@ export function createAuthorizationInterceptor(
     observe("OK");
     const subject = rule.subjectOf?.(request.message);
     if (subject === "") throw validationFailed([{ field: rule.userField, description: "required" }]);
-    const missing = missingFor(rule, principal, subject);
+    const required = request.contextValues.get(kRequiredRights);
+    let missing = missingFor(rule, principal, subject);
+    if (required.length > 0) missing = [...new Set([...missing, ...missingRights(principal.rights, required)])].sort((a, b) => a - b);
     if (missing.length > 0) {
       const names = missing.map((r) => rights.name(r)).join(", ");
       throw InsufficientRights.create({ missing: names });

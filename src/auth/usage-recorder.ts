@@ -1,16 +1,17 @@
 /**
- * Records `last_used_at` off the request path: at most once a minute per key, written in batches by a
+ * Records `last_used_at`, with the client's address and `User-Agent`, off the request path: at most once a minute per key, written in batches by a
  * background timer, never awaited by a call. Losing a minute of usage on a crash is acceptable; slowing
  * every call with a write is not.
  */
 import type { Logger } from "../logger.js";
-import type { Store } from "../store/store.js";
+import type { ApiKeyUse, Store } from "../store/store.js";
+import type { Client } from "./client-address.js";
 
 /** How often a key's use is written at most (DESIGN §9). */
 export const USE_RECORD_INTERVAL_MS = 60_000;
 
 export class UsageRecorder {
-  private readonly pending = new Map<string, Date>();
+  private readonly pending = new Map<string, ApiKeyUse>();
   private readonly lastRecorded = new Map<string, number>();
   private timer: NodeJS.Timeout | undefined;
 
@@ -20,12 +21,15 @@ export class UsageRecorder {
     private readonly flushDelayMs = 1_000,
   ) {}
 
-  /** Notes a use of key `id` at `now` (ms), unless one was noted or stored less than a minute ago. */
-  record(id: string, now: number, storedLastUsed?: Date): void {
+  /** Notes a use of key `id` at `now` (ms) by `client`, unless one was noted or stored less than a minute ago. */
+  record(id: string, now: number, storedLastUsed?: Date, client?: Pick<Client, "address" | "userAgent">): void {
     const last = Math.max(this.lastRecorded.get(id) ?? 0, storedLastUsed?.getTime() ?? 0);
     if (now - last < USE_RECORD_INTERVAL_MS) return;
     this.lastRecorded.set(id, now);
-    this.pending.set(id, new Date(now));
+    const use: ApiKeyUse = { id, at: new Date(now) };
+    if (client !== undefined && client.address !== "") use.ip = client.address;
+    if (client?.userAgent !== undefined) use.userAgent = client.userAgent;
+    this.pending.set(id, use);
     this.timer ??= setTimeout(() => void this.flush(), this.flushDelayMs).unref();
   }
 
@@ -34,7 +38,7 @@ export class UsageRecorder {
     clearTimeout(this.timer);
     this.timer = undefined;
     if (this.pending.size === 0) return;
-    const uses = [...this.pending].map(([id, at]) => ({ id, at }));
+    const uses = [...this.pending.values()];
     this.pending.clear();
     this.forgetOld(Date.now());
     try {

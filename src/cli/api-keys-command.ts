@@ -23,6 +23,12 @@ import { parseGracePeriod, resolveExpiry, UsageError } from "./usage.js";
 
 const EXPIRY_HELP = "when the key stops working, RFC 3339 (e.g. 2027-01-31T00:00:00Z)";
 const EXPIRES_IN_HELP = "when the key stops working, from now: e.g. 90d, 12h, 1h30m";
+const ALLOWED_IP_HELP = "a network the key may be used from (CIDR or address, IPv4 or IPv6); repeat for more; none: anywhere";
+
+/** Collects repeated `--allowed-ip` values; a comma list counts as several. */
+function collectNetworks(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), ...value.split(",").map((v) => v.trim()).filter((v) => v !== "")];
+}
 
 function withUserId(command: Command): Command {
   return command.requiredOption("--user-id <id>", "the user who owns the keys");
@@ -35,20 +41,24 @@ export function apiKeyUpdate(
   now: number,
 ): { apiKey: MessageInitShape<typeof ApiKeySchema>; paths: string[] } {
   const expiry = resolveExpiry(options as { expiry?: string | false; expiresIn?: string }, now);
+  if (options["allowedIp"] !== undefined && options["anyIp"] === true) {
+    throw new UsageError("--allowed-ip and --any-ip contradict each other; give one of them");
+  }
   const fields: MessageInitShape<typeof ApiKeySchema> = {
     name: options["name"] as string | undefined,
+    allowedIps: options["anyIp"] === true ? [] : (options["allowedIp"] as string[] | undefined),
     rights: givenRights,
     state: options["state"] === undefined ? undefined : (apiKeyStates.parse(String(options["state"])) as ApiKeyState),
   };
   const given = Object.entries(fields).filter(([, value]) => value !== undefined);
   const apiKey = Object.fromEntries(given) as MessageInitShape<typeof ApiKeySchema>;
-  const paths = given.map(([path]) => path);
+  const paths = given.map(([path]) => (path === "allowedIps" ? "allowed_ips" : path));
   if (expiry.kind !== "unchanged") {
     paths.push("expires_at");
     if (expiry.kind === "at") apiKey.expiresAt = expiry.expiresAt;
   }
   if (paths.length === 0) {
-    throw new UsageError("nothing to update: give at least one of --name, a --right-* flag or --rights, --state, --expiry, --expires-in, --no-expiry");
+    throw new UsageError("nothing to update: give at least one of --name, a --right-* flag or --rights, --state, --expiry, --expires-in, --no-expiry, --allowed-ip, --any-ip");
   }
   return { apiKey, paths };
 }
@@ -63,10 +73,12 @@ export function addApiKeysCommand(program: Command): Command {
     createCommand
       .option("--expiry <time>", EXPIRY_HELP)
       .option("--expires-in <duration>", EXPIRES_IN_HELP)
+      .option("--allowed-ip <cidr>", ALLOWED_IP_HELP, collectNetworks)
       .addHelpText(
         "after",
         examples(
           "keyward api-keys create --user-id billing-gateway --name prod --right-user-info --expires-in 90d",
+          "keyward api-keys create --user-id billing-gateway --right-user-info --allowed-ip 203.0.113.0/24 --allowed-ip 2001:db8::/32",
           "keyward api-keys create --user-id billing-gateway --rights user_info,user_settings_api_keys --json",
           "KEY=$(keyward api-keys create --user-id ci --right-user-all --json | jq -r .key)",
         ) + "\nThe key is printed once, with the notice \"Copy the key now: it will not be shown again.\"\n",
@@ -80,6 +92,7 @@ export function addApiKeysCommand(program: Command): Command {
         name: (ctx.options["name"] as string | undefined) ?? "",
         rights,
         expiresAt: expiry.kind === "at" ? expiry.expiresAt : undefined,
+        allowedIps: (ctx.options["allowedIp"] as string[] | undefined) ?? [],
       });
       ctx.print(ctx.json ? jsonText(CreateApiKeyResponseSchema, response) : newKeyText(response.apiKey, response.key));
     },
@@ -133,6 +146,8 @@ export function addApiKeysCommand(program: Command): Command {
     .option("--expiry <time>", EXPIRY_HELP)
     .option("--no-expiry", "remove the expiry: the key never expires")
     .option("--expires-in <duration>", EXPIRES_IN_HELP)
+    .option("--allowed-ip <cidr>", "replace the key's networks with these (repeat for more)", collectNetworks)
+    .option("--any-ip", "clear the key's networks: usable from anywhere")
     .on("option:expiry", () => expiryFlags.push("--expiry"))
     .on("option:no-expiry", () => expiryFlags.push("--no-expiry"))
     .addHelpText(
@@ -141,6 +156,7 @@ export function addApiKeysCommand(program: Command): Command {
         "keyward api-keys update --user-id billing-gateway <key-id> --state disabled",
         "keyward api-keys set --user-id billing-gateway <key-id> --rights user_info --expires-in 30d",
         "keyward api-keys update --user-id billing-gateway <key-id> --no-expiry",
+        "keyward api-keys update --user-id billing-gateway <key-id> --allowed-ip 198.51.100.7 --allowed-ip 10.0.0.0/8",
       ),
     );
   handle(updateCommand, async (ctx, keyId) => {

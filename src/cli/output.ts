@@ -79,12 +79,21 @@ export function apiKeyBlock(key: ApiKey): string {
     ["Expires", formatTime(key.expiresAt, "never")],
     ["Created", formatTime(key.createdAt, "-")],
     ["Updated", formatTime(key.updatedAt, "-")],
-    ["Last used", formatTime(key.lastUsedAt, "never")],
+    ["Last used", lastUsed(key)],
+    ["Allowed networks", key.allowedIps.length > 0 ? key.allowedIps.join(", ") : "anywhere"],
   ];
   if (key.previousSecretValidUntil) {
     pairs.push(["Old secret valid until", formatTime(key.previousSecretValidUntil, "-")]);
   }
   return formatBlock(pairs);
+}
+
+/** `2026-12-01T10:00:00Z from 192.0.2.7 (curl/8.5.0)`, or "never". */
+function lastUsed(key: ApiKey): string {
+  const at = formatTime(key.lastUsedAt, "never");
+  if (!key.lastUsedAt) return at;
+  const from = key.lastUsedIp ? ` from ${key.lastUsedIp}` : "";
+  return `${at}${from}${key.lastUsedUserAgent ? ` (${key.lastUsedUserAgent})` : ""}`;
 }
 
 export function usersTable(users: readonly User[]): string {
@@ -98,7 +107,7 @@ export function usersTable(users: readonly User[]): string {
 export function apiKeysTable(keys: readonly ApiKey[]): string {
   if (keys.length === 0) return "No API keys.\n";
   return formatTable(
-    ["ID", "NAME", "STATE", "RIGHTS", "CREATED", "EXPIRES", "LAST USED"],
+    ["ID", "NAME", "STATE", "RIGHTS", "CREATED", "EXPIRES", "LAST USED", "LAST IP", "NETWORKS"],
     keys.map((k) => [
       k.id,
       k.name || "-",
@@ -107,6 +116,8 @@ export function apiKeysTable(keys: readonly ApiKey[]): string {
       formatTime(k.createdAt, "-"),
       formatTime(k.expiresAt, "never"),
       formatTime(k.lastUsedAt, "never"),
+      k.lastUsedIp || "-",
+      k.allowedIps.length > 0 ? k.allowedIps.join(",") : "any",
     ]),
   );
 }

@@ -1,7 +1,8 @@
 /**
  * Everything the HTTP listener serves besides Connect and gRPC-Web (DESIGN §7), as one Node handler
  * mounted as the Connect adapter's fallback: `GET /openapi.json`, the interactive docs under `/docs`,
- * where a browser opening `/` lands, and the REST routes.
+ * where a browser opening `/` lands, forward auth for edge proxies under `/api/v1/auth/check`, and the
+ * REST routes.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { toConnectError } from "../auth/error-mapping.js";
@@ -9,6 +10,7 @@ import type { Logger } from "../logger.js";
 import type { Invoker } from "../transport/invoke.js";
 import { createDocsHandler, DOCS_PATH } from "./docs-page.js";
 import { isBrowserLanding, redirectToLanding } from "./landing.js";
+import { createForwardAuth, isForwardAuthPath } from "./forward-auth.js";
 import { buildOpenApiDocument, OPENAPI_PATH } from "./openapi.js";
 import { createRestGateway, type RestGateway } from "./rest-gateway.js";
 
@@ -34,7 +36,9 @@ export interface Gateway {
 export function createGateway(options: GatewayOptions): Gateway {
   const rest = createRestGateway(options);
   const openApi = buildOpenApiDocument(rest.routes);
-  const docs = createDocsHandler(JSON.stringify(openApi), (error) => toConnectError(error, options.logger));
+  const asConnectError = (error: unknown) => toConnectError(error, options.logger);
+  const docs = createDocsHandler(JSON.stringify(openApi), asConnectError);
+  const forwardAuth = createForwardAuth(options.invoker, asConnectError);
   return {
     rest,
     openApi,
@@ -48,7 +52,8 @@ export function createGateway(options: GatewayOptions): Gateway {
         docs(request, response, path);
         return;
       }
-      rest.handle(request, response).catch((error: unknown) => {
+      // Forward auth serves every method on its paths, so it comes before the REST route table.
+      (isForwardAuthPath(path) ? forwardAuth(request, response) : rest.handle(request, response)).catch((error: unknown) => {
         // handle() answers every failure itself; this is the last guard against a crash.
         options.logger.error("rest gateway failure", { error });
         response.destroy();

@@ -14,9 +14,11 @@ import { BodyNotAllowed, MalformedPath, MethodNotAllowed, RouteNotFound } from "
 import type { Logger } from "../logger.js";
 import { memoizeEncoding } from "../reusable-response.js";
 import type { Invoker } from "../transport/invoke.js";
+import { httpPeer } from "../transport/peers.js";
 import { CallSignal, TIMEOUT_HEADER, timeoutMsOf } from "./call-signal.js";
 import { restRoutesOf, type RestRoute } from "./http-rules.js";
 import { writeError, writeJson } from "./http-response.js";
+import { headersOf } from "./request-headers.js";
 import { MalformedEscapeError } from "./path-escaping.js";
 import { checkJsonContentType, hasBody, parseJsonBody, readBody } from "./request-body.js";
 import { RouteTable, type RouteMatch } from "./route-table.js";
@@ -88,6 +90,7 @@ export function createRestGateway(options: RestGatewayOptions): RestGateway {
           end: call,
           requestMethod: method,
           url: target,
+          peer: httpPeer(request),
         }),
       );
       writeJson(response, 200, serialize(result.message), result.header);
@@ -128,19 +131,6 @@ async function readJsonBody(request: IncomingMessage, route: RestRoute, limit: n
   }
   checkJsonContentType(request);
   return parseJsonBody(await readBody(request, limit));
-}
-
-/** Node's request headers as Fetch `Headers` (what interceptors read credentials from). */
-function headersOf(request: IncomingMessage): Headers {
-  const headers = new Headers();
-  for (let i = 0; i + 1 < request.rawHeaders.length; i += 2) {
-    try {
-      headers.append(request.rawHeaders[i]!, request.rawHeaders[i + 1]!);
-    } catch {
-      // A header Fetch cannot hold; no interceptor needs it.
-    }
-  }
-  return headers;
 }
 
 /** The response writer of a route: the whole message, or only its `response_body` field. */

@@ -8,8 +8,10 @@ import { AuthService } from "../../gen/keyward/v1/auth_pb.js";
 import { UserRegistry } from "../../gen/keyward/v1/user_pb.js";
 import { ApiKeyVerifier, DEFAULT_VERIFIER_OPTIONS } from "../auth/api-key-verifier.js";
 import { createAuthorizationInterceptor } from "../auth/authorization.js";
+import { ClientResolver } from "../auth/client-address.js";
 import { createErrorMappingInterceptor } from "../auth/error-mapping.js";
 import { DEFAULT_REVOCATION_POLLER_OPTIONS, RevocationPoller } from "../auth/revocation-poller.js";
+import { TransportPolicy } from "../auth/transport-policy.js";
 import { UsageRecorder } from "../auth/usage-recorder.js";
 import type { Logger } from "../logger.js";
 import { createCallMetricsInterceptor } from "../metrics/call-metrics.js";
@@ -57,7 +59,13 @@ export async function build(config: Config, logger: Logger, now: () => number = 
   const usage = new UsageRecorder(store, logger);
   const verifier = new ApiKeyVerifier(
     store,
-    { ...DEFAULT_VERIFIER_OPTIONS, cacheTtlMs: config.authCacheTtlMs, cacheSize: config.authCacheSize, now },
+    {
+      ...DEFAULT_VERIFIER_OPTIONS,
+      cacheTtlMs: config.authCacheTtlMs,
+      cacheSize: config.authCacheSize,
+      now,
+      transport: new TransportPolicy(config.insecureTransport, logger),
+    },
     usage,
   );
   metrics.observeCache(() => ({ ...verifier.counts, size: verifier.cachedKeys }));
@@ -88,7 +96,11 @@ export async function build(config: Config, logger: Logger, now: () => number = 
   const interceptors = [
     createCallMetricsInterceptor(metrics),
     createErrorMappingInterceptor(logger),
-    createAuthorizationInterceptor(verifier, rights, metrics.countAuthentication),
+    createAuthorizationInterceptor(verifier, {
+      clients: new ClientResolver(config.trustedProxies),
+      rights,
+      observe: metrics.countAuthentication,
+    }),
   ];
   return {
     store,

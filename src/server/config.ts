@@ -5,6 +5,8 @@
  */
 import { readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
+import { parseNetwork } from "../auth/networks.js";
+import { INSECURE_TRANSPORT_MODES, type InsecureTransportMode } from "../auth/transport-policy.js";
 import { durationProblem, parseDuration } from "../durations.js";
 import { isLogLevel, type LogLevel } from "../logger.js";
 import { resolveStoreLocation } from "../store/store-location.js";
@@ -31,6 +33,9 @@ export interface Config {
   readonly bodyLimitBytes: number;
   readonly shutdownTimeoutMs: number;
   readonly logLevel: LogLevel;
+  /** Canonical CIDRs of proxies whose `X-Forwarded-For` / `Forwarded` / `X-Forwarded-Proto` are believed. */
+  readonly trustedProxies: readonly string[];
+  readonly insecureTransport: InsecureTransportMode;
   /** Listener limits a shared service needs (DESIGN §10), each with a default. */
   readonly limits: ListenerLimits;
 }
@@ -74,6 +79,8 @@ export const SETTINGS = {
   workers: { flag: "workers", env: "KEYWARD_WORKERS", fallback: "1", help: "worker processes sharing both listeners, or auto (one per core); 1 runs in this process" },
   bodyLimit: { flag: "body-limit", env: "KEYWARD_BODY_LIMIT", fallback: "1048576", help: "largest request body in bytes (HTTP and gRPC)" },
   shutdownTimeout: { flag: "shutdown-timeout", env: "KEYWARD_SHUTDOWN_TIMEOUT", fallback: "10s", help: "how long SIGTERM waits for in-flight calls" },
+  trustedProxies: { flag: "trusted-proxies", env: "KEYWARD_TRUSTED_PROXIES", fallback: "", help: "comma-separated CIDRs of proxies whose X-Forwarded-For/Forwarded/X-Forwarded-Proto are believed, e.g. 127.0.0.1/32,::1; none by default" },
+  insecureTransport: { flag: "insecure-transport", env: "KEYWARD_INSECURE_TRANSPORT", fallback: "warn", help: "a credential over plain HTTP/gRPC from another machine, not via a trusted TLS proxy: allow, warn (log once per key per hour) or reject; keys are never revoked for it" },
   logLevel: { flag: "log-level", env: "KEYWARD_LOG_LEVEL", fallback: "info", help: "debug, info, warn or error" },
   maxConcurrentStreams: { flag: "max-concurrent-streams", env: "KEYWARD_MAX_CONCURRENT_STREAMS", fallback: "100", help: "most concurrent calls (HTTP/2 streams) per gRPC connection" },
   defaultDeadline: { flag: "default-deadline", env: "KEYWARD_DEFAULT_DEADLINE", fallback: "30s", help: "deadline of calls sent without one (gRPC, Connect, gRPC-Web, REST)" },
@@ -155,6 +162,11 @@ export function loadConfig(
   const bodyLimitBytes = integer(SETTINGS.bodyLimit, 1024);
   const shutdownTimeoutMs = duration(SETTINGS.shutdownTimeout, false) ?? 0;
   const logLevel = read(SETTINGS.logLevel);
+  const trustedProxies = readNetworks(read(SETTINGS.trustedProxies), problems);
+  const insecure = read(SETTINGS.insecureTransport);
+  if (!(INSECURE_TRANSPORT_MODES as readonly string[]).includes(insecure.value)) {
+    problems.push(`${insecure.source}: "${insecure.value}" must be ${INSECURE_TRANSPORT_MODES.join(", ")}`);
+  }
   if (!isLogLevel(logLevel.value)) problems.push(`${logLevel.source}: "${logLevel.value}" must be debug, info, warn or error`);
   const positive = (s: Setting): number => {
     const ms = duration(s, false);
@@ -193,6 +205,8 @@ export function loadConfig(
       shutdownTimeoutMs,
       logLevel: logLevel.value as LogLevel,
       limits,
+      trustedProxies,
+      insecureTransport: insecure.value as InsecureTransportMode,
     },
   };
 }
@@ -217,6 +231,17 @@ function resolvesToMemory(store: string, dataDir: string): boolean {
   } catch {
     return false;
   }
+}
+
+/** A comma-separated CIDR list; each bad entry is its own problem. */
+function readNetworks(setting: { value: string; source: string }, problems: string[]): string[] {
+  const cidrs: string[] = [];
+  for (const entry of setting.value.split(",").map((e) => e.trim()).filter((e) => e !== "")) {
+    const parsed = parseNetwork(entry);
+    if (parsed.ok) cidrs.push(parsed.cidr);
+    else problems.push(`${setting.source}: ${parsed.problem}`);
+  }
+  return cidrs;
 }
 
 function readTls(cert: { value: string; source: string }, key: { value: string; source: string }, problems: string[]) {

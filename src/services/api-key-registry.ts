@@ -15,6 +15,7 @@ import { newApiKey } from "./new-api-key.js";
 import type { ServiceDeps } from "./service-deps.js";
 import { checkUpdateMask } from "./update-mask.js";
 import {
+  checkAllowedIps,
   checkExpiry,
   checkKeyId,
   checkPageSize,
@@ -38,6 +39,7 @@ export function createApiKeyRegistry(deps: ServiceDeps): ServiceImpl<typeof ApiK
       const granted = checkRights(v, "rights", request.rights);
       const expiresAt = timestampMs(request.expiresAt);
       checkExpiry(v, "expires_at", expiresAt, now, limits.maxKeyLifetimeMs);
+      const allowedIps = checkAllowedIps(v, "allowed_ips", request.allowedIps);
       v.done();
       const owner = await store.getUser(request.userId);
       enforceGrantRule(principalOf(context), owner, [], granted);
@@ -46,6 +48,7 @@ export function createApiKeyRegistry(deps: ServiceDeps): ServiceImpl<typeof ApiK
         name: request.name,
         rights: granted,
         expiresAt: expiresAt === undefined ? undefined : new Date(expiresAt),
+        allowedIps,
         now: new Date(now),
       });
       await store.createApiKey(record, { maxKeysPerUser: limits.maxKeysPerUser });
@@ -90,6 +93,7 @@ export function createApiKeyRegistry(deps: ServiceDeps): ServiceImpl<typeof ApiK
       if (has("state")) v.check(state !== undefined, "api_key.state", "must be API_KEY_STATE_ACTIVE or API_KEY_STATE_DISABLED");
       const expiresAt = timestampMs(given.expiresAt);
       if (has("expires_at")) checkExpiry(v, "api_key.expires_at", expiresAt, now, limits.maxKeyLifetimeMs);
+      const allowedIps = has("allowed_ips") ? checkAllowedIps(v, "api_key.allowed_ips", given.allowedIps) : [];
       v.done();
       const principal = principalOf(context);
       const owner = has("rights") ? await store.getUser(given.userId) : undefined;
@@ -102,6 +106,7 @@ export function createApiKeyRegistry(deps: ServiceDeps): ServiceImpl<typeof ApiK
           rights: owner ? newRights : key.rights,
           state: state ?? key.state,
           expiresAt: has("expires_at") ? (expiresAt === undefined ? undefined : new Date(expiresAt)) : key.expiresAt,
+          allowedIps: has("allowed_ips") ? allowedIps : key.allowedIps,
           updatedAt: new Date(now),
         };
       });

@@ -33,6 +33,9 @@ export function apiKeyToMessage(key: ApiKeyRecord): ApiKey {
     updatedAt: timestampFromDate(key.updatedAt),
     lastUsedAt: optionalTimestamp(key.lastUsedAt),
     previousSecretValidUntil: optionalTimestamp(key.previousSecretValidUntil),
+    allowedIps: key.allowedIps ? [...key.allowedIps] : [],
+    lastUsedIp: key.lastUsedIp ?? "",
+    lastUsedUserAgent: key.lastUsedUserAgent ?? "",
   });
 }
 

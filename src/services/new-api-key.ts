@@ -8,7 +8,15 @@ export interface NewApiKey {
 }
 
 /** Generates a new active key for `userId`: a fresh id and secret, only the secret's hash in the record. */
-export function newApiKey(init: { userId: string; name: string; rights: number[]; expiresAt?: Date; now: Date }): NewApiKey {
+export function newApiKey(init: {
+  userId: string;
+  name: string;
+  rights: number[];
+  expiresAt?: Date | undefined;
+  /** Canonical CIDRs; empty or absent means anywhere. */
+  allowedIps?: string[];
+  now: Date;
+}): NewApiKey {
   const { id, secret, key } = generateKey();
   return {
     key,
@@ -20,6 +28,7 @@ export function newApiKey(init: { userId: string; name: string; rights: number[]
       state: "active",
       secretHash: hashSecret(secret),
       expiresAt: init.expiresAt,
+      ...(init.allowedIps !== undefined && init.allowedIps.length > 0 ? { allowedIps: init.allowedIps } : {}),
       createdAt: init.now,
       updatedAt: init.now,
     },

@@ -3,6 +3,7 @@
  * field (`INVALID_ARGUMENT`, reason `VALIDATION_FAILED`, with a google.rpc.BadRequest).
  */
 import { validationFailed, type FieldViolation } from "../errors.js";
+import { parseNetwork } from "../auth/networks.js";
 import { ID_LENGTH } from "../keys/index.js";
 import { rights } from "../rights/index.js";
 
@@ -13,6 +14,8 @@ export const KEY_NAME_MAX = 50;
 export const PAGE_SIZE_DEFAULT = 50;
 export const PAGE_SIZE_MAX = 1000;
 export const GRACE_PERIOD_MAX_MS = 7 * 24 * 3600 * 1000;
+/** Most networks one key may list (DESIGN §14). */
+export const ALLOWED_IPS_MAX = 64;
 /** Loose on purpose: one `@`, something on each side, no spaces. Deliverability is not ours to judge. */
 const EMAIL_PATTERN = /^[^\s@]+@[^\s@]+$/;
 const KEY_ID_PATTERN = new RegExp(`^[A-Z2-7]{${ID_LENGTH}}$`);
@@ -77,6 +80,22 @@ export function checkRights(v: Violations, field: string, given: readonly number
     v.check(rights.isDefined(right), field, right === 0 ? "RIGHT_INVALID is not a right" : `unknown right ${right}`);
   }
   return unique;
+}
+
+/**
+ * A key's networks: at most {@link ALLOWED_IPS_MAX}, each an IPv4 or IPv6 address or CIDR without host
+ * bits. Returns them canonical (`2001:DB8::/32` → `2001:db8::/32`, `192.0.2.7` → `192.0.2.7/32`), without
+ * repeats, in the order given. Every bad entry is reported, by index.
+ */
+export function checkAllowedIps(v: Violations, field: string, given: readonly string[]): string[] {
+  v.check(given.length <= ALLOWED_IPS_MAX, field, `at most ${ALLOWED_IPS_MAX} networks (${given.length} given)`);
+  const cidrs = new Set<string>();
+  given.forEach((entry, i) => {
+    const parsed = parseNetwork(entry.trim());
+    if (parsed.ok) cidrs.add(parsed.cidr);
+    else v.add(`${field}[${i}]`, UNSAFE_TEXT.test(entry) || entry.length > 64 ? "is not an IPv4 or IPv6 address or CIDR" : parsed.problem);
+  });
+  return [...cidrs];
 }
 
 /** `page_size` 0 (meaning the default) to 1000. Returns the effective size. */

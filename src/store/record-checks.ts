@@ -34,6 +34,11 @@ export function checkApiKeyRecord(key: ApiKeyRecord): void {
     ...date("createdAt", key.createdAt),
     ...date("updatedAt", key.updatedAt),
     ...optionalDate("lastUsedAt", key.lastUsedAt),
+    ...optionalText("lastUsedIp", key.lastUsedIp),
+    ...optionalText("lastUsedUserAgent", key.lastUsedUserAgent),
+    ...(key.allowedIps === undefined || (Array.isArray(key.allowedIps) && key.allowedIps.every((c) => typeof c === "string"))
+      ? []
+      : ["allowedIps must be strings"]),
   ];
   throwIfAny("api_key", problems);
 }
@@ -62,6 +67,10 @@ function nonEmpty(field: string, value: unknown): string[] {
 
 function text(field: string, value: unknown): string[] {
   return typeof value === "string" ? [] : [`${field} must be a string`];
+}
+
+function optionalText(field: string, value: unknown): string[] {
+  return value === undefined ? [] : text(field, value);
 }
 
 function date(field: string, value: unknown): string[] {

@@ -41,6 +41,12 @@ export interface ApiKeyRecord {
   updatedAt: Date;
   /** Written only in batches by {@link Store.recordApiKeyUse}; never moves backwards. */
   lastUsedAt?: Date;
+  /** The client address of the use in `lastUsedAt`; written with it. */
+  lastUsedIp?: string;
+  /** The `User-Agent` of that use; written with it. */
+  lastUsedUserAgent?: string;
+  /** CIDRs (canonical `address/prefix`) the key may be used from; absent or empty means anywhere. */
+  allowedIps?: string[];
 }
 
 /** One page of a list, newest first (createdAt desc, then id desc). */
@@ -163,7 +169,8 @@ export interface Store {
   countApiKeys(userId: string): Promise<number>;
 
   /**
-   * Sets `lastUsedAt` for a batch of keys, leaving `updatedAt` alone. A use older than the stored one is
+   * Sets `lastUsedAt` (with `lastUsedIp` and `lastUsedUserAgent`, cleared when the use has none) for a
+   * batch of keys, leaving `updatedAt` alone. A use older than the stored one is
    * ignored (batches from several nodes may arrive out of order), and so are ids that no longer exist.
    */
   recordApiKeyUse(uses: ApiKeyUse[]): Promise<void>;
@@ -228,6 +235,10 @@ export interface ApiKeyWithOwner {
 export interface ApiKeyUse {
   id: string;
   at: Date;
+  /** The client address of the use, if known. */
+  ip?: string;
+  /** The client's `User-Agent`, if it sent one. */
+  userAgent?: string;
 }
 
 /** What went wrong, independent of the backend. Services map these to API errors. */

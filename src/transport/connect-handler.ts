@@ -8,6 +8,7 @@ import { connectNodeAdapter, type ConnectNodeAdapterOptions } from "@connectrpc/
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Logger } from "../logger.js";
 import type { ServiceBinding } from "./invoke.js";
+import { httpPeerValues } from "./peers.js";
 import { DEFAULT_MAX_REQUEST_BYTES } from "./listener-defaults.js";
 import { connectErrorToStatusJson } from "./status.js";
 
@@ -37,6 +38,8 @@ export function createConnectHandler(options: ConnectHandlerOptions): HttpHandle
   const adapter = connectNodeAdapter({
     routes: (router) => options.bindings.forEach(({ service, impl }) => router.service(service, impl)),
     interceptors: [...options.interceptors],
+    // Every Connect and gRPC-Web call carries its connection, as the invoker's doors pass it.
+    contextValues: httpPeerValues as ConnectNodeAdapterOptions["contextValues"],
     // The listener is HTTP/1.1 only, so connect-node hands the fallback node:http objects.
     fallback: (options.fallback ?? notFoundHandler) as ConnectNodeAdapterOptions["fallback"],
     readMaxBytes: options.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES,

@@ -55,7 +55,7 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<GrpcL
     "grpc.enable_channelz": 0,
   });
   for (const { service } of bindings) {
-    const { definition, implementation } = createGrpcService(service, invoker, logger, options.defaultDeadlineMs);
+    const { definition, implementation } = createGrpcService(service, invoker, logger, options.tls !== undefined, options.defaultDeadlineMs);
     server.addService(definition, implementation);
   }
   const services = bindings.map((binding) => binding.service);

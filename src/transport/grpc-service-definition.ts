@@ -11,6 +11,7 @@ import { GrpcCallSignal } from "./grpc-call-signal.js";
 import { grpcStatusOf } from "./grpc-error.js";
 import { headersToMetadata, metadataToHeaders } from "./grpc-metadata.js";
 import type { Invoker } from "./invoke.js";
+import { grpcPeer } from "./peers.js";
 
 /** A service as grpc-js `Server.addService` takes it. */
 export interface GrpcService {
@@ -24,7 +25,7 @@ type Message = MessageShape<DescMethodUnary["input"]>;
  * The grpc-js definition and handlers of `service`'s unary methods that `invoker` serves, at the standard
  * paths `/${service.typeName}/${method.name}`. Other methods are left out, so grpc-js answers UNIMPLEMENTED.
  */
-export function createGrpcService(service: DescService, invoker: Invoker, logger: Logger, defaultDeadlineMs?: number): GrpcService {
+export function createGrpcService(service: DescService, invoker: Invoker, logger: Logger, secure = false, defaultDeadlineMs?: number): GrpcService {
   const definition: Record<string, MethodDefinition<Message, Message>> = {};
   const implementation: UntypedServiceImplementation = {};
   for (const described of service.methods) {
@@ -32,7 +33,7 @@ export function createGrpcService(service: DescService, invoker: Invoker, logger
     const method = invoker.methods.get(path);
     if (method === undefined) continue;
     definition[method.name] = methodDefinition(method, path);
-    implementation[method.name] = unaryHandler(method, path, invoker, logger, defaultDeadlineMs);
+    implementation[method.name] = unaryHandler(method, path, invoker, logger, secure, defaultDeadlineMs);
   }
   return { definition, implementation };
 }
@@ -50,7 +51,7 @@ function methodDefinition(method: DescMethodUnary, path: string): MethodDefiniti
   };
 }
 
-function unaryHandler(method: DescMethodUnary, path: string, invoker: Invoker, logger: Logger, defaultDeadlineMs: number | undefined): handleUnaryCall<Message, Message> {
+function unaryHandler(method: DescMethodUnary, path: string, invoker: Invoker, logger: Logger, secure: boolean, defaultDeadlineMs: number | undefined): handleUnaryCall<Message, Message> {
   return (call, respond) => {
     const answer = async () => {
       const cancellation = new GrpcCallSignal(call, defaultDeadlineMs);
@@ -62,6 +63,7 @@ function unaryHandler(method: DescMethodUnary, path: string, invoker: Invoker, l
           end: cancellation,
           requestMethod: "POST",
           url: path,
+          peer: grpcPeer(call, secure),
         });
         // Only a default deadline needs the race: a client's own deadline grpc-js answers itself.
         result = await (defaultDeadlineMs === undefined ? invoked : cancellation.race(invoked));

@@ -13,6 +13,7 @@ import {
   type UnaryRequest,
   type UnaryResponse,
 } from "@connectrpc/connect";
+import type { Peer } from "../auth/peer.js";
 import { CallContext, CallRequest, CallResponse } from "./unary-call.js";
 
 /** A service and its implementation, as registered on every door. */
@@ -52,6 +53,8 @@ export interface CallInit {
   readonly end: CallEnd;
   readonly requestMethod: string;
   readonly url: string;
+  /** The connection the call came on; the authorization interceptor resolves the client from it. */
+  readonly peer: Peer;
   readonly contextValues?: ContextValues;
 }
 

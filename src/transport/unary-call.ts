@@ -7,6 +7,7 @@
  */
 import type { DescMethodUnary, DescService, MessageShape } from "@bufbuild/protobuf";
 import { createContextKey, type ContextKey, type ContextValues, type HandlerContext, type StreamRequest, type UnaryRequest, type UnaryResponse } from "@connectrpc/connect";
+import { kPeer } from "../auth/peer.js";
 import type { CallInit } from "./invoke.js";
 
 /** The protocol of the current call, for the handler context. */
@@ -59,7 +60,7 @@ export class CallRequest implements UnaryRequest {
     this.requestMethod = init.requestMethod;
     this.url = init.url;
     this.header = init.header;
-    this.contextValues = (init.contextValues ?? new CallValues()).set(kProtocolName, init.protocolName);
+    this.contextValues = (init.contextValues ?? new CallValues()).set(kProtocolName, init.protocolName).set(kPeer, init.peer);
   }
 
   get signal(): AbortSignal {

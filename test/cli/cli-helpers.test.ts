@@ -50,8 +50,8 @@ describe("cli: output formatting", () => {
       createdAt: timestampFromMs(NOW),
     });
     const [header, row] = apiKeysTable([key]).split("\n");
-    expect(header).to.match(/^ID\s+NAME\s+STATE\s+RIGHTS\s+CREATED\s+EXPIRES\s+LAST USED$/);
-    expect(row!.split(/\s+/)).to.deep.equal(["K1", "ci", "disabled", "USER_INFO,USER_ALL", "2026-01-15T12:00:00Z", "never", "never"]);
+    expect(header).to.match(/^ID\s+NAME\s+STATE\s+RIGHTS\s+CREATED\s+EXPIRES\s+LAST USED\s+LAST IP\s+NETWORKS$/);
+    expect(row!.split(/\s+/)).to.deep.equal(["K1", "ci", "disabled", "USER_INFO,USER_ALL", "2026-01-15T12:00:00Z", "never", "never", "-", "any"]);
     expect(apiKeysTable([])).to.equal("No API keys.\n");
   });
 

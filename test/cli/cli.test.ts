@@ -221,6 +221,25 @@ describe("cli: the keyward command against a real server", function () {
   });
 
   describe("api-keys", () => {
+    it("--allowed-ip (repeatable) on create and update sets the key's networks, get and list show them, --any-ip clears them", async () => {
+      const userId = await ctx.fx.user();
+      const created = await json<{ apiKey: JsonKey & { allowedIps?: string[] }; key: string }>([
+        "api-keys", "create", "--user-id", userId, "--right-user-info", "--allowed-ip", "127.0.0.1", "--allowed-ip", "2001:DB8::/32,10.0.0.0/8",
+      ]);
+      expect(created.apiKey.allowedIps).to.deep.equal(["127.0.0.1/32", "2001:db8::/32", "10.0.0.0/8"]);
+      const keyId = created.apiKey.id;
+      const [get, list] = await Promise.all([ok(["api-keys", "get", "--user-id", userId, keyId]), ok(["api-keys", "list", "--user-id", userId])]);
+      expect(get.stdout).to.match(/Allowed networks:\s+127\.0\.0\.1\/32, 2001:db8::\/32, 10\.0\.0\.0\/8/);
+      expect(list.stdout).to.contain("127.0.0.1/32,2001:db8::/32,10.0.0.0/8");
+      const narrowed = await json<{ apiKey: { allowedIps?: string[] } }>(["api-keys", "update", "--user-id", userId, keyId, "--allowed-ip", "192.0.2.0/24"]);
+      expect(narrowed.apiKey.allowedIps).to.deep.equal(["192.0.2.0/24"]);
+      const cleared = await json<{ apiKey: { allowedIps?: string[] } }>(["api-keys", "update", "--user-id", userId, keyId, "--any-ip"]);
+      expect(cleared.apiKey.allowedIps ?? []).to.deep.equal([]);
+      const bad = await keyward(["api-keys", "create", "--user-id", userId, "--right-user-info", "--allowed-ip", "10.1.2.3/8"]);
+      expect(bad.code).to.equal(1);
+      expect(bad.stderr).to.contain("allowed_ips[0]").and.contain("10.0.0.0/8");
+    });
+
     it("create with rights flags prints the key once; list, get, update, regenerate and delete never print it", async () => {
       const userId = await ctx.fx.user();
       const created = await ok(["api-keys", "create", "--user-id", userId, "--name", "ci", "--right-user-info", "--right-user-settings-api-keys", "--expires-in", "90d"]);
@@ -239,7 +258,7 @@ describe("cli: the keyward command against a real server", function () {
         json<{ user: JsonUser; apiKey: JsonKey; rights: string[] }>(["auth-info"], { KEYWARD_API_KEY: key }),
       ]);
       const [header, row] = list.stdout.split("\n");
-      expect(header).to.match(/^ID\s+NAME\s+STATE\s+RIGHTS\s+CREATED\s+EXPIRES\s+LAST USED$/);
+      expect(header).to.match(/^ID\s+NAME\s+STATE\s+RIGHTS\s+CREATED\s+EXPIRES\s+LAST USED\s+LAST IP\s+NETWORKS$/);
       expect(row!.split(/\s+/).slice(0, 4)).to.deep.equal([keyId, "ci", "active", "USER_INFO,USER_SETTINGS_API_KEYS"]);
       expect(row!.indexOf("USER_INFO")).to.equal(header!.indexOf("RIGHTS"));
       expect(listJson.totalSize).to.equal(1);

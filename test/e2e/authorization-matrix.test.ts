@@ -167,6 +167,9 @@ const SPECS: Record<string, RpcSpec> = {
           ["disable", { state: ApiKeyState.DISABLED }, "state"],
           ["extend expiry", { expiresAt: inDays(30) }, "expires_at"],
           ["clear expiry", {}, "expires_at"],
+          // Networks are a field like any other: touching the key (DESIGN §5). Loopback, so a key that
+          // narrows itself keeps working from the test.
+          ["allowed_ips", { allowedIps: ["127.0.0.0/8"] }, "allowed_ips"],
         ] as const
       ).map(([name, fields, path]): Variant => ({
         name,
@@ -348,6 +351,10 @@ const FINDINGS: ReadonlyArray<readonly [title: string, pick: (c: Case) => boolea
   [
     "finding 2: a narrow key cannot clear or extend a broader key's expiry",
     (c) => c.method.name === "UpdateApiKey" && /expiry/.test(c.variant.name) && c.caller.label === "user{USER_SETTINGS_API_KEYS}" && c.subject === "own" && c.target === "widest",
+  ],
+  [
+    "issue 17: a narrow key cannot change a broader key's allowed networks",
+    (c) => c.method.name === "UpdateApiKey" && c.variant.name === "allowed_ips" && c.caller.label === "user{USER_SETTINGS_API_KEYS}" && c.subject === "own" && c.target === "widest",
   ],
   [
     "finding 2: a narrow key cannot disable or delete a broader key",

@@ -83,7 +83,7 @@ describe("gateway/openapi", () => {
   it("describes bodies, path and query parameters and unwrapped responses as the gateway handles them", () => {
     const create = op("post", "/api/v1/users/{user_id}/api-keys");
     const body = create.requestBody.content["application/json"].schema;
-    expect(Object.keys(body.properties)).to.deep.equal(["name", "rights", "expiresAt"]); // user_id comes from the path
+    expect(Object.keys(body.properties)).to.deep.equal(["name", "rights", "expiresAt", "allowedIps"]); // user_id comes from the path
     expect(body.properties.rights).to.deep.include({ type: "array", items: { $ref: "#/components/schemas/keyward.v1.Right" } });
     expect(body.required).to.deep.equal(["rights"]);
     const list = op("get", "/api/v1/users/{user_id}/api-keys");

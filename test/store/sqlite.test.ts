@@ -169,7 +169,7 @@ describe("store: SQLite adapter", () => {
         firstPage: plan(API_KEY_SQL.firstPage, list),
         pageAfter: plan(API_KEY_SQL.pageAfter, { ...list, created_at: 5, id: "X" }),
         countFiltered: plan(API_KEY_SQL.countFiltered, { ...list, limit: undefined }),
-        recordUse: plan(API_KEY_SQL.recordUse, { id: "X", at: 1 }),
+        recordUse: plan(API_KEY_SQL.recordUse, { id: "X", at: 1, ip: null, user_agent: null }),
         userGet: plan(USER_SQL.get, "user-1"),
         userPageAfter: plan(USER_SQL.pageAfter, { created_at: 5, id: "user-5", limit: 51 }),
         userFirstPage: plan(USER_SQL.firstPage, { limit: 51 }),

@@ -8,6 +8,7 @@ import { bindService, createInvoker, type CallInit } from "../../src/transport/i
 
 const init = (): CallInit => ({
   protocolName: "grpc",
+  peer: { address: "127.0.0.1", secure: false },
   header: new Headers(),
   end: { signal: new AbortController().signal },
   requestMethod: "POST",

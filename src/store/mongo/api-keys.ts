@@ -1,5 +1,5 @@
 // Operations on the api_keys collection.
-import type { AnyBulkWriteOperation, Collection, Db, Document, Filter, MongoClient } from "mongodb";
+import type { AnyBulkWriteOperation, Collection, Db, Document, Filter, MongoClient, UpdateFilter } from "mongodb";
 import { apiKeyFilterOf, type ApiKeyFilter } from "../name-search.js";
 import { decodePageToken } from "../page-token.js";
 import { apiKeyListScope, fetchSize, toPage } from "../pagination.js";
@@ -143,7 +143,7 @@ export class MongoApiKeys {
     const writes: AnyBulkWriteOperation<ApiKeyDocument>[] = uses.map((use) => ({
       updateOne: {
         filter: { _id: use.id, $or: [{ lastUsedAt: { $exists: false } }, { lastUsedAt: { $lt: use.at } }] },
-        update: { $set: { lastUsedAt: use.at }, $inc: { version: 1 } },
+        update: useUpdate(use),
       },
     }));
     await this.#apiKeys.bulkWrite(writes, { ordered: false });
@@ -181,4 +181,17 @@ function matchingFilter(userId: string, filter: ApiKeyFilter): Filter<ApiKeyDocu
 /** A regular expression source matching `text` literally (every metacharacter escaped). */
 export function literalPattern(text: string): string {
   return text.replace(/[\\^$.*+?()[\]{}|\-/]/g, "\\$&");
+}
+
+/** Sets the use's time and client; a client field the use lacks is unset, so an old address never sits beside a newer time. */
+function useUpdate(use: ApiKeyUse): UpdateFilter<ApiKeyDocument> {
+  const set: Partial<ApiKeyDocument> = { lastUsedAt: use.at };
+  const unset: Partial<Record<"lastUsedIp" | "lastUsedUserAgent", "">> = {};
+  if (use.ip === undefined) unset.lastUsedIp = "";
+  else set.lastUsedIp = use.ip;
+  if (use.userAgent === undefined) unset.lastUsedUserAgent = "";
+  else set.lastUsedUserAgent = use.userAgent;
+  const update: UpdateFilter<ApiKeyDocument> = { $set: set, $inc: { version: 1 } };
+  if (Object.keys(unset).length > 0) update.$unset = unset;
+  return update;
 }

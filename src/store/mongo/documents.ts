@@ -78,6 +78,9 @@ export function apiKeyToDocument(key: ApiKeyRecord, version: number): ApiKeyDocu
   if (key.previousSecretValidUntil !== undefined) doc.previousSecretValidUntil = key.previousSecretValidUntil;
   if (key.expiresAt !== undefined) doc.expiresAt = key.expiresAt;
   if (key.lastUsedAt !== undefined) doc.lastUsedAt = key.lastUsedAt;
+  if (key.lastUsedIp !== undefined) doc.lastUsedIp = key.lastUsedIp;
+  if (key.lastUsedUserAgent !== undefined) doc.lastUsedUserAgent = key.lastUsedUserAgent;
+  if (key.allowedIps !== undefined && key.allowedIps.length > 0) doc.allowedIps = [...key.allowedIps];
   return doc;
 }
 
@@ -97,6 +100,9 @@ export function documentToApiKey(doc: ApiKeyDocument): ApiKeyRecord {
   if (doc.previousSecretValidUntil != null) key.previousSecretValidUntil = doc.previousSecretValidUntil;
   if (doc.expiresAt != null) key.expiresAt = doc.expiresAt;
   if (doc.lastUsedAt != null) key.lastUsedAt = doc.lastUsedAt;
+  if (doc.lastUsedIp != null) key.lastUsedIp = doc.lastUsedIp;
+  if (doc.lastUsedUserAgent != null) key.lastUsedUserAgent = doc.lastUsedUserAgent;
+  if (doc.allowedIps != null && doc.allowedIps.length > 0) key.allowedIps = [...doc.allowedIps];
   return key;
 }
 

@@ -17,6 +17,9 @@ export interface ApiKeyRow {
   created_at: number;
   updated_at: number;
   last_used_at: number | null;
+  last_used_ip: string | null;
+  last_used_user_agent: string | null;
+  allowed_ips: string | null;
 }
 
 /** Maps a record to its row: the named parameters of the api_keys statements. */
@@ -35,6 +38,9 @@ export function apiKeyToRow(key: ApiKeyRecord): ApiKeyRow {
     created_at: key.createdAt.getTime(),
     updated_at: key.updatedAt.getTime(),
     last_used_at: key.lastUsedAt?.getTime() ?? null,
+    last_used_ip: key.lastUsedIp ?? null,
+    last_used_user_agent: key.lastUsedUserAgent ?? null,
+    allowed_ips: key.allowedIps === undefined || key.allowedIps.length === 0 ? null : JSON.stringify(key.allowedIps),
   };
 }
 
@@ -55,6 +61,7 @@ export function rowToApiKey(row: ApiKeyRow): ApiKeyRecord {
   if (row.previous_secret_valid_until !== null) key.previousSecretValidUntil = new Date(row.previous_secret_valid_until);
   if (row.expires_at !== null) key.expiresAt = new Date(row.expires_at);
   if (row.last_used_at !== null) key.lastUsedAt = new Date(row.last_used_at);
+  addClientColumns(key, row.last_used_ip, row.last_used_user_agent, row.allowed_ips);
   return key;
 }
 
@@ -75,6 +82,9 @@ export type KeyWithOwnerRow = [
   created_at: number,
   updated_at: number,
   last_used_at: number | null,
+  last_used_ip: string | null,
+  last_used_user_agent: string | null,
+  allowed_ips: string | null,
   user_name: string,
   user_email: string,
   user_admin: number,
@@ -86,7 +96,7 @@ export type KeyWithOwnerRow = [
 /** The columns of {@link KeyWithOwnerRow}, in order, for a join of `api_keys AS k` with `users AS u`. */
 export const KEY_WITH_OWNER_COLUMNS = `k.user_id, k.name, k.rights, k.state, k.secret_hash, k.previous_secret_hash,
   k.previous_secret_valid_until, k.expires_at, k.created_at, k.updated_at, k.last_used_at,
-  u.name, u.email, u.admin, u.state, u.created_at, u.updated_at`;
+  k.last_used_ip, k.last_used_user_agent, k.allowed_ips, u.name, u.email, u.admin, u.state, u.created_at, u.updated_at`;
 
 /** Maps a joined row of the key `keyId` back to its records, as {@link rowToApiKey} and `rowToUser` would. */
 export function rowToApiKeyWithOwner(keyId: string, row: KeyWithOwnerRow): ApiKeyWithOwner {
@@ -104,14 +114,22 @@ export function rowToApiKeyWithOwner(keyId: string, row: KeyWithOwnerRow): ApiKe
   if (row[6] !== null) key.previousSecretValidUntil = new Date(row[6]);
   if (row[7] !== null) key.expiresAt = new Date(row[7]);
   if (row[10] !== null) key.lastUsedAt = new Date(row[10]);
+  addClientColumns(key, row[11], row[12], row[13]);
   const user: UserRecord = {
     userId: row[0],
-    name: row[11],
-    email: row[12],
-    admin: row[13] === 1,
-    state: row[14] as UserState, // guarded by the column's CHECK constraint
-    createdAt: new Date(row[15]),
-    updatedAt: new Date(row[16]),
+    name: row[14],
+    email: row[15],
+    admin: row[16] === 1,
+    state: row[17] as UserState, // guarded by the column's CHECK constraint
+    createdAt: new Date(row[18]),
+    updatedAt: new Date(row[19]),
   };
   return { key, user };
+}
+
+/** The columns added by migration 2; NULLs stay absent fields. */
+function addClientColumns(key: ApiKeyRecord, ip: string | null, userAgent: string | null, allowedIps: string | null): void {
+  if (ip !== null) key.lastUsedIp = ip;
+  if (userAgent !== null) key.lastUsedUserAgent = userAgent;
+  if (allowedIps !== null) key.allowedIps = JSON.parse(allowedIps) as string[];
 }

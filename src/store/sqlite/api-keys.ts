@@ -17,7 +17,8 @@ import type { SqliteDatabase } from "./connection.js";
 import type { SqliteRevocations } from "./revocations.js";
 
 const COLUMNS = `id, user_id, name, name_folded, rights, state, secret_hash, previous_secret_hash,
-  previous_secret_valid_until, expires_at, created_at, updated_at, last_used_at`;
+  previous_secret_valid_until, expires_at, created_at, updated_at, last_used_at, last_used_ip,
+  last_used_user_agent, allowed_ips`;
 
 // NULL parameters switch a filter off, so one statement serves every filter combination; the
 // (user_id, created_at, id) index still drives the scan and the order.
@@ -29,7 +30,7 @@ const LIST_FILTER = `user_id = @user_id
 export const API_KEY_SQL = {
   insert: `INSERT INTO api_keys (${COLUMNS}) VALUES (@id, @user_id, @name, @name_folded, @rights, @state,
     @secret_hash, @previous_secret_hash, @previous_secret_valid_until, @expires_at, @created_at, @updated_at,
-    @last_used_at)`,
+    @last_used_at, @last_used_ip, @last_used_user_agent, @allowed_ips)`,
   findById: `SELECT ${COLUMNS} FROM api_keys WHERE id = ?`,
   // One statement for the authentication hot path: two primary-key seeks, one read transaction.
   findWithOwner: `SELECT ${KEY_WITH_OWNER_COLUMNS} FROM api_keys AS k JOIN users AS u ON u.user_id = k.user_id
@@ -38,7 +39,9 @@ export const API_KEY_SQL = {
   update: `UPDATE api_keys SET name = @name, name_folded = @name_folded, rights = @rights, state = @state,
     secret_hash = @secret_hash, previous_secret_hash = @previous_secret_hash,
     previous_secret_valid_until = @previous_secret_valid_until, expires_at = @expires_at,
-    created_at = @created_at, updated_at = @updated_at, last_used_at = @last_used_at WHERE id = @id`,
+    created_at = @created_at, updated_at = @updated_at, last_used_at = @last_used_at,
+    last_used_ip = @last_used_ip, last_used_user_agent = @last_used_user_agent, allowed_ips = @allowed_ips
+    WHERE id = @id`,
   deleteOfUser: "DELETE FROM api_keys WHERE id = ? AND user_id = ?",
   countOfUser: "SELECT count(*) AS n FROM api_keys WHERE user_id = ?",
   userExists: "SELECT 1 AS present FROM users WHERE user_id = ?",
@@ -48,7 +51,7 @@ export const API_KEY_SQL = {
     ORDER BY created_at DESC, id DESC LIMIT @limit`,
   countFiltered: `SELECT count(*) AS n FROM api_keys WHERE ${LIST_FILTER}`,
   // Only moves forward: batches from several nodes may arrive out of order.
-  recordUse: `UPDATE api_keys SET last_used_at = @at
+  recordUse: `UPDATE api_keys SET last_used_at = @at, last_used_ip = @ip, last_used_user_agent = @user_agent
     WHERE id = @id AND (last_used_at IS NULL OR last_used_at < @at)`,
 } as const;
 
@@ -87,7 +90,7 @@ export class SqliteApiKeys {
     this.#firstPage = db.prepare<ListParams & { limit: number }, ApiKeyRow>(API_KEY_SQL.firstPage);
     this.#pageAfter = db.prepare<ListParams & Cursor & { limit: number }, ApiKeyRow>(API_KEY_SQL.pageAfter);
     this.#countFiltered = db.prepare<ListParams, { n: number }>(API_KEY_SQL.countFiltered);
-    this.#recordUse = db.prepare<{ id: string; at: number }>(API_KEY_SQL.recordUse);
+    this.#recordUse = db.prepare<{ id: string; at: number; ip: string | null; user_agent: string | null }>(API_KEY_SQL.recordUse);
 
     // IMMEDIATE transactions take the write lock before reading, so check-then-write sequences (the cap,
     // read-modify-write) are serialized against other connections too, not just within this process.
@@ -113,7 +116,7 @@ export class SqliteApiKeys {
     // One read transaction, so the page and its totalSize come from the same snapshot.
     this.#listTransaction = db.transaction((userId: string, request: ApiKeyListRequest) => this.#list(userId, request));
     this.#recordUseTransaction = db.transaction((uses: ApiKeyUse[]) => {
-      for (const use of uses) this.#recordUse.run({ id: use.id, at: use.at.getTime() });
+      for (const use of uses) this.#recordUse.run({ id: use.id, at: use.at.getTime(), ip: use.ip ?? null, user_agent: use.userAgent ?? null });
     });
   }
 

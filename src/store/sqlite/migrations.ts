@@ -66,6 +66,16 @@ const MIGRATIONS: readonly Migration[] = [
       INSERT INTO revocation_watermark (id, pruned_through) VALUES (1, 0);
     `,
   },
+  {
+    version: 3,
+    description: "api key networks and last-used client",
+    sql: `
+      -- JSON array of CIDRs; NULL (every key before this version) means anywhere.
+      ALTER TABLE api_keys ADD COLUMN allowed_ips TEXT;
+      ALTER TABLE api_keys ADD COLUMN last_used_ip TEXT;
+      ALTER TABLE api_keys ADD COLUMN last_used_user_agent TEXT;
+    `,
+  },
 ];
 
 /** The schema version this code expects. */

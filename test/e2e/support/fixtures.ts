@@ -4,7 +4,7 @@ import { expect } from "chai";
 import { ApiKeyRegistry, type ApiKey } from "../../../gen/keyward/v1/api_key_pb.js";
 import type { Right } from "../../../gen/keyward/v1/rights_pb.js";
 import { UserRegistry, UserState } from "../../../gen/keyward/v1/user_pb.js";
-import type { Doors, Outcome } from "./doors.js";
+import type { DoorName, Doors, Outcome } from "./doors.js";
 import { issuedKeys } from "./secret-scan.js";
 
 
@@ -30,24 +30,27 @@ export class Fixtures {
   constructor(
     private readonly doors: Doors,
     private readonly adminKey: string,
+    /** The door fixtures are made through; gRPC where the HTTP listener is not on loopback. */
+    private readonly door: DoorName = "connect",
   ) {}
 
   async user(options: { admin?: boolean; userId?: string } = {}): Promise<string> {
     const userId = options.userId ?? uniqueUserId();
-    ok(await this.doors.call("connect", UserRegistry.method.createUser, { user: { userId, name: userId, admin: options.admin ?? false } }, this.adminKey));
+    ok(await this.doors.call(this.door, UserRegistry.method.createUser, { user: { userId, name: userId, admin: options.admin ?? false } }, this.adminKey));
     return userId;
   }
 
-  async key(userId: string, rights: Right[], options: { expiresAt?: Date; name?: string } = {}): Promise<Actor> {
+  async key(userId: string, rights: Right[], options: { expiresAt?: Date; name?: string; allowedIps?: string[] } = {}): Promise<Actor> {
     const response = ok(
       await this.doors.call(
-        "connect",
+        this.door,
         ApiKeyRegistry.method.createApiKey,
         {
           userId,
           name: options.name ?? "test",
           rights,
           expiresAt: options.expiresAt ? timestampFromDate(options.expiresAt) : undefined,
+          allowedIps: options.allowedIps ?? [],
         },
         this.adminKey,
       ),
@@ -64,7 +67,7 @@ export class Fixtures {
   async suspend(userId: string, suspended = true): Promise<void> {
     ok(
       await this.doors.call(
-        "connect",
+        this.door,
         UserRegistry.method.updateUser,
         { user: { userId, state: suspended ? UserState.SUSPENDED : UserState.ACTIVE }, updateMask: { paths: ["state"] } },
         this.adminKey,

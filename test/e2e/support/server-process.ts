@@ -103,10 +103,10 @@ export interface ServerUnderTest {
  * Starts a server before the enclosing suite and stops it after, asserting a clean exit. The returned
  * object is filled in by the `before` hook.
  */
-export function useServer(): ServerUnderTest {
+export function useServer(options: { args?: string[] } = {}): ServerUnderTest {
   const context = {} as ServerUnderTest;
   before(async () => {
-    context.server = await startServer();
+    context.server = await startServer(options);
     context.doors = openDoors(context.server.httpUrl, context.server.grpcAddress);
     context.admin = context.server.adminKey();
     issuedKeys.add(context.admin);

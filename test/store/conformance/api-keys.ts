@@ -263,6 +263,29 @@ export function describeApiKeys(subject: StoreUnderTest): void {
         expect(await subject.store.findApiKey(other.id)).to.deep.equal({ ...other, lastUsedAt: at(60_002) });
       });
 
+      it("records the use's client address and User-Agent with it, and clears them for a use without", async () => {
+        const key = apiKeyRecord(alice);
+        await subject.store.createApiKey(key, NO_CAP);
+        await subject.store.recordApiKeyUse([{ id: key.id, at: at(50_001), ip: "2001:db8::7", userAgent: "curl/8.5.0" }]);
+        expect(await subject.store.findApiKey(key.id)).to.deep.equal({ ...key, lastUsedAt: at(50_001), lastUsedIp: "2001:db8::7", lastUsedUserAgent: "curl/8.5.0" });
+        expect((await subject.store.findApiKeyWithOwner(key.id))?.key).to.deep.include({ lastUsedIp: "2001:db8::7", lastUsedUserAgent: "curl/8.5.0" });
+        await subject.store.recordApiKeyUse([{ id: key.id, at: at(40_000), ip: "192.0.2.1" }]);
+        expect((await subject.store.findApiKey(key.id))?.lastUsedIp, "an older use changes nothing").to.equal("2001:db8::7");
+        await subject.store.recordApiKeyUse([{ id: key.id, at: at(60_000) }]);
+        expect(await subject.store.findApiKey(key.id)).to.deep.equal({ ...key, lastUsedAt: at(60_000) });
+      });
+
+      it("keeps allowedIps through updates, and an empty list reads back as absent", async () => {
+        const key = apiKeyRecord(alice, { allowedIps: ["10.0.0.0/8"] });
+        await subject.store.createApiKey(key, NO_CAP);
+        expect((await subject.store.getApiKey(alice, key.id)).allowedIps).to.deep.equal(["10.0.0.0/8"]);
+        const renamed = await subject.store.updateApiKey(alice, key.id, (current) => ({ ...current, name: "renamed" }));
+        expect(renamed.allowedIps).to.deep.equal(["10.0.0.0/8"]);
+        const cleared = await subject.store.updateApiKey(alice, key.id, (current) => ({ ...current, allowedIps: [] }));
+        expect(cleared).to.not.have.property("allowedIps");
+        expect(await subject.store.findApiKey(key.id)).to.deep.equal(cleared);
+      });
+
       it("ignores ids that do not exist and still records the others", async () => {
         const key = apiKeyRecord(alice);
         await subject.store.createApiKey(key, NO_CAP);

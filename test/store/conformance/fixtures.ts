@@ -76,6 +76,7 @@ export function fullApiKeyRecord(userId: string, overrides: Partial<ApiKeyRecord
     previousSecretValidUntil: at(86_400_001),
     expiresAt: at(365 * 86_400_000 + 3),
     lastUsedAt: at(5_007),
+    allowedIps: ["192.0.2.0/24", "2001:db8::/32"],
     ...overrides,
   });
 }

@@ -1,0 +1,128 @@
+/**
+ * Who is calling, as far as the network can tell (DESIGN §14): the client address is the connection's
+ * peer, unless the peer is a trusted proxy (`--trusted-proxies`), in which case it is the address that
+ * proxy names in `X-Forwarded-For` (or, without it, `Forwarded`), walking back through further trusted
+ * proxies. A header from an untrusted peer is ignored: anyone can send one. The same rule says whether the
+ * client's connection was encrypted: the peer's own TLS, or a trusted proxy's `X-Forwarded-Proto: https`
+ * (or `Forwarded: proto=https`).
+ */
+import { canonicalAddress, isAddress, isLoopback, NetworkList } from "./networks.js";
+import type { Peer } from "./peer.js";
+
+/** The client of one call. */
+export interface Client {
+  /** Canonical address text (`192.0.2.1`, `2001:db8::1`); "" when the door could not tell. */
+  readonly address: string;
+  /** Whether the credential travelled encrypted all the way from the client (or from a loopback address). */
+  readonly secure: boolean;
+  /** Whether the client is on this machine (the credential never crossed a network). */
+  readonly loopback: boolean;
+  /** The `User-Agent` header, shortened and without control characters; undefined when absent. */
+  readonly userAgent: string | undefined;
+}
+
+/** Longest `User-Agent` kept for `last_used_user_agent`. */
+export const USER_AGENT_MAX = 200;
+
+/** Resolves a call's client from its connection and headers. */
+export class ClientResolver {
+  private readonly trusted: NetworkList;
+
+  /** `trustedProxies`: canonical CIDRs (validated by the config). */
+  constructor(trustedProxies: readonly string[]) {
+    this.trusted = new NetworkList(trustedProxies);
+  }
+
+  resolve(peer: Peer, header: Headers): Client {
+    let address = canonicalAddress(peer.address);
+    let secure = peer.secure;
+    if (this.trusted.size > 0 && address !== "" && this.trusted.includes(address)) {
+      const hops = forwardedHops(header);
+      // Walk back from the nearest hop while the current address is a proxy we trust.
+      for (let i = hops.length - 1; i >= 0 && this.trusted.includes(address); i--) {
+        const hop = hostOf(hops[i]!);
+        if (!isAddress(hop)) break; // "unknown", an obfuscated name: the proxy is as far as we can see
+        address = canonicalAddress(hop);
+      }
+      secure ||= forwardedProto(header) === "https";
+    }
+    return new ResolvedClient(address, secure, address !== "" && isLoopback(address), header);
+  }
+}
+
+/**
+ * A class, so the `User-Agent` is read only when wanted (the usage recorder, at most once a minute per
+ * key): reading and cleaning it on every call cost about as much as the rest of resolving the client.
+ */
+class ResolvedClient implements Client {
+  #userAgent: string | undefined | null = null;
+
+  constructor(
+    readonly address: string,
+    readonly secure: boolean,
+    readonly loopback: boolean,
+    private readonly header: Headers,
+  ) {}
+
+  get userAgent(): string | undefined {
+    if (this.#userAgent === null) this.#userAgent = userAgentOf(this.header);
+    return this.#userAgent;
+  }
+}
+
+/** The addresses a proxy chain names, client first: `X-Forwarded-For`, else `Forwarded`'s `for=`. */
+function forwardedHops(header: Headers): string[] {
+  const xff = header.get("x-forwarded-for");
+  if (xff !== null) return xff.split(",").map((hop) => hop.trim());
+  const forwarded = header.get("forwarded");
+  if (forwarded === null) return [];
+  return forwardedElements(forwarded).flatMap((element) => {
+    const value = element.get("for");
+    return value === undefined ? [] : [hostOf(value)];
+  });
+}
+
+/** The scheme the nearest trusted proxy reports (the last value: earlier ones may come from the client). */
+function forwardedProto(header: Headers): string | undefined {
+  const xfp = header.get("x-forwarded-proto");
+  if (xfp !== null) return xfp.split(",").at(-1)?.trim().toLowerCase();
+  const forwarded = header.get("forwarded");
+  if (forwarded === null) return undefined;
+  return forwardedElements(forwarded).at(-1)?.get("proto")?.toLowerCase();
+}
+
+/** RFC 7239 elements (`for=192.0.2.1;proto=https, for="[2001:db8::1]:4711"`) as lower-cased key maps. */
+function forwardedElements(value: string): Map<string, string>[] {
+  return value.split(",").map((element) => {
+    const pairs = new Map<string, string>();
+    for (const pair of element.split(";")) {
+      const eq = pair.indexOf("=");
+      if (eq === -1) continue;
+      const raw = pair.slice(eq + 1).trim();
+      pairs.set(pair.slice(0, eq).trim().toLowerCase(), raw.startsWith('"') && raw.endsWith('"') ? raw.slice(1, -1) : raw);
+    }
+    return pairs;
+  });
+}
+
+/** `[2001:db8::1]:4711` → `2001:db8::1`, `192.0.2.1:80` → `192.0.2.1`; other text unchanged. */
+function hostOf(node: string): string {
+  if (node.startsWith("[")) {
+    const end = node.indexOf("]");
+    return end === -1 ? node : node.slice(1, end);
+  }
+  const colon = node.indexOf(":");
+  return colon !== -1 && node.indexOf(":", colon + 1) === -1 ? node.slice(0, colon) : node;
+}
+
+const CONTROL = /[\p{Cc}\p{Bidi_Control}\u2028\u2029]/u;
+const CONTROLS = new RegExp(CONTROL.source, "gu");
+
+function userAgentOf(header: Headers): string | undefined {
+  const value = header.get("user-agent");
+  if (value === null) return undefined;
+  // Most User-Agents are short and printable: no copies for them.
+  const clean = CONTROL.test(value) ? value.replace(CONTROLS, "").trim() : value.trim();
+  if (clean === "") return undefined;
+  return clean.length <= USER_AGENT_MAX ? clean : [...clean].slice(0, USER_AGENT_MAX).join("");
+}

@@ -1,0 +1,57 @@
+/** CIDR parsing and matching for per-key networks and trusted proxies (DESIGN §14). */
+import { expect } from "chai";
+import { canonicalAddress, isLoopback, NetworkList, parseNetwork } from "../../src/auth/networks.js";
+
+describe("auth/networks", () => {
+  it("parses IPv4 and IPv6 CIDRs and bare addresses into canonical text", () => {
+    const cidr = (text: string) => {
+      const parsed = parseNetwork(text);
+      return parsed.ok ? parsed.cidr : `! ${parsed.problem}`;
+    };
+    expect(cidr("10.0.0.0/8")).to.equal("10.0.0.0/8");
+    expect(cidr("192.0.2.7")).to.equal("192.0.2.7/32");
+    expect(cidr("2001:0DB8:0000::/32")).to.equal("2001:db8::/32");
+    expect(cidr("::1")).to.equal("::1/128");
+    expect(cidr("0.0.0.0/0")).to.equal("0.0.0.0/0");
+    expect(cidr("::ffff:192.0.2.1"), "IPv4-mapped is the IPv4 address").to.equal("192.0.2.1/32");
+  });
+
+  it("refuses what is not a network, with the reason (and the network meant when host bits are set)", () => {
+    const problem = (text: string) => {
+      const parsed = parseNetwork(text);
+      return parsed.ok ? "accepted" : parsed.problem;
+    };
+    expect(problem("10.1.2.3/8")).to.contain("host bits set").and.contain("`10.0.0.0/8`");
+    expect(problem("2001:db8::1/32")).to.contain("`2001:db8::/32`");
+    expect(problem("10.0.0.0/33")).to.contain("0 to 32");
+    expect(problem("::/129")).to.contain("0 to 128");
+    expect(problem("10.0.0.0/8x")).to.contain("prefix length");
+    expect(problem("example.com")).to.contain("not an IPv4 or IPv6");
+    expect(problem("fe80::1%eth0"), "zones are per host").to.contain("not an IPv4 or IPv6");
+    expect(problem("[::1]")).to.contain("not an IPv4 or IPv6");
+    expect(problem("")).to.contain("not an IPv4 or IPv6");
+  });
+
+  it("matches addresses by family and prefix, IPv4-mapped IPv6 as IPv4", () => {
+    const list = new NetworkList(["10.0.0.0/8", "2001:db8::/32", "192.0.2.7/32"]);
+    expect(list.includes("10.255.0.1")).to.equal(true);
+    expect(list.includes("11.0.0.1")).to.equal(false);
+    expect(list.includes("::ffff:10.1.1.1")).to.equal(true);
+    expect(list.includes("2001:db8:ffff::1")).to.equal(true);
+    expect(list.includes("2001:db9::1")).to.equal(false);
+    expect(list.includes("192.0.2.7")).to.equal(true);
+    expect(list.includes("192.0.2.8")).to.equal(false);
+    expect(list.includes(""), "an unknown address is in no network").to.equal(false);
+    expect(list.includes("::a00:1"), "IPv6 ::10.0.0.1 is not IPv4").to.equal(false);
+    expect(new NetworkList(["0.0.0.0/0"]).includes("::1")).to.equal(false);
+  });
+
+  it("writes addresses as people read them and knows loopback", () => {
+    expect(canonicalAddress("::ffff:127.0.0.1")).to.equal("127.0.0.1");
+    expect(canonicalAddress("2001:0db8:0:0:0:0:0:1")).to.equal("2001:db8::1");
+    expect(canonicalAddress("not an address")).to.equal("not an address");
+    expect([isLoopback("127.9.9.9"), isLoopback("::1"), isLoopback("::ffff:127.0.0.1"), isLoopback("10.0.0.1"), isLoopback("")]).to.deep.equal([
+      true, true, true, false, false,
+    ]);
+  });
+});
