@@ -15,6 +15,8 @@ const FIELD_EXAMPLES: Readonly<Record<string, string>> = {
   name: "Billing gateway",
   keyId: "ZCHIBYBLLSH4SI326PLCI3RA3SQQPC5WXB2ASWA",
   id: "ZCHIBYBLLSH4SI326PLCI3RA3SQQPC5WXB2ASWA",
+  // A private network: what an internal service's key would be limited to.
+  allowedIps: "10.0.0.0/8",
 };
 
 /** The example of a path parameter or string field named `jsonName`, if it needs one. */

@@ -44,7 +44,10 @@ const MODELS: Record<string, (manifest: Manifest) => { validate(): void }> = {
 
 const KNOWN_ENV = new Set(Object.values(SETTINGS).map((setting) => setting.env));
 const OPS = new Set<string>(Object.values(OPS_PATHS));
-const NPM_START = (JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { scripts: { start: string } }).scripts.start.split(/\s+/);
+// npm start's command as the container runs it: the shell's `exec` (so signals reach node) is not part of it.
+const NPM_START = (JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { scripts: { start: string } }).scripts.start
+  .replace(/^exec\s+/, "")
+  .split(/\s+/);
 
 interface ComposeService {
   environment?: Record<string, string>;
