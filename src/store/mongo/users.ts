@@ -74,7 +74,7 @@ export class MongoUsers {
   }
 
   /** Writes `next` if the document is still at the version read; undefined when it moved on. */
-  async #writeVersion(doc: UserDocument, next: UserRecord, session: ClientSession | undefined): Promise<UserRecord | undefined> {
+  async #writeVersion(doc: UserDocument, next: UserRecord, session: ClientSession): Promise<UserRecord | undefined> {
     const written = await this.#users.findOneAndUpdate(
       { _id: doc._id, version: doc.version },
       { $set: userFields(next), $inc: { version: 1 } },
@@ -88,7 +88,9 @@ export class MongoUsers {
    * transaction when none is left. Counting alone would be write skew under snapshot isolation (two
    * transactions each demote one of the last two admins, each still counts the other); so every such
    * transaction also writes the one guard document, and two of them cannot both commit: the second gets
-   * a write conflict, the driver runs it again, and the rerun counts the first one's result.
+   * a write conflict, the driver runs it again, and the rerun counts the first one's result. (The feed's
+   * counter document serializes these transactions too; the guard does not lean on that, so it holds
+   * whatever the feed's numbering becomes.)
    */
   async #keepAnActiveAdmin(userId: string, session: ClientSession): Promise<void> {
     await this.#guards.updateOne({ _id: ACTIVE_ADMINS_GUARD }, { $inc: { writes: 1 } }, { session });
