@@ -15,6 +15,7 @@ import { hasCommand, startProxy, type Proxy } from "../test/e2e/support/gateways
 import { ensureBuiltServer } from "./lib/build.js";
 import { runHttpTarget, type HttpRound } from "./lib/http-run.js";
 import { ROOT, startKeyward, startNodeProcess, type Announced, type KeywardProcess } from "./lib/processes.js";
+import { startScriptNodeFlags } from "./lib/start-flags.js";
 import { median } from "./lib/stats.js";
 
 export const EDGE_CONNECTIONS = 32;
@@ -34,8 +35,9 @@ export interface EdgeResult {
   readonly rounds: number;
   readonly direct?: EdgeSide;
   readonly withAuth?: EdgeSide;
-  /** withAuth.rps / direct.rps. */
+  /** withAuth.rps / direct.rps: the median of the per-round ratios. */
   readonly ratio?: number;
+  readonly ratioRounds?: number[];
   readonly addedP50Ms?: number;
   readonly addedP99Ms?: number;
   /** Keyward's CPU (cores) while nginx asked it about every request. */
@@ -44,7 +46,14 @@ export interface EdgeResult {
 }
 
 /** Runs the comparison; `available: false` (with the reason) when nginx is not installed. */
-export async function runEdgeBench(settings: { rounds: number; warmupMs: number; durationMs: number; progress: (line: string) => void }): Promise<EdgeResult> {
+export async function runEdgeBench(settings: {
+  rounds: number;
+  warmupMs: number;
+  durationMs: number;
+  progress: (line: string) => void;
+  /** Keyward's Node flags; npm start's by default. */
+  nodeFlags?: readonly string[];
+}): Promise<EdgeResult> {
   const base = { connections: EDGE_CONNECTIONS, rounds: settings.rounds };
   if (!hasCommand("nginx")) return { ...base, available: false, note: "skipped: nginx is not installed (apt-get install nginx)" };
   const build = ensureBuiltServer();
@@ -52,7 +61,7 @@ export async function runEdgeBench(settings: { rounds: number; warmupMs: number;
   const started: { stop(): Promise<unknown> }[] = [];
   const track = <T extends { stop(): Promise<unknown> }>(value: T): T => (started.push(value), value);
   try {
-    const keyward: KeywardProcess = track(await startKeyward(join(work, "data"), { built: build.built, args: ["--trusted-proxies", "127.0.0.1/32"] }));
+    const keyward: KeywardProcess = track(await startKeyward(join(work, "data"), { built: build.built, nodeFlags: settings.nodeFlags ?? startScriptNodeFlags(), args: ["--trusted-proxies", "127.0.0.1/32"] }));
     const key = readFileSync(join(work, "data", "admin.key"), "utf8").trim();
     const upstream: Announced<string> = track(
       await startNodeProcess(join(ROOT, "bench/servers/http-json-server.ts"), [Buffer.from('{"userId":"upstream"}').toString("base64")], (line) =>
@@ -71,7 +80,7 @@ export async function runEdgeBench(settings: { rounds: number; warmupMs: number;
     for (let round = 1; round <= settings.rounds; round++) {
       for (const [id, proxy] of [["direct", direct], ["withAuth", withAuth]] as const) {
         settings.progress(`edge: nginx ${id === "direct" ? "direct" : "with auth_request to Keyward"}, round ${round}/${settings.rounds}...`);
-        const target = { id, url: `${proxy.url}/orders/42`, method: "GET" as const, headers, pid: id === "direct" ? proxy.pid : keyward.pid };
+        const target = { id, url: `${proxy.url}/orders/42`, method: "GET" as const, headers, pids: [id === "direct" ? proxy.pid : keyward.pid] };
         rounds[id].push(await runHttpTarget(target, { connections: EDGE_CONNECTIONS, warmupMs: settings.warmupMs, durationMs: settings.durationMs }));
       }
     }
@@ -83,7 +92,9 @@ export async function runEdgeBench(settings: { rounds: number; warmupMs: number;
     });
     const d = side(rounds.direct);
     const a = side(rounds.withAuth);
-    const ratio = a.rps / d.rps;
+    // The median of per-round ratios: each round's two runs saw the same machine.
+    const ratioRounds = rounds.withAuth.map((r, i) => r.rps / rounds.direct[i]!.rps);
+    const ratio = median(ratioRounds);
     const addedP99Ms = a.p99Ms - d.p99Ms;
     return {
       ...base,
@@ -92,6 +103,7 @@ export async function runEdgeBench(settings: { rounds: number; warmupMs: number;
       direct: d,
       withAuth: a,
       ratio,
+      ratioRounds,
       addedP50Ms: a.p50Ms - d.p50Ms,
       addedP99Ms,
       keywardCpu: median(rounds.withAuth.map((r) => r.serverCpu)),

@@ -8,12 +8,21 @@
  *    then runs on (N keys: 1M, or 100k with --quick);
  * 2. server RSS: idle with an empty store, and with N keys stored after verifying many distinct keys;
  * 3. gRPC load (h2load, or the Node generator): authenticated GetAuthInfo and the unauthenticated health
- *    Check on Keyward, and a no-op unary on a bare grpc-js server; rounds interleaved, median reported;
+ *    Check on Keyward, a no-op unary on a bare grpc-js server, and GetAuthInfo on a second Keyward with
+ *    `--workers 2` on the same store;
  * 4. HTTP/1.1 load (autocannon): GET /api/v1/auth_info (when the REST gateway answers it), the Connect
- *    call of the same RPC, and a bare node:http server answering the same JSON;
+ *    call of the same RPC, a bare node:http server answering the same JSON, and the REST call on the
+ *    `--workers 2` server;
  * 5. server RSS during and after the load phases;
  * 6. when nginx is installed, the edge (bench/edge.ts): nginx in front of a tiny upstream directly, against
  *    the nginx recipe with auth_request to Keyward, 32 connections: throughput ratio and added latency.
+ *
+ * Fairness: every server (Keyward, its --workers 2 twin, both baselines, the edge's Keyward) runs with the
+ * same Node flags, npm start's (plus --server-flags); the bare grpc-js server has channelz off as Keyward's
+ * listener does. Each round measures every target of its phase back to back, and every ratio is the median
+ * of the per-round ratios. Beside each rate: the server's CPU time per call (µs; /proc/<pid>/stat utime +
+ * stime over the measured window, summed over a cluster's processes), and beside each ratio the same ratio
+ * of CPU per call, which is steadier than throughput on a shared machine.
  *
  * Options: --quick; --grpc-load auto|h2load|node (default auto: h2load when installed);
  * --profile [dir] (CPU profiles of the server and the micro-benchmarks, summarised after the table);
@@ -27,12 +36,13 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { join } from "node:path";
 import { GetAuthInfoRequestSchema } from "../gen/keyward/v1/auth_pb.js";
 import type { MicroResult, MicroSpec } from "./micro/verify-bench.js";
-import { edgeTable, runEdgeBench } from "./edge.js";
+import { runEdgeBench } from "./edge.js";
 import { ensureBuiltServer } from "./lib/build.js";
-import { runHttpTarget, type HttpRound, type HttpTarget } from "./lib/http-run.js";
-import { h2loadVersion, runGrpcPhase, type GrpcGenerator, type GrpcPhaseResult } from "./lib/grpc-load.js";
+import { runHttpTarget, type HttpTarget } from "./lib/http-run.js";
+import { h2loadVersion, runGrpcPhase, type GrpcGenerator } from "./lib/grpc-load.js";
 import { callEach, grpcFrame, probeGrpc } from "./lib/grpc-wire.js";
 import {
+  childPidsOf,
   memoryOf,
   ROOT,
   runNodeJson,
@@ -43,8 +53,7 @@ import {
   type KeywardProcess,
 } from "./lib/processes.js";
 import { startScriptNodeFlags } from "./lib/start-flags.js";
-import { buildTable, evaluateTargets, type LoadRow, type Results } from "./lib/report.js";
-import { median } from "./lib/stats.js";
+import { aggregateRounds, buildTable, evaluateTargets, pairedRatio, type LoadRound, type Results } from "./lib/report.js";
 import { summarizeProfile } from "./profile-summary.js";
 
 interface Mode {
@@ -104,15 +113,18 @@ async function main(argv: string[]): Promise<void> {
   const serverFlags = [...startScriptNodeFlags(), ...extraFlags];
   const started = performance.now();
   const startedAt = new Date();
-  const loadBefore = loadavg()[0]!;
+  const loadBefore = procLoadavg();
 
   const h2load = h2loadVersion();
   const generator = chooseGenerator(argv, h2load);
   const generatorName = generator === "h2load" ? `h2load ${h2load}` : "Node generator (node:http2, bench/load/grpc-node-load.ts)";
   progress(`keyward bench, ${mode.name} mode; gRPC load: ${generatorName}${h2load ? "" : " (h2load not installed: apt-get install nghttp2-client)"}`);
-  if (loadBefore > 1) progress(`note: the machine is busy (load average ${loadBefore.toFixed(2)}); figures will be low and noisy`);
+  if (loadavg()[0]! > 1) progress(`note: the machine is busy (/proc/loadavg ${loadBefore}); figures will be low and noisy`);
   const build = ensureBuiltServer();
   const serverNote = `${build.note}; node flags: ${serverFlags.join(" ") || "none"} (npm start's${extraFlags.length > 0 ? ", then --server-flags" : ""})`;
+  // Baselines get the same flags as Keyward: heap limits change a server's rate by up to a third here.
+  const baselineArgs = { nodeArgs: serverFlags };
+  const warmUp: Mode = { ...mode, durationMs: mode.durationMs / 2 };
   progress(`server: ${serverNote}`);
 
   const work = mkdtempSync(join(tmpdir(), "keyward-bench-"));
@@ -155,26 +167,41 @@ async function main(argv: string[]): Promise<void> {
     const distinct = await callEach(grpcUrl, GET_AUTH_INFO, emptyRequest, sample, 32, 120_000);
     const storedRss = memoryOf(server.pid).rssMiB;
 
+    // The scaling twin: the same store, `--workers 2`; CPU is summed over the primary and its workers.
+    progress("starting a second Keyward with --workers 2 on the same store...");
+    const workers = await track(startKeyward(storeDir, { built: build.built, nodeFlags: serverFlags, args: ["--workers", "2"] }));
+    const workerPids = [workers.pid, ...childPidsOf(workers.pid)];
+    if (workerPids.length !== 3) throw new Error(`--workers 2: expected a primary and 2 workers, found pids ${workerPids.join(", ")}`);
+    const workersGrpcUrl = `http://${workers.announcement.grpc}`;
+
     // 3. gRPC load.
-    const noop = await track(
-      startNodeProcess(join(ROOT, "bench/servers/grpc-noop-server.ts"), [], (line) => (typeof line.grpc === "string" ? line.grpc : undefined)),
-    );
+    const startNoop = (args: string[]) =>
+      track(startNodeProcess(join(ROOT, "bench/servers/grpc-noop-server.ts"), args, (line) => (typeof line.grpc === "string" ? line.grpc : undefined), baselineArgs));
+    const noop = await startNoop([]);
+    // The machine's own scaling: the bare server in two node:cluster processes, as --workers 2 runs.
+    const noopWorkers = await startNoop(["--processes", "2"]);
     const auth = { authorization: `Bearer ${readFileSync(microSpec.loadKeyFile, "utf8").trim()}` };
     const emptyFrame = grpcFrame(new Uint8Array(0));
     const grpcTargets: GrpcTarget[] = [
-      { id: "getAuthInfo", baseUrl: grpcUrl, path: GET_AUTH_INFO, body: emptyRequest, headers: auth, pid: server.pid },
-      { id: "health", baseUrl: grpcUrl, path: HEALTH_CHECK, body: emptyFrame, headers: {}, pid: server.pid },
-      { id: "noop", baseUrl: `http://${noop.announcement}`, path: NOOP, body: emptyFrame, headers: {}, pid: noop.pid },
+      { id: "getAuthInfo", baseUrl: grpcUrl, path: GET_AUTH_INFO, body: emptyRequest, headers: auth, pids: [server.pid] },
+      { id: "health", baseUrl: grpcUrl, path: HEALTH_CHECK, body: emptyFrame, headers: {}, pids: [server.pid] },
+      { id: "noop", baseUrl: `http://${noop.announcement}`, path: NOOP, body: emptyFrame, headers: {}, pids: [noop.pid] },
+      { id: "getAuthInfoWorkers", baseUrl: workersGrpcUrl, path: GET_AUTH_INFO, body: emptyRequest, headers: auth, pids: workerPids },
+      { id: "noopWorkers", baseUrl: `http://${noopWorkers.announcement}`, path: NOOP, body: emptyFrame, headers: {}, pids: [noopWorkers.pid, ...childPidsOf(noopWorkers.pid)] },
     ];
     const rss = sampleRss(server.pid);
-    const grpcRounds = new Map<string, GrpcPhaseResult[]>(grpcTargets.map((t) => [t.id, []]));
-    for (let round = 1; round <= mode.loadRounds; round++) {
+    const grpcRounds = new Map<string, LoadRound[]>(grpcTargets.map((t) => [t.id, []]));
+    // Round 0 (half as long) warms every target up and is not counted: the --workers 2 twin starts with cold JITs, and
+    // the first target of a phase would otherwise pay for what the others get for free.
+    for (let round = 0; round <= mode.loadRounds; round++) {
       for (const target of grpcTargets) {
-        progress(`gRPC ${target.id}, round ${round}/${mode.loadRounds}...`);
-        grpcRounds.get(target.id)!.push(await runGrpcTarget(generator, target, mode));
+        progress(`gRPC ${target.id}, ${round === 0 ? "warm-up round" : `round ${round}/${mode.loadRounds}`}...`);
+        const result = await runGrpcTarget(generator, target, round === 0 ? warmUp : mode);
+        if (round > 0) grpcRounds.get(target.id)!.push(result);
       }
     }
     await stop(noop);
+    await stop(noopWorkers);
 
     // 4. HTTP/1.1 load: REST when the gateway answers, Connect always, and the bare node:http ceiling.
     const restProbe = await fetchProbe(`${server.announcement.http}${REST_AUTH_INFO}`, { method: "GET", headers: auth });
@@ -184,24 +211,36 @@ async function main(argv: string[]): Promise<void> {
     const restAvailable = restProbe.status === 200;
     progress(restAvailable ? "REST gateway answers GET /api/v1/auth_info" : `REST not available: GET /api/v1/auth_info answered HTTP ${restProbe.status}`);
     const json = restAvailable ? restProbe.body : connectProbe.body;
-    const bareHttp = await track(
-      startNodeProcess(join(ROOT, "bench/servers/http-json-server.ts"), [Buffer.from(json).toString("base64")], (line) =>
-        typeof line.http === "string" ? line.http : undefined,
-      ),
-    );
+    const startBareHttp = (args: string[]) =>
+      track(
+        startNodeProcess(
+          join(ROOT, "bench/servers/http-json-server.ts"),
+          [Buffer.from(json).toString("base64"), ...args],
+          (line) => (typeof line.http === "string" ? line.http : undefined),
+          baselineArgs,
+        ),
+      );
+    const bareHttp = await startBareHttp([]);
+    const bareHttpWorkers = await startBareHttp(["--processes", "2"]);
     const httpTargets: HttpTarget[] = [
-      ...(restAvailable ? [{ id: "rest", url: `${server.announcement.http}${REST_AUTH_INFO}`, method: "GET" as const, headers: auth, pid: server.pid }] : []),
-      { id: "connect", url: `${server.announcement.http}${GET_AUTH_INFO}`, method: "POST", headers: connectInit.headers, body: connectInit.body, pid: server.pid },
-      { id: "bareHttp", url: `${bareHttp.announcement}${REST_AUTH_INFO}`, method: "GET", headers: auth, pid: bareHttp.pid },
+      ...(restAvailable ? [{ id: "rest", url: `${server.announcement.http}${REST_AUTH_INFO}`, method: "GET" as const, headers: auth, pids: [server.pid] }] : []),
+      { id: "connect", url: `${server.announcement.http}${GET_AUTH_INFO}`, method: "POST", headers: connectInit.headers, body: connectInit.body, pids: [server.pid] },
+      { id: "bareHttp", url: `${bareHttp.announcement}${REST_AUTH_INFO}`, method: "GET", headers: auth, pids: [bareHttp.pid] },
+      ...(restAvailable ? [{ id: "restWorkers", url: `${workers.announcement.http}${REST_AUTH_INFO}`, method: "GET" as const, headers: auth, pids: workerPids }] : []),
+      { id: "bareHttpWorkers", url: `${bareHttpWorkers.announcement}${REST_AUTH_INFO}`, method: "GET", headers: auth, pids: [bareHttpWorkers.pid, ...childPidsOf(bareHttpWorkers.pid)] },
     ];
-    const httpRounds = new Map<string, HttpRound[]>(httpTargets.map((t) => [t.id, []]));
-    for (let round = 1; round <= mode.loadRounds; round++) {
+    const httpRounds = new Map<string, LoadRound[]>(httpTargets.map((t) => [t.id, []]));
+    for (let round = 0; round <= mode.loadRounds; round++) {
       for (const target of httpTargets) {
-        progress(`HTTP ${target.id}, round ${round}/${mode.loadRounds}...`);
-        httpRounds.get(target.id)!.push(await runHttpTarget(target, { connections: HTTP_CONNECTIONS, warmupMs: mode.warmupMs, durationMs: mode.durationMs }));
+        progress(`HTTP ${target.id}, ${round === 0 ? "warm-up round" : `round ${round}/${mode.loadRounds}`}...`);
+        const settings = round === 0 ? warmUp : mode;
+        const result = await runHttpTarget(target, { connections: HTTP_CONNECTIONS, warmupMs: settings.warmupMs, durationMs: settings.durationMs });
+        if (round > 0) httpRounds.get(target.id)!.push(result);
       }
     }
     await stop(bareHttp);
+    await stop(bareHttpWorkers);
+    await stop(workers);
 
     // 5. Memory under and after load.
     const peakUnderLoad = rss.stop();
@@ -209,8 +248,14 @@ async function main(argv: string[]): Promise<void> {
     const after = memoryOf(server.pid);
     await stop(server);
 
-    const grpcRows = Object.fromEntries([...grpcRounds].map(([id, rounds]) => [id, aggregate(rounds)]));
-    const httpRows = Object.fromEntries([...httpRounds].map(([id, rounds]) => [id, aggregate(rounds)]));
+    // 6. The edge (optional: needs nginx): nginx direct against nginx with auth_request to Keyward.
+    const edge = await runEdgeBench({ rounds: mode.loadRounds, warmupMs: mode.warmupMs, durationMs: mode.durationMs, progress, nodeFlags: serverFlags });
+
+    const grpcRows = Object.fromEntries([...grpcRounds].map(([id, rounds]) => [id, aggregateRounds(rounds)]));
+    const httpRows = Object.fromEntries([...httpRounds].map(([id, rounds]) => [id, aggregateRounds(rounds)]));
+    const g = (id: string) => grpcRounds.get(id)!;
+    const h = (id: string) => httpRounds.get(id);
+    const paired = (a: LoadRound[] | undefined, b: LoadRound[] | undefined) => (a && b ? pairedRatio(a, b) : undefined);
     const results: Results = {
       mode: mode.name,
       startedAt: startedAt.toISOString(),
@@ -220,8 +265,9 @@ async function main(argv: string[]): Promise<void> {
         cpu: cpus()[0]?.model ?? "unknown",
         cores: cpus().length,
         loadAverageBefore: loadBefore,
-        loadAverageAfter: loadavg()[0]!,
+        loadAverageAfter: procLoadavg(),
         server: serverNote,
+        nodeFlags: serverFlags,
       },
       settings: {
         grpcGenerator: generatorName,
@@ -237,14 +283,29 @@ async function main(argv: string[]): Promise<void> {
         getAuthInfo: grpcRows.getAuthInfo!,
         health: grpcRows.health!,
         noop: grpcRows.noop!,
+        getAuthInfoWorkers: grpcRows.getAuthInfoWorkers!,
+        noopWorkers: grpcRows.noopWorkers!,
         errorsChecked: generator === "h2load" ? "h2load: HTTP status per call; grpc-status from DATA bytes (see bench/lib/grpc-load.ts)" : "grpc-status of every call",
       },
       rest: {
         available: restAvailable,
         note: restAvailable ? "GET /api/v1/auth_info answered 200" : `not available: GET /api/v1/auth_info answered HTTP ${restProbe.status}`,
         rest: httpRows.rest,
+        restWorkers: httpRows.restWorkers,
+        bareHttpWorkers: httpRows.bareHttpWorkers!,
         connect: httpRows.connect!,
         bareHttp: httpRows.bareHttp!,
+      },
+      ratios: {
+        grpcAuthOverhead: pairedRatio(g("getAuthInfo"), g("health")),
+        grpcCeiling: pairedRatio(g("getAuthInfo"), g("noop")),
+        healthCeiling: pairedRatio(g("health"), g("noop")),
+        restCeiling: paired(h("rest"), h("bareHttp")),
+        restVsConnect: paired(h("rest"), h("connect")),
+        grpcWorkers: pairedRatio(g("getAuthInfoWorkers"), g("getAuthInfo")),
+        restWorkers: paired(h("restWorkers"), h("rest")),
+        noopWorkers: pairedRatio(g("noopWorkers"), g("noop")),
+        bareHttpWorkers: pairedRatio(h("bareHttpWorkers")!, h("bareHttp")!),
       },
       verification: micro,
       memory: {
@@ -257,18 +318,14 @@ async function main(argv: string[]): Promise<void> {
         afterLoadMB: mb(after.rssMiB),
         highWaterMB: mb(after.peakMiB),
       },
+      edge,
       targets: [],
     };
     results.targets = evaluateTargets(results);
     results.seconds = (performance.now() - started) / 1000;
     const table = buildTable(results);
     process.stdout.write(`${table}\n`);
-    // 6. The edge (optional: needs nginx): nginx direct against nginx with auth_request to Keyward.
-    const edge = await runEdgeBench({ rounds: mode.loadRounds, warmupMs: mode.warmupMs, durationMs: mode.durationMs, progress });
-    const edgeText = edgeTable(edge);
-    process.stdout.write(`${edgeText}\n`);
-    results.seconds = (performance.now() - started) / 1000;
-    writeFileSync(join(ROOT, "bench/results.json"), `${JSON.stringify({ ...results, edge, table: `${table}\n${edgeText}` }, null, 2)}\n`);
+    writeFileSync(join(ROOT, "bench/results.json"), `${JSON.stringify({ ...results, table }, null, 2)}\n`);
     progress(`wrote bench/results.json (${results.seconds.toFixed(0)} s)`);
     if (profileDir) printProfiles(profileDir);
     if (results.targets.some((t) => t.pass === false)) process.exitCode = 1;
@@ -285,11 +342,11 @@ interface GrpcTarget {
   readonly path: string;
   readonly body: Buffer;
   readonly headers: Readonly<Record<string, string>>;
-  readonly pid: number;
+  readonly pids: readonly number[];
 }
 
 /** One gRPC round of `target`. */
-function runGrpcTarget(generator: GrpcGenerator, target: GrpcTarget, mode: Mode): Promise<GrpcPhaseResult> {
+function runGrpcTarget(generator: GrpcGenerator, target: GrpcTarget, mode: Mode): Promise<LoadRound> {
   return runGrpcPhase(generator, {
     baseUrl: target.baseUrl,
     path: target.path,
@@ -304,26 +361,8 @@ function runGrpcTarget(generator: GrpcGenerator, target: GrpcTarget, mode: Mode)
       if (probe.grpcStatus !== "0") throw new Error(`${target.path} answered grpc-status ${probe.grpcStatus}: ${probe.grpcMessage}`);
       return probe.bodyBytes;
     },
-    serverPid: target.pid,
+    serverPids: target.pids,
   });
-}
-
-/** Median throughput and latencies over the rounds; calls and errors summed. */
-function aggregate(rounds: ReadonlyArray<GrpcPhaseResult | HttpRound>): LoadRow {
-  const errorKinds: Record<string, number> = {};
-  for (const round of rounds) for (const [kind, n] of Object.entries(round.errorKinds)) errorKinds[kind] = (errorKinds[kind] ?? 0) + n;
-  return {
-    rps: median(rounds.map((r) => r.rps)),
-    p50Ms: median(rounds.map((r) => r.p50Ms)),
-    p99Ms: median(rounds.map((r) => r.p99Ms)),
-    requests: rounds.reduce((sum, r) => sum + r.requests, 0),
-    errors: rounds.reduce((sum, r) => sum + r.errors, 0),
-    errorsExact: rounds.every((r) => !("errorsExact" in r) || r.errorsExact),
-    errorKinds,
-    serverCpu: median(rounds.map((r) => r.serverCpu)),
-    generatorCpu: median(rounds.map((r) => r.generatorCpu)),
-    roundsRps: rounds.map((r) => Math.round(r.rps)),
-  };
 }
 
 async function fetchProbe(url: string, init: RequestInit): Promise<{ status: number; body: string }> {
@@ -385,6 +424,11 @@ async function stop(child: Announced<unknown> | KeywardProcess): Promise<void> {
   children.delete(child);
   const code = await child.stop();
   if (code !== 0) progress(`warning: a child process exited with ${code}:\n${child.output().slice(-2000)}`);
+}
+
+/** The first three fields of /proc/loadavg (1, 5 and 15 minutes), as the kernel prints them. */
+function procLoadavg(): string {
+  return readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ");
 }
 
 function mb(mib: number): number {

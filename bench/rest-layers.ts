@@ -50,7 +50,7 @@ async function measure(layer: Layer, dataDir: string, built: boolean, seconds: n
   try {
     const key = readFileSync(join(dataDir, ADMIN_KEY_FILE), "utf8").trim();
     return await runHttpTarget(
-      { id: layer, url: `${server.announcement}/api/v1/auth_info`, method: "GET", headers: { authorization: `Bearer ${key}` }, pid: server.pid },
+      { id: layer, url: `${server.announcement}/api/v1/auth_info`, method: "GET", headers: { authorization: `Bearer ${key}` }, pids: [server.pid] },
       { connections: CONNECTIONS, warmupMs: WARMUP_MS, durationMs: seconds * 1000 },
     );
   } finally {

@@ -184,7 +184,7 @@ async function measureThroughput(workers: number, dir: string, key: string, dura
   try {
     const headers = { authorization: `Bearer ${key}` };
     const rest = await runHttpTarget(
-      { id: "rest", url: `${server.announcement.http}/api/v1/auth_info`, method: "GET", headers, pid: server.pid },
+      { id: "rest", url: `${server.announcement.http}/api/v1/auth_info`, method: "GET", headers, pids: [server.pid] },
       { connections: 32, warmupMs: 2_000, durationMs },
     );
     const grpcUrl = `http://${server.announcement.grpc}`;
@@ -204,7 +204,7 @@ async function measureThroughput(workers: number, dir: string, key: string, dura
         if (probe.grpcStatus !== "0") throw new Error(`GetAuthInfo answered grpc-status ${probe.grpcStatus}: ${probe.grpcMessage}`);
         return probe.bodyBytes;
       },
-      serverPid: server.pid,
+      serverPids: [server.pid],
     });
     return { workers, restRps: rest.rps, restP99Ms: rest.p99Ms, restErrors: rest.errors, grpcRps: grpc.rps, grpcP99Ms: grpc.p99Ms, grpcErrors: grpc.errors };
   } finally {

@@ -33,8 +33,8 @@ export interface GrpcPhase {
   readonly durationMs: number;
   /** One call outside the load, answering the body size of a successful response (throws otherwise). */
   readonly probeResponseBytes: () => Promise<number>;
-  /** The server process, for its CPU use. */
-  readonly serverPid: number;
+  /** The server's processes (a cluster's primary and workers), for their CPU use, summed. */
+  readonly serverPids: readonly number[];
 }
 
 export interface GrpcPhaseResult {
@@ -49,6 +49,7 @@ export interface GrpcPhaseResult {
   readonly errorsExact: boolean;
   readonly errorKinds: Record<string, number>;
   readonly generatorCpu: number;
+  /** Server CPU in cores (all its processes) over the measured window. */
   readonly serverCpu: number;
 }
 
@@ -62,7 +63,7 @@ export function h2loadVersion(): string | undefined {
 export async function runGrpcPhase(generator: GrpcGenerator, phase: GrpcPhase): Promise<GrpcPhaseResult> {
   const sizeBefore = await phase.probeResponseBytes();
   if (generator === "node") {
-    const serverCpu = cpuShareInWindow(phase.serverPid, phase.warmupMs + 300, phase.durationMs);
+    const serverCpu = cpuShareInWindow(phase.serverPids, phase.warmupMs + 300, phase.durationMs);
     const spec: GrpcLoadSpec = {
       baseUrl: phase.baseUrl,
       path: phase.path,
@@ -96,7 +97,7 @@ export async function runGrpcPhase(generator: GrpcGenerator, phase: GrpcPhase): 
     // A separate warm-up run: h2load's --warm-up-time resets the request counts but not the byte counts,
     // which the error check below needs to cover exactly the measured calls.
     await h2load([...common, "-D", `${phase.warmupMs}ms`, url], phase.warmupMs).output;
-    const serverCpu = cpuShareInWindow(phase.serverPid, 0, phase.durationMs);
+    const serverCpu = cpuShareInWindow(phase.serverPids, 0, phase.durationMs);
     const measured = h2load([...common, "-D", `${phase.durationMs}ms`, `--log-file=${logFile}`, url], phase.durationMs);
     const stdout = await measured.output;
     const sizeAfter = await phase.probeResponseBytes();
@@ -162,7 +163,7 @@ function parseH2load(stdout: string): H2loadSummary {
     if (!match) throw new Error(`h2load output has no ${what}:\n${stdout}`);
     return match;
   };
-  const finished = need(/finished in [\d.]+s, ([\d.]+) req\/s/, "rate");
+  const finished = need(/finished in [\d.]+m?s, ([\d.]+) req\/s/, "rate");
   const requests = need(/requests: \d+ total, \d+ started, (\d+) done, \d+ succeeded, (\d+) failed/, "request counts");
   const codes = need(/status codes: \d+ 2xx, (\d+) 3xx, (\d+) 4xx, (\d+) 5xx/, "status codes");
   const traffic = need(/traffic: .*?, \S+ \((\d+)\) data/, "traffic");

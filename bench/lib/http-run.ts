@@ -6,14 +6,14 @@ import { join } from "node:path";
 import type { HttpLoadResult, HttpLoadSpec } from "../load/http-load.js";
 import { cpuShareInWindow, ROOT, runNodeJson } from "./processes.js";
 
-/** What to load: a URL served by the process `pid`. */
+/** What to load: a URL served by the processes `pids` (one, or a cluster's primary and workers). */
 export interface HttpTarget {
   readonly id: string;
   readonly url: string;
   readonly method: "GET" | "POST";
   readonly headers: Readonly<Record<string, string>>;
   readonly body?: string;
-  readonly pid: number;
+  readonly pids: readonly number[];
 }
 
 /** How long and how hard. */
@@ -38,7 +38,7 @@ export async function runHttpTarget(target: HttpTarget, settings: HttpRunSetting
     durationMs: settings.durationMs,
   };
   // autocannon starts after its child process has loaded (~0.3 s) and its warm-up run.
-  const serverCpu = cpuShareInWindow(target.pid, settings.warmupMs + 300, settings.durationMs);
+  const serverCpu = cpuShareInWindow(target.pids, settings.warmupMs + 300, settings.durationMs);
   const result = await runNodeJson<HttpLoadResult>(join(ROOT, "bench/load/http-load.ts"), [JSON.stringify(spec)], {
     timeoutMs: settings.warmupMs + settings.durationMs + 60_000,
   });

@@ -5,7 +5,7 @@
  * written to: the baseline servers exit when it closes, so they do not outlive a killed bench.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -181,18 +181,38 @@ export function sampleRss(pid: number, everyMs = 200): { stop(): number } {
 }
 
 /**
- * The CPU share of one core that process `pid` uses over a window from `startAfterMs` to
- * `startAfterMs + durationMs` from now (trimmed a little at both ends, to stay inside a load run's
- * measured window). NaN if the process went away.
+ * The pids of `pid`'s direct children (e.g. a node:cluster primary's workers), from
+ * /proc/<pid>/task/<tid>/children; empty if the process is gone.
  */
-export async function cpuShareInWindow(pid: number, startAfterMs: number, durationMs: number): Promise<number> {
+export function childPidsOf(pid: number): number[] {
+  try {
+    return readdirSync(`/proc/${pid}/task`).flatMap((tid) =>
+      readFileSync(`/proc/${pid}/task/${tid}/children`, "utf8")
+        .split(" ")
+        .filter((p) => p !== "")
+        .map(Number),
+    );
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * The CPU (in cores: user + system seconds per second) that the processes `pids` use together over a
+ * window from `startAfterMs` to `startAfterMs + durationMs` from now (trimmed a little at both ends, to
+ * stay inside a load run's measured window): the utime + stime deltas of /proc/<pid>/stat. NaN if a
+ * process went away.
+ */
+export async function cpuShareInWindow(pids: number | readonly number[], startAfterMs: number, durationMs: number): Promise<number> {
+  const list = typeof pids === "number" ? [pids] : pids;
+  const total = () => list.reduce((sum, pid) => sum + safeCpuSeconds(pid), 0);
   const trimStart = Math.min(500, durationMs / 4);
   const trimEnd = Math.min(200, durationMs / 10);
   await sleep(startAfterMs + trimStart);
   const t0 = performance.now();
-  const c0 = safeCpuSeconds(pid);
+  const c0 = total();
   await sleep(durationMs - trimStart - trimEnd);
-  const c1 = safeCpuSeconds(pid);
+  const c1 = total();
   return (c1 - c0) / ((performance.now() - t0) / 1000);
 }
 

@@ -1,5 +1,23 @@
-/** The bench's results: their shape (bench/results.json), the targets of issue #7, and the table. */
+/**
+ * The bench's results: their shape (bench/results.json), the targets of issue 18 (and the edge target of
+ * issue 17), and the table.
+ */
+import type { EdgeResult } from "../edge.js";
 import type { MicroResult } from "../micro/verify-bench.js";
+import { median } from "./stats.js";
+
+/** One load round as the generators report it, with the server's CPU (in cores) over its measured window. */
+export interface LoadRound {
+  readonly rps: number;
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+  readonly requests: number;
+  readonly errors: number;
+  readonly errorsExact?: boolean;
+  readonly errorKinds: Record<string, number>;
+  readonly serverCpu: number;
+  readonly generatorCpu: number;
+}
 
 /** One load measurement, aggregated over its rounds (medians; calls and errors summed). */
 export interface LoadRow {
@@ -10,10 +28,62 @@ export interface LoadRow {
   readonly errors: number;
   readonly errorsExact: boolean;
   readonly errorKinds: Record<string, number>;
-  /** CPU share of one core, server and load generator, during the measured windows. */
+  /** CPU share of one core, server (all its processes) and load generator, during the measured windows. */
   readonly serverCpu: number;
   readonly generatorCpu: number;
+  /** Server CPU time per call in µs: its CPU share over the window divided by the call rate. */
+  readonly cpuUsPerCall: number;
   readonly roundsRps: number[];
+  readonly roundsCpuUsPerCall: number[];
+}
+
+/** Server CPU µs per call of one round. */
+export function cpuUsPerCall(round: LoadRound): number {
+  return (round.serverCpu / round.rps) * 1e6;
+}
+
+/** Median rate and latencies over the rounds; calls and errors summed. */
+export function aggregateRounds(rounds: readonly LoadRound[]): LoadRow {
+  const errorKinds: Record<string, number> = {};
+  for (const round of rounds) for (const [kind, n] of Object.entries(round.errorKinds)) errorKinds[kind] = (errorKinds[kind] ?? 0) + n;
+  return {
+    rps: median(rounds.map((r) => r.rps)),
+    p50Ms: median(rounds.map((r) => r.p50Ms)),
+    p99Ms: median(rounds.map((r) => r.p99Ms)),
+    requests: rounds.reduce((sum, r) => sum + r.requests, 0),
+    errors: rounds.reduce((sum, r) => sum + r.errors, 0),
+    errorsExact: rounds.every((r) => r.errorsExact !== false),
+    errorKinds,
+    serverCpu: median(rounds.map((r) => r.serverCpu)),
+    generatorCpu: median(rounds.map((r) => r.generatorCpu)),
+    cpuUsPerCall: median(rounds.map(cpuUsPerCall)),
+    roundsRps: rounds.map((r) => Math.round(r.rps)),
+    roundsCpuUsPerCall: rounds.map((r) => Math.round(cpuUsPerCall(r))),
+  };
+}
+
+/**
+ * A ratio of two measurements taken in the same rounds: the median of the per-round ratios (each round
+ * measured both back to back, so both saw the same machine), for throughput and for CPU per call. Both
+ * read "higher is better": throughput is `a / b`, CPU is b's CPU per call over a's.
+ */
+export interface RatioRow {
+  readonly throughput: number;
+  readonly throughputRounds: number[];
+  readonly cpu: number;
+  readonly cpuRounds: number[];
+}
+
+/** The per-round ratios of `a` to `b` (rounds paired by index). */
+export function pairedRatio(a: readonly LoadRound[], b: readonly LoadRound[]): RatioRow {
+  const n = Math.min(a.length, b.length);
+  const throughputRounds: number[] = [];
+  const cpuRounds: number[] = [];
+  for (let i = 0; i < n; i++) {
+    throughputRounds.push(a[i]!.rps / b[i]!.rps);
+    cpuRounds.push(cpuUsPerCall(b[i]!) / cpuUsPerCall(a[i]!));
+  }
+  return { throughput: median(throughputRounds), throughputRounds, cpu: median(cpuRounds), cpuRounds };
 }
 
 export interface Target {
@@ -22,7 +92,7 @@ export interface Target {
   readonly value: number | undefined;
   readonly comparator: ">=" | "<=";
   readonly target: number;
-  /** Undefined when it could not be measured (e.g. no REST gateway yet). */
+  /** Undefined when it could not be measured (e.g. no nginx). */
   readonly pass: boolean | undefined;
   readonly note?: string;
 }
@@ -35,9 +105,11 @@ export interface Results {
     node: string;
     cpu: string;
     cores: number;
-    loadAverageBefore: number;
-    loadAverageAfter: number;
+    loadAverageBefore: string;
+    loadAverageAfter: string;
     server: string;
+    /** The Node flags every server of the run (Keyward and the baselines) ran with. */
+    nodeFlags: string[];
   };
   settings: {
     grpcGenerator: string;
@@ -49,8 +121,28 @@ export interface Results {
     durationMs: number;
     keys: number;
   };
-  grpc: { getAuthInfo: LoadRow; health: LoadRow; noop: LoadRow; errorsChecked: string };
-  rest: { available: boolean; note: string; rest: LoadRow | undefined; connect: LoadRow; bareHttp: LoadRow };
+  grpc: { getAuthInfo: LoadRow; health: LoadRow; noop: LoadRow; getAuthInfoWorkers: LoadRow; noopWorkers: LoadRow; errorsChecked: string };
+  rest: {
+    available: boolean;
+    note: string;
+    rest: LoadRow | undefined;
+    restWorkers: LoadRow | undefined;
+    connect: LoadRow;
+    bareHttp: LoadRow;
+    bareHttpWorkers: LoadRow;
+  };
+  ratios: {
+    grpcAuthOverhead: RatioRow;
+    grpcCeiling: RatioRow;
+    healthCeiling: RatioRow;
+    restCeiling: RatioRow | undefined;
+    restVsConnect: RatioRow | undefined;
+    grpcWorkers: RatioRow;
+    restWorkers: RatioRow | undefined;
+    /** The machine's own scaling: the bare servers in two node:cluster processes over one. */
+    noopWorkers: RatioRow;
+    bareHttpWorkers: RatioRow;
+  };
   verification: MicroResult;
   memory: {
     idleMB: number;
@@ -62,9 +154,11 @@ export interface Results {
     afterLoadMB: number;
     highWaterMB: number;
   };
+  edge: EdgeResult;
   targets: Target[];
 }
 
+/** The targets of issue 18 (one run, same machine, same flags), and the edge target of issue 17. */
 export function evaluateTargets(r: Results): Target[] {
   const at = (id: string, description: string, value: number | undefined, comparator: ">=" | "<=", target: number, note?: string): Target => ({
     id,
@@ -75,18 +169,28 @@ export function evaluateTargets(r: Results): Target[] {
     pass: value === undefined || Number.isNaN(value) ? undefined : comparator === ">=" ? value >= target : value <= target,
     ...(note === undefined ? {} : { note }),
   });
-  const rest = r.rest.rest;
-  const loadRows = [r.grpc.getAuthInfo, r.grpc.health, r.grpc.noop, r.rest.connect, r.rest.bareHttp, ...(rest ? [rest] : [])];
-  const errors = loadRows.reduce((sum, row) => sum + row.errors, 0) + r.memory.distinctKeyErrors;
+  const q = r.ratios;
+  const loadRows = [
+    ...[r.grpc.getAuthInfo, r.grpc.health, r.grpc.noop, r.grpc.getAuthInfoWorkers, r.grpc.noopWorkers],
+    ...[r.rest.connect, r.rest.bareHttp, r.rest.rest, r.rest.restWorkers, r.rest.bareHttpWorkers],
+  ];
+  const edgeErrors = (r.edge.direct?.errors ?? 0) + (r.edge.withAuth?.errors ?? 0);
+  const errors = loadRows.reduce((sum, row) => sum + (row?.errors ?? 0), 0) + r.memory.distinctKeyErrors + edgeErrors;
+  const v = r.verification;
   return [
-    at("grpc.authOverhead", "gRPC auth overhead: GetAuthInfo / health Check", r.grpc.getAuthInfo.rps / r.grpc.health.rps, ">=", 0.9),
-    at("grpc.ceiling", "gRPC: GetAuthInfo / bare grpc-js no-op", r.grpc.getAuthInfo.rps / r.grpc.noop.rps, ">=", 0.8),
-    at("rest.ceiling", "REST: auth_info / bare node:http", rest && rest.rps / r.rest.bareHttp.rps, ">=", 0.6, rest ? undefined : r.rest.note),
-    at("rest.vsConnect", "REST / Connect, same call", rest && rest.rps / r.rest.connect.rps, ">=", 1, rest ? undefined : r.rest.note),
-    at("verify.cached", "cached verify, ops/s on one core", r.verification.cached.opsPerSec, ">=", 300_000),
-    at("verify.uncached", "uncached verify (SQLite), ops/s", r.verification.uncachedSmall.opsPerSec, ">=", 30_000),
-    at("verify.growth", `uncached growth ${count(r.verification.large)} / ${count(r.verification.small)} keys`, r.verification.growthRatio, "<=", 1.3),
-    at("memory.underLoad", "server RSS under load, MB", r.memory.peakUnderLoadMB, "<=", 150),
+    at("grpc.authOverhead", "gRPC GetAuthInfo / Keyward health", q.grpcAuthOverhead.throughput, ">=", 0.9),
+    at("grpc.ceiling", "gRPC GetAuthInfo / bare grpc-js no-op", q.grpcCeiling.throughput, ">=", 0.75),
+    at("grpc.healthCeiling", "Keyward health / bare grpc-js no-op", q.healthCeiling.throughput, ">=", 0.9),
+    at("rest.ceiling", "REST auth_info / bare node:http", q.restCeiling?.throughput, ">=", 0.5, q.restCeiling ? undefined : r.rest.note),
+    at("rest.vsConnect", "REST / Connect, same call", q.restVsConnect?.throughput, ">=", 3, q.restVsConnect ? undefined : r.rest.note),
+    at("verify.cached", "cached verify, ops/s on one core", v.cached.opsPerSec, ">=", 1_000_000),
+    at("verify.uncached", "uncached verify (SQLite), ops/s", v.uncachedSmall.opsPerSec, ">=", 60_000),
+    at("verify.growth", `uncached growth ${count(v.large)} / ${count(v.small)} keys`, v.growthRatio, "<=", 1.2),
+    at("workers.grpc", "gRPC --workers 2 / one worker", q.grpcWorkers.throughput, ">=", 1.6),
+    at("workers.rest", "REST --workers 2 / one worker", q.restWorkers?.throughput, ">=", 1.6, q.restWorkers ? undefined : r.rest.note),
+    at("memory.peak", "server peak RSS during the load phases, MB", r.memory.peakUnderLoadMB, "<=", 200),
+    at("edge.ratio", "edge: nginx + auth_request / nginx direct (issue 17)", r.edge.ratio, ">=", 0.75, r.edge.available ? undefined : r.edge.note),
+    at("edge.addedP99", "edge: p99 added by auth_request, ms (issue 17)", r.edge.addedP99Ms, "<=", 1, r.edge.available ? undefined : r.edge.note),
     at("errors", "error responses during load phases", errors, "<=", 0),
   ];
 }
@@ -96,20 +200,36 @@ export function buildTable(r: Results): string {
   const t = (id: string) => r.targets.find((x) => x.id === id)!;
   const verdict = (target: Target) => (target.pass === undefined ? "n/a" : target.pass ? "pass" : "**FAIL**");
   const goal = (target: Target) => `${target.comparator === ">=" ? "≥" : "≤"} ${target.target < 10 ? target.target.toFixed(2) : count(target.target)}`;
+  const columns = 9;
   const rows: string[][] = [];
-  const section = (title: string) => rows.push([`**${title}**`, "", "", "", "", "", "", ""]);
+  const push = (cells: string[]) => rows.push([...cells, ...Array<string>(columns - cells.length).fill("")]);
+  const section = (title: string) => push([`**${title}**`]);
   const load = (name: string, row: LoadRow | undefined, missing?: string) =>
-    rows.push(
+    push(
       row
-        ? [name, `${count(row.rps)}/s`, ms(row.p50Ms), ms(row.p99Ms), `${pct(row.serverCpu)} / ${pct(row.generatorCpu)}`, errorsText(row), "", ""]
-        : [name, missing ?? "not available", "", "", "", "", "", ""],
+        ? [name, `${count(row.rps)}/s`, ms(row.p50Ms), ms(row.p99Ms), `${count(row.cpuUsPerCall)} µs`, `${pct(row.serverCpu)} / ${pct(row.generatorCpu)}`, errorsText(row)]
+        : [name, missing ?? "not available"],
     );
-  const ratio = (name: string, target: Target) =>
-    rows.push([name, target.value === undefined ? "n/a" : target.value.toFixed(2), "", "", "", "", goal(target), verdict(target)]);
+  const ratio = (name: string, row: RatioRow | undefined, target?: Target) =>
+    push(
+      row
+        ? [
+            name,
+            row.throughput.toFixed(2),
+            "",
+            "",
+            row.cpu.toFixed(2),
+            "",
+            `rounds ${row.throughputRounds.map((x) => x.toFixed(2)).join(" / ")}; CPU ${row.cpuRounds.map((x) => x.toFixed(2)).join(" / ")}`,
+            target ? goal(target) : "",
+            target ? verdict(target) : "",
+          ]
+        : [name, "n/a", "", "", "", "", target?.note ?? "", target ? goal(target) : "", target ? verdict(target) : ""],
+    );
   const rate = (name: string, value: number, target?: Target) =>
-    rows.push([name, `${count(value)} ops/s`, "", "", "", "", target ? goal(target) : "", target ? verdict(target) : ""]);
+    push([name, `${count(value)} ops/s`, "", "", "", "", "", target ? goal(target) : "", target ? verdict(target) : ""]);
   const memory = (name: string, value: number, target?: Target) =>
-    rows.push([name, `${value.toFixed(1)} MB`, "", "", "", "", target ? goal(target) : "", target ? verdict(target) : ""]);
+    push([name, `${value.toFixed(1)} MB`, "", "", "", "", "", target ? goal(target) : "", target ? verdict(target) : ""]);
 
   const s = r.settings;
   const nodeGenerator = s.grpcGenerator.startsWith("Node")
@@ -118,41 +238,69 @@ export function buildTable(r: Results): string {
   section(`gRPC: ${s.grpcGenerator}, ${s.grpcConcurrency}, ${s.rounds} x ${s.durationMs / 1000} s (median)${nodeGenerator}`);
   load("GetAuthInfo, authenticated (Keyward)", r.grpc.getAuthInfo);
   load("health Check, no auth (Keyward)", r.grpc.health);
-  load("no-op unary (bare @grpc/grpc-js)", r.grpc.noop);
-  ratio("auth overhead ratio: GetAuthInfo / health", t("grpc.authOverhead"));
-  ratio("ratio to Node gRPC ceiling: GetAuthInfo / no-op", t("grpc.ceiling"));
+  load("no-op unary (bare @grpc/grpc-js, channelz off)", r.grpc.noop);
+  load("GetAuthInfo, Keyward --workers 2 (CPU: primary + workers)", r.grpc.getAuthInfoWorkers);
+  ratio("GetAuthInfo / health (auth overhead)", r.ratios.grpcAuthOverhead, t("grpc.authOverhead"));
+  ratio("GetAuthInfo / bare no-op", r.ratios.grpcCeiling, t("grpc.ceiling"));
+  ratio("health / bare no-op", r.ratios.healthCeiling, t("grpc.healthCeiling"));
+  load("no-op unary, bare @grpc/grpc-js in 2 node:cluster processes", r.grpc.noopWorkers);
+  ratio("--workers 2 / one worker, GetAuthInfo", r.ratios.grpcWorkers, t("workers.grpc"));
+  ratio("the machine's own: bare no-op, 2 processes / 1", r.ratios.noopWorkers);
   section(`REST: ${s.httpGenerator}, HTTP/1.1, ${s.httpConcurrency}, ${s.rounds} x ${s.durationMs / 1000} s (median)`);
   load("GET /api/v1/auth_info (Keyward gateway)", r.rest.rest, r.rest.note);
   load("Connect POST …/GetAuthInfo, JSON (Keyward)", r.rest.connect);
   load("same JSON from bare node:http", r.rest.bareHttp);
-  ratio("REST / HTTP/1.1 ceiling", t("rest.ceiling"));
-  ratio("REST / Connect, same call", t("rest.vsConnect"));
+  load("GET /api/v1/auth_info, Keyward --workers 2 (CPU: primary + workers)", r.rest.restWorkers, r.rest.note);
+  ratio("REST / bare node:http", r.ratios.restCeiling, t("rest.ceiling"));
+  ratio("REST / Connect, same call", r.ratios.restVsConnect, t("rest.vsConnect"));
+  load("same JSON from bare node:http in 2 node:cluster processes", r.rest.bareHttpWorkers);
+  ratio("--workers 2 / one worker, REST", r.ratios.restWorkers, t("workers.rest"));
+  ratio("the machine's own: bare node:http, 2 processes / 1", r.ratios.bareHttpWorkers);
+  const e = r.edge;
+  section(`Edge: nginx auth_request (forward auth), autocannon, ${e.connections} connections, ${e.rounds} x ${s.durationMs / 1000} s (median)`);
+  if (e.available && e.direct && e.withAuth) {
+    const edgeRow = (name: string, side: NonNullable<EdgeResult["direct"]>) =>
+      push([name, `${count(side.rps)}/s`, ms(side.p50Ms), ms(side.p99Ms), "", "", `${count(side.errors)} errors`]);
+    edgeRow("nginx -> upstream, direct", e.direct);
+    edgeRow(`nginx + auth_request to Keyward -> upstream (Keyward CPU ${pct(e.keywardCpu ?? NaN)})`, e.withAuth);
+    push(["with auth / direct", e.ratio!.toFixed(2), "", "", "", "", `rounds ${(e.ratioRounds ?? []).map((x) => x.toFixed(2)).join(" / ")}`, goal(t("edge.ratio")), verdict(t("edge.ratio"))]);
+    push(["p99 added by auth_request", ms(e.addedP99Ms!), "", "", "", "", `p50 added ${ms(e.addedP50Ms!)}`, `≤ 1 ms`, verdict(t("edge.addedP99"))]);
+  } else {
+    push(["nginx auth_request", e.note, "", "", "", "", "", goal(t("edge.ratio")), "n/a"]);
+  }
   const v = r.verification;
   section(`Verification: in-process, one core, ops per CPU-second (median of ${v.cached.rounds.length})`);
   rate("cached verify (parse, SHA-256, state, expiry)", v.cached.opsPerSec, t("verify.cached"));
   rate(`uncached verify, SQLite, ${count(v.small)} keys`, v.uncachedSmall.opsPerSec, t("verify.uncached"));
   rate(`uncached verify, SQLite, ${count(v.large)} keys${r.mode === "quick" ? " (quick: not 1M)" : ""}`, v.uncachedLarge.opsPerSec);
-  ratio(`growth ${count(v.large)} / ${count(v.small)} keys (time per verify)`, t("verify.growth"));
+  push([`growth ${count(v.large)} / ${count(v.small)} keys (time per verify)`, v.growthRatio.toFixed(2), "", "", "", "", "", goal(t("verify.growth")), verdict(t("verify.growth"))]);
   rate("reference: TTN's PBKDF2-SHA256 x1000 per verify", v.pbkdf2.opsPerSec);
   rate("parts of a verify: parseKey", v.parse.opsPerSec);
   rate("parts of a verify: secret check (SHA-256, constant-time compare)", v.secretCheck.opsPerSec);
   const m = r.memory;
-  section("Memory: Keyward server RSS (/proc/<pid>/status)");
+  section("Memory: Keyward server RSS (/proc/<pid>/status), one worker");
   memory("idle, empty store", m.idleMB);
   memory(`idle, ${count(r.settings.keys)} keys stored`, m.storedIdleMB);
   memory(`after verifying ${count(m.distinctKeys)} distinct keys (cache holds 10,000)`, m.storedMB);
-  memory("peak during the load phases", m.peakUnderLoadMB, t("memory.underLoad"));
+  memory("peak during the load phases", m.peakUnderLoadMB, t("memory.peak"));
   memory(`after the load phases (VmHWM ${m.highWaterMB.toFixed(1)} MB)`, m.afterLoadMB);
   const errors = t("errors");
-  rows.push([`**Errors** in all load phases and the distinct-key calls`, String(errors.value), "", "", "", r.grpc.errorsChecked, "0", verdict(errors)]);
+  push([`**Errors** in all load phases and the distinct-key calls`, String(errors.value), "", "", "", "", r.grpc.errorsChecked, "0", verdict(errors)]);
 
-  const header = ["measurement", "result", "p50", "p99", "CPU server / load gen", "calls, errors", "target", "verdict"];
+  const header = ["measurement", "result", "p50", "p99", "server CPU per call (ratio: CPU)", "CPU server / load gen", "calls, errors / per-round ratios", "target", "verdict"];
   const lines = [header, header.map(() => "---"), ...rows].map((cells) => `| ${cells.join(" | ")} |`);
-  const e = r.environment;
+  const env = r.environment;
   const intro =
-    `Keyward bench, ${r.mode} mode, ${r.startedAt.slice(0, 16).replace("T", " ")} UTC: ${e.cores} x ${e.cpu}, Node ${e.node}, ` +
-    `server from ${e.server}; load average ${e.loadAverageBefore.toFixed(2)} before, ${e.loadAverageAfter.toFixed(2)} after; ${r.seconds.toFixed(0)} s.`;
-  return `${intro}\n\n${lines.join("\n")}`;
+    `Keyward bench, ${r.mode} mode, ${r.startedAt.slice(0, 16).replace("T", " ")} UTC: ${env.cores} x ${env.cpu}, Node ${env.node}, ` +
+    `server from ${env.server}; every server (Keyward and both baselines) ran with node ${env.nodeFlags.join(" ") || "(no flags)"}; ` +
+    `/proc/loadavg ${env.loadAverageBefore} before, ${env.loadAverageAfter} after; ${r.seconds.toFixed(0)} s. ` +
+    `Ratios are medians of per-round ratios; "CPU" ratios are the baseline's (denominator's) server CPU per call over the numerator's.`;
+  const verdicts = r.targets.map((x) => `- ${x.description}: ${x.value === undefined || Number.isNaN(x.value) ? "n/a" : fmtValue(x.value)} (${goal(x)}) ${verdict(x)}${x.note ? ` (${x.note})` : ""}`);
+  return [intro, "", ...lines, "", "Targets:", ...verdicts].join("\n");
+}
+
+function fmtValue(value: number): string {
+  return Math.abs(value) >= 100 ? count(value) : value.toFixed(2);
 }
 
 function errorsText(row: LoadRow): string {
