@@ -1,12 +1,13 @@
 /**
  * Everything the HTTP listener serves besides Connect and gRPC-Web (DESIGN §7), as one Node handler
  * mounted as the Connect adapter's fallback: `GET /openapi.json`, the interactive docs under `/docs`,
- * and the REST routes.
+ * the web console's page (`/` for browsers) and assets (`/console/...`), and the REST routes.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { toConnectError } from "../auth/error-mapping.js";
 import type { Logger } from "../logger.js";
 import type { Invoker } from "../transport/invoke.js";
+import { createConsoleHandler } from "./console-files.js";
 import { createDocsHandler, DOCS_PATH } from "./docs-page.js";
 import { buildOpenApiDocument, OPENAPI_PATH } from "./openapi.js";
 import { createRestGateway, type RestGateway } from "./rest-gateway.js";
@@ -17,6 +18,8 @@ export interface GatewayOptions {
   /** Largest REST request body in bytes. */
   readonly maxBodyBytes: number;
   readonly logger: Logger;
+  /** The built console (default: `dist/console` of this checkout). */
+  readonly consoleDir?: string | undefined;
 }
 
 /** The gateway's Node handler and what it serves. */
@@ -32,6 +35,7 @@ export function createGateway(options: GatewayOptions): Gateway {
   const rest = createRestGateway(options);
   const openApi = buildOpenApiDocument(rest.routes);
   const docs = createDocsHandler(JSON.stringify(openApi), (error) => toConnectError(error, options.logger));
+  const consoleFiles = createConsoleHandler(options.consoleDir);
   return {
     rest,
     openApi,
@@ -41,6 +45,7 @@ export function createGateway(options: GatewayOptions): Gateway {
         docs(request, response, path);
         return;
       }
+      if (consoleFiles(request, response, path)) return;
       rest.handle(request, response).catch((error: unknown) => {
         // handle() answers every failure itself; this is the last guard against a crash.
         options.logger.error("rest gateway failure", { error });
