@@ -5,6 +5,7 @@
 import type { Interceptor } from "@connectrpc/connect";
 import { ApiKeyRegistry } from "../../gen/keyward/v1/api_key_pb.js";
 import { AuthService } from "../../gen/keyward/v1/auth_pb.js";
+import { SessionRegistry } from "../../gen/keyward/v1/session_pb.js";
 import { UserRegistry } from "../../gen/keyward/v1/user_pb.js";
 import { ApiKeyVerifier, DEFAULT_VERIFIER_OPTIONS } from "../auth/api-key-verifier.js";
 import { createAuthorizationInterceptor } from "../auth/authorization.js";
@@ -14,6 +15,7 @@ import type { Logger } from "../logger.js";
 import { createApiKeyRegistry } from "../services/api-key-registry.js";
 import { createAuthService } from "../services/auth-service.js";
 import type { ServiceDeps } from "../services/service-deps.js";
+import { createSessionRegistry } from "../services/session-registry.js";
 import { createUserRegistry } from "../services/user-registry.js";
 import { openStore } from "../store/open-store.js";
 import type { Store } from "../store/store.js";
@@ -51,6 +53,7 @@ export async function build(config: Config, logger: Logger, now: () => number = 
     bindService(UserRegistry, createUserRegistry(deps)),
     bindService(ApiKeyRegistry, createApiKeyRegistry(deps)),
     bindService(AuthService, createAuthService()),
+    bindService(SessionRegistry, createSessionRegistry(deps)),
   ];
   const interceptors = [createErrorMappingInterceptor(logger), createAuthorizationInterceptor(verifier)];
   return {

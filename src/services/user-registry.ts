@@ -5,7 +5,7 @@
  * decides it inside the write (`last_admin`, answered as `LAST_ADMIN`).
  */
 import { create } from "@bufbuild/protobuf";
-import type { ServiceImpl } from "@connectrpc/connect";
+import { Code, ConnectError, type ServiceImpl } from "@connectrpc/connect";
 import { Right } from "../../gen/keyward/v1/rights_pb.js";
 import { UserRegistry, UserSchema, UserState } from "../../gen/keyward/v1/user_pb.js";
 import { principalOf } from "../auth/principal.js";
@@ -86,6 +86,10 @@ export function createUserRegistry(deps: ServiceDeps): ServiceImpl<typeof UserRe
       }));
       caches.forgetUser(userId);
       return { user: userToMessage(updated) };
+    },
+
+    updatePassword() {
+      throw new ConnectError("passwords are not implemented yet", Code.Unimplemented);
     },
 
     async deleteUser(request) {
