@@ -1,0 +1,36 @@
+/**
+ * The web console (DESIGN §12): a client of Keyward's public API over the Connect protocol, on the
+ * origin that served it. TanStack Query (through connect-query) caches answers; a refusal for missing or
+ * ended credentials anywhere sends the person back to sign-in.
+ */
+import { StrictMode } from "react";
+import { createRoot } from "react-dom/client";
+import { MutationCache, QueryCache, QueryClient, QueryClientProvider } from "@tanstack/react-query";
+import { TransportProvider } from "@connectrpc/connect-query";
+import { App, AUTH_INFO_KEY } from "./app.js";
+import { isUnauthenticated } from "./api-error.js";
+import { transport } from "./transport.js";
+import "./styles.css";
+
+const recheckSignIn = (error: unknown) => {
+  if (isUnauthenticated(error)) void queryClient.invalidateQueries({ queryKey: AUTH_INFO_KEY });
+};
+
+const queryClient: QueryClient = new QueryClient({
+  queryCache: new QueryCache({ onError: recheckSignIn }),
+  mutationCache: new MutationCache({ onError: recheckSignIn }),
+  defaultOptions: {
+    // A refusal is an answer: show it at once instead of asking three times.
+    queries: { retry: false, refetchOnWindowFocus: false, staleTime: 5_000 },
+  },
+});
+
+createRoot(document.getElementById("root")!).render(
+  <StrictMode>
+    <TransportProvider transport={transport}>
+      <QueryClientProvider client={queryClient}>
+        <App />
+      </QueryClientProvider>
+    </TransportProvider>
+  </StrictMode>,
+);
