@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm test`: type-check, build, `buf lint`, a check that gen/ matches a fresh `buf generate`, then mocha.
+// `npm test`: type-check (server and console), build (tsc and the console's Vite build), `buf lint`, a check that gen/ matches a fresh `buf generate`, then mocha.
 // Each check counts as one test; the last line is `tests: N passed, N failed, N skipped` and the exit code
 // is non-zero on any failure.
 import { spawnSync } from "node:child_process";
@@ -56,9 +56,17 @@ function genIsFresh() {
   }
 }
 
-check("type-check", run("type-check (tsc --noEmit)", bin("tsc"), ["--noEmit", "-p", "tsconfig.json"]));
-// The CLI tests run the built code, as users do.
-check("build", run("build (tsc -p tsconfig.build.json)", bin("tsc"), ["-p", "tsconfig.build.json"]));
+check(
+  "type-check",
+  run("type-check (tsc --noEmit)", bin("tsc"), ["--noEmit", "-p", "tsconfig.json"]) &&
+    run("type-check the console (tsc -p src/console/tsconfig.json)", bin("tsc"), ["-p", "src/console/tsconfig.json"]),
+);
+// The CLI tests run the built code, as users do; the browser tests load the built console.
+check(
+  "build",
+  run("build (tsc -p tsconfig.build.json)", bin("tsc"), ["-p", "tsconfig.build.json"]) &&
+    run("build the console (vite build)", bin("vite"), ["build", "--config", "src/console/vite.config.ts"]),
+);
 check("buf lint", run("buf lint", bin("buf"), ["lint"]));
 const fresh = genIsFresh();
 console.log(`${fresh ? "ok" : "FAILED"}: gen/ matches a fresh npm run generate`);

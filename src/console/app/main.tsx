@@ -17,13 +17,21 @@ const recheckSignIn = (error: unknown) => {
 };
 
 const queryClient: QueryClient = new QueryClient({
-  queryCache: new QueryCache({ onError: recheckSignIn }),
+  // "Who am I" itself failing is the sign-in screen's business; rechecking it then would loop.
+  queryCache: new QueryCache({ onError: (error, query) => (isAuthInfo(query.queryKey) ? undefined : recheckSignIn(error)) }),
   mutationCache: new MutationCache({ onError: recheckSignIn }),
   defaultOptions: {
     // A refusal is an answer: show it at once instead of asking three times.
     queries: { retry: false, refetchOnWindowFocus: false, staleTime: 5_000 },
   },
 });
+
+/** Whether a query key is GetAuthInfo's (connect-query keys are `["connect-query", {serviceName, methodName, …}]`). */
+function isAuthInfo(key: readonly unknown[]): boolean {
+  const wanted = AUTH_INFO_KEY[1];
+  const seen = key[1] as { serviceName?: string; methodName?: string } | undefined;
+  return seen?.serviceName === wanted.serviceName && seen?.methodName === wanted.methodName;
+}
 
 createRoot(document.getElementById("root")!).render(
   <StrictMode>

@@ -68,14 +68,16 @@ export interface ExpiryFieldProps {
 /** Expiry: never by default, presets, or a date. */
 export function ExpiryField({ value, onChange, current }: ExpiryFieldProps) {
   const dateId = useId();
+  const selectId = useId();
   const selectValue = value.kind === "days" ? `days-${value.days}` : value.kind;
   return (
     <fieldset className="fieldset">
       <legend>Expiry</legend>
       <div className="row">
-        <label className="grow">
-          Expires
+        <div className="field grow">
+          <label htmlFor={selectId}>Expires</label>
           <select
+            id={selectId}
             value={selectValue}
             onChange={(event) => {
               const v = event.target.value;
@@ -93,12 +95,12 @@ export function ExpiryField({ value, onChange, current }: ExpiryFieldProps) {
             ))}
             <option value="date">On a date…</option>
           </select>
-        </label>
+        </div>
         {value.kind === "date" && (
-          <label className="grow" htmlFor={dateId}>
-            Expires on
+          <div className="field grow">
+            <label htmlFor={dateId}>Expires on</label>
             <input id={dateId} type="date" required min={tomorrow()} value={value.date} onChange={(event) => onChange({ kind: "date", date: event.target.value })} />
-          </label>
+          </div>
         )}
       </div>
     </fieldset>
