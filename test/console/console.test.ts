@@ -14,7 +14,7 @@ import { CONSOLE_CSP } from "../../src/gateway/console-files.js";
 import { useServer } from "../e2e/support/server-process.js";
 import { issuedKeys } from "../e2e/support/secret-scan.js";
 import { expectAccessible, launchBrowser, newPerson, screenshot, storageOf } from "./support/browser.js";
-import { generateKey, keyRow, restAuthInfo, signInWithKey } from "./support/console-page.js";
+import { generateKey, keyRow, restAuthInfo, signInWithKey, signInWithPassword } from "./support/console-page.js";
 
 describe("web console (real browser)", function () {
   this.timeout(120_000);
@@ -269,6 +269,105 @@ describe("web console (real browser)", function () {
     });
   });
 
+  describe("signed in with a password", () => {
+    const erinPassword = "correct horse battery";
+    const newPassword = "staple battery horse correct";
+    let laptop: BrowserContext;
+    let phone: BrowserContext;
+    after(async () => {
+      await laptop?.close();
+      await phone?.close();
+    });
+
+    /** Calls GetAuthInfo over REST with a session cookie, as a browser on `origin` would send it. */
+    const withCookie = async (cookie: string, origin: string, site: string) =>
+      (await fetch(`${url}/api/v1/auth_info`, { headers: { cookie: `keyward_session=${cookie}`, origin, "sec-fetch-site": site } })).status;
+
+    it("a new install: sign in with admin.key, set a first password on the Account page, then sign in with it", async () => {
+      await page.getByRole("link", { name: "Account" }).click();
+      await page.getByRole("heading", { level: 2, name: "Set a password" }).waitFor();
+      await page.getByLabel("New password", { exact: true }).fill("admin password 2026");
+      await page.getByLabel("Repeat the new password").fill("admin password 2026");
+      await page.getByRole("button", { name: "Set password" }).click();
+      await page.getByText("Password changed.").waitFor();
+      const fresh = await newPerson(browser);
+      try {
+        const freshPage = await fresh.newPage();
+        await signInWithPassword(freshPage, url, "admin", "admin password 2026");
+        expect(await freshPage.getByRole("link", { name: "Users" }).count()).to.equal(1);
+      } finally {
+        await fresh.close();
+      }
+    });
+
+    it("an admin creates a user with a first password, who signs in; the cookie is HttpOnly and SameSite=Strict and no token is in storage", async () => {
+      await page.goto(`${url}/#/users`);
+      await page.getByRole("button", { name: "Create user" }).click();
+      const dialog = page.getByRole("dialog", { name: "Create user" });
+      await dialog.getByLabel("User id", { exact: true }).fill("erin");
+      await dialog.getByLabel("Name", { exact: true }).fill("Erin Reyes");
+      await dialog.getByLabel("First password").fill(erinPassword);
+      await dialog.getByRole("button", { name: "Create user" }).click();
+      await page.getByRole("heading", { level: 1, name: "Erin Reyes" }).waitFor();
+
+      laptop = await newPerson(browser);
+      const erin = await laptop.newPage();
+      await signInWithPassword(erin, url, "erin", erinPassword);
+      const cookies = await laptop.cookies();
+      expect(cookies.map((c) => [c.name, c.httpOnly, c.sameSite, c.secure, c.path])).to.deep.equal([["keyward_session", true, "Strict", false, "/"]]);
+      const token = cookies[0]!.value;
+      expect(token).to.match(/^ONSXG\./);
+      const storage = await storageOf(erin);
+      expect(storage).to.deep.equal({ local: {}, session: {} });
+      expect(await erin.evaluate(() => document.cookie)).to.equal("", "scripts cannot read the session cookie");
+      expect(await erin.content()).to.not.contain(token.split(".")[2]);
+
+      // The same cookie from another origin is not a credential (the CSRF defence); from this one it is.
+      expect(await withCookie(token, "http://evil.example", "cross-site")).to.equal(401);
+      expect(await withCookie(token, url, "same-origin")).to.equal(200);
+
+      await erin.getByRole("link", { name: "Account" }).click();
+      await erin.getByRole("heading", { level: 2, name: "Sessions" }).waitFor();
+      await erin.getByText("this session").waitFor();
+      await expectAccessible(erin, "account");
+      await screenshot(erin, "account");
+    });
+
+    it("changing the password with 'sign out my other sessions' ends the other browser's session", async () => {
+      phone = await newPerson(browser, { width: 390, height: 844 });
+      const erinPhone = await phone.newPage();
+      await signInWithPassword(erinPhone, url, "erin", erinPassword);
+
+      const erin = laptop.pages()[0]!;
+      await erin.reload();
+      await erin.locator("tbody tr[data-session-id]").nth(1).waitFor();
+      expect(await erin.locator("tbody tr[data-session-id]").count()).to.equal(2);
+      await erin.getByLabel("Current password").fill(erinPassword);
+      await erin.getByLabel("New password", { exact: true }).fill(newPassword);
+      await erin.getByLabel("Repeat the new password").fill(newPassword);
+      await erin.getByRole("button", { name: "Change password" }).click();
+      await erin.getByText("Password changed. Your other sessions have ended.").waitFor();
+      await erin.locator("tbody tr[data-session-id]").nth(1).waitFor({ state: "detached" });
+
+      await erinPhone.reload();
+      await erinPhone.getByRole("heading", { name: "Sign in to Keyward" }).waitFor();
+      expect(await erinPhone.getByRole("alert").count()).to.equal(1, "the ended session is explained");
+      await erinPhone.getByRole("textbox", { name: "User id" }).fill("erin");
+      await erinPhone.getByRole("textbox", { name: "Password", exact: true }).fill(erinPassword);
+      await erinPhone.getByRole("button", { name: "Sign in", exact: true }).click();
+      expect(await erinPhone.getByRole("alert").textContent()).to.match(/user id or password|sign.?in failed|login/i);
+      await signInWithPassword(erinPhone, url, "erin", newPassword);
+    });
+
+    it("signing out ends the session on the server", async () => {
+      const erin = laptop.pages()[0]!;
+      const token = (await laptop.cookies())[0]!.value;
+      await erin.getByRole("button", { name: "Sign out" }).first().click();
+      await erin.getByRole("heading", { name: "Sign in to Keyward" }).waitFor();
+      expect(await withCookie(token, url, "same-origin")).to.equal(401);
+    });
+  });
+
   describe("admins and other users", () => {
     it("an admin creates a user, opens their page and manages their keys", async () => {
       await page.getByRole("link", { name: "Users" }).click();
@@ -334,7 +433,7 @@ describe("web console (real browser)", function () {
       try {
         const phonePage = await phone.newPage();
         await signInWithKey(phonePage, url, sut.admin);
-        await keyRow(phonePage, "billing-gateway").waitFor();
+        await phonePage.locator("tbody tr[data-key-id]").first().waitFor();
         const overflow = await phonePage.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
         expect(overflow, "no sideways scrolling").to.be.at.most(0);
         await expectAccessible(phonePage, "my keys at phone width");

@@ -158,10 +158,12 @@ function KeyRow({ apiKey, busy, onToggle, onOpen }: KeyRowProps) {
   return (
     <tr data-key-id={apiKey.id}>
       <td data-label="Name">
-        <span className="key-name">{apiKey.name || <span className="muted">(no name)</span>}</span>
-        <span className="key-id mono" title="Key id (safe to share)">
-          {apiKey.id}
-        </span>
+        <div>
+          <span className="key-name">{apiKey.name || <span className="muted">(no name)</span>}</span>
+          <span className="key-id mono" title="Key id (safe to share)">
+            {apiKey.id}
+          </span>
+        </div>
       </td>
       <td data-label="Rights">
         <ul className="chips">
@@ -194,13 +196,14 @@ function KeyRow({ apiKey, busy, onToggle, onOpen }: KeyRowProps) {
         <TimeText value={apiKey.createdAt} fallback="—" />
       </td>
       <td data-label="Expires">
-        <TimeText value={apiKey.expiresAt} fallback="Never" />
-        {apiKey.previousSecretValidUntil && (
-          <span className="small muted">
-            {" "}
-            (old secret until <TimeText value={apiKey.previousSecretValidUntil} fallback="" />)
-          </span>
-        )}
+        <div>
+          <TimeText value={apiKey.expiresAt} fallback="Never" />
+          {apiKey.previousSecretValidUntil && (
+            <span className="small muted old-secret">
+              old secret until <TimeText value={apiKey.previousSecretValidUntil} fallback="" />
+            </span>
+          )}
+        </div>
       </td>
       <td data-label="Last used">
         <TimeText value={apiKey.lastUsedAt} fallback="Never" />
