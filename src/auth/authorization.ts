@@ -5,19 +5,29 @@
  * for the handler.
  */
 import type { Interceptor } from "@connectrpc/connect";
-import { AccessUndeclared, CredentialsMissing, InsufficientRights, validationFailed } from "../errors.js";
+import { AccessUndeclared, CredentialsMissing, InsufficientRights, SessionCrossOrigin, validationFailed } from "../errors.js";
+import { SESSION_PREFIX } from "../keys/index.js";
 import { missingRights, rights as keywardRights, type RightsModel } from "../rights/index.js";
 import { accessRuleOf, type AccessRule } from "./access-rules.js";
 import type { ApiKeyVerifier } from "./api-key-verifier.js";
-import { credentialFrom } from "./credentials.js";
+import { credentialFrom, isSameOrigin, sessionCookieFrom } from "./credentials.js";
 import { kPrincipal, type Principal } from "./principal.js";
 
-export function createAuthorizationInterceptor(verifier: ApiKeyVerifier, rights: RightsModel = keywardRights): Interceptor {
+/** Options of {@link createAuthorizationInterceptor}. */
+export interface AuthorizationOptions {
+  readonly rights?: RightsModel;
+  /** The HTTP listener serves TLS: this server's own origin is `https://<Host>`. */
+  readonly secure?: boolean;
+}
+
+export function createAuthorizationInterceptor(verifier: ApiKeyVerifier, options: AuthorizationOptions = {}): Interceptor {
+  const rights = options.rights ?? keywardRights;
+  const secure = options.secure ?? false;
   return (next) => async (request) => {
     const rule = accessRuleOf(request.method);
     if (!rule) throw AccessUndeclared.create({ method: `${request.service.typeName}.${request.method.name}` });
     if (rule.public) return next(request);
-    const credential = credentialFrom(request.header);
+    const credential = chooseCredential(request.header, secure);
     if (credential === undefined) throw CredentialsMissing.create();
     const principal = await verifier.verify(credential);
     const subject = rule.subjectOf?.(request.message);
@@ -30,6 +40,24 @@ export function createAuthorizationInterceptor(verifier: ApiKeyVerifier, rights:
     request.contextValues.set(kPrincipal, principal);
     return next(request);
   };
+}
+
+const SESSION_TOKEN_START = `${SESSION_PREFIX}.`;
+
+/**
+ * The credential a call is judged by (DESIGN §6, §11): a session before an API key (ThingsBoard's "JWT
+ * takes precedence"), a session in a header before the cookie. The cookie counts only on a same-origin
+ * request; a cross-origin request with it is judged by its header credential, or refused as
+ * `SESSION_INVALID` when it has none, so a forged cross-site request never acts with the cookie.
+ */
+function chooseCredential(header: Headers, secure: boolean): string | undefined {
+  const sent = credentialFrom(header);
+  if (sent?.startsWith(SESSION_TOKEN_START)) return sent;
+  const cookie = sessionCookieFrom(header);
+  if (cookie === undefined) return sent;
+  if (isSameOrigin(header, secure)) return cookie;
+  if (sent === undefined) throw SessionCrossOrigin.create();
+  return sent;
 }
 
 /**

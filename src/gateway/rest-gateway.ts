@@ -10,6 +10,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { create, toJson, type DescMessage, type JsonWriteOptions, type MessageShape } from "@bufbuild/protobuf";
 import { toConnectError } from "../auth/error-mapping.js";
+import { normalizeAddress } from "../client-address.js";
 import { BodyNotAllowed, MalformedPath, MethodNotAllowed, RouteNotFound } from "../errors.js";
 import type { Logger } from "../logger.js";
 import { memoizeEncoding } from "../reusable-response.js";
@@ -86,6 +87,7 @@ export function createRestGateway(options: RestGatewayOptions): RestGateway {
           end: call,
           requestMethod: method,
           url: target,
+          clientAddress: normalizeAddress(request.socket.remoteAddress),
         }),
       );
       writeJson(response, 200, serialize(result.message), result.header);

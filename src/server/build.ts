@@ -10,7 +10,9 @@ import { UserRegistry } from "../../gen/keyward/v1/user_pb.js";
 import { ApiKeyVerifier, DEFAULT_VERIFIER_OPTIONS } from "../auth/api-key-verifier.js";
 import { createAuthorizationInterceptor } from "../auth/authorization.js";
 import { createErrorMappingInterceptor } from "../auth/error-mapping.js";
-import { UsageRecorder } from "../auth/usage-recorder.js";
+import { DEFAULT_THROTTLE, LoginThrottle } from "../auth/login-throttle.js";
+import { PasswordHasher } from "../auth/password-hasher.js";
+import { sessionUses, UsageRecorder } from "../auth/usage-recorder.js";
 import type { Logger } from "../logger.js";
 import { createApiKeyRegistry } from "../services/api-key-registry.js";
 import { createAuthService } from "../services/auth-service.js";
@@ -27,6 +29,7 @@ export interface Keyward {
   readonly store: Store;
   readonly verifier: ApiKeyVerifier;
   readonly usage: UsageRecorder;
+  readonly sessionUsage: UsageRecorder;
   readonly bindings: readonly ServiceBinding[];
   /** Outermost first: error mapping wraps authorization, so every refusal carries a reason. */
   readonly interceptors: readonly Interceptor[];
@@ -38,33 +41,57 @@ export interface Keyward {
 export async function build(config: Config, logger: Logger, now: () => number = Date.now): Promise<Keyward> {
   const store = await openStore({ store: config.store, dataDir: config.dataDir });
   const usage = new UsageRecorder(store, logger);
+  const sessionUsage = new UsageRecorder(store, logger, undefined, sessionUses(config.sessionIdleMs));
   const verifier = new ApiKeyVerifier(
     store,
-    { ...DEFAULT_VERIFIER_OPTIONS, cacheTtlMs: config.authCacheTtlMs, cacheSize: config.authCacheSize, now },
+    {
+      ...DEFAULT_VERIFIER_OPTIONS,
+      cacheTtlMs: config.authCacheTtlMs,
+      cacheSize: config.authCacheSize,
+      sessionIdleMs: config.sessionIdleMs,
+      now,
+    },
     usage,
+    sessionUsage,
   );
+  const passwords = new PasswordHasher();
+  // The dummy hash that unknown users are checked against is made now, not by the first of them.
+  await passwords.warmUp();
   const deps: ServiceDeps = {
     store,
     caches: verifier,
+    sessions: {
+      absoluteMs: config.sessionLifetimeMs,
+      idleMs: config.sessionIdleMs,
+      end: (session) => verifier.sessionEnd(session),
+      secureCookie: config.tls !== undefined,
+    },
+    passwords,
+    throttle: new LoginThrottle(
+      { ...DEFAULT_THROTTLE, freeFailuresPerUser: config.loginFreeFailures, freeFailuresPerAddress: config.loginFreeFailuresPerAddress },
+      now,
+    ),
     limits: { maxKeysPerUser: config.maxKeysPerUser, maxKeyLifetimeMs: config.maxKeyLifetimeMs },
     now,
   };
   const bindings = [
     bindService(UserRegistry, createUserRegistry(deps)),
     bindService(ApiKeyRegistry, createApiKeyRegistry(deps)),
-    bindService(AuthService, createAuthService()),
+    bindService(AuthService, createAuthService((session) => verifier.sessionEnd(session))),
     bindService(SessionRegistry, createSessionRegistry(deps)),
   ];
-  const interceptors = [createErrorMappingInterceptor(logger), createAuthorizationInterceptor(verifier)];
+  const interceptors = [createErrorMappingInterceptor(logger), createAuthorizationInterceptor(verifier, { secure: config.tls !== undefined })];
   return {
     store,
     verifier,
     usage,
+    sessionUsage,
     bindings,
     interceptors,
     invoker: createInvoker(bindings, interceptors),
     async close() {
       await usage.flush();
+      await sessionUsage.flush();
       await store.close();
     },
   };

@@ -26,6 +26,13 @@ export interface Config {
   readonly bodyLimitBytes: number;
   readonly shutdownTimeoutMs: number;
   readonly logLevel: LogLevel;
+  /** A session unused this long has ended (DESIGN §11). */
+  readonly sessionIdleMs: number;
+  /** A session ends this long after sign-in, whatever its use. */
+  readonly sessionLifetimeMs: number;
+  /** Failed sign-ins per user id, and per client address, before each further one doubles a wait. */
+  readonly loginFreeFailures: number;
+  readonly loginFreeFailuresPerAddress: number;
 }
 
 /** One setting: its flag, env variable, default and help. */
@@ -50,6 +57,10 @@ export const SETTINGS = {
   bodyLimit: { flag: "body-limit", env: "KEYWARD_BODY_LIMIT", fallback: "1048576", help: "largest request body in bytes (HTTP and gRPC)" },
   shutdownTimeout: { flag: "shutdown-timeout", env: "KEYWARD_SHUTDOWN_TIMEOUT", fallback: "10s", help: "how long SIGTERM waits for in-flight calls" },
   logLevel: { flag: "log-level", env: "KEYWARD_LOG_LEVEL", fallback: "info", help: "debug, info, warn or error" },
+  sessionIdleTimeout: { flag: "session-idle-timeout", env: "KEYWARD_SESSION_IDLE_TIMEOUT", fallback: "8h", help: "a sign-in session unused this long ends" },
+  sessionLifetime: { flag: "session-lifetime", env: "KEYWARD_SESSION_LIFETIME", fallback: "7d", help: "a sign-in session ends this long after sign-in, however used" },
+  loginFreeFailures: { flag: "login-free-failures", env: "KEYWARD_LOGIN_FREE_FAILURES", fallback: "5", help: "failed sign-ins per user id before each further one doubles a wait (from 1s, at most 15m)" },
+  loginFreeFailuresPerAddress: { flag: "login-free-failures-per-address", env: "KEYWARD_LOGIN_FREE_FAILURES_PER_ADDRESS", fallback: "20", help: "the same, per client address" },
 } satisfies Record<string, Setting>;
 
 export type ConfigResult = { ok: true; config: Config } | { ok: false; problems: string[] };
@@ -114,6 +125,15 @@ export function loadConfig(
   const shutdownTimeoutMs = duration(SETTINGS.shutdownTimeout, false) ?? 0;
   const logLevel = read(SETTINGS.logLevel);
   if (!isLogLevel(logLevel.value)) problems.push(`${logLevel.source}: "${logLevel.value}" must be debug, info, warn or error`);
+  const positive = (s: Setting): number => {
+    const ms = duration(s, false) ?? 0;
+    if (ms === 0) problems.push(`${read(s).source}: must be longer than 0`);
+    return ms;
+  };
+  const sessionIdleMs = positive(SETTINGS.sessionIdleTimeout);
+  const sessionLifetimeMs = positive(SETTINGS.sessionLifetime);
+  const loginFreeFailures = integer(SETTINGS.loginFreeFailures, 1);
+  const loginFreeFailuresPerAddress = integer(SETTINGS.loginFreeFailuresPerAddress, 1);
 
   if (problems.length > 0) return { ok: false, problems };
   return {
@@ -131,6 +151,10 @@ export function loadConfig(
       bodyLimitBytes,
       shutdownTimeoutMs,
       logLevel: logLevel.value as LogLevel,
+      sessionIdleMs,
+      sessionLifetimeMs,
+      loginFreeFailures,
+      loginFreeFailuresPerAddress,
     },
   };
 }

@@ -3,9 +3,10 @@
  * paths, running the shared interceptors and implementations; every other request goes to the fallback
  * (the REST gateway, once it exists). gRPC itself is served by grpc-js (DESIGN §8).
  */
-import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
+import { Code, ConnectError, createContextValues, type Interceptor } from "@connectrpc/connect";
 import { connectNodeAdapter, type ConnectNodeAdapterOptions } from "@connectrpc/connect-node";
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { kClientAddress, normalizeAddress } from "../client-address.js";
 import type { Logger } from "../logger.js";
 import type { ServiceBinding } from "./invoke.js";
 import { DEFAULT_MAX_REQUEST_BYTES } from "./listener-defaults.js";
@@ -41,6 +42,7 @@ export function createConnectHandler(options: ConnectHandlerOptions): HttpHandle
     connect: true,
     grpcWeb: true,
     grpc: false,
+    contextValues: (request) => createContextValues().set(kClientAddress, normalizeAddress(request.socket.remoteAddress)),
   });
   return (request, response) => {
     try {

@@ -9,6 +9,7 @@ import type { Logger } from "../logger.js";
 import { memoizeEncoding } from "../reusable-response.js";
 import { GrpcCallSignal } from "./grpc-call-signal.js";
 import { grpcStatusOf } from "./grpc-error.js";
+import { addressOfGrpcPeer } from "../client-address.js";
 import { headersToMetadata, metadataToHeaders } from "./grpc-metadata.js";
 import type { Invoker } from "./invoke.js";
 
@@ -62,6 +63,7 @@ function unaryHandler(method: DescMethodUnary, path: string, invoker: Invoker, l
           end: cancellation,
           requestMethod: "POST",
           url: path,
+          clientAddress: addressOfGrpcPeer(call.getPeer()),
         });
       } catch (reason) {
         return respond(grpcStatusOf(reason, logger, path));

@@ -52,6 +52,8 @@ export interface CallInit {
   readonly end: CallEnd;
   readonly requestMethod: string;
   readonly url: string;
+  /** The peer's address, for sign-in throttling and session records (see src/client-address.ts). */
+  readonly clientAddress?: string;
   readonly contextValues?: ContextValues;
 }
 

@@ -7,6 +7,7 @@
  */
 import type { DescMethodUnary, DescService, MessageShape } from "@bufbuild/protobuf";
 import { createContextKey, type ContextKey, type ContextValues, type HandlerContext, type UnaryRequest, type UnaryResponse } from "@connectrpc/connect";
+import { kClientAddress } from "../client-address.js";
 import type { CallInit } from "./invoke.js";
 
 /** The protocol of the current call, for the handler context. */
@@ -50,6 +51,7 @@ export class CallRequest implements UnaryRequest {
     this.url = init.url;
     this.header = init.header;
     this.contextValues = (init.contextValues ?? new CallValues()).set(kProtocolName, init.protocolName);
+    if (init.clientAddress !== undefined) this.contextValues.set(kClientAddress, init.clientAddress);
   }
 
   get signal(): AbortSignal {

@@ -6,6 +6,7 @@ import { describeGuards } from "./conformance/guards.js";
 import { describeLifecycle } from "./conformance/lifecycle.js";
 import { describeListing } from "./conformance/listing.js";
 import { describeRecords } from "./conformance/records.js";
+import { describeSessions } from "./conformance/sessions.js";
 import { StoreUnderTest, type StoreFactory } from "./conformance/store-under-test.js";
 import { describeUsers } from "./conformance/users.js";
 
@@ -34,6 +35,7 @@ export function describeStoreConformance(name: string, factory: StoreFactory, op
     describeConcurrency(subject);
     describeGuards(subject);
     describeRecords(subject);
+    describeSessions(subject);
     describeLifecycle(subject, options.persistent);
   });
 }

@@ -1,7 +1,7 @@
 // The scale-out Store: MongoDB through the official driver. Needs a replica set (or sharded cluster)
 // because cascade deletes and the key cap use multi-document transactions.
 import type { Db, MongoClient } from "mongodb";
-import { apiKeySubject, found, storeClosed, unavailable, userSubject, type Subject } from "../store-errors.js";
+import { apiKeySubject, found, sessionSubject, storeClosed, unavailable, userSubject, type Subject } from "../store-errors.js";
 import {
   StoreError,
   isStoreError,
@@ -10,9 +10,15 @@ import {
   type ApiKeyRecord,
   type ApiKeyUse,
   type ApiKeyWithOwner,
+  type EndSessions,
   type Guard,
+  type LiveSessions,
   type Page,
   type PageRequest,
+  type PasswordRecord,
+  type SessionListRequest,
+  type SessionRecord,
+  type SessionWithOwner,
   type Store,
   type Updater,
   type UserRecord,
@@ -21,6 +27,7 @@ import { MongoApiKeys } from "./api-keys.js";
 import { createClient, databaseNameFromUrl, requireTransactions } from "./connection.js";
 import { translateMongoError } from "./errors.js";
 import { ensureGuards, ensureIndexes } from "./indexes.js";
+import { MongoSessions } from "./sessions.js";
 import { MongoUsers } from "./users.js";
 
 /** Options for {@link openMongoStore}. */
@@ -70,6 +77,7 @@ export class MongoStore implements Store {
   readonly #db: Db;
   readonly #users: MongoUsers;
   readonly #apiKeys: MongoApiKeys;
+  readonly #sessions: MongoSessions;
   #closed = false;
 
   constructor(client: MongoClient, db: Db) {
@@ -77,6 +85,7 @@ export class MongoStore implements Store {
     this.#db = db;
     this.#users = new MongoUsers(client, db);
     this.#apiKeys = new MongoApiKeys(client, db);
+    this.#sessions = new MongoSessions(db);
   }
 
   /** The database, for tests and diagnostics. */
@@ -84,8 +93,8 @@ export class MongoStore implements Store {
     return this.#db;
   }
 
-  async createUser(user: UserRecord): Promise<void> {
-    await this.#run(userSubject(user.userId), () => this.#users.create(user));
+  async createUser(user: UserRecord, password?: PasswordRecord): Promise<void> {
+    await this.#run(userSubject(user.userId), () => this.#users.create(user, password));
   }
 
   async getUser(userId: string): Promise<UserRecord> {
@@ -142,6 +151,38 @@ export class MongoStore implements Store {
 
   async recordApiKeyUse(uses: ApiKeyUse[]): Promise<void> {
     await this.#run(undefined, () => this.#apiKeys.recordUse(uses));
+  }
+
+  async getPassword(userId: string): Promise<PasswordRecord | undefined> {
+    return this.#run(userSubject(userId), () => this.#users.getPassword(userId));
+  }
+
+  async setPassword(userId: string, password: PasswordRecord, endSessions?: EndSessions): Promise<void> {
+    await this.#run(userSubject(userId), () => this.#users.setPassword(userId, password, endSessions));
+  }
+
+  async createSession(session: SessionRecord): Promise<void> {
+    await this.#run(sessionSubject(session.id), () => this.#sessions.create(session));
+  }
+
+  async findSessionWithOwner(sessionId: string): Promise<SessionWithOwner | undefined> {
+    return this.#run(sessionSubject(sessionId), () => this.#sessions.findWithOwner(sessionId));
+  }
+
+  async listSessions(userId: string, request: SessionListRequest): Promise<Page<SessionRecord>> {
+    return this.#run(undefined, () => this.#sessions.list(userId, request));
+  }
+
+  async deleteSession(userId: string, sessionId: string): Promise<void> {
+    await this.#run(sessionSubject(sessionId), () => this.#sessions.delete(userId, sessionId));
+  }
+
+  async pruneSessions(userId: string, live: LiveSessions): Promise<number> {
+    return this.#run(undefined, () => this.#sessions.prune(userId, live));
+  }
+
+  async recordSessionUse(uses: ApiKeyUse[]): Promise<void> {
+    await this.#run(undefined, () => this.#sessions.recordUse(uses));
   }
 
   async close(): Promise<void> {

@@ -4,9 +4,18 @@ import { decodePageToken } from "../page-token.js";
 import { USER_LIST_SCOPE, fetchSize, toPage } from "../pagination.js";
 import { checkUpdatedUser, checkUserRecord } from "../record-checks.js";
 import { isActiveAdmin, lastActiveAdmin, notFound, userSubject } from "../store-errors.js";
-import type { Page, PageRequest, Updater, UserRecord } from "../store.js";
-import { documentToUser, newUserDocument, userFields, type ApiKeyDocument, type GuardDocument, type UserDocument } from "./documents.js";
-import { ACTIVE_ADMINS_GUARD, API_KEYS, GUARDS, USERS } from "./indexes.js";
+import type { EndSessions, Page, PageRequest, PasswordRecord, Updater, UserRecord } from "../store.js";
+import { checkPasswordRecord } from "../record-checks.js";
+import {
+  documentToUser,
+  newUserDocument,
+  userFields,
+  type ApiKeyDocument,
+  type GuardDocument,
+  type SessionDocument,
+  type UserDocument,
+} from "./documents.js";
+import { ACTIVE_ADMINS_GUARD, API_KEYS, GUARDS, SESSIONS, USERS } from "./indexes.js";
 import { NEWEST_FIRST, afterSortKey } from "./keyset.js";
 import { retryOnVersionChange } from "./optimistic-update.js";
 import { inTransaction } from "./transactions.js";
@@ -17,17 +26,48 @@ export class MongoUsers {
   readonly #users: Collection<UserDocument>;
   readonly #apiKeys: Collection<ApiKeyDocument>;
   readonly #guards: Collection<GuardDocument>;
+  readonly #sessions: Collection<SessionDocument>;
 
   constructor(client: MongoClient, db: Db) {
+    this.#sessions = db.collection<SessionDocument>(SESSIONS);
     this.#client = client;
     this.#users = db.collection<UserDocument>(USERS);
     this.#apiKeys = db.collection<ApiKeyDocument>(API_KEYS);
     this.#guards = db.collection<GuardDocument>(GUARDS);
   }
 
-  async create(user: UserRecord): Promise<void> {
+  async create(user: UserRecord, password: PasswordRecord | undefined): Promise<void> {
     checkUserRecord(user);
-    await this.#users.insertOne(newUserDocument(user));
+    const doc = newUserDocument(user);
+    if (password) {
+      checkPasswordRecord(password);
+      doc.passwordHash = password.hash;
+      doc.passwordSetAt = password.setAt;
+    }
+    await this.#users.insertOne(doc);
+  }
+
+  async getPassword(userId: string): Promise<PasswordRecord | undefined> {
+    const doc = await this.#users.findOne({ _id: userId }, { projection: { passwordHash: 1, passwordSetAt: 1 } });
+    if (!doc) throw notFound(userSubject(userId));
+    return doc.passwordHash != null && doc.passwordSetAt != null ? { hash: doc.passwordHash, setAt: doc.passwordSetAt } : undefined;
+  }
+
+  /** The password and, with `endSessions`, the sessions it ends, in one transaction. */
+  async setPassword(userId: string, password: PasswordRecord, endSessions: EndSessions | undefined): Promise<void> {
+    checkPasswordRecord(password);
+    await inTransaction(this.#client, async (session) => {
+      const written = await this.#users.updateOne(
+        { _id: userId },
+        { $set: { passwordHash: password.hash, passwordSetAt: password.setAt } },
+        { session },
+      );
+      if (written.matchedCount === 0) throw notFound(userSubject(userId));
+      if (endSessions) {
+        const filter: Filter<SessionDocument> = endSessions.except === undefined ? { userId } : { userId, _id: { $ne: endSessions.except } };
+        await this.#sessions.deleteMany(filter, { session });
+      }
+    });
   }
 
   async get(userId: string): Promise<UserRecord | undefined> {
@@ -60,10 +100,14 @@ export class MongoUsers {
       const current = documentToUser(doc);
       const next = updater(current);
       checkUpdatedUser(current, next);
-      if (isActiveAdmin(current) && !isActiveAdmin(next)) {
+      const demotes = isActiveAdmin(current) && !isActiveAdmin(next);
+      // Suspension ends the user's sessions in the same write (DESIGN §11).
+      const suspends = current.state !== "suspended" && next.state === "suspended";
+      if (demotes || suspends) {
         return inTransaction(this.#client, async (session) => {
           const written = await this.#writeVersion(doc, next, session);
-          if (written) await this.#keepAnActiveAdmin(userId, session);
+          if (written && demotes) await this.#keepAnActiveAdmin(userId, session);
+          if (written && suspends) await this.#sessions.deleteMany({ userId }, { session });
           return written;
         });
       }
@@ -94,7 +138,7 @@ export class MongoUsers {
   }
 
   /**
-   * Deletes the user and their keys in one transaction, so no reader sees keys without an owner; the
+   * Deletes the user, their keys and their sessions in one transaction, so no reader sees keys without an owner; the
    * last-admin guard is decided in the same transaction.
    */
   async delete(userId: string): Promise<void> {
@@ -102,6 +146,7 @@ export class MongoUsers {
       const doc = await this.#users.findOneAndDelete({ _id: userId }, { session });
       if (!doc) throw notFound(userSubject(userId));
       await this.#apiKeys.deleteMany({ userId }, { session });
+      await this.#sessions.deleteMany({ userId }, { session });
       if (isActiveAdmin(documentToUser(doc))) await this.#keepAnActiveAdmin(userId, session);
     });
   }

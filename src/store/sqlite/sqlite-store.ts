@@ -1,16 +1,22 @@
 // The embedded Store: SQLite through better-sqlite3. better-sqlite3 is synchronous, so every operation
 // runs to completion (including its transaction) before another starts on this connection; the async
 // methods exist to satisfy the Store contract shared with networked backends.
-import { apiKeySubject, found, storeClosed, unavailable, userSubject, type Subject } from "../store-errors.js";
+import { apiKeySubject, found, sessionSubject, storeClosed, unavailable, userSubject, type Subject } from "../store-errors.js";
 import type {
   ApiKeyLimits,
   ApiKeyListRequest,
   ApiKeyRecord,
   ApiKeyUse,
   ApiKeyWithOwner,
+  EndSessions,
   Guard,
+  LiveSessions,
   Page,
   PageRequest,
+  PasswordRecord,
+  SessionListRequest,
+  SessionRecord,
+  SessionWithOwner,
   Store,
   Updater,
   UserRecord,
@@ -19,6 +25,7 @@ import { SqliteApiKeys } from "./api-keys.js";
 import { openDatabase, type SqliteDatabase } from "./connection.js";
 import { translateSqliteError } from "./errors.js";
 import { migrate } from "./migrations.js";
+import { SqliteSessions } from "./sessions.js";
 import { SqliteUsers } from "./users.js";
 
 /**
@@ -52,11 +59,13 @@ export class SqliteStore implements Store {
   readonly #db: SqliteDatabase;
   readonly #users: SqliteUsers;
   readonly #apiKeys: SqliteApiKeys;
+  readonly #sessions: SqliteSessions;
 
   constructor(db: SqliteDatabase) {
     this.#db = db;
     this.#users = new SqliteUsers(db);
     this.#apiKeys = new SqliteApiKeys(db);
+    this.#sessions = new SqliteSessions(db);
   }
 
   /** The underlying connection, for tests and diagnostics (EXPLAIN QUERY PLAN, bulk loads). */
@@ -64,8 +73,8 @@ export class SqliteStore implements Store {
     return this.#db;
   }
 
-  async createUser(user: UserRecord): Promise<void> {
-    this.#run(userSubject(user.userId), () => this.#users.create(user));
+  async createUser(user: UserRecord, password?: PasswordRecord): Promise<void> {
+    this.#run(userSubject(user.userId), () => this.#users.create(user, password));
   }
 
   async getUser(userId: string): Promise<UserRecord> {
@@ -122,6 +131,38 @@ export class SqliteStore implements Store {
 
   async recordApiKeyUse(uses: ApiKeyUse[]): Promise<void> {
     this.#run(undefined, () => this.#apiKeys.recordUse(uses));
+  }
+
+  async getPassword(userId: string): Promise<PasswordRecord | undefined> {
+    return this.#run(userSubject(userId), () => this.#users.getPassword(userId));
+  }
+
+  async setPassword(userId: string, password: PasswordRecord, endSessions?: EndSessions): Promise<void> {
+    this.#run(userSubject(userId), () => this.#users.setPassword(userId, password, endSessions));
+  }
+
+  async createSession(session: SessionRecord): Promise<void> {
+    this.#run(sessionSubject(session.id), () => this.#sessions.create(session));
+  }
+
+  async findSessionWithOwner(sessionId: string): Promise<SessionWithOwner | undefined> {
+    return this.#run(sessionSubject(sessionId), () => this.#sessions.findWithOwner(sessionId));
+  }
+
+  async listSessions(userId: string, request: SessionListRequest): Promise<Page<SessionRecord>> {
+    return this.#run(undefined, () => this.#sessions.list(userId, request));
+  }
+
+  async deleteSession(userId: string, sessionId: string): Promise<void> {
+    this.#run(sessionSubject(sessionId), () => this.#sessions.delete(userId, sessionId));
+  }
+
+  async pruneSessions(userId: string, live: LiveSessions): Promise<number> {
+    return this.#run(undefined, () => this.#sessions.prune(userId, live));
+  }
+
+  async recordSessionUse(uses: ApiKeyUse[]): Promise<void> {
+    this.#run(undefined, () => this.#sessions.recordUse(uses));
   }
 
   async close(): Promise<void> {
