@@ -12,8 +12,14 @@ import { isUnauthenticated } from "./api-error.js";
 import { transport } from "./transport.js";
 import "./styles.css";
 
+/**
+ * A call refused for its credentials while signed in means the session or key ended meanwhile: ask "who am
+ * I" again, which shows the sign-in screen with the reason. While signed out (a failed sign-in) there is
+ * nothing to recheck, and rechecking would reset the sign-in form.
+ */
 const recheckSignIn = (error: unknown) => {
-  if (isUnauthenticated(error)) void queryClient.invalidateQueries({ queryKey: AUTH_INFO_KEY });
+  const signedIn = queryClient.getQueriesData({ queryKey: AUTH_INFO_KEY }).some(([, data]) => data !== undefined);
+  if (signedIn && isUnauthenticated(error)) void queryClient.invalidateQueries({ queryKey: AUTH_INFO_KEY });
 };
 
 const queryClient: QueryClient = new QueryClient({
