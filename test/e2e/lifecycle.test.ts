@@ -199,7 +199,7 @@ describe("e2e: lifecycle", function () {
     const base = `http://${sut.server.grpcAddress}`;
     const listed = spawnSync(buf, ["curl", "--protocol", "grpc", "--http2-prior-knowledge", "--list-methods", base], { encoding: "utf8" });
     expect(listed.status, listed.stderr).to.equal(0);
-    expect(listed.stdout.trim().split("\n")).to.have.length(12).and.include("keyward.v1.ApiKeyRegistry/RegenerateApiKey");
+    expect(listed.stdout.trim().split("\n")).to.have.length(16).and.include("keyward.v1.ApiKeyRegistry/RegenerateApiKey");
     const called = spawnSync(buf, ["curl", "--protocol", "grpc", "--http2-prior-knowledge", "-H", `authorization: Bearer ${sut.admin}`, `${base}/keyward.v1.AuthService/GetAuthInfo`], { encoding: "utf8" });
     expect(called.status, called.stderr).to.equal(0);
     expect(JSON.parse(called.stdout).user.userId).to.equal("admin");
