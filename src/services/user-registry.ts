@@ -35,11 +35,12 @@ export function createUserRegistry(deps: ServiceDeps): ServiceImpl<typeof UserRe
       checkEmail(v, "user.email", user.email);
       const state = user.state === UserState.UNSPECIFIED ? "active" : storedUserState(user.state);
       v.check(state !== undefined, "user.state", "must be USER_STATE_ACTIVE or USER_STATE_SUSPENDED");
-      const problem = user.password === "" ? undefined : passwordProblem(user.password, user.userId);
+      const given = user.password ?? "";
+      const problem = given === "" ? undefined : passwordProblem(given, user.userId);
       if (problem) v.add("user.password", problem);
       v.done();
       const now = new Date(deps.now());
-      const password: PasswordRecord | undefined = user.password === "" ? undefined : { hash: await deps.passwords.hash(user.password), setAt: now };
+      const password: PasswordRecord | undefined = given === "" ? undefined : { hash: await deps.passwords.hash(given), setAt: now };
       const record: UserRecord = {
         userId: user.userId,
         name: user.name,
@@ -120,7 +121,8 @@ export function createUserRegistry(deps: ServiceDeps): ServiceImpl<typeof UserRe
       // The caller's own session survives its password change; every other session of the user ends.
       const endSessions = request.revokeAllSessions ? { except: own ? principal.session?.id : undefined } : undefined;
       await store.setPassword(request.userId, { hash, setAt: new Date(deps.now()) }, endSessions);
-      if (endSessions) caches.forgetUser(request.userId);
+      // The user record changed (has_password) and, with endSessions, sessions ended: evict on this node.
+      caches.forgetUser(request.userId);
       return {};
     },
 
