@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// `npm test`: type-check, build, `buf lint`, a check that gen/ matches a fresh `buf generate`, then mocha.
+// `npm test`: type-check (server and console), build (tsc and the console's Vite build), `buf lint`, a check
+// that gen/ matches a fresh `buf generate`, then mocha.
 // Mocha gets MONGODB_URL: the one given, else a MongoDB stand-in (jongodb) started for the run and
 // stopped after it (scripts/jongodb.mjs), so the MongoDB tests run on every machine that installed it.
 // Each check counts as one test; the last line is `tests: N passed, N failed, N skipped` and the exit code
@@ -59,9 +60,17 @@ function genIsFresh() {
   }
 }
 
-check("type-check", run("type-check (tsc --noEmit)", bin("tsc"), ["--noEmit", "-p", "tsconfig.json"]));
-// The CLI tests run the built code, as users do.
-check("build", run("build (tsc -p tsconfig.build.json)", bin("tsc"), ["-p", "tsconfig.build.json"]));
+check(
+  "type-check",
+  run("type-check (tsc --noEmit)", bin("tsc"), ["--noEmit", "-p", "tsconfig.json"]) &&
+    run("type-check the console (tsc -p src/console/tsconfig.json)", bin("tsc"), ["-p", "src/console/tsconfig.json"]),
+);
+// The CLI tests run the built code, as users do; the browser tests load the built console.
+check(
+  "build",
+  run("build (tsc -p tsconfig.build.json)", bin("tsc"), ["-p", "tsconfig.build.json"]) &&
+    run("build the console (vite build)", bin("vite"), ["build", "--config", "src/console/vite.config.ts"]),
+);
 check("buf lint", run("buf lint", bin("buf"), ["lint"]));
 const fresh = genIsFresh();
 console.log(`${fresh ? "ok" : "FAILED"}: gen/ matches a fresh npm run generate`);

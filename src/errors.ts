@@ -37,10 +37,21 @@ export class KeywardError extends Error {
     /** Public attributes, copied into `ErrorInfo.metadata`. Never a secret. */
     readonly metadata: Readonly<Record<string, string>> = {},
     readonly violations: readonly FieldViolation[] = [],
-    options?: { cause?: unknown },
+    options?: ErrorOptions,
   ) {
-    super(message, options);
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.retryDelayMs = options?.retryDelayMs;
   }
+
+  /** How long the caller should wait before trying again (`google.rpc.RetryInfo`, `Retry-After`). */
+  readonly retryDelayMs: number | undefined;
+}
+
+/** Options of a {@link KeywardError}. */
+export interface ErrorOptions {
+  readonly cause?: unknown;
+  /** For refusals that pass with time (throttling): how long to wait, in ms. */
+  readonly retryDelayMs?: number;
 }
 
 /** An error declaration: its code, reason and message template with `{attribute}` placeholders. */
@@ -48,7 +59,7 @@ export interface ErrorDefinition {
   readonly code: ErrorCode;
   readonly reason: string;
   /** Creates the error, filling the template from `metadata`. */
-  create(metadata?: Record<string, string>, options?: { cause?: unknown }): KeywardError;
+  create(metadata?: Record<string, string>, options?: ErrorOptions): KeywardError;
   /** True when `error` was created from this definition. */
   is(error: unknown): error is KeywardError;
 }
@@ -93,6 +104,25 @@ export const ApiKeyIpNotAllowed = define(
   "API key `{key_id}` may not be used from {address}",
 );
 
+// Sessions (DESIGN §11).
+/** Unknown, ended and wrong-secret sessions look the same, like API keys. */
+export const SessionInvalid = define("unauthenticated", "SESSION_INVALID", "invalid session: sign in again");
+export const SessionExpired = define("unauthenticated", "SESSION_EXPIRED", "session `{session_id}` expired at {expired_at}: sign in again");
+/** The session cookie outside a same-origin request: the CSRF defence (DESIGN §11). */
+export const SessionCrossOrigin = define(
+  "unauthenticated",
+  "SESSION_INVALID",
+  "the `keyward_session` cookie authenticates only same-origin requests (`Sec-Fetch-Site: same-origin`, or an `Origin` equal to this server's)",
+);
+
+// Sign-in (DESIGN §11). Unknown user, no password, wrong password and suspended user read the same.
+export const LoginFailed = define("unauthenticated", "LOGIN_FAILED", "wrong user id or password");
+export const LoginThrottled = define(
+  "resource_exhausted",
+  "LOGIN_THROTTLED",
+  "too many failed sign-ins for this {subject}; try again in {retry_after_seconds} s",
+);
+
 // Rights.
 export const InsufficientRights = define("permission_denied", "INSUFFICIENT_RIGHTS", "missing rights: {missing}");
 /** The key-access rule (DESIGN §5): touching a key needs every right it has. Same reason as above. */
@@ -116,6 +146,7 @@ export const AccessUndeclared = define(
 export const UserNotFound = define("not_found", "USER_NOT_FOUND", "user `{user_id}` not found");
 export const UserAlreadyExists = define("already_exists", "USER_ALREADY_EXISTS", "user `{user_id}` already exists");
 export const ApiKeyNotFound = define("not_found", "API_KEY_NOT_FOUND", "API key `{key_id}` not found");
+export const SessionNotFound = define("not_found", "SESSION_NOT_FOUND", "session `{session_id}` not found");
 export const ApiKeyLimitReached = define(
   "resource_exhausted",
   "API_KEY_LIMIT_REACHED",

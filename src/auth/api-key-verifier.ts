@@ -1,6 +1,9 @@
 /**
  * Verifies a presented API key and returns its principal, in DESIGN §6's order: parse → lookup by id →
  * secret hash → user state → key state → expiry. Unknown ids and wrong secrets give the same error.
+ * Session tokens (`ONSXG...`, DESIGN §11) go through the same parser, cache and hash check; their checks
+ * after the secret are user state → absolute expiry → idle expiry, and their principal holds the user's
+ * whole universe.
  *
  * A miss reads the key and its owner in one store call (`findApiKeyWithOwner`). Verified keys are cached
  * by id (LRU, TTL; DESIGN §9). The cache saves the store reads only: the secret hash, states and expiry
@@ -13,10 +16,19 @@
  * `allowedIps` is refused from any other address (after the secret matched, so a guesser learns nothing),
  * and the transport policy refuses or warns about credentials that crossed a network unencrypted.
  */
-import { ApiKeyDisabled, ApiKeyExpired, ApiKeyInvalid, ApiKeyIpNotAllowed, CredentialsMalformed, UserSuspended } from "../errors.js";
-import { KEY_PROBLEM_TEXT, parseKey, secretChecker } from "../keys/index.js";
+import {
+  ApiKeyDisabled,
+  ApiKeyExpired,
+  ApiKeyInvalid,
+  ApiKeyIpNotAllowed,
+  CredentialsMalformed,
+  SessionExpired,
+  SessionInvalid,
+  UserSuspended,
+} from "../errors.js";
+import { parseToken, SESSION_PREFIX, secretChecker, TOKEN_PROBLEM_TEXT } from "../keys/index.js";
 import { rights as keywardRights, type RightsModel } from "../rights/index.js";
-import type { ApiKeyRecord, ApiKeyWithOwner, Store, UserRecord } from "../store/store.js";
+import type { ApiKeyRecord, ApiKeyWithOwner, SessionRecord, SessionWithOwner, Store, UserRecord } from "../store/store.js";
 import type { Client } from "./client-address.js";
 import { networkListOf } from "./networks.js";
 import type { Principal } from "./principal.js";
@@ -30,6 +42,8 @@ export interface VerifierOptions {
   readonly cacheSize: number;
   /** How long an unknown key id is remembered as unknown. */
   readonly negativeTtlMs: number;
+  /** A session unused this long has ended (DESIGN §11: 8 h by default). */
+  readonly sessionIdleMs?: number;
   readonly now?: () => number;
   readonly rights?: RightsModel;
   /** What to do with credentials sent unencrypted over a network; none: allow them. */
@@ -41,6 +55,20 @@ export const NO_CLIENT: Client = Object.freeze({ address: "", secure: false, loo
 
 export const DEFAULT_VERIFIER_OPTIONS: VerifierOptions = { cacheTtlMs: 5_000, cacheSize: 10_000, negativeTtlMs: 1_000 };
 
+/** The default idle timeout of sessions. */
+export const DEFAULT_SESSION_IDLE_MS = 8 * 3_600_000;
+
+/**
+ * Sessions share the cache with keys under `ONSXG.<id>`, which no key id (39 base32 characters) can be,
+ * so a session and a key with the same id never meet.
+ */
+const SESSION_CACHE_PREFIX = `${SESSION_PREFIX}.`;
+
+/** Notes uses of sessions for their `last_used_at` (a {@link UsageRecorder} writing sessions). */
+export interface UseRecorder {
+  record(id: string, now: number, storedLastUsed?: Date): void;
+}
+
 interface CacheEntry {
   /** Built once per store read, handed to every call the entry serves. */
   readonly principal: Principal;
@@ -51,6 +79,11 @@ interface CacheEntry {
   readonly fetchedAt: number;
   /** When the entry last moved to the recently-used end of the LRU order. */
   touchedAt: number;
+  /**
+   * A session's last use seen by this process: its idle end follows uses the store has not been told of
+   * yet (uses are written in batches). 0 for keys.
+   */
+  lastUsed: number;
 }
 
 /**
@@ -82,37 +115,46 @@ export class ApiKeyVerifier {
   /** Cache hits, misses and evictions since start. */
   readonly counts = new VerifierCacheCounts();
 
+  private readonly sessionIdleMs: number;
+
   constructor(
     private readonly store: Store,
     private readonly options: VerifierOptions = DEFAULT_VERIFIER_OPTIONS,
     private readonly usage?: UsageRecorder,
+    private readonly sessionUsage?: UseRecorder,
   ) {
     this.now = options.now ?? Date.now;
     this.rights = options.rights ?? keywardRights;
+    this.sessionIdleMs = options.sessionIdleMs ?? DEFAULT_SESSION_IDLE_MS;
   }
 
   /**
-   * The principal of `credential` presented by `client`, or a KeywardError saying why not
-   * (`UNAUTHENTICATED`, or `PERMISSION_DENIED` / `API_KEY_IP_NOT_ALLOWED` from outside the key's networks).
+   * The principal of `credential` (an API key or a session token) presented by `client`, or a KeywardError
+   * saying why not (`UNAUTHENTICATED`, or `PERMISSION_DENIED` / `API_KEY_IP_NOT_ALLOWED` from outside the
+   * key's networks).
    */
   async verify(credential: string, client: Client = NO_CLIENT): Promise<Principal> {
-    const parsed = parseKey(credential);
-    if (!parsed.ok) throw CredentialsMalformed.create({ problem: KEY_PROBLEM_TEXT[parsed.problem] });
+    const parsed = parseToken(credential);
+    if (!parsed.ok) throw CredentialsMalformed.create({ problem: TOKEN_PROBLEM_TEXT[parsed.problem] });
     this.options.transport?.refuseInsecure(client);
+    const isKey = parsed.kind === "api_key";
+    const cacheKey = isKey ? parsed.id : SESSION_CACHE_PREFIX + parsed.id;
     let now = this.now();
     // A cache hit, like a remembered unknown id, is answered without awaiting another promise.
-    let entry = this.cached(parsed.id, now);
+    let entry = this.cached(cacheKey, now);
     if (entry !== undefined) this.counts.hits++;
     else {
-      const read = this.lookup(parsed.id, now);
+      const read = this.lookup(cacheKey, now);
       if (read !== undefined) {
         this.counts.misses++;
         entry = await read;
         now = this.now();
       }
     }
+    if (!isKey) return this.checkSession(entry, parsed.secret, now);
     if (!entry || !secretMatches(entry, parsed.secret, now)) throw ApiKeyInvalid.create();
-    const { key, user } = entry.principal;
+    const { user } = entry.principal;
+    const key = entry.principal.key!;
     if (user.state === "suspended") throw UserSuspended.create({ user_id: user.userId });
     if (key.state === "disabled") throw ApiKeyDisabled.create({ key_id: key.id });
     if (key.expiresAt && key.expiresAt.getTime() <= now) {
@@ -126,14 +168,45 @@ export class ApiKeyVerifier {
     return entry.principal;
   }
 
-  /** Drops a key from the caches (it was changed, regenerated, deleted or created). */
+  /** A session's checks after the lookup: secret → user state → absolute expiry → idle expiry. */
+  private checkSession(entry: CacheEntry | undefined, secret: string, now: number): Principal {
+    if (!entry || !entry.checkSecret(secret)) throw SessionInvalid.create();
+    const { user } = entry.principal;
+    const session = entry.principal.session!;
+    // Suspension deletes the user's sessions (store contract); this covers a cached entry meanwhile.
+    if (user.state === "suspended") throw UserSuspended.create({ user_id: user.userId });
+    const idleEnd = Math.max(entry.lastUsed, session.lastUsedAt.getTime()) + this.sessionIdleMs;
+    const end = Math.min(idleEnd, session.expiresAt.getTime());
+    if (end <= now) throw SessionExpired.create({ session_id: session.id, expired_at: new Date(end).toISOString() });
+    entry.lastUsed = now;
+    this.sessionUsage?.record(session.id, now, session.lastUsedAt);
+    return entry.principal;
+  }
+
+  /** When a session ends if it is not used again: the earlier of its idle and absolute ends. */
+  sessionEnd(session: SessionRecord): Date {
+    const lastUsed = Math.max(this.cache.get(SESSION_CACHE_PREFIX + session.id)?.lastUsed ?? 0, session.lastUsedAt.getTime());
+    return new Date(Math.min(lastUsed + this.sessionIdleMs, session.expiresAt.getTime()));
+  }
+
+  /** The idle timeout sessions are checked against. */
+  get sessionIdleTimeoutMs(): number {
+    return this.sessionIdleMs;
+  }
+
+  /** Drops a key from the caches (it was changed, regenerated, deleted or created on this node; other nodes hear of it from the revocation feed). */
   forgetKey(keyId: string): void {
     this.generation++;
     if (this.cache.delete(keyId)) this.counts.changeEvictions++;
     this.unknown.delete(keyId);
   }
 
-  /** Drops every cached key of a user (the user was changed, suspended or deleted). */
+  /** Drops a session from the caches (it was ended on this node). */
+  forgetSession(sessionId: string): void {
+    this.forgetKey(SESSION_CACHE_PREFIX + sessionId);
+  }
+
+  /** Drops every cached key of a user (the user was changed, suspended or deleted on this node). */
   forgetUser(userId: string): void {
     this.generation++;
     for (const [id, entry] of this.cache) {
@@ -177,12 +250,18 @@ export class ApiKeyVerifier {
     return this.inflight.get(id) ?? this.fetch(id);
   }
 
-  /** Reads key and owner in one store call, and caches the result unless a change raced with the read. */
+  /**
+   * Reads key (or session) and owner in one store call, and caches the result unless a change raced with
+   * the read.
+   */
   private fetch(id: string): Promise<CacheEntry | undefined> {
     const generation = this.generation;
+    const read: Promise<ApiKeyWithOwner | SessionWithOwner | undefined> = id.startsWith(SESSION_CACHE_PREFIX)
+      ? this.store.findSessionWithOwner(id.slice(SESSION_CACHE_PREFIX.length))
+      : this.store.findApiKeyWithOwner(id);
     // Plain `then` callbacks rather than async functions and `finally`: each of those adds a promise and
     // a turn of the microtask queue to every miss.
-    const pending = this.store.findApiKeyWithOwner(id).then(
+    const pending = read.then(
       (found) => {
         this.inflight.delete(id);
         return this.settle(id, found, generation);
@@ -196,14 +275,14 @@ export class ApiKeyVerifier {
     return pending;
   }
 
-  private settle(id: string, found: ApiKeyWithOwner | undefined, generation: number): CacheEntry | undefined {
+  private settle(id: string, found: ApiKeyWithOwner | SessionWithOwner | undefined, generation: number): CacheEntry | undefined {
     const fetchedAt = this.now();
     const current = generation === this.generation;
     if (found === undefined) {
       if (current) this.remember(this.unknown, id, fetchedAt, this.options.cacheSize);
       return undefined;
     }
-    const entry = this.build(found.key, found.user, fetchedAt);
+    const entry = "key" in found ? this.build(found.key, found.user, fetchedAt) : this.buildSession(found.session, found.user, fetchedAt);
     if (current && this.options.cacheTtlMs > 0) this.remember(this.cache, id, entry, this.options.cacheSize);
     return entry;
   }
@@ -211,12 +290,27 @@ export class ApiKeyVerifier {
   private build(key: ApiKeyRecord, user: UserRecord, fetchedAt: number): CacheEntry {
     const owner = { admin: user.admin, suspended: user.state === "suspended" };
     return {
-      principal: { key, user, rights: this.rights.effective(key.rights, owner) },
+      principal: { key, session: undefined, user, rights: this.rights.effective(key.rights, owner) },
       checkSecret: secretChecker(key.secretHash),
       checkPreviousSecret:
         key.previousSecretHash !== undefined && key.previousSecretValidUntil !== undefined ? secretChecker(key.previousSecretHash) : undefined,
       fetchedAt,
       touchedAt: fetchedAt,
+      lastUsed: 0,
+    };
+  }
+
+  /** A session's principal carries its user's whole universe (DESIGN §11). */
+  private buildSession(session: SessionRecord, user: UserRecord, fetchedAt: number): CacheEntry {
+    const previous = this.cache.get(SESSION_CACHE_PREFIX + session.id);
+    return {
+      principal: { key: undefined, session, user, rights: this.rights.universe({ admin: user.admin, suspended: user.state === "suspended" }) },
+      checkSecret: secretChecker(session.secretHash),
+      checkPreviousSecret: undefined,
+      fetchedAt,
+      touchedAt: fetchedAt,
+      // A re-read after the TTL keeps the uses this process saw.
+      lastUsed: previous?.lastUsed ?? 0,
     };
   }
 
@@ -253,6 +347,6 @@ export class ApiKeyVerifier {
 
 function secretMatches(entry: CacheEntry, secret: string, now: number): boolean {
   if (entry.checkSecret(secret)) return true;
-  const graceEnds = entry.principal.key.previousSecretValidUntil?.getTime();
+  const graceEnds = entry.principal.key?.previousSecretValidUntil?.getTime();
   return entry.checkPreviousSecret !== undefined && graceEnds !== undefined && now < graceEnds && entry.checkPreviousSecret(secret);
 }

@@ -11,12 +11,13 @@
  * exactly the rule every call is.
  */
 import { createContextKey, type Interceptor } from "@connectrpc/connect";
-import { AccessUndeclared, CredentialsMissing, InsufficientRights, KeywardError, validationFailed } from "../errors.js";
+import { AccessUndeclared, CredentialsMissing, InsufficientRights, KeywardError, SessionCrossOrigin, validationFailed } from "../errors.js";
+import { SESSION_PREFIX } from "../keys/index.js";
 import { missingRights, rights as keywardRights, type RightsModel } from "../rights/index.js";
 import { accessRuleOf, type AccessRule } from "./access-rules.js";
 import type { ApiKeyVerifier } from "./api-key-verifier.js";
 import { ClientResolver } from "./client-address.js";
-import { credentialFrom } from "./credentials.js";
+import { credentialFrom, isSameOrigin, sessionCookieFrom } from "./credentials.js";
 import { kPeer } from "./peer.js";
 import { kPrincipal, type Principal } from "./principal.js";
 
@@ -49,15 +50,13 @@ export function createAuthorizationInterceptor(verifier: ApiKeyVerifier, options
     const rule = accessRuleOf(request.method);
     if (!rule) throw AccessUndeclared.create({ method: `${request.service.typeName}.${request.method.name}` });
     if (rule.public) return next(request);
-    const credential = credentialFrom(request.header);
-    if (credential === undefined) {
-      const missing = CredentialsMissing.create();
-      observe(missing.reason);
-      throw missing;
-    }
     let principal: Principal;
     try {
-      principal = await verifier.verify(credential, clients.resolve(request.contextValues.get(kPeer), request.header));
+      const client = clients.resolve(request.contextValues.get(kPeer), request.header);
+      // The origin a same-origin page has: https when the client's connection is (its own TLS or a trusted proxy's).
+      const credential = chooseCredential(request.header, client.secure);
+      if (credential === undefined) throw CredentialsMissing.create();
+      principal = await verifier.verify(credential, client);
     } catch (error) {
       observe(error instanceof KeywardError ? error.reason : "ERROR");
       throw error;
@@ -75,6 +74,24 @@ export function createAuthorizationInterceptor(verifier: ApiKeyVerifier, options
     request.contextValues.set(kPrincipal, principal);
     return next(request);
   };
+}
+
+const SESSION_TOKEN_START = `${SESSION_PREFIX}.`;
+
+/**
+ * The credential a call is judged by (DESIGN §6, §11): a session before an API key (ThingsBoard's "JWT
+ * takes precedence"), a session in a header before the cookie. The cookie counts only on a same-origin
+ * request; a cross-origin request with it is judged by its header credential, or refused as
+ * `SESSION_INVALID` when it has none, so a forged cross-site request never acts with the cookie.
+ */
+function chooseCredential(header: Headers, secure: boolean): string | undefined {
+  const sent = credentialFrom(header);
+  if (sent?.startsWith(SESSION_TOKEN_START)) return sent;
+  const cookie = sessionCookieFrom(header);
+  if (cookie === undefined) return sent;
+  if (isSameOrigin(header, secure)) return cookie;
+  if (sent === undefined) throw SessionCrossOrigin.create();
+  return sent;
 }
 
 /**

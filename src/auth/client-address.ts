@@ -6,8 +6,9 @@
  * client's connection was encrypted: the peer's own TLS, or a trusted proxy's `X-Forwarded-Proto: https`
  * (or `Forwarded: proto=https`).
  */
+import type { ContextValues } from "@connectrpc/connect";
 import { canonicalAddress, isAddress, isLoopback, NetworkList } from "./networks.js";
-import type { Peer } from "./peer.js";
+import { kPeer, type Peer } from "./peer.js";
 
 /** The client of one call. */
 export interface Client {
@@ -47,6 +48,15 @@ export class ClientResolver {
       secure ||= forwardedProto(header) === "https";
     }
     return new ResolvedClient(address, secure, address !== "" && isLoopback(address), header);
+  }
+
+  /**
+   * The client of a handler's call, by the same rule the authorization interceptor judges it: for the
+   * handlers that need it themselves (sign-in throttles by it, sessions record it, the cookie is
+   * `Secure` when the client's connection is encrypted).
+   */
+  resolveCall(context: { readonly values: ContextValues; readonly requestHeader: Headers }): Client {
+    return this.resolve(context.values.get(kPeer), context.requestHeader);
   }
 }
 

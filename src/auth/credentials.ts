@@ -35,3 +35,47 @@ export function credentialFrom(header: Headers): string | undefined {
   }
   return undefined;
 }
+
+/** The session cookie's name (DESIGN §11). */
+export const SESSION_COOKIE = "keyward_session";
+
+/** The value of the `keyward_session` cookie, or undefined when the request has none (or an empty one). */
+export function sessionCookieFrom(header: Headers): string | undefined {
+  const cookies = header.get("cookie");
+  if (cookies === null) return undefined;
+  for (const part of cookies.split(";")) {
+    const eq = part.indexOf("=");
+    if (eq !== -1 && part.slice(0, eq).trim() === SESSION_COOKIE) {
+      const value = part.slice(eq + 1).trim();
+      return value === "" ? undefined : value;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * True when a browser says the request comes from a page of this server's own origin: `Sec-Fetch-Site:
+ * same-origin`, or, from a browser that sends no fetch metadata, an `Origin` equal to this server's (its
+ * scheme and the request's `Host`). Anything else (cross-site, same-site but another origin, a navigation
+ * typed by the user, or no evidence at all) is not: a cookie is sent with those too, so it must not
+ * authenticate them. The CSRF defence for cookie sessions, next to `SameSite=Strict`.
+ */
+export function isSameOrigin(header: Headers, secure: boolean): boolean {
+  const site = header.get("sec-fetch-site");
+  if (site !== null) return site === "same-origin";
+  const origin = header.get("origin");
+  const host = header.get("host");
+  return origin !== null && host !== null && origin === `${secure ? "https" : "http"}://${host}`;
+}
+
+/** The session cookie that carries `token` for `maxAgeMs`; `Secure` when served over TLS. */
+export function sessionCookie(token: string, maxAgeMs: number, secure: boolean): string {
+  const attributes = [`${SESSION_COOKIE}=${token}`, "HttpOnly", "SameSite=Strict", "Path=/", `Max-Age=${Math.floor(maxAgeMs / 1000)}`];
+  if (secure) attributes.push("Secure");
+  return attributes.join("; ");
+}
+
+/** The cookie that makes a browser drop the session cookie (sign-out). */
+export function clearedSessionCookie(secure: boolean): string {
+  return sessionCookie("", 0, secure);
+}

@@ -6,13 +6,14 @@
  */
 import { create } from "@bufbuild/protobuf";
 import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
-import { BadRequestSchema, ErrorInfoSchema } from "../../gen/google/rpc/error_details_pb.js";
+import { BadRequestSchema, ErrorInfoSchema, RetryInfoSchema } from "../../gen/google/rpc/error_details_pb.js";
 import {
   ApiKeyLimitReached,
   ApiKeyNotFound,
   Internal,
   KeywardError,
   LastAdmin,
+  SessionNotFound,
   StoreUnavailable,
   UserAlreadyExists,
   UserNotFound,
@@ -77,8 +78,18 @@ function fromKeywardError(error: KeywardError): ConnectError {
       value: create(BadRequestSchema, { fieldViolations: error.violations.map((v) => ({ ...v })) }),
     });
   }
-  const header = error.code === "unauthenticated" ? { "www-authenticate": wwwAuthenticate(error.reason) } : undefined;
-  return new ConnectError(error.message, CODES[error.code], header, details, error);
+  const header: Record<string, string> = {};
+  if (error.code === "unauthenticated") header["www-authenticate"] = wwwAuthenticate(error.reason);
+  if (error.retryDelayMs !== undefined) {
+    const ms = Math.max(0, Math.ceil(error.retryDelayMs));
+    details.push({
+      desc: RetryInfoSchema,
+      value: create(RetryInfoSchema, { retryDelay: { seconds: BigInt(Math.floor(ms / 1000)), nanos: (ms % 1000) * 1_000_000 } }),
+    });
+    // RFC 9110: whole seconds, rounded up so a client never comes back early.
+    header["retry-after"] = String(Math.ceil(ms / 1000));
+  }
+  return new ConnectError(error.message, CODES[error.code], Object.keys(header).length > 0 ? header : undefined, details, error);
 }
 
 function fromStoreError(error: unknown): KeywardError | undefined {
@@ -86,7 +97,9 @@ function fromStoreError(error: unknown): KeywardError | undefined {
   const id = subjectId(error);
   switch (error.kind) {
     case "not_found":
-      return error.entity === "api_key" ? ApiKeyNotFound.create({ key_id: id }) : UserNotFound.create({ user_id: id });
+      if (error.entity === "api_key") return ApiKeyNotFound.create({ key_id: id });
+      if (error.entity === "session") return SessionNotFound.create({ session_id: id });
+      return UserNotFound.create({ user_id: id });
     case "already_exists":
       // Key ids are 192 random bits: a duplicate is a bug or an attack, not a user error.
       return error.entity === "user" ? UserAlreadyExists.create({ user_id: id }) : Internal.create({}, { cause: error });

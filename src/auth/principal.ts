@@ -1,12 +1,17 @@
 import { createContextKey, type HandlerContext } from "@connectrpc/connect";
-import type { ApiKeyRecord, UserRecord } from "../store/store.js";
+import type { ApiKeyRecord, SessionRecord, UserRecord } from "../store/store.js";
 
-/** The authenticated caller of one call: the key used, its owner, and what it may do now. */
+/**
+ * The authenticated caller of one call: the key or session used (exactly one of them is set), its owner,
+ * and what it may do now.
+ */
 export interface Principal {
   readonly user: UserRecord;
-  /** The key's record. Its secret hash never leaves the auth package in a response. */
-  readonly key: ApiKeyRecord;
-  /** Effective rights: expand(key rights) ∩ universe(owner), at the time of the call. */
+  /** The key's record, when the caller used an API key. Its secret hash never leaves the auth package in a response. */
+  readonly key: ApiKeyRecord | undefined;
+  /** The session's record, when the caller used a session (DESIGN §11). */
+  readonly session: SessionRecord | undefined;
+  /** Effective rights: expand(key rights) ∩ universe(owner), or a session's universe(owner), at the time of the call. */
   readonly rights: ReadonlySet<number>;
 }
 

@@ -12,6 +12,7 @@ import type { RevocationEntry, Store } from "../store/store.js";
 export interface RevocableCaches {
   forgetKey(keyId: string): void;
   forgetUser(userId: string): void;
+  forgetSession(sessionId: string): void;
   forgetAll(): void;
 }
 
@@ -133,8 +134,11 @@ export class RevocationPoller {
       case "user":
         this.caches.forgetUser(entry.subjectId);
         return;
+      case "session":
+        this.caches.forgetSession(entry.subjectId);
+        return;
       default:
-        // A kind from a newer Keyward (sessions, networks): whatever it revokes, nothing cached survives.
+        // A kind from a newer Keyward: whatever it revokes, nothing cached survives.
         this.caches.forgetAll();
     }
   }

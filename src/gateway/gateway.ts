@@ -1,15 +1,15 @@
 /**
  * Everything the HTTP listener serves besides Connect and gRPC-Web (DESIGN §7), as one Node handler
  * mounted as the Connect adapter's fallback: `GET /openapi.json`, the interactive docs under `/docs`,
- * where a browser opening `/` lands, forward auth for edge proxies under `/api/v1/auth/check`, and the
- * REST routes.
+ * the web console's page (`/` for browsers) and assets (`/console/...`), forward auth for edge proxies under
+ * `/api/v1/auth/check`, and the REST routes.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { toConnectError } from "../auth/error-mapping.js";
 import type { Logger } from "../logger.js";
 import type { Invoker } from "../transport/invoke.js";
+import { createConsoleHandler } from "./console-files.js";
 import { createDocsHandler, DOCS_PATH } from "./docs-page.js";
-import { isBrowserLanding, redirectToLanding } from "./landing.js";
 import { createForwardAuth, isForwardAuthPath } from "./forward-auth.js";
 import { buildOpenApiDocument, OPENAPI_PATH } from "./openapi.js";
 import { createRestGateway, type RestGateway } from "./rest-gateway.js";
@@ -22,6 +22,8 @@ export interface GatewayOptions {
   readonly logger: Logger;
   /** Deadline of REST calls that send no `X-Server-Timeout`; none when undefined. */
   readonly defaultDeadlineMs?: number | undefined;
+  /** The built console (default: `dist/console` of this checkout). */
+  readonly consoleDir?: string | undefined;
 }
 
 /** The gateway's Node handler and what it serves. */
@@ -39,19 +41,17 @@ export function createGateway(options: GatewayOptions): Gateway {
   const asConnectError = (error: unknown) => toConnectError(error, options.logger);
   const docs = createDocsHandler(JSON.stringify(openApi), asConnectError);
   const forwardAuth = createForwardAuth(options.invoker, asConnectError);
+  const consoleFiles = createConsoleHandler(options.consoleDir);
   return {
     rest,
     openApi,
     handler(request, response) {
       const path = (request.url ?? "/").split("?", 1)[0]!;
-      if (isBrowserLanding(request, path)) {
-        redirectToLanding(response);
-        return;
-      }
       if (path === OPENAPI_PATH || path === DOCS_PATH || path.startsWith(`${DOCS_PATH}/`)) {
         docs(request, response, path);
         return;
       }
+      if (consoleFiles(request, response, path)) return;
       // Forward auth serves every method on its paths, so it comes before the REST route table.
       (isForwardAuthPath(path) ? forwardAuth(request, response) : rest.handle(request, response)).catch((error: unknown) => {
         // handle() answers every failure itself; this is the last guard against a crash.

@@ -1,5 +1,15 @@
 import { ALPHABET } from "./base32.js";
-import { ID_BYTES, ID_LENGTH, KEY_LENGTH, KEY_PREFIX, SECRET_LENGTH, SECRET_RANDOM_BYTES } from "./key-format.js";
+import {
+  ID_BYTES,
+  ID_LENGTH,
+  KEY_LENGTH,
+  KEY_PREFIX,
+  SECRET_LENGTH,
+  SECRET_RANDOM_BYTES,
+  SESSION_PREFIX,
+  TOKEN_PREFIXES,
+  type TokenKind,
+} from "./key-format.js";
 
 /** Why a string is not a key. Stable names, safe to show: they never contain the input. */
 export type KeyProblem = "empty" | "prefix" | "length" | "alphabet" | "checksum";
@@ -13,11 +23,19 @@ export const KEY_PROBLEM_TEXT: Readonly<Record<KeyProblem, string>> = {
   checksum: "the API key's checksum does not match (mistyped or truncated key)",
 };
 
+/** Human text for each problem of a credential that may be an API key or a session token. */
+export const TOKEN_PROBLEM_TEXT: Readonly<Record<KeyProblem, string>> = {
+  ...KEY_PROBLEM_TEXT,
+  prefix: "a credential is an API key (`NNSXS.`) or a session token (`ONSXG.`)",
+};
+
 /** A parsed key, or the reason the input is not one. */
 export type ParsedKey = { ok: true; id: string; secret: string } | { ok: false; problem: KeyProblem };
 
-const PREFIX_WITH_DOT = `${KEY_PREFIX}.`;
-const ID_START = PREFIX_WITH_DOT.length;
+/** A parsed API key or session token, or the reason the input is neither. */
+export type ParsedToken = { ok: true; kind: TokenKind; id: string; secret: string } | { ok: false; problem: KeyProblem };
+
+const ID_START = KEY_PREFIX.length + 1;
 const ID_END = ID_START + ID_LENGTH;
 const SECRET_START = ID_END + 1;
 const SECRET_END = SECRET_START + SECRET_LENGTH;
@@ -49,28 +67,49 @@ for (let n = 0; n < 256; n++) {
   CRC_TABLE[n] = c;
 }
 
-/** The CRC register after "NNSXS", which every checksum input starts with (see checksum.ts). */
-const PREFIX_CRC = [...KEY_PREFIX].reduce((crc, c) => CRC_TABLE[(crc ^ c.charCodeAt(0)) & 0xff]! ^ (crc >>> 8), -1);
+/** The CRC register after a prefix, which every checksum input starts with (see checksum.ts). */
+const crcOf = (prefix: string) => [...prefix].reduce((crc, c) => CRC_TABLE[(crc ^ c.charCodeAt(0)) & 0xff]! ^ (crc >>> 8), -1);
+const KEY_PREFIX_CRC = crcOf(KEY_PREFIX);
+const SESSION_PREFIX_CRC = crcOf(SESSION_PREFIX);
+const KEY_PREFIX_WITH_DOT = `${KEY_PREFIX}.`;
+const SESSION_PREFIX_WITH_DOT = `${SESSION_PREFIX}.`;
+if (Object.values(TOKEN_PREFIXES).some((prefix) => prefix.length !== KEY_PREFIX.length)) {
+  throw new Error("parse-key: every token prefix must have the same length");
+}
+
+/** Parses an API key only: a session token is a `prefix` problem. See {@link parseToken}. */
+export function parseKey(input: string): ParsedKey {
+  const parsed = parseToken(input);
+  if (!parsed.ok) return parsed;
+  if (parsed.kind !== "api_key") return { ok: false, problem: "prefix" };
+  return { ok: true, id: parsed.id, secret: parsed.secret };
+}
 
 /**
- * Parses `NNSXS.<id>.<secret>`. Total: any string gives a key or a problem, never a throw. Checks, in
- * order: prefix, length and layout, alphabet (canonical base32), checksum. Needs no store.
+ * Parses `NNSXS.<id>.<secret>` (an API key) or `ONSXG.<id>.<secret>` (a session token). Total: any string
+ * gives a token or a problem, never a throw. Checks, in order: prefix, length and layout, alphabet
+ * (canonical base32), checksum. Needs no store.
  *
  * Parsing runs on every authenticated call, so it makes one pass over the bytes and keeps no decoded
  * copy: each decoded byte goes straight into the CRC-32 of the checksum input (`"NNSXS" || id || secret
  * bytes 0..27`, the same value as `keyChecksum`), computed here with a table rather than by `zlib.crc32`,
  * whose native-call overhead alone costs more than the table loop over 52 bytes.
  */
-export function parseKey(input: string): ParsedKey {
+export function parseToken(input: string): ParsedToken {
   if (input.length === 0) return { ok: false, problem: "empty" };
-  if (!input.startsWith(PREFIX_WITH_DOT)) return { ok: false, problem: "prefix" };
+  const kind: TokenKind | undefined = input.startsWith(KEY_PREFIX_WITH_DOT)
+    ? "api_key"
+    : input.startsWith(SESSION_PREFIX_WITH_DOT)
+      ? "session"
+      : undefined;
+  if (kind === undefined) return { ok: false, problem: "prefix" };
   if (input.length !== KEY_LENGTH || input.charCodeAt(ID_END) !== 0x2e /* . */) return { ok: false, problem: "length" };
 
   // Only ASCII is left after this, and then a key's bytes are its characters.
   if (UTF8.encodeInto(input, BYTES).written !== KEY_LENGTH) return { ok: false, problem: "alphabet" };
   // Bits outside 0x1f: a character outside A-Z2-7.
   let invalid = 0;
-  let crc = PREFIX_CRC;
+  let crc = kind === "api_key" ? KEY_PREFIX_CRC : SESSION_PREFIX_CRC;
   let checksum = 0;
   // Unused low bits left at the end of the id and of the secret; canonical base32 has them zero.
   let trailing = 0;
@@ -102,5 +141,5 @@ export function parseKey(input: string): ParsedKey {
   // canonical, so it cannot end a key), is an alphabet problem either way.
   if ((invalid & ~0x1f) !== 0 || trailing !== 0) return { ok: false, problem: "alphabet" };
   if ((crc ^ -1) !== checksum) return { ok: false, problem: "checksum" };
-  return { ok: true, id: input.slice(ID_START, ID_END), secret: input.slice(SECRET_START) };
+  return { ok: true, kind, id: input.slice(ID_START, ID_END), secret: input.slice(SECRET_START) };
 }

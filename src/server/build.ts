@@ -5,14 +5,17 @@
 import type { Interceptor } from "@connectrpc/connect";
 import { ApiKeyRegistry } from "../../gen/keyward/v1/api_key_pb.js";
 import { AuthService } from "../../gen/keyward/v1/auth_pb.js";
+import { SessionRegistry } from "../../gen/keyward/v1/session_pb.js";
 import { UserRegistry } from "../../gen/keyward/v1/user_pb.js";
 import { ApiKeyVerifier, DEFAULT_VERIFIER_OPTIONS } from "../auth/api-key-verifier.js";
 import { createAuthorizationInterceptor } from "../auth/authorization.js";
 import { ClientResolver } from "../auth/client-address.js";
 import { createErrorMappingInterceptor } from "../auth/error-mapping.js";
+import { DEFAULT_THROTTLE, LoginThrottle } from "../auth/login-throttle.js";
+import { PasswordHasher } from "../auth/password-hasher.js";
 import { DEFAULT_REVOCATION_POLLER_OPTIONS, RevocationPoller } from "../auth/revocation-poller.js";
 import { TransportPolicy } from "../auth/transport-policy.js";
-import { UsageRecorder } from "../auth/usage-recorder.js";
+import { sessionUses, UsageRecorder } from "../auth/usage-recorder.js";
 import type { Logger } from "../logger.js";
 import { createCallMetricsInterceptor } from "../metrics/call-metrics.js";
 import { instrumentStore } from "../metrics/instrumented-store.js";
@@ -21,6 +24,7 @@ import { rights } from "../rights/index.js";
 import { createApiKeyRegistry } from "../services/api-key-registry.js";
 import { createAuthService } from "../services/auth-service.js";
 import type { ServiceDeps } from "../services/service-deps.js";
+import { createSessionRegistry } from "../services/session-registry.js";
 import { createUserRegistry } from "../services/user-registry.js";
 import { openStore } from "../store/open-store.js";
 import type { Store } from "../store/store.js";
@@ -35,6 +39,7 @@ export interface Keyward {
   readonly usage: UsageRecorder;
   /** Follows the store's revocation feed; started before build() returns. */
   readonly revocations: RevocationPoller;
+  readonly sessionUsage: UsageRecorder;
   readonly bindings: readonly ServiceBinding[];
   /**
    * Outermost first: call metrics, then error mapping wrapping authorization, so every refusal carries
@@ -57,16 +62,19 @@ export async function build(config: Config, logger: Logger, now: () => number = 
   const readiness = new Readiness(opened, logger);
   readiness.subscribe((ready) => metrics.setReady(ready));
   const usage = new UsageRecorder(store, logger);
+  const sessionUsage = new UsageRecorder(store, logger, undefined, sessionUses(config.sessionIdleMs));
   const verifier = new ApiKeyVerifier(
     store,
     {
       ...DEFAULT_VERIFIER_OPTIONS,
       cacheTtlMs: config.authCacheTtlMs,
       cacheSize: config.authCacheSize,
+      sessionIdleMs: config.sessionIdleMs,
       now,
       transport: new TransportPolicy(config.insecureTransport, logger),
     },
     usage,
+    sessionUsage,
   );
   metrics.observeCache(() => ({ ...verifier.counts, size: verifier.cachedKeys }));
   const revocations = new RevocationPoller(store, verifier, logger, {
@@ -81,32 +89,45 @@ export async function build(config: Config, logger: Logger, now: () => number = 
     await store.close();
     throw error;
   }
+  const passwords = new PasswordHasher();
+  // The dummy hash that unknown users are checked against is made now, not by the first of them.
+  await passwords.warmUp();
+  const clients = new ClientResolver(config.trustedProxies);
   const deps: ServiceDeps = {
     store,
     caches: verifier,
+    sessions: {
+      absoluteMs: config.sessionLifetimeMs,
+      idleMs: config.sessionIdleMs,
+      end: (session) => verifier.sessionEnd(session),
+    },
+    passwords,
+    clients,
+    throttle: new LoginThrottle(
+      { ...DEFAULT_THROTTLE, freeFailuresPerUser: config.loginFreeFailures, freeFailuresPerAddress: config.loginFreeFailuresPerAddress },
+      now,
+    ),
     limits: { maxKeysPerUser: config.maxKeysPerUser, maxKeyLifetimeMs: config.maxKeyLifetimeMs },
     now,
   };
   const bindings = [
     bindService(UserRegistry, createUserRegistry(deps)),
     bindService(ApiKeyRegistry, createApiKeyRegistry(deps)),
-    bindService(AuthService, createAuthService()),
+    bindService(AuthService, createAuthService((session) => verifier.sessionEnd(session))),
+    bindService(SessionRegistry, createSessionRegistry(deps)),
   ];
   // Call metrics outermost, so they see the final code of every call, refusals included.
   const interceptors = [
     createCallMetricsInterceptor(metrics),
     createErrorMappingInterceptor(logger),
-    createAuthorizationInterceptor(verifier, {
-      clients: new ClientResolver(config.trustedProxies),
-      rights,
-      observe: metrics.countAuthentication,
-    }),
+    createAuthorizationInterceptor(verifier, { clients, rights, observe: metrics.countAuthentication }),
   ];
   return {
     store,
     verifier,
     usage,
     revocations,
+    sessionUsage,
     bindings,
     interceptors,
     invoker: createInvoker(bindings, interceptors),
@@ -116,6 +137,7 @@ export async function build(config: Config, logger: Logger, now: () => number = 
       readiness.drain();
       await revocations.stop();
       await usage.flush();
+      await sessionUsage.flush();
       await store.close();
     },
   };

@@ -38,6 +38,13 @@ export interface Config {
   readonly insecureTransport: InsecureTransportMode;
   /** Listener limits a shared service needs (DESIGN §10), each with a default. */
   readonly limits: ListenerLimits;
+  /** A session unused this long has ended (DESIGN §11). */
+  readonly sessionIdleMs: number;
+  /** A session ends this long after sign-in, whatever its use. */
+  readonly sessionLifetimeMs: number;
+  /** Failed sign-ins per user id, and per client address, before each further one doubles a wait. */
+  readonly loginFreeFailures: number;
+  readonly loginFreeFailuresPerAddress: number;
 }
 
 /** Limits on what one client can hold on the listeners. */
@@ -88,6 +95,10 @@ export const SETTINGS = {
   httpHeadersTimeout: { flag: "http-headers-timeout", env: "KEYWARD_HTTP_HEADERS_TIMEOUT", fallback: "10s", help: "how long an HTTP client may take to send a request's headers (then 408)" },
   httpRequestTimeout: { flag: "http-request-timeout", env: "KEYWARD_HTTP_REQUEST_TIMEOUT", fallback: "30s", help: "how long an HTTP client may take to send a whole request (then 408)" },
   httpKeepAliveTimeout: { flag: "http-keep-alive-timeout", env: "KEYWARD_HTTP_KEEP_ALIVE_TIMEOUT", fallback: "5s", help: "how long an idle HTTP keep-alive connection stays open" },
+  sessionIdleTimeout: { flag: "session-idle-timeout", env: "KEYWARD_SESSION_IDLE_TIMEOUT", fallback: "8h", help: "a sign-in session unused this long ends" },
+  sessionLifetime: { flag: "session-lifetime", env: "KEYWARD_SESSION_LIFETIME", fallback: "7d", help: "a sign-in session ends this long after sign-in, however used" },
+  loginFreeFailures: { flag: "login-free-failures", env: "KEYWARD_LOGIN_FREE_FAILURES", fallback: "5", help: "failed sign-ins per user id before each further one doubles a wait (from 1s, at most 15m)" },
+  loginFreeFailuresPerAddress: { flag: "login-free-failures-per-address", env: "KEYWARD_LOGIN_FREE_FAILURES_PER_ADDRESS", fallback: "20", help: "the same, per client address" },
 } satisfies Record<string, Setting>;
 
 export type ConfigResult = { ok: true; config: Config } | { ok: false; problems: string[] };
@@ -185,6 +196,10 @@ export function loadConfig(
   if (limits.httpHeadersTimeoutMs > limits.httpRequestTimeoutMs) {
     problems.push(`${read(SETTINGS.httpHeadersTimeout).source}: must not be longer than --http-request-timeout`);
   }
+  const sessionIdleMs = positive(SETTINGS.sessionIdleTimeout);
+  const sessionLifetimeMs = positive(SETTINGS.sessionLifetime);
+  const loginFreeFailures = integer(SETTINGS.loginFreeFailures, 1);
+  const loginFreeFailuresPerAddress = integer(SETTINGS.loginFreeFailuresPerAddress, 1);
 
   if (problems.length > 0) return { ok: false, problems };
   return {
@@ -207,6 +222,10 @@ export function loadConfig(
       limits,
       trustedProxies,
       insecureTransport: insecure.value as InsecureTransportMode,
+      sessionIdleMs,
+      sessionLifetimeMs,
+      loginFreeFailures,
+      loginFreeFailuresPerAddress,
     },
   };
 }

@@ -4,9 +4,13 @@ import type { ServiceImpl } from "@connectrpc/connect";
 import { AuthService, GetAuthInfoResponseSchema, type GetAuthInfoResponse } from "../../gen/keyward/v1/auth_pb.js";
 import { principalOf, type Principal } from "../auth/principal.js";
 import { reusableResponse } from "../reusable-response.js";
-import { apiKeyToMessage, userToMessage } from "./convert.js";
+import type { SessionRecord } from "../store/store.js";
+import { apiKeyToMessage, sessionToMessage, userToMessage } from "./convert.js";
 
-export function createAuthService(): ServiceImpl<typeof AuthService> {
+/** When a session ends unless used again (the verifier knows uses not yet stored). */
+export type SessionEnd = (session: SessionRecord) => Date;
+
+export function createAuthService(sessionEnd: SessionEnd): ServiceImpl<typeof AuthService> {
   /**
    * The answer depends on the principal alone, and the verifier hands out one principal object per cached
    * key (DESIGN §9), so a key called again is answered with the message (and its encodings) built for it
@@ -18,23 +22,26 @@ export function createAuthService(): ServiceImpl<typeof AuthService> {
   return {
     getAuthInfo(_request, context) {
       const principal = principalOf(context);
+      // A session's answer moves with every use (its idle end), so it is built each time.
+      if (principal.session) return answerFor(principal, sessionEnd);
       const kept = answers.get(principal);
       if (kept !== undefined) return kept;
       if (!answered.has(principal)) {
         answered.add(principal);
-        return answerFor(principal);
+        return answerFor(principal, sessionEnd);
       }
-      const answer = reusableResponse(answerFor(principal));
+      const answer = reusableResponse(answerFor(principal, sessionEnd));
       answers.set(principal, answer);
       return answer;
     },
   };
 }
 
-function answerFor(principal: Principal): GetAuthInfoResponse {
+function answerFor(principal: Principal, sessionEnd: SessionEnd): GetAuthInfoResponse {
   return create(GetAuthInfoResponseSchema, {
     user: userToMessage(principal.user),
-    apiKey: apiKeyToMessage(principal.key),
+    apiKey: principal.key && apiKeyToMessage(principal.key),
+    session: principal.session && sessionToMessage(principal.session, sessionEnd(principal.session)),
     rights: [...principal.rights].sort((a, b) => a - b),
   });
 }

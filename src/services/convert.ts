@@ -6,8 +6,15 @@
 import { create } from "@bufbuild/protobuf";
 import { timestampDate, timestampFromDate, type Timestamp } from "@bufbuild/protobuf/wkt";
 import { ApiKeySchema, ApiKeyState, type ApiKey } from "../../gen/keyward/v1/api_key_pb.js";
+import { SessionSchema, type Session } from "../../gen/keyward/v1/session_pb.js";
 import { UserSchema, UserState, type User } from "../../gen/keyward/v1/user_pb.js";
-import type { ApiKeyRecord, ApiKeyState as StoredKeyState, UserRecord, UserState as StoredUserState } from "../store/store.js";
+import type {
+  ApiKeyRecord,
+  SessionRecord,
+  ApiKeyState as StoredKeyState,
+  UserRecord,
+  UserState as StoredUserState,
+} from "../store/store.js";
 
 export function userToMessage(user: UserRecord): User {
   return create(UserSchema, {
@@ -18,6 +25,21 @@ export function userToMessage(user: UserRecord): User {
     state: user.state === "active" ? UserState.ACTIVE : UserState.SUSPENDED,
     createdAt: timestampFromDate(user.createdAt),
     updatedAt: timestampFromDate(user.updatedAt),
+    // `password` is input only: never set here. Whether there is one is all a response says.
+    hasPassword: user.passwordSetAt !== undefined,
+  });
+}
+
+/** A session's message: never its token or hash. `end` is when it ends unless used again. */
+export function sessionToMessage(session: SessionRecord, end: Date): Session {
+  return create(SessionSchema, {
+    id: session.id,
+    userId: session.userId,
+    createdAt: timestampFromDate(session.createdAt),
+    lastUsedAt: timestampFromDate(session.lastUsedAt),
+    expiresAt: timestampFromDate(end),
+    userAgent: session.userAgent,
+    address: session.address,
   });
 }
 

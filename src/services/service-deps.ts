@@ -1,13 +1,23 @@
-import type { Store } from "../store/store.js";
+import type { ClientResolver } from "../auth/client-address.js";
+import type { LoginThrottle } from "../auth/login-throttle.js";
+import type { PasswordHasher } from "../auth/password-hasher.js";
+import type { SessionRecord, Store } from "../store/store.js";
 
 /** What every service implementation needs. Composed by src/server/build.ts. */
 export interface ServiceDeps {
   readonly store: Store;
-  /** Evicts verified keys on this node the moment they or their owner change (DESIGN §9). */
+  /** Evicts verified keys and sessions on this node the moment they or their owner change (DESIGN §9). */
   readonly caches: {
     forgetKey(keyId: string): void;
     forgetUser(userId: string): void;
+    forgetSession(sessionId: string): void;
   };
+  /** Sign-in (DESIGN §11). */
+  readonly sessions: SessionPolicy;
+  readonly passwords: PasswordHasher;
+  readonly throttle: LoginThrottle;
+  /** Who is calling, by the interceptor's rule (`--trusted-proxies`), for handlers that need the client. */
+  readonly clients: ClientResolver;
   readonly limits: ServiceLimits;
   /** Milliseconds since the epoch; injectable for tests. */
   readonly now: () => number;
@@ -19,4 +29,14 @@ export interface ServiceLimits {
   readonly maxKeysPerUser: number;
   /** Longest lifetime a key may be given, in ms; undefined for no maximum (keys may then never expire). */
   readonly maxKeyLifetimeMs: number | undefined;
+}
+
+/** How sessions are made and when they end (DESIGN §11). */
+export interface SessionPolicy {
+  /** A session ends this long after sign-in, whatever its use. */
+  readonly absoluteMs: number;
+  /** A session unused this long has ended. */
+  readonly idleMs: number;
+  /** When a session ends unless used again. */
+  end(session: SessionRecord): Date;
 }

@@ -1,7 +1,8 @@
 /**
  * `update_mask` validation (DESIGN §3): unknown or read-only paths are `INVALID_ARGUMENT`, never silently
  * ignored. What is writable is read from the message's `google.api.field_behavior` annotations: a field
- * marked OUTPUT_ONLY or IMMUTABLE cannot be updated.
+ * marked OUTPUT_ONLY or IMMUTABLE cannot be updated, nor can one marked INPUT_ONLY (`User.password`: it has
+ * an RPC of its own, which checks the current password).
  */
 import { getOption, hasOption, type DescMessage } from "@bufbuild/protobuf";
 import type { FieldMask } from "@bufbuild/protobuf/wkt";
@@ -17,7 +18,7 @@ function pathsOf(message: DescMessage) {
     const writable = new Set<string>();
     for (const field of message.fields) {
       const behaviors = hasOption(field, field_behavior) ? getOption(field, field_behavior) : [];
-      const fixed = behaviors.includes(FieldBehavior.OUTPUT_ONLY) || behaviors.includes(FieldBehavior.IMMUTABLE);
+      const fixed = [FieldBehavior.OUTPUT_ONLY, FieldBehavior.IMMUTABLE, FieldBehavior.INPUT_ONLY].some((b) => behaviors.includes(b));
       (fixed ? readOnly : writable).add(field.name);
     }
     paths = { writable, readOnly };

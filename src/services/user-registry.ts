@@ -2,15 +2,19 @@
  * `keyward.v1.UserRegistry`. Access is decided by the authorization interceptor from the proto's
  * `(keyward.v1.access)` rules before any of these run; handlers validate input and apply what only the
  * request's content decides (who may set `admin`/`state`). The last-admin guard spans records, so the store
- * decides it inside the write (`last_admin`, answered as `LAST_ADMIN`).
+ * decides it inside the write (`last_admin`, answered as `LAST_ADMIN`). Passwords (DESIGN §11): set by
+ * CreateUser or UpdatePassword only, hashed here, never returned.
  */
 import { create } from "@bufbuild/protobuf";
 import type { ServiceImpl } from "@connectrpc/connect";
 import { Right } from "../../gen/keyward/v1/rights_pb.js";
 import { UserRegistry, UserSchema, UserState } from "../../gen/keyward/v1/user_pb.js";
+import { passwordProblem } from "../auth/password-hasher.js";
 import { principalOf } from "../auth/principal.js";
-import { InsufficientRights } from "../errors.js";
-import type { UserRecord } from "../store/store.js";
+import { InsufficientRights, validationFailed } from "../errors.js";
+import { missingRights, rights } from "../rights/index.js";
+import type { PasswordRecord, UserRecord } from "../store/store.js";
+import { checkPassword } from "./password-check.js";
 import { storedUserState, userToMessage } from "./convert.js";
 import type { ServiceDeps } from "./service-deps.js";
 import { checkUpdateMask } from "./update-mask.js";
@@ -31,8 +35,12 @@ export function createUserRegistry(deps: ServiceDeps): ServiceImpl<typeof UserRe
       checkEmail(v, "user.email", user.email);
       const state = user.state === UserState.UNSPECIFIED ? "active" : storedUserState(user.state);
       v.check(state !== undefined, "user.state", "must be USER_STATE_ACTIVE or USER_STATE_SUSPENDED");
+      const given = user.password ?? "";
+      const problem = given === "" ? undefined : passwordProblem(given, user.userId);
+      if (problem) v.add("user.password", problem);
       v.done();
       const now = new Date(deps.now());
+      const password: PasswordRecord | undefined = given === "" ? undefined : { hash: await deps.passwords.hash(given), setAt: now };
       const record: UserRecord = {
         userId: user.userId,
         name: user.name,
@@ -42,8 +50,8 @@ export function createUserRegistry(deps: ServiceDeps): ServiceImpl<typeof UserRe
         createdAt: now,
         updatedAt: now,
       };
-      await store.createUser(record);
-      return { user: userToMessage(record) };
+      await store.createUser(record, password);
+      return { user: userToMessage(password ? { ...record, passwordSetAt: now } : record) };
     },
 
     async getUser(request) {
@@ -86,6 +94,36 @@ export function createUserRegistry(deps: ServiceDeps): ServiceImpl<typeof UserRe
       }));
       caches.forgetUser(userId);
       return { user: userToMessage(updated) };
+    },
+
+    async updatePassword(request, context) {
+      const v = new Violations();
+      checkUserId(v, "user_id", request.userId);
+      const problem = passwordProblem(request.newPassword, request.userId);
+      if (problem) v.add("new_password", problem);
+      v.done();
+      const principal = principalOf(context);
+      const own = principal.user.userId === request.userId;
+      const stored = await store.getPassword(request.userId);
+      if (own && stored === undefined) {
+        // A first password makes sessions possible, and a session holds the whole universe: only a
+        // credential that already holds all of it may set one (e.g. the admin.key of a fresh install).
+        const missing = missingRights(principal.rights, rights.universe({ admin: principal.user.admin, suspended: false }));
+        if (missing.length > 0) throw InsufficientRights.create({ missing: missing.map(rights.name).join(", ") });
+      } else if (own) {
+        if (request.currentPassword === "") {
+          throw validationFailed([{ field: "current_password", description: "required to change one's own password" }]);
+        }
+        const checked = await checkPassword(deps, request.userId, request.currentPassword, deps.clients.resolveCall(context).address);
+        if (checked === undefined) throw validationFailed([{ field: "current_password", description: "is not the user's password" }]);
+      }
+      const hash = await deps.passwords.hash(request.newPassword);
+      // The caller's own session survives its password change; every other session of the user ends.
+      const endSessions = request.revokeAllSessions ? { except: own ? principal.session?.id : undefined } : undefined;
+      await store.setPassword(request.userId, { hash, setAt: new Date(deps.now()) }, endSessions);
+      // The user record changed (has_password) and, with endSessions, sessions ended: evict on this node.
+      caches.forgetUser(request.userId);
+      return {};
     },
 
     async deleteUser(request) {

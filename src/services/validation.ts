@@ -60,6 +60,11 @@ export function checkKeyId(v: Violations, field: string, keyId: string): void {
   v.check(KEY_ID_PATTERN.test(keyId), field, `must be a ${ID_LENGTH}-character key id (A-Z, 2-7)`);
 }
 
+export function checkSessionId(v: Violations, field: string, sessionId: string): void {
+  if (!v.check(sessionId !== "", field, "required")) return;
+  v.check(KEY_ID_PATTERN.test(sessionId), field, `must be a ${ID_LENGTH}-character session id (A-Z, 2-7)`);
+}
+
 export function checkText(v: Violations, field: string, text: string, max: number): void {
   v.check([...text].length <= max, field, `must be at most ${max} characters`);
   v.check(!UNSAFE_TEXT.test(text), field, UNSAFE_TEXT_MESSAGE);

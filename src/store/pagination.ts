@@ -12,6 +12,11 @@ export function apiKeyListScope(userId: string, filter: ApiKeyFilter): string {
   return JSON.stringify(["api_keys", userId, filter.state ?? null, filter.nameContains ?? null]);
 }
 
+/** The scope of a session list's page tokens: one user's sessions. */
+export function sessionListScope(userId: string): string {
+  return JSON.stringify(["sessions", userId]);
+}
+
 /** Rows to fetch for a page: one more than shown, to learn whether another page follows. */
 export function fetchSize(pageSize: number): number {
   return pageSize + 1;

@@ -1,6 +1,6 @@
 // Consistency checks every adapter runs before it writes a record. Services validate input properly;
 // these only keep malformed data (an Invalid Date, an unknown state, a changed id) out of the store.
-import { StoreError, type ApiKeyRecord, type StoreEntity, type UserRecord } from "./store.js";
+import { StoreError, type ApiKeyRecord, type PasswordRecord, type SessionRecord, type StoreEntity, type UserRecord } from "./store.js";
 
 const USER_STATES: ReadonlySet<string> = new Set(["active", "suspended"]);
 const API_KEY_STATES: ReadonlySet<string> = new Set(["active", "disabled"]);
@@ -15,6 +15,7 @@ export function checkUserRecord(user: UserRecord): void {
     ...(USER_STATES.has(user.state) ? [] : [`unknown user state ${JSON.stringify(user.state)}`]),
     ...date("createdAt", user.createdAt),
     ...date("updatedAt", user.updatedAt),
+    ...optionalDate("passwordSetAt", user.passwordSetAt),
   ];
   throwIfAny("user", problems);
 }
@@ -41,6 +42,26 @@ export function checkApiKeyRecord(key: ApiKeyRecord): void {
       : ["allowedIps must be strings"]),
   ];
   throwIfAny("api_key", problems);
+}
+
+/** Throws `invalid_argument` (session) unless `session` can be stored as is. */
+export function checkSessionRecord(session: SessionRecord): void {
+  const problems = [
+    ...nonEmpty("id", session.id),
+    ...nonEmpty("userId", session.userId),
+    ...nonEmpty("secretHash", session.secretHash),
+    ...date("createdAt", session.createdAt),
+    ...date("expiresAt", session.expiresAt),
+    ...date("lastUsedAt", session.lastUsedAt),
+    ...text("userAgent", session.userAgent),
+    ...text("address", session.address),
+  ];
+  throwIfAny("session", problems);
+}
+
+/** Throws `invalid_argument` (user) unless `password` can be stored as is. */
+export function checkPasswordRecord(password: PasswordRecord): void {
+  throwIfAny("user", [...nonEmpty("password hash", password.hash), ...date("password setAt", password.setAt)]);
 }
 
 /** Checks an updater's result: identity fields unchanged, record storable. */

@@ -7,7 +7,7 @@ export interface Subject {
   id: string;
 }
 
-const LABEL: Record<StoreEntity, string> = { user: "user", api_key: "API key" };
+const LABEL: Record<StoreEntity, string> = { user: "user", api_key: "API key", session: "session" };
 
 /** `not_found` for a subject. */
 export function notFound(subject: Subject, cause?: unknown): StoreError {
@@ -76,6 +76,11 @@ export function userSubject(userId: string): Subject {
 /** The subject for an API key id. */
 export function apiKeySubject(keyId: string): Subject {
   return { entity: "api_key", id: keyId };
+}
+
+/** The subject for a session id. */
+export function sessionSubject(sessionId: string): Subject {
+  return { entity: "session", id: sessionId };
 }
 
 /** Returns `value`, or throws `not_found` for `subject` when it is undefined. */

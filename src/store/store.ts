@@ -17,6 +17,62 @@ export interface UserRecord {
   state: UserState;
   createdAt: Date;
   updatedAt: Date;
+  /**
+   * When the user's password was last set; absent when the user has none. Read-only through
+   * {@link Store.updateUser} (an updater's value is ignored): only {@link Store.setPassword} and
+   * {@link Store.createUser} set it. The password's hash is never part of the record.
+   */
+  passwordSetAt?: Date;
+}
+
+/** A user's password as stored: its slow hash (PHC string, e.g. `$argon2id$...`) and when it was set. */
+export interface PasswordRecord {
+  hash: string;
+  setAt: Date;
+}
+
+/**
+ * A signed-in session (DESIGN §11): metadata and the hash of the token's secret, never the token.
+ * `expiresAt` is the absolute end; the idle end follows from `lastUsedAt` and is the caller's policy.
+ */
+export interface SessionRecord {
+  /** The token's public id. */
+  id: string;
+  userId: string;
+  /** `sha256:...` of the token's secret, as for API keys. */
+  secretHash: string;
+  createdAt: Date;
+  /** The absolute end of the session, whatever its use. */
+  expiresAt: Date;
+  /** Set to `createdAt` on create, then moved forward by {@link Store.recordSessionUse}. */
+  lastUsedAt: Date;
+  /** The sign-in request's user agent (may be `""`). */
+  userAgent: string;
+  /** The sign-in request's client address (may be `""`). */
+  address: string;
+}
+
+/** A session and its user, as {@link Store.findSessionWithOwner} reads them. */
+export interface SessionWithOwner {
+  session: SessionRecord;
+  user: UserRecord;
+}
+
+/** Which sessions are live: used at or after `usedSince` and expiring after `expiresAfter`. */
+export interface LiveSessions {
+  usedSince: Date;
+  expiresAfter: Date;
+}
+
+/** Filters for {@link Store.listSessions}: a page of the live sessions. */
+export interface SessionListRequest extends PageRequest {
+  live: LiveSessions;
+}
+
+/** Which sessions {@link Store.setPassword} ends with the change. */
+export interface EndSessions {
+  /** A session to keep (the caller's own), if any. */
+  except?: string;
 }
 
 /**
@@ -97,8 +153,11 @@ export type Guard<T> = (current: T) => void;
  * Any method may also reject with `unavailable` (backend down, busy or closed).
  */
 export interface Store {
-  /** Stores a new user. Rejects with `already_exists` (user) when the user id is taken. */
-  createUser(user: UserRecord): Promise<void>;
+  /**
+   * Stores a new user, with a first password if given (`passwordSetAt` then comes from it; the record's own
+   * `passwordSetAt` is ignored). Rejects with `already_exists` (user) when the user id is taken.
+   */
+  createUser(user: UserRecord, password?: PasswordRecord): Promise<void>;
 
   /** Reads one user. Rejects with `not_found` (user). */
   getUser(userId: string): Promise<UserRecord>;
@@ -112,12 +171,13 @@ export interface Store {
    * changes `userId`; with `last_admin` (user) if the user is an active admin and the result is not, while
    * no other active admin exists; with `conflict` if optimistic retries run out; or with whatever the
    * updater threw. The last-admin guard is decided inside the write, so it holds with several processes
-   * or nodes writing one store at once.
+   * or nodes writing one store at once. A change from active to suspended ends all the user's sessions in
+   * the same write (DESIGN §11: suspension ends sessions, and reactivation does not bring them back).
    */
   updateUser(userId: string, updater: Updater<UserRecord>): Promise<UserRecord>;
 
   /**
-   * Deletes the user and all their API keys in one transaction. Rejects with `not_found` (user), and with
+   * Deletes the user and all their API keys and sessions in one transaction. Rejects with `not_found` (user), and with
    * `last_admin` (user) when the user is the last active admin (decided inside the same transaction).
    */
   deleteUser(userId: string): Promise<void>;
@@ -197,16 +257,56 @@ export interface Store {
    * Idempotent and safe to run from several processes at once; returns how many entries it deleted.
    */
   pruneRevocations(before: Date): Promise<number>;
+  /** The user's password, undefined when none is set. Rejects with `not_found` (user). */
+  getPassword(userId: string): Promise<PasswordRecord | undefined>;
+
+  /**
+   * Sets the user's password (and `passwordSetAt`), leaving `updatedAt` alone; with `endSessions`, deletes
+   * every session of the user but `endSessions.except` and appends a `user` feed entry in the same write.
+   * Rejects with `not_found` (user).
+   */
+  setPassword(userId: string, password: PasswordRecord, endSessions?: EndSessions): Promise<void>;
+
+  /**
+   * Stores a new session. Rejects with `not_found` (user) when the user does not exist and
+   * `already_exists` (session) when the id is taken.
+   */
+  createSession(session: SessionRecord): Promise<void>;
+
+  /**
+   * Looks a session up by id together with its user, in one read where the backend can (the
+   * authentication path). Undefined when absent. Never rejects on absence.
+   */
+  findSessionWithOwner(sessionId: string): Promise<SessionWithOwner | undefined>;
+
+  /**
+   * Lists a user's live sessions newest first (createdAt desc, then id desc). An unknown user has none.
+   * Rejects with `invalid_argument` on a malformed page token or one issued for another user.
+   */
+  listSessions(userId: string, request: SessionListRequest): Promise<Page<SessionRecord>>;
+
+  /**
+   * Deletes a session of a user, with a `session` feed entry in the same write. Rejects with `not_found`
+   * (session) when absent or another user's.
+   */
+  deleteSession(userId: string, sessionId: string): Promise<void>;
+
+  /** Deletes a user's sessions that are no longer live (housekeeping); returns how many. */
+  pruneSessions(userId: string, live: LiveSessions): Promise<number>;
+
+  /** Moves `lastUsedAt` of sessions forward, as {@link recordApiKeyUse} does for keys. */
+  recordSessionUse(uses: ApiKeyUse[]): Promise<void>;
 
   /** Releases the backend. Idempotent; afterwards every method rejects with `unavailable`. */
   close(): Promise<void>;
 }
 
 /**
- * What a feed entry names. Open for more kinds (sessions, key networks): a reader that meets a kind it
- * does not know must treat it as "anything may have changed" and drop its whole cache.
+ * What a feed entry names: a key, a user (all of their keys and sessions), or one session. Open for more
+ * kinds: a reader that meets a kind it does not know must treat it as "anything may have changed" and drop
+ * its whole cache.
  */
-export type RevocationKind = "api_key" | "user";
+export type RevocationKind = "api_key" | "user" | "session";
 
 /** One revocation-feed entry: a change that may reduce what `subjectId` (a key id or user id) may do. */
 export interface RevocationEntry {
@@ -231,7 +331,7 @@ export interface ApiKeyWithOwner {
   user: UserRecord;
 }
 
-/** One observed use of a key, for {@link Store.recordApiKeyUse}. */
+/** One observed use of a key (or a session), for {@link Store.recordApiKeyUse}. */
 export interface ApiKeyUse {
   id: string;
   at: Date;
@@ -252,7 +352,7 @@ export type StoreErrorKind =
   | "invalid_argument";
 
 /** The entity an error is about, so services can tell USER_NOT_FOUND from API_KEY_NOT_FOUND. */
-export type StoreEntity = "user" | "api_key";
+export type StoreEntity = "user" | "api_key" | "session";
 
 /** Structured details of a {@link StoreError}, for mapping it to API errors without parsing messages. */
 export interface StoreErrorDetails {

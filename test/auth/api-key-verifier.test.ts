@@ -115,7 +115,7 @@ describe("auth: ApiKeyVerifier", () => {
     const v = verifier();
     await v.verify(generated.key);
     expect(await reasonOf(v.verify(generateKey(generated.id).key))).to.equal("API_KEY_INVALID");
-    expect((await v.verify(generated.key)).key.id).to.equal(generated.id);
+    expect((await v.verify(generated.key)).key?.id).to.equal(generated.id);
   });
 
   it("checks expiry on every call: the cache never extends a key's life", async () => {
@@ -245,7 +245,7 @@ describe("auth: ApiKeyVerifier", () => {
     await setKeyState(a.record, "disabled");
     await setKeyState(c.record, "disabled");
     expect(await reasonOf(v.verify(a.generated.key))).to.equal("API_KEY_DISABLED");
-    expect((await v.verify(c.generated.key)).key.id).to.equal(c.record.id);
+    expect((await v.verify(c.generated.key)).key?.id).to.equal(c.record.id);
   });
 
   it("drops expired entries on its own, so memory follows the keys in use", async () => {
@@ -258,7 +258,7 @@ describe("auth: ApiKeyVerifier", () => {
     await new Promise((resolve) => setTimeout(resolve, 150));
     expect(v.cachedKeys).to.equal(0);
     // Dropped, not broken: the next call reads the store again.
-    expect((await v.verify(a.generated.key)).key.id).to.equal(a.record.id);
+    expect((await v.verify(a.generated.key)).key?.id).to.equal(a.record.id);
     expect(v.cachedKeys).to.equal(1);
   });
 });

@@ -114,28 +114,34 @@ describe("auth: RevocationPoller", () => {
     expect(verifier.cachedKeys).to.equal(1);
     await poller.poll();
     expect(verifier.cachedKeys).to.equal(0);
-    expect((await verifier.verify(generated.key)).key.rights, "read again from the store").to.deep.equal([]);
+    expect((await verifier.verify(generated.key)).key!.rights, "read again from the store").to.deep.equal([]);
   });
 
-  it("drops everything for an entry kind it does not know (written by a newer Keyward)", async () => {
-    const evicted: string[] = [];
-    const caches: RevocableCaches = {
-      forgetKey: (id) => evicted.push(`key ${id}`),
-      forgetUser: (id) => evicted.push(`user ${id}`),
-      forgetAll: () => evicted.push("all"),
-    };
-    const batch: RevocationBatch = {
-      entries: [{ seq: 1, kind: "session" as never, subjectId: "s1", at: new Date() }],
-      cursor: 1,
-      missed: false,
-    };
-    const fake = { revocationHead: async () => 0, readRevocations: async () => batch, pruneRevocations: async () => 0 } as unknown as Store;
-    const future = new RevocationPoller(fake, caches, silentLogger, { ...DEFAULT_REVOCATION_POLLER_OPTIONS, intervalMs: 60_000, batchSize: 10 });
-    await future.start();
-    await future.poll();
-    await future.stop();
-    expect(evicted).to.deep.equal(["all"]);
-  });
+  for (const [kind, expected] of [
+    ["session", ["session s1"]],
+    ["network", ["all"]],
+  ] as const) {
+    it(kind === "session" ? "forgets one session for a session entry" : "drops everything for an entry kind it does not know (written by a newer Keyward)", async () => {
+      const evicted: string[] = [];
+      const caches: RevocableCaches = {
+        forgetKey: (id) => evicted.push(`key ${id}`),
+        forgetUser: (id) => evicted.push(`user ${id}`),
+        forgetSession: (id) => evicted.push(`session ${id}`),
+        forgetAll: () => evicted.push("all"),
+      };
+      const batch: RevocationBatch = {
+        entries: [{ seq: 1, kind: kind as never, subjectId: "s1", at: new Date() }],
+        cursor: 1,
+        missed: false,
+      };
+      const fake = { revocationHead: async () => 0, readRevocations: async () => batch, pruneRevocations: async () => 0 } as unknown as Store;
+      const future = new RevocationPoller(fake, caches, silentLogger, { ...DEFAULT_REVOCATION_POLLER_OPTIONS, intervalMs: 60_000, batchSize: 10 });
+      await future.start();
+      await future.poll();
+      await future.stop();
+      expect(evicted).to.deep.equal(expected);
+    });
+  }
 
   it("keeps its cursor while the feed cannot be read, and applies what it missed once it can", async () => {
     let down = true;

@@ -22,9 +22,11 @@ import { expect } from "chai";
 import { ApiKeyState } from "../../gen/keyward/v1/api_key_pb.js";
 import { Right, access } from "../../gen/keyward/v1/rights_pb.js";
 import { UserState } from "../../gen/keyward/v1/user_pb.js";
+import { PasswordHasher } from "../../src/auth/password-hasher.js";
+import { generateKey, hashSecret } from "../../src/keys/index.js";
 import { newApiKey } from "../../src/services/new-api-key.js";
 import { openSqliteStore, type SqliteStore } from "../../src/store/sqlite/sqlite-store.js";
-import type { ApiKeyRecord, UserRecord } from "../../src/store/store.js";
+import type { ApiKeyRecord, PasswordRecord, UserRecord } from "../../src/store/store.js";
 import { ALL_RIGHTS, expand, expectedAnswer, rightName, type Expectation } from "./support/access-model.js";
 import { openDoors, type Doors, type Outcome } from "./support/doors.js";
 import { callRest } from "./support/rest-door.js";
@@ -110,7 +112,15 @@ interface World {
   /** A user id no one has, for CreateUser. */
   readonly newUserId: string;
   readonly subject: UserRecord | undefined;
+  /** For CreateSession: an active user with {@link MATRIX_PASSWORD}, unrelated to the caller (the method is public). */
+  readonly signInUserId: string;
+  /** For DeleteSession: a session of the path's user. */
+  readonly sessionId: string | undefined;
 }
+
+/** Every user the matrix makes has this password, hashed once (argon2 per user would take minutes). */
+const MATRIX_PASSWORD = "matrix password, 12+ characters";
+let matrixPassword: PasswordRecord | undefined;
 
 /** One way to call an RPC, and what the model must know about it. */
 interface Variant {
@@ -146,6 +156,24 @@ const SPECS: Record<string, RpcSpec> = {
     ],
   },
   "keyward.v1.UserRegistry.DeleteUser": { target: "none", variants: [{ name: "", request: (w) => ({ userId: w.pathUserId }) }] },
+  "keyward.v1.UserRegistry.UpdatePassword": {
+    target: "none",
+    variants: [
+      {
+        name: "with the current password",
+        request: (w) => ({ userId: w.pathUserId, currentPassword: MATRIX_PASSWORD, newPassword: "another matrix password" }),
+      },
+    ],
+  },
+  "keyward.v1.SessionRegistry.CreateSession": {
+    target: "none",
+    variants: [{ name: "", request: (w) => ({ userId: w.signInUserId, password: MATRIX_PASSWORD }) }],
+  },
+  "keyward.v1.SessionRegistry.ListSessions": { target: "none", variants: [{ name: "", request: (w) => ({ userId: w.pathUserId, pageSize: 1 }) }] },
+  "keyward.v1.SessionRegistry.DeleteSession": {
+    target: "none",
+    variants: [{ name: "", request: (w) => ({ userId: w.pathUserId, sessionId: w.sessionId! }) }],
+  },
   "keyward.v1.ApiKeyRegistry.CreateApiKey": {
     target: "grant",
     variants: [
@@ -248,8 +276,8 @@ async function setUp(store: SqliteStore, c: Case): Promise<World> {
   const now = new Date();
   const makeUser = async (admin: boolean, suspended = false): Promise<UserRecord> => {
     const user: UserRecord = { userId: uniqueId("mx"), name: "", email: "", admin, state: suspended ? "suspended" : "active", createdAt: now, updatedAt: now };
-    await store.createUser(user);
-    return user;
+    await store.createUser(user, matrixPassword);
+    return { ...user, passwordSetAt: matrixPassword!.setAt };
   };
   const makeKey = async (owner: string, rights: readonly number[]) => {
     const made = newApiKey({ userId: owner, name: "matrix", rights: [...rights], expiresAt: new Date(Date.now() + DAY), now });
@@ -266,24 +294,49 @@ async function setUp(store: SqliteStore, c: Case): Promise<World> {
   const spec = SPECS[`${c.method.parent.typeName}.${c.method.name}`]!;
   const wanted = c.target === undefined ? undefined : targetRights(c.target, c.caller.rights, targetOwner?.admin ?? false);
   const target = spec.target === "key" && wanted && targetOwner ? (await makeKey(targetOwner.userId, wanted)).record : undefined;
+  const pathUserId = c.subject === "own path, other user's key" ? callerUser.userId : (subject?.userId ?? callerUser.userId);
+  const signInUserId = c.method.name === "CreateSession" ? (await makeUser(false)).userId : "";
+  let sessionId: string | undefined;
+  if (c.method.name === "DeleteSession") {
+    const token = generateKey(undefined, "session");
+    const at = new Date();
+    await store.createSession({
+      id: token.id,
+      userId: pathUserId,
+      secretHash: hashSecret(token.secret),
+      createdAt: at,
+      expiresAt: new Date(at.getTime() + DAY),
+      lastUsedAt: at,
+      userAgent: "matrix",
+      address: "127.0.0.1",
+    });
+    sessionId = token.id;
+  }
   return {
     caller,
-    pathUserId: c.subject === "own path, other user's key" ? callerUser.userId : (subject?.userId ?? callerUser.userId),
+    pathUserId,
     targetOwner,
     target,
     grant: spec.target === "grant" ? wanted : undefined,
     newUserId: uniqueId("mx-new"),
     subject: c.subject === "own path, other user's key" ? callerUser : subject,
+    signInUserId,
+    sessionId,
   };
 }
 
-/** What a refusal must have left as it was: the target key, the subject user, and no new user or key. */
+/**
+ * What a refusal must have left as it was: the target key, the subject user and its password, the
+ * session, and no new user or key.
+ */
 async function snapshot(store: SqliteStore, w: World): Promise<string> {
   const user = w.subject ? await store.getUser(w.subject.userId).catch(() => undefined) : undefined;
+  const password = w.subject ? await store.getPassword(w.subject.userId).catch(() => undefined) : undefined;
   const key = w.target ? await store.findApiKey(w.target.id) : undefined;
   const created = await store.getUser(w.newUserId).then(() => true, () => false);
   const keys = w.subject ? await store.countApiKeys(w.subject.userId) : 0;
-  return JSON.stringify({ user, key, created, keys });
+  const session = w.sessionId ? (await store.findSessionWithOwner(w.sessionId)) !== undefined : undefined;
+  return JSON.stringify({ user, password, key, created, keys, session });
 }
 
 async function runCase(store: SqliteStore, server: ServerProcess, doors: Doors, c: Case): Promise<Result> {
@@ -380,6 +433,7 @@ describe("e2e: authorization matrix (every RPC and caller shape over REST and gR
     issuedKeys.add(server.adminKey());
     doors = openDoors(server.httpUrl, server.grpcAddress);
     store = openSqliteStore(join(server.dataDir, "keyward.db"));
+    matrixPassword = { hash: await new PasswordHasher().hash(MATRIX_PASSWORD), setAt: new Date() };
     const started = Date.now();
     results = await pool(cases, 8, (c) => runCase(store, server, doors, c));
     runMs = Date.now() - started;
@@ -409,11 +463,13 @@ describe("e2e: authorization matrix (every RPC and caller shape over REST and gR
     );
     expect(rpcs).to.equal(METHODS.length);
     expect(results).to.have.length(cases.length);
-    // Both answers occur for every RPC: a matrix where everything passes (or fails) proves nothing.
-    for (const name of new Set(cases.map((c) => c.method.name))) {
-      const mine = results.filter((r) => r.case.method.name === name);
-      expect(mine.some((r) => r.expected.ok), `${name}: some call allowed`).to.equal(true);
-      expect(mine.some((r) => !r.expected.ok), `${name}: some call refused`).to.equal(true);
+    // Both answers occur for every RPC: a matrix where everything passes (or fails) proves nothing. A
+    // public method (CreateSession) is the exception: no caller shape is refused, which is its point.
+    for (const method of new Set(cases.map((c) => c.method))) {
+      const mine = results.filter((r) => r.case.method === method);
+      expect(mine.some((r) => r.expected.ok), `${method.name}: some call allowed`).to.equal(true);
+      if (hasOption(method, access) && getOption(method, access).public) continue;
+      expect(mine.some((r) => !r.expected.ok), `${method.name}: some call refused`).to.equal(true);
     }
   });
 

@@ -16,16 +16,18 @@ const ORDER = ["UserRegistry_CreateUser", "ApiKeyRegistry_CreateApiKey"];
 const LAST = ["ApiKeyRegistry_DeleteApiKey", "UserRegistry_DeleteUser"];
 const rank = (operationId: string) => (ORDER.includes(operationId) ? ORDER.indexOf(operationId) - 10 : LAST.includes(operationId) ? 10 + LAST.indexOf(operationId) : 0);
 
-describe("e2e: the docs page's examples and where / lands", function () {
+describe("e2e: the docs page's examples and what / serves", function () {
   this.timeout(30_000);
   const sut = useServer();
 
-  it("redirects a browser's GET / to /docs; JSON clients keep the 404, which points at /docs", async () => {
+  it("serves the console to a browser's GET /; JSON clients keep the 404, which points at /docs", async () => {
     const browser = await fetch(`${sut.server.httpUrl}/`, { redirect: "manual", headers: { accept: "text/html,application/xhtml+xml,*/*;q=0.8" } });
-    expect(browser.status).to.equal(302);
-    expect(browser.headers.get("location")).to.equal("/docs");
+    expect(browser.status).to.equal(200);
+    expect(browser.headers.get("content-type")).to.equal("text/html; charset=utf-8");
+    expect(browser.headers.get("content-security-policy")).to.contain("script-src 'self'");
+    expect(await browser.text()).to.contain("/console/assets/");
     const head = await fetch(`${sut.server.httpUrl}/`, { method: "HEAD", redirect: "manual", headers: { accept: "text/html" } });
-    expect(head.status).to.equal(302);
+    expect(head.status).to.equal(200);
     for (const accept of ["application/json", undefined]) {
       const client = await fetch(`${sut.server.httpUrl}/`, { redirect: "manual", headers: accept ? { accept } : {} });
       expect(client.status, String(accept)).to.equal(404);
@@ -33,7 +35,7 @@ describe("e2e: the docs page's examples and where / lands", function () {
       expect(body.message).to.equal("no route for GET /; see /docs (interactive) or /openapi.json");
       expect(body.details[0]).to.include({ reason: "ROUTE_NOT_FOUND" });
     }
-    // Only `/` lands: other unknown paths stay 404 for browsers too.
+    // Only `/` is the console's page: other unknown paths stay 404 for browsers too.
     expect((await fetch(`${sut.server.httpUrl}/nothing`, { redirect: "manual", headers: { accept: "text/html" } })).status).to.equal(404);
   });
 

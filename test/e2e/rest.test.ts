@@ -96,7 +96,8 @@ describe("e2e: REST gateway", function () {
       expect(reply.headers.get("content-type")).to.equal("application/json");
       expect(reply.headers.get("cache-control")).to.equal("no-store");
       const user = reply.json.user as Json;
-      expect(Object.keys(user)).to.deep.equal(["userId", "name", "email", "admin", "state", "createdAt", "updatedAt"]);
+      // `password` is input only (and `optional`): no response names it, not even empty.
+      expect(Object.keys(user)).to.deep.equal(["userId", "name", "email", "admin", "state", "createdAt", "updatedAt", "hasPassword"]);
       expect(user).to.include({ userId, name: "Rest User", email: "rest@example.com", admin: false, state: "USER_STATE_ACTIVE" });
       expect(Date.parse(user.createdAt as string)).to.be.closeTo(Date.now(), 60_000);
       expectError(await admin("POST", "/api/v1/users", { json: { userId } }), 409, 6, "USER_ALREADY_EXISTS");
@@ -334,7 +335,7 @@ describe("e2e: REST gateway", function () {
       expect(reply.headers.get("content-type")).to.equal("application/json");
       expect(reply.json.openapi).to.equal("3.1.0");
       const operations = Object.values(reply.json.paths as Json).flatMap((methods) => Object.keys(methods as Json));
-      expect(operations).to.have.length(12);
+      expect(operations).to.have.length(16);
       expect(Object.keys(reply.json.components.securitySchemes)).to.deep.equal(["bearer", "ApiKey"]);
     });
 

@@ -32,6 +32,7 @@ describe("gateway/http-rules", () => {
       "GET /api/v1/users none",
       "PATCH /api/v1/users/{user.user_id} user",
       "DELETE /api/v1/users/{user_id} none",
+      "PUT /api/v1/users/{user_id}/password all",
       "POST /api/v1/users/{user_id}/api-keys all",
       "GET /api/v1/users/{user_id}/api-keys none",
       "GET /api/v1/users/{user_id}/api-keys/{key_id} none",
@@ -39,12 +40,15 @@ describe("gateway/http-rules", () => {
       "DELETE /api/v1/users/{user_id}/api-keys/{key_id} none",
       "POST /api/v1/users/{user_id}/api-keys/{key_id}:regenerate all",
       "GET /api/v1/auth_info none",
+      "POST /api/v1/sessions all",
+      "GET /api/v1/users/{user_id}/sessions none",
+      "DELETE /api/v1/users/{user_id}/sessions/{session_id} none",
     ]);
     expect(KEYWARD_ROUTES.filter((r) => r.responseField).map((r) => `${r.operationId} ${r.responseField!.name}`)).to.deep.equal([
       "UserRegistry_GetUser user",
       "ApiKeyRegistry_GetApiKey api_key",
     ]);
-    expect(KEYWARD_METHODS).to.have.length(12);
+    expect(KEYWARD_METHODS).to.have.length(16);
   });
 
   it("adds additional_bindings as routes of their own", () => {

@@ -10,7 +10,9 @@ import {
   KEY_PATTERN,
   keyChecksum,
   parseKey,
+  parseToken,
   SECRET_LENGTH,
+  SESSION_TOKEN_PATTERN,
   secretChecker,
   verifySecret,
   type ParsedKey,
@@ -33,6 +35,27 @@ describe("keys: format", () => {
   it("round-trips generate -> parse", () => {
     const generated = generateKey();
     expect(parseKey(generated.key)).to.deep.equal({ ok: true, id: generated.id, secret: generated.secret });
+  });
+
+  it("makes ONSXG session tokens through the same generator and parser, and tells them from keys", () => {
+    const session = generateKey(undefined, "session");
+    expect(session.key).to.match(SESSION_TOKEN_PATTERN).and.to.equal(`ONSXG.${session.id}.${session.secret}`);
+    expect(parseToken(session.key)).to.deep.equal({ ok: true, kind: "session", id: session.id, secret: session.secret });
+    const key = generateKey();
+    expect(parseToken(key.key)).to.deep.equal({ ok: true, kind: "api_key", id: key.id, secret: key.secret });
+    // parseKey accepts API keys only.
+    expect(parseKey(session.key)).to.deep.equal({ ok: false, problem: "prefix" });
+  });
+
+  it("binds a secret to its kind: a key's secret under the session prefix fails the checksum", () => {
+    const key = generateKey();
+    expect(parseToken(`ONSXG.${key.id}.${key.secret}`)).to.deep.equal({ ok: false, problem: "checksum" });
+    const session = generateKey(undefined, "session");
+    expect(parseToken(`NNSXS.${session.id}.${session.secret}`)).to.deep.equal({ ok: false, problem: "checksum" });
+    // The session checksum is CRC-32 over "ONSXG" || id || secret bytes 0..27.
+    expect(keyChecksum(new Uint8Array(24), new Uint8Array(28), "session")).to.equal(
+      crc32Reference(Buffer.concat([Buffer.from("ONSXG"), Buffer.alloc(52)])),
+    );
   });
 
   it("regenerates a secret for the same id that parses, and differs", () => {

@@ -4,11 +4,13 @@ import { FileDescriptorSetSchema } from "@bufbuild/protobuf/wkt";
 import { expect } from "chai";
 import { http } from "../../gen/google/api/annotations_pb.js";
 import { ApiKeyRegistry, CreateApiKeyResponseSchema, RegenerateApiKeyResponseSchema } from "../../gen/keyward/v1/api_key_pb.js";
+import { field_behavior, FieldBehavior } from "../../gen/google/api/field_behavior_pb.js";
 import { AuthService } from "../../gen/keyward/v1/auth_pb.js";
 import { access, RightSchema } from "../../gen/keyward/v1/rights_pb.js";
+import { CreateSessionResponseSchema, SessionRegistry } from "../../gen/keyward/v1/session_pb.js";
 import { UserRegistry } from "../../gen/keyward/v1/user_pb.js";
 
-const services = [UserRegistry, ApiKeyRegistry, AuthService];
+const services = [UserRegistry, ApiKeyRegistry, AuthService, SessionRegistry];
 const methods = services.flatMap((s) => s.methods);
 
 /** DESIGN.md §3, verbatim: RPC → HTTP method, path, body, response_body. */
@@ -25,10 +27,18 @@ const REST_TABLE: Record<string, [string, string, string, string]> = {
   "ApiKeyRegistry.DeleteApiKey": ["delete", "/api/v1/users/{user_id}/api-keys/{key_id}", "", ""],
   "ApiKeyRegistry.RegenerateApiKey": ["post", "/api/v1/users/{user_id}/api-keys/{key_id}:regenerate", "*", ""],
   "AuthService.GetAuthInfo": ["get", "/api/v1/auth_info", "", ""],
+  // DESIGN §11.
+  "UserRegistry.UpdatePassword": ["put", "/api/v1/users/{user_id}/password", "*", ""],
+  "SessionRegistry.CreateSession": ["post", "/api/v1/sessions", "*", ""],
+  "SessionRegistry.ListSessions": ["get", "/api/v1/users/{user_id}/sessions", "", ""],
+  "SessionRegistry.DeleteSession": ["delete", "/api/v1/users/{user_id}/sessions/{session_id}", "", ""],
 };
 
+/** DESIGN §11: the one public RPC. */
+const PUBLIC = new Set(["SessionRegistry.CreateSession"]);
+
 describe("API contract (descriptors)", () => {
-  it("has exactly the RPCs of DESIGN §3", () => {
+  it("has exactly the RPCs of DESIGN §3 and §11", () => {
     expect(methods.map((m) => `${m.parent.name}.${m.name}`).sort()).to.deep.equal(Object.keys(REST_TABLE).sort());
   });
 
@@ -44,7 +54,7 @@ describe("API contract (descriptors)", () => {
     it(`${name} declares an access requirement that names real fields and rights`, () => {
       expect(hasOption(method, access), "keyward.v1.access").to.equal(true);
       const requirement = getOption(method, access);
-      expect(requirement.public, "no Keyward RPC is public").to.equal(false);
+      expect(requirement.public, "only CreateSession is public").to.equal(PUBLIC.has(name));
       for (const right of [...requirement.ownUserRights, ...requirement.otherUserRights]) {
         expect(RightSchema.value[right], `right ${right}`).to.not.equal(undefined);
         expect(right).to.not.equal(0);
@@ -65,7 +75,10 @@ describe("API contract (descriptors)", () => {
   });
 
   it("lets no message but the create/regenerate responses carry a secret", () => {
-    const allowed = new Set<string>([CreateApiKeyResponseSchema.typeName, RegenerateApiKeyResponseSchema.typeName]);
+    const allowed = new Set<string>([CreateApiKeyResponseSchema.typeName, RegenerateApiKeyResponseSchema.typeName, CreateSessionResponseSchema.typeName]);
+    // Passwords are given, never returned: a secret-shaped field must be INPUT_ONLY outside those responses.
+    const inputOnly = (field: DescMessage["fields"][number]) =>
+      hasOption(field, field_behavior) && getOption(field, field_behavior).includes(FieldBehavior.INPUT_ONLY);
     const secretShaped = /(^|_)(key|secret|hash|password|credential)s?$|(^|_)token$/;
     const offenders: string[] = [];
     const seen = new Set<string>();
@@ -76,7 +89,7 @@ describe("API contract (descriptors)", () => {
         if (field.message) visit(field.message);
         const textual = field.scalar === ScalarType.STRING || field.scalar === ScalarType.BYTES;
         const pageToken = field.name === "page_token" || field.name === "next_page_token";
-        if (textual && secretShaped.test(field.name) && !pageToken && !allowed.has(message.typeName)) {
+        if (textual && secretShaped.test(field.name) && !pageToken && !allowed.has(message.typeName) && !inputOnly(field)) {
           offenders.push(`${message.typeName}.${field.name}`);
         }
       }
@@ -89,6 +102,7 @@ describe("API contract (descriptors)", () => {
     // The check has teeth: the two allowed responses do carry the key.
     expect(CreateApiKeyResponseSchema.field.key?.scalar).to.equal(ScalarType.STRING);
     expect(RegenerateApiKeyResponseSchema.field.key?.scalar).to.equal(ScalarType.STRING);
+    expect(CreateSessionResponseSchema.field.token?.scalar).to.equal(ScalarType.STRING);
   });
 
   it("documents every service, RPC, message, field, enum and enum value (the published reference)", () => {

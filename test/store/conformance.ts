@@ -7,6 +7,7 @@ import { describeLifecycle } from "./conformance/lifecycle.js";
 import { describeListing } from "./conformance/listing.js";
 import { describeRecords } from "./conformance/records.js";
 import { describeRevocations } from "./conformance/revocations.js";
+import { describeSessions } from "./conformance/sessions.js";
 import { StoreUnderTest, type StoreFactory } from "./conformance/store-under-test.js";
 import { describeUsers } from "./conformance/users.js";
 
@@ -36,6 +37,7 @@ export function describeStoreConformance(name: string, factory: StoreFactory, op
     describeGuards(subject);
     describeRecords(subject);
     describeRevocations(subject);
+    describeSessions(subject);
     describeLifecycle(subject, options.persistent);
   });
 }

@@ -8,7 +8,7 @@ import { createInvoker } from "../../src/transport/invoke.js";
 import { fetchFilesForSymbol, reflect, REFLECTION_V1, REFLECTION_V1ALPHA } from "./support/reflection-test-client.js";
 import { createStubServices } from "./support/stub-service.js";
 
-const KEYWARD_SERVICES = ["keyward.v1.UserRegistry", "keyward.v1.ApiKeyRegistry", "keyward.v1.AuthService"];
+const KEYWARD_SERVICES = ["keyward.v1.UserRegistry", "keyward.v1.ApiKeyRegistry", "keyward.v1.AuthService", "keyward.v1.SessionRegistry"];
 
 describe("transport/grpc-reflection", () => {
   let listener: GrpcListener;
@@ -49,7 +49,7 @@ describe("transport/grpc-reflection", () => {
     expect([...files.keys()]).to.include.members(["google/api/http.proto", "google/protobuf/descriptor.proto"]);
     const registry = registryOf(files);
     const service = registry.getService("keyward.v1.UserRegistry");
-    expect(service?.methods.map((method) => method.name)).to.deep.equal(["CreateUser", "GetUser", "ListUsers", "UpdateUser", "DeleteUser"]);
+    expect(service?.methods.map((method) => method.name)).to.deep.equal(["CreateUser", "GetUser", "ListUsers", "UpdateUser", "DeleteUser", "UpdatePassword"]);
   });
 
   it("resolves every keyward service and its message types", async () => {
@@ -59,7 +59,7 @@ describe("transport/grpc-reflection", () => {
       expect(service?.methods.length, name).to.be.greaterThan(0);
     }
     const auth = registryOf(await fetchFilesForSymbol(client, "keyward.v1.GetAuthInfoResponse"));
-    expect(auth.getMessage("keyward.v1.GetAuthInfoResponse")?.fields.map((field) => field.name)).to.deep.equal(["user", "api_key", "rights"]);
+    expect(auth.getMessage("keyward.v1.GetAuthInfoResponse")?.fields.map((field) => field.name)).to.deep.equal(["user", "api_key", "rights", "session"]);
   });
 });
 

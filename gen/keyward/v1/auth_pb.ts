@@ -11,6 +11,8 @@ import type { ApiKey } from "./api_key_pb.js";
 import { file_keyward_v1_api_key } from "./api_key_pb.js";
 import type { Right } from "./rights_pb.js";
 import { file_keyward_v1_rights } from "./rights_pb.js";
+import type { Session } from "./session_pb.js";
+import { file_keyward_v1_session } from "./session_pb.js";
 import type { User } from "./user_pb.js";
 import { file_keyward_v1_user } from "./user_pb.js";
 import type { Message } from "@bufbuild/protobuf";
@@ -19,7 +21,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file keyward/v1/auth.proto.
  */
 export const file_keyward_v1_auth: GenFile = /*@__PURE__*/
-  fileDesc("ChVrZXl3YXJkL3YxL2F1dGgucHJvdG8SCmtleXdhcmQudjEiFAoSR2V0QXV0aEluZm9SZXF1ZXN0In0KE0dldEF1dGhJbmZvUmVzcG9uc2USHgoEdXNlchgBIAEoCzIQLmtleXdhcmQudjEuVXNlchIjCgdhcGlfa2V5GAIgASgLMhIua2V5d2FyZC52MS5BcGlLZXkSIQoGcmlnaHRzGAMgAygOMhEua2V5d2FyZC52MS5SaWdodDJ8CgtBdXRoU2VydmljZRJtCgtHZXRBdXRoSW5mbxIeLmtleXdhcmQudjEuR2V0QXV0aEluZm9SZXF1ZXN0Gh8ua2V5d2FyZC52MS5HZXRBdXRoSW5mb1Jlc3BvbnNlIh2inxkAgtPkkwITEhEvYXBpL3YxL2F1dGhfaW5mb2IGcHJvdG8z", [file_google_api_annotations, file_keyward_v1_api_key, file_keyward_v1_rights, file_keyward_v1_user]);
+  fileDesc("ChVrZXl3YXJkL3YxL2F1dGgucHJvdG8SCmtleXdhcmQudjEiFAoSR2V0QXV0aEluZm9SZXF1ZXN0IqMBChNHZXRBdXRoSW5mb1Jlc3BvbnNlEh4KBHVzZXIYASABKAsyEC5rZXl3YXJkLnYxLlVzZXISIwoHYXBpX2tleRgCIAEoCzISLmtleXdhcmQudjEuQXBpS2V5EiEKBnJpZ2h0cxgDIAMoDjIRLmtleXdhcmQudjEuUmlnaHQSJAoHc2Vzc2lvbhgEIAEoCzITLmtleXdhcmQudjEuU2Vzc2lvbjJ8CgtBdXRoU2VydmljZRJtCgtHZXRBdXRoSW5mbxIeLmtleXdhcmQudjEuR2V0QXV0aEluZm9SZXF1ZXN0Gh8ua2V5d2FyZC52MS5HZXRBdXRoSW5mb1Jlc3BvbnNlIh2inxkAgtPkkwITEhEvYXBpL3YxL2F1dGhfaW5mb2IGcHJvdG8z", [file_google_api_annotations, file_keyward_v1_api_key, file_keyward_v1_rights, file_keyward_v1_session, file_keyward_v1_user]);
 
 /**
  * GetAuthInfoRequest is the input of `GetAuthInfo`. The key to describe is the caller's credential.
@@ -50,7 +52,7 @@ export type GetAuthInfoResponse = Message<"keyward.v1.GetAuthInfoResponse"> & {
   user?: User | undefined;
 
   /**
-   * The key's metadata, rights as granted.
+   * The key's metadata, rights as granted. Unset when the caller used a session.
    *
    * @generated from field: keyward.v1.ApiKey api_key = 2;
    */
@@ -63,6 +65,13 @@ export type GetAuthInfoResponse = Message<"keyward.v1.GetAuthInfoResponse"> & {
    * @generated from field: repeated keyward.v1.Right rights = 3;
    */
   rights: Right[];
+
+  /**
+   * The calling session, when the caller used one (then `rights` is the user's whole universe).
+   *
+   * @generated from field: keyward.v1.Session session = 4;
+   */
+  session?: Session | undefined;
 };
 
 /**
@@ -81,7 +90,9 @@ export const GetAuthInfoResponseSchema: GenMessage<GetAuthInfoResponse> = /*@__P
 export const AuthService: GenService<{
   /**
    * Returns the calling key's owner, the key's metadata (never its secret) and its effective rights. Any
-   * valid key may call it; an invalid one gets `UNAUTHENTICATED` with the reason.
+   * valid key may call it; an invalid one gets `UNAUTHENTICATED` with the reason. Called with a session
+   * (`ONSXG...` or the `keyward_session` cookie), it returns the session instead of `api_key`: the
+   * console learns who is signed in this way.
    *
    * @generated from rpc keyward.v1.AuthService.GetAuthInfo
    */

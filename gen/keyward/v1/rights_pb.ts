@@ -31,7 +31,7 @@ export type Access = Message<"keyward.v1.Access"> & {
   /**
    * The method needs no credentials at all. When false, a call without valid credentials fails with
    * `UNAUTHENTICATED` (reasons `CREDENTIALS_MISSING`, `CREDENTIALS_MALFORMED`, `API_KEY_INVALID`,
-   * `API_KEY_DISABLED`, `API_KEY_EXPIRED`, `USER_SUSPENDED`).
+   * `API_KEY_DISABLED`, `API_KEY_EXPIRED`, `USER_SUSPENDED`, `SESSION_INVALID`, `SESSION_EXPIRED`).
    *
    * @generated from field: bool public = 1;
    */

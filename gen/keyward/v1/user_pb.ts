@@ -17,7 +17,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file keyward/v1/user.proto.
  */
 export const file_keyward_v1_user: GenFile = /*@__PURE__*/
-  fileDesc("ChVrZXl3YXJkL3YxL3VzZXIucHJvdG8SCmtleXdhcmQudjEi2AEKBFVzZXISFAoHdXNlcl9pZBgBIAEoCUID4EEFEgwKBG5hbWUYAiABKAkSDQoFZW1haWwYAyABKAkSDQoFYWRtaW4YBCABKAgSJAoFc3RhdGUYBSABKA4yFS5rZXl3YXJkLnYxLlVzZXJTdGF0ZRIzCgpjcmVhdGVkX2F0GAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEID4EEDEjMKCnVwZGF0ZWRfYXQYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wQgPgQQMiOAoRQ3JlYXRlVXNlclJlcXVlc3QSIwoEdXNlchgBIAEoCzIQLmtleXdhcmQudjEuVXNlckID4EECIjQKEkNyZWF0ZVVzZXJSZXNwb25zZRIeCgR1c2VyGAEgASgLMhAua2V5d2FyZC52MS5Vc2VyIiYKDkdldFVzZXJSZXF1ZXN0EhQKB3VzZXJfaWQYASABKAlCA+BBAiIxCg9HZXRVc2VyUmVzcG9uc2USHgoEdXNlchgBIAEoCzIQLmtleXdhcmQudjEuVXNlciI5ChBMaXN0VXNlcnNSZXF1ZXN0EhEKCXBhZ2Vfc2l6ZRgBIAEoBRISCgpwYWdlX3Rva2VuGAIgASgJImEKEUxpc3RVc2Vyc1Jlc3BvbnNlEh8KBXVzZXJzGAEgAygLMhAua2V5d2FyZC52MS5Vc2VyEhcKD25leHRfcGFnZV90b2tlbhgCIAEoCRISCgp0b3RhbF9zaXplGAMgASgFIm4KEVVwZGF0ZVVzZXJSZXF1ZXN0EiMKBHVzZXIYASABKAsyEC5rZXl3YXJkLnYxLlVzZXJCA+BBAhI0Cgt1cGRhdGVfbWFzaxgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5GaWVsZE1hc2tCA+BBAiI0ChJVcGRhdGVVc2VyUmVzcG9uc2USHgoEdXNlchgBIAEoCzIQLmtleXdhcmQudjEuVXNlciIpChFEZWxldGVVc2VyUmVxdWVzdBIUCgd1c2VyX2lkGAEgASgJQgPgQQIiFAoSRGVsZXRlVXNlclJlc3BvbnNlKlgKCVVzZXJTdGF0ZRIaChZVU0VSX1NUQVRFX1VOU1BFQ0lGSUVEEAASFQoRVVNFUl9TVEFURV9BQ1RJVkUQARIYChRVU0VSX1NUQVRFX1NVU1BFTkRFRBACMvgECgxVc2VyUmVnaXN0cnkSbwoKQ3JlYXRlVXNlchIdLmtleXdhcmQudjEuQ3JlYXRlVXNlclJlcXVlc3QaHi5rZXl3YXJkLnYxLkNyZWF0ZVVzZXJSZXNwb25zZSIiop8ZAyIBB4LT5JMCFToEdXNlciINL2FwaS92MS91c2VycxJ8CgdHZXRVc2VyEhoua2V5d2FyZC52MS5HZXRVc2VyUmVxdWVzdBobLmtleXdhcmQudjEuR2V0VXNlclJlc3BvbnNlIjiinxkPEgd1c2VyX2lkGgEBIgEGgtPkkwIfYgR1c2VyEhcvYXBpL3YxL3VzZXJzL3t1c2VyX2lkfRJmCglMaXN0VXNlcnMSHC5rZXl3YXJkLnYxLkxpc3RVc2Vyc1JlcXVlc3QaHS5rZXl3YXJkLnYxLkxpc3RVc2Vyc1Jlc3BvbnNlIhyinxkDIgEGgtPkkwIPEg0vYXBpL3YxL3VzZXJzEo8BCgpVcGRhdGVVc2VyEh0ua2V5d2FyZC52MS5VcGRhdGVVc2VyUmVxdWVzdBoeLmtleXdhcmQudjEuVXBkYXRlVXNlclJlc3BvbnNlIkKinxkUEgx1c2VyLnVzZXJfaWQaAQIiAQeC0+STAiQ6BHVzZXIyHC9hcGkvdjEvdXNlcnMve3VzZXIudXNlcl9pZH0SfwoKRGVsZXRlVXNlchIdLmtleXdhcmQudjEuRGVsZXRlVXNlclJlcXVlc3QaHi5rZXl3YXJkLnYxLkRlbGV0ZVVzZXJSZXNwb25zZSIyop8ZDxIHdXNlcl9pZBoBBCIBB4LT5JMCGSoXL2FwaS92MS91c2Vycy97dXNlcl9pZH1iBnByb3RvMw", [file_google_api_annotations, file_google_api_field_behavior, file_google_protobuf_field_mask, file_google_protobuf_timestamp, file_keyward_v1_rights]);
+  fileDesc("ChVrZXl3YXJkL3YxL3VzZXIucHJvdG8SCmtleXdhcmQudjEinAIKBFVzZXISFAoHdXNlcl9pZBgBIAEoCUID4EEFEgwKBG5hbWUYAiABKAkSDQoFZW1haWwYAyABKAkSDQoFYWRtaW4YBCABKAgSJAoFc3RhdGUYBSABKA4yFS5rZXl3YXJkLnYxLlVzZXJTdGF0ZRIzCgpjcmVhdGVkX2F0GAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEID4EEDEjMKCnVwZGF0ZWRfYXQYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wQgPgQQMSGgoIcGFzc3dvcmQYCCABKAlCA+BBBEgAiAEBEhkKDGhhc19wYXNzd29yZBgJIAEoCEID4EEDQgsKCV9wYXNzd29yZCI4ChFDcmVhdGVVc2VyUmVxdWVzdBIjCgR1c2VyGAEgASgLMhAua2V5d2FyZC52MS5Vc2VyQgPgQQIiNAoSQ3JlYXRlVXNlclJlc3BvbnNlEh4KBHVzZXIYASABKAsyEC5rZXl3YXJkLnYxLlVzZXIiJgoOR2V0VXNlclJlcXVlc3QSFAoHdXNlcl9pZBgBIAEoCUID4EECIjEKD0dldFVzZXJSZXNwb25zZRIeCgR1c2VyGAEgASgLMhAua2V5d2FyZC52MS5Vc2VyIjkKEExpc3RVc2Vyc1JlcXVlc3QSEQoJcGFnZV9zaXplGAEgASgFEhIKCnBhZ2VfdG9rZW4YAiABKAkiYQoRTGlzdFVzZXJzUmVzcG9uc2USHwoFdXNlcnMYASADKAsyEC5rZXl3YXJkLnYxLlVzZXISFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJEhIKCnRvdGFsX3NpemUYAyABKAUibgoRVXBkYXRlVXNlclJlcXVlc3QSIwoEdXNlchgBIAEoCzIQLmtleXdhcmQudjEuVXNlckID4EECEjQKC3VwZGF0ZV9tYXNrGAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLkZpZWxkTWFza0ID4EECIjQKElVwZGF0ZVVzZXJSZXNwb25zZRIeCgR1c2VyGAEgASgLMhAua2V5d2FyZC52MS5Vc2VyIikKEURlbGV0ZVVzZXJSZXF1ZXN0EhQKB3VzZXJfaWQYASABKAlCA+BBAiIUChJEZWxldGVVc2VyUmVzcG9uc2UihwEKFVVwZGF0ZVBhc3N3b3JkUmVxdWVzdBIUCgd1c2VyX2lkGAEgASgJQgPgQQISHQoQY3VycmVudF9wYXNzd29yZBgCIAEoCUID4EEEEhwKDG5ld19wYXNzd29yZBgDIAEoCUIG4EEC4EEEEhsKE3Jldm9rZV9hbGxfc2Vzc2lvbnMYBCABKAgiGAoWVXBkYXRlUGFzc3dvcmRSZXNwb25zZSpYCglVc2VyU3RhdGUSGgoWVVNFUl9TVEFURV9VTlNQRUNJRklFRBAAEhUKEVVTRVJfU1RBVEVfQUNUSVZFEAESGAoUVVNFUl9TVEFURV9TVVNQRU5ERUQQAjKSBgoMVXNlclJlZ2lzdHJ5Em8KCkNyZWF0ZVVzZXISHS5rZXl3YXJkLnYxLkNyZWF0ZVVzZXJSZXF1ZXN0Gh4ua2V5d2FyZC52MS5DcmVhdGVVc2VyUmVzcG9uc2UiIqKfGQMiAQeC0+STAhU6BHVzZXIiDS9hcGkvdjEvdXNlcnMSfAoHR2V0VXNlchIaLmtleXdhcmQudjEuR2V0VXNlclJlcXVlc3QaGy5rZXl3YXJkLnYxLkdldFVzZXJSZXNwb25zZSI4op8ZDxIHdXNlcl9pZBoBASIBBoLT5JMCH2IEdXNlchIXL2FwaS92MS91c2Vycy97dXNlcl9pZH0SZgoJTGlzdFVzZXJzEhwua2V5d2FyZC52MS5MaXN0VXNlcnNSZXF1ZXN0Gh0ua2V5d2FyZC52MS5MaXN0VXNlcnNSZXNwb25zZSIcop8ZAyIBBoLT5JMCDxINL2FwaS92MS91c2VycxKPAQoKVXBkYXRlVXNlchIdLmtleXdhcmQudjEuVXBkYXRlVXNlclJlcXVlc3QaHi5rZXl3YXJkLnYxLlVwZGF0ZVVzZXJSZXNwb25zZSJCop8ZFBIMdXNlci51c2VyX2lkGgECIgEHgtPkkwIkOgR1c2VyMhwvYXBpL3YxL3VzZXJzL3t1c2VyLnVzZXJfaWR9En8KCkRlbGV0ZVVzZXISHS5rZXl3YXJkLnYxLkRlbGV0ZVVzZXJSZXF1ZXN0Gh4ua2V5d2FyZC52MS5EZWxldGVVc2VyUmVzcG9uc2UiMqKfGQ8SB3VzZXJfaWQaAQQiAQeC0+STAhkqFy9hcGkvdjEvdXNlcnMve3VzZXJfaWR9EpcBCg5VcGRhdGVQYXNzd29yZBIhLmtleXdhcmQudjEuVXBkYXRlUGFzc3dvcmRSZXF1ZXN0GiIua2V5d2FyZC52MS5VcGRhdGVQYXNzd29yZFJlc3BvbnNlIj6inxkPEgd1c2VyX2lkGgECIgEHgtPkkwIlOgEqGiAvYXBpL3YxL3VzZXJzL3t1c2VyX2lkfS9wYXNzd29yZGIGcHJvdG8z", [file_google_api_annotations, file_google_api_field_behavior, file_google_protobuf_field_mask, file_google_protobuf_timestamp, file_keyward_v1_rights]);
 
 /**
  * User is the owner of API keys.
@@ -75,6 +75,23 @@ export type User = Message<"keyward.v1.User"> & {
    * @generated from field: google.protobuf.Timestamp updated_at = 7;
    */
   updatedAt?: Timestamp | undefined;
+
+  /**
+   * The user's first password, honoured by `CreateUser` only (12 to 256 characters, not the user id) and
+   * never returned: every response leaves it empty. Change it with `UpdatePassword`; an `update_mask`
+   * naming it is `INVALID_ARGUMENT`. Empty on create: the user has no password and cannot sign in until
+   * one is set. `optional`, so that no JSON response carries even an empty `"password"`.
+   *
+   * @generated from field: optional string password = 8;
+   */
+  password?: string | undefined;
+
+  /**
+   * Whether the user has a password, so can sign in with `SessionRegistry.CreateSession`.
+   *
+   * @generated from field: bool has_password = 9;
+   */
+  hasPassword: boolean;
 };
 
 /**
@@ -320,6 +337,64 @@ export const DeleteUserResponseSchema: GenMessage<DeleteUserResponse> = /*@__PUR
   messageDesc(file_keyward_v1_user, 10);
 
 /**
+ * UpdatePasswordRequest is the input of `UpdatePassword`.
+ *
+ * @generated from message keyward.v1.UpdatePasswordRequest
+ */
+export type UpdatePasswordRequest = Message<"keyward.v1.UpdatePasswordRequest"> & {
+  /**
+   * The user whose password changes.
+   *
+   * @generated from field: string user_id = 1;
+   */
+  userId: string;
+
+  /**
+   * The user's password now. Required on one's own user when the user has a password; ignored when an
+   * admin sets another user's password.
+   *
+   * @generated from field: string current_password = 2;
+   */
+  currentPassword: string;
+
+  /**
+   * The new password: 12 to 256 characters, not the user id.
+   *
+   * @generated from field: string new_password = 3;
+   */
+  newPassword: string;
+
+  /**
+   * End every other session of the user at once.
+   *
+   * @generated from field: bool revoke_all_sessions = 4;
+   */
+  revokeAllSessions: boolean;
+};
+
+/**
+ * Describes the message keyward.v1.UpdatePasswordRequest.
+ * Use `create(UpdatePasswordRequestSchema)` to create a new message.
+ */
+export const UpdatePasswordRequestSchema: GenMessage<UpdatePasswordRequest> = /*@__PURE__*/
+  messageDesc(file_keyward_v1_user, 11);
+
+/**
+ * UpdatePasswordResponse is the output of `UpdatePassword`.
+ *
+ * @generated from message keyward.v1.UpdatePasswordResponse
+ */
+export type UpdatePasswordResponse = Message<"keyward.v1.UpdatePasswordResponse"> & {
+};
+
+/**
+ * Describes the message keyward.v1.UpdatePasswordResponse.
+ * Use `create(UpdatePasswordResponseSchema)` to create a new message.
+ */
+export const UpdatePasswordResponseSchema: GenMessage<UpdatePasswordResponse> = /*@__PURE__*/
+  messageDesc(file_keyward_v1_user, 12);
+
+/**
  * UserState says whether a user's keys work.
  *
  * @generated from enum keyward.v1.UserState
@@ -426,6 +501,32 @@ export const UserRegistry: GenService<{
     methodKind: "unary";
     input: typeof DeleteUserRequestSchema;
     output: typeof DeleteUserResponseSchema;
+  },
+  /**
+   * Sets or changes a user's password (the one people sign in with, `SessionRegistry.CreateSession`).
+   *
+   * On one's own user it needs `RIGHT_USER_SETTINGS_BASIC` and `current_password`, whatever the
+   * credential (a session or a key): a stolen session alone cannot take over the account. Setting the
+   * *first* password of a user that has none takes no `current_password` but needs a credential holding
+   * the user's whole universe (for example the `RIGHT_ALL` key in `admin.key`, or a key with
+   * `RIGHT_USER_ALL`): a session carries the whole universe, so a narrower key must not be able to mint
+   * one. On another user it needs `RIGHT_ADMIN_USERS_WRITE` and no current password.
+   *
+   * With `revoke_all_sessions`, every other session of the user ends at once (the calling session, if the
+   * call is made with one, stays). Setting another user's password this way ends all of theirs.
+   *
+   * Errors: `INVALID_ARGUMENT` (`VALIDATION_FAILED`: the new password is shorter than 12 or longer than 256
+   * characters, or equal to the user id; `current_password` missing or wrong, a field violation rather
+   * than `UNAUTHENTICATED`, so a client does not take it for a signed-out session), `RESOURCE_EXHAUSTED`
+   * (`LOGIN_THROTTLED`: too many wrong current passwords, counted with failed sign-ins),
+   * `PERMISSION_DENIED` (`INSUFFICIENT_RIGHTS`), `NOT_FOUND` (`USER_NOT_FOUND`).
+   *
+   * @generated from rpc keyward.v1.UserRegistry.UpdatePassword
+   */
+  updatePassword: {
+    methodKind: "unary";
+    input: typeof UpdatePasswordRequestSchema;
+    output: typeof UpdatePasswordResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_keyward_v1_user, 0);

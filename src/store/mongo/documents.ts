@@ -1,7 +1,7 @@
 // Document shapes of the two collections and their mapping to store records. Ids are the documents'
 // `_id`, so their uniqueness and by-id lookups come with MongoDB's built-in `_id` index.
 import { foldName } from "../name-search.js";
-import type { ApiKeyRecord, ApiKeyWithOwner, UserRecord } from "../store.js";
+import type { ApiKeyRecord, ApiKeyWithOwner, SessionRecord, SessionWithOwner, UserRecord } from "../store.js";
 
 /** A `users` document: the record's fields, keyed by `_id`, plus the cap counter and version. */
 export interface UserDocument extends Omit<UserRecord, "userId"> {
@@ -10,6 +10,13 @@ export interface UserDocument extends Omit<UserRecord, "userId"> {
   keyCount: number;
   /** Incremented on every record change; updates are conditional on it (optimistic concurrency). */
   version: number;
+  /** The password's slow hash; absent when none is set. Never mapped into a UserRecord. */
+  passwordHash?: string;
+}
+
+/** A `sessions` document: the record's fields keyed by `_id`. */
+export interface SessionDocument extends Omit<SessionRecord, "id"> {
+  _id: string;
 }
 
 /** An `api_keys` document: the record's fields keyed by `_id`. Absent optionals are absent fields, never null. */
@@ -30,8 +37,11 @@ export interface GuardDocument {
   writes: number;
 }
 
-/** The record's fields of a user document: what an update `$set`s (keyCount and version are not). */
-export function userFields(user: UserRecord): Omit<UserDocument, "_id" | "keyCount" | "version"> {
+/**
+ * The record's fields of a user document: what an update `$set`s (keyCount, version and the password
+ * fields are not: only setPassword writes those).
+ */
+export function userFields(user: UserRecord): Omit<UserDocument, "_id" | "keyCount" | "version" | "passwordHash" | "passwordSetAt"> {
   return {
     name: user.name,
     email: user.email,
@@ -49,7 +59,7 @@ export function newUserDocument(user: UserRecord): UserDocument {
 
 /** The record a user document holds. */
 export function documentToUser(doc: UserDocument): UserRecord {
-  return {
+  const user: UserRecord = {
     userId: doc._id,
     name: doc.name,
     email: doc.email,
@@ -58,6 +68,47 @@ export function documentToUser(doc: UserDocument): UserRecord {
     createdAt: doc.createdAt,
     updatedAt: doc.updatedAt,
   };
+  if (doc.passwordSetAt != null) user.passwordSetAt = doc.passwordSetAt;
+  return user;
+}
+
+/** The document storing `session`. */
+export function sessionToDocument(session: SessionRecord): SessionDocument {
+  return {
+    _id: session.id,
+    userId: session.userId,
+    secretHash: session.secretHash,
+    createdAt: session.createdAt,
+    expiresAt: session.expiresAt,
+    lastUsedAt: session.lastUsedAt,
+    userAgent: session.userAgent,
+    address: session.address,
+  };
+}
+
+/** The record a session document holds. */
+export function documentToSession(doc: SessionDocument): SessionRecord {
+  return {
+    id: doc._id,
+    userId: doc.userId,
+    secretHash: doc.secretHash,
+    createdAt: doc.createdAt,
+    expiresAt: doc.expiresAt,
+    lastUsedAt: doc.lastUsedAt,
+    userAgent: doc.userAgent,
+    address: doc.address,
+  };
+}
+
+/** A `sessions` document with its user's document joined in (`$lookup` as `owner`). */
+export interface SessionWithOwnerDocument extends SessionDocument {
+  owner: UserDocument[];
+}
+
+/** The records a joined session document holds; undefined when it has no user. */
+export function documentToSessionWithOwner(doc: SessionWithOwnerDocument): SessionWithOwner | undefined {
+  const owner = doc.owner[0];
+  return owner === undefined ? undefined : { session: documentToSession(doc), user: documentToUser(owner) };
 }
 
 /** The document storing `key` at `version`. Undefined optionals are left out: the driver would write null. */

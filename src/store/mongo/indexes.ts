@@ -1,11 +1,12 @@
 // Secondary indexes, created at open (createIndexes is a no-op for indexes that already exist).
 // Unique ids need none: user ids and key ids are `_id`, which MongoDB always indexes uniquely.
 import type { Db } from "mongodb";
-import type { ApiKeyDocument, GuardDocument, UserDocument } from "./documents.js";
+import type { ApiKeyDocument, GuardDocument, SessionDocument, UserDocument } from "./documents.js";
 
 /** Collection names. */
 export const USERS = "users";
 export const API_KEYS = "api_keys";
+export const SESSIONS = "sessions";
 /** One document per cross-record guard, written by every transaction the guard decides (see users.ts). */
 export const GUARDS = "guards";
 /** The guard document of the last-admin rule. */
@@ -30,5 +31,9 @@ export async function ensureIndexes(db: Db): Promise<void> {
   await db.collection<ApiKeyDocument>(API_KEYS).createIndexes([
     // listApiKeys, countApiKeys and the cascade delete: one user's keys, newest first.
     { key: { userId: 1, createdAt: -1, _id: -1 }, name: "api_keys_by_user_newest_first" },
+  ]);
+  await db.collection<SessionDocument>(SESSIONS).createIndexes([
+    // listSessions, pruning, and ending a user's sessions: one user's sessions, newest first.
+    { key: { userId: 1, createdAt: -1, _id: -1 }, name: "sessions_by_user_newest_first" },
   ]);
 }

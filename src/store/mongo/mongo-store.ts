@@ -1,7 +1,7 @@
 // The scale-out Store: MongoDB through the official driver. Needs a replica set (or sharded cluster)
 // because cascade deletes and the key cap use multi-document transactions.
 import type { Db, MongoClient } from "mongodb";
-import { apiKeySubject, found, storeClosed, unavailable, userSubject, type Subject } from "../store-errors.js";
+import { apiKeySubject, found, sessionSubject, storeClosed, unavailable, userSubject, type Subject } from "../store-errors.js";
 import {
   StoreError,
   isStoreError,
@@ -10,10 +10,16 @@ import {
   type ApiKeyRecord,
   type ApiKeyUse,
   type ApiKeyWithOwner,
+  type EndSessions,
   type Guard,
+  type LiveSessions,
   type Page,
   type PageRequest,
   type RevocationBatch,
+  type PasswordRecord,
+  type SessionListRequest,
+  type SessionRecord,
+  type SessionWithOwner,
   type Store,
   type Updater,
   type UserRecord,
@@ -23,6 +29,7 @@ import { createClient, databaseNameFromUrl, requireTransactions } from "./connec
 import { translateMongoError } from "./errors.js";
 import { ensureGuards, ensureIndexes } from "./indexes.js";
 import { MongoRevocations, ensureRevocationFeed } from "./revocations.js";
+import { MongoSessions } from "./sessions.js";
 import { MongoUsers } from "./users.js";
 
 /** Options for {@link openMongoStore}. */
@@ -74,6 +81,7 @@ export class MongoStore implements Store {
   readonly #users: MongoUsers;
   readonly #apiKeys: MongoApiKeys;
   readonly #revocations: MongoRevocations;
+  readonly #sessions: MongoSessions;
   #closed = false;
 
   constructor(client: MongoClient, db: Db) {
@@ -82,6 +90,7 @@ export class MongoStore implements Store {
     this.#revocations = new MongoRevocations(client, db);
     this.#users = new MongoUsers(client, db, this.#revocations);
     this.#apiKeys = new MongoApiKeys(client, db, this.#revocations);
+    this.#sessions = new MongoSessions(client, db, this.#revocations);
   }
 
   /** The database, for tests and diagnostics. */
@@ -89,8 +98,8 @@ export class MongoStore implements Store {
     return this.#db;
   }
 
-  async createUser(user: UserRecord): Promise<void> {
-    await this.#run(userSubject(user.userId), () => this.#users.create(user));
+  async createUser(user: UserRecord, password?: PasswordRecord): Promise<void> {
+    await this.#run(userSubject(user.userId), () => this.#users.create(user, password));
   }
 
   async getUser(userId: string): Promise<UserRecord> {
@@ -159,6 +168,38 @@ export class MongoStore implements Store {
 
   async pruneRevocations(before: Date): Promise<number> {
     return this.#run(undefined, () => this.#revocations.prune(before));
+  }
+
+  async getPassword(userId: string): Promise<PasswordRecord | undefined> {
+    return this.#run(userSubject(userId), () => this.#users.getPassword(userId));
+  }
+
+  async setPassword(userId: string, password: PasswordRecord, endSessions?: EndSessions): Promise<void> {
+    await this.#run(userSubject(userId), () => this.#users.setPassword(userId, password, endSessions));
+  }
+
+  async createSession(session: SessionRecord): Promise<void> {
+    await this.#run(sessionSubject(session.id), () => this.#sessions.create(session));
+  }
+
+  async findSessionWithOwner(sessionId: string): Promise<SessionWithOwner | undefined> {
+    return this.#run(sessionSubject(sessionId), () => this.#sessions.findWithOwner(sessionId));
+  }
+
+  async listSessions(userId: string, request: SessionListRequest): Promise<Page<SessionRecord>> {
+    return this.#run(undefined, () => this.#sessions.list(userId, request));
+  }
+
+  async deleteSession(userId: string, sessionId: string): Promise<void> {
+    await this.#run(sessionSubject(sessionId), () => this.#sessions.delete(userId, sessionId));
+  }
+
+  async pruneSessions(userId: string, live: LiveSessions): Promise<number> {
+    return this.#run(undefined, () => this.#sessions.prune(userId, live));
+  }
+
+  async recordSessionUse(uses: ApiKeyUse[]): Promise<void> {
+    await this.#run(undefined, () => this.#sessions.recordUse(uses));
   }
 
   async close(): Promise<void> {

@@ -2,11 +2,19 @@
 import type { ClientSession, Collection, Db, Filter, MongoClient } from "mongodb";
 import { decodePageToken } from "../page-token.js";
 import { USER_LIST_SCOPE, fetchSize, toPage } from "../pagination.js";
-import { checkUpdatedUser, checkUserRecord } from "../record-checks.js";
+import { checkPasswordRecord, checkUpdatedUser, checkUserRecord } from "../record-checks.js";
 import { isActiveAdmin, lastActiveAdmin, notFound, userSubject } from "../store-errors.js";
-import type { Page, PageRequest, Updater, UserRecord } from "../store.js";
-import { documentToUser, newUserDocument, userFields, type ApiKeyDocument, type GuardDocument, type UserDocument } from "./documents.js";
-import { ACTIVE_ADMINS_GUARD, API_KEYS, GUARDS, USERS } from "./indexes.js";
+import type { EndSessions, Page, PageRequest, PasswordRecord, Updater, UserRecord } from "../store.js";
+import {
+  documentToUser,
+  newUserDocument,
+  userFields,
+  type ApiKeyDocument,
+  type GuardDocument,
+  type SessionDocument,
+  type UserDocument,
+} from "./documents.js";
+import { ACTIVE_ADMINS_GUARD, API_KEYS, GUARDS, SESSIONS, USERS } from "./indexes.js";
 import { NEWEST_FIRST, afterSortKey } from "./keyset.js";
 import { retryOnVersionChange } from "./optimistic-update.js";
 import type { MongoRevocations } from "./revocations.js";
@@ -19,6 +27,7 @@ export class MongoUsers {
   readonly #apiKeys: Collection<ApiKeyDocument>;
   readonly #revocations: MongoRevocations;
   readonly #guards: Collection<GuardDocument>;
+  readonly #sessions: Collection<SessionDocument>;
 
   constructor(client: MongoClient, db: Db, revocations: MongoRevocations) {
     this.#client = client;
@@ -26,11 +35,43 @@ export class MongoUsers {
     this.#users = db.collection<UserDocument>(USERS);
     this.#apiKeys = db.collection<ApiKeyDocument>(API_KEYS);
     this.#guards = db.collection<GuardDocument>(GUARDS);
+    this.#sessions = db.collection<SessionDocument>(SESSIONS);
   }
 
-  async create(user: UserRecord): Promise<void> {
+  async create(user: UserRecord, password: PasswordRecord | undefined): Promise<void> {
     checkUserRecord(user);
-    await this.#users.insertOne(newUserDocument(user));
+    const doc = newUserDocument(user);
+    if (password) {
+      checkPasswordRecord(password);
+      doc.passwordHash = password.hash;
+      doc.passwordSetAt = password.setAt;
+    }
+    await this.#users.insertOne(doc);
+  }
+
+  async getPassword(userId: string): Promise<PasswordRecord | undefined> {
+    const doc = await this.#users.findOne({ _id: userId }, { projection: { passwordHash: 1, passwordSetAt: 1 } });
+    if (!doc) throw notFound(userSubject(userId));
+    return doc.passwordHash != null && doc.passwordSetAt != null ? { hash: doc.passwordHash, setAt: doc.passwordSetAt } : undefined;
+  }
+
+  /** The password and, with `endSessions`, the sessions it ends, in one transaction. */
+  async setPassword(userId: string, password: PasswordRecord, endSessions: EndSessions | undefined): Promise<void> {
+    checkPasswordRecord(password);
+    await inTransaction(this.#client, async (session) => {
+      const written = await this.#users.updateOne(
+        { _id: userId },
+        { $set: { passwordHash: password.hash, passwordSetAt: password.setAt } },
+        { session },
+      );
+      if (written.matchedCount === 0) throw notFound(userSubject(userId));
+      if (endSessions) {
+        const filter: Filter<SessionDocument> = endSessions.except === undefined ? { userId } : { userId, _id: { $ne: endSessions.except } };
+        await this.#sessions.deleteMany(filter, { session });
+        // Other nodes drop the user's cached sessions (and keys, which they simply re-read).
+        await this.#revocations.append(session, "user", userId);
+      }
+    });
   }
 
   async get(userId: string): Promise<UserRecord | undefined> {
@@ -67,6 +108,8 @@ export class MongoUsers {
         const written = await this.#writeVersion(doc, next, session);
         if (!written) return undefined;
         if (isActiveAdmin(current) && !isActiveAdmin(next)) await this.#keepAnActiveAdmin(userId, session);
+        // Suspension ends the user's sessions in the same write (DESIGN §11).
+        if (current.state !== "suspended" && next.state === "suspended") await this.#sessions.deleteMany({ userId }, { session });
         await this.#revocations.append(session, "user", userId);
         return written;
       }),
@@ -98,7 +141,7 @@ export class MongoUsers {
   }
 
   /**
-   * Deletes the user and their keys in one transaction, so no reader sees keys without an owner; the
+   * Deletes the user, their keys and their sessions in one transaction, so no reader sees keys without an owner; the
    * last-admin guard is decided in the same transaction.
    */
   async delete(userId: string): Promise<void> {
@@ -110,6 +153,7 @@ export class MongoUsers {
       if (!doc) throw notFound(userSubject(userId));
       await this.#users.deleteOne({ _id: userId }, { session });
       await this.#apiKeys.deleteMany({ userId }, { session });
+      await this.#sessions.deleteMany({ userId }, { session });
       if (isActiveAdmin(documentToUser(doc))) await this.#keepAnActiveAdmin(userId, session);
       await this.#revocations.append(session, "user", userId);
     });

@@ -91,12 +91,14 @@ export type KeyWithOwnerRow = [
   user_state: string,
   user_created_at: number,
   user_updated_at: number,
+  user_password_set_at: number | null,
 ];
 
 /** The columns of {@link KeyWithOwnerRow}, in order, for a join of `api_keys AS k` with `users AS u`. */
 export const KEY_WITH_OWNER_COLUMNS = `k.user_id, k.name, k.rights, k.state, k.secret_hash, k.previous_secret_hash,
   k.previous_secret_valid_until, k.expires_at, k.created_at, k.updated_at, k.last_used_at,
-  k.last_used_ip, k.last_used_user_agent, k.allowed_ips, u.name, u.email, u.admin, u.state, u.created_at, u.updated_at`;
+  k.last_used_ip, k.last_used_user_agent, k.allowed_ips, u.name, u.email, u.admin, u.state, u.created_at, u.updated_at,
+  u.password_set_at`;
 
 /** Maps a joined row of the key `keyId` back to its records, as {@link rowToApiKey} and `rowToUser` would. */
 export function rowToApiKeyWithOwner(keyId: string, row: KeyWithOwnerRow): ApiKeyWithOwner {
@@ -124,6 +126,7 @@ export function rowToApiKeyWithOwner(keyId: string, row: KeyWithOwnerRow): ApiKe
     createdAt: new Date(row[18]),
     updatedAt: new Date(row[19]),
   };
+  if (row[17] !== null) user.passwordSetAt = new Date(row[17]);
   return { key, user };
 }
 

@@ -14,9 +14,9 @@ export function translateSqliteError(error: unknown, subject: Subject | undefine
   if ((code === "SQLITE_CONSTRAINT_PRIMARYKEY" || code === "SQLITE_CONSTRAINT_UNIQUE") && subject) {
     return alreadyExists(subject, error);
   }
-  // The only foreign key is api_keys.user_id: the key's owner does not exist.
+  // The foreign keys are api_keys.user_id and sessions.user_id: the owner does not exist.
   if (code === "SQLITE_CONSTRAINT_FOREIGNKEY") {
-    return new StoreError("not_found", "the API key's user does not exist", { entity: "user", cause: error });
+    return new StoreError("not_found", "the user does not exist", { entity: "user", cause: error });
   }
   if (code.startsWith("SQLITE_CONSTRAINT")) {
     return new StoreError("invalid_argument", `cannot store: ${error.message}`, { entity: subject?.entity, cause: error });

@@ -76,6 +76,28 @@ const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE api_keys ADD COLUMN last_used_user_agent TEXT;
     `,
   },
+  {
+    version: 4,
+    description: "passwords and sessions",
+    sql: `
+      -- The hash stays in the row but out of every SELECT that builds a UserRecord (see users.ts).
+      ALTER TABLE users ADD COLUMN password_hash TEXT;
+      ALTER TABLE users ADD COLUMN password_set_at INTEGER;
+
+      CREATE TABLE sessions (
+        id           TEXT    NOT NULL PRIMARY KEY,
+        user_id      TEXT    NOT NULL REFERENCES users (user_id) ON DELETE CASCADE,
+        secret_hash  TEXT    NOT NULL,
+        created_at   INTEGER NOT NULL,
+        expires_at   INTEGER NOT NULL,
+        last_used_at INTEGER NOT NULL,
+        user_agent   TEXT    NOT NULL,
+        address      TEXT    NOT NULL
+      ) STRICT, WITHOUT ROWID;
+      -- Serves per-user lists (newest first), pruning and the foreign-key cascade.
+      CREATE INDEX sessions_by_user_newest_first ON sessions (user_id, created_at DESC, id DESC);
+    `,
+  },
 ];
 
 /** The schema version this code expects. */

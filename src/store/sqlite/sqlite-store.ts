@@ -1,17 +1,23 @@
 // The embedded Store: SQLite through better-sqlite3. better-sqlite3 is synchronous, so every operation
 // runs to completion (including its transaction) before another starts on this connection; the async
 // methods exist to satisfy the Store contract shared with networked backends.
-import { apiKeySubject, found, storeClosed, unavailable, userSubject, type Subject } from "../store-errors.js";
+import { apiKeySubject, found, sessionSubject, storeClosed, unavailable, userSubject, type Subject } from "../store-errors.js";
 import type {
   ApiKeyLimits,
   ApiKeyListRequest,
   ApiKeyRecord,
   ApiKeyUse,
   ApiKeyWithOwner,
+  EndSessions,
   Guard,
+  LiveSessions,
   Page,
   PageRequest,
   RevocationBatch,
+  PasswordRecord,
+  SessionListRequest,
+  SessionRecord,
+  SessionWithOwner,
   Store,
   Updater,
   UserRecord,
@@ -21,6 +27,7 @@ import { openDatabase, type SqliteDatabase } from "./connection.js";
 import { translateSqliteError } from "./errors.js";
 import { migrate } from "./migrations.js";
 import { SqliteRevocations } from "./revocations.js";
+import { SqliteSessions } from "./sessions.js";
 import { SqliteUsers } from "./users.js";
 
 /**
@@ -55,12 +62,14 @@ export class SqliteStore implements Store {
   readonly #users: SqliteUsers;
   readonly #apiKeys: SqliteApiKeys;
   readonly #revocations: SqliteRevocations;
+  readonly #sessions: SqliteSessions;
 
   constructor(db: SqliteDatabase) {
     this.#db = db;
     this.#revocations = new SqliteRevocations(db);
     this.#users = new SqliteUsers(db, this.#revocations);
     this.#apiKeys = new SqliteApiKeys(db, this.#revocations);
+    this.#sessions = new SqliteSessions(db, this.#revocations);
   }
 
   /** The underlying connection, for tests and diagnostics (EXPLAIN QUERY PLAN, bulk loads). */
@@ -68,8 +77,8 @@ export class SqliteStore implements Store {
     return this.#db;
   }
 
-  async createUser(user: UserRecord): Promise<void> {
-    this.#run(userSubject(user.userId), () => this.#users.create(user));
+  async createUser(user: UserRecord, password?: PasswordRecord): Promise<void> {
+    this.#run(userSubject(user.userId), () => this.#users.create(user, password));
   }
 
   async getUser(userId: string): Promise<UserRecord> {
@@ -138,6 +147,38 @@ export class SqliteStore implements Store {
 
   async pruneRevocations(before: Date): Promise<number> {
     return this.#run(undefined, () => this.#revocations.prune(before));
+  }
+
+  async getPassword(userId: string): Promise<PasswordRecord | undefined> {
+    return this.#run(userSubject(userId), () => this.#users.getPassword(userId));
+  }
+
+  async setPassword(userId: string, password: PasswordRecord, endSessions?: EndSessions): Promise<void> {
+    this.#run(userSubject(userId), () => this.#users.setPassword(userId, password, endSessions));
+  }
+
+  async createSession(session: SessionRecord): Promise<void> {
+    this.#run(sessionSubject(session.id), () => this.#sessions.create(session));
+  }
+
+  async findSessionWithOwner(sessionId: string): Promise<SessionWithOwner | undefined> {
+    return this.#run(sessionSubject(sessionId), () => this.#sessions.findWithOwner(sessionId));
+  }
+
+  async listSessions(userId: string, request: SessionListRequest): Promise<Page<SessionRecord>> {
+    return this.#run(undefined, () => this.#sessions.list(userId, request));
+  }
+
+  async deleteSession(userId: string, sessionId: string): Promise<void> {
+    this.#run(sessionSubject(sessionId), () => this.#sessions.delete(userId, sessionId));
+  }
+
+  async pruneSessions(userId: string, live: LiveSessions): Promise<number> {
+    return this.#run(undefined, () => this.#sessions.prune(userId, live));
+  }
+
+  async recordSessionUse(uses: ApiKeyUse[]): Promise<void> {
+    this.#run(undefined, () => this.#sessions.recordUse(uses));
   }
 
   async close(): Promise<void> {

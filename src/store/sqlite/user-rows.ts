@@ -10,6 +10,8 @@ export interface UserRow {
   state: string;
   created_at: number;
   updated_at: number;
+  /** Read-only here: written by the insert and the password statements only. */
+  password_set_at: number | null;
 }
 
 /** Maps a record to its row: the named parameters of the users statements. */
@@ -22,12 +24,13 @@ export function userToRow(user: UserRecord): UserRow {
     state: user.state,
     created_at: user.createdAt.getTime(),
     updated_at: user.updatedAt.getTime(),
+    password_set_at: user.passwordSetAt?.getTime() ?? null,
   };
 }
 
 /** Maps a row back to a record. */
 export function rowToUser(row: UserRow): UserRecord {
-  return {
+  const user: UserRecord = {
     userId: row.user_id,
     name: row.name,
     email: row.email,
@@ -36,4 +39,6 @@ export function rowToUser(row: UserRow): UserRecord {
     createdAt: new Date(row.created_at),
     updatedAt: new Date(row.updated_at),
   };
+  if (row.password_set_at !== null) user.passwordSetAt = new Date(row.password_set_at);
+  return user;
 }

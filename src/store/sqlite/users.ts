@@ -1,19 +1,24 @@
 // The users table: its SQL and the operations on it, as statements prepared once per connection.
 import { decodePageToken } from "../page-token.js";
 import { USER_LIST_SCOPE, fetchSize, toPage } from "../pagination.js";
-import { checkUpdatedUser, checkUserRecord } from "../record-checks.js";
+import { checkPasswordRecord, checkUpdatedUser, checkUserRecord } from "../record-checks.js";
 import { isActiveAdmin, lastActiveAdmin, notFound } from "../store-errors.js";
-import type { Page, PageRequest, Updater, UserRecord } from "../store.js";
+import type { EndSessions, Page, PageRequest, PasswordRecord, Updater, UserRecord } from "../store.js";
 import type { SqliteDatabase } from "./connection.js";
 import type { SqliteRevocations } from "./revocations.js";
 import { rowToUser, userToRow, type UserRow } from "./user-rows.js";
 
-const COLUMNS = "user_id, name, email, admin, state, created_at, updated_at";
+// Never password_hash: a UserRecord does not carry it (getPassword reads it alone).
+const COLUMNS = "user_id, name, email, admin, state, created_at, updated_at, password_set_at";
 
 /** The users table's SQL, exported so tests can EXPLAIN exactly what runs. */
 export const USER_SQL = {
   insert: `INSERT INTO users (${COLUMNS})
-    VALUES (@user_id, @name, @email, @admin, @state, @created_at, @updated_at)`,
+    VALUES (@user_id, @name, @email, @admin, @state, @created_at, @updated_at, @password_set_at)`,
+  getPassword: "SELECT password_hash, password_set_at FROM users WHERE user_id = ?",
+  setPassword: "UPDATE users SET password_hash = @hash, password_set_at = @set_at WHERE user_id = @user_id",
+  // Suspension and password changes end sessions (DESIGN §11); deleting the user cascades.
+  endSessions: "DELETE FROM sessions WHERE user_id = @user_id AND (@except IS NULL OR id <> @except)",
   get: `SELECT ${COLUMNS} FROM users WHERE user_id = ?`,
   update: `UPDATE users SET name = @name, email = @email, admin = @admin, state = @state,
     created_at = @created_at, updated_at = @updated_at WHERE user_id = @user_id`,
@@ -38,6 +43,11 @@ export class SqliteUsers {
   readonly #pageAfter;
   readonly #count;
   readonly #countActiveAdmins;
+  readonly #getPassword;
+  readonly #setPassword;
+  readonly #endSessions;
+  readonly #setPasswordTransaction;
+  readonly #createTransaction;
   readonly #updateTransaction;
   readonly #deleteTransaction;
   readonly #listTransaction;
@@ -51,6 +61,23 @@ export class SqliteUsers {
     this.#pageAfter = db.prepare<Cursor & { limit: number }, UserRow>(USER_SQL.pageAfter);
     this.#count = db.prepare<[], { n: number }>(USER_SQL.count);
     this.#countActiveAdmins = db.prepare<[], { n: number }>(USER_SQL.countActiveAdmins);
+    this.#getPassword = db.prepare<[string], { password_hash: string | null; password_set_at: number | null }>(USER_SQL.getPassword);
+    this.#setPassword = db.prepare<{ user_id: string; hash: string; set_at: number }>(USER_SQL.setPassword);
+    this.#endSessions = db.prepare<{ user_id: string; except: string | null }>(USER_SQL.endSessions);
+    this.#createTransaction = db.transaction((user: UserRecord, password: PasswordRecord | undefined) => {
+      // The record's own passwordSetAt is not the store's to take: only a password given here sets it.
+      this.#insert.run({ ...userToRow(user), password_set_at: null });
+      if (password) this.#setPassword.run({ user_id: user.userId, hash: password.hash, set_at: password.setAt.getTime() });
+    });
+    this.#setPasswordTransaction = db.transaction((userId: string, password: PasswordRecord, endSessions: EndSessions | undefined) => {
+      const { changes } = this.#setPassword.run({ user_id: userId, hash: password.hash, set_at: password.setAt.getTime() });
+      if (changes === 0) throw notFound({ entity: "user", id: userId });
+      if (endSessions) {
+        this.#endSessions.run({ user_id: userId, except: endSessions.except ?? null });
+        // Other nodes drop the user's cached sessions (and keys, which they simply re-read).
+        revocations.append("user", userId);
+      }
+    });
     this.#updateTransaction = db.transaction((userId: string, updater: Updater<UserRecord>) => {
       const current = this.#mustGet(userId);
       const next = updater(current);
@@ -58,6 +85,7 @@ export class SqliteUsers {
       this.#update.run(userToRow(next));
       if (isActiveAdmin(current) && !isActiveAdmin(next)) this.#keepAnActiveAdmin(userId);
       revocations.append("user", userId);
+      if (current.state !== "suspended" && next.state === "suspended") this.#endSessions.run({ user_id: userId, except: null });
       return this.#mustGet(userId);
     });
     // The feed entry commits with the delete, or neither does.
@@ -71,9 +99,24 @@ export class SqliteUsers {
     this.#listTransaction = db.transaction((request: PageRequest) => this.#list(request));
   }
 
-  create(user: UserRecord): void {
+  create(user: UserRecord, password: PasswordRecord | undefined): void {
     checkUserRecord(user);
-    this.#insert.run(userToRow(user));
+    if (password) checkPasswordRecord(password);
+    this.#createTransaction(user, password);
+  }
+
+  getPassword(userId: string): PasswordRecord | undefined {
+    const row = this.#getPassword.get(userId);
+    if (!row) throw notFound({ entity: "user", id: userId });
+    return row.password_hash === null || row.password_set_at === null
+      ? undefined
+      : { hash: row.password_hash, setAt: new Date(row.password_set_at) };
+  }
+
+  /** The password and the sessions it ends under one IMMEDIATE transaction. */
+  setPassword(userId: string, password: PasswordRecord, endSessions: EndSessions | undefined): void {
+    checkPasswordRecord(password);
+    this.#setPasswordTransaction.immediate(userId, password, endSessions);
   }
 
   get(userId: string): UserRecord | undefined {

@@ -10,6 +10,7 @@ import { ErrorInfoSchema } from "../../../gen/google/rpc/error_details_pb.js";
 import { ApiKeyRegistry } from "../../../gen/keyward/v1/api_key_pb.js";
 import { AuthService, GetAuthInfoResponseSchema, type GetAuthInfoResponse } from "../../../gen/keyward/v1/auth_pb.js";
 import { Right } from "../../../gen/keyward/v1/rights_pb.js";
+import { SessionRegistry } from "../../../gen/keyward/v1/session_pb.js";
 import { UserRegistry } from "../../../gen/keyward/v1/user_pb.js";
 import { bindService, type ServiceBinding } from "../../../src/transport/invoke.js";
 
@@ -33,7 +34,7 @@ export interface StubServices {
   nextAbort(): Promise<unknown>;
 }
 
-/** The three keyward services; only `AuthService.GetAuthInfo` is implemented. */
+/** The four keyward services; only `AuthService.GetAuthInfo` is implemented. */
 export function createStubServices(options: { errorMapping?: boolean } = {}): StubServices {
   const calls: SeenCall[] = [];
   const abortWaiters: ((reason: unknown) => void)[] = [];
@@ -53,7 +54,12 @@ export function createStubServices(options: { errorMapping?: boolean } = {}): St
   };
   const interceptors = [...(options.errorMapping === false ? [] : [errorMappingStub]), requireAuthorization];
   return {
-    bindings: [bindService(UserRegistry, {}), bindService(ApiKeyRegistry, {}), bindService(AuthService, { getAuthInfo })],
+    bindings: [
+      bindService(UserRegistry, {}),
+      bindService(ApiKeyRegistry, {}),
+      bindService(AuthService, { getAuthInfo }),
+      bindService(SessionRegistry, {}),
+    ],
     interceptors,
     calls,
     nextAbort: () => new Promise((resolve) => abortWaiters.push(resolve)),

@@ -1,0 +1,68 @@
+/**
+ * Password hashing (DESIGN §11): argon2id with OWASP's first-choice parameters (m = 19 MiB, t = 2, p = 1),
+ * by `@node-rs/argon2`, whose `hash` and `verify` run on the libuv thread pool, off the event loop: a
+ * burst of sign-ins queues there and API-key calls keep being served (bench/password-bench.ts measures it).
+ *
+ * Stored as the PHC string (`$argon2id$v=19$m=19456,t=2,p=1$<salt>$<hash>`), so parameters can be raised
+ * later without a migration: `verify` reads them from the stored string.
+ */
+import { hash, verify, type Options } from "@node-rs/argon2";
+
+/** OWASP Password Storage Cheat Sheet, argon2id minimum: 19 MiB, 2 iterations, 1 lane. */
+export const ARGON2ID_OPTIONS: Readonly<Options> = {
+  // `Algorithm.Argon2id`; the package declares the enum `const`, which isolated modules cannot inline.
+  algorithm: 2 as NonNullable<Options["algorithm"]>,
+  memoryCost: 19_456,
+  timeCost: 2,
+  parallelism: 1,
+};
+
+/** The password policy: 12 to 256 characters (code points), not the user id. */
+export const PASSWORD_MIN_LENGTH = 12;
+export const PASSWORD_MAX_LENGTH = 256;
+
+/** What is wrong with `password` as a new password of `userId`, or undefined when it is acceptable. */
+export function passwordProblem(password: string, userId: string): string | undefined {
+  const length = [...password].length;
+  if (length < PASSWORD_MIN_LENGTH) return `must be at least ${PASSWORD_MIN_LENGTH} characters`;
+  if (length > PASSWORD_MAX_LENGTH) return `must be at most ${PASSWORD_MAX_LENGTH} characters`;
+  if (password.toLowerCase() === userId.toLowerCase()) return "must not be the user id";
+  return undefined;
+}
+
+/** Hashes and checks passwords. One per process; its dummy hash is made once. */
+export class PasswordHasher {
+  #dummy: Promise<string> | undefined;
+
+  constructor(private readonly options: Readonly<Options> = ARGON2ID_OPTIONS) {}
+
+  /** The PHC string to store for `password`. */
+  hash(password: string): Promise<string> {
+    return hash(password, this.options);
+  }
+
+  /**
+   * True when `password` matches `stored`. With no stored hash (unknown user, or no password set) it
+   * checks against a dummy hash of the same parameters and answers false, so the answer takes the same
+   * time whether or not the user exists. A malformed stored hash never matches.
+   */
+  async verify(password: string, stored: string | undefined): Promise<boolean> {
+    const against = stored ?? (await this.dummy());
+    try {
+      const matches = await verify(against, password);
+      return stored !== undefined && matches;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Makes the dummy hash now, so the first unknown-user sign-in is not slower than the rest. */
+  async warmUp(): Promise<void> {
+    await this.dummy();
+  }
+
+  private dummy(): Promise<string> {
+    this.#dummy ??= hash("keyward dummy password, never a user's", this.options);
+    return this.#dummy;
+  }
+}

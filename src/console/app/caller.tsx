@@ -1,0 +1,47 @@
+/**
+ * Who is signed in, learned from `AuthService.GetAuthInfo` with whatever credential the browser holds
+ * (the session cookie, or this tab's pasted key), and signing out.
+ */
+import { createContext, useContext } from "react";
+import type { GetAuthInfoResponse } from "../../../gen/keyward/v1/auth_pb.js";
+import type { User } from "../../../gen/keyward/v1/user_pb.js";
+import { Right } from "../../../gen/keyward/v1/rights_pb.js";
+
+/** The signed-in person and what they may do. */
+export interface Caller {
+  readonly user: User;
+  /** Signed in with a password (a session cookie) rather than a pasted key. */
+  readonly sessionId: string | undefined;
+  /** The pasted key's id, when signed in with one. */
+  readonly keyId: string | undefined;
+  /** Effective rights now, expanded. */
+  readonly rights: ReadonlySet<Right>;
+  /** Whether the admin screens apply: the credential can read other users. */
+  readonly canAdminUsers: boolean;
+  readonly signOut: () => Promise<void>;
+}
+
+/** The caller described by a GetAuthInfo answer. */
+export function callerOf(info: GetAuthInfoResponse, signOut: () => Promise<void>): Caller {
+  const rights = new Set(info.rights);
+  return {
+    user: info.user!,
+    sessionId: info.session?.id || undefined,
+    keyId: info.apiKey?.id || undefined,
+    rights,
+    canAdminUsers: rights.has(Right.ADMIN_USERS_READ),
+    signOut,
+  };
+}
+
+const CallerContext = createContext<Caller | undefined>(undefined);
+
+/** Provides the signed-in caller to the screens. */
+export const CallerProvider = CallerContext.Provider;
+
+/** The signed-in caller; only inside {@link CallerProvider}. */
+export function useCaller(): Caller {
+  const caller = useContext(CallerContext);
+  if (caller === undefined) throw new Error("useCaller outside a signed-in screen");
+  return caller;
+}

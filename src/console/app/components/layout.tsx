@@ -1,0 +1,74 @@
+/**
+ * The frame of every signed-in screen: a skip link, the header with the navigation (admin screens only
+ * for callers that can read other users), who is signed in, and the main region.
+ */
+import type { ReactNode } from "react";
+import { useCaller } from "../caller.js";
+import type { Route } from "../router.js";
+
+/** Props of {@link Layout}. */
+export interface LayoutProps {
+  readonly route: Route;
+  readonly children: ReactNode;
+}
+
+/** Wraps a screen. */
+export function Layout({ route, children }: LayoutProps) {
+  const caller = useCaller();
+  const current = (screens: readonly Route["screen"][], own = true) =>
+    screens.includes(route.screen) && (route.screen !== "user" || !own) ? ("page" as const) : undefined;
+  return (
+    <>
+      <a className="skip-link" href="#main">
+        Skip to content
+      </a>
+      <header className="topbar">
+        <a className="brand" href="#/keys">
+          <span className="brand-mark" aria-hidden="true">
+            K
+          </span>
+          Keyward
+        </a>
+        <nav aria-label="Main">
+          <ul className="nav">
+            <li>
+              <a href="#/keys" aria-current={current(["keys"])}>
+                My API keys
+              </a>
+            </li>
+            {caller.canAdminUsers && (
+              <li>
+                <a href="#/users" aria-current={current(["users", "user"], false)}>
+                  Users
+                </a>
+              </li>
+            )}
+            <li>
+              <a href="#/account" aria-current={current(["account"])}>
+                Account
+              </a>
+            </li>
+            <li>
+              <a href="/docs" target="_blank" rel="noreferrer">
+                API docs
+              </a>
+            </li>
+          </ul>
+        </nav>
+        <div className="whoami">
+          <span className="whoami-name" title={caller.keyId ? `Signed in with API key ${caller.keyId}` : "Signed in with a password"}>
+            {caller.user.name || caller.user.userId}
+            {caller.user.admin && <span className="badge">admin</span>}
+            {caller.keyId && <span className="badge badge-muted">API key</span>}
+          </span>
+          <button type="button" className="button button-quiet" onClick={() => void caller.signOut()}>
+            Sign out
+          </button>
+        </div>
+      </header>
+      <main id="main" className="content" tabIndex={-1}>
+        {children}
+      </main>
+    </>
+  );
+}

@@ -1,0 +1,224 @@
+/**
+ * A user's API keys (ThingsBoard's and TrueNAS's key screens): a table with name, rights, a status
+ * toggle, created, expires and last used; search by name, filter by state, paging; Generate, Edit,
+ * Regenerate and Delete. Used for "My API keys" and for an admin's view of another user.
+ */
+import { useEffect, useState } from "react";
+import { createConnectQueryKey, useMutation, useQuery } from "@connectrpc/connect-query";
+import { keepPreviousData, useQueryClient } from "@tanstack/react-query";
+import { timestampDate } from "@bufbuild/protobuf/wkt";
+import { ApiKeyRegistry, ApiKeyState, type ApiKey } from "../../../../gen/keyward/v1/api_key_pb.js";
+import { ErrorText } from "../components/error-text.js";
+import { Pager, usePaging } from "../components/pager.js";
+import { TimeText } from "../components/time-text.js";
+import { labelOf } from "../rights.js";
+import { DeleteKeyDialog, EditKeyDialog, GenerateKeyDialog, RegenerateKeyDialog } from "./key-dialogs.js";
+
+/** Keys per page. */
+export const KEYS_PAGE_SIZE = 20;
+
+/** Props of {@link KeysPanel}. */
+export interface KeysPanelProps {
+  readonly userId: string;
+  readonly ownerIsAdmin: boolean;
+  /** The table's accessible name. */
+  readonly title: string;
+}
+
+type OpenDialog =
+  | { readonly kind: "generate" }
+  | { readonly kind: "edit" | "regenerate" | "delete"; readonly apiKey: ApiKey }
+  | undefined;
+
+/** The keys table of one user with its toolbar and dialogs. */
+export function KeysPanel({ userId, ownerIsAdmin, title }: KeysPanelProps) {
+  const [search, setSearch] = useState("");
+  const [query, setQuery] = useState("");
+  const [state, setState] = useState<ApiKeyState>(ApiKeyState.UNSPECIFIED);
+  const [dialog, setDialog] = useState<OpenDialog>(undefined);
+  const paging = usePaging();
+  // Ask the API once typing pauses, not on every keystroke.
+  useEffect(() => {
+    const timer = setTimeout(() => {
+      if (search.trim() !== query) {
+        setQuery(search.trim());
+        paging.reset();
+      }
+    }, 250);
+    return () => clearTimeout(timer);
+  }, [search, query, paging]);
+
+  const list = useQuery(
+    ApiKeyRegistry.method.listApiKeys,
+    { userId, pageSize: KEYS_PAGE_SIZE, pageToken: paging.token, state, query },
+    { placeholderData: keepPreviousData },
+  );
+  const queryClient = useQueryClient();
+  const update = useMutation(ApiKeyRegistry.method.updateApiKey, {
+    onSettled: () => queryClient.invalidateQueries({ queryKey: createConnectQueryKey({ schema: ApiKeyRegistry, cardinality: undefined }) }),
+  });
+  const keys = list.data?.apiKeys ?? [];
+
+  return (
+    <section className="panel" aria-label={title}>
+      <div className="toolbar">
+        <label className="toolbar-search">
+          <span className="visually-hidden">Search keys by name</span>
+          <input type="search" placeholder="Search by name" value={search} onChange={(event) => setSearch(event.target.value)} />
+        </label>
+        <label>
+          <span className="visually-hidden">Filter by state</span>
+          <select
+            value={state}
+            onChange={(event) => {
+              setState(Number(event.target.value) as ApiKeyState);
+              paging.reset();
+            }}
+          >
+            <option value={ApiKeyState.UNSPECIFIED}>All states</option>
+            <option value={ApiKeyState.ACTIVE}>Active</option>
+            <option value={ApiKeyState.DISABLED}>Disabled</option>
+          </select>
+        </label>
+        <span className="grow" />
+        <button type="button" className="button button-primary" onClick={() => setDialog({ kind: "generate" })}>
+          Generate key
+        </button>
+      </div>
+      <ErrorText error={list.error ?? update.error} />
+      <div className="table-wrap" role="region" aria-label={`${title} table`} tabIndex={0}>
+        <table className="table" aria-busy={list.isFetching}>
+          <caption className="visually-hidden">{title}</caption>
+          <thead>
+            <tr>
+              <th scope="col">Name</th>
+              <th scope="col">Rights</th>
+              <th scope="col">Status</th>
+              <th scope="col">Created</th>
+              <th scope="col">Expires</th>
+              <th scope="col">Last used</th>
+              <th scope="col">
+                <span className="visually-hidden">Actions</span>
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {keys.map((apiKey) => (
+              <KeyRow
+                key={apiKey.id}
+                apiKey={apiKey}
+                busy={update.isPending && update.variables?.apiKey?.id === apiKey.id}
+                onToggle={(active) =>
+                  update.mutate({
+                    apiKey: { userId: apiKey.userId, id: apiKey.id, state: active ? ApiKeyState.ACTIVE : ApiKeyState.DISABLED },
+                    updateMask: { paths: ["state"] },
+                  })
+                }
+                onOpen={(kind) => setDialog({ kind, apiKey })}
+              />
+            ))}
+            {list.isSuccess && keys.length === 0 && (
+              <tr>
+                <td colSpan={7} className="empty">
+                  {query || state !== ApiKeyState.UNSPECIFIED ? "No key matches." : "No API keys yet. Generate one to call the API."}
+                </td>
+              </tr>
+            )}
+            {list.isPending && (
+              <tr>
+                <td colSpan={7} className="empty">
+                  Loading…
+                </td>
+              </tr>
+            )}
+          </tbody>
+        </table>
+      </div>
+      <Pager paging={paging} nextToken={list.data?.nextPageToken} total={list.data?.totalSize} pageSize={KEYS_PAGE_SIZE} shown={keys.length} noun="keys" />
+      {dialog?.kind === "generate" && <GenerateKeyDialog userId={userId} ownerIsAdmin={ownerIsAdmin} onClose={() => setDialog(undefined)} />}
+      {dialog?.kind === "edit" && <EditKeyDialog apiKey={dialog.apiKey} ownerIsAdmin={ownerIsAdmin} onClose={() => setDialog(undefined)} />}
+      {dialog?.kind === "regenerate" && <RegenerateKeyDialog apiKey={dialog.apiKey} onClose={() => setDialog(undefined)} />}
+      {dialog?.kind === "delete" && <DeleteKeyDialog apiKey={dialog.apiKey} onClose={() => setDialog(undefined)} />}
+    </section>
+  );
+}
+
+/** Props of {@link KeyRow}. */
+interface KeyRowProps {
+  readonly apiKey: ApiKey;
+  readonly busy: boolean;
+  readonly onToggle: (active: boolean) => void;
+  readonly onOpen: (kind: "edit" | "regenerate" | "delete") => void;
+}
+
+function KeyRow({ apiKey, busy, onToggle, onOpen }: KeyRowProps) {
+  const active = apiKey.state !== ApiKeyState.DISABLED;
+  const expired = apiKey.expiresAt !== undefined && timestampDate(apiKey.expiresAt).getTime() <= Date.now();
+  const label = apiKey.name || apiKey.id;
+  return (
+    <tr data-key-id={apiKey.id}>
+      <td data-label="Name">
+        <div>
+          <span className="key-name">{apiKey.name || <span className="muted">(no name)</span>}</span>
+          <span className="key-id mono" title="Key id (safe to share)">
+            {apiKey.id}
+          </span>
+        </div>
+      </td>
+      <td data-label="Rights">
+        <ul className="chips">
+          {apiKey.rights.map((right) => (
+            <li key={right} className="chip">
+              {labelOf(right)}
+            </li>
+          ))}
+        </ul>
+      </td>
+      <td data-label="Status">
+        <span className="status-cell">
+          <button
+            type="button"
+            role="switch"
+            aria-checked={active}
+            aria-label={`Enable key ${label}`}
+            className="switch"
+            disabled={busy}
+            onClick={() => onToggle(!active)}
+          >
+            <span className="switch-knob" aria-hidden="true" />
+          </button>
+          <span className={expired ? "status status-expired" : active ? "status status-active" : "status status-disabled"}>
+            {expired ? "Expired" : active ? "Active" : "Disabled"}
+          </span>
+        </span>
+      </td>
+      <td data-label="Created">
+        <TimeText value={apiKey.createdAt} fallback="—" />
+      </td>
+      <td data-label="Expires">
+        <div>
+          <TimeText value={apiKey.expiresAt} fallback="Never" />
+          {apiKey.previousSecretValidUntil && (
+            <span className="small muted old-secret">
+              old secret until <TimeText value={apiKey.previousSecretValidUntil} fallback="" />
+            </span>
+          )}
+        </div>
+      </td>
+      <td data-label="Last used">
+        <TimeText value={apiKey.lastUsedAt} fallback="Never" />
+      </td>
+      <td className="actions">
+        <button type="button" className="button button-small" aria-label={`Edit ${label}`} onClick={() => onOpen("edit")}>
+          Edit
+        </button>
+        <button type="button" className="button button-small" aria-label={`Regenerate ${label}`} onClick={() => onOpen("regenerate")}>
+          Regenerate
+        </button>
+        <button type="button" className="button button-small button-danger-quiet" aria-label={`Delete ${label}`} onClick={() => onOpen("delete")}>
+          Delete
+        </button>
+      </td>
+    </tr>
+  );
+}

@@ -1,0 +1,84 @@
+/**
+ * `keyward.v1.SessionRegistry` (DESIGN §11): sign-in with a password, and a user's sessions. Access to
+ * ListSessions and DeleteSession is decided by the authorization interceptor from the proto's rules;
+ * CreateSession is public and throttled (password-check.ts).
+ */
+import type { ServiceImpl } from "@connectrpc/connect";
+import type { SessionRegistry } from "../../gen/keyward/v1/session_pb.js";
+import { clearedSessionCookie, sessionCookie } from "../auth/credentials.js";
+import { PASSWORD_MAX_LENGTH } from "../auth/password-hasher.js";
+import { principalOf } from "../auth/principal.js";
+import { LoginFailed } from "../errors.js";
+import { generateKey, hashSecret } from "../keys/index.js";
+import type { LiveSessions, SessionRecord } from "../store/store.js";
+import { sessionToMessage } from "./convert.js";
+import { checkPassword } from "./password-check.js";
+import type { ServiceDeps } from "./service-deps.js";
+import { checkPageSize, checkSessionId, checkUserId, Violations } from "./validation.js";
+
+export function createSessionRegistry(deps: ServiceDeps): ServiceImpl<typeof SessionRegistry> {
+  const { store, caches, sessions } = deps;
+  /** Which sessions are live at `now`. */
+  const liveAt = (now: number): LiveSessions => ({ usedSince: new Date(now - sessions.idleMs), expiresAfter: new Date(now) });
+
+  return {
+    async createSession(request, context) {
+      const v = new Violations();
+      checkUserId(v, "user_id", request.userId);
+      if (v.check(request.password !== "", "password", "required")) {
+        v.check([...request.password].length <= PASSWORD_MAX_LENGTH, "password", `must be at most ${PASSWORD_MAX_LENGTH} characters`);
+      }
+      v.done();
+      const client = deps.clients.resolveCall(context);
+      const user = await checkPassword(deps, request.userId, request.password, client.address);
+      if (user === undefined) throw LoginFailed.create();
+      const now = deps.now();
+      // Housekeeping at the one moment a user's sessions grow: ended ones are dropped.
+      await store.pruneSessions(user.userId, liveAt(now));
+      const token = generateKey(undefined, "session");
+      const record: SessionRecord = {
+        id: token.id,
+        userId: user.userId,
+        secretHash: hashSecret(token.secret),
+        createdAt: new Date(now),
+        expiresAt: new Date(now + sessions.absoluteMs),
+        lastUsedAt: new Date(now),
+        // Shortened and without control characters, as for keys' last use: it is shown to people.
+        userAgent: client.userAgent ?? "",
+        address: client.address,
+      };
+      await store.createSession(record);
+      if (request.setCookie) context.responseHeader.append("set-cookie", sessionCookie(token.key, sessions.absoluteMs, client.secure));
+      return { session: sessionToMessage(record, sessions.end(record)), token: request.setCookie ? "" : token.key };
+    },
+
+    async listSessions(request) {
+      const v = new Violations();
+      checkUserId(v, "user_id", request.userId);
+      const pageSize = checkPageSize(v, request.pageSize);
+      v.done();
+      await store.getUser(request.userId); // an unknown user is USER_NOT_FOUND, not an empty list
+      const page = await store.listSessions(request.userId, { pageSize, pageToken: request.pageToken, live: liveAt(deps.now()) });
+      return {
+        sessions: page.items.map((s) => sessionToMessage(s, sessions.end(s))),
+        nextPageToken: page.nextPageToken,
+        totalSize: page.totalSize,
+      };
+    },
+
+    async deleteSession(request, context) {
+      const v = new Violations();
+      checkUserId(v, "user_id", request.userId);
+      checkSessionId(v, "session_id", request.sessionId);
+      v.done();
+      await store.getUser(request.userId);
+      await store.deleteSession(request.userId, request.sessionId);
+      caches.forgetSession(request.sessionId);
+      // Signing out: the browser drops its cookie too.
+      if (principalOf(context).session?.id === request.sessionId) {
+        context.responseHeader.append("set-cookie", clearedSessionCookie(deps.clients.resolveCall(context).secure));
+      }
+      return {};
+    },
+  };
+}

@@ -1,0 +1,107 @@
+// Operations on the sessions collection.
+import type { AnyBulkWriteOperation, Collection, Db, Document, Filter, MongoClient } from "mongodb";
+import { decodePageToken } from "../page-token.js";
+import { fetchSize, sessionListScope, toPage } from "../pagination.js";
+import { checkSessionRecord } from "../record-checks.js";
+import { notFound, sessionSubject, userSubject } from "../store-errors.js";
+import type { ApiKeyUse, LiveSessions, Page, SessionListRequest, SessionRecord, SessionWithOwner } from "../store.js";
+import {
+  documentToSession,
+  documentToSessionWithOwner,
+  sessionToDocument,
+  type SessionDocument,
+  type SessionWithOwnerDocument,
+  type UserDocument,
+} from "./documents.js";
+import { SESSIONS, USERS } from "./indexes.js";
+import { NEWEST_FIRST, afterSortKey } from "./keyset.js";
+import type { MongoRevocations } from "./revocations.js";
+import { inTransaction } from "./transactions.js";
+
+/** Session operations; the store wraps them in error translation. */
+export class MongoSessions {
+  readonly #client: MongoClient;
+  readonly #revocations: MongoRevocations;
+  readonly #users: Collection<UserDocument>;
+  readonly #sessions: Collection<SessionDocument>;
+
+  constructor(client: MongoClient, db: Db, revocations: MongoRevocations) {
+    this.#client = client;
+    this.#revocations = revocations;
+    this.#users = db.collection<UserDocument>(USERS);
+    this.#sessions = db.collection<SessionDocument>(SESSIONS);
+  }
+
+  /**
+   * Inserts the session after checking that its user exists. Not one transaction: a user deleted in
+   * between leaves a session without a user, which authenticates no one (the lookup needs the user) and
+   * which nothing lists.
+   */
+  async create(session: SessionRecord): Promise<void> {
+    checkSessionRecord(session);
+    const owner = await this.#users.findOne({ _id: session.userId }, { projection: { _id: 1 } });
+    if (!owner) throw notFound(userSubject(session.userId));
+    await this.#sessions.insertOne(sessionToDocument(session));
+  }
+
+  /** One round trip: the session by `_id`, its user joined in by `$lookup`, without the password hash. */
+  async findWithOwner(sessionId: string): Promise<SessionWithOwner | undefined> {
+    const [doc] = await this.#sessions.aggregate<SessionWithOwnerDocument>(sessionWithOwnerPipeline(sessionId)).toArray();
+    return doc && documentToSessionWithOwner(doc);
+  }
+
+  async list(userId: string, request: SessionListRequest): Promise<Page<SessionRecord>> {
+    const scope = sessionListScope(userId);
+    const after = decodePageToken(scope, request.pageToken);
+    const matching = liveFilter(userId, request.live);
+    const page: Filter<SessionDocument> = after ? { $and: [matching, afterSortKey(after)] } : matching;
+    const [docs, total] = await Promise.all([
+      this.#sessions.find(page).sort(NEWEST_FIRST).limit(fetchSize(request.pageSize)).toArray(),
+      this.#sessions.countDocuments(matching),
+    ]);
+    return toPage(docs.map(documentToSession), request.pageSize, total, scope, (s) => s);
+  }
+
+  /** The delete and its feed entry share a transaction: other nodes forget the session when it is gone. */
+  async delete(userId: string, sessionId: string): Promise<void> {
+    await inTransaction(this.#client, async (session) => {
+      const removed = await this.#sessions.deleteOne({ _id: sessionId, userId }, { session });
+      if (removed.deletedCount === 0) throw notFound(sessionSubject(sessionId));
+      await this.#revocations.append(session, "session", sessionId);
+    });
+  }
+
+  async prune(userId: string, live: LiveSessions): Promise<number> {
+    const removed = await this.#sessions.deleteMany({
+      userId,
+      $or: [{ lastUsedAt: { $lt: live.usedSince } }, { expiresAt: { $lte: live.expiresAfter } }],
+    });
+    return removed.deletedCount;
+  }
+
+  /** One unordered bulk write; each update applies only if it moves `lastUsedAt` forward. */
+  async recordUse(uses: ApiKeyUse[]): Promise<void> {
+    if (uses.length === 0) return;
+    const writes: AnyBulkWriteOperation<SessionDocument>[] = uses.map((use) => ({
+      updateOne: { filter: { _id: use.id, lastUsedAt: { $lt: use.at } }, update: { $set: { lastUsedAt: use.at } } },
+    }));
+    await this.#sessions.bulkWrite(writes, { ordered: false });
+  }
+}
+
+function liveFilter(userId: string, live: LiveSessions): Filter<SessionDocument> {
+  return { userId, lastUsedAt: { $gte: live.usedSince }, expiresAt: { $gt: live.expiresAfter } };
+}
+
+/** The pipeline of {@link MongoSessions.findWithOwner}; the user's password hash is left out. */
+function sessionWithOwnerPipeline(sessionId: string): Document[] {
+  const match: Filter<SessionDocument> = { _id: sessionId };
+  const lookup = {
+    from: USERS,
+    localField: "userId" satisfies keyof SessionDocument,
+    foreignField: "_id" satisfies keyof UserDocument,
+    pipeline: [{ $project: { ["passwordHash" satisfies keyof UserDocument]: 0 } }],
+    as: "owner" satisfies Exclude<keyof SessionWithOwnerDocument, keyof SessionDocument>,
+  };
+  return [{ $match: match }, { $lookup: lookup }];
+}
