@@ -20,19 +20,9 @@ import * as http from "node:http";
 import type { AddressInfo } from "node:net";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { pathToFileURL } from "node:url";
 import type { CallEnd } from "../../src/transport/invoke.js";
-import { ROOT } from "../lib/processes.js";
+import { keywardModule } from "../lib/keyward-module.js";
 import { LAYERS, type Layer } from "../lib/rest-layer-names.js";
-
-/**
- * Keyward's module at `path` (from the repository root, without extension): the tsc build in `dist/` when
- * `built`, as the main bench runs the server (tsx's transform adds work to every closure made per call),
- * else the source through tsx.
- */
-function keywardModule<T>(path: string, built: boolean): Promise<T> {
-  return import(pathToFileURL(built ? join(ROOT, "dist", `${path}.js`) : join(ROOT, `${path}.ts`)).href) as Promise<T>;
-}
 
 type Handler = (request: http.IncomingMessage, response: http.ServerResponse) => void | Promise<void>;
 
