@@ -26,6 +26,8 @@ export interface EdgeSide {
   readonly p50Ms: number;
   readonly p99Ms: number;
   readonly errors: number;
+  /** What the errors were (HTTP status, connection errors, ...), summed over the rounds. */
+  readonly errorKinds: Record<string, number>;
 }
 
 export interface EdgeResult {
@@ -89,6 +91,10 @@ export async function runEdgeBench(settings: {
       p50Ms: median(list.map((r) => r.p50Ms)),
       p99Ms: median(list.map((r) => r.p99Ms)),
       errors: list.reduce((n, r) => n + r.errors, 0),
+      errorKinds: list.reduce<Record<string, number>>((kinds, r) => {
+        for (const [kind, n] of Object.entries(r.errorKinds)) kinds[kind] = (kinds[kind] ?? 0) + n;
+        return kinds;
+      }, {}),
     });
     const d = side(rounds.direct);
     const a = side(rounds.withAuth);

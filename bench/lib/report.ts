@@ -260,7 +260,7 @@ export function buildTable(r: Results): string {
   section(`Edge: nginx auth_request (forward auth), autocannon, ${e.connections} connections, ${e.rounds} x ${s.durationMs / 1000} s (median)`);
   if (e.available && e.direct && e.withAuth) {
     const edgeRow = (name: string, side: NonNullable<EdgeResult["direct"]>) =>
-      push([name, `${count(side.rps)}/s`, ms(side.p50Ms), ms(side.p99Ms), "", "", `${count(side.errors)} errors`]);
+      push([name, `${count(side.rps)}/s`, ms(side.p50Ms), ms(side.p99Ms), "", "", kindsText(side.errors, side.errorKinds)]);
     edgeRow("nginx -> upstream, direct", e.direct);
     edgeRow(`nginx + auth_request to Keyward -> upstream (Keyward CPU ${pct(e.keywardCpu ?? NaN)})`, e.withAuth);
     push(["with auth / direct", e.ratio!.toFixed(2), "", "", "", "", `rounds ${(e.ratioRounds ?? []).map((x) => x.toFixed(2)).join(" / ")}`, goal(t("edge.ratio")), verdict(t("edge.ratio"))]);
@@ -304,11 +304,16 @@ function fmtValue(value: number): string {
 }
 
 function errorsText(row: LoadRow): string {
-  const kinds = Object.entries(row.errorKinds)
+  const saturated = row.generatorCpu >= GENERATOR_SATURATED ? "; load generator near one full core: the server may be faster" : "";
+  return `${count(row.requests)} calls, ${kindsText(row.errors, row.errorKinds)}${saturated}`;
+}
+
+/** "0 errors", or each kind of error with its count. */
+function kindsText(errors: number, errorKinds: Record<string, number>): string {
+  const kinds = Object.entries(errorKinds)
     .filter(([, n]) => n > 0)
     .map(([kind, n]) => `${count(n)} ${kind}`);
-  const saturated = row.generatorCpu >= GENERATOR_SATURATED ? "; load generator near one full core: the server may be faster" : "";
-  return `${count(row.requests)} calls, ${kinds.length === 0 ? "0 errors" : kinds.join(", ")}${saturated}`;
+  return kinds.length === 0 ? `${count(errors)} errors` : kinds.join(", ");
 }
 
 /** A load generator using this share of a core or more may be what limits the rate. */
