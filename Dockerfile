@@ -32,4 +32,4 @@ EXPOSE 8080 9090
 HEALTHCHECK --interval=10s --timeout=3s --start-period=10s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:8080/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 # npm start's heap flags, without npm in between (so SIGTERM reaches the server directly).
-CMD ["node", "--max-old-space-size=96", "--max-semi-space-size=2", "dist/src/cli/main.js", "serve"]
+CMD ["node", "--max-old-space-size=96", "--max-semi-space-size=8", "dist/src/cli/main.js", "serve"]
