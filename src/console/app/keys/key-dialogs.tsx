@@ -7,7 +7,7 @@ import { durationFromMs } from "@bufbuild/protobuf/wkt";
 import { createConnectQueryKey, useMutation } from "@connectrpc/connect-query";
 import { useQueryClient } from "@tanstack/react-query";
 import { ApiKeyRegistry, type ApiKey } from "../../../../gen/keyward/v1/api_key_pb.js";
-import { Dialog } from "../components/dialog.js";
+import { Dialog, DialogActions } from "../components/dialog.js";
 import { ErrorText } from "../components/error-text.js";
 import { formatTime } from "../format.js";
 import { expiryTimestamp, type ExpiryChoice } from "./expiry.js";
@@ -57,14 +57,7 @@ export function GenerateKeyDialog({ userId, ownerIsAdmin, onClose }: KeyDialogPr
         <ExpiryField value={expiry} onChange={setExpiry} />
         <NetworksField value={networks} onChange={setNetworks} />
         <ErrorText error={create.error} />
-        <div className="dialog-actions">
-          <button type="button" className="button" onClick={onClose}>
-            Cancel
-          </button>
-          <button type="submit" className="button button-primary" disabled={create.isPending}>
-            Generate key
-          </button>
-        </div>
+        <DialogActions onCancel={onClose} label="Generate key" pending={create.isPending} />
       </form>
     </Dialog>
   );
@@ -114,14 +107,7 @@ export function EditKeyDialog({ apiKey, ownerIsAdmin, onClose }: KeyDialogProps 
         <ExpiryField value={expiry} onChange={setExpiry} current={formatTime(apiKey.expiresAt, "never").text} />
         <NetworksField value={networks} onChange={setNetworks} />
         <ErrorText error={update.error} />
-        <div className="dialog-actions">
-          <button type="button" className="button" onClick={onClose}>
-            Cancel
-          </button>
-          <button type="submit" className="button button-primary" disabled={update.isPending}>
-            Save changes
-          </button>
-        </div>
+        <DialogActions onCancel={onClose} label="Save changes" pending={update.isPending} />
       </form>
     </Dialog>
   );
@@ -171,14 +157,7 @@ export function RegenerateKeyDialog({ apiKey, onClose }: KeyDialogProps & { read
           </select>
         </label>
         <ErrorText error={regenerate.error} />
-        <div className="dialog-actions">
-          <button type="button" className="button" onClick={onClose}>
-            Cancel
-          </button>
-          <button type="submit" className="button button-primary" disabled={regenerate.isPending}>
-            Regenerate
-          </button>
-        </div>
+        <DialogActions onCancel={onClose} label="Regenerate" pending={regenerate.isPending} />
       </form>
     </Dialog>
   );
@@ -201,14 +180,7 @@ export function DeleteKeyDialog({ apiKey, onClose }: KeyDialogProps & { readonly
         Delete <strong>{apiKey.name || apiKey.id}</strong>? Every client using it is refused from its next call. This cannot be undone.
       </p>
       <ErrorText error={remove.error} />
-      <div className="dialog-actions">
-        <button type="button" className="button" onClick={onClose} autoFocus>
-          Cancel
-        </button>
-        <button type="button" className="button button-danger" onClick={() => void confirm()} disabled={remove.isPending}>
-          Delete key
-        </button>
-      </div>
+      <DialogActions onCancel={onClose} label="Delete key" pending={remove.isPending} onConfirm={() => void confirm()} />
     </Dialog>
   );
 }
