@@ -1,12 +1,16 @@
 /**
  * Password hashing (DESIGN §11): argon2id with OWASP's first-choice parameters (m = 19 MiB, t = 2, p = 1),
- * by `@node-rs/argon2`, whose `hash` and `verify` run on the libuv thread pool, off the event loop: a
- * burst of sign-ins queues there and API-key calls keep being served (bench/password-bench.ts measures it).
+ * by `@node-rs/argon2`, whose `hash` and `verify` run on the libuv thread pool, off the event loop. Off
+ * the event loop is not off the CPU: four pool threads hashing at once take every core of a small machine
+ * and starve the thread that serves API keys. So at most one hash per core but one runs at a time (one on
+ * one or two cores); a burst of sign-ins waits its turn and API-key calls keep a core
+ * (`npm run bench:passwords` measures both).
  *
  * Stored as the PHC string (`$argon2id$v=19$m=19456,t=2,p=1$<salt>$<hash>`), so parameters can be raised
  * later without a migration: `verify` reads them from the stored string.
  */
 import { hash, verify, type Options } from "@node-rs/argon2";
+import { availableParallelism } from "node:os";
 
 /** OWASP Password Storage Cheat Sheet, argon2id minimum: 19 MiB, 2 iterations, 1 lane. */
 export const ARGON2ID_OPTIONS: Readonly<Options> = {
@@ -33,12 +37,19 @@ export function passwordProblem(password: string, userId: string): string | unde
 /** Hashes and checks passwords. One per process; its dummy hash is made once. */
 export class PasswordHasher {
   #dummy: Promise<string> | undefined;
+  readonly #slots: Slots;
 
-  constructor(private readonly options: Readonly<Options> = ARGON2ID_OPTIONS) {}
+  constructor(
+    private readonly options: Readonly<Options> = ARGON2ID_OPTIONS,
+    /** Hashes running at once; the rest queue. Default: one per core but one, at least one. */
+    concurrency = Math.max(1, availableParallelism() - 1),
+  ) {
+    this.#slots = new Slots(concurrency);
+  }
 
   /** The PHC string to store for `password`. */
   hash(password: string): Promise<string> {
-    return hash(password, this.options);
+    return this.#slots.run(() => hash(password, this.options));
   }
 
   /**
@@ -49,7 +60,7 @@ export class PasswordHasher {
   async verify(password: string, stored: string | undefined): Promise<boolean> {
     const against = stored ?? (await this.dummy());
     try {
-      const matches = await verify(against, password);
+      const matches = await this.#slots.run(() => verify(against, password));
       return stored !== undefined && matches;
     } catch {
       return false;
@@ -64,5 +75,28 @@ export class PasswordHasher {
   private dummy(): Promise<string> {
     this.#dummy ??= hash("keyward dummy password, never a user's", this.options);
     return this.#dummy;
+  }
+}
+
+/** A counting semaphore: `run` starts work when one of `size` slots is free, in arrival order. */
+export class Slots {
+  #free: number;
+  readonly #waiting: (() => void)[] = [];
+
+  constructor(size: number) {
+    this.#free = size;
+  }
+
+  async run<T>(work: () => Promise<T>): Promise<T> {
+    if (this.#free > 0) this.#free--;
+    else await new Promise<void>((resolve) => this.#waiting.push(resolve));
+    try {
+      return await work();
+    } finally {
+      // Hand the slot straight to the next in line, or give it back.
+      const next = this.#waiting.shift();
+      if (next) next();
+      else this.#free++;
+    }
   }
 }
