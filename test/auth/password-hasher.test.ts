@@ -1,5 +1,6 @@
 import { expect } from "chai";
 import { PasswordHasher, Slots } from "../../src/auth/password-hasher.js";
+import { KeywardError } from "../../src/errors.js";
 
 describe("auth/password-hasher", () => {
   it("hashes as argon2id with OWASP's parameters and verifies only the right password", async () => {
@@ -42,5 +43,19 @@ describe("auth/password-hasher", () => {
     const slots = new Slots(1);
     await slots.run(() => Promise.reject(new Error("boom"))).catch(() => undefined);
     expect(await slots.run(async () => "next")).to.equal("next");
+  });
+
+  it("refuses at once with PASSWORD_QUEUE_FULL when the queue is full, and takes work again once it drains", async () => {
+    const slots = new Slots(1, 1);
+    let release!: () => void;
+    const first = slots.run(() => new Promise<string>((resolve) => (release = () => resolve("first"))));
+    const queued = slots.run(async () => "queued");
+    const refused = await slots.run(async () => "never").catch((error: unknown) => error);
+    expect(refused).to.be.instanceOf(KeywardError);
+    expect((refused as KeywardError).reason).to.equal("PASSWORD_QUEUE_FULL");
+    expect((refused as KeywardError).retryDelayMs).to.equal(1_000);
+    release();
+    expect(await Promise.all([first, queued])).to.deep.equal(["first", "queued"]);
+    expect(await slots.run(async () => "again")).to.equal("again");
   });
 });
