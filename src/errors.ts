@@ -122,6 +122,12 @@ export const LoginThrottled = define(
   "LOGIN_THROTTLED",
   "too many failed sign-ins for this {subject}; try again in {retry_after_seconds} s",
 );
+/** More passwords waiting to be checked than the hashing queue holds: a burst, not this caller's fault. */
+export const PasswordQueueFull = define(
+  "resource_exhausted",
+  "PASSWORD_QUEUE_FULL",
+  "too many passwords are being checked at once; try again in a second",
+);
 
 // Rights.
 export const InsufficientRights = define("permission_denied", "INSUFFICIENT_RIGHTS", "missing rights: {missing}");

@@ -1,12 +1,19 @@
 /**
  * Password hashing (DESIGN §11): argon2id with OWASP's first-choice parameters (m = 19 MiB, t = 2, p = 1),
- * by `@node-rs/argon2`, whose `hash` and `verify` run on the libuv thread pool, off the event loop: a
- * burst of sign-ins queues there and API-key calls keep being served (bench/password-bench.ts measures it).
+ * by `@node-rs/argon2`, whose `hash` and `verify` run on the libuv thread pool, off the event loop. Off
+ * the event loop is not off the CPU: four pool threads hashing at once take every core of a small machine
+ * and starve the thread that serves API keys. So at most one hash per core but one runs at a time (one on
+ * one or two cores); a burst of sign-ins waits its turn and API-key calls keep a core
+ * (`npm run bench:passwords` measures both). The queue is bounded: past {@link PASSWORD_QUEUE_MAX}
+ * waiting, a password is refused at once with `RESOURCE_EXHAUSTED` / `PASSWORD_QUEUE_FULL` (retry in a
+ * second) rather than held for many seconds with its connection.
  *
  * Stored as the PHC string (`$argon2id$v=19$m=19456,t=2,p=1$<salt>$<hash>`), so parameters can be raised
  * later without a migration: `verify` reads them from the stored string.
  */
 import { hash, verify, type Options } from "@node-rs/argon2";
+import { availableParallelism } from "node:os";
+import { PasswordQueueFull } from "../errors.js";
 
 /** OWASP Password Storage Cheat Sheet, argon2id minimum: 19 MiB, 2 iterations, 1 lane. */
 export const ARGON2ID_OPTIONS: Readonly<Options> = {
@@ -30,15 +37,26 @@ export function passwordProblem(password: string, userId: string): string | unde
   return undefined;
 }
 
+/** Most passwords waiting for a hashing slot: about two seconds of work at one verify per 20 ms. */
+export const PASSWORD_QUEUE_MAX = 100;
+
 /** Hashes and checks passwords. One per process; its dummy hash is made once. */
 export class PasswordHasher {
   #dummy: Promise<string> | undefined;
+  readonly #slots: Slots;
 
-  constructor(private readonly options: Readonly<Options> = ARGON2ID_OPTIONS) {}
+  constructor(
+    private readonly options: Readonly<Options> = ARGON2ID_OPTIONS,
+    /** Hashes running at once; the rest queue. Default: one per core but one, at least one. */
+    concurrency = Math.max(1, availableParallelism() - 1),
+    queueMax = PASSWORD_QUEUE_MAX,
+  ) {
+    this.#slots = new Slots(concurrency, queueMax);
+  }
 
   /** The PHC string to store for `password`. */
   hash(password: string): Promise<string> {
-    return hash(password, this.options);
+    return this.#slots.run(() => hash(password, this.options));
   }
 
   /**
@@ -48,12 +66,14 @@ export class PasswordHasher {
    */
   async verify(password: string, stored: string | undefined): Promise<boolean> {
     const against = stored ?? (await this.dummy());
-    try {
-      const matches = await verify(against, password);
-      return stored !== undefined && matches;
-    } catch {
-      return false;
-    }
+    const matches = await this.#slots.run(async () => {
+      try {
+        return await verify(against, password);
+      } catch {
+        return false; // a malformed stored hash never matches
+      }
+    });
+    return stored !== undefined && matches;
   }
 
   /** Makes the dummy hash now, so the first unknown-user sign-in is not slower than the rest. */
@@ -64,5 +84,35 @@ export class PasswordHasher {
   private dummy(): Promise<string> {
     this.#dummy ??= hash("keyward dummy password, never a user's", this.options);
     return this.#dummy;
+  }
+}
+
+/**
+ * A counting semaphore: `run` starts work when one of `size` slots is free, in arrival order; with
+ * `queueMax` already waiting it refuses at once (`PASSWORD_QUEUE_FULL`).
+ */
+export class Slots {
+  #free: number;
+  readonly #waiting: (() => void)[] = [];
+
+  constructor(
+    size: number,
+    private readonly queueMax = Number.POSITIVE_INFINITY,
+  ) {
+    this.#free = size;
+  }
+
+  async run<T>(work: () => Promise<T>): Promise<T> {
+    if (this.#free > 0) this.#free--;
+    else if (this.#waiting.length >= this.queueMax) throw PasswordQueueFull.create({}, { retryDelayMs: 1_000 });
+    else await new Promise<void>((resolve) => this.#waiting.push(resolve));
+    try {
+      return await work();
+    } finally {
+      // Hand the slot straight to the next in line, or give it back.
+      const next = this.#waiting.shift();
+      if (next) next();
+      else this.#free++;
+    }
   }
 }

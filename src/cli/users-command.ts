@@ -1,4 +1,4 @@
-/** `keyward users create|get|list|update|delete`: UserRegistry from the terminal. */
+/** `keyward users create|get|list|update|set-password|delete`: UserRegistry from the terminal. */
 import { create, type MessageInitShape } from "@bufbuild/protobuf";
 import { Option, type Command } from "commander";
 import {
@@ -6,13 +6,15 @@ import {
   DeleteUserResponseSchema,
   GetUserResponseSchema,
   ListUsersResponseSchema,
+  UpdatePasswordResponseSchema,
   UpdateUserResponseSchema,
   type UserSchema,
 } from "../../gen/keyward/v1/user_pb.js";
-import { addPageOptions, handle, printList } from "./client.js";
+import { addPageOptions, handle, printList, registerSecret } from "./client.js";
 import { userStates } from "./enum-flags.js";
 import { examples } from "./help.js";
 import { jsonText, userBlock, usersTable } from "./output.js";
+import { readPasswordInput } from "./password-input.js";
 import { UsageError } from "./usage.js";
 
 /** The update mask paths and values of `users update`, from the flags given. */
@@ -88,6 +90,43 @@ export function addUsersCommand(program: Command): Command {
       const { user, paths } = userUpdate(ctx.options);
       const response = await ctx.api.users.updateUser({ user: { ...user, userId }, updateMask: { paths } });
       ctx.print(ctx.json ? jsonText(UpdateUserResponseSchema, response) : userBlock(response.user!));
+    },
+  );
+
+  handle(
+    users
+      .command("set-password <user-id>")
+      .alias("passwd")
+      .description(
+        "set or change the password a user signs in with (the console, SessionRegistry.CreateSession); asked twice without echo, or read from stdin",
+      )
+      .option("--current", "also ask for the current password: needed on your own user once it has one")
+      .option("--password-stdin", "read the new password from stdin's first line (with --current: the current one first, the new one second)")
+      .option("--revoke-sessions", "end every other session of the user at once")
+      .addHelpText(
+        "after",
+        examples(
+          "keyward users set-password admin --api-key-file data/admin.key   # a fresh install's first password",
+          "keyward users set-password ops-alice --revoke-sessions",
+          "printf '%s\\n' \"$NEW_PASSWORD\" | keyward users set-password ci-bot --password-stdin",
+        ),
+      ),
+    async (ctx, userId) => {
+      const { current, passwordStdin, revokeSessions } = ctx.options as { current?: boolean; passwordStdin?: boolean; revokeSessions?: boolean };
+      const input = await readPasswordInput({ fromStdin: passwordStdin === true, withCurrent: current === true, userId });
+      registerSecret(input.next);
+      registerSecret(input.current);
+      const response = await ctx.api.users.updatePassword({
+        userId,
+        newPassword: input.next,
+        currentPassword: input.current ?? "",
+        revokeAllSessions: revokeSessions === true,
+      });
+      ctx.print(
+        ctx.json
+          ? jsonText(UpdatePasswordResponseSchema, response)
+          : `Password of ${userId} set${revokeSessions === true ? "; its other sessions ended" : ""}. Sign in with it in the console or with SessionRegistry.CreateSession.\n`,
+      );
     },
   );
 

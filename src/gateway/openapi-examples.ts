@@ -17,6 +17,12 @@ const FIELD_EXAMPLES: Readonly<Record<string, string>> = {
   id: "ZCHIBYBLLSH4SI326PLCI3RA3SQQPC5WXB2ASWA",
   // A private network: what an internal service's key would be limited to.
   allowedIps: "10.0.0.0/8",
+  // One passphrase for every password field (12+ characters), so the examples of CreateUser,
+  // UpdatePassword and CreateSession work in any order.
+  password: "correct horse battery staple",
+  newPassword: "correct horse battery staple",
+  currentPassword: "correct horse battery staple",
+  sessionId: "ZCHIBYBLLSH4SI326PLCI3RA3SQQPC5WXB2ASWA",
 };
 
 /** The example of a path parameter or string field named `jsonName`, if it needs one. */

@@ -14,7 +14,9 @@ import { StatusSchema } from "../../gen/google/rpc/status_pb.js";
 import { access, RightSchema } from "../../gen/keyward/v1/rights_pb.js";
 import { protoPath } from "./field-paths.js";
 import type { RestRoute } from "./http-rules.js";
+import { FORWARD_AUTH_PATH } from "./forward-auth.js";
 import { exampleOf, fieldExample } from "./openapi-examples.js";
+import { FORWARD_AUTH_TAG, forwardAuthPathItem } from "./openapi-forward-auth.js";
 import { hasBehavior, SchemaRegistry, type Schema } from "./openapi-schemas.js";
 import { encodeLiteral } from "./path-template.js";
 import { queryParametersOf } from "./url-fields.js";
@@ -25,7 +27,7 @@ export const OPENAPI_PATH = "/openapi.json";
 
 const DESCRIPTION = `Keyward keeps users and issues them long-lived, revocable API keys (\`NNSXS.<id>.<secret>\`) that carry fine-grained rights.
 
-**Authentication.** Send a key as \`Authorization: Bearer <key>\` (scheme \`bearer\`) or as \`X-Authorization: ApiKey <key>\` (scheme \`ApiKey\`: paste \`ApiKey NNSXS...\`). A call is allowed when the key's rights, with pseudo-rights such as \`RIGHT_USER_ALL\` expanded and intersected with what the key's owner may hold, include what the operation needs.
+**Authentication.** Send a key as \`Authorization: Bearer <key>\` (scheme \`bearer\`) or as \`X-Authorization: ApiKey <key>\` (scheme \`ApiKey\`: paste \`ApiKey NNSXS...\`). A session token from \`SessionRegistry.CreateSession\` (\`ONSXG...\`) is sent the same way; in a browser signed in to the console, its cookie authenticates same-origin calls, this page's included. A call is allowed when the key's rights, with pseudo-rights such as \`RIGHT_USER_ALL\` expanded and intersected with what the key's owner may hold, include what the operation needs.
 
 **JSON.** Bodies are proto3 JSON: field names in camelCase (snake_case is accepted too), enums by name, timestamps in RFC 3339, durations like \`"3600s"\`. Unknown fields are refused.
 
@@ -54,6 +56,8 @@ export function buildOpenApiDocument(routes: readonly RestRoute[], comments: Rea
     const path = (paths[openApiPath(route)] ??= {});
     path[route.httpMethod.toLowerCase()] = operation(route, registry, comments);
   }
+  paths[FORWARD_AUTH_PATH] = forwardAuthPathItem();
+  tags.set(FORWARD_AUTH_TAG.name, FORWARD_AUTH_TAG.description);
   const status = registry.message(StatusSchema);
   return {
     openapi: "3.1.0",
@@ -163,6 +167,11 @@ function requestBody(route: RestRoute, registry: SchemaRegistry, comments: Reado
   if (body.kind === "field") {
     schema = registry.field(body.field);
     boundInBody = new Set(route.pathFields.filter((f) => f[0] === body.field && f.length === 2).map((f) => f[1]!.jsonName));
+    // An update's example names only what an update can change: input-only fields (a user's first
+    // password) are set by their own calls, and the mask an example implies would be refused.
+    if (updateMaskFieldOf(route) && body.field.message) {
+      for (const field of body.field.message.fields) if (hasBehavior(field, FieldBehavior.INPUT_ONLY)) boundInBody.add(field.jsonName);
+    }
   } else {
     // body "*": every field but those the path binds (the path would override them).
     const input = route.method.input;

@@ -11,8 +11,8 @@ import { Right } from "../../gen/keyward/v1/rights_pb.js";
 import { UserRegistry, UserSchema, UserState } from "../../gen/keyward/v1/user_pb.js";
 import { passwordProblem } from "../auth/password-hasher.js";
 import { principalOf } from "../auth/principal.js";
+import { enforceFirstPasswordRule } from "../auth/session-rules.js";
 import { InsufficientRights, validationFailed } from "../errors.js";
-import { missingRights, rights } from "../rights/index.js";
 import type { PasswordRecord, UserRecord } from "../store/store.js";
 import { checkPassword } from "./password-check.js";
 import { storedUserState, userToMessage } from "./convert.js";
@@ -106,10 +106,7 @@ export function createUserRegistry(deps: ServiceDeps): ServiceImpl<typeof UserRe
       const own = principal.user.userId === request.userId;
       const stored = await store.getPassword(request.userId);
       if (own && stored === undefined) {
-        // A first password makes sessions possible, and a session holds the whole universe: only a
-        // credential that already holds all of it may set one (e.g. the admin.key of a fresh install).
-        const missing = missingRights(principal.rights, rights.universe({ admin: principal.user.admin, suspended: false }));
-        if (missing.length > 0) throw InsufficientRights.create({ missing: missing.map(rights.name).join(", ") });
+        enforceFirstPasswordRule(principal);
       } else if (own) {
         if (request.currentPassword === "") {
           throw validationFailed([{ field: "current_password", description: "required to change one's own password" }]);

@@ -4,7 +4,7 @@
  * and the rule that the `--api-key` value and a key's secret never reach output they should not.
  * Independent runs are started together: each spawn costs about 0.3 s.
  */
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -63,16 +63,17 @@ describe("cli: the keyward command against a real server", function () {
    * Runs the built CLI. By default KEYWARD_URL points at the test server and KEYWARD_API_KEY is the
    * admin key; `env` entries set to undefined are removed.
    */
-  function keyward(args: string[], env: Record<string, string | undefined> = {}): Promise<Run> {
+  function keyward(args: string[], env: Record<string, string | undefined> = {}, stdin?: string): Promise<Run> {
     const base: Record<string, string | undefined> = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith("KEYWARD_")));
     const merged = { ...base, KEYWARD_URL: ctx.server.httpUrl, KEYWARD_API_KEY: ctx.admin, ...env };
     const finalEnv = Object.fromEntries(Object.entries(merged).filter((entry): entry is [string, string] => entry[1] !== undefined));
     return new Promise((resolve, reject) => {
-      const child = spawn(process.execPath, [BUILT_CLI, ...args], { cwd: ROOT, env: finalEnv, stdio: ["ignore", "pipe", "pipe"] });
+      const child = spawn(process.execPath, [BUILT_CLI, ...args], { cwd: ROOT, env: finalEnv, stdio: [stdin === undefined ? "ignore" : "pipe", "pipe", "pipe"] });
+      if (stdin !== undefined) child.stdin!.end(stdin);
       let stdout = "";
       let stderr = "";
-      child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
-      child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+      child.stdout!.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+      child.stderr!.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
       child.once("error", reject);
       child.once("close", (code) => {
         for (const key of stdout.match(KEY_PATTERN) ?? []) issuedKeys.add(key);
@@ -418,6 +419,83 @@ describe("cli: the keyward command against a real server", function () {
       }
       expect(runs[0]!.stderr).to.contain("UNAUTHENTICATED API_KEY_INVALID");
       expect(runs[2]!.stderr).to.contain("NOT_FOUND USER_NOT_FOUND");
+    });
+  });
+
+  describe("users set-password", () => {
+    /** Signs in over REST: the status, and the reason when refused. */
+    async function signIn(userId: string, password: string): Promise<{ status: number; reason?: string }> {
+      const response = await fetch(`${ctx.server.httpUrl}/api/v1/sessions`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ userId, password }),
+      });
+      const body = (await response.json()) as { details?: { reason?: string }[] };
+      return { status: response.status, reason: body.details?.find((d) => d.reason)?.reason };
+    }
+
+    it("sets a password from stdin that signs in, and changes it on one's own user only with --current", async () => {
+      const userId = newUserId("pw");
+      await createUser(userId);
+      const { key } = await createKey(userId, "--rights", "USER_ALL");
+      const first = "first correct horse battery";
+      const set = await keyward(["users", "set-password", userId, "--password-stdin"], {}, `${first}\n`);
+      expect(set.code, set.stderr).to.equal(0);
+      expect(set.stdout).to.equal(`Password of ${userId} set. Sign in with it in the console or with SessionRegistry.CreateSession.\n`);
+      expect((await signIn(userId, first)).status).to.equal(200);
+      // The user's own key, changing its own password: without the current one, a field violation.
+      const second = "second staple battery horse";
+      const bare = await keyward(["users", "set-password", userId, "--password-stdin"], { KEYWARD_API_KEY: key }, `${second}\n`);
+      expect(bare.code).to.equal(1);
+      expect(bare.stderr).to.contain("INVALID_ARGUMENT VALIDATION_FAILED").and.contain("current_password");
+      const changed = await keyward(["users", "set-password", userId, "--password-stdin", "--current", "--revoke-sessions"], { KEYWARD_API_KEY: key }, `${first}\n${second}\n`);
+      expect(changed.code, changed.stderr).to.equal(0);
+      expect(changed.stdout).to.contain("its other sessions ended");
+      expect((await signIn(userId, first)).reason).to.equal("LOGIN_FAILED");
+      expect((await signIn(userId, second)).status).to.equal(200);
+      for (const run of [set, bare, changed]) for (const password of [first, second]) expect(run.stdout + run.stderr).to.not.contain(password);
+    });
+
+    it("refuses what it cannot read before calling the API, and reports the API's password rules", async () => {
+      const userId = newUserId("pw");
+      await createUser(userId);
+      const [noTerminal, empty, oneLine, short] = await Promise.all([
+        keyward(["users", "set-password", userId]),
+        keyward(["users", "set-password", userId, "--password-stdin"], {}, ""),
+        keyward(["users", "set-password", userId, "--password-stdin", "--current"], {}, "only-one-line-here\n"),
+        keyward(["users", "set-password", userId, "--password-stdin"], {}, "short\n"),
+      ]);
+      expect([noTerminal.code, empty.code, oneLine.code, short.code]).to.deep.equal([2, 2, 2, 1]);
+      expect(noTerminal.stderr).to.contain("stdin is not a terminal").and.contain("--password-stdin");
+      expect(empty.stderr).to.contain("stdin must hold the new password on its first line");
+      expect(oneLine.stderr).to.contain("the current password on its first line and the new one on its second");
+      expect(short.stderr).to.contain("VALIDATION_FAILED").and.contain("new_password");
+      expect((await signIn(userId, "short")).reason).to.equal("LOGIN_FAILED");
+    });
+
+    it("asks twice on a terminal without echoing what is typed", async function () {
+      if (spawnSync("script", ["--version"]).status !== 0) this.skip(); // util-linux's script gives the CLI a terminal
+      const userId = newUserId("pw");
+      await createUser(userId);
+      const password = "typed without any echo 42";
+      const env = { ...process.env, KEYWARD_URL: ctx.server.httpUrl, KEYWARD_API_KEY: ctx.admin };
+      const command = `${process.execPath} ${BUILT_CLI} users set-password ${userId}`;
+      const child = spawn("script", ["-qefc", command, "/dev/null"], { cwd: ROOT, env, stdio: ["pipe", "pipe", "pipe"] });
+      let output = "";
+      const prompts = ["New password", "Repeat the new password"];
+      child.stdout.on("data", (chunk: Buffer) => {
+        output += chunk.toString();
+        // Typed only once the prompt is up, i.e. once the terminal is in raw mode.
+        if (prompts.length > 0 && output.includes(prompts[0]!)) {
+          prompts.shift();
+          child.stdin.write(`${password}\r`);
+        }
+      });
+      const code = await new Promise<number | null>((resolve) => child.once("close", resolve));
+      expect(code, output).to.equal(0);
+      expect(output).to.contain(`Password of ${userId} set.`);
+      expect(output).to.not.contain(password);
+      expect((await signIn(userId, password)).status).to.equal(200);
     });
   });
 });

@@ -37,6 +37,8 @@ describe(
 
     before(async function () {
       if (configuredUrl === "") this.skip();
+      // Two server starts in a row: on a loaded 2-core machine each can take several seconds.
+      this.timeout(60_000);
       const store = withDatabase(configuredUrl, `keyward_e2e_${Date.now().toString(36)}_${process.pid}`);
       // One after the other: the first bootstraps the admin, the second finds it and creates none.
       writer = await startServer({ args: ["--store", store] });

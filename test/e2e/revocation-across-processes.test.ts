@@ -6,6 +6,7 @@ import { expect } from "chai";
 import { ApiKeyRegistry } from "../../gen/keyward/v1/api_key_pb.js";
 import { AuthService } from "../../gen/keyward/v1/auth_pb.js";
 import { Right } from "../../gen/keyward/v1/rights_pb.js";
+import { SessionRegistry } from "../../gen/keyward/v1/session_pb.js";
 import { UserRegistry, UserState } from "../../gen/keyward/v1/user_pb.js";
 import { openDoors, type Doors, type Outcome } from "./support/doors.js";
 import { Fixtures, ok, type Actor } from "./support/fixtures.js";
@@ -169,5 +170,53 @@ describe("e2e: revocation across two processes on one SQLite file", function () 
       expect(Date.now() - started, "accepted again").to.be.below(3 * PROPAGATION_LIMIT_MS);
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
+  });
+
+  describe("sessions (DESIGN §11: their ends reach every node)", () => {
+    const PASSWORD = "across two processes, signed in";
+    let counter = 0;
+
+    /** A user with a password and `count` sessions, each already accepted (so cached) by the other process. */
+    async function signedInThere(count: number): Promise<{ userId: string; sessions: { id: string; token: string }[] }> {
+      const userId = `sess-${process.pid}-${++counter}`;
+      ok(await here.call("connect", UserRegistry.method.createUser, { user: { userId, password: PASSWORD } }, admin));
+      const sessions = [];
+      for (let i = 0; i < count; i++) {
+        const created = ok(await here.call("connect", SessionRegistry.method.createSession, { userId, password: PASSWORD }, undefined));
+        sessions.push({ id: created.session!.id, token: created.token });
+        ok(await there.call("grpc", AuthService.method.getAuthInfo, {}, created.token));
+      }
+      return { userId, sessions };
+    }
+
+    const authInfoWith = (token: string) => () => there.call("grpc", AuthService.method.getAuthInfo, {}, token);
+
+    it("a session ended on one process is refused on the other within 1 s", async () => {
+      const { userId, sessions } = await signedInThere(2);
+      ok(await here.call("connect", SessionRegistry.method.deleteSession, { userId, sessionId: sessions[0]!.id }, sessions[0]!.token));
+      expect(await msUntilRefused(authInfoWith(sessions[0]!.token), "SESSION_INVALID")).to.be.below(PROPAGATION_LIMIT_MS);
+      ok(await authInfoWith(sessions[1]!.token)()); // the user's other session goes on
+    });
+
+    it("a password change ending other sessions on one process ends them on the other within 1 s", async () => {
+      const { userId, sessions } = await signedInThere(2);
+      const [own, other] = sessions as [{ id: string; token: string }, { id: string; token: string }];
+      ok(
+        await here.call(
+          "connect",
+          UserRegistry.method.updatePassword,
+          { userId, currentPassword: PASSWORD, newPassword: `${PASSWORD}, changed`, revokeAllSessions: true },
+          own.token,
+        ),
+      );
+      expect(await msUntilRefused(authInfoWith(other.token), "SESSION_INVALID")).to.be.below(PROPAGATION_LIMIT_MS);
+      ok(await authInfoWith(own.token)()); // the session that changed the password stays
+    });
+
+    it("suspension on one process ends the user's sessions on the other within 1 s", async () => {
+      const { userId, sessions } = await signedInThere(1);
+      await fx.suspend(userId);
+      expect(await msUntilRefused(authInfoWith(sessions[0]!.token), "SESSION_INVALID")).to.be.below(PROPAGATION_LIMIT_MS);
+    });
   });
 });

@@ -401,3 +401,53 @@ describe("e2e: the session cookie over TLS", function () {
     expect(cookie.split(";").map((a) => a.trim())).to.include.members(["HttpOnly", "SameSite=Strict", "Path=/", "Secure"]);
   });
 });
+
+describe("e2e: sessions behind a TLS-terminating proxy (--trusted-proxies)", function () {
+  this.timeout(30_000);
+  let server: ServerProcess;
+  let api: Api;
+
+  before(async () => {
+    server = await startServer({ args: ["--trusted-proxies", "127.0.0.1/32", "--login-free-failures", "100", "--login-free-failures-per-address", "2"] });
+    api = new Api(server.httpUrl, server.adminKey());
+    issuedKeys.add(api.admin);
+  });
+
+  after(async () => {
+    if (server) {
+      expect(await server.stop()).to.equal(0);
+      removeDataDir(server.dataDir);
+    }
+  });
+
+  it("the cookie is Secure when the proxy says the client came over https, and the https origin is same-origin", async () => {
+    await api.user("proxied-pw", "behind the proxy, signed in");
+    const viaHttps = { "x-forwarded-proto": "https", "x-forwarded-for": "198.51.100.7" };
+    const signedIn = await api.call("POST", "/api/v1/sessions", { json: { userId: "proxied-pw", password: "behind the proxy, signed in", setCookie: true }, headers: viaHttps });
+    expect(signedIn.status, signedIn.text).to.equal(200);
+    const setCookie = cookieOf(signedIn);
+    issuedKeys.add(tokenInCookie(setCookie));
+    expect(setCookie.split(";").map((a) => a.trim())).to.include.members(["HttpOnly", "SameSite=Strict", "Secure"]);
+    const cookie = `keyward_session=${tokenInCookie(setCookie)}`;
+    const host = new URL(server.httpUrl).host;
+    // A browser without fetch metadata: its Origin is the https one the proxy serves.
+    expect((await api.whoAmI({ cookie, origin: `https://${host}`, ...viaHttps })).status).to.equal(200);
+    expectRefused(await api.whoAmI({ cookie, origin: `http://${host}`, ...viaHttps }), 401, "SESSION_INVALID");
+    // Sessions record the client the proxy names, not the proxy.
+    const sessions = await api.call("GET", "/api/v1/users/proxied-pw/sessions", { headers: bearer(api.admin) });
+    expect(sessions.json.sessions.map((s: Json) => s.address)).to.deep.equal(["198.51.100.7"]);
+  });
+
+  it("throttles sign-ins by the client the proxy names, so one client's failures do not lock out the others", async () => {
+    await api.user("proxied-throttle", "the right password here");
+    const from = (address: string) => ({ "x-forwarded-for": address });
+    const attempt = (address: string, password: string) =>
+      api.call("POST", "/api/v1/sessions", { json: { userId: "proxied-throttle", password }, headers: from(address) });
+    passwordsSent.add("a wrong password here");
+    // Two free failures per address, then the third starts a wait; the user id allows many more, so only
+    // the address is throttled.
+    for (let i = 0; i < 3; i++) expectRefused(await attempt("203.0.113.1", "a wrong password here"), 401, "LOGIN_FAILED");
+    expectRefused(await attempt("203.0.113.1", "a wrong password here"), 429, "LOGIN_THROTTLED");
+    expect((await attempt("203.0.113.2", "the right password here")).status).to.equal(200);
+  });
+});

@@ -292,7 +292,9 @@ export const SessionRegistry: GenService<{
    * Errors: `UNAUTHENTICATED` (`LOGIN_FAILED`: unknown user, no password set, wrong password or suspended
    * user, all the same answer in the same time), `RESOURCE_EXHAUSTED` (`LOGIN_THROTTLED`: too many failed
    * sign-ins for this user id or from this address; `google.rpc.RetryInfo` and, over REST, `Retry-After`
-   * say how long to wait), `INVALID_ARGUMENT` (`VALIDATION_FAILED`: no user id or password).
+   * say how long to wait; `PASSWORD_QUEUE_FULL`: more sign-ins are waiting for a password check on this
+   * server than its queue holds, retry in a second), `INVALID_ARGUMENT` (`VALIDATION_FAILED`: no user id
+   * or password).
    *
    * @generated from rpc keyward.v1.SessionRegistry.CreateSession
    */

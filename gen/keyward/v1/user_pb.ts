@@ -518,7 +518,8 @@ export const UserRegistry: GenService<{
    * Errors: `INVALID_ARGUMENT` (`VALIDATION_FAILED`: the new password is shorter than 12 or longer than 256
    * characters, or equal to the user id; `current_password` missing or wrong, a field violation rather
    * than `UNAUTHENTICATED`, so a client does not take it for a signed-out session), `RESOURCE_EXHAUSTED`
-   * (`LOGIN_THROTTLED`: too many wrong current passwords, counted with failed sign-ins),
+   * (`LOGIN_THROTTLED`: too many wrong current passwords, counted with failed sign-ins;
+   * `PASSWORD_QUEUE_FULL`: too many passwords being checked at once, retry in a second),
    * `PERMISSION_DENIED` (`INSUFFICIENT_RIGHTS`), `NOT_FOUND` (`USER_NOT_FOUND`).
    *
    * @generated from rpc keyward.v1.UserRegistry.UpdatePassword

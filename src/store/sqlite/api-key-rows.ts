@@ -126,7 +126,7 @@ export function rowToApiKeyWithOwner(keyId: string, row: KeyWithOwnerRow): ApiKe
     createdAt: new Date(row[18]),
     updatedAt: new Date(row[19]),
   };
-  if (row[17] !== null) user.passwordSetAt = new Date(row[17]);
+  if (row[20] !== null) user.passwordSetAt = new Date(row[20]);
   return { key, user };
 }
 

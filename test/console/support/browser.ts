@@ -19,7 +19,12 @@ export const CHROMIUM = "/usr/bin/chromium";
 
 const ROOT = fileURLToPath(new URL("../../..", import.meta.url));
 /** Screenshots the README shows, rewritten by every run. */
-export const SCREENSHOT_DIR = join(ROOT, "docs", "screenshots");
+/**
+ * Where the tests save screenshots: `test-output/screenshots/` (ignored by git), or the README's
+ * `docs/screenshots/` when `KEYWARD_UPDATE_SCREENSHOTS=1`, so an ordinary test run leaves the tree clean.
+ */
+export const SCREENSHOT_DIR =
+  process.env.KEYWARD_UPDATE_SCREENSHOTS === "1" ? join(ROOT, "docs", "screenshots") : join(ROOT, "test-output", "screenshots");
 
 /** Flags for a root user on a machine without a GPU or outside network. */
 const ARGS = [
@@ -64,7 +69,7 @@ export async function expectAccessible(page: Page, screen: string): Promise<void
   expect(violations, `accessibility violations on ${screen}`).to.deep.equal([]);
 }
 
-/** Saves a screenshot of the page under docs/screenshots/. */
+/** Saves a screenshot of the page under {@link SCREENSHOT_DIR}. */
 export async function screenshot(page: Page, name: string): Promise<void> {
   mkdirSync(SCREENSHOT_DIR, { recursive: true });
   await page.screenshot({ path: join(SCREENSHOT_DIR, `${name}.png`), animations: "disabled" });

@@ -46,3 +46,36 @@ export function Dialog({ title, onClose, children, name, wide }: DialogProps) {
     </dialog>
   );
 }
+
+/** Props of {@link DialogActions}. */
+export interface DialogActionsProps {
+  readonly onCancel: () => void;
+  /** The action button's text, e.g. "Generate key". */
+  readonly label: string;
+  readonly pending: boolean;
+  /**
+   * A destructive confirmation: the button is red and runs `onConfirm`, and Cancel has the focus, so
+   * Enter does not delete. Without it the button submits the dialog's form.
+   */
+  readonly onConfirm?: () => void;
+}
+
+/** The row of Cancel and the dialog's action, the same in every dialog. */
+export function DialogActions({ onCancel, label, pending, onConfirm }: DialogActionsProps) {
+  const destructive = onConfirm !== undefined;
+  return (
+    <div className="dialog-actions">
+      <button type="button" className="button" onClick={onCancel} autoFocus={destructive}>
+        Cancel
+      </button>
+      <button
+        type={destructive ? "button" : "submit"}
+        className={destructive ? "button button-danger" : "button button-primary"}
+        onClick={onConfirm}
+        disabled={pending}
+      >
+        {label}
+      </button>
+    </div>
+  );
+}

@@ -7,11 +7,11 @@ import { durationFromMs } from "@bufbuild/protobuf/wkt";
 import { createConnectQueryKey, useMutation } from "@connectrpc/connect-query";
 import { useQueryClient } from "@tanstack/react-query";
 import { ApiKeyRegistry, type ApiKey } from "../../../../gen/keyward/v1/api_key_pb.js";
-import { Dialog } from "../components/dialog.js";
+import { Dialog, DialogActions } from "../components/dialog.js";
 import { ErrorText } from "../components/error-text.js";
 import { formatTime } from "../format.js";
 import { expiryTimestamp, type ExpiryChoice } from "./expiry.js";
-import { ExpiryField, grantedRights, RightsField } from "./key-fields.js";
+import { ExpiryField, grantedRights, networkEntries, NetworksField, RightsField } from "./key-fields.js";
 import { NewKeyDialog } from "./new-key-dialog.js";
 
 /** Refetches every ApiKeyRegistry query (lists and single keys). */
@@ -25,11 +25,12 @@ interface KeyDialogProps {
   readonly onClose: () => void;
 }
 
-/** "Generate API key": name, rights, expiry; then the key, once. */
+/** "Generate API key": name, rights, expiry, networks; then the key, once. */
 export function GenerateKeyDialog({ userId, ownerIsAdmin, onClose }: KeyDialogProps & { readonly userId: string; readonly ownerIsAdmin: boolean }) {
   const [name, setName] = useState("");
   const [selected, setSelected] = useState<Set<number>>(new Set());
   const [expiry, setExpiry] = useState<ExpiryChoice>({ kind: "never" });
+  const [networks, setNetworks] = useState("");
   const [fullKey, setFullKey] = useState<string | undefined>(undefined);
   const refresh = useRefreshKeys();
   const create = useMutation(ApiKeyRegistry.method.createApiKey);
@@ -37,7 +38,9 @@ export function GenerateKeyDialog({ userId, ownerIsAdmin, onClose }: KeyDialogPr
   const submit = async (event: FormEvent) => {
     event.preventDefault();
     const expiresAt = expiryTimestamp(expiry) ?? undefined;
-    const answer = await create.mutateAsync({ userId, name: name.trim(), rights: grantedRights(selected), expiresAt }).catch(() => undefined);
+    const answer = await create
+      .mutateAsync({ userId, name: name.trim(), rights: grantedRights(selected), expiresAt, allowedIps: networkEntries(networks) })
+      .catch(() => undefined);
     if (answer) {
       void refresh();
       setFullKey(answer.key);
@@ -52,25 +55,20 @@ export function GenerateKeyDialog({ userId, ownerIsAdmin, onClose }: KeyDialogPr
         </label>
         <RightsField ownerIsAdmin={ownerIsAdmin} selected={selected} onChange={setSelected} />
         <ExpiryField value={expiry} onChange={setExpiry} />
+        <NetworksField value={networks} onChange={setNetworks} />
         <ErrorText error={create.error} />
-        <div className="dialog-actions">
-          <button type="button" className="button" onClick={onClose}>
-            Cancel
-          </button>
-          <button type="submit" className="button button-primary" disabled={create.isPending}>
-            Generate key
-          </button>
-        </div>
+        <DialogActions onCancel={onClose} label="Generate key" pending={create.isPending} />
       </form>
     </Dialog>
   );
 }
 
-/** "Edit API key": name, rights and expiry, sent with an update mask naming only what changed. */
+/** "Edit API key": name, rights, expiry and networks, sent with an update mask naming only what changed. */
 export function EditKeyDialog({ apiKey, ownerIsAdmin, onClose }: KeyDialogProps & { readonly apiKey: ApiKey; readonly ownerIsAdmin: boolean }) {
   const [name, setName] = useState(apiKey.name);
   const [selected, setSelected] = useState<Set<number>>(new Set(apiKey.rights));
   const [expiry, setExpiry] = useState<ExpiryChoice>({ kind: "keep" });
+  const [networks, setNetworks] = useState(apiKey.allowedIps.join("\n"));
   const refresh = useRefreshKeys();
   const update = useMutation(ApiKeyRegistry.method.updateApiKey);
   const submit = async (event: FormEvent) => {
@@ -81,13 +79,15 @@ export function EditKeyDialog({ apiKey, ownerIsAdmin, onClose }: KeyDialogProps 
     if (newRights.join() !== [...apiKey.rights].sort((a, b) => a - b).join()) paths.push("rights");
     const expiresAt = expiryTimestamp(expiry);
     if (expiresAt !== null) paths.push("expires_at");
+    const allowedIps = networkEntries(networks);
+    if (allowedIps.join() !== apiKey.allowedIps.join()) paths.push("allowed_ips");
     if (paths.length === 0) {
       onClose();
       return;
     }
     const answer = await update
       .mutateAsync({
-        apiKey: { userId: apiKey.userId, id: apiKey.id, name: name.trim(), rights: newRights, expiresAt: expiresAt ?? undefined },
+        apiKey: { userId: apiKey.userId, id: apiKey.id, name: name.trim(), rights: newRights, expiresAt: expiresAt ?? undefined, allowedIps },
         updateMask: { paths },
       })
       .catch(() => undefined);
@@ -105,15 +105,9 @@ export function EditKeyDialog({ apiKey, ownerIsAdmin, onClose }: KeyDialogProps 
         </label>
         <RightsField ownerIsAdmin={ownerIsAdmin} selected={selected} onChange={setSelected} />
         <ExpiryField value={expiry} onChange={setExpiry} current={formatTime(apiKey.expiresAt, "never").text} />
+        <NetworksField value={networks} onChange={setNetworks} />
         <ErrorText error={update.error} />
-        <div className="dialog-actions">
-          <button type="button" className="button" onClick={onClose}>
-            Cancel
-          </button>
-          <button type="submit" className="button button-primary" disabled={update.isPending}>
-            Save changes
-          </button>
-        </div>
+        <DialogActions onCancel={onClose} label="Save changes" pending={update.isPending} />
       </form>
     </Dialog>
   );
@@ -163,14 +157,7 @@ export function RegenerateKeyDialog({ apiKey, onClose }: KeyDialogProps & { read
           </select>
         </label>
         <ErrorText error={regenerate.error} />
-        <div className="dialog-actions">
-          <button type="button" className="button" onClick={onClose}>
-            Cancel
-          </button>
-          <button type="submit" className="button button-primary" disabled={regenerate.isPending}>
-            Regenerate
-          </button>
-        </div>
+        <DialogActions onCancel={onClose} label="Regenerate" pending={regenerate.isPending} />
       </form>
     </Dialog>
   );
@@ -193,14 +180,7 @@ export function DeleteKeyDialog({ apiKey, onClose }: KeyDialogProps & { readonly
         Delete <strong>{apiKey.name || apiKey.id}</strong>? Every client using it is refused from its next call. This cannot be undone.
       </p>
       <ErrorText error={remove.error} />
-      <div className="dialog-actions">
-        <button type="button" className="button" onClick={onClose} autoFocus>
-          Cancel
-        </button>
-        <button type="button" className="button button-danger" onClick={() => void confirm()} disabled={remove.isPending}>
-          Delete key
-        </button>
-      </div>
+      <DialogActions onCancel={onClose} label="Delete key" pending={remove.isPending} onConfirm={() => void confirm()} />
     </Dialog>
   );
 }

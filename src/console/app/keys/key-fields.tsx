@@ -1,6 +1,6 @@
 /**
  * The fields of the Generate and Edit dialogs: rights as checkboxes with "Grant all current and future
- * rights" (The Things Stack's wording), and the expiry.
+ * rights" (The Things Stack's wording), the expiry, and the networks the key may be used from.
  */
 import { useId } from "react";
 import { descriptionOf, labelOf, rights, rightsChoiceFor } from "../rights.js";
@@ -112,4 +112,46 @@ export function grantedRights(selected: ReadonlySet<number>): number[] {
   const covered = new Set<number>();
   for (const right of selected) if (rights.isPseudo(right)) for (const r of rights.expand([right])) if (r !== right) covered.add(r);
   return [...selected].filter((right) => !covered.has(right)).sort((a, b) => a - b);
+}
+
+/** Props of {@link NetworksField}. */
+export interface NetworksFieldProps {
+  /** As typed: addresses or CIDRs, one per line or comma-separated. */
+  readonly value: string;
+  readonly onChange: (value: string) => void;
+}
+
+/**
+ * "Allowed networks" (DESIGN §14): empty means anywhere. The API checks each entry and names a bad one in
+ * its refusal, which the dialog shows; the console does not judge addresses itself.
+ */
+export function NetworksField({ value, onChange }: NetworksFieldProps) {
+  const id = useId();
+  const helpId = useId();
+  return (
+    <div className="field">
+      <label htmlFor={id}>Allowed networks</label>
+      <textarea
+        id={id}
+        name="allowed-ips"
+        rows={2}
+        value={value}
+        onChange={(event) => onChange(event.target.value)}
+        placeholder="Anywhere"
+        spellCheck={false}
+        aria-describedby={helpId}
+      />
+      <span id={helpId} className="check-help">
+        Addresses or CIDRs, one per line (for example 10.0.0.0/8 or 2001:db8::/32). Empty: the key works from anywhere.
+      </span>
+    </div>
+  );
+}
+
+/** The entries of a {@link NetworksField}'s text. */
+export function networkEntries(text: string): string[] {
+  return text
+    .split(/[\s,]+/)
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== "");
 }

@@ -163,6 +163,11 @@ function KeyRow({ apiKey, busy, onToggle, onOpen }: KeyRowProps) {
           <span className="key-id mono" title="Key id (safe to share)">
             {apiKey.id}
           </span>
+          {apiKey.allowedIps.length > 0 && (
+            <span className="small muted key-networks" title="The only networks this key works from">
+              only from {apiKey.allowedIps.join(", ")}
+            </span>
+          )}
         </div>
       </td>
       <td data-label="Rights">
@@ -206,7 +211,14 @@ function KeyRow({ apiKey, busy, onToggle, onOpen }: KeyRowProps) {
         </div>
       </td>
       <td data-label="Last used">
-        <TimeText value={apiKey.lastUsedAt} fallback="Never" />
+        <div>
+          <TimeText value={apiKey.lastUsedAt} fallback="Never" />
+          {apiKey.lastUsedIp !== "" && (
+            <span className="small muted last-used-client" title={apiKey.lastUsedUserAgent || undefined}>
+              from {apiKey.lastUsedIp}
+            </span>
+          )}
+        </div>
       </td>
       <td className="actions">
         <button type="button" className="button button-small" aria-label={`Edit ${label}`} onClick={() => onOpen("edit")}>

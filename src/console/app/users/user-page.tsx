@@ -8,7 +8,7 @@ import { createConnectQueryKey, useMutation, useQuery } from "@connectrpc/connec
 import { useQueryClient } from "@tanstack/react-query";
 import { UserRegistry, UserState, type User } from "../../../../gen/keyward/v1/user_pb.js";
 import { useCaller } from "../caller.js";
-import { Dialog } from "../components/dialog.js";
+import { Dialog, DialogActions } from "../components/dialog.js";
 import { ErrorText } from "../components/error-text.js";
 import { TimeText } from "../components/time-text.js";
 import { KeysPanel } from "../keys/keys-panel.js";
@@ -164,14 +164,7 @@ function DeleteUserDialog({ user, onClose }: { readonly user: User; readonly onC
         Delete <strong>{user.userId}</strong> and every API key and session of theirs? This cannot be undone.
       </p>
       <ErrorText error={remove.error} />
-      <div className="dialog-actions">
-        <button type="button" className="button" onClick={onClose} autoFocus>
-          Cancel
-        </button>
-        <button type="button" className="button button-danger" onClick={() => void confirm()} disabled={remove.isPending}>
-          Delete user
-        </button>
-      </div>
+      <DialogActions onCancel={onClose} label="Delete user" pending={remove.isPending} onConfirm={() => void confirm()} />
     </Dialog>
   );
 }
@@ -202,14 +195,7 @@ function SetPasswordDialog({ user, onClose }: { readonly user: User; readonly on
           <span className="check-label">End all their sessions</span>
         </label>
         <ErrorText error={setPassword.error} />
-        <div className="dialog-actions">
-          <button type="button" className="button" onClick={onClose}>
-            Cancel
-          </button>
-          <button type="submit" className="button button-primary" disabled={setPassword.isPending}>
-            Set password
-          </button>
-        </div>
+        <DialogActions onCancel={onClose} label="Set password" pending={setPassword.isPending} />
       </form>
     </Dialog>
   );

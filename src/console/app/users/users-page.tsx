@@ -8,7 +8,7 @@ import { keepPreviousData, useQueryClient } from "@tanstack/react-query";
 import { UserRegistry, UserState } from "../../../../gen/keyward/v1/user_pb.js";
 import { Right } from "../../../../gen/keyward/v1/rights_pb.js";
 import { useCaller } from "../caller.js";
-import { Dialog } from "../components/dialog.js";
+import { Dialog, DialogActions } from "../components/dialog.js";
 import { ErrorText } from "../components/error-text.js";
 import { Pager, usePaging } from "../components/pager.js";
 import { TimeText } from "../components/time-text.js";
@@ -157,14 +157,7 @@ function CreateUserDialog({ onClose }: { readonly onClose: () => void }) {
           <span className="check-label">Admin (may manage other users and their keys)</span>
         </label>
         <ErrorText error={create.error} />
-        <div className="dialog-actions">
-          <button type="button" className="button" onClick={onClose}>
-            Cancel
-          </button>
-          <button type="submit" className="button button-primary" disabled={create.isPending}>
-            Create user
-          </button>
-        </div>
+        <DialogActions onCancel={onClose} label="Create user" pending={create.isPending} />
       </form>
     </Dialog>
   );
