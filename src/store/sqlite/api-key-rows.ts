@@ -1,6 +1,7 @@
 // api_keys rows: how an ApiKeyRecord is laid out in SQLite (dates as integer ms, rights as JSON).
 import { foldName } from "../name-search.js";
-import type { ApiKeyRecord, ApiKeyState, ApiKeyWithOwner, UserRecord, UserState } from "../store.js";
+import type { ApiKeyRecord, ApiKeyState, ApiKeyWithOwner } from "../store.js";
+import { userFromColumns } from "./user-rows.js";
 
 /** An api_keys row as SQLite returns it: dates as integer milliseconds, rights as a JSON array. */
 export interface ApiKeyRow {
@@ -117,16 +118,7 @@ export function rowToApiKeyWithOwner(keyId: string, row: KeyWithOwnerRow): ApiKe
   if (row[7] !== null) key.expiresAt = new Date(row[7]);
   if (row[10] !== null) key.lastUsedAt = new Date(row[10]);
   addClientColumns(key, row[11], row[12], row[13]);
-  const user: UserRecord = {
-    userId: row[0],
-    name: row[14],
-    email: row[15],
-    admin: row[16] === 1,
-    state: row[17] as UserState, // guarded by the column's CHECK constraint
-    createdAt: new Date(row[18]),
-    updatedAt: new Date(row[19]),
-  };
-  if (row[20] !== null) user.passwordSetAt = new Date(row[20]);
+  const user = userFromColumns(row[0], row[14], row[15], row[16], row[17], row[18], row[19], row[20]);
   return { key, user };
 }
 

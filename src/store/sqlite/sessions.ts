@@ -3,9 +3,10 @@ import { decodePageToken } from "../page-token.js";
 import { fetchSize, sessionListScope, toPage } from "../pagination.js";
 import { checkSessionRecord } from "../record-checks.js";
 import { notFound } from "../store-errors.js";
-import type { ApiKeyUse, LiveSessions, Page, SessionListRequest, SessionRecord, SessionWithOwner, UserState } from "../store.js";
+import type { ApiKeyUse, LiveSessions, Page, SessionListRequest, SessionRecord, SessionWithOwner } from "../store.js";
 import type { SqliteDatabase } from "./connection.js";
 import type { SqliteRevocations } from "./revocations.js";
+import { userFromColumns } from "./user-rows.js";
 
 const COLUMNS = "id, user_id, secret_hash, created_at, expires_at, last_used_at, user_agent, address";
 const LIVE = "user_id = @user_id AND last_used_at >= @used_since AND expires_at > @expires_after";
@@ -134,16 +135,7 @@ export class SqliteSessions {
   findWithOwner(sessionId: string): SessionWithOwner | undefined {
     const row = this.#findWithOwner.get(sessionId);
     if (!row) return undefined;
-    const user: SessionWithOwner["user"] = {
-      userId: row.user_id,
-      name: row.u_name,
-      email: row.u_email,
-      admin: row.u_admin === 1,
-      state: row.u_state as UserState, // guarded by the column's CHECK constraint
-      createdAt: new Date(row.u_created_at),
-      updatedAt: new Date(row.u_updated_at),
-    };
-    if (row.u_password_set_at !== null) user.passwordSetAt = new Date(row.u_password_set_at);
+    const user = userFromColumns(row.user_id, row.u_name, row.u_email, row.u_admin, row.u_state, row.u_created_at, row.u_updated_at, row.u_password_set_at);
     return { session: rowToSession(row), user };
   }
 

@@ -30,15 +30,32 @@ export function userToRow(user: UserRecord): UserRow {
 
 /** Maps a row back to a record. */
 export function rowToUser(row: UserRow): UserRecord {
+  return userFromColumns(row.user_id, row.name, row.email, row.admin, row.state, row.created_at, row.updated_at, row.password_set_at);
+}
+
+/**
+ * The one mapping of a users row's columns to a record, also for the joins that read an owner beside a
+ * key or a session under other column names (positional, so the hot key lookup builds no row object).
+ */
+export function userFromColumns(
+  userId: string,
+  name: string,
+  email: string,
+  admin: number,
+  state: string,
+  createdAt: number,
+  updatedAt: number,
+  passwordSetAt: number | null,
+): UserRecord {
   const user: UserRecord = {
-    userId: row.user_id,
-    name: row.name,
-    email: row.email,
-    admin: row.admin === 1,
-    state: row.state as UserState, // guarded by the column's CHECK constraint
-    createdAt: new Date(row.created_at),
-    updatedAt: new Date(row.updated_at),
+    userId,
+    name,
+    email,
+    admin: admin === 1,
+    state: state as UserState, // guarded by the column's CHECK constraint
+    createdAt: new Date(createdAt),
+    updatedAt: new Date(updatedAt),
   };
-  if (row.password_set_at !== null) user.passwordSetAt = new Date(row.password_set_at);
+  if (passwordSetAt !== null) user.passwordSetAt = new Date(passwordSetAt);
   return user;
 }
