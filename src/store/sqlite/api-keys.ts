@@ -6,12 +6,11 @@ import { checkApiKeyRecord, checkUpdatedApiKey } from "../record-checks.js";
 import { keyLimitReached, notFound } from "../store-errors.js";
 import type { ApiKeyLimits, ApiKeyListRequest, ApiKeyRecord, ApiKeyUse, ApiKeyWithOwner, Guard, Page, Updater } from "../store.js";
 import {
-  KEY_WITH_OWNER_COLUMNS,
+  KEY_WITH_OWNER_JSON,
   apiKeyToRow,
   rowToApiKey,
   rowToApiKeyWithOwner,
   type ApiKeyRow,
-  type KeyWithOwnerRow,
 } from "./api-key-rows.js";
 import type { SqliteDatabase } from "./connection.js";
 import type { SqliteRevocations } from "./revocations.js";
@@ -33,7 +32,7 @@ export const API_KEY_SQL = {
     @last_used_at, @last_used_ip, @last_used_user_agent, @allowed_ips)`,
   findById: `SELECT ${COLUMNS} FROM api_keys WHERE id = ?`,
   // One statement for the authentication hot path: two primary-key seeks, one read transaction.
-  findWithOwner: `SELECT ${KEY_WITH_OWNER_COLUMNS} FROM api_keys AS k JOIN users AS u ON u.user_id = k.user_id
+  findWithOwner: `SELECT ${KEY_WITH_OWNER_JSON} FROM api_keys AS k JOIN users AS u ON u.user_id = k.user_id
     WHERE k.id = ?`,
   getOfUser: `SELECT ${COLUMNS} FROM api_keys WHERE id = ? AND user_id = ?`,
   update: `UPDATE api_keys SET name = @name, name_folded = @name_folded, rights = @rights, state = @state,
@@ -81,7 +80,7 @@ export class SqliteApiKeys {
   constructor(db: SqliteDatabase, revocations: SqliteRevocations) {
     this.#insert = db.prepare<ApiKeyRow>(API_KEY_SQL.insert);
     this.#findById = db.prepare<[string], ApiKeyRow>(API_KEY_SQL.findById);
-    this.#findWithOwner = db.prepare<[string], KeyWithOwnerRow>(API_KEY_SQL.findWithOwner).raw(true);
+    this.#findWithOwner = db.prepare<[string], string>(API_KEY_SQL.findWithOwner).pluck(true);
     this.#getOfUser = db.prepare<[string, string], ApiKeyRow>(API_KEY_SQL.getOfUser);
     this.#update = db.prepare<ApiKeyRow>(API_KEY_SQL.update);
     this.#deleteOfUser = db.prepare<[string, string]>(API_KEY_SQL.deleteOfUser);
@@ -132,7 +131,7 @@ export class SqliteApiKeys {
 
   findWithOwner(keyId: string): ApiKeyWithOwner | undefined {
     const row = this.#findWithOwner.get(keyId);
-    return row && rowToApiKeyWithOwner(keyId, row);
+    return row === undefined ? undefined : rowToApiKeyWithOwner(keyId, row);
   }
 
   get(userId: string, keyId: string): ApiKeyRecord | undefined {

@@ -215,6 +215,18 @@ export function describeApiKeys(subject: StoreUnderTest): void {
         });
       });
 
+      it("reads back exactly text that JSON has to escape, and the largest dates", async () => {
+        // SQLite reads this row as one JSON text: quotes, backslashes, control and line-separator
+        // characters and astral code points must all come back as they went in.
+        const awkward = 'a "quoted" \\ back\\slash\n\t\u0000\u001f\u2028\u2029 </script> 🗝️ Ω';
+        const owner = userRecord({ name: awkward, email: `${awkward}@example.com` });
+        await subject.store.createUser(owner);
+        const latest = new Date(8_640_000_000_000_000); // the largest Date
+        const key = fullApiKeyRecord(owner.userId, { name: awkward, lastUsedUserAgent: awkward, expiresAt: latest });
+        await subject.store.createApiKey(key, NO_CAP);
+        expect(await subject.store.findApiKeyWithOwner(key.id)).to.deep.equal({ key, user: owner });
+      });
+
       it("finds nothing for an unknown id, without throwing", async () => {
         await subject.store.createApiKey(apiKeyRecord(alice), NO_CAP);
         expect(await subject.store.findApiKeyWithOwner(newKeyId())).to.equal(undefined);
