@@ -72,7 +72,7 @@ export interface UseRecorder {
 interface CacheEntry {
   /** Built once per store read, handed to every call the entry serves. */
   readonly principal: Principal;
-  /** The check of the key's stored hash, built once per store read (see `secretChecker`). */
+  /** The key's stored hashes, decoded once per store read (see `secretChecker`). */
   readonly checkSecret: (secret: string) => boolean;
   /** The replaced secret's check, while a rotation grace period is set. */
   readonly checkPreviousSecret: ((secret: string) => boolean) | undefined;

@@ -7,8 +7,7 @@
 import { hash } from "node:crypto";
 
 const SCHEME = "sha256:";
-/** base64url of 32 bytes, unpadded. */
-const DIGEST_TEXT_LENGTH = 43;
+const DIGEST_BYTES = 32;
 
 /** The stored form of a secret. */
 export function hashSecret(secret: string): string {
@@ -22,25 +21,28 @@ export function verifySecret(secret: string, storedHash: string): boolean {
 }
 
 /**
- * A check of presented secrets against one stored hash. The verifier builds one per store read and keeps
- * it with the cached key, so each call costs one SHA-256 and one constant-time comparison. A hash of an
- * unknown scheme or the wrong length never matches.
+ * A check of presented secrets against one stored hash, decoded once. The verifier keeps one per cached
+ * key, so each call costs one SHA-256 and one constant-time comparison. A hash of an unknown scheme or
+ * the wrong length never matches.
  *
- * The digest is compared as base64url text, as stored, so building a check decodes nothing: decoding
- * into a Buffer cost about 1 µs, as much as the SHA-256 itself, on every cache miss. Equal texts are equal
- * digests (one canonical encoding; the stored one's unused last bits are compared too, so only the exact
- * form `hashSecret` writes matches). Why not `timingSafeEqual`: it needs Buffers, whose allocation costs
- * more than the whole check. A loop that visits every character and accumulates differences without an
- * early exit takes the same time wherever the two differ.
+ * Why not `timingSafeEqual`: it needs the digest as a Buffer, whose allocation costs more than half of
+ * the whole check (about 2.3 µs against 0.8 µs per call). So the digest is taken as a latin1 string, one
+ * character per byte (the same 32 bytes, no Buffer), and compared with the stored digest by a loop that
+ * visits every byte and accumulates differences without an early exit: its time does not depend on where
+ * the two differ.
  */
 export function secretChecker(storedHash: string): (secret: string) => boolean {
-  const expected = storedHash.startsWith(SCHEME) ? storedHash.slice(SCHEME.length) : "";
-  if (expected.length !== DIGEST_TEXT_LENGTH) return () => false;
-  return (secret) => sameDigest(hash("sha256", secret, "base64url"), expected);
+  const decoded = storedHash.startsWith(SCHEME) ? Buffer.from(storedHash.slice(SCHEME.length), "base64url") : undefined;
+  if (decoded?.length !== DIGEST_BYTES) return () => false;
+  // Kept as a latin1 string, like the digests it is compared with: a flat 32-character string is a third
+  // of the memory of a Uint8Array, and the verifier keeps one per cached key.
+  const expected = decoded.toString("latin1");
+  // "binary" is Node's name for latin1 among digest encodings.
+  return (secret) => sameDigest(hash("sha256", secret, "binary"), expected);
 }
 
 /**
- * Constant-time equality of two digest texts: every character of `expected` is compared, and a
+ * Constant-time equality of two latin1 digest strings: every character of `expected` is compared, and a
  * length mismatch is folded into the result instead of returning early.
  */
 function sameDigest(actual: string, expected: string): boolean {
