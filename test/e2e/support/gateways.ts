@@ -88,8 +88,16 @@ export interface Proxy {
 
 export type ProxyKind = "nginx" | "caddy";
 
+/** What the bench changes in a recipe; tests run the recipes as they are. */
+export interface ProxyOptions {
+  /** nginx: the same file without the auth subrequest (the bench's baseline). */
+  readonly withoutAuth?: boolean;
+  /** nginx: `keepalive_requests` for clients (1,000 by default), see bench/edge.ts. */
+  readonly clientKeepaliveRequests?: number;
+}
+
 /** Starts nginx or Caddy from its recipe in front of Keyward (`keywardPort`) and `servicePort`. */
-export async function startProxy(kind: ProxyKind, keywardPort: number, servicePort: number, options: { withoutAuth?: boolean } = {}): Promise<Proxy> {
+export async function startProxy(kind: ProxyKind, keywardPort: number, servicePort: number, options: ProxyOptions = {}): Promise<Proxy> {
   const dir = mkdtempSync(join(tmpdir(), `keyward-${kind}-`));
   const gateway = await freePort();
   const ports = { gateway, keyward: keywardPort, service: servicePort };
@@ -98,8 +106,13 @@ export async function startProxy(kind: ProxyKind, keywardPort: number, servicePo
     const conf = join(dir, "nginx.conf");
     const recipe = renderRecipe("nginx.conf", ports);
     // The bench's baseline: the same file and upstream, without the auth subrequest.
-    const text = options.withoutAuth ? recipe.replace(/^\s*auth_request \/_keyward_check;\n/m, "") : recipe;
+    let text = options.withoutAuth ? recipe.replace(/^\s*auth_request \/_keyward_check;\n/m, "") : recipe;
     if (options.withoutAuth && text === recipe) throw new Error("nginx.conf: no `auth_request /_keyward_check;` line to leave out");
+    if (options.clientKeepaliveRequests !== undefined) {
+      const listen = /^(\s*)listen [^;]+;\n/m;
+      if (!listen.test(text)) throw new Error("nginx.conf: no `listen` line to add keepalive_requests after");
+      text = text.replace(listen, (line, indent: string) => `${line}${indent}keepalive_requests ${options.clientKeepaliveRequests};\n`);
+    }
     writeFileSync(conf, text);
     // Only process-level settings come from the command line: pid, logs and temp files in the temp dir.
     child = spawn("nginx", ["-p", dir, "-c", conf, "-e", join(dir, "error.log"), "-g", `daemon off; pid ${join(dir, "nginx.pid")};`], { stdio: ["ignore", "pipe", "pipe"] });
