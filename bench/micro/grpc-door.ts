@@ -26,6 +26,7 @@ import { setImmediate as yieldToLoop } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
 import { GCProfiler } from "node:v8";
 import { ensureBuiltServer } from "../lib/build.js";
+import { buildInProcessKeyward } from "../lib/in-process-keyward.js";
 import { keywardModule } from "../lib/keyward-module.js";
 import { startScriptNodeFlags } from "../lib/start-flags.js";
 import { median } from "../lib/stats.js";
@@ -72,30 +73,21 @@ async function main(): Promise<void> {
   const rounds = Number(argv[argv.indexOf("--rounds") + 1]) || 5;
   const roundMs = Number(argv[argv.indexOf("--ms") + 1]) || 1_000;
   const built = !argv.includes("--src") && ensureBuiltServer().built;
-  const [{ AuthService, GetAuthInfoRequestSchema }, { silentLogger }, { ADMIN_KEY_FILE, ensureAdmin }, { build }, { loadConfig }, grpcService, grpcMetadata] =
-    await Promise.all([
-      keywardModule<typeof import("../../gen/keyward/v1/auth_pb.js")>("gen/keyward/v1/auth_pb", built),
-      keywardModule<typeof import("../../src/logger.js")>("src/logger", built),
-      keywardModule<typeof import("../../src/server/bootstrap.js")>("src/server/bootstrap", built),
-      keywardModule<typeof import("../../src/server/build.js")>("src/server/build", built),
-      keywardModule<typeof import("../../src/server/config.js")>("src/server/config", built),
-      keywardModule<typeof import("../../src/transport/grpc-service-definition.js")>("src/transport/grpc-service-definition", built),
-      keywardModule<typeof import("../../src/transport/grpc-metadata.js")>("src/transport/grpc-metadata", built),
-    ]);
+  const [{ AuthService, GetAuthInfoRequestSchema }, grpcService, grpcMetadata] = await Promise.all([
+    keywardModule<typeof import("../../gen/keyward/v1/auth_pb.js")>("gen/keyward/v1/auth_pb", built),
+    keywardModule<typeof import("../../src/transport/grpc-service-definition.js")>("src/transport/grpc-service-definition", built),
+    keywardModule<typeof import("../../src/transport/grpc-metadata.js")>("src/transport/grpc-metadata", built),
+  ]);
   const dataDir = mkdtempSync(join(tmpdir(), "keyward-door-"));
   try {
-    const loaded = loadConfig({ "data-dir": dataDir }, {});
-    if (!loaded.ok) throw new Error(loaded.problems.join("; "));
-    const keyward = await build(loaded.config, silentLogger);
-    await ensureAdmin(keyward.store, dataDir, loaded.config.maxKeysPerUser, silentLogger);
-    const key = readFileSync(join(dataDir, ADMIN_KEY_FILE), "utf8").trim();
+    const { keyward, config, adminKey: key, logger: silentLogger } = await buildInProcessKeyward(dataDir, built);
     // What h2load sends besides the transport's own headers (grpc-js strips those from the metadata).
     const metadata = new Metadata();
     metadata.set("authorization", `Bearer ${key}`);
     metadata.set("user-agent", "h2load nghttp2/1.52.0");
 
     const method = AuthService.method.getAuthInfo;
-    const door = grpcService.createGrpcService(AuthService, keyward.invoker, silentLogger, false, loaded.config.limits.defaultDeadlineMs);
+    const door = grpcService.createGrpcService(AuthService, keyward.invoker, silentLogger, false, config.limits.defaultDeadlineMs);
     const definition = door.definition[method.name]!;
     const handler = door.implementation[method.name] as UnaryHandler;
     const noDeadlineHandler = grpcService.createGrpcService(AuthService, keyward.invoker, silentLogger, false).implementation[method.name] as UnaryHandler;

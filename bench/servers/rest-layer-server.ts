@@ -18,9 +18,8 @@
 import { create } from "@bufbuild/protobuf";
 import * as http from "node:http";
 import type { AddressInfo } from "node:net";
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import type { CallEnd } from "../../src/transport/invoke.js";
+import { buildInProcessKeyward } from "../lib/in-process-keyward.js";
 import { keywardModule } from "../lib/keyward-module.js";
 import { LAYERS, type Layer } from "../lib/rest-layer-names.js";
 
@@ -30,22 +29,13 @@ type Handler = (request: http.IncomingMessage, response: http.ServerResponse) =>
 const NEVER: CallEnd = { signal: new AbortController().signal };
 
 async function main(layer: Layer, dataDir: string, built: boolean): Promise<void> {
-  const [{ AuthService }, { createGateway }, { writeJson }, { silentLogger }, { ADMIN_KEY_FILE, ensureAdmin }, { build }, { loadConfig }, { startConnectServer }] =
-    await Promise.all([
-      keywardModule<typeof import("../../gen/keyward/v1/auth_pb.js")>("gen/keyward/v1/auth_pb", built),
-      keywardModule<typeof import("../../src/gateway/gateway.js")>("src/gateway/gateway", built),
-      keywardModule<typeof import("../../src/gateway/http-response.js")>("src/gateway/http-response", built),
-      keywardModule<typeof import("../../src/logger.js")>("src/logger", built),
-      keywardModule<typeof import("../../src/server/bootstrap.js")>("src/server/bootstrap", built),
-      keywardModule<typeof import("../../src/server/build.js")>("src/server/build", built),
-      keywardModule<typeof import("../../src/server/config.js")>("src/server/config", built),
-      keywardModule<typeof import("../../src/transport/connect-server.js")>("src/transport/connect-server", built),
-    ]);
-  const loaded = loadConfig({ "data-dir": dataDir }, {});
-  if (!loaded.ok) throw new Error(loaded.problems.join("; "));
-  const keyward = await build(loaded.config, silentLogger);
-  await ensureAdmin(keyward.store, dataDir, loaded.config.maxKeysPerUser, silentLogger);
-  const key = readFileSync(join(dataDir, ADMIN_KEY_FILE), "utf8").trim();
+  const [{ AuthService }, { createGateway }, { writeJson }, { startConnectServer }] = await Promise.all([
+    keywardModule<typeof import("../../gen/keyward/v1/auth_pb.js")>("gen/keyward/v1/auth_pb", built),
+    keywardModule<typeof import("../../src/gateway/gateway.js")>("src/gateway/gateway", built),
+    keywardModule<typeof import("../../src/gateway/http-response.js")>("src/gateway/http-response", built),
+    keywardModule<typeof import("../../src/transport/connect-server.js")>("src/transport/connect-server", built),
+  ]);
+  const { keyward, config, adminKey: key, logger: silentLogger } = await buildInProcessKeyward(dataDir, built);
   const method = AuthService.method.getAuthInfo;
   const LOOPBACK_PEER = { address: "127.0.0.1", secure: false };
   const invoke = (authorization: string) =>
@@ -57,7 +47,7 @@ async function main(layer: Layer, dataDir: string, built: boolean): Promise<void
       url: "/api/v1/auth_info",
       peer: LOOPBACK_PEER,
     });
-  const gateway = createGateway({ invoker: keyward.invoker, maxBodyBytes: loaded.config.bodyLimitBytes, logger: silentLogger });
+  const gateway = createGateway({ invoker: keyward.invoker, maxBodyBytes: config.bodyLimitBytes, logger: silentLogger });
   // The JSON the gateway writes for this key, as a layer below the gateway would write it.
   const body = await answerJson(gateway.handler, key);
   const handlers: Record<Exclude<Layer, "listener">, Handler> = {
