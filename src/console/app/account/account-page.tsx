@@ -8,6 +8,7 @@ import { useQueryClient } from "@tanstack/react-query";
 import { SessionRegistry } from "../../../../gen/keyward/v1/session_pb.js";
 import { UserRegistry } from "../../../../gen/keyward/v1/user_pb.js";
 import { useCaller } from "../caller.js";
+import { DataTable } from "../components/data-table.js";
 import { ErrorText } from "../components/error-text.js";
 import { TimeText } from "../components/time-text.js";
 
@@ -125,70 +126,52 @@ function SessionsPanel() {
       <h2 id="sessions-title">Sessions</h2>
       <p className="muted">Where you are signed in with your password. End any you do not recognise.</p>
       <ErrorText error={list.error ?? end.error} />
-      <div className="table-wrap" role="region" aria-label="Sessions table" tabIndex={0}>
-        <table className="table">
-          <caption className="visually-hidden">Your sessions</caption>
-          <thead>
-            <tr>
-              <th scope="col">Browser</th>
-              <th scope="col">Address</th>
-              <th scope="col">Signed in</th>
-              <th scope="col">Last used</th>
-              <th scope="col">Ends</th>
-              <th scope="col">
-                <span className="visually-hidden">Actions</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {sessions.map((session) => (
-              <tr key={session.id} data-session-id={session.id}>
-                <td data-label="Browser">
-                  <span className="ua" title={session.userAgent}>
-                    {session.userAgent || "—"}
-                  </span>
-                  {session.id === caller.sessionId && <span className="badge">this session</span>}
-                </td>
-                <td data-label="Address" className="mono">
-                  {session.address}
-                </td>
-                <td data-label="Signed in">
-                  <TimeText value={session.createdAt} fallback="—" />
-                </td>
-                <td data-label="Last used">
-                  <TimeText value={session.lastUsedAt} fallback="—" />
-                </td>
-                <td data-label="Ends">
-                  <TimeText value={session.expiresAt} fallback="—" />
-                </td>
-                <td className="actions">
-                  {session.id === caller.sessionId ? (
-                    <button type="button" className="button button-small" onClick={() => void caller.signOut()}>
-                      Sign out
-                    </button>
-                  ) : (
-                    <button
-                      type="button"
-                      className="button button-small button-danger-quiet"
-                      aria-label={`End session signed in from ${session.address}`}
-                      onClick={() => end.mutate({ userId: caller.user.userId, sessionId: session.id })}
-                    >
-                      End session
-                    </button>
-                  )}
-                </td>
-              </tr>
-            ))}
-            {list.isSuccess && sessions.length === 0 && (
-              <tr>
-                <td colSpan={6} className="empty">
-                  No password sessions.
-                </td>
-              </tr>
-            )}
-          </tbody>
-        </table>
-      </div>
+      <DataTable
+        name="Sessions"
+        caption="Your sessions"
+        columns={["Browser", "Address", "Signed in", "Last used", "Ends"]}
+        actions
+        message={list.isSuccess && sessions.length === 0 && "No password sessions."}
+      >
+        {sessions.map((session) => (
+          <tr key={session.id} data-session-id={session.id}>
+            <td data-label="Browser">
+              <span className="ua" title={session.userAgent}>
+                {session.userAgent || "—"}
+              </span>
+              {session.id === caller.sessionId && <span className="badge">this session</span>}
+            </td>
+            <td data-label="Address" className="mono">
+              {session.address}
+            </td>
+            <td data-label="Signed in">
+              <TimeText value={session.createdAt} fallback="—" />
+            </td>
+            <td data-label="Last used">
+              <TimeText value={session.lastUsedAt} fallback="—" />
+            </td>
+            <td data-label="Ends">
+              <TimeText value={session.expiresAt} fallback="—" />
+            </td>
+            <td className="actions">
+              {session.id === caller.sessionId ? (
+                <button type="button" className="button button-small" onClick={() => void caller.signOut()}>
+                  Sign out
+                </button>
+              ) : (
+                <button
+                  type="button"
+                  className="button button-small button-danger-quiet"
+                  aria-label={`End session signed in from ${session.address}`}
+                  onClick={() => end.mutate({ userId: caller.user.userId, sessionId: session.id })}
+                >
+                  End session
+                </button>
+              )}
+            </td>
+          </tr>
+        ))}
+      </DataTable>
     </section>
   );
 }

@@ -8,6 +8,7 @@ import { createConnectQueryKey, useMutation, useQuery } from "@connectrpc/connec
 import { keepPreviousData, useQueryClient } from "@tanstack/react-query";
 import { timestampDate } from "@bufbuild/protobuf/wkt";
 import { ApiKeyRegistry, ApiKeyState, type ApiKey } from "../../../../gen/keyward/v1/api_key_pb.js";
+import { DataTable } from "../components/data-table.js";
 import { ErrorText } from "../components/error-text.js";
 import { Pager, usePaging } from "../components/pager.js";
 import { TimeText } from "../components/time-text.js";
@@ -59,6 +60,7 @@ export function KeysPanel({ userId, ownerIsAdmin, title }: KeysPanelProps) {
   });
   const keys = list.data?.apiKeys ?? [];
 
+  const emptyText = query || state !== ApiKeyState.UNSPECIFIED ? "No key matches." : "No API keys yet. Generate one to call the API.";
   return (
     <section className="panel" aria-label={title}>
       <div className="toolbar">
@@ -86,54 +88,28 @@ export function KeysPanel({ userId, ownerIsAdmin, title }: KeysPanelProps) {
         </button>
       </div>
       <ErrorText error={list.error ?? update.error} />
-      <div className="table-wrap" role="region" aria-label={`${title} table`} tabIndex={0}>
-        <table className="table" aria-busy={list.isFetching}>
-          <caption className="visually-hidden">{title}</caption>
-          <thead>
-            <tr>
-              <th scope="col">Name</th>
-              <th scope="col">Rights</th>
-              <th scope="col">Status</th>
-              <th scope="col">Created</th>
-              <th scope="col">Expires</th>
-              <th scope="col">Last used</th>
-              <th scope="col">
-                <span className="visually-hidden">Actions</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {keys.map((apiKey) => (
-              <KeyRow
-                key={apiKey.id}
-                apiKey={apiKey}
-                busy={update.isPending && update.variables?.apiKey?.id === apiKey.id}
-                onToggle={(active) =>
-                  update.mutate({
-                    apiKey: { userId: apiKey.userId, id: apiKey.id, state: active ? ApiKeyState.ACTIVE : ApiKeyState.DISABLED },
-                    updateMask: { paths: ["state"] },
-                  })
-                }
-                onOpen={(kind) => setDialog({ kind, apiKey })}
-              />
-            ))}
-            {list.isSuccess && keys.length === 0 && (
-              <tr>
-                <td colSpan={7} className="empty">
-                  {query || state !== ApiKeyState.UNSPECIFIED ? "No key matches." : "No API keys yet. Generate one to call the API."}
-                </td>
-              </tr>
-            )}
-            {list.isPending && (
-              <tr>
-                <td colSpan={7} className="empty">
-                  Loading…
-                </td>
-              </tr>
-            )}
-          </tbody>
-        </table>
-      </div>
+      <DataTable
+        name={title}
+        columns={["Name", "Rights", "Status", "Created", "Expires", "Last used"]}
+        actions
+        busy={list.isFetching}
+        message={list.isPending ? "Loading…" : list.isSuccess && keys.length === 0 ? emptyText : undefined}
+      >
+        {keys.map((apiKey) => (
+          <KeyRow
+            key={apiKey.id}
+            apiKey={apiKey}
+            busy={update.isPending && update.variables?.apiKey?.id === apiKey.id}
+            onToggle={(active) =>
+              update.mutate({
+                apiKey: { userId: apiKey.userId, id: apiKey.id, state: active ? ApiKeyState.ACTIVE : ApiKeyState.DISABLED },
+                updateMask: { paths: ["state"] },
+              })
+            }
+            onOpen={(kind) => setDialog({ kind, apiKey })}
+          />
+        ))}
+      </DataTable>
       <Pager paging={paging} nextToken={list.data?.nextPageToken} total={list.data?.totalSize} pageSize={KEYS_PAGE_SIZE} shown={keys.length} noun="keys" />
       {dialog?.kind === "generate" && <GenerateKeyDialog userId={userId} ownerIsAdmin={ownerIsAdmin} onClose={() => setDialog(undefined)} />}
       {dialog?.kind === "edit" && <EditKeyDialog apiKey={dialog.apiKey} ownerIsAdmin={ownerIsAdmin} onClose={() => setDialog(undefined)} />}

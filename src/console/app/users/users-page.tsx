@@ -8,6 +8,7 @@ import { keepPreviousData, useQueryClient } from "@tanstack/react-query";
 import { UserRegistry, UserState } from "../../../../gen/keyward/v1/user_pb.js";
 import { Right } from "../../../../gen/keyward/v1/rights_pb.js";
 import { useCaller } from "../caller.js";
+import { DataTable } from "../components/data-table.js";
 import { Dialog, DialogActions } from "../components/dialog.js";
 import { ErrorText } from "../components/error-text.js";
 import { Pager, usePaging } from "../components/pager.js";
@@ -15,6 +16,9 @@ import { TimeText } from "../components/time-text.js";
 import { hrefOf } from "../router.js";
 
 const USERS_PAGE_SIZE = 50;
+
+/** When the search hides every user of the page shown (it filters that page only). */
+const NO_MATCH_ON_PAGE = "No user on this page matches. Press Enter to open the user with that id.";
 
 /** The users screen. */
 export function UsersPage() {
@@ -54,48 +58,30 @@ export function UsersPage() {
           )}
         </form>
         <ErrorText error={list.error} />
-        <div className="table-wrap" role="region" aria-label="Users table" tabIndex={0}>
-          <table className="table">
-            <caption className="visually-hidden">Users</caption>
-            <thead>
-              <tr>
-                <th scope="col">User id</th>
-                <th scope="col">Name</th>
-                <th scope="col">Email</th>
-                <th scope="col">Role</th>
-                <th scope="col">State</th>
-                <th scope="col">Created</th>
-              </tr>
-            </thead>
-            <tbody>
-              {users.map((user) => (
-                <tr key={user.userId} data-user-id={user.userId}>
-                  <td data-label="User id">
-                    <a href={hrefOf({ screen: "user", userId: user.userId, tab: "profile" })}>{user.userId}</a>
-                  </td>
-                  <td data-label="Name">{user.name || <span className="muted">—</span>}</td>
-                  <td data-label="Email">{user.email || <span className="muted">—</span>}</td>
-                  <td data-label="Role">{user.admin ? <span className="badge">admin</span> : "user"}</td>
-                  <td data-label="State">
-                    <span className={user.state === UserState.SUSPENDED ? "status status-disabled" : "status status-active"}>
-                      {user.state === UserState.SUSPENDED ? "Suspended" : "Active"}
-                    </span>
-                  </td>
-                  <td data-label="Created">
-                    <TimeText value={user.createdAt} fallback="—" />
-                  </td>
-                </tr>
-              ))}
-              {list.isSuccess && users.length === 0 && (
-                <tr>
-                  <td colSpan={6} className="empty">
-                    {needle ? "No user on this page matches. Press Enter to open the user with that id." : "No users."}
-                  </td>
-                </tr>
-              )}
-            </tbody>
-          </table>
-        </div>
+        <DataTable
+          name="Users"
+          columns={["User id", "Name", "Email", "Role", "State", "Created"]}
+          message={list.isSuccess && users.length === 0 && (needle ? NO_MATCH_ON_PAGE : "No users.")}
+        >
+          {users.map((user) => (
+            <tr key={user.userId} data-user-id={user.userId}>
+              <td data-label="User id">
+                <a href={hrefOf({ screen: "user", userId: user.userId, tab: "profile" })}>{user.userId}</a>
+              </td>
+              <td data-label="Name">{user.name || <span className="muted">—</span>}</td>
+              <td data-label="Email">{user.email || <span className="muted">—</span>}</td>
+              <td data-label="Role">{user.admin ? <span className="badge">admin</span> : "user"}</td>
+              <td data-label="State">
+                <span className={user.state === UserState.SUSPENDED ? "status status-disabled" : "status status-active"}>
+                  {user.state === UserState.SUSPENDED ? "Suspended" : "Active"}
+                </span>
+              </td>
+              <td data-label="Created">
+                <TimeText value={user.createdAt} fallback="—" />
+              </td>
+            </tr>
+          ))}
+        </DataTable>
         <Pager paging={paging} nextToken={list.data?.nextPageToken} total={list.data?.totalSize} pageSize={USERS_PAGE_SIZE} shown={list.data?.users.length ?? 0} noun="users" />
       </section>
       {creating && <CreateUserDialog onClose={() => setCreating(false)} />}
