@@ -1,7 +1,10 @@
 /**
  * IP networks (CIDRs) for per-key networks and trusted proxies (DESIGN §14): parsing with a reason for
  * what is wrong, canonical text, and matching a client address. IPv4 and IPv6; an IPv4-mapped IPv6
- * address (`::ffff:192.0.2.1`, what a dual-stack socket reports) is the IPv4 address it maps.
+ * address (`::ffff:192.0.2.1`, what a dual-stack socket reports, however it is written: `::ffff:c000:201`
+ * is the same address) is the IPv4 address it maps, and a mapped network (`::ffff:10.0.0.0/104`) is the
+ * IPv4 network it maps (`10.0.0.0/8`). Stored networks, peers and proxy headers all go through the
+ * one parser here, so they can never disagree about which family an address is.
  */
 import { isIPv4, isIPv6 } from "node:net";
 
@@ -23,6 +26,9 @@ export type ParsedNetwork = { readonly ok: true; readonly cidr: string } | { rea
 
 const BITS = { 4: 32, 6: 128 } as const;
 const MAPPED_PREFIX = "::ffff:";
+/** `::ffff:0:0/96`, the IPv4-mapped range: its top 96 bits. */
+const MAPPED_HIGH_BITS = 0xffffn;
+const MAPPED_PREFIX_LENGTH = 96;
 
 /**
  * Parses `203.0.113.0/24`, `2001:db8::/32` or a bare address (read as /32 or /128). Host bits set below
@@ -32,16 +38,27 @@ export function parseNetwork(text: string): ParsedNetwork {
   const slash = text.indexOf("/");
   const addressText = slash === -1 ? text : text.slice(0, slash);
   // Zones and brackets belong to one host's interfaces and to URLs, not to a stored network.
-  const address = /[%[\]]/.test(addressText) ? undefined : parseAddress(addressText);
-  if (address === undefined) return { ok: false, problem: `\`${text}\` is not an IPv4 or IPv6 address or CIDR` };
-  const max = BITS[address.family];
+  const written = /[%[\]]/.test(addressText) ? undefined : parseWrittenAddress(addressText);
+  if (written === undefined) return { ok: false, problem: `\`${text}\` is not an IPv4 or IPv6 address or CIDR` };
+  const max = BITS[written.family];
   const prefixText = slash === -1 ? String(max) : text.slice(slash + 1);
   const prefix = /^\d{1,3}$/.test(prefixText) ? Number(prefixText) : NaN;
   if (!(prefix >= 0 && prefix <= max)) return { ok: false, problem: `\`${text}\`: the prefix length must be 0 to ${max}` };
-  const base = address.value & mask(address.family, prefix);
-  const cidr = `${formatAddress({ family: address.family, value: base })}/${prefix}`;
-  if (base !== address.value) return { ok: false, problem: `\`${text}\` has host bits set; the network is \`${cidr}\`` };
+  const base = written.value & mask(written.family, prefix);
+  const cidr = formatNetwork({ family: written.family, value: base }, prefix);
+  if (base !== written.value) return { ok: false, problem: `\`${text}\` has host bits set; the network is \`${cidr}\`` };
   return { ok: true, cidr };
+}
+
+/**
+ * `address/prefix` as stored: a network inside the IPv4-mapped range, with a prefix reaching into it, is
+ * written as the IPv4 network it maps, so it matches the IPv4 clients it names.
+ */
+function formatNetwork(address: Address, prefix: number): string {
+  if (address.family === 6 && prefix >= MAPPED_PREFIX_LENGTH && isMapped(address.value)) {
+    return `${formatAddress({ family: 4, value: address.value & 0xffffffffn })}/${prefix - MAPPED_PREFIX_LENGTH}`;
+  }
+  return `${formatAddress(address)}/${prefix}`;
 }
 
 /** A set of networks, built once from canonical CIDRs, that answers whether an address lies in one. */
@@ -112,17 +129,26 @@ function toNetwork(cidr: string): Network {
   return { family: address.family, base: address.value, prefix: Number(prefixText) };
 }
 
+/** An address as matching sees it: IPv4-mapped IPv6 is IPv4. */
 function parseAddress(raw: string): Address | undefined {
+  const written = parseWrittenAddress(raw);
+  if (written === undefined || written.family === 4 || !isMapped(written.value)) return written;
+  return { family: 4, value: written.value & 0xffffffffn };
+}
+
+/** An address in the family it is written in (brackets and a zone dropped); undefined if it is none. */
+function parseWrittenAddress(raw: string): Address | undefined {
   let text = raw.startsWith("[") && raw.endsWith("]") ? raw.slice(1, -1) : raw;
   const zone = text.indexOf("%");
   if (zone !== -1) text = text.slice(0, zone);
   if (isIPv4(text)) return { family: 4, value: ipv4Value(text) };
   if (!isIPv6(text)) return undefined;
-  const lower = text.toLowerCase();
-  if (lower.startsWith(MAPPED_PREFIX) && isIPv4(lower.slice(MAPPED_PREFIX.length))) {
-    return { family: 4, value: ipv4Value(lower.slice(MAPPED_PREFIX.length)) };
-  }
-  return { family: 6, value: ipv6Value(lower) };
+  return { family: 6, value: ipv6Value(text.toLowerCase()) };
+}
+
+/** Whether a 128-bit IPv6 value lies in `::ffff:0:0/96`. */
+function isMapped(value: bigint): boolean {
+  return value >> 32n === MAPPED_HIGH_BITS;
 }
 
 function ipv4Value(text: string): bigint {

@@ -46,6 +46,34 @@ describe("auth/networks", () => {
     expect(new NetworkList(["0.0.0.0/0"]).includes("::1")).to.equal(false);
   });
 
+  it("reads IPv4-mapped IPv6 as IPv4 however it is written, in stored networks and in addresses alike", () => {
+    const cidr = (text: string) => {
+      const parsed = parseNetwork(text);
+      return parsed.ok ? parsed.cidr : `! ${parsed.problem}`;
+    };
+    // Issue 24: `::ffff:7f00:1` was stored as an IPv6 /128 that no (IPv4-canonical) client ever matched.
+    expect(cidr("::ffff:7f00:1")).to.equal("127.0.0.1/32");
+    expect(cidr("::FFFF:7F00:1/128")).to.equal("127.0.0.1/32");
+    expect(cidr("0:0:0:0:0:ffff:c000:201")).to.equal("192.0.2.1/32");
+    expect(cidr("::ffff:127.0.0.1/128"), "a mapped address with its IPv6 prefix").to.equal("127.0.0.1/32");
+    expect(cidr("::ffff:10.0.0.0/104"), "a mapped prefix is the IPv4 prefix it maps").to.equal("10.0.0.0/8");
+    expect(cidr("::ffff:a00:0/104")).to.equal("10.0.0.0/8");
+    expect(cidr("::ffff:0:0/96"), "the whole mapped range is every IPv4 address").to.equal("0.0.0.0/0");
+    expect(cidr("::ffff:10.1.0.0/104")).to.contain("host bits set").and.contain("`10.0.0.0/8`");
+    expect(cidr("::ffff:0:0/95"), "wider than the mapped range: not IPv4").to.contain("host bits set");
+    expect(cidr("::fffe:0:0/95")).to.equal("::fffe:0:0/95");
+    expect(cidr("::a00:1"), "IPv4-compatible (deprecated) is not mapped").to.equal("::a00:1/128");
+
+    const list = new NetworkList([cidr("::ffff:7f00:1"), cidr("::ffff:10.0.0.0/104")]);
+    for (const peer of ["127.0.0.1", "::ffff:127.0.0.1", "::ffff:7f00:1", "[::ffff:7f00:1]", "10.9.8.7", "::ffff:a09:807"]) {
+      expect(list.includes(peer), peer).to.equal(true);
+    }
+    expect(list.includes("127.0.0.2")).to.equal(false);
+    expect(canonicalAddress("::ffff:7f00:1")).to.equal("127.0.0.1");
+    expect(canonicalAddress("::FFFF:127.0.0.1")).to.equal("127.0.0.1");
+    expect(isLoopback("::ffff:7f00:1")).to.equal(true);
+  });
+
   it("writes addresses as people read them and knows loopback", () => {
     expect(canonicalAddress("::ffff:127.0.0.1")).to.equal("127.0.0.1");
     expect(canonicalAddress("2001:0db8:0:0:0:0:0:1")).to.equal("2001:db8::1");
