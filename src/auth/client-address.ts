@@ -1,10 +1,18 @@
 /**
  * Who is calling, as far as the network can tell (DESIGN §14): the client address is the connection's
- * peer, unless the peer is a trusted proxy (`--trusted-proxies`), in which case it is the address that
- * proxy names in `X-Forwarded-For` (or, without it, `Forwarded`), walking back through further trusted
- * proxies. A header from an untrusted peer is ignored: anyone can send one. The same rule says whether the
- * client's connection was encrypted: the peer's own TLS, or a trusted proxy's `X-Forwarded-Proto: https`
- * (or `Forwarded: proto=https`).
+ * peer, unless the peer is a trusted proxy (`--trusted-proxies`), in which case it is the address the
+ * proxies name in `X-Forwarded-For` and `Forwarded` (RFC 7239), walking back from the nearest entry
+ * while the address reached is a trusted proxy. A header from an untrusted peer is ignored: anyone can
+ * send one. The same rule says whether the client's connection was encrypted: the peer's own TLS, or a
+ * trusted proxy's `X-Forwarded-Proto: https` (or `Forwarded: proto=https`).
+ *
+ * Client addresses fail closed. A trusted proxy that names the client with something that is not an
+ * address (`unknown`, an obfuscated `_hidden`, an empty entry from a trailing comma, a `Forwarded` element
+ * without `for=`) leaves the client unknown (""), never "the proxy itself". When a request carries both
+ * headers, both are walked and must name the same client, else it is unknown: which of the two a proxy
+ * writes varies, and the other one passes through from the client unchanged, so letting either win would
+ * let a client choose its own address. An unknown client lies in no network, so keys limited to networks
+ * are refused; see docs/gateway.md for what it means elsewhere.
  */
 import type { ContextValues } from "@connectrpc/connect";
 import { canonicalAddress, isAddress, isLoopback, NetworkList } from "./networks.js";
@@ -12,7 +20,10 @@ import { kPeer, type Peer } from "./peer.js";
 
 /** The client of one call. */
 export interface Client {
-  /** Canonical address text (`192.0.2.1`, `2001:db8::1`); "" when the door could not tell. */
+  /**
+   * Canonical address text (`192.0.2.1`, `2001:db8::1`); "" ({@link UNKNOWN_ADDRESS}) when the door, or a
+   * trusted proxy, could not tell.
+   */
   readonly address: string;
   /** Whether the credential travelled encrypted all the way from the client (or from a loopback address). */
   readonly secure: boolean;
@@ -21,6 +32,9 @@ export interface Client {
   /** The `User-Agent` header, shortened and without control characters; undefined when absent. */
   readonly userAgent: string | undefined;
 }
+
+/** The address of a client that cannot be told: it lies in no network and is never loopback. */
+export const UNKNOWN_ADDRESS = "";
 
 /** Longest `User-Agent` kept for `last_used_user_agent`. */
 export const USER_AGENT_MAX = 200;
@@ -38,16 +52,33 @@ export class ClientResolver {
     let address = canonicalAddress(peer.address);
     let secure = peer.secure;
     if (this.trusted.size > 0 && address !== "" && this.trusted.includes(address)) {
-      const hops = forwardedHops(header);
-      // Walk back from the nearest hop while the current address is a proxy we trust.
-      for (let i = hops.length - 1; i >= 0 && this.trusted.includes(address); i--) {
-        const hop = hostOf(hops[i]!);
-        if (!isAddress(hop)) break; // "unknown", an obfuscated name: the proxy is as far as we can see
-        address = canonicalAddress(hop);
-      }
-      secure ||= forwardedProto(header) === "https";
+      address = this.forwardedClient(address, header);
+      secure ||= forwardedOverHttps(header);
     }
     return new ResolvedClient(address, secure, address !== "" && isLoopback(address), header);
+  }
+
+  /** The client a trusted proxy at `proxy` names; "" (unknown) when it cannot be told for certain. */
+  private forwardedClient(proxy: string, header: Headers): string {
+    const xff = header.get("x-forwarded-for");
+    const forwarded = header.get("forwarded");
+    // Nothing forwarded: the request is the proxy's own (a health check, a script on its host).
+    if (xff === null && forwarded === null) return proxy;
+    const byXff = xff === null ? undefined : this.walk(proxy, xff.split(","));
+    const byForwarded = forwarded === null ? undefined : this.walk(proxy, forwardedElements(forwarded).map((e) => e.get("for") ?? ""));
+    if (byXff !== undefined && byForwarded !== undefined && byXff !== byForwarded) return UNKNOWN_ADDRESS;
+    return byXff ?? byForwarded ?? UNKNOWN_ADDRESS;
+  }
+
+  /** Walks `hops` (client first) back from the nearest while the address reached is a trusted proxy. */
+  private walk(proxy: string, hops: readonly string[]): string {
+    let address = proxy;
+    for (let i = hops.length - 1; i >= 0 && this.trusted.includes(address); i--) {
+      const hop = hostOf(hops[i]!.trim());
+      if (!isAddress(hop)) return UNKNOWN_ADDRESS;
+      address = canonicalAddress(hop);
+    }
+    return address;
   }
 
   /**
@@ -80,25 +111,19 @@ class ResolvedClient implements Client {
   }
 }
 
-/** The addresses a proxy chain names, client first: `X-Forwarded-For`, else `Forwarded`'s `for=`. */
-function forwardedHops(header: Headers): string[] {
-  const xff = header.get("x-forwarded-for");
-  if (xff !== null) return xff.split(",").map((hop) => hop.trim());
-  const forwarded = header.get("forwarded");
-  if (forwarded === null) return [];
-  return forwardedElements(forwarded).flatMap((element) => {
-    const value = element.get("for");
-    return value === undefined ? [] : [hostOf(value)];
-  });
-}
-
-/** The scheme the nearest trusted proxy reports (the last value: earlier ones may come from the client). */
-function forwardedProto(header: Headers): string | undefined {
+/**
+ * Whether the nearest trusted proxy says the client used https: the last value of `X-Forwarded-Proto`
+ * and of the last `Forwarded` element's `proto=` (earlier ones may come from the client). When both are
+ * given, both must say so, for the reason both headers must name the same client.
+ */
+function forwardedOverHttps(header: Headers): boolean {
+  const protos: string[] = [];
   const xfp = header.get("x-forwarded-proto");
-  if (xfp !== null) return xfp.split(",").at(-1)?.trim().toLowerCase();
+  if (xfp !== null) protos.push(xfp.split(",").at(-1)!.trim().toLowerCase());
   const forwarded = header.get("forwarded");
-  if (forwarded === null) return undefined;
-  return forwardedElements(forwarded).at(-1)?.get("proto")?.toLowerCase();
+  const proto = forwarded === null ? undefined : forwardedElements(forwarded).at(-1)?.get("proto");
+  if (proto !== undefined) protos.push(proto.toLowerCase());
+  return protos.length > 0 && protos.every((p) => p === "https");
 }
 
 /** RFC 7239 elements (`for=192.0.2.1;proto=https, for="[2001:db8::1]:4711"`) as lower-cased key maps. */
