@@ -78,14 +78,22 @@ export function createForwardAuth(invoker: Invoker, asConnectError: (error: unkn
   };
 }
 
+/** The one query parameter forward auth reads on its own path. */
+const RIGHTS_PARAMETER = "rights";
+
 /**
  * The rights named by `?rights=` (repeated or comma-separated) and the required-rights header, by full
  * (`RIGHT_USER_INFO`) or short (`USER_INFO`) name, any case. An unknown name is `INVALID_ARGUMENT`: a
- * typo in a proxy's config must not silently mean "any valid key".
+ * typo in a proxy's config must not silently mean "any valid key". So is any other query parameter on
+ * `/api/v1/auth/check` itself (`?right=`, `?Rights=`, `?rights[]=`): the query there is the proxy's
+ * config. Below it, Envoy appends the original request's path and query, so other keys there belong to
+ * that request and are ignored; a `rights` key still counts, which can only make the check stricter.
  */
 function requiredRights(target: string, header: string | string[] | undefined): number[] {
   const queryAt = target.indexOf("?");
-  const names = queryAt === -1 ? [] : new URLSearchParams(target.slice(queryAt + 1)).getAll("rights");
+  const query = new URLSearchParams(queryAt === -1 ? "" : target.slice(queryAt + 1));
+  if (queryAt !== -1 && target.slice(0, queryAt) === FORWARD_AUTH_PATH) refuseUnknownParameters(query);
+  const names = query.getAll(RIGHTS_PARAMETER);
   names.push(...(Array.isArray(header) ? header : header === undefined ? [] : [header]));
   const wanted = new Set<number>();
   const unknown: string[] = [];
@@ -95,7 +103,20 @@ function requiredRights(target: string, header: string | string[] | undefined): 
     else wanted.add(right);
   }
   if (unknown.length > 0) {
-    throw validationFailed([{ field: "rights", description: `unknown rights: ${unknown.join(", ")}; see keyward.v1.Right` }]);
+    throw validationFailed([{ field: RIGHTS_PARAMETER, description: `unknown rights: ${unknown.join(", ")}; see keyward.v1.Right` }]);
   }
   return [...wanted];
+}
+
+/** Most unknown query parameters named in one refusal. */
+const UNKNOWN_PARAMETERS_NAMED = 10;
+
+function refuseUnknownParameters(query: URLSearchParams): void {
+  const unknown = new Set<string>();
+  for (const key of query.keys()) if (key !== RIGHTS_PARAMETER) unknown.add(key);
+  if (unknown.size === 0) return;
+  const description = `unknown query parameter; forward auth takes only \`${RIGHTS_PARAMETER}\` (or the X-Keyward-Required-Rights header)`;
+  const named = [...unknown].slice(0, UNKNOWN_PARAMETERS_NAMED).map((key) => ({ field: key.slice(0, 64), description }));
+  if (unknown.size > named.length) named.push({ field: "query", description: `and ${unknown.size - named.length} more unknown query parameters` });
+  throw validationFailed(named);
 }

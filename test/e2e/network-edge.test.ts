@@ -92,6 +92,52 @@ describe("e2e: the network edge (allowed networks, trusted proxies, last used, f
       const forwarded = await rest(PROXY, "/api/v1/auth_info", actor.key, { forwarded: 'for="198.51.100.7:4711";proto=https' });
       expect(forwarded.status).to.equal(200);
     });
+    it("reads IPv4-mapped IPv6 networks as the IPv4 networks they map, so they match (::ffff:7f00:1 is 127.0.0.1)", async () => {
+      const userId = await sut.fx.user();
+      const actor = await sut.fx.key(userId, [Right.USER_INFO], { allowedIps: ["::ffff:7f00:1", "::ffff:10.0.0.0/104", "::ffff:127.0.0.1"] });
+      expect(actor.apiKey.allowedIps).to.deep.equal(["127.0.0.1/32", "10.0.0.0/8"]);
+      expect((await rest("127.0.0.1", "/api/v1/auth_info", actor.key)).status).to.equal(200);
+      const other = await rest(OTHER, "/api/v1/auth_info", actor.key);
+      expect([other.status, reasonOfBody(other.body)]).to.deep.equal([403, "API_KEY_IP_NOT_ALLOWED"]);
+      // A proxy naming the client in the mapped spelling is read the same way.
+      expect((await rest(PROXY, "/api/v1/auth_info", actor.key, { "x-forwarded-for": "::ffff:a01:203" })).status).to.equal(200);
+    });
+
+    it("fails closed behind a trusted proxy: an entry that is not an address leaves the client unknown, never the proxy itself", async () => {
+      const userId = await sut.fx.user();
+      const proxyOnly = await sut.fx.key(userId, [Right.USER_INFO], { allowedIps: [`${PROXY}/32`] });
+      const anywhere = await sut.fx.key(userId, [Right.USER_INFO]);
+      const obscured: Record<string, string>[] = [
+        { "x-forwarded-for": "8.8.8.8, unknown" },
+        { "x-forwarded-for": "8.8.8.8, _hidden" },
+        { "x-forwarded-for": "8.8.8.8," },
+        { forwarded: "for=unknown" },
+        { forwarded: 'for="_hidden";proto=https' },
+        // Both headers, naming different clients: neither is believed.
+        { "x-forwarded-for": PROXY, forwarded: "for=8.8.8.8" },
+        { "x-forwarded-for": "8.8.8.8", forwarded: `for=${PROXY}` },
+      ];
+      for (const headers of obscured) {
+        const refused = await rest(PROXY, "/api/v1/auth_info", proxyOnly.key, headers);
+        expect([refused.status, reasonOfBody(refused.body)], JSON.stringify(headers)).to.deep.equal([403, "API_KEY_IP_NOT_ALLOWED"]);
+        expect(refused.body, JSON.stringify(headers)).to.contain("an unknown address");
+        const gate = await rest(PROXY, "/api/v1/auth/check", proxyOnly.key, headers);
+        expect([gate.status, gate.headers["x-keyward-reason"]], JSON.stringify(headers)).to.deep.equal([403, "API_KEY_IP_NOT_ALLOWED"]);
+        expect((await rest(PROXY, "/api/v1/auth_info", anywhere.key, headers)).status, `a key without networks: ${JSON.stringify(headers)}`).to.equal(200);
+      }
+      // What the proxy's own request looks like (nothing forwarded), and the same client in both headers.
+      expect((await rest(PROXY, "/api/v1/auth_info", proxyOnly.key)).status).to.equal(200);
+      expect((await rest(PROXY, "/api/v1/auth_info", proxyOnly.key, { "x-forwarded-for": PROXY, forwarded: `for=${PROXY}` })).status).to.equal(200);
+
+      // An unknown client's use is recorded without an address: last_used_ip stays empty, not the proxy's.
+      let key;
+      for (let i = 0; i < 30 && !key?.lastUsedAt; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        key = ok(await sut.doors.call("grpc", ApiKeyRegistry.method.getApiKey, { userId, keyId: anywhere.apiKey.id }, sut.admin)).apiKey;
+      }
+      expect(key?.lastUsedAt, "last_used_at written within 6 s").to.not.equal(undefined);
+      expect(key?.lastUsedIp).to.equal("");
+    });
   });
 
   it("records the client address and User-Agent of a use beside last_used_at (once a minute, off the request path)", async () => {
@@ -149,6 +195,25 @@ describe("e2e: the network edge (allowed networks, trusted proxies, last used, f
       }
       const missing = await check(actor.key, "?rights=RIGHT_USER_DELETE");
       expect(JSON.parse(missing.body).message).to.contain("RIGHT_USER_DELETE");
+    });
+
+    it("refuses an unknown query parameter on its own path with 400, naming the one it takes: a typo never means any valid key", async () => {
+      const actor = await sut.fx.actor([Right.USER_INFO]);
+      for (const query of ["?right=RIGHT_ALL", "?Rights=RIGHT_ALL", "?rights[]=RIGHT_ALL", "?rights=RIGHT_USER_INFO&right=RIGHT_ALL", "?=RIGHT_ALL", "?required_rights=ALL"]) {
+        const answer = await check(actor.key, query);
+        expect([answer.status, answer.headers["x-keyward-reason"]], query).to.deep.equal([400, "VALIDATION_FAILED"]);
+        const body = JSON.parse(answer.body) as { message: string; details: { fieldViolations?: { field: string }[] }[] };
+        expect(body.message, query).to.contain("unknown query parameter").and.contain("`rights`");
+        expect(answer.headers["x-keyward-user-id"], query).to.equal(undefined);
+      }
+      const many = await check(actor.key, `?${Array.from({ length: 500 }, (_, i) => `k${i}=1`).join("&")}`);
+      expect(many.status).to.equal(400);
+      expect(JSON.parse(many.body).message).to.contain("and 490 more").and.have.length.below(2_000);
+      // Below the path, Envoy appends the original request's path and query: its keys are the request's own.
+      const envoy = await check(actor.key, "?page=2&right=x", { "x-keyward-required-rights": "RIGHT_USER_INFO" }, "GET", "/api/v1/auth/check/orders");
+      expect(envoy.status).to.equal(200);
+      const stricter = await check(actor.key, "?page=2&rights=RIGHT_USER_DELETE", {}, "GET", "/api/v1/auth/check/orders");
+      expect([stricter.status, stricter.headers["x-keyward-reason"]], "a rights key below the path still counts").to.deep.equal([403, "INSUFFICIENT_RIGHTS"]);
     });
 
     it("applies the key's networks to the client the trusted proxy names", async () => {
