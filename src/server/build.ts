@@ -13,6 +13,7 @@ import { ClientResolver } from "../auth/client-address.js";
 import { createErrorMappingInterceptor } from "../auth/error-mapping.js";
 import { DEFAULT_THROTTLE, LoginThrottle } from "../auth/login-throttle.js";
 import { PasswordHasher } from "../auth/password-hasher.js";
+import { createPasswordTransportInterceptor } from "../auth/password-transport.js";
 import { DEFAULT_REVOCATION_POLLER_OPTIONS, RevocationPoller } from "../auth/revocation-poller.js";
 import { TransportPolicy } from "../auth/transport-policy.js";
 import { sessionUses, UsageRecorder } from "../auth/usage-recorder.js";
@@ -42,8 +43,8 @@ export interface Keyward {
   readonly sessionUsage: UsageRecorder;
   readonly bindings: readonly ServiceBinding[];
   /**
-   * Outermost first: call metrics, then error mapping wrapping authorization, so every refusal carries
-   * a reason and is counted with its final code.
+   * Outermost first: call metrics, then error mapping wrapping the password transport check and
+   * authorization, so every refusal carries a reason and is counted with its final code.
    */
   readonly interceptors: readonly Interceptor[];
   readonly invoker: Invoker;
@@ -62,6 +63,8 @@ export async function build(config: Config, logger: Logger, now: () => number = 
   const readiness = new Readiness(opened, logger);
   readiness.subscribe((ready) => metrics.setReady(ready));
   const usage = new UsageRecorder(store, logger);
+  // One policy for every credential: keys and sessions (the verifier) and passwords (an interceptor).
+  const transport = new TransportPolicy(config.insecureTransport, logger);
   const sessionUsage = new UsageRecorder(store, logger, undefined, sessionUses(config.sessionIdleMs));
   const verifier = new ApiKeyVerifier(
     store,
@@ -71,7 +74,7 @@ export async function build(config: Config, logger: Logger, now: () => number = 
       cacheSize: config.authCacheSize,
       sessionIdleMs: config.sessionIdleMs,
       now,
-      transport: new TransportPolicy(config.insecureTransport, logger),
+      transport,
     },
     usage,
     sessionUsage,
@@ -120,6 +123,8 @@ export async function build(config: Config, logger: Logger, now: () => number = 
   const interceptors = [
     createCallMetricsInterceptor(metrics),
     createErrorMappingInterceptor(logger),
+    // Before authorization: a password sent in the clear is refused before anything checks or hashes it.
+    createPasswordTransportInterceptor(transport, clients, now),
     createAuthorizationInterceptor(verifier, { clients, rights, observe: metrics.countAuthentication }),
   ];
   return {

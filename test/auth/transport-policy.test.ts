@@ -37,4 +37,31 @@ describe("auth/transport-policy", () => {
     new TransportPolicy("allow", createLogger("info", (line) => quiet.push(line))).warnInsecure(client("192.0.2.1"), "KEYA", 0);
     expect(quiet).to.deep.equal([]);
   });
+
+  it("judges a password like a key: refused in reject, warned once per client address per hour in warn, never with the password", () => {
+    const reject = new TransportPolicy("reject", createLogger("error", () => {}));
+    expect(reasonOf(() => reject.judgePassword(client("192.0.2.1"), "m", 0))).to.equal("INSECURE_TRANSPORT");
+    expect(reasonOf(() => reject.judgePassword(client("", false, false), "m", 0)), "an unknown client is not trusted").to.equal("INSECURE_TRANSPORT");
+    expect(reasonOf(() => reject.judgePassword(client("192.0.2.1", true), "m", 0))).to.equal("allowed");
+    expect(reasonOf(() => reject.judgePassword(client("127.0.0.1", false, true), "m", 0))).to.equal("allowed");
+    const lines: string[] = [];
+    const warn = new TransportPolicy("warn", createLogger("info", (line) => lines.push(line)));
+    warn.judgePassword(client("192.0.2.1"), "keyward.v1.SessionRegistry/CreateSession", 0);
+    warn.judgePassword(client("192.0.2.1"), "keyward.v1.UserRegistry/UpdatePassword", 1);
+    warn.judgePassword(client("192.0.2.2"), "keyward.v1.SessionRegistry/CreateSession", 2);
+    warn.judgePassword(client("192.0.2.1", true), "keyward.v1.SessionRegistry/CreateSession", 3);
+    warn.judgePassword(client("192.0.2.1"), "keyward.v1.SessionRegistry/CreateSession", INSECURE_WARN_INTERVAL_MS);
+    expect(lines.map((l) => (JSON.parse(l) as { client: string }).client)).to.deep.equal(["192.0.2.1", "192.0.2.2", "192.0.2.1"]);
+    expect(JSON.parse(lines[0]!)).to.deep.include({ level: "warn", method: "keyward.v1.SessionRegistry/CreateSession" });
+  });
+
+  it("remembers at most 10,000 warned clients, however many send passwords in the clear", () => {
+    const lines: string[] = [];
+    const warn = new TransportPolicy("warn", createLogger("info", (line) => lines.push(line)));
+    for (let i = 0; i < 10_001; i++) warn.judgePassword(client(`10.0.${i >> 8}.${i & 255}`), "m", i);
+    // The first was forgotten to make room, so it is warned about again; the most recent is not.
+    warn.judgePassword(client("10.0.0.0"), "m", 20_000);
+    warn.judgePassword(client("10.0.39.16"), "m", 20_000);
+    expect(lines).to.have.length(10_002);
+  });
 });

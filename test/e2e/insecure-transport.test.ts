@@ -8,6 +8,7 @@ import { spawnSync } from "node:child_process";
 import { expect } from "chai";
 import { AuthService } from "../../gen/keyward/v1/auth_pb.js";
 import { Right } from "../../gen/keyward/v1/rights_pb.js";
+import { UserRegistry } from "../../gen/keyward/v1/user_pb.js";
 import { openDoors, type Doors } from "./support/doors.js";
 import { Fixtures, ok } from "./support/fixtures.js";
 import { issuedKeys } from "./support/secret-scan.js";
@@ -57,10 +58,11 @@ function makeTestHost(): TestHost | string {
   return { name, host, client, remove };
 }
 
-/** One HTTP GET from inside the namespace (a Node child there): status and the answer's reason. */
-function getFrom(testHost: TestHost, url: string, headers: Record<string, string>): { status: number; reason: string } {
+/** One HTTP GET (or, with a body, a JSON POST) from inside the namespace (a Node child there): status and the answer's reason. */
+function getFrom(testHost: TestHost, url: string, headers: Record<string, string>, body?: unknown): { status: number; reason: string } {
+  const init = body === undefined ? { headers } : { method: "POST", headers: { ...headers, "content-type": "application/json" }, body: JSON.stringify(body) };
   const script = `
-    const r = await fetch(${JSON.stringify(url)}, { headers: ${JSON.stringify(headers)} });
+    const r = await fetch(${JSON.stringify(url)}, ${JSON.stringify(init)});
     const body = await r.text();
     let reason = "";
     try { reason = JSON.parse(body).details?.find((d) => d.reason)?.reason ?? ""; } catch {}
@@ -108,11 +110,17 @@ describe("e2e: --insecure-transport with a client on another (virtual) machine",
       const auth = { authorization: `Bearer ${actor.key}` };
       expect(getFrom(testHost!, `${s.url}/api/v1/auth_info`, auth)).to.deep.equal({ status: 401, reason: "INSECURE_TRANSPORT" });
       expect(getFrom(testHost!, `${s.url}/api/v1/auth/check`, auth)).to.deep.equal({ status: 401, reason: "INSECURE_TRANSPORT" });
+      // A password is a credential too: refused before it is checked, so no session token comes back.
+      const userId = `pw${process.pid}`;
+      ok(await s.doors.call("grpc", UserRegistry.method.createUser, { user: { userId, password: "correct horse battery staple" } }, s.server.adminKey()));
+      const signIn = { userId, password: "correct horse battery staple" };
+      expect(getFrom(testHost!, `${s.url}/api/v1/sessions`, {}, signIn)).to.deep.equal({ status: 401, reason: "INSECURE_TRANSPORT" });
       // Not revoked: the same key works from this machine (gRPC on loopback) right after.
       ok(await s.doors.call("grpc", AuthService.method.getAuthInfo, {}, actor.key));
       // The namespace as a TLS-terminating proxy that says so: believed, because it is trusted.
       const proxied = { ...auth, "x-forwarded-proto": "https", "x-forwarded-for": "198.51.100.20" };
       expect(getFrom(testHost!, `${s.url}/api/v1/auth_info`, proxied).status).to.equal(200);
+      expect(getFrom(testHost!, `${s.url}/api/v1/sessions`, { "x-forwarded-proto": "https", "x-forwarded-for": "198.51.100.20" }, signIn).status).to.equal(200);
       expect(s.server.output()).to.not.contain(actor.key.split(".")[2]);
     } finally {
       await stop(s);
