@@ -108,6 +108,19 @@ export function canonicalAddress(text: string): string {
   return parsed === undefined ? text : formatAddress(parsed);
 }
 
+/**
+ * The client an address stands for when counting per client: an IPv4 address itself, an IPv6 address by
+ * its network of `ipv6PrefixLength` bits (`2001:db8:1:2::/64`), because one IPv6 host usually holds a
+ * whole /64 and could otherwise count as millions of clients. Text that is not an address comes back
+ * unchanged.
+ */
+export function clientGroupOf(address: string, ipv6PrefixLength: number): string {
+  const parsed = parseAddress(address);
+  if (parsed === undefined) return address;
+  if (parsed.family === 4) return formatAddress(parsed);
+  return `${formatAddress({ family: 6, value: parsed.value & mask(6, ipv6PrefixLength) })}/${ipv6PrefixLength}`;
+}
+
 /** Whether `text` is an IPv4 or IPv6 address (brackets or a zone allowed, as sockets and headers write them). */
 export function isAddress(text: string): boolean {
   return parseAddress(text) !== undefined;

@@ -4,8 +4,8 @@
  *
  * Both listeners are shared the node:cluster way: a worker's listen() asks the primary, which owns the
  * listening socket and hands accepted connections to the workers in turn (round-robin, Node's default
- * outside Windows). That covers grpc-js too: its server listens through `http2.Server.listen`, so it
- * needs nothing special. Port 0 works: the primary picks the free port on the first listen and every
+ * outside Windows). That covers the gRPC listener too: Keyward listens with a `net.Server` and hands its
+ * connections to grpc-js, so it needs nothing special. Port 0 works: the primary picks the free port on the first listen and every
  * worker, including a replacement, gets the same one (each worker starts the gRPC listener first, then
  * HTTP, so the order of their listen() calls matches). A connection stays with the worker that accepted
  * it: an HTTP/2 client with one connection talks to one worker.

@@ -55,6 +55,11 @@ export interface ListenerLimits {
   readonly defaultDeadlineMs: number;
   /** Most open connections on the HTTP listener (`server.maxConnections`); more are closed on accept. */
   readonly maxHttpConnections: number;
+  /**
+   * Most open connections from one client (an IPv6 client by its /64) on each listener, at most
+   * `maxHttpConnections`; trusted proxies are not capped.
+   */
+  readonly maxConnectionsPerClient: number;
   /** How long a client may take to send a request's headers (`server.headersTimeout`). */
   readonly httpHeadersTimeoutMs: number;
   /** How long a client may take to send a whole request (`server.requestTimeout`). */
@@ -92,6 +97,7 @@ export const SETTINGS = {
   maxConcurrentStreams: { flag: "max-concurrent-streams", env: "KEYWARD_MAX_CONCURRENT_STREAMS", fallback: "100", help: "most concurrent calls (HTTP/2 streams) per gRPC connection" },
   defaultDeadline: { flag: "default-deadline", env: "KEYWARD_DEFAULT_DEADLINE", fallback: "30s", help: "deadline of calls sent without one (gRPC, Connect, gRPC-Web, REST)" },
   maxHttpConnections: { flag: "max-http-connections", env: "KEYWARD_MAX_HTTP_CONNECTIONS", fallback: "1000", help: "most open connections on the HTTP listener; more are closed at once" },
+  maxConnectionsPerClient: { flag: "max-connections-per-client", env: "KEYWARD_MAX_CONNECTIONS_PER_CLIENT", fallback: "100", help: "most open connections one client address (IPv6: its /64) holds on each listener, at most --max-http-connections; more are closed at once; trusted proxies are not capped" },
   httpHeadersTimeout: { flag: "http-headers-timeout", env: "KEYWARD_HTTP_HEADERS_TIMEOUT", fallback: "10s", help: "how long an HTTP client may take to send a request's headers (then 408)" },
   httpRequestTimeout: { flag: "http-request-timeout", env: "KEYWARD_HTTP_REQUEST_TIMEOUT", fallback: "30s", help: "how long an HTTP client may take to send a whole request (then 408)" },
   httpKeepAliveTimeout: { flag: "http-keep-alive-timeout", env: "KEYWARD_HTTP_KEEP_ALIVE_TIMEOUT", fallback: "5s", help: "how long an idle HTTP keep-alive connection stays open" },
@@ -188,10 +194,15 @@ export function loadConfig(
     maxConcurrentStreams: integer(SETTINGS.maxConcurrentStreams, 1),
     defaultDeadlineMs: positive(SETTINGS.defaultDeadline),
     maxHttpConnections: integer(SETTINGS.maxHttpConnections, 1),
+    maxConnectionsPerClient: integer(SETTINGS.maxConnectionsPerClient, 1),
     httpHeadersTimeoutMs: positive(SETTINGS.httpHeadersTimeout),
     httpRequestTimeoutMs: positive(SETTINGS.httpRequestTimeout),
     httpKeepAliveTimeoutMs: positive(SETTINGS.httpKeepAliveTimeout),
   };
+  // One client holding every connection the listener allows would lock everyone else out.
+  if (limits.maxConnectionsPerClient > limits.maxHttpConnections) {
+    problems.push(`${read(SETTINGS.maxConnectionsPerClient).source}: ${limits.maxConnectionsPerClient} must not exceed --max-http-connections (${limits.maxHttpConnections})`);
+  }
   // Node refuses a headers timeout longer than the request timeout (the headers are part of the request).
   if (limits.httpHeadersTimeoutMs > limits.httpRequestTimeoutMs) {
     problems.push(`${read(SETTINGS.httpHeadersTimeout).source}: must not be longer than --http-request-timeout`);

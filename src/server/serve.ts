@@ -51,7 +51,8 @@ export async function startKeyward(config: Config, logger: Logger, options: Star
     // gRPC listens before HTTP, always: under --workers the listen order pairs each worker's sockets
     // with the primary's (see cluster.ts).
     const gateway = createGateway({ invoker: keyward.invoker, maxBodyBytes: config.bodyLimitBytes, logger, defaultDeadlineMs: limits.defaultDeadlineMs });
-    const grpc = await startGrpcServer({ ...common, invoker: keyward.invoker, address: config.grpcAddr, maxConcurrentStreams: limits.maxConcurrentStreams });
+    const perClient = { maxConnectionsPerClient: limits.maxConnectionsPerClient, uncappedClients: config.trustedProxies };
+    const grpc = await startGrpcServer({ ...common, ...perClient, invoker: keyward.invoker, address: config.grpcAddr, maxConcurrentStreams: limits.maxConcurrentStreams });
     stops.push(() => grpc.shutdown());
     // /healthz, /readyz and /metrics first, then REST: none of its routes lives at those paths.
     const ops = createOpsHandler(
@@ -63,6 +64,7 @@ export async function startKeyward(config: Config, logger: Logger, options: Star
       interceptors: keyward.interceptors,
       address: config.httpAddr,
       fallback: ops,
+      ...perClient,
       maxConnections: limits.maxHttpConnections,
       headersTimeoutMs: limits.httpHeadersTimeoutMs,
       requestTimeoutMs: limits.httpRequestTimeoutMs,

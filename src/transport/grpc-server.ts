@@ -2,12 +2,18 @@
  * The gRPC listener: a grpc-js server (DESIGN §8: several times the throughput of connect-node's gRPC)
  * serving the bound services through the shared invoker, plus health and reflection, over HTTP/2
  * cleartext or TLS.
+ *
+ * Keyward owns the listening socket and hands each accepted connection to grpc-js (its connection
+ * injector), so it can close a connection over the per-client cap before grpc-js sets up an HTTP/2
+ * session for it, as the HTTP listener does.
  */
+import { createServer, type Server as NetServer } from "node:net";
 import { Server, ServerCredentials } from "@grpc/grpc-js";
 import type { Logger } from "../logger.js";
 import { addGrpcHealth } from "./grpc-health.js";
 import { addGrpcReflection } from "./grpc-reflection.js";
 import { createGrpcService } from "./grpc-service-definition.js";
+import { ClientConnectionLimit } from "./client-connection-limit.js";
 import type { Invoker, ServiceBinding } from "./invoke.js";
 import { formatListenAddress, parseListenAddress } from "./listen-address.js";
 import { DEFAULT_DRAIN_TIMEOUT_MS, DEFAULT_MAX_CONCURRENT_STREAMS, DEFAULT_MAX_REQUEST_BYTES, type ListenerOptions } from "./listener-defaults.js";
@@ -25,6 +31,10 @@ export interface GrpcServerOptions extends ListenerOptions {
   readonly maxConcurrentStreams?: number | undefined;
   /** Deadline of calls that come without one; none when undefined. */
   readonly defaultDeadlineMs?: number | undefined;
+  /** Most open connections from one client (an IPv6 client by its /64); default: no limit. */
+  readonly maxConnectionsPerClient?: number | undefined;
+  /** Canonical CIDRs whose connections are not capped per client (the trusted proxies). */
+  readonly uncappedClients?: readonly string[] | undefined;
 }
 
 /** A running gRPC listener. */
@@ -44,7 +54,7 @@ export interface GrpcListener {
 /** Starts the gRPC listener; resolves once it is bound. */
 export async function startGrpcServer(options: GrpcServerOptions): Promise<GrpcListener> {
   const { bindings, invoker, logger } = options;
-  const { host } = parseListenAddress(options.address);
+  const { host, port: requestedPort } = parseListenAddress(options.address);
   const server = new Server({
     "grpc.max_receive_message_length": options.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES,
     // Each open stream holds memory until its client ends it (5,000 idle streams held about 28 MB), and
@@ -62,7 +72,19 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<GrpcL
   const health = addGrpcHealth(server, services.map((service) => service.typeName));
   addGrpcReflection(server, services);
 
-  const port = await bind(server, options.address, credentials(options.tls));
+  const injector = server.createConnectionInjector(credentials(options.tls));
+  const limit =
+    options.maxConnectionsPerClient === undefined ? undefined : new ClientConnectionLimit({ maxPerClient: options.maxConnectionsPerClient, uncapped: options.uncappedClients });
+  const listener = createServer((socket) => {
+    if (limit?.admit(socket) !== false) injector.injectConnection(socket);
+  });
+  let port: number;
+  try {
+    port = await listen(listener, host, requestedPort);
+  } catch (error) {
+    server.forceShutdown(); // nothing is listening; release what the server set up
+    throw error;
+  }
   const drainTimeoutMs = options.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS;
   let stopped: Promise<void> | undefined;
   return {
@@ -71,6 +93,9 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<GrpcL
     setServing: health.setServing,
     shutdown() {
       health.setServing(false);
+      // The listener first, so the kernel refuses new connections; its close callback would wait for
+      // every connection, which the drain below ends.
+      listener.close();
       stopped ??= drain(server, drainTimeoutMs);
       return stopped;
     },
@@ -82,12 +107,12 @@ function credentials(tls: TlsKeyPair | undefined): ServerCredentials {
   return ServerCredentials.createSsl(null, [{ cert_chain: Buffer.from(tls.cert), private_key: Buffer.from(tls.key) }], false);
 }
 
-function bind(server: Server, address: string, creds: ServerCredentials): Promise<number> {
+function listen(listener: NetServer, host: string, port: number): Promise<number> {
   return new Promise((resolve, reject) => {
-    server.bindAsync(address, creds, (error, port) => {
-      if (!error) return resolve(port);
-      server.forceShutdown(); // nothing is listening; release what the server set up
-      reject(error);
+    listener.once("error", reject);
+    listener.listen(port, host, () => {
+      listener.off("error", reject);
+      resolve((listener.address() as { port: number }).port);
     });
   });
 }

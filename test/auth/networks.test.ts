@@ -1,6 +1,6 @@
 /** CIDR parsing and matching for per-key networks and trusted proxies (DESIGN §14). */
 import { expect } from "chai";
-import { canonicalAddress, isLoopback, NetworkList, parseNetwork } from "../../src/auth/networks.js";
+import { canonicalAddress, clientGroupOf, isLoopback, NetworkList, parseNetwork } from "../../src/auth/networks.js";
 
 describe("auth/networks", () => {
   it("parses IPv4 and IPv6 CIDRs and bare addresses into canonical text", () => {
@@ -81,5 +81,15 @@ describe("auth/networks", () => {
     expect([isLoopback("127.9.9.9"), isLoopback("::1"), isLoopback("::ffff:127.0.0.1"), isLoopback("10.0.0.1"), isLoopback("")]).to.deep.equal([
       true, true, true, false, false,
     ]);
+  });
+
+  it("groups a client's addresses for counting: IPv4 by address, IPv6 by its network", () => {
+    expect(clientGroupOf("192.0.2.1", 64)).to.equal("192.0.2.1");
+    expect(clientGroupOf("::ffff:192.0.2.1", 64)).to.equal("192.0.2.1");
+    expect(clientGroupOf("2001:db8:1:2:aaaa::1", 64)).to.equal("2001:db8:1:2::/64");
+    expect(clientGroupOf("2001:DB8:1:2:bbbb::9", 64)).to.equal("2001:db8:1:2::/64");
+    expect(clientGroupOf("2001:db8:1:3::1", 64)).to.equal("2001:db8:1:3::/64");
+    expect(clientGroupOf("2001:db8:1:2::1", 128)).to.equal("2001:db8:1:2::1/128");
+    expect(clientGroupOf("", 64)).to.equal("");
   });
 });

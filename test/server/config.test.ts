@@ -3,12 +3,13 @@ import { expect } from "chai";
 import { loadConfig } from "../../src/server/config.js";
 
 describe("server/config: listener limits", () => {
-  it("defaults to 100 streams, a 30 s default deadline, 1000 HTTP connections and 10 s / 30 s / 5 s HTTP timeouts", () => {
+  it("defaults to 100 streams, a 30 s default deadline, 1000 HTTP connections (100 per client) and 10 s / 30 s / 5 s HTTP timeouts", () => {
     const loaded = loadConfig({}, {});
     expect(loaded.ok && loaded.config.limits).to.deep.equal({
       maxConcurrentStreams: 100,
       defaultDeadlineMs: 30_000,
       maxHttpConnections: 1000,
+      maxConnectionsPerClient: 100,
       httpHeadersTimeoutMs: 10_000,
       httpRequestTimeoutMs: 30_000,
       httpKeepAliveTimeoutMs: 5_000,
@@ -21,6 +22,7 @@ describe("server/config: listener limits", () => {
       {
         KEYWARD_MAX_CONCURRENT_STREAMS: "9",
         KEYWARD_MAX_HTTP_CONNECTIONS: "64",
+        KEYWARD_MAX_CONNECTIONS_PER_CLIENT: "8",
         KEYWARD_HTTP_HEADERS_TIMEOUT: "3s",
         KEYWARD_HTTP_REQUEST_TIMEOUT: "1m",
         KEYWARD_DEFAULT_DEADLINE: "9s",
@@ -30,6 +32,7 @@ describe("server/config: listener limits", () => {
       maxConcurrentStreams: 50,
       defaultDeadlineMs: 2_000,
       maxHttpConnections: 64,
+      maxConnectionsPerClient: 8,
       httpHeadersTimeoutMs: 3_000,
       httpRequestTimeoutMs: 60_000,
       httpKeepAliveTimeoutMs: 1_000,
@@ -55,5 +58,15 @@ describe("server/config: listener limits", () => {
   it("refuses a headers timeout longer than the request timeout (Node would)", () => {
     const loaded = loadConfig({ "http-headers-timeout": "1m", "http-request-timeout": "30s" }, {});
     expect(loaded.ok ? [] : loaded.problems).to.deep.equal(["--http-headers-timeout: must not be longer than --http-request-timeout"]);
+  });
+
+  it("refuses a per-client connection cap above the listener's (one client could lock everyone out), naming where each came from", () => {
+    const explicit = loadConfig({ "max-connections-per-client": "2000" }, {});
+    expect(explicit.ok ? [] : explicit.problems).to.deep.equal(["--max-connections-per-client: 2000 must not exceed --max-http-connections (1000)"]);
+    const lowered = loadConfig({ "max-http-connections": "64" }, {});
+    expect(lowered.ok ? [] : lowered.problems).to.deep.equal(["default of --max-connections-per-client: 100 must not exceed --max-http-connections (64)"]);
+    expect(loadConfig({ "max-http-connections": "64", "max-connections-per-client": "64" }, {}).ok).to.equal(true);
+    const zero = loadConfig({}, { KEYWARD_MAX_CONNECTIONS_PER_CLIENT: "0" });
+    expect(zero.ok ? [] : zero.problems).to.deep.equal(['KEYWARD_MAX_CONNECTIONS_PER_CLIENT: "0" must be a whole number >= 1']);
   });
 });
