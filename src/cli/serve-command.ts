@@ -25,6 +25,13 @@ export async function runServe(flags: Record<string, string | undefined>): Promi
     }
     return;
   }
+  // Listen for the signals before starting: the startup line can reach a supervisor (or a test) that
+  // answers it with SIGTERM before startKeyward has returned, and a signal without a handler kills.
+  let requested: NodeJS.Signals | undefined;
+  let stop = (signal: NodeJS.Signals) => void (requested ??= signal);
+  const onSignal = (signal: NodeJS.Signals) => stop(signal);
+  process.once("SIGTERM", onSignal);
+  process.once("SIGINT", onSignal);
   let server;
   try {
     server = await startKeyward(
@@ -42,7 +49,7 @@ export async function runServe(flags: Record<string, string | undefined>): Promi
   if (worker) announceWorkerListening(server.httpUrl, server.grpcAddress);
   const running = server;
   await new Promise<void>((resolve) => {
-    const stop = (signal: NodeJS.Signals) => {
+    stop = (signal: NodeJS.Signals) => {
       logger.info("shutting down: draining in-flight calls", { signal });
       void running.shutdown().then(() => {
         logger.info("stopped");
@@ -51,7 +58,6 @@ export async function runServe(flags: Record<string, string | undefined>): Promi
         resolve();
       });
     };
-    process.once("SIGTERM", stop);
-    process.once("SIGINT", stop);
+    if (requested !== undefined) stop(requested);
   });
 }
