@@ -11,6 +11,7 @@ import { join } from "node:path";
 import { Right } from "../../gen/keyward/v1/rights_pb.js";
 import type { Logger } from "../logger.js";
 import { newApiKey } from "../services/new-api-key.js";
+import { sharedDirectoryMode } from "../store/private-files.js";
 import { isStoreError, type Store } from "../store/store.js";
 
 export const ADMIN_KEY_FILE = "admin.key";
@@ -53,7 +54,7 @@ export async function ensureAdmin(store: Store, dataDir: string, maxKeysPerUser:
     logger.warn("no active admin, but an admin key file from an earlier start exists; use it or run `keyward bootstrap`", { path });
     return;
   }
-  await mkdir(dataDir, { recursive: true });
+  await mkdir(dataDir, { recursive: true, mode: 0o700 });
   let written = false;
   try {
     // The file is written first (and must not exist yet), so a key is never stored that nobody can read.
@@ -66,4 +67,15 @@ export async function ensureAdmin(store: Store, dataDir: string, maxKeysPerUser:
     throw error;
   }
   logger.info("created user admin with a RIGHT_ALL key; read it from the file, then delete the file", { path });
+}
+
+/**
+ * Warns, once at startup, when others may read or enter the data directory: its files are private
+ * (0600), but a directory made beforehand (a volume) with a wider mode invites copying them out with
+ * another mode, and shows their names and sizes.
+ */
+export function warnIfDataDirShared(dataDir: string, logger: Logger): void {
+  const mode = sharedDirectoryMode(dataDir);
+  if (mode === undefined) return;
+  logger.warn("the data directory is open to other users; its files are private (0600), but make it private too (chmod 700)", { path: dataDir, mode });
 }

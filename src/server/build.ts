@@ -56,7 +56,7 @@ export interface Keyward {
 }
 
 export async function build(config: Config, logger: Logger, now: () => number = Date.now): Promise<Keyward> {
-  const opened = await openStore({ store: config.store, dataDir: config.dataDir });
+  const opened = await openStore({ store: config.store, dataDir: config.dataDir }, logger);
   const metrics = new KeywardMetrics();
   const store = instrumentStore(opened, metrics.storeDuration);
   // Readiness asks the store itself, so its probes stay out of the store latency metrics.

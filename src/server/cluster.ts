@@ -13,7 +13,7 @@
 import cluster, { type Worker } from "node:cluster";
 import type { Logger } from "../logger.js";
 import { openStore } from "../store/open-store.js";
-import { ensureAdmin } from "./bootstrap.js";
+import { ensureAdmin, warnIfDataDirShared } from "./bootstrap.js";
 import type { Config } from "./config.js";
 
 /** The message a worker sends the primary once both its listeners are up. */
@@ -46,8 +46,9 @@ const EXIT_GRACE_MS = 5_000;
  */
 export async function runPrimary(config: Config, logger: Logger): Promise<number> {
   // Bootstrap once, here, so N workers do not race to create the first admin.
-  const store = await openStore({ store: config.store, dataDir: config.dataDir });
+  const store = await openStore({ store: config.store, dataDir: config.dataDir }, logger);
   try {
+    warnIfDataDirShared(config.dataDir, logger);
     await ensureAdmin(store, config.dataDir, config.maxKeysPerUser, logger);
   } finally {
     await store.close();

@@ -8,7 +8,7 @@ import { describeStoreLocation } from "../store/open-store.js";
 import { startConnectServer } from "../transport/connect-server.js";
 import { startGrpcServer } from "../transport/grpc-server.js";
 import { createOpsHandler } from "../transport/ops-endpoints.js";
-import { ensureAdmin } from "./bootstrap.js";
+import { ensureAdmin, warnIfDataDirShared } from "./bootstrap.js";
 import { build } from "./build.js";
 import type { Config } from "./config.js";
 
@@ -36,7 +36,10 @@ export async function startKeyward(config: Config, logger: Logger, options: Star
   const keyward = await build(config, logger);
   const stops: Array<() => Promise<void>> = [];
   try {
-    if (options.bootstrap) await ensureAdmin(keyward.store, config.dataDir, config.maxKeysPerUser, logger);
+    if (options.bootstrap) {
+      warnIfDataDirShared(config.dataDir, logger);
+      await ensureAdmin(keyward.store, config.dataDir, config.maxKeysPerUser, logger);
+    }
     const { limits } = config;
     const common = {
       bindings: keyward.bindings,

@@ -1,10 +1,11 @@
 // openStore: each kind of store setting, data directory creation, and redacted descriptions.
 import { expect } from "chai";
 import { execFileSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { chmodSync, existsSync, writeFileSync } from "node:fs";
 import { mkdtemp, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { createLogger } from "../../src/logger.js";
 import { describeStoreLocation, openStore } from "../../src/store/open-store.js";
 import { redactMongoUrl, resolveStoreLocation } from "../../src/store/store-location.js";
 import type { Store } from "../../src/store/store.js";
@@ -40,6 +41,35 @@ describe("store: openStore", () => {
 
     const reopened = await open("sqlite", dataDir);
     expect(await reopened.getUser(user.userId)).to.deep.equal(user);
+  });
+
+  it("makes a database, -wal and -shm left readable by others private (0600) before opening, and says so", async () => {
+    const first = await open("sqlite");
+    const user = userRecord();
+    await first.createUser(user);
+    await first.close();
+    opened.splice(0);
+    const db = join(dir, "keyward.db");
+    chmodSync(db, 0o644);
+    writeFileSync(`${db}-wal`, "", { mode: 0o664 });
+    writeFileSync(`${db}-shm`, "", { mode: 0o640 });
+    chmodSync(`${db}-wal`, 0o664);
+    chmodSync(`${db}-shm`, 0o640);
+    const lines: string[] = [];
+    const reopened = await openStore({ store: "sqlite", dataDir: dir }, createLogger("info", (line) => lines.push(line)));
+    opened.push(reopened);
+    expect(await reopened.getUser(user.userId)).to.deep.equal(user);
+    for (const file of [db, `${db}-wal`, `${db}-shm`]) expect((await stat(file)).mode & 0o777, file).to.equal(0o600);
+    expect(lines.map((line) => JSON.parse(line) as { level: string; path: string; mode: string }).map(({ level, path, mode }) => `${level} ${path} ${mode}`)).to.deep.equal([
+      `warn ${db} 0644`,
+      `warn ${db}-wal 0664`,
+      `warn ${db}-shm 0640`,
+    ]);
+    // Private already: nothing to say the next time.
+    await reopened.close();
+    opened.splice(0);
+    opened.push(await openStore({ store: "sqlite", dataDir: dir }, createLogger("info", (line) => lines.push(line))));
+    expect(lines).to.have.length(3);
   });
 
   it("opens memory without touching the data directory, and forgets on close", async () => {
