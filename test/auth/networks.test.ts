@@ -2,12 +2,14 @@
 import { expect } from "chai";
 import { canonicalAddress, clientGroupOf, isLoopback, NetworkList, parseNetwork } from "../../src/auth/networks.js";
 
+/** The canonical CIDR of `text`, or `! <problem>`. */
+const cidr = (text: string) => {
+  const parsed = parseNetwork(text);
+  return parsed.ok ? parsed.cidr : `! ${parsed.problem}`;
+};
+
 describe("auth/networks", () => {
   it("parses IPv4 and IPv6 CIDRs and bare addresses into canonical text", () => {
-    const cidr = (text: string) => {
-      const parsed = parseNetwork(text);
-      return parsed.ok ? parsed.cidr : `! ${parsed.problem}`;
-    };
     expect(cidr("10.0.0.0/8")).to.equal("10.0.0.0/8");
     expect(cidr("192.0.2.7")).to.equal("192.0.2.7/32");
     expect(cidr("2001:0DB8:0000::/32")).to.equal("2001:db8::/32");
@@ -47,10 +49,6 @@ describe("auth/networks", () => {
   });
 
   it("reads IPv4-mapped IPv6 as IPv4 however it is written, in stored networks and in addresses alike", () => {
-    const cidr = (text: string) => {
-      const parsed = parseNetwork(text);
-      return parsed.ok ? parsed.cidr : `! ${parsed.problem}`;
-    };
     // Issue 24: `::ffff:7f00:1` was stored as an IPv6 /128 that no (IPv4-canonical) client ever matched.
     expect(cidr("::ffff:7f00:1")).to.equal("127.0.0.1/32");
     expect(cidr("::FFFF:7F00:1/128")).to.equal("127.0.0.1/32");

@@ -36,10 +36,16 @@ async function start(mode: "reject" | "warn"): Promise<Running> {
   return { server, doors, fx: new Fixtures(doors, admin), admin };
 }
 
-async function stop(running: Running): Promise<void> {
-  running.doors.close();
-  expect(await running.server.stop()).to.equal(0);
-  removeDataDir(running.server.dataDir);
+/** A server in `mode` for the enclosing suite; filled in by its `before` hook. */
+function useServerIn(mode: "reject" | "warn"): Running {
+  const running = {} as Running;
+  before(async () => Object.assign(running, await start(mode)));
+  after(async () => {
+    running.doors.close();
+    expect(await running.server.stop()).to.equal(0);
+    removeDataDir(running.server.dataDir);
+  });
+  return running;
 }
 
 /** A user with {@link PASSWORD}, made from loopback. */
@@ -60,9 +66,7 @@ describe("e2e: --insecure-transport and passwords", function () {
   this.timeout(60_000);
 
   describe("reject", () => {
-    let running: Running;
-    before(async () => (running = await start("reject")));
-    after(async () => stop(running));
+    const running = useServerIn("reject");
 
     it("refuses a sign-in sent in the clear from another machine on every door, right or wrong password, and lets it through TLS", async () => {
       const userId = await userWithPassword(running);
@@ -110,9 +114,7 @@ describe("e2e: --insecure-transport and passwords", function () {
   });
 
   describe("warn", () => {
-    let running: Running;
-    before(async () => (running = await start("warn")));
-    after(async () => stop(running));
+    const running = useServerIn("warn");
 
     it("lets a password through and logs the method and client once per client per hour, never the password", async () => {
       const userId = await userWithPassword(running);
