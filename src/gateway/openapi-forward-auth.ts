@@ -26,7 +26,7 @@ export function forwardAuthPathItem(): Record<string, unknown> {
         {
           name: "rights",
           in: "query",
-          description: "Rights the downstream request needs (repeated or comma-separated; `RIGHT_USER_INFO` or `USER_INFO`, any case). Unknown names are 400.",
+          description: "Rights the downstream request needs (repeated or comma-separated; `RIGHT_USER_INFO` or `USER_INFO`, any case). Unknown names are 400, and so is any other query parameter on this path itself (below it, the original request's query is left alone).",
           schema: { type: "array", items: { type: "string" } },
           style: "form",
           explode: true,
