@@ -8,11 +8,11 @@
  * a 1280×800 screen; a non-admin at #/users seeing only the refusal; and a fresh load that logs nothing
  * in the browser's console. Debian's Chromium against the real server, axe-core on each screen.
  */
-import type { Browser, BrowserContext, Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import { expect } from "chai";
 import { Right } from "../../gen/keyward/v1/rights_pb.js";
 import { useServer } from "../e2e/support/server-process.js";
-import { expectAccessible, launchBrowser, newPerson } from "./support/browser.js";
+import { expectAccessible, newPerson, useBrowser } from "./support/browser.js";
 import { keyRow, signInWithKey } from "./support/console-page.js";
 
 /** Words of the API's reference that mean nothing to a person choosing a key's rights. */
@@ -21,25 +21,19 @@ const JARGON = /universe|grant rule|pseudo|RIGHT_|`/i;
 describe("web console wording and layout (real browser)", function () {
   this.timeout(120_000);
   const sut = useServer();
-  let browser: Browser;
-  let admin: BrowserContext;
+  const chromium = useBrowser();
   let page: Page;
   let url: string;
 
   before(async () => {
     url = sut.server.httpUrl;
-    browser = await launchBrowser();
-    admin = await newPerson(browser);
-    page = await admin.newPage();
+    page = await (await newPerson(chromium.browser)).newPage();
     await signInWithKey(page, url, sut.admin);
-  });
-  after(async () => {
-    await browser?.close();
   });
 
   /** A fresh browser profile for one test, closed after it. */
-  async function withPerson<T>(use: (page: Page) => Promise<T>, viewport?: { width: number; height: number }): Promise<T> {
-    const person = await newPerson(browser, viewport);
+  async function withPerson<T>(use: (page: Page) => Promise<T>): Promise<T> {
+    const person = await newPerson(chromium.browser);
     try {
       return await use(await person.newPage());
     } finally {

@@ -10,12 +10,11 @@
  * `sh` block is that block's whole output. npm installs from a registry on 127.0.0.1 that serves this
  * checkout's packages (support/local-registry.ts), so `npm install @keyward/client` works as written.
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { expect } from "chai";
-import { packWorkspace, runAsync, startLocalRegistry, type LocalRegistry } from "./support/local-registry.js";
+import { runAsync, useClientProject } from "./support/local-registry.js";
 import { codeBlocks, type CodeBlock } from "./support/markdown-blocks.js";
 import { issuedKeys } from "./support/secret-scan.js";
 import { useServer } from "./support/server-process.js";
@@ -133,30 +132,17 @@ function stepsOf(page: string): Step[] {
 describe("e2e: docs/client.md's examples, as pasted", function () {
   this.timeout(180_000);
   const sut = useServer();
-  let scratch: string;
-  let project: string;
-  let registry: LocalRegistry;
-
-  before(async () => {
-    scratch = mkdtempSync(join(tmpdir(), "keyward-docs-client-"));
-    registry = await startLocalRegistry({ tarballs: [packWorkspace(ROOT, "@keyward/client", scratch)], nodeModules: join(ROOT, "node_modules"), workDir: scratch });
-    project = join(scratch, "my-service");
-    mkdirSync(project);
-  });
-  after(async () => {
-    await registry?.close();
-    rmSync(scratch, { recursive: true, force: true });
-  });
+  const consumer = useClientProject(ROOT, "keyward-docs-client-");
 
   for (const step of stepsOf("docs/client.md")) {
     const where = `docs/client.md:${step.block.line}`;
     if (step.kind === "file") {
-      it(`${where}: saves ${step.name}`, () => writeFileSync(join(project, step.name), step.block.text));
+      it(`${where}: saves ${step.name}`, () => writeFileSync(join(consumer.project, step.name), step.block.text));
       continue;
     }
     it(`${where}: ${step.block.text.trim().split("\n").join("; ")}`, async () => {
-      const env = { ...registry.npmEnv, KEYWARD_URL: sut.server.httpUrl, KEYWARD_GRPC: sut.server.grpcAddress, KEYWARD_API_KEY: sut.admin };
-      const result = await runAsync("bash", ["-e", "-o", "pipefail", "-c", step.block.text], { cwd: project, env });
+      const env = { ...consumer.registry.npmEnv, KEYWARD_URL: sut.server.httpUrl, KEYWARD_GRPC: sut.server.grpcAddress, KEYWARD_API_KEY: sut.admin };
+      const result = await runAsync("bash", ["-e", "-o", "pipefail", "-c", step.block.text], { cwd: consumer.project, env });
       expect(result.status, `${result.stdout}\n${result.stderr}`).to.equal(0);
       if (step.output !== undefined) expect(result.stdout, result.stderr).to.equal(step.output);
     });

@@ -8,12 +8,11 @@
  * (docs/client.md's examples, grpc-js included, are run as pasted by docs-examples.test.ts.)
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, lstatSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { expect } from "chai";
-import { packWorkspace, runAsync, startLocalRegistry, type LocalRegistry } from "./support/local-registry.js";
+import { runAsync, useClientProject } from "./support/local-registry.js";
 import { useServer } from "./support/server-process.js";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
@@ -60,26 +59,17 @@ export const used = [client.auth.getAuthInfo, reason, GetAuthInfoResponseSchema.
 describe("e2e: @keyward/client installed into another project", function () {
   this.timeout(180_000);
   const ctx = useServer();
-  let scratch: string;
+  const consumer = useClientProject(ROOT, "keyward-consumer-");
   let project: string;
-  let registry: LocalRegistry;
   let installOutput: string;
 
   before(async function () {
-    if (!existsSync(join(ROOT, "packages/client/dist/esm/src/client/index.js"))) throw new Error("packages/client/dist is missing: run `npm run build` (npm test builds first)");
-    scratch = mkdtempSync(join(tmpdir(), "keyward-consumer-"));
-    registry = await startLocalRegistry({ tarballs: [packWorkspace(ROOT, "@keyward/client", scratch)], nodeModules: join(ROOT, "node_modules"), workDir: scratch });
-    project = join(scratch, "my-service");
-    mkdirSync(project);
+    project = consumer.project;
     for (const args of [["init", "-y"], ["install", "@keyward/client"]]) {
-      const npm = await runAsync("npm", args, { cwd: project, env: registry.npmEnv });
+      const npm = await runAsync("npm", args, { cwd: project, env: consumer.registry.npmEnv });
       expect(npm.status, `npm ${args.join(" ")}: ${npm.stderr}`).to.equal(0);
       installOutput = `${npm.stdout}\n${npm.stderr}`;
     }
-  });
-  after(async () => {
-    await registry?.close();
-    rmSync(scratch, { recursive: true, force: true });
   });
 
   /** The installed packages, as npm recorded them (`node_modules/.package-lock.json`). */

@@ -9,8 +9,9 @@
  */
 import { spawn, spawnSync, type SpawnOptions } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, lstatSync, mkdirSync, readFileSync, readdirSync } from "node:fs";
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { createServer } from "node:http";
+import { tmpdir } from "node:os";
 import type { AddressInfo } from "node:net";
 import { basename, dirname, join } from "node:path";
 import { expect } from "chai";
@@ -58,7 +59,7 @@ export function runAsync(command: string, args: readonly string[], options: Spaw
 }
 
 /** The environment an npm child starts from: this one without the `npm_*` variables `npm test` set. */
-export function envWithoutNpm(): Record<string, string> {
+function envWithoutNpm(): Record<string, string> {
   return Object.fromEntries(Object.entries(process.env).filter((pair): pair is [string, string] => !pair[0].toLowerCase().startsWith("npm_") && pair[1] !== undefined));
 }
 
@@ -66,15 +67,43 @@ export function envWithoutNpm(): Record<string, string> {
  * `npm pack` of a workspace of this checkout, already built (npm test builds first), into `destination`.
  * Returns the tarball's path.
  */
-export function packWorkspace(root: string, workspace: string, destination: string): string {
+function packWorkspace(root: string, workspace: string, destination: string): string {
   const pack = spawnSync("npm", ["pack", "--ignore-scripts", "--json", "-w", workspace, "--pack-destination", destination], { cwd: root, encoding: "utf8", env: envWithoutNpm() });
   expect(pack.status, pack.stderr).to.equal(0);
   const [packed] = JSON.parse(pack.stdout) as { filename: string }[];
   return join(destination, packed!.filename);
 }
 
+/** What {@link useClientProject} sets up. */
+export interface ClientProject {
+  /** An empty directory for the consumer's project, `<scratch>/my-service`. */
+  project: string;
+  registry: LocalRegistry;
+}
+
+/**
+ * For one mocha `describe`: a scratch directory with an empty `my-service/`, and a registry serving the
+ * built @keyward/client (packed from `root`) and `root`'s node_modules; both gone after the describe.
+ */
+export function useClientProject(root: string, prefix: string): ClientProject {
+  const context = {} as ClientProject;
+  let scratch: string | undefined;
+  before(async () => {
+    if (!existsSync(join(root, "packages/client/dist/esm/src/client/index.js"))) throw new Error("packages/client/dist is missing: run `npm run build` (npm test builds first)");
+    scratch = mkdtempSync(join(tmpdir(), prefix));
+    context.registry = await startLocalRegistry({ tarballs: [packWorkspace(root, "@keyward/client", scratch)], nodeModules: join(root, "node_modules"), workDir: scratch });
+    context.project = join(scratch, "my-service");
+    mkdirSync(context.project);
+  });
+  after(async () => {
+    await context.registry?.close();
+    if (scratch !== undefined) rmSync(scratch, { recursive: true, force: true });
+  });
+  return context;
+}
+
 /** Starts a registry serving `tarballs` and every package under `nodeModules`; its files go to `workDir`. */
-export async function startLocalRegistry(options: { tarballs: readonly string[]; nodeModules: string; workDir: string }): Promise<LocalRegistry> {
+async function startLocalRegistry(options: { tarballs: readonly string[]; nodeModules: string; workDir: string }): Promise<LocalRegistry> {
   const packages = new Map<string, Map<string, Entry>>();
   const add = (entry: Entry) => {
     const versions = packages.get(entry.manifest.name) ?? new Map<string, Entry>();
