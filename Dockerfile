@@ -6,6 +6,8 @@ WORKDIR /app
 # better-sqlite3 compiles from source when no prebuilt binary matches.
 RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ && rm -rf /var/lib/apt/lists/*
 COPY package.json package-lock.json ./
+# The client package is a workspace: npm ci links it (the server does not use it).
+COPY packages/client/package.json ./packages/client/
 # Dependencies first (a layer that survives source changes); `prepare` builds once the sources are in.
 RUN npm ci --ignore-scripts && npm rebuild better-sqlite3
 COPY tsconfig.json tsconfig.build.json ./

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm test`: type-check (server and console), build (tsc and the console's Vite build), `buf lint`, a check
+// `npm test`: type-check (server and console), build (tsc, the client package and the console's Vite build), `buf lint`, a check
 // that gen/ matches a fresh `buf generate`, then mocha.
 // Mocha gets MONGODB_URL: the one given, else a MongoDB stand-in (jongodb) started for the run and
 // stopped after it (scripts/jongodb.mjs), so the MongoDB tests run on every machine that installed it.
@@ -65,10 +65,12 @@ check(
   run("type-check (tsc --noEmit)", bin("tsc"), ["--noEmit", "-p", "tsconfig.json"]) &&
     run("type-check the console (tsc -p src/console/tsconfig.json)", bin("tsc"), ["-p", "src/console/tsconfig.json"]),
 );
-// The CLI tests run the built code, as users do; the browser tests load the built console.
+// The CLI tests run the built code, as users do; the browser tests load the built console; the package
+// tests pack and install the built client package.
 check(
   "build",
   run("build (tsc -p tsconfig.build.json)", bin("tsc"), ["-p", "tsconfig.build.json"]) &&
+    run("build the client package (packages/client/build.mjs)", process.execPath, [join(root, "packages/client/build.mjs")]) &&
     run("build the console (vite build)", bin("vite"), ["build", "--config", "src/console/vite.config.ts"]),
 );
 check("buf lint", run("buf lint", bin("buf"), ["lint"]));

@@ -1,9 +1,12 @@
 /**
- * The `keyward` package's entry point for other projects: the typed Connect client and the generated
- * messages and service descriptors it speaks. The descriptors are also importable one file at a time,
- * e.g. `keyward/gen/keyward/v1/auth_pb.js`, and the `.proto` sources are under `keyward/proto/`.
+ * The client's entry point, published as `@keyward/client` (packages/client builds it): the typed Connect
+ * client, the generated messages and service descriptors it speaks, and Connect's error type and codes
+ * (so a service needs no second import to handle a refusal). The descriptors are also importable one
+ * file at a time, e.g. `@keyward/client/gen/keyward/v1/auth_pb.js`, and the `.proto` files are under
+ * `@keyward/client/proto/`.
  */
 export { createKeywardClient, errorReason, type KeywardClient, type KeywardClientOptions } from "./keyward-client.js";
+export { Code, ConnectError } from "@connectrpc/connect";
 export * from "../../gen/keyward/v1/api_key_pb.js";
 export * from "../../gen/keyward/v1/auth_pb.js";
 export * from "../../gen/keyward/v1/rights_pb.js";

@@ -3,10 +3,23 @@
  * request the docs page (Swagger UI) fills in is a valid call. Each operation of `/openapi.json` is
  * executed with its own examples (path parameters and body) against a real server, as the admin.
  * Swagger UI's own sample of the create-key body was `"rights": ["RIGHT_INVALID"]`, a 400.
+ *
+ * And the pages under docs/ whose examples run as pasted (docs/client.md), in order, in a new directory,
+ * against a real server: each `js` block starts with `// <file name>` and is saved under that name, each
+ * `sh` block runs in bash (stopping at the first failing command), and a `text` block right after an
+ * `sh` block is that block's whole output. npm installs from a registry on 127.0.0.1 that serves this
+ * checkout's packages (support/local-registry.ts), so `npm install @keyward/client` works as written.
  */
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { expect } from "chai";
+import { runAsync, useClientProject } from "./support/local-registry.js";
+import { codeBlocks, type CodeBlock } from "./support/markdown-blocks.js";
 import { issuedKeys } from "./support/secret-scan.js";
 import { useServer } from "./support/server-process.js";
+
+const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 
 /** A parsed JSON document of any shape. */
 type Json = Record<string, any>;
@@ -91,4 +104,47 @@ describe("e2e: the docs page's examples and what / serves", function () {
       "UserRegistry_DeleteUser 200",
     ]);
   });
+});
+
+/** A step of a page run as pasted: a file to save, or commands to run with the output they should print. */
+type Step = { kind: "file"; name: string; block: CodeBlock } | { kind: "commands"; block: CodeBlock; output?: string };
+
+/** The page's blocks as steps, in order; a block this runner cannot run fails here rather than being skipped. */
+function stepsOf(page: string): Step[] {
+  const blocks = codeBlocks(readFileSync(join(ROOT, page), "utf8"));
+  const steps: Step[] = [];
+  for (const [i, block] of blocks.entries()) {
+    const where = `${page}:${block.line}`;
+    if (block.lang === "js") {
+      const name = /^\/\/ (\S+)\n/.exec(block.text)?.[1];
+      expect(name, `${where}: a js example starts with \`// <file name>\``).to.be.a("string");
+      steps.push({ kind: "file", name: name!, block });
+    } else if (block.lang === "sh") {
+      const next = blocks[i + 1];
+      steps.push({ kind: "commands", block, ...(next?.lang === "text" ? { output: next.text } : {}) });
+    } else {
+      expect(block.lang === "text" && blocks[i - 1]?.lang === "sh", `${where}: a \`${block.lang}\` block this test cannot run (js, sh, or text after sh)`).to.equal(true);
+    }
+  }
+  return steps;
+}
+
+describe("e2e: docs/client.md's examples, as pasted", function () {
+  this.timeout(180_000);
+  const sut = useServer();
+  const consumer = useClientProject(ROOT, "keyward-docs-client-");
+
+  for (const step of stepsOf("docs/client.md")) {
+    const where = `docs/client.md:${step.block.line}`;
+    if (step.kind === "file") {
+      it(`${where}: saves ${step.name}`, () => writeFileSync(join(consumer.project, step.name), step.block.text));
+      continue;
+    }
+    it(`${where}: ${step.block.text.trim().split("\n").join("; ")}`, async () => {
+      const env = { ...consumer.registry.npmEnv, KEYWARD_URL: sut.server.httpUrl, KEYWARD_GRPC: sut.server.grpcAddress, KEYWARD_API_KEY: sut.admin };
+      const result = await runAsync("bash", ["-e", "-o", "pipefail", "-c", step.block.text], { cwd: consumer.project, env });
+      expect(result.status, `${result.stdout}\n${result.stderr}`).to.equal(0);
+      if (step.output !== undefined) expect(result.stdout, result.stderr).to.equal(step.output);
+    });
+  }
 });

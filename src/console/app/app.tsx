@@ -12,6 +12,7 @@ import { AccountPage } from "./account/account-page.js";
 import { MyKeysPage } from "./keys/my-keys-page.js";
 import { forgetPastedKey } from "./pasted-key.js";
 import { useRoute } from "./router.js";
+import { whoAmITransport } from "./transport.js";
 import { SignInPage } from "./sign-in/sign-in-page.js";
 import { UserPage } from "./users/user-page.js";
 import { UsersPage } from "./users/users-page.js";
@@ -23,7 +24,7 @@ export const AUTH_INFO_KEY = createConnectQueryKey({ schema: AuthService.method.
 export function App() {
   const queryClient = useQueryClient();
   const route = useRoute();
-  const authInfo = useQuery(AuthService.method.getAuthInfo, {}, { staleTime: Infinity });
+  const authInfo = useQuery(AuthService.method.getAuthInfo, {}, { staleTime: Infinity, transport: whoAmITransport });
   const endSession = useMutation(SessionRegistry.method.deleteSession);
 
   const info = authInfo.data;

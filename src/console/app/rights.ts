@@ -34,10 +34,32 @@ export function labelOf(right: number): string {
   return `${words(family)}: ${words(rest).toLowerCase().replace(/\bapi\b/g, "API")}`;
 }
 
-/** What a right allows, from its proto comment, without Markdown backticks. */
+/**
+ * What each right lets a key do, for the person choosing them. The proto comments say the same for
+ * developers, in the API's terms (pseudo-rights, the owner's universe, the grant rule); a person picking
+ * checkboxes needs the effect. "This user" is the key's owner.
+ */
+const FOR_PEOPLE: Readonly<Record<string, string>> = {
+  RIGHT_USER_INFO: "See this user's profile: user id, name and email.",
+  RIGHT_USER_SETTINGS_BASIC: "Change this user's name and email.",
+  RIGHT_USER_SETTINGS_API_KEYS: "Create, see, change and delete this user's API keys.",
+  RIGHT_USER_DELETE: "Delete this user and all their API keys.",
+  RIGHT_USER_ALL: "Everything this user can do with their own account, now and in future versions.",
+  RIGHT_ADMIN_USERS_READ: "See every user.",
+  RIGHT_ADMIN_USERS_WRITE: "Create users, and change or delete any user.",
+  RIGHT_ADMIN_API_KEYS: "Manage any user's API keys, giving them no right this key lacks.",
+  RIGHT_ADMIN_ALL: "Everything an admin can do to other users and their keys, now and in future versions.",
+  RIGHT_ALL: "Everything this user can do, now and in future versions.",
+};
+
+/**
+ * What a right allows, in plain words. A right added to the proto before its words are written here
+ * shows the first sentence of its proto comment, without Markdown backticks.
+ */
 export function descriptionOf(right: number): string {
   const name = RightSchema.values.find((value) => value.number === right)?.name ?? "";
-  return (protoComments[`${RightSchema.typeName}.${name}`] ?? "").replace(/`/g, "").replace(/\s+/g, " ").trim();
+  const comment = (protoComments[`${RightSchema.typeName}.${name}`] ?? "").replace(/`/g, "").replace(/\s+/g, " ").trim();
+  return FOR_PEOPLE[name] ?? /^[^.]*\.?/.exec(comment)![0];
 }
 
 /** The rights a key of this owner can carry, grouped for checkboxes: `all` is "Grant all current and future rights". */

@@ -44,6 +44,18 @@ export async function launchBrowser(): Promise<Browser> {
   return chromium.launch({ executablePath: CHROMIUM, headless: true, args: ARGS, timeout: 60_000 });
 }
 
+/** The browser of one test file: launched before its tests, closed after them. */
+export function useBrowser(): { browser: Browser } {
+  const context = {} as { browser: Browser };
+  before(async () => {
+    context.browser = await launchBrowser();
+  });
+  after(async () => {
+    await context.browser?.close();
+  });
+  return context;
+}
+
 /** A fresh person at a 1280×800 screen (or `viewport`). */
 export async function newPerson(browser: Browser, viewport = { width: 1280, height: 800 }): Promise<BrowserContext> {
   const context = await browser.newContext({ viewport, locale: "en-GB", timezoneId: "UTC", reducedMotion: "reduce" });

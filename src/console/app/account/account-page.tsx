@@ -44,6 +44,9 @@ function PasswordPanel() {
   const queryClient = useQueryClient();
   const me = useQuery(UserRegistry.method.getUser, { userId: caller.user.userId });
   const hasPassword = me.data?.user?.hasPassword ?? caller.user.hasPassword;
+  // The same query as the sessions panel's (one request): whether "sign out my other sessions" ends any.
+  const sessions = useQuery(SessionRegistry.method.listSessions, { userId: caller.user.userId, pageSize: 100 });
+  const otherSessions = (sessions.data?.sessions ?? []).filter((session) => session.id !== caller.sessionId).length;
   const change = useMutation(UserRegistry.method.updatePassword);
   const [done, setDone] = useState("");
   const [mismatch, setMismatch] = useState(false);
@@ -56,12 +59,13 @@ function PasswordPanel() {
     setMismatch(newPassword !== String(form.get("confirmPassword")));
     if (newPassword !== String(form.get("confirmPassword"))) return;
     const revoke = form.get("revoke") === "on";
+    const ending = revoke && otherSessions > 0;
     const answer = await change
       .mutateAsync({ userId: caller.user.userId, currentPassword: String(form.get("currentPassword") ?? ""), newPassword, revokeAllSessions: revoke })
       .catch(() => undefined);
     if (answer) {
       formElement.reset();
-      setDone(revoke ? "Password changed. Your other sessions have ended." : "Password changed.");
+      setDone(`${hasPassword ? "Password changed." : "Password set."}${ending ? " Your other sessions have ended." : ""}`);
       await queryClient.invalidateQueries({ queryKey: createConnectQueryKey({ schema: SessionRegistry, cardinality: undefined }) });
       await queryClient.invalidateQueries({ queryKey: createConnectQueryKey({ schema: UserRegistry, cardinality: undefined }) });
     }
@@ -90,10 +94,13 @@ function PasswordPanel() {
           Repeat the new password
           <input name="confirmPassword" type="password" autoComplete="new-password" required />
         </label>
-        <label className="check">
-          <input name="revoke" type="checkbox" defaultChecked />
-          <span className="check-label">Sign out my other sessions</span>
-        </label>
+        {/* Sessions come from signing in with a password: before the first one there are none to end. */}
+        {hasPassword && (
+          <label className="check">
+            <input name="revoke" type="checkbox" defaultChecked />
+            <span className="check-label">Sign out my other sessions</span>
+          </label>
+        )}
         {mismatch && (
           <p className="error" role="alert">
             The two new passwords differ.

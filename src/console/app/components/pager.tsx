@@ -28,6 +28,9 @@ export function usePaging(): Paging {
   );
 }
 
+/** A noun in the singular and the plural: `["key", "keys"]`. */
+export type Noun = readonly [one: string, other: string];
+
 /** Props of {@link Pager}. */
 export interface PagerProps {
   readonly paging: Paging;
@@ -35,18 +38,31 @@ export interface PagerProps {
   readonly total: number | undefined;
   readonly pageSize: number;
   readonly shown: number;
-  readonly noun: string;
+  readonly noun: Noun;
 }
 
-/** "Showing 21–40 of 1000 keys" with Previous and Next. */
+/** `count` and the noun, in the number it needs: "1 key", "7 keys". */
+function counted(count: number, [one, other]: Noun): string {
+  return `${count} ${count === 1 ? one : other}`;
+}
+
+/**
+ * What the page shows of the list: "No keys"; "7 keys" when one page holds them all; else "Showing 21–40
+ * of 1000 keys", or "Showing 41 of 41 keys" for a last page of one.
+ */
+function pageSummary({ page, pageSize, shown, total, nextToken, noun }: { page: number; pageSize: number; shown: number; total: number; nextToken: string | undefined; noun: Noun }): string {
+  if (shown === 0) return `No ${noun[1]}`;
+  if (page === 1 && !nextToken && shown === total) return counted(total, noun);
+  const first = (page - 1) * pageSize + 1;
+  const last = first + shown - 1;
+  return `Showing ${first === last ? first : `${first}–${last}`} of ${counted(total, noun)}`;
+}
+
+/** The list's summary with Previous and Next. */
 export function Pager({ paging, nextToken, total, pageSize, shown, noun }: PagerProps) {
-  const first = shown === 0 ? 0 : (paging.page - 1) * pageSize + 1;
-  const last = (paging.page - 1) * pageSize + shown;
   return (
-    <nav className="pager" aria-label={`Pages of ${noun}`}>
-      <span aria-live="polite">
-        {total === undefined ? "" : shown === 0 ? `No ${noun}` : `Showing ${first}–${last} of ${total} ${noun}`}
-      </span>
+    <nav className="pager" aria-label={`Pages of ${noun[1]}`}>
+      <span aria-live="polite">{total === undefined ? "" : pageSummary({ page: paging.page, pageSize, shown, total, nextToken, noun })}</span>
       <span className="pager-buttons">
         <button type="button" className="button" disabled={paging.page === 1} onClick={paging.previous}>
           Previous

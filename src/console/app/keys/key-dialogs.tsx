@@ -54,8 +54,10 @@ export function GenerateKeyDialog({ userId, ownerIsAdmin, onClose }: KeyDialogPr
           <input value={name} onChange={(event) => setName(event.target.value)} maxLength={50} placeholder="What the key is for" autoFocus />
         </label>
         <RightsField ownerIsAdmin={ownerIsAdmin} selected={selected} onChange={setSelected} />
-        <ExpiryField value={expiry} onChange={setExpiry} />
-        <NetworksField value={networks} onChange={setNetworks} />
+        <div className="fields-row">
+          <ExpiryField value={expiry} onChange={setExpiry} />
+          <NetworksField value={networks} onChange={setNetworks} />
+        </div>
         <ErrorText error={create.error} />
         <DialogActions onCancel={onClose} label="Generate key" pending={create.isPending} />
       </form>
@@ -104,8 +106,10 @@ export function EditKeyDialog({ apiKey, ownerIsAdmin, onClose }: KeyDialogProps 
           <input value={name} onChange={(event) => setName(event.target.value)} maxLength={50} autoFocus />
         </label>
         <RightsField ownerIsAdmin={ownerIsAdmin} selected={selected} onChange={setSelected} />
-        <ExpiryField value={expiry} onChange={setExpiry} current={formatTime(apiKey.expiresAt, "never").text} />
-        <NetworksField value={networks} onChange={setNetworks} />
+        <div className="fields-row">
+          <ExpiryField value={expiry} onChange={setExpiry} current={formatTime(apiKey.expiresAt, "never").text} />
+          <NetworksField value={networks} onChange={setNetworks} />
+        </div>
         <ErrorText error={update.error} />
         <DialogActions onCancel={onClose} label="Save changes" pending={update.isPending} />
       </form>

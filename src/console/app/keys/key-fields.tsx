@@ -47,12 +47,14 @@ export function RightsField({ ownerIsAdmin, selected, onChange }: RightsFieldPro
     <fieldset className="fieldset">
       <legend>Rights</legend>
       {box(choice.all, true)}
-      {choice.groups.map((group) => (
-        <fieldset key={group.title} className="fieldset-inner">
-          <legend>{group.title}</legend>
-          {group.rights.map((right) => box(right))}
-        </fieldset>
-      ))}
+      <div className="rights-groups">
+        {choice.groups.map((group) => (
+          <fieldset key={group.title} className="fieldset-inner">
+            <legend>{group.title}</legend>
+            {group.rights.map((right) => box(right))}
+          </fieldset>
+        ))}
+      </div>
     </fieldset>
   );
 }

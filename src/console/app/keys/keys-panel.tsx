@@ -110,7 +110,7 @@ export function KeysPanel({ userId, ownerIsAdmin, title }: KeysPanelProps) {
           />
         ))}
       </DataTable>
-      <Pager paging={paging} nextToken={list.data?.nextPageToken} total={list.data?.totalSize} pageSize={KEYS_PAGE_SIZE} shown={keys.length} noun="keys" />
+      <Pager paging={paging} nextToken={list.data?.nextPageToken} total={list.data?.totalSize} pageSize={KEYS_PAGE_SIZE} shown={keys.length} noun={["key", "keys"]} />
       {dialog?.kind === "generate" && <GenerateKeyDialog userId={userId} ownerIsAdmin={ownerIsAdmin} onClose={() => setDialog(undefined)} />}
       {dialog?.kind === "edit" && <EditKeyDialog apiKey={dialog.apiKey} ownerIsAdmin={ownerIsAdmin} onClose={() => setDialog(undefined)} />}
       {dialog?.kind === "regenerate" && <RegenerateKeyDialog apiKey={dialog.apiKey} onClose={() => setDialog(undefined)} />}
@@ -136,7 +136,7 @@ function KeyRow({ apiKey, busy, onToggle, onOpen }: KeyRowProps) {
       <td data-label="Name">
         <div>
           <span className="key-name">{apiKey.name || <span className="muted">(no name)</span>}</span>
-          <span className="key-id mono" title="Key id (safe to share)">
+          <span className="key-id mono" title={`Key id ${apiKey.id} (safe to share)`}>
             {apiKey.id}
           </span>
           {apiKey.allowedIps.length > 0 && (

@@ -35,12 +35,24 @@ export function UsersPage() {
     event.preventDefault();
     if (needle !== "") window.location.hash = hrefOf({ screen: "user", userId: needle, tab: "profile" });
   };
+  const head = (
+    <div className="page-head">
+      <h1>Users</h1>
+      <p className="muted">Everyone who can hold API keys. Open a user to manage their profile and keys.</p>
+    </div>
+  );
+  // A caller who may not read users gets the API's refusal as the whole page: no search or paging around it.
+  if (!caller.canAdminUsers || (list.isError && list.data === undefined)) {
+    return (
+      <>
+        {head}
+        <ErrorText error={list.error} />
+      </>
+    );
+  }
   return (
     <>
-      <div className="page-head">
-        <h1>Users</h1>
-        <p className="muted">Everyone who can hold API keys. Open a user to manage their profile and keys.</p>
-      </div>
+      {head}
       <section className="panel" aria-label="Users">
         <form className="toolbar" onSubmit={openById} role="search">
           <label className="toolbar-search">
@@ -82,7 +94,7 @@ export function UsersPage() {
             </tr>
           ))}
         </DataTable>
-        <Pager paging={paging} nextToken={list.data?.nextPageToken} total={list.data?.totalSize} pageSize={USERS_PAGE_SIZE} shown={list.data?.users.length ?? 0} noun="users" />
+        <Pager paging={paging} nextToken={list.data?.nextPageToken} total={list.data?.totalSize} pageSize={USERS_PAGE_SIZE} shown={list.data?.users.length ?? 0} noun={["user", "users"]} />
       </section>
       {creating && <CreateUserDialog onClose={() => setCreating(false)} />}
     </>
