@@ -91,6 +91,21 @@ export function canonicalAddress(text: string): string {
   return parsed === undefined ? text : formatAddress(parsed);
 }
 
+/**
+ * The network a client is counted by (sign-in throttling, the password queue's fair share): an IPv4
+ * address alone, an IPv6 address by its first `ipv6Prefix` bits (`2001:db8:1:2::/64`), because one host
+ * usually holds a whole /64 and could otherwise count as a new client on every request. An IPv4-mapped
+ * IPv6 address, in either notation, counts as the IPv4 address. Text that is not an address (also "",
+ * a door that could not tell) comes back unchanged.
+ */
+export function clientNetwork(text: string, ipv6Prefix: number): string {
+  const parsed = parseAddress(text);
+  if (parsed === undefined) return text;
+  if (parsed.family === 4) return formatAddress(parsed);
+  if (parsed.value >> 32n === 0xffffn) return formatAddress({ family: 4, value: parsed.value & 0xffffffffn });
+  return `${formatAddress({ family: 6, value: parsed.value & mask(6, ipv6Prefix) })}/${ipv6Prefix}`;
+}
+
 /** Whether `text` is an IPv4 or IPv6 address (brackets or a zone allowed, as sockets and headers write them). */
 export function isAddress(text: string): boolean {
   return parseAddress(text) !== undefined;

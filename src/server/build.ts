@@ -104,7 +104,13 @@ export async function build(config: Config, logger: Logger, now: () => number = 
     passwords,
     clients,
     throttle: new LoginThrottle(
-      { ...DEFAULT_THROTTLE, freeFailuresPerUser: config.loginFreeFailures, freeFailuresPerAddress: config.loginFreeFailuresPerAddress },
+      store,
+      {
+        ...DEFAULT_THROTTLE,
+        freeFailuresPerUser: config.loginFreeFailures,
+        freeFailuresPerAddress: config.loginFreeFailuresPerAddress,
+        ipv6Prefix: config.loginIpv6Prefix,
+      },
       now,
     ),
     limits: { maxKeysPerUser: config.maxKeysPerUser, maxKeyLifetimeMs: config.maxKeyLifetimeMs },

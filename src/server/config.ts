@@ -42,9 +42,11 @@ export interface Config {
   readonly sessionIdleMs: number;
   /** A session ends this long after sign-in, whatever its use. */
   readonly sessionLifetimeMs: number;
-  /** Failed sign-ins per user id, and per client address, before each further one doubles a wait. */
+  /** Sign-in attempts per user id, and per client address, before each further one waits (doubling). */
   readonly loginFreeFailures: number;
   readonly loginFreeFailuresPerAddress: number;
+  /** IPv6 clients are counted by this prefix length (sign-in throttle, password queue). */
+  readonly loginIpv6Prefix: number;
 }
 
 /** Limits on what one client can hold on the listeners. */
@@ -97,8 +99,9 @@ export const SETTINGS = {
   httpKeepAliveTimeout: { flag: "http-keep-alive-timeout", env: "KEYWARD_HTTP_KEEP_ALIVE_TIMEOUT", fallback: "5s", help: "how long an idle HTTP keep-alive connection stays open" },
   sessionIdleTimeout: { flag: "session-idle-timeout", env: "KEYWARD_SESSION_IDLE_TIMEOUT", fallback: "8h", help: "a sign-in session unused this long ends" },
   sessionLifetime: { flag: "session-lifetime", env: "KEYWARD_SESSION_LIFETIME", fallback: "7d", help: "a sign-in session ends this long after sign-in, however used" },
-  loginFreeFailures: { flag: "login-free-failures", env: "KEYWARD_LOGIN_FREE_FAILURES", fallback: "5", help: "failed sign-ins per user id before each further one doubles a wait (from 1s, at most 15m)" },
-  loginFreeFailuresPerAddress: { flag: "login-free-failures-per-address", env: "KEYWARD_LOGIN_FREE_FAILURES_PER_ADDRESS", fallback: "20", help: "the same, per client address" },
+  loginFreeFailures: { flag: "login-free-failures", env: "KEYWARD_LOGIN_FREE_FAILURES", fallback: "5", help: "sign-in attempts per user id, counted before the password is checked (a success clears them), before each further one waits, doubling from 1s to at most 15m; shared by every process on the store" },
+  loginFreeFailuresPerAddress: { flag: "login-free-failures-per-address", env: "KEYWARD_LOGIN_FREE_FAILURES_PER_ADDRESS", fallback: "20", help: "the same per client address (IPv6: per network, see --login-ipv6-prefix); a success gives its attempt back" },
+  loginIpv6Prefix: { flag: "login-ipv6-prefix", env: "KEYWARD_LOGIN_IPV6_PREFIX", fallback: "64", help: "IPv6 clients are counted by this network prefix length (1 to 128) for the per-address sign-in throttle and their share of the password queue: one host usually holds a whole /64; IPv4 clients count by their address" },
 } satisfies Record<string, Setting>;
 
 export type ConfigResult = { ok: true; config: Config } | { ok: false; problems: string[] };
@@ -200,6 +203,8 @@ export function loadConfig(
   const sessionLifetimeMs = positive(SETTINGS.sessionLifetime);
   const loginFreeFailures = integer(SETTINGS.loginFreeFailures, 1);
   const loginFreeFailuresPerAddress = integer(SETTINGS.loginFreeFailuresPerAddress, 1);
+  const loginIpv6Prefix = integer(SETTINGS.loginIpv6Prefix, 1);
+  if (loginIpv6Prefix > 128) problems.push(`${read(SETTINGS.loginIpv6Prefix).source}: "${loginIpv6Prefix}" must be at most 128`);
 
   if (problems.length > 0) return { ok: false, problems };
   return {
@@ -226,6 +231,7 @@ export function loadConfig(
       sessionLifetimeMs,
       loginFreeFailures,
       loginFreeFailuresPerAddress,
+      loginIpv6Prefix,
     },
   };
 }
