@@ -4,6 +4,7 @@
  * one SQLite file count together; IPv6 clients count by their /64; and one client cannot take the password
  * queue from the others. Clients are told apart by loopback address (Linux routes all of 127/8 to lo).
  */
+import { Agent, request } from "node:http";
 import { expect } from "chai";
 import { httpFrom, reasonOfBody, type HttpAnswer } from "./support/http-from.js";
 import { issuedKeys } from "./support/secret-scan.js";
@@ -170,11 +171,15 @@ describe("e2e: the sign-in throttle counts an IPv6 client by its /64", function 
 });
 
 describe("e2e: one client cannot take the password queue from the others", function () {
-  this.timeout(60_000);
+  this.timeout(180_000);
   /** Sign-ins 127.0.0.2 keeps in flight: more than the whole queue holds. */
   const FLOODERS = 120;
   /** The flood stops after this many, whatever happens. */
   const MOST_SENT = 3_000;
+  /** Sign-ins 127.0.0.3 makes, one after the other, during the flood. */
+  const OTHER_SIGN_INS = 5;
+  /** How long a flooder waits after a refusal before it sends again. */
+  const REFUSED_PAUSE_MS = 2_000;
   let server: ServerProcess;
 
   before(async () => {
@@ -192,7 +197,27 @@ describe("e2e: one client cannot take the password queue from the others", funct
     }
   });
 
-  it(`127.0.0.2 keeps ${FLOODERS} sign-ins in flight; 127.0.0.3 still signs in, within a bounded time`, async () => {
+  /** A sign-in on `agent`'s kept-alive connections (a flood costs the server less without a handshake each time). */
+  const signInOn = (agent: Agent, userId: string, password: string, timeoutMs: number) =>
+    new Promise<string>((resolve, reject) => {
+      const sent = request(
+        `${server.httpUrl}/api/v1/sessions`,
+        { method: "POST", agent, headers: { "content-type": "application/json" }, timeout: timeoutMs },
+        (response) => {
+          let body = "";
+          response.setEncoding("utf8");
+          response.on("data", (chunk: string) => (body += chunk));
+          response.on("end", () => resolve(`${response.statusCode} ${reasonOfBody(body)}`));
+        },
+      );
+      sent.on("timeout", () => sent.destroy(new Error(`no answer in ${timeoutMs} ms`)));
+      sent.on("error", reject);
+      sent.end(JSON.stringify({ userId, password }));
+    });
+
+  it(`127.0.0.2 keeps ${FLOODERS} sign-ins in flight; 127.0.0.3 still signs in ${OTHER_SIGN_INS} times, each within a bounded time`, async () => {
+    const flooding = new Agent({ keepAlive: true, maxSockets: FLOODERS, localAddress: "127.0.0.2" });
+    const other = new Agent({ localAddress: "127.0.0.3" });
     let stop = false;
     let sent = 0;
     const counts: Record<string, number> = {};
@@ -201,26 +226,30 @@ describe("e2e: one client cannot take the password queue from the others", funct
     const flooder = async () => {
       while (!stop && sent < MOST_SENT) {
         sent++;
-        const answer = await signIn(server, "127.0.0.2", "fair-flooded", WRONG_PASSWORD).then(
-          (reply) => `${reply.status} ${reasonOfBody(reply.body)}`,
-          (error: Error) => `no answer: ${error.message}`,
-        );
+        const answer = await signInOn(flooding, "fair-flooded", WRONG_PASSWORD, 20_000).catch((error: Error) => `no answer: ${error.message}`);
         counts[answer] = (counts[answer] ?? 0) + 1;
-        if (answer === "429 PASSWORD_QUEUE_FULL") queueFull();
+        if (answer === "429 PASSWORD_QUEUE_FULL") {
+          queueFull();
+          // Back soon, not at once: the places it holds stay held, and the server is not kept busy answering.
+          await new Promise((resolve) => setTimeout(resolve, REFUSED_PAUSE_MS));
+        }
       }
     };
     const flood = Array.from({ length: FLOODERS }, flooder);
     try {
       // A refusal means the flood holds all of the queue it can get.
       await Promise.race([filled, new Promise((_, reject) => setTimeout(() => reject(new Error("the flood was never refused")), 20_000))]);
-      const started = performance.now();
-      const other = await signIn(server, "127.0.0.3", "fair-other", RIGHT_PASSWORD);
-      const seconds = (performance.now() - started) / 1000;
-      expect(`${other.status} ${reasonOfBody(other.body)}`, JSON.stringify(counts)).to.equal("200 ");
-      expect(seconds).to.be.below(10);
+      // Bounded: it waits behind at most one hash of each lane ahead of it (well under a second when the
+      // machine is idle); the bound leaves room for a loaded test machine.
+      // Several in a row: a lucky moment between two of the flood's requests would let one through anyway.
+      for (let i = 0; i < OTHER_SIGN_INS; i++) {
+        expect(await signInOn(other, "fair-other", RIGHT_PASSWORD, 20_000), `sign-in ${i + 1}: ${JSON.stringify(counts)}`).to.equal("200 ");
+      }
     } finally {
       stop = true;
       await Promise.all(flood);
+      flooding.destroy();
+      other.destroy();
     }
     expect(Object.keys(counts).sort(), JSON.stringify(counts)).to.deep.equal(["401 LOGIN_FAILED", "429 PASSWORD_QUEUE_FULL"]);
   });
