@@ -14,7 +14,7 @@
  */
 import { LoginThrottled } from "../errors.js";
 import { isStoreError, type AttemptCounter, type Store, type Updater } from "../store/store.js";
-import { clientNetwork } from "./networks.js";
+import { clientGroupOf } from "./networks.js";
 
 /** Tunables; the fixed ones have defaults in {@link DEFAULT_THROTTLE}, the rest come from the configuration. */
 export interface ThrottleOptions {
@@ -73,7 +73,7 @@ export class LoginThrottle {
   async reserve(userId: string, address: string): Promise<SignInAttempt> {
     const now = this.now();
     this.#pruneNowAndThen(now);
-    const client = clientNetwork(address, this.options.ipv6Prefix);
+    const client = clientGroupOf(address, this.options.ipv6Prefix);
     const attempt: SignInAttempt = { client, userCounter: `user:${userId}`, addressCounter: `address:${client}` };
     await this.#take(attempt.addressCounter, this.options.freeFailuresPerAddress, now, "address");
     try {

@@ -92,18 +92,18 @@ export function canonicalAddress(text: string): string {
 }
 
 /**
- * The network a client is counted by (sign-in throttling, the password queue's fair share): an IPv4
- * address alone, an IPv6 address by its first `ipv6Prefix` bits (`2001:db8:1:2::/64`), because one host
- * usually holds a whole /64 and could otherwise count as a new client on every request. An IPv4-mapped
- * IPv6 address, in either notation, counts as the IPv4 address. Text that is not an address (also "",
- * a door that could not tell) comes back unchanged.
+ * The client an address stands for when counting per client (sign-in throttling, the password queue's
+ * fair share): an IPv4 address itself, an IPv6 address by its network of `ipv6PrefixLength` bits
+ * (`2001:db8:1:2::/64`), because one IPv6 host usually holds a whole /64 and could otherwise count as
+ * millions of clients. An IPv4-mapped IPv6 address, in either notation, is its IPv4 address. Text that is
+ * not an address (also "", a door that could not tell) comes back unchanged.
  */
-export function clientNetwork(text: string, ipv6Prefix: number): string {
-  const parsed = parseAddress(text);
-  if (parsed === undefined) return text;
+export function clientGroupOf(address: string, ipv6PrefixLength: number): string {
+  const parsed = parseAddress(address);
+  if (parsed === undefined) return address;
   if (parsed.family === 4) return formatAddress(parsed);
   if (parsed.value >> 32n === 0xffffn) return formatAddress({ family: 4, value: parsed.value & 0xffffffffn });
-  return `${formatAddress({ family: 6, value: parsed.value & mask(6, ipv6Prefix) })}/${ipv6Prefix}`;
+  return `${formatAddress({ family: 6, value: parsed.value & mask(6, ipv6PrefixLength) })}/${ipv6PrefixLength}`;
 }
 
 /** Whether `text` is an IPv4 or IPv6 address (brackets or a zone allowed, as sockets and headers write them). */

@@ -5,7 +5,7 @@
  */
 import { expect } from "chai";
 import { DEFAULT_THROTTLE, LoginThrottle, type ThrottleOptions } from "../../src/auth/login-throttle.js";
-import { clientNetwork } from "../../src/auth/networks.js";
+import { clientGroupOf } from "../../src/auth/networks.js";
 import { KeywardError } from "../../src/errors.js";
 import { openSqliteStore, type SqliteStore } from "../../src/store/sqlite/sqlite-store.js";
 
@@ -135,7 +135,7 @@ describe("auth/login-throttle", () => {
   });
 });
 
-describe("auth/networks: clientNetwork", () => {
+describe("auth/networks: clientGroupOf", () => {
   it("is the address for IPv4 (IPv4-mapped IPv6 in either notation too), the prefix for IPv6, anything else as it is", () => {
     const cases: [address: string, prefix: number, network: string][] = [
       ["192.0.2.1", 64, "192.0.2.1"],
@@ -151,6 +151,6 @@ describe("auth/networks: clientNetwork", () => {
       ["", 64, ""],
       ["unknown", 64, "unknown"],
     ];
-    expect(cases.map(([address, prefix]) => clientNetwork(address, prefix))).to.deep.equal(cases.map(([, , network]) => network));
+    expect(cases.map(([address, prefix]) => clientGroupOf(address, prefix))).to.deep.equal(cases.map(([, , network]) => network));
   });
 });
