@@ -115,6 +115,16 @@ export const SessionCrossOrigin = define(
   "the `keyward_session` cookie authenticates only same-origin requests (`Sec-Fetch-Site: same-origin`, or an `Origin` equal to this server's)",
 );
 
+/**
+ * A sign-in that would set the session cookie, sent as a page of another origin could send it (login
+ * CSRF: the browser would be signed into someone else's account).
+ */
+export const CookieSignInRefused = define(
+  "permission_denied",
+  "SESSION_CROSS_ORIGIN",
+  "a sign-in that sets the `keyward_session` cookie must come from this server's own pages: {problem}",
+);
+
 // Sign-in (DESIGN §11). Unknown user, no password, wrong password and suspended user read the same.
 export const LoginFailed = define("unauthenticated", "LOGIN_FAILED", "wrong user id or password");
 export const LoginThrottled = define(

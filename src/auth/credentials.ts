@@ -3,7 +3,7 @@
  * ApiKey <key>` (ThingsBoard), or gRPC metadata `authorization`, which arrives as the same header. Scheme
  * names are case-insensitive; when both headers are present, `Authorization` wins.
  */
-import { CredentialsMalformed } from "../errors.js";
+import { CookieSignInRefused, CredentialsMalformed } from "../errors.js";
 
 const SCHEMES: ReadonlyArray<readonly [header: string, scheme: string]> = [
   ["authorization", "bearer"],
@@ -66,6 +66,40 @@ export function isSameOrigin(header: Headers, secure: boolean): boolean {
   const origin = header.get("origin");
   const host = header.get("host");
   return origin !== null && host !== null && origin === `${secure ? "https" : "http"}://${host}`;
+}
+
+/**
+ * Refuses (`PERMISSION_DENIED` / `SESSION_CROSS_ORIGIN`) a sign-in that sets the session cookie unless it
+ * is one no page of another origin can make a browser send. Such a page may send a CORS "simple" request
+ * (`text/plain`, a form, or no content type) without asking the server first, so the body must be JSON,
+ * or of a Connect, gRPC-Web or gRPC type (the gRPC door admits only its own; `protocol` names the door).
+ * And when the browser says where the request comes from (`Sec-Fetch-Site`, `Origin`), it must be this
+ * server's own origin, by {@link isSameOrigin}. A client that is no browser sends neither and may sign in.
+ */
+export function checkCookieSignIn(header: Headers, protocol: string, secure: boolean): void {
+  const contentType = header.get("content-type");
+  if (protocol !== "grpc" && !isNonSimpleBody(contentType)) {
+    const sent = contentType === null || contentType.trim() === "" ? "none was sent" : `not \`${contentType.slice(0, 100)}\``;
+    throw CookieSignInRefused.create({ problem: `it needs a JSON body (\`Content-Type: application/json\`), ${sent}` });
+  }
+  const site = header.get("sec-fetch-site");
+  const origin = header.get("origin");
+  if ((site !== null || origin !== null) && !isSameOrigin(header, secure)) {
+    const from = site !== null ? `\`Sec-Fetch-Site: ${site.slice(0, 100)}\`` : `\`Origin: ${origin!.slice(0, 100)}\``;
+    throw CookieSignInRefused.create({ problem: `this request says ${from}` });
+  }
+}
+
+/** `application/json` or a Connect, gRPC-Web or gRPC type: none is a CORS-safelisted type. */
+function isNonSimpleBody(contentType: string | null): boolean {
+  if (contentType === null) return false;
+  const type = contentType.split(";", 1)[0]!.trim().toLowerCase();
+  return (
+    type === "application/json" ||
+    type === "application/proto" ||
+    type.startsWith("application/connect+") ||
+    type.startsWith("application/grpc")
+  );
 }
 
 /** The session cookie that carries `token` for `maxAgeMs`; `Secure` when served over TLS. */

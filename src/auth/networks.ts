@@ -109,10 +109,11 @@ export function canonicalAddress(text: string): string {
 }
 
 /**
- * The client an address stands for when counting per client: an IPv4 address itself, an IPv6 address by
- * its network of `ipv6PrefixLength` bits (`2001:db8:1:2::/64`), because one IPv6 host usually holds a
- * whole /64 and could otherwise count as millions of clients. Text that is not an address comes back
- * unchanged.
+ * The client an address stands for when counting per client (sign-in throttling, the password queue's
+ * fair share, the per-client connection cap): an IPv4 address itself, an IPv6 address by its network of `ipv6PrefixLength` bits
+ * (`2001:db8:1:2::/64`), because one IPv6 host usually holds a whole /64 and could otherwise count as
+ * millions of clients. An IPv4-mapped IPv6 address, in either notation, is its IPv4 address. Text that is
+ * not an address (also "", a door that could not tell) comes back unchanged.
  */
 export function clientGroupOf(address: string, ipv6PrefixLength: number): string {
   const parsed = parseAddress(address);

@@ -107,7 +107,13 @@ export async function build(config: Config, logger: Logger, now: () => number = 
     passwords,
     clients,
     throttle: new LoginThrottle(
-      { ...DEFAULT_THROTTLE, freeFailuresPerUser: config.loginFreeFailures, freeFailuresPerAddress: config.loginFreeFailuresPerAddress },
+      store,
+      {
+        ...DEFAULT_THROTTLE,
+        freeFailuresPerUser: config.loginFreeFailures,
+        freeFailuresPerAddress: config.loginFreeFailuresPerAddress,
+        ipv6Prefix: config.clientIpv6Prefix,
+      },
       now,
     ),
     limits: { maxKeysPerUser: config.maxKeysPerUser, maxKeyLifetimeMs: config.maxKeyLifetimeMs },

@@ -42,9 +42,11 @@ export interface Config {
   readonly sessionIdleMs: number;
   /** A session ends this long after sign-in, whatever its use. */
   readonly sessionLifetimeMs: number;
-  /** Failed sign-ins per user id, and per client address, before each further one doubles a wait. */
+  /** Sign-in attempts per user id, and per client address, before each further one waits (doubling). */
   readonly loginFreeFailures: number;
   readonly loginFreeFailuresPerAddress: number;
+  /** IPv6 clients are counted by this prefix length (sign-in throttle, password queue). */
+  readonly clientIpv6Prefix: number;
 }
 
 /** Limits on what one client can hold on the listeners. */
@@ -97,14 +99,15 @@ export const SETTINGS = {
   maxConcurrentStreams: { flag: "max-concurrent-streams", env: "KEYWARD_MAX_CONCURRENT_STREAMS", fallback: "100", help: "most concurrent calls (HTTP/2 streams) per gRPC connection" },
   defaultDeadline: { flag: "default-deadline", env: "KEYWARD_DEFAULT_DEADLINE", fallback: "30s", help: "deadline of calls sent without one (gRPC, Connect, gRPC-Web, REST)" },
   maxHttpConnections: { flag: "max-http-connections", env: "KEYWARD_MAX_HTTP_CONNECTIONS", fallback: "1000", help: "most open connections on the HTTP listener; more are closed at once" },
-  maxConnectionsPerClient: { flag: "max-connections-per-client", env: "KEYWARD_MAX_CONNECTIONS_PER_CLIENT", fallback: "100", help: "most open connections one client address (IPv6: its /64) holds on each listener, at most --max-http-connections; more are closed at once; trusted proxies are not capped" },
+  maxConnectionsPerClient: { flag: "max-connections-per-client", env: "KEYWARD_MAX_CONNECTIONS_PER_CLIENT", fallback: "100", help: "most open connections one client address (IPv6: its network, see --client-ipv6-prefix) holds on each listener, at most --max-http-connections; more are closed at once; trusted proxies are not capped" },
   httpHeadersTimeout: { flag: "http-headers-timeout", env: "KEYWARD_HTTP_HEADERS_TIMEOUT", fallback: "10s", help: "how long an HTTP client may take to send a request's headers (then 408)" },
   httpRequestTimeout: { flag: "http-request-timeout", env: "KEYWARD_HTTP_REQUEST_TIMEOUT", fallback: "30s", help: "how long an HTTP client may take to send a whole request (then 408)" },
   httpKeepAliveTimeout: { flag: "http-keep-alive-timeout", env: "KEYWARD_HTTP_KEEP_ALIVE_TIMEOUT", fallback: "5s", help: "how long an idle HTTP keep-alive connection stays open" },
   sessionIdleTimeout: { flag: "session-idle-timeout", env: "KEYWARD_SESSION_IDLE_TIMEOUT", fallback: "8h", help: "a sign-in session unused this long ends" },
   sessionLifetime: { flag: "session-lifetime", env: "KEYWARD_SESSION_LIFETIME", fallback: "7d", help: "a sign-in session ends this long after sign-in, however used" },
-  loginFreeFailures: { flag: "login-free-failures", env: "KEYWARD_LOGIN_FREE_FAILURES", fallback: "5", help: "failed sign-ins per user id before each further one doubles a wait (from 1s, at most 15m)" },
-  loginFreeFailuresPerAddress: { flag: "login-free-failures-per-address", env: "KEYWARD_LOGIN_FREE_FAILURES_PER_ADDRESS", fallback: "20", help: "the same, per client address" },
+  loginFreeFailures: { flag: "login-free-failures", env: "KEYWARD_LOGIN_FREE_FAILURES", fallback: "5", help: "sign-in attempts per user id, counted before the password is checked (a success clears them), before each further one waits, doubling from 1s to at most 15m; shared by every process on the store" },
+  loginFreeFailuresPerAddress: { flag: "login-free-failures-per-address", env: "KEYWARD_LOGIN_FREE_FAILURES_PER_ADDRESS", fallback: "20", help: "the same per client address (IPv6: per network, see --client-ipv6-prefix); a success gives its attempt back" },
+  clientIpv6Prefix: { flag: "client-ipv6-prefix", env: "KEYWARD_CLIENT_IPV6_PREFIX", fallback: "64", help: "IPv6 clients are counted by this network prefix length (1 to 128) for the per-address sign-in throttle, their share of the password queue and the per-client connection cap: one host usually holds a whole /64; IPv4 clients count by their address" },
 } satisfies Record<string, Setting>;
 
 export type ConfigResult = { ok: true; config: Config } | { ok: false; problems: string[] };
@@ -211,6 +214,8 @@ export function loadConfig(
   const sessionLifetimeMs = positive(SETTINGS.sessionLifetime);
   const loginFreeFailures = integer(SETTINGS.loginFreeFailures, 1);
   const loginFreeFailuresPerAddress = integer(SETTINGS.loginFreeFailuresPerAddress, 1);
+  const clientIpv6Prefix = integer(SETTINGS.clientIpv6Prefix, 1);
+  if (clientIpv6Prefix > 128) problems.push(`${read(SETTINGS.clientIpv6Prefix).source}: "${clientIpv6Prefix}" must be at most 128`);
 
   if (problems.length > 0) return { ok: false, problems };
   return {
@@ -237,6 +242,7 @@ export function loadConfig(
       sessionLifetimeMs,
       loginFreeFailures,
       loginFreeFailuresPerAddress,
+      clientIpv6Prefix,
     },
   };
 }

@@ -54,7 +54,9 @@ export async function startKeyward(config: Config, logger: Logger, options: Star
     // gRPC listens before HTTP, always: under --workers the listen order pairs each worker's sockets
     // with the primary's (see cluster.ts).
     const gateway = createGateway({ invoker: keyward.invoker, maxBodyBytes: config.bodyLimitBytes, logger, defaultDeadlineMs: limits.defaultDeadlineMs });
-    const perClient = { maxConnectionsPerClient: limits.maxConnectionsPerClient, uncappedClients: config.trustedProxies };
+    const perClient = {
+      perClient: { maxPerClient: limits.maxConnectionsPerClient, uncapped: config.trustedProxies, ipv6PrefixLength: config.clientIpv6Prefix },
+    };
     const grpc = await startGrpcServer({ ...common, ...perClient, invoker: keyward.invoker, address: config.grpcAddr, maxConcurrentStreams: limits.maxConcurrentStreams });
     stops.push(() => grpc.shutdown());
     // /healthz, /readyz and /metrics first, then REST: none of its routes lives at those paths.

@@ -1,36 +1,35 @@
 /**
  * The one check of a presented password, for sign-in and for changing one's own password (DESIGN §11):
- * throttled per user id and client address before any hashing, the same slow comparison whether or not
- * the user exists or has a password, and every failure counted.
+ * counted per user id and client network before any hashing (login-throttle.ts), the same slow
+ * comparison whether or not the user exists or has a password, waiting in the client's lane of the
+ * hashing queue.
  */
-import { LoginThrottled } from "../errors.js";
+import { PasswordQueueFull } from "../errors.js";
 import { isStoreError, type UserRecord } from "../store/store.js";
 import type { ServiceDeps } from "./service-deps.js";
 
 /**
  * The user when `password` is theirs, they are active and the attempt is not throttled; undefined for
  * every other failure (unknown user, no password, wrong password, suspended), all alike. Throws
- * `LOGIN_THROTTLED` (with the wait) when this user id or address has failed too often lately.
+ * `LOGIN_THROTTLED` (with the wait) when this user id or address has used up its allowance.
  */
 export async function checkPassword(deps: ServiceDeps, userId: string, password: string, address: string): Promise<UserRecord | undefined> {
-  const blocked = deps.throttle.check(userId, address);
-  if (blocked) {
-    throw LoginThrottled.create(
-      { subject: blocked.subject === "user" ? "user id" : "address", retry_after_seconds: String(Math.ceil(blocked.retryDelayMs / 1000)) },
-      { retryDelayMs: blocked.retryDelayMs },
-    );
-  }
+  const attempt = await deps.throttle.reserve(userId, address);
   const [user, stored] = await Promise.all([
     deps.store.getUser(userId).catch(absentAsUndefined),
     deps.store.getPassword(userId).catch(absentAsUndefined),
   ]);
-  // Always one argon2 verification: against a dummy hash when there is nothing to compare with.
-  const matches = await deps.passwords.verify(password, stored?.hash);
-  if (!matches || user === undefined || user.state !== "active") {
-    deps.throttle.failed(userId, address);
-    return undefined;
+  let matches: boolean;
+  try {
+    // Always one argon2 verification: against a dummy hash when there is nothing to compare with.
+    matches = await deps.passwords.verify(password, stored?.hash, attempt.client);
+  } catch (error) {
+    // Refused by the queue, so never checked: the attempt does not count.
+    if (PasswordQueueFull.is(error)) await deps.throttle.unchecked(attempt);
+    throw error;
   }
-  deps.throttle.succeeded(userId);
+  if (!matches || user === undefined || user.state !== "active") return undefined;
+  await deps.throttle.succeeded(attempt);
   return user;
 }
 

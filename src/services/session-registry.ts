@@ -5,7 +5,7 @@
  */
 import type { ServiceImpl } from "@connectrpc/connect";
 import type { SessionRegistry } from "../../gen/keyward/v1/session_pb.js";
-import { clearedSessionCookie, sessionCookie } from "../auth/credentials.js";
+import { checkCookieSignIn, clearedSessionCookie, sessionCookie } from "../auth/credentials.js";
 import { PASSWORD_MAX_LENGTH } from "../auth/password-hasher.js";
 import { principalOf } from "../auth/principal.js";
 import { LoginFailed } from "../errors.js";
@@ -30,6 +30,8 @@ export function createSessionRegistry(deps: ServiceDeps): ServiceImpl<typeof Ses
       }
       v.done();
       const client = deps.clients.resolveCall(context);
+      // Login CSRF: refused before the password is checked or counted.
+      if (request.setCookie) checkCookieSignIn(context.requestHeader, context.protocolName, client.secure);
       const user = await checkPassword(deps, request.userId, request.password, client.address);
       if (user === undefined) throw LoginFailed.create();
       const now = deps.now();

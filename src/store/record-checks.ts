@@ -1,6 +1,6 @@
 // Consistency checks every adapter runs before it writes a record. Services validate input properly;
 // these only keep malformed data (an Invalid Date, an unknown state, a changed id) out of the store.
-import { StoreError, type ApiKeyRecord, type PasswordRecord, type SessionRecord, type StoreEntity, type UserRecord } from "./store.js";
+import { StoreError, type ApiKeyRecord, type AttemptCounter, type PasswordRecord, type SessionRecord, type StoreEntity, type UserRecord } from "./store.js";
 
 const USER_STATES: ReadonlySet<string> = new Set(["active", "suspended"]);
 const API_KEY_STATES: ReadonlySet<string> = new Set(["active", "disabled"]);
@@ -62,6 +62,16 @@ export function checkSessionRecord(session: SessionRecord): void {
 /** Throws `invalid_argument` (user) unless `password` can be stored as is. */
 export function checkPasswordRecord(password: PasswordRecord): void {
   throwIfAny("user", [...nonEmpty("password hash", password.hash), ...date("password setAt", password.setAt)]);
+}
+
+/** Throws `invalid_argument` (attempt_counter) unless `counter` can be stored under `id` as is. */
+export function checkAttemptCounter(id: string, counter: AttemptCounter): void {
+  throwIfAny("attempt_counter", [
+    ...nonEmpty("id", id),
+    ...(Number.isSafeInteger(counter.attempts) && counter.attempts >= 0 ? [] : ["attempts must be a whole number >= 0"]),
+    ...date("nextAttemptAt", counter.nextAttemptAt),
+    ...date("expiresAt", counter.expiresAt),
+  ]);
 }
 
 /** Checks an updater's result: identity fields unchanged, record storable. */

@@ -7,7 +7,7 @@ export interface Subject {
   id: string;
 }
 
-const LABEL: Record<StoreEntity, string> = { user: "user", api_key: "API key", session: "session" };
+const LABEL: Record<StoreEntity, string> = { user: "user", api_key: "API key", session: "session", attempt_counter: "attempt counter" };
 
 /** `not_found` for a subject. */
 export function notFound(subject: Subject, cause?: unknown): StoreError {
@@ -81,6 +81,11 @@ export function apiKeySubject(keyId: string): Subject {
 /** The subject for a session id. */
 export function sessionSubject(sessionId: string): Subject {
   return { entity: "session", id: sessionId };
+}
+
+/** The subject for a sign-in attempt counter's id. */
+export function attemptCounterSubject(counterId: string): Subject {
+  return { entity: "attempt_counter", id: counterId };
 }
 
 /** Returns `value`, or throws `not_found` for `subject` when it is undefined. */

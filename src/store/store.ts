@@ -297,6 +297,22 @@ export interface Store {
   /** Moves `lastUsedAt` of sessions forward, as {@link recordApiKeyUse} does for keys. */
   recordSessionUse(uses: ApiKeyUse[]): Promise<void>;
 
+  /**
+   * Atomically reads the attempt counter `id` (undefined when absent, or expired at `at`), applies
+   * `updater` and writes what it returns, which it also returns; an updater returning undefined deletes
+   * the counter. Decided inside one write, so concurrent updates from any number of processes or nodes
+   * are never lost. Rejects with whatever the updater threw, writing nothing; with `invalid_argument` for
+   * a malformed counter; with `conflict` if optimistic retries run out.
+   */
+  updateAttemptCounter(
+    id: string,
+    at: Date,
+    updater: Updater<AttemptCounter | undefined>,
+  ): Promise<AttemptCounter | undefined>;
+
+  /** Deletes the attempt counters that expired at or before `at`; returns how many. Safe from several processes. */
+  pruneAttemptCounters(at: Date): Promise<number>;
+
   /** Releases the backend. Idempotent; afterwards every method rejects with `unavailable`. */
   close(): Promise<void>;
 }
@@ -323,6 +339,20 @@ export interface RevocationBatch {
   entries: RevocationEntry[];
   cursor: number;
   missed: boolean;
+}
+
+/**
+ * A counter of sign-in attempts for one subject (a user id, or a client's network), kept in the store so
+ * that every process and node sharing it counts together. The store knows no policy: the caller's
+ * updater decides what an attempt costs and when the counter lapses.
+ */
+export interface AttemptCounter {
+  /** Attempts counted and not yet given back or forgotten. */
+  attempts: number;
+  /** No further attempt may be counted before this time. */
+  nextAttemptAt: Date;
+  /** From this time on the counter means nothing: the store reads it as absent, and pruning deletes it. */
+  expiresAt: Date;
 }
 
 /** A key and the user who owns it, as {@link Store.findApiKeyWithOwner} reads them. */
@@ -352,7 +382,7 @@ export type StoreErrorKind =
   | "invalid_argument";
 
 /** The entity an error is about, so services can tell USER_NOT_FOUND from API_KEY_NOT_FOUND. */
-export type StoreEntity = "user" | "api_key" | "session";
+export type StoreEntity = "user" | "api_key" | "session" | "attempt_counter";
 
 /** Structured details of a {@link StoreError}, for mapping it to API errors without parsing messages. */
 export interface StoreErrorDetails {

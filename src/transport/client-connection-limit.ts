@@ -4,16 +4,13 @@
  * everyone else out. A connection over the cap is closed as soon as it is accepted, before any byte of
  * it is read, as Node closes connections over `server.maxConnections`.
  *
- * A client is the connection's peer address, an IPv6 peer by its /64 (one host usually holds a whole
- * /64). Trusted proxies (`--trusted-proxies`) are not capped: many clients reach Keyward through each of
+ * A client is the connection's peer address, an IPv6 peer by its network (`--client-ipv6-prefix`: one
+ * host usually holds a whole /64). Trusted proxies (`--trusted-proxies`) are not capped: many clients reach Keyward through each of
  * them, so only the global cap bounds them.
  */
 import type { Server } from "node:net";
 import type { Socket } from "node:net";
 import { canonicalAddress, clientGroupOf, NetworkList } from "../auth/networks.js";
-
-/** IPv6 peers are counted by this network. */
-export const CLIENT_IPV6_PREFIX_LENGTH = 64;
 
 /** What the cap applies to. */
 export interface ClientConnectionLimitOptions {
@@ -21,6 +18,8 @@ export interface ClientConnectionLimitOptions {
   readonly maxPerClient: number;
   /** Canonical CIDRs of peers that are not capped (the trusted proxies). */
   readonly uncapped?: readonly string[] | undefined;
+  /** IPv6 peers are counted by their network of this many bits. */
+  readonly ipv6PrefixLength: number;
 }
 
 /** Counts each client's open connections on one or more servers and closes those over the cap. */
@@ -42,7 +41,7 @@ export class ClientConnectionLimit {
     const address = canonicalAddress(socket.remoteAddress ?? "");
     // No address: the socket is already gone. A trusted proxy: bounded by the global cap only.
     if (address === "" || this.uncapped.includes(address)) return true;
-    const client = clientGroupOf(address, CLIENT_IPV6_PREFIX_LENGTH);
+    const client = clientGroupOf(address, this.options.ipv6PrefixLength);
     const count = this.open.get(client) ?? 0;
     if (count >= this.options.maxPerClient) {
       socket.destroy();
@@ -59,6 +58,6 @@ export class ClientConnectionLimit {
 
   /** Open connections counted for the client of `address` (for tests). */
   openFrom(address: string): number {
-    return this.open.get(clientGroupOf(canonicalAddress(address), CLIENT_IPV6_PREFIX_LENGTH)) ?? 0;
+    return this.open.get(clientGroupOf(canonicalAddress(address), this.options.ipv6PrefixLength)) ?? 0;
   }
 }

@@ -5,7 +5,7 @@
 import * as http from "node:http";
 import * as https from "node:https";
 import type { AddressInfo } from "node:net";
-import { ClientConnectionLimit } from "./client-connection-limit.js";
+import { ClientConnectionLimit, type ClientConnectionLimitOptions } from "./client-connection-limit.js";
 import { createConnectHandler, type ConnectHandlerOptions } from "./connect-handler.js";
 import { trackHttpDrain } from "./http-drain.js";
 import { formatListenAddress, parseListenAddress } from "./listen-address.js";
@@ -15,13 +15,8 @@ import { DEFAULT_DRAIN_TIMEOUT_MS, type ListenerOptions } from "./listener-defau
 export interface ConnectServerOptions extends ConnectHandlerOptions, ListenerOptions {
   /** Most open connections (`server.maxConnections`); a connection over it is closed on accept. Default: no limit. */
   readonly maxConnections?: number | undefined;
-  /**
-   * Most open connections from one client (an IPv6 client by its /64); a connection over it is closed on
-   * accept. Peers in `uncappedClients` (the trusted proxies) are not capped. Default: no limit.
-   */
-  readonly maxConnectionsPerClient?: number | undefined;
-  /** Canonical CIDRs whose connections only the global cap bounds. */
-  readonly uncappedClients?: readonly string[] | undefined;
+  /** The cap on one client's open connections (a connection over it is closed on accept); default: none. */
+  readonly perClient?: ClientConnectionLimitOptions | undefined;
   /** `server.headersTimeout` (Node's default 60 s): a client slower to send its headers gets 408. */
   readonly headersTimeoutMs?: number | undefined;
   /** `server.requestTimeout` (Node's default 300 s): a client slower to send its whole request gets 408. */
@@ -63,9 +58,7 @@ export async function startConnectServer(options: ConnectServerOptions): Promise
   const server = options.tls === undefined ? http.createServer(timeouts) : https.createServer({ ...timeouts, cert: options.tls.cert, key: options.tls.key });
   if (options.keepAliveTimeoutMs !== undefined) server.keepAliveTimeout = options.keepAliveTimeoutMs;
   if (options.maxConnections !== undefined) server.maxConnections = options.maxConnections;
-  if (options.maxConnectionsPerClient !== undefined) {
-    new ClientConnectionLimit({ maxPerClient: options.maxConnectionsPerClient, uncapped: options.uncappedClients }).watch(server);
-  }
+  if (options.perClient !== undefined) new ClientConnectionLimit(options.perClient).watch(server);
   // Tracking first, so it sees each request before the handler can answer it.
   const drain = trackHttpDrain(server, options.tls !== undefined);
   server.on("request", handler);

@@ -13,7 +13,7 @@ import type { Logger } from "../logger.js";
 import { addGrpcHealth } from "./grpc-health.js";
 import { addGrpcReflection } from "./grpc-reflection.js";
 import { createGrpcService } from "./grpc-service-definition.js";
-import { ClientConnectionLimit } from "./client-connection-limit.js";
+import { ClientConnectionLimit, type ClientConnectionLimitOptions } from "./client-connection-limit.js";
 import type { Invoker, ServiceBinding } from "./invoke.js";
 import { formatListenAddress, parseListenAddress } from "./listen-address.js";
 import { DEFAULT_DRAIN_TIMEOUT_MS, DEFAULT_MAX_CONCURRENT_STREAMS, DEFAULT_MAX_REQUEST_BYTES, type ListenerOptions } from "./listener-defaults.js";
@@ -31,10 +31,8 @@ export interface GrpcServerOptions extends ListenerOptions {
   readonly maxConcurrentStreams?: number | undefined;
   /** Deadline of calls that come without one; none when undefined. */
   readonly defaultDeadlineMs?: number | undefined;
-  /** Most open connections from one client (an IPv6 client by its /64); default: no limit. */
-  readonly maxConnectionsPerClient?: number | undefined;
-  /** Canonical CIDRs whose connections are not capped per client (the trusted proxies). */
-  readonly uncappedClients?: readonly string[] | undefined;
+  /** The cap on one client's open connections (a connection over it is closed on accept); default: none. */
+  readonly perClient?: ClientConnectionLimitOptions | undefined;
 }
 
 /** A running gRPC listener. */
@@ -74,7 +72,7 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<GrpcL
 
   const injector = server.createConnectionInjector(credentials(options.tls));
   const limit =
-    options.maxConnectionsPerClient === undefined ? undefined : new ClientConnectionLimit({ maxPerClient: options.maxConnectionsPerClient, uncapped: options.uncappedClients });
+    options.perClient === undefined ? undefined : new ClientConnectionLimit(options.perClient);
   const listener = createServer((socket) => {
     if (limit?.admit(socket) !== false) injector.injectConnection(socket);
   });

@@ -58,4 +58,56 @@ describe("auth/password-hasher", () => {
     expect(await Promise.all([first, queued])).to.deep.equal(["first", "queued"]);
     expect(await slots.run(async () => "again")).to.equal("again");
   });
+
+  /** Jobs that start when the slots say and end when the test releases them. */
+  function gatedJobs(slots: Slots) {
+    const started: string[] = [];
+    const release = new Map<string, () => void>();
+    const run = (name: string, lane?: string) =>
+      slots.run(async () => {
+        started.push(name);
+        await new Promise<void>((resolve) => release.set(name, resolve));
+        return name;
+      }, lane);
+    const settle = () => new Promise((resolve) => setImmediate(resolve));
+    return { started, release, run, settle };
+  }
+
+  it("gives each freed slot to the next client's lane in turn (round robin), each lane in arrival order", async () => {
+    const slots = new Slots(1);
+    const { started, release, run, settle } = gatedJobs(slots);
+    const jobs = [run("x", "flooder"), run("a1", "flooder"), run("a2", "flooder"), run("a3", "flooder"), run("b1", "other"), run("c1", "third"), run("c2", "third")];
+    await settle();
+    while (release.size > 0) {
+      for (const [name, done] of release) {
+        release.delete(name);
+        done();
+      }
+      await settle();
+    }
+    expect(await Promise.all(jobs)).to.have.length(7);
+    expect(started).to.deep.equal(["x", "a1", "b1", "c1", "a2", "c2", "a3"]);
+  });
+
+  it("refuses a client past its share of the queue while other clients still get in; the shared lane has only the total cap", async () => {
+    const slots = new Slots(1, 5, 2);
+    const { release, run, settle } = gatedJobs(slots);
+    const reasonOf = (job: Promise<unknown>) => job.then(() => "ran", (error: unknown) => (error as KeywardError).reason);
+    const running = run("x", "flooder");
+    const queued = [run("a1", "flooder"), run("a2", "flooder")];
+    expect(await reasonOf(run("a3", "flooder"))).to.equal("PASSWORD_QUEUE_FULL");
+    queued.push(run("b1", "other"), run("u1"), run("u2"));
+    // Five waiting in all: the whole queue is full now, for every lane.
+    expect(await reasonOf(run("u3"))).to.equal("PASSWORD_QUEUE_FULL");
+    expect(await reasonOf(run("c1", "third"))).to.equal("PASSWORD_QUEUE_FULL");
+    await settle();
+    for (let i = 0; i < 6; i++) {
+      for (const [name, done] of release) {
+        release.delete(name);
+        done();
+      }
+      await settle();
+    }
+    expect(await Promise.all([running, ...queued])).to.deep.equal(["x", "a1", "a2", "b1", "u1", "u2"]);
+  });
 });

@@ -1,6 +1,7 @@
 // The store contract as one executable suite: every adapter runs exactly these assertions.
 // Each test gets a fresh, empty store from the factory and releases it afterwards (Dex's pattern).
 import { describeApiKeys } from "./conformance/api-keys.js";
+import { describeAttemptCounters } from "./conformance/attempt-counters.js";
 import { describeConcurrency } from "./conformance/concurrency.js";
 import { describeGuards } from "./conformance/guards.js";
 import { describeLifecycle } from "./conformance/lifecycle.js";
@@ -38,6 +39,7 @@ export function describeStoreConformance(name: string, factory: StoreFactory, op
     describeRecords(subject);
     describeRevocations(subject);
     describeSessions(subject);
+    describeAttemptCounters(subject);
     describeLifecycle(subject, options.persistent);
   });
 }

@@ -25,7 +25,7 @@ const connect = (limit: ClientConnectionLimit, address: string | undefined) => {
 
 describe("transport/client-connection-limit", () => {
   it("closes a client's connection over the cap at once, and frees the slot when one closes", () => {
-    const limit = new ClientConnectionLimit({ maxPerClient: 2 });
+    const limit = new ClientConnectionLimit({ maxPerClient: 2, ipv6PrefixLength: 64 });
     const [a, b, c] = [connect(limit, "192.0.2.1"), connect(limit, "::ffff:192.0.2.1"), connect(limit, "192.0.2.1")];
     expect([a.destroyed, b.destroyed, c.destroyed], "a mapped address is the same client").to.deep.equal([false, false, true]);
     expect(connect(limit, "192.0.2.2").destroyed, "another client").to.equal(false);
@@ -37,7 +37,7 @@ describe("transport/client-connection-limit", () => {
   });
 
   it("counts an IPv6 client by its /64, and never caps a trusted proxy or a socket already gone", () => {
-    const limit = new ClientConnectionLimit({ maxPerClient: 2, uncapped: ["10.0.0.0/8"] });
+    const limit = new ClientConnectionLimit({ maxPerClient: 2, uncapped: ["10.0.0.0/8"], ipv6PrefixLength: 64 });
     connect(limit, "2001:db8:1:2::1");
     connect(limit, "2001:db8:1:2::2");
     expect(connect(limit, "2001:db8:1:2:ffff::3").destroyed, "same /64").to.equal(true);

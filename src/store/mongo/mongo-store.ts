@@ -1,7 +1,7 @@
 // The scale-out Store: MongoDB through the official driver. Needs a replica set (or sharded cluster)
 // because cascade deletes and the key cap use multi-document transactions.
 import type { Db, MongoClient } from "mongodb";
-import { apiKeySubject, found, sessionSubject, storeClosed, unavailable, userSubject, type Subject } from "../store-errors.js";
+import { apiKeySubject, attemptCounterSubject, found, sessionSubject, storeClosed, unavailable, userSubject, type Subject } from "../store-errors.js";
 import {
   StoreError,
   isStoreError,
@@ -10,6 +10,7 @@ import {
   type ApiKeyRecord,
   type ApiKeyUse,
   type ApiKeyWithOwner,
+  type AttemptCounter,
   type EndSessions,
   type Guard,
   type LiveSessions,
@@ -25,6 +26,7 @@ import {
   type UserRecord,
 } from "../store.js";
 import { MongoApiKeys } from "./api-keys.js";
+import { MongoAttemptCounters, ensureAttemptCounters } from "./attempt-counters.js";
 import { createClient, databaseNameFromUrl, requireTransactions } from "./connection.js";
 import { translateMongoError } from "./errors.js";
 import { ensureGuards, ensureIndexes } from "./indexes.js";
@@ -52,6 +54,7 @@ export async function openMongoStore(url: string, options: MongoStoreOptions = {
     await ensureIndexes(db);
     await ensureGuards(db);
     await ensureRevocationFeed(db);
+    await ensureAttemptCounters(db);
     return new MongoStore(client, db);
   } catch (error) {
     await client.close().catch(() => undefined);
@@ -82,6 +85,7 @@ export class MongoStore implements Store {
   readonly #apiKeys: MongoApiKeys;
   readonly #revocations: MongoRevocations;
   readonly #sessions: MongoSessions;
+  readonly #attempts: MongoAttemptCounters;
   #closed = false;
 
   constructor(client: MongoClient, db: Db) {
@@ -91,6 +95,7 @@ export class MongoStore implements Store {
     this.#users = new MongoUsers(client, db, this.#revocations);
     this.#apiKeys = new MongoApiKeys(client, db, this.#revocations);
     this.#sessions = new MongoSessions(client, db, this.#revocations);
+    this.#attempts = new MongoAttemptCounters(db);
   }
 
   /** The database, for tests and diagnostics. */
@@ -200,6 +205,14 @@ export class MongoStore implements Store {
 
   async recordSessionUse(uses: ApiKeyUse[]): Promise<void> {
     await this.#run(undefined, () => this.#sessions.recordUse(uses));
+  }
+
+  async updateAttemptCounter(id: string, at: Date, updater: Updater<AttemptCounter | undefined>): Promise<AttemptCounter | undefined> {
+    return this.#run(attemptCounterSubject(id), () => this.#attempts.update(id, at, updater));
+  }
+
+  async pruneAttemptCounters(at: Date): Promise<number> {
+    return this.#run(undefined, () => this.#attempts.prune(at));
   }
 
   async close(): Promise<void> {

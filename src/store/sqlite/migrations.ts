@@ -98,6 +98,20 @@ const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX sessions_by_user_newest_first ON sessions (user_id, created_at DESC, id DESC);
     `,
   },
+  {
+    version: 5,
+    description: "sign-in attempt counters",
+    sql: `
+      -- One row per user id or client network that tried to sign in lately; rows lapse at expires_at.
+      CREATE TABLE attempt_counters (
+        id              TEXT    NOT NULL PRIMARY KEY,
+        attempts        INTEGER NOT NULL,
+        next_attempt_at INTEGER NOT NULL,
+        expires_at      INTEGER NOT NULL
+      ) STRICT, WITHOUT ROWID;
+      CREATE INDEX attempt_counters_by_expiry ON attempt_counters (expires_at);
+    `,
+  },
 ];
 
 /** The schema version this code expects. */

@@ -1,13 +1,14 @@
 // The embedded Store: SQLite through better-sqlite3. better-sqlite3 is synchronous, so every operation
 // runs to completion (including its transaction) before another starts on this connection; the async
 // methods exist to satisfy the Store contract shared with networked backends.
-import { apiKeySubject, found, sessionSubject, storeClosed, unavailable, userSubject, type Subject } from "../store-errors.js";
+import { apiKeySubject, attemptCounterSubject, found, sessionSubject, storeClosed, unavailable, userSubject, type Subject } from "../store-errors.js";
 import type {
   ApiKeyLimits,
   ApiKeyListRequest,
   ApiKeyRecord,
   ApiKeyUse,
   ApiKeyWithOwner,
+  AttemptCounter,
   EndSessions,
   Guard,
   LiveSessions,
@@ -23,6 +24,7 @@ import type {
   UserRecord,
 } from "../store.js";
 import { SqliteApiKeys } from "./api-keys.js";
+import { SqliteAttemptCounters } from "./attempt-counters.js";
 import { openDatabase, type SqliteDatabase } from "./connection.js";
 import { translateSqliteError } from "./errors.js";
 import { migrate } from "./migrations.js";
@@ -63,6 +65,7 @@ export class SqliteStore implements Store {
   readonly #apiKeys: SqliteApiKeys;
   readonly #revocations: SqliteRevocations;
   readonly #sessions: SqliteSessions;
+  readonly #attempts: SqliteAttemptCounters;
 
   constructor(db: SqliteDatabase) {
     this.#db = db;
@@ -70,6 +73,7 @@ export class SqliteStore implements Store {
     this.#users = new SqliteUsers(db, this.#revocations);
     this.#apiKeys = new SqliteApiKeys(db, this.#revocations);
     this.#sessions = new SqliteSessions(db, this.#revocations);
+    this.#attempts = new SqliteAttemptCounters(db);
   }
 
   /** The underlying connection, for tests and diagnostics (EXPLAIN QUERY PLAN, bulk loads). */
@@ -179,6 +183,14 @@ export class SqliteStore implements Store {
 
   async recordSessionUse(uses: ApiKeyUse[]): Promise<void> {
     this.#run(undefined, () => this.#sessions.recordUse(uses));
+  }
+
+  async updateAttemptCounter(id: string, at: Date, updater: Updater<AttemptCounter | undefined>): Promise<AttemptCounter | undefined> {
+    return this.#run(attemptCounterSubject(id), () => this.#attempts.update(id, at, updater));
+  }
+
+  async pruneAttemptCounters(at: Date): Promise<number> {
+    return this.#run(undefined, () => this.#attempts.prune(at));
   }
 
   async close(): Promise<void> {
