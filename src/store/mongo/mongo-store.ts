@@ -12,6 +12,7 @@ import {
   type ApiKeyWithOwner,
   type EndSessions,
   type Guard,
+  type KeyUpdater,
   type LiveSessions,
   type Page,
   type PageRequest,
@@ -114,16 +115,16 @@ export class MongoStore implements Store {
     return this.#run(userSubject(userId), () => this.#users.update(userId, updater));
   }
 
-  async deleteUser(userId: string): Promise<void> {
-    await this.#run(userSubject(userId), () => this.#users.delete(userId));
+  async deleteUser(userId: string, guard?: Guard<UserRecord>): Promise<void> {
+    await this.#run(userSubject(userId), () => this.#users.delete(userId, guard));
   }
 
   async countActiveAdmins(): Promise<number> {
     return this.#run(undefined, () => this.#users.countActiveAdmins());
   }
 
-  async createApiKey(key: ApiKeyRecord, limits: ApiKeyLimits): Promise<void> {
-    await this.#run(apiKeySubject(key.id), () => this.#apiKeys.create(key, limits));
+  async createApiKey(key: ApiKeyRecord, limits: ApiKeyLimits, guard?: Guard<UserRecord>): Promise<void> {
+    await this.#run(apiKeySubject(key.id), () => this.#apiKeys.create(key, limits, guard));
   }
 
   async getApiKey(userId: string, keyId: string): Promise<ApiKeyRecord> {
@@ -142,7 +143,7 @@ export class MongoStore implements Store {
     return this.#run(undefined, () => this.#apiKeys.list(userId, request));
   }
 
-  async updateApiKey(userId: string, keyId: string, updater: Updater<ApiKeyRecord>): Promise<ApiKeyRecord> {
+  async updateApiKey(userId: string, keyId: string, updater: KeyUpdater): Promise<ApiKeyRecord> {
     return this.#run(apiKeySubject(keyId), () => this.#apiKeys.update(userId, keyId, updater));
   }
 
@@ -174,8 +175,8 @@ export class MongoStore implements Store {
     return this.#run(userSubject(userId), () => this.#users.getPassword(userId));
   }
 
-  async setPassword(userId: string, password: PasswordRecord, endSessions?: EndSessions): Promise<void> {
-    await this.#run(userSubject(userId), () => this.#users.setPassword(userId, password, endSessions));
+  async setPassword(userId: string, password: PasswordRecord, endSessions?: EndSessions, guard?: Guard<UserRecord>): Promise<void> {
+    await this.#run(userSubject(userId), () => this.#users.setPassword(userId, password, endSessions, guard));
   }
 
   async createSession(session: SessionRecord): Promise<void> {
@@ -190,8 +191,8 @@ export class MongoStore implements Store {
     return this.#run(undefined, () => this.#sessions.list(userId, request));
   }
 
-  async deleteSession(userId: string, sessionId: string): Promise<void> {
-    await this.#run(sessionSubject(sessionId), () => this.#sessions.delete(userId, sessionId));
+  async deleteSession(userId: string, sessionId: string, guard?: Guard<UserRecord>): Promise<void> {
+    await this.#run(sessionSubject(sessionId), () => this.#sessions.delete(userId, sessionId, guard));
   }
 
   async pruneSessions(userId: string, live: LiveSessions): Promise<number> {
