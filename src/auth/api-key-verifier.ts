@@ -12,6 +12,10 @@
  * (revocation-poller.ts), with the TTL as the safety net.
  * Unknown ids are remembered briefly so random keys cannot hammer the store.
  *
+ * During a regenerate's grace period the previous secret still authenticates, with a principal marked
+ * `supersededSecret` (built once per cache entry), so the grace rule (principal-access.ts) can refuse it
+ * whatever would mint or change a credential.
+ *
  * The client (DESIGN §14) is judged here too, so every door and forward auth share it: a key with
  * `allowedIps` is refused from any other address (after the secret matched, so a guesser learns nothing),
  * and the transport policy refuses or warns about credentials that crossed a network unencrypted.
