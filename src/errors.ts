@@ -147,6 +147,24 @@ export const KeyRightsNotHeld = define(
   "INSUFFICIENT_RIGHTS",
   "API key `{key_id}` has rights the caller does not hold, so the caller may not change, regenerate or delete it; missing rights: {missing}",
 );
+/**
+ * The user-access rule: changing another user (its password, profile, admin flag, state, sessions, or
+ * itself) needs every right that user may hold. Same reason as above.
+ */
+export const UserRightsNotHeld = define(
+  "permission_denied",
+  "INSUFFICIENT_RIGHTS",
+  "user `{user_id}` may hold rights the caller does not, so the caller may not {action}; missing rights: {missing}",
+);
+/**
+ * The grace rule: a key's previous secret, still accepted during a regenerate's grace period, may call
+ * but not mint or change credentials.
+ */
+export const ApiKeySecretSuperseded = define(
+  "permission_denied",
+  "API_KEY_SECRET_SUPERSEDED",
+  "API key `{key_id}` was used with its previous secret, which a regenerate replaced: until the grace period ends it may still call, but not create, change, regenerate or delete API keys, set passwords or grant admin; use the new secret",
+);
 export const RightsOutsideOwnerUniverse = define(
   "permission_denied",
   "RIGHTS_OUTSIDE_OWNER_UNIVERSE",

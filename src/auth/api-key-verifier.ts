@@ -12,6 +12,10 @@
  * (revocation-poller.ts), with the TTL as the safety net.
  * Unknown ids are remembered briefly so random keys cannot hammer the store.
  *
+ * During a regenerate's grace period the previous secret still authenticates, with a principal marked
+ * `supersededSecret` (built once per cache entry), so the grace rule (principal-access.ts) can refuse it
+ * whatever would mint or change a credential.
+ *
  * The client (DESIGN §14) is judged here too, so every door and forward auth share it: a key with
  * `allowedIps` is refused from any other address (after the secret matched, so a guesser learns nothing),
  * and the transport policy refuses or warns about credentials that crossed a network unencrypted.
@@ -72,6 +76,11 @@ export interface UseRecorder {
 interface CacheEntry {
   /** Built once per store read, handed to every call the entry serves. */
   readonly principal: Principal;
+  /**
+   * The same principal marked as authenticated by the previous secret (the grace rule), built with it
+   * while a rotation grace period is set, so a call with the old secret allocates nothing either.
+   */
+  readonly supersededPrincipal: Principal | undefined;
   /** The key's stored hashes, decoded once per store read (see `secretChecker`). */
   readonly checkSecret: (secret: string) => boolean;
   /** The replaced secret's check, while a rotation grace period is set. */
@@ -152,9 +161,10 @@ export class ApiKeyVerifier {
       }
     }
     if (!isKey) return this.checkSession(entry, parsed.secret, now);
-    if (!entry || !secretMatches(entry, parsed.secret, now)) throw ApiKeyInvalid.create();
-    const { user } = entry.principal;
-    const key = entry.principal.key!;
+    const principal = entry && principalOfSecret(entry, parsed.secret, now);
+    if (!principal) throw ApiKeyInvalid.create();
+    const { user } = principal;
+    const key = principal.key!;
     if (user.state === "suspended") throw UserSuspended.create({ user_id: user.userId });
     if (key.state === "disabled") throw ApiKeyDisabled.create({ key_id: key.id });
     if (key.expiresAt && key.expiresAt.getTime() <= now) {
@@ -165,7 +175,7 @@ export class ApiKeyVerifier {
     }
     this.usage?.record(key.id, now, key.lastUsedAt, client);
     this.options.transport?.warnInsecure(client, key.id, now);
-    return entry.principal;
+    return principal;
   }
 
   /** A session's checks after the lookup: secret → user state → absolute expiry → idle expiry. */
@@ -289,11 +299,13 @@ export class ApiKeyVerifier {
 
   private build(key: ApiKeyRecord, user: UserRecord, fetchedAt: number): CacheEntry {
     const owner = { admin: user.admin, suspended: user.state === "suspended" };
+    const principal: Principal = { key, session: undefined, user, rights: this.rights.effective(key.rights, owner), supersededSecret: false };
+    const inGrace = key.previousSecretHash !== undefined && key.previousSecretValidUntil !== undefined;
     return {
-      principal: { key, session: undefined, user, rights: this.rights.effective(key.rights, owner) },
+      principal,
+      supersededPrincipal: inGrace ? { ...principal, supersededSecret: true } : undefined,
       checkSecret: secretChecker(key.secretHash),
-      checkPreviousSecret:
-        key.previousSecretHash !== undefined && key.previousSecretValidUntil !== undefined ? secretChecker(key.previousSecretHash) : undefined,
+      checkPreviousSecret: inGrace ? secretChecker(key.previousSecretHash!) : undefined,
       fetchedAt,
       touchedAt: fetchedAt,
       lastUsed: 0,
@@ -304,7 +316,14 @@ export class ApiKeyVerifier {
   private buildSession(session: SessionRecord, user: UserRecord, fetchedAt: number): CacheEntry {
     const previous = this.cache.get(SESSION_CACHE_PREFIX + session.id);
     return {
-      principal: { key: undefined, session, user, rights: this.rights.universe({ admin: user.admin, suspended: user.state === "suspended" }) },
+      principal: {
+        key: undefined,
+        session,
+        user,
+        rights: this.rights.universe({ admin: user.admin, suspended: user.state === "suspended" }),
+        supersededSecret: false,
+      },
+      supersededPrincipal: undefined,
       checkSecret: secretChecker(session.secretHash),
       checkPreviousSecret: undefined,
       fetchedAt,
@@ -345,8 +364,13 @@ export class ApiKeyVerifier {
   }
 }
 
-function secretMatches(entry: CacheEntry, secret: string, now: number): boolean {
-  if (entry.checkSecret(secret)) return true;
+/**
+ * The principal `secret` authenticates: the entry's own for the current secret, the superseded one for the
+ * previous secret within its grace period, undefined for anything else.
+ */
+function principalOfSecret(entry: CacheEntry, secret: string, now: number): Principal | undefined {
+  if (entry.checkSecret(secret)) return entry.principal;
   const graceEnds = entry.principal.key?.previousSecretValidUntil?.getTime();
-  return entry.checkPreviousSecret !== undefined && graceEnds !== undefined && now < graceEnds && entry.checkPreviousSecret(secret);
+  const previous = entry.checkPreviousSecret !== undefined && graceEnds !== undefined && now < graceEnds && entry.checkPreviousSecret(secret);
+  return previous ? entry.supersededPrincipal : undefined;
 }

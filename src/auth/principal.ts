@@ -13,6 +13,12 @@ export interface Principal {
   readonly session: SessionRecord | undefined;
   /** Effective rights: expand(key rights) ∩ universe(owner), or a session's universe(owner), at the time of the call. */
   readonly rights: ReadonlySet<number>;
+  /**
+   * True when the call was authenticated with the key's previous secret, still accepted during the grace
+   * period of a regenerate: it may call with the key's rights, but not mint or change credentials (the grace
+   * rule, principal-access.ts). False for the current secret and for sessions.
+   */
+  readonly supersededSecret: boolean;
 }
 
 /** Context value holding the caller; set by the authorization interceptor for non-public methods. */

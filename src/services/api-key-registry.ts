@@ -1,14 +1,14 @@
 /**
  * `keyward.v1.ApiKeyRegistry`. The interceptor has already decided that the caller may manage keys of
- * the user in the path; here the grant rule decides which rights it may give or take and the key-access
- * rule which existing keys it may touch (src/auth/key-rules.ts, both inside the store's write), and every
- * change evicts the key from this node's verification cache at once.
+ * the user in the path; here the grant rule decides which rights it may give or take, the key-access
+ * rule which existing keys it may touch and the grace rule whether its secret may do either
+ * (src/auth/principal-access.ts, inside the store's write), and every change evicts the key from this
+ * node's verification cache at once.
  */
 import { create } from "@bufbuild/protobuf";
 import type { ServiceImpl } from "@connectrpc/connect";
 import { ApiKeyRegistry, ApiKeySchema, ApiKeyState } from "../../gen/keyward/v1/api_key_pb.js";
-import { enforceGrantRule, enforceKeyAccess } from "../auth/key-rules.js";
-import { principalOf } from "../auth/principal.js";
+import { callerOf, enforceCreateKey, enforceTouchKey } from "../auth/principal-access.js";
 import { generateKey, hashSecret } from "../keys/index.js";
 import { apiKeyToMessage, storedKeyState, timestampMs } from "./convert.js";
 import { newApiKey } from "./new-api-key.js";
@@ -41,17 +41,16 @@ export function createApiKeyRegistry(deps: ServiceDeps): ServiceImpl<typeof ApiK
       checkExpiry(v, "expires_at", expiresAt, now, limits.maxKeyLifetimeMs);
       const allowedIps = checkAllowedIps(v, "allowed_ips", request.allowedIps);
       v.done();
-      const owner = await store.getUser(request.userId);
-      enforceGrantRule(principalOf(context), owner, [], granted);
+      const caller = callerOf(context);
       const { record, key } = newApiKey({
-        userId: owner.userId,
+        userId: request.userId,
         name: request.name,
         rights: granted,
         expiresAt: expiresAt === undefined ? undefined : new Date(expiresAt),
         allowedIps,
         now: new Date(now),
       });
-      await store.createApiKey(record, { maxKeysPerUser: limits.maxKeysPerUser });
+      await store.createApiKey(record, { maxKeysPerUser: limits.maxKeysPerUser }, (owner) => enforceCreateKey(caller, owner, granted));
       caches.forgetKey(record.id);
       return { apiKey: apiKeyToMessage(record), key };
     },
@@ -95,15 +94,13 @@ export function createApiKeyRegistry(deps: ServiceDeps): ServiceImpl<typeof ApiK
       if (has("expires_at")) checkExpiry(v, "api_key.expires_at", expiresAt, now, limits.maxKeyLifetimeMs);
       const allowedIps = has("allowed_ips") ? checkAllowedIps(v, "api_key.allowed_ips", given.allowedIps) : [];
       v.done();
-      const principal = principalOf(context);
-      const owner = has("rights") ? await store.getUser(given.userId) : undefined;
-      const updated = await store.updateApiKey(given.userId, given.id, (key) => {
-        enforceKeyAccess(principal, key);
-        if (owner) enforceGrantRule(principal, owner, key.rights, newRights);
+      const caller = callerOf(context);
+      const updated = await store.updateApiKey(given.userId, given.id, (key, owner) => {
+        enforceTouchKey(caller, key, has("rights") ? { owner, rights: newRights } : undefined);
         return {
           ...key,
           name: has("name") ? given.name : key.name,
-          rights: owner ? newRights : key.rights,
+          rights: has("rights") ? newRights : key.rights,
           state: state ?? key.state,
           expiresAt: has("expires_at") ? (expiresAt === undefined ? undefined : new Date(expiresAt)) : key.expiresAt,
           allowedIps: has("allowed_ips") ? allowedIps : key.allowedIps,
@@ -116,8 +113,8 @@ export function createApiKeyRegistry(deps: ServiceDeps): ServiceImpl<typeof ApiK
 
     async deleteApiKey(request, context) {
       checkKeyPath(request.userId, request.keyId);
-      const principal = principalOf(context);
-      await store.deleteApiKey(request.userId, request.keyId, (key) => enforceKeyAccess(principal, key));
+      const caller = callerOf(context);
+      await store.deleteApiKey(request.userId, request.keyId, (key) => enforceTouchKey(caller, key));
       caches.forgetKey(request.keyId);
       return {};
     },
@@ -131,10 +128,10 @@ export function createApiKeyRegistry(deps: ServiceDeps): ServiceImpl<typeof ApiK
       const graceMs = grace ? Number(grace.seconds) * 1000 + Math.floor(grace.nanos / 1e6) : 0;
       v.check(graceMs >= 0 && graceMs <= GRACE_PERIOD_MAX_MS, "grace_period", "must be 0 to 7 days (`604800s`)");
       v.done();
-      const principal = principalOf(context);
+      const caller = callerOf(context);
       const fresh = generateKey(request.keyId);
       const updated = await store.updateApiKey(request.userId, request.keyId, (key) => {
-        enforceKeyAccess(principal, key);
+        enforceTouchKey(caller, key);
         return {
           ...key,
           secretHash: hashSecret(fresh.secret),

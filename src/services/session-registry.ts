@@ -1,13 +1,14 @@
 /**
  * `keyward.v1.SessionRegistry` (DESIGN §11): sign-in with a password, and a user's sessions. Access to
- * ListSessions and DeleteSession is decided by the authorization interceptor from the proto's rules;
+ * ListSessions and DeleteSession is decided by the authorization interceptor from the proto's rules, and
+ * whose sessions a caller may end by the user-access rule (src/auth/principal-access.ts) inside the delete;
  * CreateSession is public and throttled (password-check.ts).
  */
 import type { ServiceImpl } from "@connectrpc/connect";
 import type { SessionRegistry } from "../../gen/keyward/v1/session_pb.js";
 import { checkCookieSignIn, clearedSessionCookie, sessionCookie } from "../auth/credentials.js";
 import { PASSWORD_MAX_LENGTH } from "../auth/password-hasher.js";
-import { principalOf } from "../auth/principal.js";
+import { callerOf, enforceEndSession } from "../auth/principal-access.js";
 import { LoginFailed } from "../errors.js";
 import { generateKey, hashSecret } from "../keys/index.js";
 import type { LiveSessions, SessionRecord } from "../store/store.js";
@@ -73,11 +74,12 @@ export function createSessionRegistry(deps: ServiceDeps): ServiceImpl<typeof Ses
       checkUserId(v, "user_id", request.userId);
       checkSessionId(v, "session_id", request.sessionId);
       v.done();
-      await store.getUser(request.userId);
-      await store.deleteSession(request.userId, request.sessionId);
+      const caller = callerOf(context);
+      // The user-access rule judges the session's user inside the delete.
+      await store.deleteSession(request.userId, request.sessionId, (owner) => enforceEndSession(caller, owner));
       caches.forgetSession(request.sessionId);
       // Signing out: the browser drops its cookie too.
-      if (principalOf(context).session?.id === request.sessionId) {
+      if (caller.principal.session?.id === request.sessionId) {
         context.responseHeader.append("set-cookie", clearedSessionCookie(deps.clients.resolveCall(context).secure));
       }
       return {};

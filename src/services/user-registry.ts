@@ -1,18 +1,24 @@
 /**
- * `keyward.v1.UserRegistry`. Access is decided by the authorization interceptor from the proto's
- * `(keyward.v1.access)` rules before any of these run; handlers validate input and apply what only the
- * request's content decides (who may set `admin`/`state`). The last-admin guard spans records, so the store
- * decides it inside the write (`last_admin`, answered as `LAST_ADMIN`). Passwords (DESIGN §11): set by
- * CreateUser or UpdatePassword only, hashed here, never returned.
+ * `keyward.v1.UserRegistry`. The method's rights are decided by the authorization interceptor from the
+ * proto's `(keyward.v1.access)` rules before any of these run; which users a caller may change, set the
+ * password of or delete is decided by the user-access rule (src/auth/principal-access.ts) inside the
+ * store's write. The last-admin guard spans records, so the store decides it inside the same write
+ * (`last_admin`, answered as `LAST_ADMIN`). Passwords (DESIGN §11): set by CreateUser or UpdatePassword
+ * only, hashed here, never returned.
  */
 import { create } from "@bufbuild/protobuf";
 import type { ServiceImpl } from "@connectrpc/connect";
-import { Right } from "../../gen/keyward/v1/rights_pb.js";
 import { UserRegistry, UserSchema, UserState } from "../../gen/keyward/v1/user_pb.js";
 import { passwordProblem } from "../auth/password-hasher.js";
-import { principalOf } from "../auth/principal.js";
-import { enforceFirstPasswordRule } from "../auth/session-rules.js";
-import { InsufficientRights, validationFailed } from "../errors.js";
+import {
+  callerOf,
+  enforceCreateUser,
+  enforceDeleteUser,
+  enforceSetPassword,
+  enforceUpdateUser,
+  passwordAccess,
+} from "../auth/principal-access.js";
+import { validationFailed } from "../errors.js";
 import type { PasswordRecord, UserRecord } from "../store/store.js";
 import { checkPassword } from "./password-check.js";
 import { storedUserState, userToMessage } from "./convert.js";
@@ -20,14 +26,11 @@ import type { ServiceDeps } from "./service-deps.js";
 import { checkUpdateMask } from "./update-mask.js";
 import { checkEmail, checkPageSize, checkText, checkUserId, USER_NAME_MAX, Violations } from "./validation.js";
 
-/** Fields only a caller with RIGHT_ADMIN_USERS_WRITE may change, even on its own user. */
-const ADMIN_FIELDS = new Set(["admin", "state"]);
-
 export function createUserRegistry(deps: ServiceDeps): ServiceImpl<typeof UserRegistry> {
   const { store, caches } = deps;
 
   return {
-    async createUser(request) {
+    async createUser(request, context) {
       const user = request.user ?? create(UserSchema);
       const v = new Violations();
       checkUserId(v, "user.user_id", user.userId);
@@ -40,7 +43,6 @@ export function createUserRegistry(deps: ServiceDeps): ServiceImpl<typeof UserRe
       if (problem) v.add("user.password", problem);
       v.done();
       const now = new Date(deps.now());
-      const password: PasswordRecord | undefined = given === "" ? undefined : { hash: await deps.passwords.hash(given), setAt: now };
       const record: UserRecord = {
         userId: user.userId,
         name: user.name,
@@ -50,6 +52,9 @@ export function createUserRegistry(deps: ServiceDeps): ServiceImpl<typeof UserRe
         createdAt: now,
         updatedAt: now,
       };
+      // Nothing is stored yet for the rule to read: it judges the user about to be written, before the hash.
+      enforceCreateUser(callerOf(context), record, given !== "");
+      const password: PasswordRecord | undefined = given === "" ? undefined : { hash: await deps.passwords.hash(given), setAt: now };
       await store.createUser(record, password);
       return { user: userToMessage(password ? { ...record, passwordSetAt: now } : record) };
     },
@@ -81,17 +86,19 @@ export function createUserRegistry(deps: ServiceDeps): ServiceImpl<typeof UserRe
       const state = has("state") ? storedUserState(given?.state ?? UserState.UNSPECIFIED) : undefined;
       if (has("state")) v.check(state !== undefined, "user.state", "must be USER_STATE_ACTIVE or USER_STATE_SUSPENDED");
       v.done();
-      if (paths.some((p) => ADMIN_FIELDS.has(p)) && !principalOf(context).rights.has(Right.ADMIN_USERS_WRITE)) {
-        throw InsufficientRights.create({ missing: "RIGHT_ADMIN_USERS_WRITE" });
-      }
-      const updated = await store.updateUser(userId, (user) => ({
-        ...user,
-        name: has("name") ? given!.name : user.name,
-        email: has("email") ? given!.email : user.email,
-        admin: has("admin") ? given!.admin : user.admin,
-        state: state ?? user.state,
-        updatedAt: new Date(deps.now()),
-      }));
+      const caller = callerOf(context);
+      const updated = await store.updateUser(userId, (user) => {
+        const next: UserRecord = {
+          ...user,
+          name: has("name") ? given!.name : user.name,
+          email: has("email") ? given!.email : user.email,
+          admin: has("admin") ? given!.admin : user.admin,
+          state: state ?? user.state,
+          updatedAt: new Date(deps.now()),
+        };
+        enforceUpdateUser(caller, user, next, paths);
+        return next;
+      });
       caches.forgetUser(userId);
       return { user: userToMessage(updated) };
     },
@@ -102,12 +109,12 @@ export function createUserRegistry(deps: ServiceDeps): ServiceImpl<typeof UserRe
       const problem = passwordProblem(request.newPassword, request.userId);
       if (problem) v.add("new_password", problem);
       v.done();
-      const principal = principalOf(context);
-      const own = principal.user.userId === request.userId;
-      const stored = await store.getPassword(request.userId);
-      if (own && stored === undefined) {
-        enforceFirstPasswordRule(principal);
-      } else if (own) {
+      const caller = callerOf(context);
+      // Decided on a read first, so a refused call costs no password hashing; the guard below decides
+      // again inside the write, which is what counts.
+      const access = passwordAccess(caller, await store.getUser(request.userId));
+      const currentPasswordChecked = access === "current password";
+      if (currentPasswordChecked) {
         if (request.currentPassword === "") {
           throw validationFailed([{ field: "current_password", description: "required to change one's own password" }]);
         }
@@ -116,18 +123,22 @@ export function createUserRegistry(deps: ServiceDeps): ServiceImpl<typeof UserRe
       }
       const hash = await deps.passwords.hash(request.newPassword);
       // The caller's own session survives its password change; every other session of the user ends.
-      const endSessions = request.revokeAllSessions ? { except: own ? principal.session?.id : undefined } : undefined;
-      await store.setPassword(request.userId, { hash, setAt: new Date(deps.now()) }, endSessions);
+      const own = caller.principal.user.userId === request.userId;
+      const endSessions = request.revokeAllSessions ? { except: own ? caller.principal.session?.id : undefined } : undefined;
+      await store.setPassword(request.userId, { hash, setAt: new Date(deps.now()) }, endSessions, (target) =>
+        enforceSetPassword(caller, target, currentPasswordChecked),
+      );
       // The user record changed (has_password) and, with endSessions, sessions ended: evict on this node.
       caches.forgetUser(request.userId);
       return {};
     },
 
-    async deleteUser(request) {
+    async deleteUser(request, context) {
       const v = new Violations();
       checkUserId(v, "user_id", request.userId);
       v.done();
-      await store.deleteUser(request.userId);
+      const caller = callerOf(context);
+      await store.deleteUser(request.userId, (target) => enforceDeleteUser(caller, target));
       caches.forgetUser(request.userId);
       return {};
     },

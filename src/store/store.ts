@@ -148,6 +148,12 @@ export type Updater<T> = (current: T) => T;
 export type Guard<T> = (current: T) => void;
 
 /**
+ * An {@link Updater} of an API key that also sees the key's stored owner, read in the same write: a rule
+ * that depends on the owner (which rights the owner may hold) then judges the owner that is written against.
+ */
+export type KeyUpdater = (current: ApiKeyRecord, owner: UserRecord) => ApiKeyRecord;
+
+/**
  * The persistence contract for users and their API keys. Every method is atomic. The store performs no
  * authorization and no input validation beyond what keeps its data consistent; callers validate first.
  * Any method may also reject with `unavailable` (backend down, busy or closed).
@@ -177,20 +183,23 @@ export interface Store {
   updateUser(userId: string, updater: Updater<UserRecord>): Promise<UserRecord>;
 
   /**
-   * Deletes the user and all their API keys and sessions in one transaction. Rejects with `not_found` (user), and with
-   * `last_admin` (user) when the user is the last active admin (decided inside the same transaction).
+   * Deletes the user and all their API keys and sessions in one transaction, after `guard` (if given)
+   * accepted the stored user inside it. Rejects with `not_found` (user); with whatever the guard threw; and
+   * with `last_admin` (user) when the user is the last active admin (decided inside the same transaction).
+   * A refusal deletes nothing.
    */
-  deleteUser(userId: string): Promise<void>;
+  deleteUser(userId: string, guard?: Guard<UserRecord>): Promise<void>;
 
   /** Counts users with `admin` set and state `active`. */
   countActiveAdmins(): Promise<number>;
 
   /**
-   * Stores a new API key. Rejects with `not_found` (user) when the owner does not exist, `already_exists`
-   * (api_key) when the key id is taken, and `limit_reached` (api_key) when the owner already has
-   * `maxKeysPerUser` keys. The cap holds under concurrent creates.
+   * Stores a new API key, after `guard` (if given) accepted the stored owner inside the same write. Rejects
+   * with `not_found` (user) when the owner does not exist, then with whatever the guard threw, then with
+   * `limit_reached` (api_key) when the owner already has `maxKeysPerUser` keys, and `already_exists`
+   * (api_key) when the key id is taken; a refusal stores nothing. The cap holds under concurrent creates.
    */
-  createApiKey(key: ApiKeyRecord, limits: ApiKeyLimits): Promise<void>;
+  createApiKey(key: ApiKeyRecord, limits: ApiKeyLimits, guard?: Guard<UserRecord>): Promise<void>;
 
   /** Reads a key of a user. Rejects with `not_found` (api_key) when absent or owned by another user. */
   getApiKey(userId: string, keyId: string): Promise<ApiKeyRecord>;
@@ -212,11 +221,12 @@ export interface Store {
   listApiKeys(userId: string, request: ApiKeyListRequest): Promise<Page<ApiKeyRecord>>;
 
   /**
-   * Atomically reads the key, applies `updater` and writes the result, which it returns. Rejects with
-   * `not_found` (api_key) when absent or owned by another user; `invalid_argument` if the updater changes
-   * `id` or `userId`; `conflict` if optimistic retries run out; or with whatever the updater threw.
+   * Atomically reads the key and its owner, applies `updater` and writes the result, which it returns.
+   * Rejects with `not_found` (api_key) when absent or owned by another user; `invalid_argument` if the
+   * updater changes `id` or `userId`; `conflict` if optimistic retries run out; or with whatever the
+   * updater threw.
    */
-  updateApiKey(userId: string, keyId: string, updater: Updater<ApiKeyRecord>): Promise<ApiKeyRecord>;
+  updateApiKey(userId: string, keyId: string, updater: KeyUpdater): Promise<ApiKeyRecord>;
 
   /**
    * Deletes a key of a user, after `guard` (if given) accepted the stored key inside the same write.
@@ -261,11 +271,12 @@ export interface Store {
   getPassword(userId: string): Promise<PasswordRecord | undefined>;
 
   /**
-   * Sets the user's password (and `passwordSetAt`), leaving `updatedAt` alone; with `endSessions`, deletes
-   * every session of the user but `endSessions.except` and appends a `user` feed entry in the same write.
-   * Rejects with `not_found` (user).
+   * Sets the user's password (and `passwordSetAt`), leaving `updatedAt` alone, after `guard` (if given)
+   * accepted the stored user inside the same write; with `endSessions`, deletes every session of the user
+   * but `endSessions.except` and appends a `user` feed entry in the same write. Rejects with `not_found`
+   * (user), or with whatever the guard threw, changing nothing.
    */
-  setPassword(userId: string, password: PasswordRecord, endSessions?: EndSessions): Promise<void>;
+  setPassword(userId: string, password: PasswordRecord, endSessions?: EndSessions, guard?: Guard<UserRecord>): Promise<void>;
 
   /**
    * Stores a new session. Rejects with `not_found` (user) when the user does not exist and
@@ -286,10 +297,12 @@ export interface Store {
   listSessions(userId: string, request: SessionListRequest): Promise<Page<SessionRecord>>;
 
   /**
-   * Deletes a session of a user, with a `session` feed entry in the same write. Rejects with `not_found`
-   * (session) when absent or another user's.
+   * Deletes a session of a user, with a `session` feed entry in the same write, after `guard` (if given)
+   * accepted the stored user inside it. Rejects with `not_found` (user) when the user does not exist, then
+   * with whatever the guard threw, then with `not_found` (session) when the session is absent or another
+   * user's (so a refused caller learns nothing of the user's sessions); a refusal deletes nothing.
    */
-  deleteSession(userId: string, sessionId: string): Promise<void>;
+  deleteSession(userId: string, sessionId: string, guard?: Guard<UserRecord>): Promise<void>;
 
   /** Deletes a user's sessions that are no longer live (housekeeping); returns how many. */
   pruneSessions(userId: string, live: LiveSessions): Promise<number>;

@@ -128,7 +128,7 @@ describe("auth: ApiKeyVerifier", () => {
     expect(await reasonOf(v.verify(generated.key))).to.equal("API_KEY_EXPIRED");
   });
 
-  it("accepts the replaced secret during the rotation grace period only, cached or not", async () => {
+  it("accepts the replaced secret during the rotation grace period only, cached or not, and says which secret it was", async () => {
     const old = generateKey();
     const current = generateKey(old.id);
     const record = keyRecord(current, {
@@ -136,10 +136,20 @@ describe("auth: ApiKeyVerifier", () => {
       previousSecretValidUntil: new Date(T0 + 2_000),
     });
     await store.createApiKey(record, NO_CAP);
-    for (const v of [verifier(), verifier({ cacheTtlMs: 0 })]) {
+    for (const [v, cached] of [[verifier(), true], [verifier({ cacheTtlMs: 0 }), false]] as const) {
       clock = T0;
-      await v.verify(current.key);
-      await v.verify(old.key);
+      const byCurrent = await v.verify(current.key);
+      const byOld = await v.verify(old.key);
+      // The grace rule needs to know: the old secret's principal is marked, with the same key and rights.
+      expect(byCurrent.supersededSecret).to.equal(false);
+      expect(byOld.supersededSecret).to.equal(true);
+      expect(byOld.key).to.deep.equal(byCurrent.key);
+      expect([...byOld.rights]).to.deep.equal([...byCurrent.rights]);
+      if (cached) {
+        // Each secret gets the principal built for it once per cache entry, not a new one per call.
+        expect(await v.verify(old.key)).to.equal(byOld);
+        expect(await v.verify(current.key)).to.equal(byCurrent);
+      }
       clock = T0 + 2_000;
       await v.verify(current.key);
       expect(await reasonOf(v.verify(old.key))).to.equal("API_KEY_INVALID");

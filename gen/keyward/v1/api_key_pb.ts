@@ -557,6 +557,11 @@ export const ApiKeyStateSchema: GenEnum<ApiKeyState> = /*@__PURE__*/
  * `PERMISSION_DENIED` (`INSUFFICIENT_RIGHTS`, naming the missing rights), and nothing changes. So a key can
  * always change, rotate or delete itself, and never a broader key.
  *
+ * Grace rule: during a regenerate's grace period the old secret still authenticates calls, with the key's
+ * current rights, but may not create, change, regenerate or delete any key (nor set a password or grant
+ * admin): `PERMISSION_DENIED` (`API_KEY_SECRET_SUPERSEDED`). Only the new secret can, so an old secret
+ * that leaked can neither take the key over nor mint a new credential.
+ *
  * @generated from service keyward.v1.ApiKeyRegistry
  */
 export const ApiKeyRegistry: GenService<{
@@ -564,7 +569,7 @@ export const ApiKeyRegistry: GenService<{
    * Issues a new key. The response carries the full key once; store it now.
    *
    * Errors: `INVALID_ARGUMENT` (no rights, `RIGHT_INVALID`, name too long, expiry not in the future or
-   * past the configured maximum lifetime), `PERMISSION_DENIED` (grant rule), `NOT_FOUND`
+   * past the configured maximum lifetime), `PERMISSION_DENIED` (grant rule, grace rule), `NOT_FOUND`
    * (`USER_NOT_FOUND`), `RESOURCE_EXHAUSTED` (`API_KEY_LIMIT_REACHED`: the user has the configured maximum
    * number of keys, 100 by default).
    *
@@ -604,9 +609,9 @@ export const ApiKeyRegistry: GenService<{
    * change takes effect at once: a disabled key or a removed right is refused on the next call.
    *
    * Errors: `INVALID_ARGUMENT` (unknown or read-only mask path, empty mask, empty `rights`, bad value),
-   * `PERMISSION_DENIED` (key-access rule, grant rule), `NOT_FOUND` (`API_KEY_NOT_FOUND`). Extending or
-   * clearing the expiry is bounded like a new key's (within the configured maximum lifetime from now):
-   * whoever may touch the key could mint a new one with the same rights and lifetime anyway.
+   * `PERMISSION_DENIED` (key-access rule, grant rule, grace rule), `NOT_FOUND` (`API_KEY_NOT_FOUND`).
+   * Extending or clearing the expiry is bounded like a new key's (within the configured maximum lifetime
+   * from now): whoever may touch the key could mint a new one with the same rights and lifetime anyway.
    *
    * @generated from rpc keyward.v1.ApiKeyRegistry.UpdateApiKey
    */
@@ -618,7 +623,7 @@ export const ApiKeyRegistry: GenService<{
   /**
    * Deletes a key. It is refused from the next call on.
    *
-   * Errors: `NOT_FOUND` (`API_KEY_NOT_FOUND`), `PERMISSION_DENIED` (key-access rule).
+   * Errors: `NOT_FOUND` (`API_KEY_NOT_FOUND`), `PERMISSION_DENIED` (key-access rule, grace rule).
    *
    * @generated from rpc keyward.v1.ApiKeyRegistry.DeleteApiKey
    */
@@ -633,7 +638,8 @@ export const ApiKeyRegistry: GenService<{
    * clients can switch without downtime.
    *
    * Errors: `NOT_FOUND` (`API_KEY_NOT_FOUND`), `INVALID_ARGUMENT` (grace period negative or over 7 days),
-   * `PERMISSION_DENIED` (key-access rule: the caller must hold every right of the key it regenerates).
+   * `PERMISSION_DENIED` (key-access rule: the caller must hold every right of the key it regenerates;
+   * grace rule: never with a secret an earlier regenerate replaced, `API_KEY_SECRET_SUPERSEDED`).
    *
    * @generated from rpc keyward.v1.ApiKeyRegistry.RegenerateApiKey
    */

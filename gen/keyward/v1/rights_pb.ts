@@ -25,6 +25,13 @@ export const file_keyward_v1_rights: GenFile = /*@__PURE__*/
  * intersected with the owner's universe (all `RIGHT_USER_*` rights; all `RIGHT_ADMIN_*` rights too when
  * the owner is an admin; nothing while the owner is suspended).
  *
+ * Beyond the method's rights, what a call changes is judged by the principal-access rules, inside the
+ * write: the grant rule and the key-access rule for API keys, the user-access rule for users (changing
+ * another user, its password or its sessions needs every right that user may hold), and the grace rule (a
+ * key's old secret, still accepted during a regenerate's grace period, may not create, change,
+ * regenerate or delete keys, set passwords or grant admin). Refusals are `PERMISSION_DENIED` with reason
+ * `INSUFFICIENT_RIGHTS`, `RIGHTS_OUTSIDE_OWNER_UNIVERSE` or `API_KEY_SECRET_SUPERSEDED`.
+ *
  * @generated from message keyward.v1.Access
  */
 export type Access = Message<"keyward.v1.Access"> & {
@@ -134,8 +141,9 @@ export enum Right {
   ADMIN_USERS_READ = 6,
 
   /**
-   * Create users, change any user (including `admin` and `state`) and delete any user. Held only by admin
-   * users.
+   * Create users, change any user (including `admin` and `state`) and delete any user, within the
+   * user-access rule: changing a user (or creating one with a password or as an admin) also needs every
+   * right that user may hold. Held only by admin users.
    *
    * @generated from enum value: RIGHT_ADMIN_USERS_WRITE = 7;
    */

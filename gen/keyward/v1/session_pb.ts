@@ -278,7 +278,9 @@ export const DeleteSessionResponseSchema: GenMessage<DeleteSessionResponse> = /*
  * Rights: listing one's own sessions needs `RIGHT_USER_INFO` (they are facts about oneself, like
  * `GetUser`), ending one needs `RIGHT_USER_SETTINGS_BASIC` (ending a session only ever takes access away,
  * so no stronger right is needed, and any session holds it); on another user they need
- * `RIGHT_ADMIN_USERS_READ` and `RIGHT_ADMIN_USERS_WRITE`, as reading and changing that user do.
+ * `RIGHT_ADMIN_USERS_READ` and `RIGHT_ADMIN_USERS_WRITE`, as reading and changing that user do, and
+ * ending another user's session also needs every right that user may hold (the user-access rule of
+ * `UserRegistry`), so a narrow admin key cannot sign out an admin broader than itself.
  *
  * @generated from service keyward.v1.SessionRegistry
  */
@@ -320,9 +322,10 @@ export const SessionRegistry: GenService<{
   /**
    * Ends a session at once, on every node. Deleting one's current session is signing out; over REST the
    * answer then also clears the cookie. Needs `RIGHT_USER_SETTINGS_BASIC` on oneself,
-   * `RIGHT_ADMIN_USERS_WRITE` on anyone else.
+   * `RIGHT_ADMIN_USERS_WRITE` and every right the user may hold on anyone else.
    *
-   * Errors: `NOT_FOUND` (`SESSION_NOT_FOUND`: no such session of that user; `USER_NOT_FOUND`).
+   * Errors: `NOT_FOUND` (`SESSION_NOT_FOUND`: no such session of that user; `USER_NOT_FOUND`),
+   * `PERMISSION_DENIED` (`INSUFFICIENT_RIGHTS`).
    *
    * @generated from rpc keyward.v1.SessionRegistry.DeleteSession
    */

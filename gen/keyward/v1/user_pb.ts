@@ -436,14 +436,25 @@ export const UserStateSchema: GenEnum<UserState> = /*@__PURE__*/
  * A user acts on itself with `RIGHT_USER_*` rights; acting on any other user needs `RIGHT_ADMIN_*` rights,
  * which only admin users hold. A non-admin naming another user gets `PERMISSION_DENIED`.
  *
+ * User-access rule: a password, a session and the admin flag are credentials too (a session carries its
+ * user's whole universe). So changing another user (any field, its password, deleting it, ending its
+ * sessions), or creating a user with a password or as an admin, needs the caller's effective rights to
+ * include every right that user may hold before and after the call, suspension aside: a key with
+ * `RIGHT_ADMIN_USERS_WRITE` and `RIGHT_USER_ALL` manages non-admins, only a caller holding every right
+ * manages or makes admins. Refused with `PERMISSION_DENIED` (`INSUFFICIENT_RIGHTS`, naming the missing
+ * rights), changing nothing. On one's own user, without touching `admin` or `state`, the own-user rights
+ * decide instead.
+ *
  * @generated from service keyward.v1.UserRegistry
  */
 export const UserRegistry: GenService<{
   /**
-   * Creates a user. Needs `RIGHT_ADMIN_USERS_WRITE`.
+   * Creates a user. Needs `RIGHT_ADMIN_USERS_WRITE`; with a password or `admin`, also every right the new
+   * user may hold (user-access rule), and the key's current secret (grace rule).
    *
    * Errors: `INVALID_ARGUMENT` (`VALIDATION_FAILED`, with one violation per bad field),
-   * `ALREADY_EXISTS` (`USER_ALREADY_EXISTS`).
+   * `ALREADY_EXISTS` (`USER_ALREADY_EXISTS`), `PERMISSION_DENIED` (`INSUFFICIENT_RIGHTS`,
+   * `API_KEY_SECRET_SUPERSEDED`).
    *
    * @generated from rpc keyward.v1.UserRegistry.CreateUser
    */
@@ -477,10 +488,12 @@ export const UserRegistry: GenService<{
   /**
    * Changes the fields of a user named in `update_mask`. Needs `RIGHT_USER_SETTINGS_BASIC` to change
    * one's own `name` and `email`, and `RIGHT_ADMIN_USERS_WRITE` for anyone else or to change `admin` or
-   * `state` (so a user can neither promote nor unsuspend themselves).
+   * `state` (so a user can neither promote nor unsuspend themselves), with every right the user may hold
+   * before and after the change (user-access rule). Setting `admin` needs the key's current secret.
    *
    * Errors: `INVALID_ARGUMENT` (unknown or read-only mask path, bad value), `NOT_FOUND`
-   * (`USER_NOT_FOUND`), `FAILED_PRECONDITION` (`LAST_ADMIN`: the change would leave no active admin).
+   * (`USER_NOT_FOUND`), `FAILED_PRECONDITION` (`LAST_ADMIN`: the change would leave no active admin),
+   * `PERMISSION_DENIED` (`INSUFFICIENT_RIGHTS`, `API_KEY_SECRET_SUPERSEDED`).
    *
    * @generated from rpc keyward.v1.UserRegistry.UpdateUser
    */
@@ -491,7 +504,7 @@ export const UserRegistry: GenService<{
   },
   /**
    * Deletes a user and every API key of that user, at once and for good. Needs `RIGHT_USER_DELETE` on
-   * oneself, `RIGHT_ADMIN_USERS_WRITE` on anyone else.
+   * oneself, `RIGHT_ADMIN_USERS_WRITE` and every right the user may hold (user-access rule) on anyone else.
    *
    * Errors: `NOT_FOUND` (`USER_NOT_FOUND`), `FAILED_PRECONDITION` (`LAST_ADMIN`: the last active admin
    * cannot be deleted).
@@ -511,7 +524,9 @@ export const UserRegistry: GenService<{
    * *first* password of a user that has none takes no `current_password` but needs a credential holding
    * the user's whole universe (for example the `RIGHT_ALL` key in `admin.key`, or a key with
    * `RIGHT_USER_ALL`): a session carries the whole universe, so a narrower key must not be able to mint
-   * one. On another user it needs `RIGHT_ADMIN_USERS_WRITE` and no current password.
+   * one. On another user it needs `RIGHT_ADMIN_USERS_WRITE` and every right that user may hold
+   * (user-access rule: a password is a session of that user), and no current password. A key's old secret,
+   * still accepted during a regenerate's grace period, sets no password (`API_KEY_SECRET_SUPERSEDED`).
    *
    * With `revoke_all_sessions`, every other session of the user ends at once (the calling session, if the
    * call is made with one, stays). Setting another user's password this way ends all of theirs.
@@ -521,7 +536,7 @@ export const UserRegistry: GenService<{
    * than `UNAUTHENTICATED`, so a client does not take it for a signed-out session), `RESOURCE_EXHAUSTED`
    * (`LOGIN_THROTTLED`: too many wrong current passwords, counted with failed sign-ins;
    * `PASSWORD_QUEUE_FULL`: too many passwords being checked at once, retry in a second),
-   * `PERMISSION_DENIED` (`INSUFFICIENT_RIGHTS`), `NOT_FOUND` (`USER_NOT_FOUND`).
+   * `PERMISSION_DENIED` (`INSUFFICIENT_RIGHTS`, `API_KEY_SECRET_SUPERSEDED`), `NOT_FOUND` (`USER_NOT_FOUND`).
    *
    * @generated from rpc keyward.v1.UserRegistry.UpdatePassword
    */

@@ -5,11 +5,12 @@ import { decodePageToken } from "../page-token.js";
 import { apiKeyListScope, fetchSize, toPage } from "../pagination.js";
 import { checkApiKeyRecord, checkUpdatedApiKey } from "../record-checks.js";
 import { apiKeySubject, keyLimitReached, notFound, userSubject } from "../store-errors.js";
-import type { ApiKeyLimits, ApiKeyListRequest, ApiKeyRecord, ApiKeyUse, ApiKeyWithOwner, Guard, Page, Updater } from "../store.js";
+import type { ApiKeyLimits, ApiKeyListRequest, ApiKeyRecord, ApiKeyUse, ApiKeyWithOwner, Guard, KeyUpdater, Page, UserRecord } from "../store.js";
 import {
   apiKeyToDocument,
   documentToApiKey,
   documentToApiKeyWithOwner,
+  documentToUser,
   type ApiKeyDocument,
   type ApiKeyWithOwnerDocument,
   type UserDocument,
@@ -43,19 +44,25 @@ export class MongoApiKeys {
    * sees the first one's count. Counting key documents instead would let both count 9 of 10 and both
    * insert (write skew under snapshot isolation). The transaction makes the claim and the insert one
    * unit: a duplicate key id, or a crash in between, leaves no claimed slot behind.
+   *
+   * `guard` judges the owner as the claim found it; the claim wrote the owner's document, so a concurrent
+   * change of the owner conflicts with it, and a refusal aborts the transaction with the claim.
    */
-  async create(key: ApiKeyRecord, limits: ApiKeyLimits): Promise<void> {
+  async create(key: ApiKeyRecord, limits: ApiKeyLimits, guard: Guard<UserRecord> | undefined): Promise<void> {
     checkApiKeyRecord(key);
     await inTransaction(this.#client, async (session) => {
-      const claimed = await this.#users.updateOne(
+      const claimed = await this.#users.findOneAndUpdate(
         { _id: key.userId, keyCount: { $lt: limits.maxKeysPerUser } },
         { $inc: { keyCount: 1 } },
-        { session },
+        { session, returnDocument: "before", projection: { passwordHash: 0 } },
       );
-      if (claimed.matchedCount === 0) {
-        const owner = await this.#users.findOne({ _id: key.userId }, { session, projection: { _id: 1 } });
-        throw owner ? keyLimitReached(key.userId, limits.maxKeysPerUser) : notFound(userSubject(key.userId));
+      if (!claimed) {
+        const owner = await this.#users.findOne({ _id: key.userId }, { session, projection: { passwordHash: 0 } });
+        if (!owner) throw notFound(userSubject(key.userId));
+        guard?.(documentToUser(owner));
+        throw keyLimitReached(key.userId, limits.maxKeysPerUser);
       }
+      guard?.(documentToUser(claimed));
       await this.#apiKeys.insertOne(apiKeyToDocument(key, 0), { session });
     });
   }
@@ -90,16 +97,20 @@ export class MongoApiKeys {
   }
 
   /**
-   * Read, apply the updater, then replace only if `version` is still the one read; otherwise read again.
-   * The write and its revocation-feed entry share a transaction.
+   * Read the key and its owner, apply the updater, then replace only if `version` is still the one read;
+   * otherwise read again. The write and its revocation-feed entry share a transaction. The owner comes from
+   * the transaction's snapshot; what the updater judges by it (which rights the owner may hold) is checked
+   * again on every call, as effective rights are always cut to the owner's universe at call time.
    */
-  async update(userId: string, keyId: string, updater: Updater<ApiKeyRecord>): Promise<ApiKeyRecord> {
+  async update(userId: string, keyId: string, updater: KeyUpdater): Promise<ApiKeyRecord> {
     return retryOnVersionChange(apiKeySubject(keyId), () =>
       inTransaction(this.#client, async (session) => {
         const doc = await this.#apiKeys.findOne({ _id: keyId, userId }, { session });
         if (!doc) throw notFound(apiKeySubject(keyId));
+        const owner = await this.#users.findOne({ _id: userId }, { session, projection: { passwordHash: 0 } });
+        if (!owner) throw notFound(userSubject(userId));
         const current = documentToApiKey(doc);
-        const next = updater(current);
+        const next = updater(current, documentToUser(owner));
         checkUpdatedApiKey(current, next);
         const written = await this.#apiKeys.findOneAndReplace(
           { _id: keyId, userId, version: doc.version },

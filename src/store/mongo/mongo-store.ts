@@ -13,6 +13,7 @@ import {
   type AttemptCounter,
   type EndSessions,
   type Guard,
+  type KeyUpdater,
   type LiveSessions,
   type Page,
   type PageRequest,
@@ -119,16 +120,16 @@ export class MongoStore implements Store {
     return this.#run(userSubject(userId), () => this.#users.update(userId, updater));
   }
 
-  async deleteUser(userId: string): Promise<void> {
-    await this.#run(userSubject(userId), () => this.#users.delete(userId));
+  async deleteUser(userId: string, guard?: Guard<UserRecord>): Promise<void> {
+    await this.#run(userSubject(userId), () => this.#users.delete(userId, guard));
   }
 
   async countActiveAdmins(): Promise<number> {
     return this.#run(undefined, () => this.#users.countActiveAdmins());
   }
 
-  async createApiKey(key: ApiKeyRecord, limits: ApiKeyLimits): Promise<void> {
-    await this.#run(apiKeySubject(key.id), () => this.#apiKeys.create(key, limits));
+  async createApiKey(key: ApiKeyRecord, limits: ApiKeyLimits, guard?: Guard<UserRecord>): Promise<void> {
+    await this.#run(apiKeySubject(key.id), () => this.#apiKeys.create(key, limits, guard));
   }
 
   async getApiKey(userId: string, keyId: string): Promise<ApiKeyRecord> {
@@ -147,7 +148,7 @@ export class MongoStore implements Store {
     return this.#run(undefined, () => this.#apiKeys.list(userId, request));
   }
 
-  async updateApiKey(userId: string, keyId: string, updater: Updater<ApiKeyRecord>): Promise<ApiKeyRecord> {
+  async updateApiKey(userId: string, keyId: string, updater: KeyUpdater): Promise<ApiKeyRecord> {
     return this.#run(apiKeySubject(keyId), () => this.#apiKeys.update(userId, keyId, updater));
   }
 
@@ -179,8 +180,8 @@ export class MongoStore implements Store {
     return this.#run(userSubject(userId), () => this.#users.getPassword(userId));
   }
 
-  async setPassword(userId: string, password: PasswordRecord, endSessions?: EndSessions): Promise<void> {
-    await this.#run(userSubject(userId), () => this.#users.setPassword(userId, password, endSessions));
+  async setPassword(userId: string, password: PasswordRecord, endSessions?: EndSessions, guard?: Guard<UserRecord>): Promise<void> {
+    await this.#run(userSubject(userId), () => this.#users.setPassword(userId, password, endSessions, guard));
   }
 
   async createSession(session: SessionRecord): Promise<void> {
@@ -195,8 +196,8 @@ export class MongoStore implements Store {
     return this.#run(undefined, () => this.#sessions.list(userId, request));
   }
 
-  async deleteSession(userId: string, sessionId: string): Promise<void> {
-    await this.#run(sessionSubject(sessionId), () => this.#sessions.delete(userId, sessionId));
+  async deleteSession(userId: string, sessionId: string, guard?: Guard<UserRecord>): Promise<void> {
+    await this.#run(sessionSubject(sessionId), () => this.#sessions.delete(userId, sessionId, guard));
   }
 
   async pruneSessions(userId: string, live: LiveSessions): Promise<number> {

@@ -4,10 +4,11 @@ import { decodePageToken } from "../page-token.js";
 import { fetchSize, sessionListScope, toPage } from "../pagination.js";
 import { checkSessionRecord } from "../record-checks.js";
 import { notFound, sessionSubject, userSubject } from "../store-errors.js";
-import type { ApiKeyUse, LiveSessions, Page, SessionListRequest, SessionRecord, SessionWithOwner } from "../store.js";
+import type { ApiKeyUse, Guard, LiveSessions, Page, SessionListRequest, SessionRecord, SessionWithOwner, UserRecord } from "../store.js";
 import {
   documentToSession,
   documentToSessionWithOwner,
+  documentToUser,
   sessionToDocument,
   type SessionDocument,
   type SessionWithOwnerDocument,
@@ -62,9 +63,16 @@ export class MongoSessions {
     return toPage(docs.map(documentToSession), request.pageSize, total, scope, (s) => s);
   }
 
-  /** The delete and its feed entry share a transaction: other nodes forget the session when it is gone. */
-  async delete(userId: string, sessionId: string): Promise<void> {
+  /**
+   * The delete and its feed entry share a transaction: other nodes forget the session when it is gone.
+   * `guard` judges the user in the transaction's snapshot, before the session is looked at, so a refused
+   * caller learns nothing of the user's sessions.
+   */
+  async delete(userId: string, sessionId: string, guard: Guard<UserRecord> | undefined): Promise<void> {
     await inTransaction(this.#client, async (session) => {
+      const owner = await this.#users.findOne({ _id: userId }, { session, projection: { passwordHash: 0 } });
+      if (!owner) throw notFound(userSubject(userId));
+      guard?.(documentToUser(owner));
       const removed = await this.#sessions.deleteOne({ _id: sessionId, userId }, { session });
       if (removed.deletedCount === 0) throw notFound(sessionSubject(sessionId));
       await this.#revocations.append(session, "session", sessionId);

@@ -4,7 +4,7 @@ import { decodePageToken } from "../page-token.js";
 import { USER_LIST_SCOPE, fetchSize, toPage } from "../pagination.js";
 import { checkPasswordRecord, checkUpdatedUser, checkUserRecord } from "../record-checks.js";
 import { isActiveAdmin, lastActiveAdmin, notFound, userSubject } from "../store-errors.js";
-import type { EndSessions, Page, PageRequest, PasswordRecord, Updater, UserRecord } from "../store.js";
+import type { EndSessions, Guard, Page, PageRequest, PasswordRecord, Updater, UserRecord } from "../store.js";
 import {
   documentToUser,
   newUserDocument,
@@ -55,16 +55,21 @@ export class MongoUsers {
     return doc.passwordHash != null && doc.passwordSetAt != null ? { hash: doc.passwordHash, setAt: doc.passwordSetAt } : undefined;
   }
 
-  /** The password and, with `endSessions`, the sessions it ends, in one transaction. */
-  async setPassword(userId: string, password: PasswordRecord, endSessions: EndSessions | undefined): Promise<void> {
+  /**
+   * The password and, with `endSessions`, the sessions it ends, in one transaction. `guard` judges the user
+   * as the write found it (the document before the write): a concurrent change of the user conflicts with
+   * the write, and a refusal aborts the transaction.
+   */
+  async setPassword(userId: string, password: PasswordRecord, endSessions: EndSessions | undefined, guard: Guard<UserRecord> | undefined): Promise<void> {
     checkPasswordRecord(password);
     await inTransaction(this.#client, async (session) => {
-      const written = await this.#users.updateOne(
+      const before = await this.#users.findOneAndUpdate(
         { _id: userId },
         { $set: { passwordHash: password.hash, passwordSetAt: password.setAt } },
-        { session },
+        { session, returnDocument: "before", projection: { passwordHash: 0 } },
       );
-      if (written.matchedCount === 0) throw notFound(userSubject(userId));
+      if (!before) throw notFound(userSubject(userId));
+      guard?.(documentToUser(before));
       if (endSessions) {
         const filter: Filter<SessionDocument> = endSessions.except === undefined ? { userId } : { userId, _id: { $ne: endSessions.except } };
         await this.#sessions.deleteMany(filter, { session });
@@ -141,16 +146,17 @@ export class MongoUsers {
   }
 
   /**
-   * Deletes the user, their keys and their sessions in one transaction, so no reader sees keys without an owner; the
-   * last-admin guard is decided in the same transaction.
+   * Deletes the user, their keys and their sessions in one transaction, so no reader sees keys without an owner; `guard`
+   * and the last-admin guard are decided in the same transaction.
    */
-  async delete(userId: string): Promise<void> {
+  async delete(userId: string, guard: Guard<UserRecord> | undefined): Promise<void> {
     await inTransaction(this.#client, async (session) => {
       // A read and a delete in the transaction rather than findOneAndDelete: the same snapshot and write
       // conflict on MongoDB, one more round trip on a rare call, and MongoDB-compatible servers that
       // reject findAndModify's remove form (the test lane's stand-in does) run it too.
       const doc = await this.#users.findOne({ _id: userId }, { session });
       if (!doc) throw notFound(userSubject(userId));
+      guard?.(documentToUser(doc));
       await this.#users.deleteOne({ _id: userId }, { session });
       await this.#apiKeys.deleteMany({ userId }, { session });
       await this.#sessions.deleteMany({ userId }, { session });

@@ -4,7 +4,7 @@ import { apiKeyFilterOf } from "../name-search.js";
 import { apiKeyListScope, fetchSize, toPage } from "../pagination.js";
 import { checkApiKeyRecord, checkUpdatedApiKey } from "../record-checks.js";
 import { keyLimitReached, notFound } from "../store-errors.js";
-import type { ApiKeyLimits, ApiKeyListRequest, ApiKeyRecord, ApiKeyUse, ApiKeyWithOwner, Guard, Page, Updater } from "../store.js";
+import type { ApiKeyLimits, ApiKeyListRequest, ApiKeyRecord, ApiKeyUse, ApiKeyWithOwner, Guard, KeyUpdater, Page, UserRecord } from "../store.js";
 import {
   KEY_WITH_OWNER_JSON,
   apiKeyToRow,
@@ -43,7 +43,6 @@ export const API_KEY_SQL = {
     WHERE id = @id`,
   deleteOfUser: "DELETE FROM api_keys WHERE id = ? AND user_id = ?",
   countOfUser: "SELECT count(*) AS n FROM api_keys WHERE user_id = ?",
-  userExists: "SELECT 1 AS present FROM users WHERE user_id = ?",
   firstPage: `SELECT ${COLUMNS} FROM api_keys WHERE ${LIST_FILTER}
     ORDER BY created_at DESC, id DESC LIMIT @limit`,
   pageAfter: `SELECT ${COLUMNS} FROM api_keys WHERE ${LIST_FILTER} AND (created_at, id) < (@created_at, @id)
@@ -66,7 +65,8 @@ export class SqliteApiKeys {
   readonly #update;
   readonly #deleteOfUser;
   readonly #countOfUser;
-  readonly #userExists;
+  /** Reads a user on the same connection, so inside the running transaction. */
+  readonly #readUser: (userId: string) => UserRecord | undefined;
   readonly #firstPage;
   readonly #pageAfter;
   readonly #countFiltered;
@@ -77,7 +77,8 @@ export class SqliteApiKeys {
   readonly #listTransaction;
   readonly #recordUseTransaction;
 
-  constructor(db: SqliteDatabase, revocations: SqliteRevocations) {
+  constructor(db: SqliteDatabase, revocations: SqliteRevocations, readUser: (userId: string) => UserRecord | undefined) {
+    this.#readUser = readUser;
     this.#insert = db.prepare<ApiKeyRow>(API_KEY_SQL.insert);
     this.#findById = db.prepare<[string], ApiKeyRow>(API_KEY_SQL.findById);
     this.#findWithOwner = db.prepare<[string], string>(API_KEY_SQL.findWithOwner).pluck(true);
@@ -85,7 +86,6 @@ export class SqliteApiKeys {
     this.#update = db.prepare<ApiKeyRow>(API_KEY_SQL.update);
     this.#deleteOfUser = db.prepare<[string, string]>(API_KEY_SQL.deleteOfUser);
     this.#countOfUser = db.prepare<[string], { n: number }>(API_KEY_SQL.countOfUser);
-    this.#userExists = db.prepare<[string], { present: number }>(API_KEY_SQL.userExists);
     this.#firstPage = db.prepare<ListParams & { limit: number }, ApiKeyRow>(API_KEY_SQL.firstPage);
     this.#pageAfter = db.prepare<ListParams & Cursor & { limit: number }, ApiKeyRow>(API_KEY_SQL.pageAfter);
     this.#countFiltered = db.prepare<ListParams, { n: number }>(API_KEY_SQL.countFiltered);
@@ -93,14 +93,16 @@ export class SqliteApiKeys {
 
     // IMMEDIATE transactions take the write lock before reading, so check-then-write sequences (the cap,
     // read-modify-write) are serialized against other connections too, not just within this process.
-    this.#createTransaction = db.transaction((key: ApiKeyRecord, limits: ApiKeyLimits) => {
-      if (!this.#userExists.get(key.userId)) throw notFound({ entity: "user", id: key.userId });
+    this.#createTransaction = db.transaction((key: ApiKeyRecord, limits: ApiKeyLimits, guard: Guard<UserRecord> | undefined) => {
+      const owner = this.#readUser(key.userId);
+      if (!owner) throw notFound({ entity: "user", id: key.userId });
+      guard?.(owner);
       if (this.count(key.userId) >= limits.maxKeysPerUser) throw keyLimitReached(key.userId, limits.maxKeysPerUser);
       this.#insert.run(apiKeyToRow(key));
     });
-    this.#updateTransaction = db.transaction((userId: string, keyId: string, updater: Updater<ApiKeyRecord>) => {
+    this.#updateTransaction = db.transaction((userId: string, keyId: string, updater: KeyUpdater) => {
       const current = this.#mustGet(userId, keyId);
-      const next = updater(current);
+      const next = updater(current, this.#mustGetOwner(userId));
       checkUpdatedApiKey(current, next);
       this.#update.run(apiKeyToRow(next));
       revocations.append("api_key", keyId);
@@ -119,9 +121,10 @@ export class SqliteApiKeys {
     });
   }
 
-  create(key: ApiKeyRecord, limits: ApiKeyLimits): void {
+  /** The guard, the cap and the insert under one IMMEDIATE transaction, so the guard judges the owner as stored. */
+  create(key: ApiKeyRecord, limits: ApiKeyLimits, guard: Guard<UserRecord> | undefined): void {
     checkApiKeyRecord(key);
-    this.#createTransaction.immediate(key, limits);
+    this.#createTransaction.immediate(key, limits, guard);
   }
 
   find(keyId: string): ApiKeyRecord | undefined {
@@ -143,7 +146,8 @@ export class SqliteApiKeys {
     return this.#listTransaction(userId, request);
   }
 
-  update(userId: string, keyId: string, updater: Updater<ApiKeyRecord>): ApiKeyRecord {
+  /** Key and owner read, updated and written under one IMMEDIATE transaction. */
+  update(userId: string, keyId: string, updater: KeyUpdater): ApiKeyRecord {
     return this.#updateTransaction.immediate(userId, keyId, updater);
   }
 
@@ -177,5 +181,12 @@ export class SqliteApiKeys {
     const key = this.get(userId, keyId);
     if (!key) throw notFound({ entity: "api_key", id: keyId });
     return key;
+  }
+
+  /** A key's owner; a key found under its user's id always has one (the foreign key cascades deletes). */
+  #mustGetOwner(userId: string): UserRecord {
+    const owner = this.#readUser(userId);
+    if (!owner) throw notFound({ entity: "user", id: userId });
+    return owner;
   }
 }

@@ -3,7 +3,7 @@ import { decodePageToken } from "../page-token.js";
 import { fetchSize, sessionListScope, toPage } from "../pagination.js";
 import { checkSessionRecord } from "../record-checks.js";
 import { notFound } from "../store-errors.js";
-import type { ApiKeyUse, LiveSessions, Page, SessionListRequest, SessionRecord, SessionWithOwner } from "../store.js";
+import type { ApiKeyUse, Guard, LiveSessions, Page, SessionListRequest, SessionRecord, SessionWithOwner, UserRecord } from "../store.js";
 import type { SqliteDatabase } from "./connection.js";
 import type { SqliteRevocations } from "./revocations.js";
 import { userFromColumns } from "./user-rows.js";
@@ -101,7 +101,11 @@ export class SqliteSessions {
   readonly #recordUseTransaction;
   readonly #deleteTransaction;
 
-  constructor(db: SqliteDatabase, revocations: SqliteRevocations) {
+  /** Reads a user on the same connection, so inside the running transaction. */
+  readonly #readUser: (userId: string) => UserRecord | undefined;
+
+  constructor(db: SqliteDatabase, revocations: SqliteRevocations, readUser: (userId: string) => UserRecord | undefined) {
+    this.#readUser = readUser;
     this.#insert = db.prepare<SessionRow>(SESSION_SQL.insert);
     this.#findWithOwner = db.prepare<[string], SessionWithOwnerRow>(SESSION_SQL.findWithOwner);
     this.#firstPage = db.prepare<LiveParams & { limit: number }, SessionRow>(SESSION_SQL.firstPage);
@@ -117,8 +121,12 @@ export class SqliteSessions {
     });
     // One read transaction, so the page and its totalSize come from the same snapshot.
     this.#listTransaction = db.transaction((userId: string, request: SessionListRequest) => this.#list(userId, request));
-    // The delete and its feed entry commit together: other nodes forget the session when it is gone.
-    this.#deleteTransaction = db.transaction((userId: string, sessionId: string) => {
+    // The delete and its feed entry commit together: other nodes forget the session when it is gone. The
+    // guard judges the user first, so a refused caller learns nothing of the user's sessions.
+    this.#deleteTransaction = db.transaction((userId: string, sessionId: string, guard: Guard<UserRecord> | undefined) => {
+      const owner = this.#readUser(userId);
+      if (!owner) throw notFound({ entity: "user", id: userId });
+      guard?.(owner);
       if (this.#deleteOfUser.run(sessionId, userId).changes === 0) throw notFound({ entity: "session", id: sessionId });
       revocations.append("session", sessionId);
     });
@@ -143,8 +151,8 @@ export class SqliteSessions {
     return this.#listTransaction(userId, request);
   }
 
-  delete(userId: string, sessionId: string): void {
-    this.#deleteTransaction.immediate(userId, sessionId);
+  delete(userId: string, sessionId: string, guard: Guard<UserRecord> | undefined): void {
+    this.#deleteTransaction.immediate(userId, sessionId, guard);
   }
 
   prune(userId: string, live: LiveSessions): number {

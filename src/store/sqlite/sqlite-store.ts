@@ -11,6 +11,7 @@ import type {
   AttemptCounter,
   EndSessions,
   Guard,
+  KeyUpdater,
   LiveSessions,
   Page,
   PageRequest,
@@ -71,8 +72,9 @@ export class SqliteStore implements Store {
     this.#db = db;
     this.#revocations = new SqliteRevocations(db);
     this.#users = new SqliteUsers(db, this.#revocations);
-    this.#apiKeys = new SqliteApiKeys(db, this.#revocations);
-    this.#sessions = new SqliteSessions(db, this.#revocations);
+    const readUser = (userId: string) => this.#users.get(userId);
+    this.#apiKeys = new SqliteApiKeys(db, this.#revocations, readUser);
+    this.#sessions = new SqliteSessions(db, this.#revocations, readUser);
     this.#attempts = new SqliteAttemptCounters(db);
   }
 
@@ -97,16 +99,16 @@ export class SqliteStore implements Store {
     return this.#run(userSubject(userId), () => this.#users.update(userId, updater));
   }
 
-  async deleteUser(userId: string): Promise<void> {
-    this.#run(userSubject(userId), () => this.#users.delete(userId));
+  async deleteUser(userId: string, guard?: Guard<UserRecord>): Promise<void> {
+    this.#run(userSubject(userId), () => this.#users.delete(userId, guard));
   }
 
   async countActiveAdmins(): Promise<number> {
     return this.#run(undefined, () => this.#users.countActiveAdmins());
   }
 
-  async createApiKey(key: ApiKeyRecord, limits: ApiKeyLimits): Promise<void> {
-    this.#run(apiKeySubject(key.id), () => this.#apiKeys.create(key, limits));
+  async createApiKey(key: ApiKeyRecord, limits: ApiKeyLimits, guard?: Guard<UserRecord>): Promise<void> {
+    this.#run(apiKeySubject(key.id), () => this.#apiKeys.create(key, limits, guard));
   }
 
   async getApiKey(userId: string, keyId: string): Promise<ApiKeyRecord> {
@@ -125,7 +127,7 @@ export class SqliteStore implements Store {
     return this.#run(undefined, () => this.#apiKeys.list(userId, request));
   }
 
-  async updateApiKey(userId: string, keyId: string, updater: Updater<ApiKeyRecord>): Promise<ApiKeyRecord> {
+  async updateApiKey(userId: string, keyId: string, updater: KeyUpdater): Promise<ApiKeyRecord> {
     return this.#run(apiKeySubject(keyId), () => this.#apiKeys.update(userId, keyId, updater));
   }
 
@@ -157,8 +159,8 @@ export class SqliteStore implements Store {
     return this.#run(userSubject(userId), () => this.#users.getPassword(userId));
   }
 
-  async setPassword(userId: string, password: PasswordRecord, endSessions?: EndSessions): Promise<void> {
-    this.#run(userSubject(userId), () => this.#users.setPassword(userId, password, endSessions));
+  async setPassword(userId: string, password: PasswordRecord, endSessions?: EndSessions, guard?: Guard<UserRecord>): Promise<void> {
+    this.#run(userSubject(userId), () => this.#users.setPassword(userId, password, endSessions, guard));
   }
 
   async createSession(session: SessionRecord): Promise<void> {
@@ -173,8 +175,8 @@ export class SqliteStore implements Store {
     return this.#run(undefined, () => this.#sessions.list(userId, request));
   }
 
-  async deleteSession(userId: string, sessionId: string): Promise<void> {
-    this.#run(sessionSubject(sessionId), () => this.#sessions.delete(userId, sessionId));
+  async deleteSession(userId: string, sessionId: string, guard?: Guard<UserRecord>): Promise<void> {
+    this.#run(sessionSubject(sessionId), () => this.#sessions.delete(userId, sessionId, guard));
   }
 
   async pruneSessions(userId: string, live: LiveSessions): Promise<number> {

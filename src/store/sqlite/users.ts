@@ -3,7 +3,7 @@ import { decodePageToken } from "../page-token.js";
 import { USER_LIST_SCOPE, fetchSize, toPage } from "../pagination.js";
 import { checkPasswordRecord, checkUpdatedUser, checkUserRecord } from "../record-checks.js";
 import { isActiveAdmin, lastActiveAdmin, notFound } from "../store-errors.js";
-import type { EndSessions, Page, PageRequest, PasswordRecord, Updater, UserRecord } from "../store.js";
+import type { EndSessions, Guard, Page, PageRequest, PasswordRecord, Updater, UserRecord } from "../store.js";
 import type { SqliteDatabase } from "./connection.js";
 import type { SqliteRevocations } from "./revocations.js";
 import { rowToUser, userToRow, type UserRow } from "./user-rows.js";
@@ -69,15 +69,18 @@ export class SqliteUsers {
       this.#insert.run({ ...userToRow(user), password_set_at: null });
       if (password) this.#setPassword.run({ user_id: user.userId, hash: password.hash, set_at: password.setAt.getTime() });
     });
-    this.#setPasswordTransaction = db.transaction((userId: string, password: PasswordRecord, endSessions: EndSessions | undefined) => {
-      const { changes } = this.#setPassword.run({ user_id: userId, hash: password.hash, set_at: password.setAt.getTime() });
-      if (changes === 0) throw notFound({ entity: "user", id: userId });
-      if (endSessions) {
-        this.#endSessions.run({ user_id: userId, except: endSessions.except ?? null });
-        // Other nodes drop the user's cached sessions (and keys, which they simply re-read).
-        revocations.append("user", userId);
-      }
-    });
+    this.#setPasswordTransaction = db.transaction(
+      (userId: string, password: PasswordRecord, endSessions: EndSessions | undefined, guard: Guard<UserRecord> | undefined) => {
+        const current = this.#mustGet(userId);
+        guard?.(current);
+        this.#setPassword.run({ user_id: userId, hash: password.hash, set_at: password.setAt.getTime() });
+        if (endSessions) {
+          this.#endSessions.run({ user_id: userId, except: endSessions.except ?? null });
+          // Other nodes drop the user's cached sessions (and keys, which they simply re-read).
+          revocations.append("user", userId);
+        }
+      },
+    );
     this.#updateTransaction = db.transaction((userId: string, updater: Updater<UserRecord>) => {
       const current = this.#mustGet(userId);
       const next = updater(current);
@@ -89,8 +92,9 @@ export class SqliteUsers {
       return this.#mustGet(userId);
     });
     // The feed entry commits with the delete, or neither does.
-    this.#deleteTransaction = db.transaction((userId: string) => {
+    this.#deleteTransaction = db.transaction((userId: string, guard: Guard<UserRecord> | undefined) => {
       const current = this.#mustGet(userId);
+      guard?.(current);
       this.#delete.run(userId);
       if (isActiveAdmin(current)) this.#keepAnActiveAdmin(userId);
       revocations.append("user", userId);
@@ -113,10 +117,10 @@ export class SqliteUsers {
       : { hash: row.password_hash, setAt: new Date(row.password_set_at) };
   }
 
-  /** The password and the sessions it ends under one IMMEDIATE transaction. */
-  setPassword(userId: string, password: PasswordRecord, endSessions: EndSessions | undefined): void {
+  /** The guard, the password and the sessions it ends under one IMMEDIATE transaction. */
+  setPassword(userId: string, password: PasswordRecord, endSessions: EndSessions | undefined, guard: Guard<UserRecord> | undefined): void {
     checkPasswordRecord(password);
-    this.#setPasswordTransaction.immediate(userId, password, endSessions);
+    this.#setPasswordTransaction.immediate(userId, password, endSessions, guard);
   }
 
   get(userId: string): UserRecord | undefined {
@@ -148,10 +152,10 @@ export class SqliteUsers {
 
   /**
    * Deletes the user and, through the foreign-key cascade, their keys in the same statement, under an
-   * IMMEDIATE transaction that also decides the last-admin guard.
+   * IMMEDIATE transaction that also runs `guard` and decides the last-admin guard.
    */
-  delete(userId: string): void {
-    this.#deleteTransaction.immediate(userId);
+  delete(userId: string, guard: Guard<UserRecord> | undefined): void {
+    this.#deleteTransaction.immediate(userId, guard);
   }
 
   countActiveAdmins(): number {

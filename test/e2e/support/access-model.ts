@@ -1,6 +1,7 @@
 /**
- * An independent reference model of DESIGN §5, for the authorization matrix. It is written from the
- * design's words, reads the `Right` enum and each method's declared `(keyward.v1.access)` option from the
+ * An independent reference model of DESIGN §5 (method access, the grant, key-access and user-access rules,
+ * the first-password and grace rules), for the authorization matrix. It is written from the design's
+ * words, reads the `Right` enum and each method's declared `(keyward.v1.access)` option from the
  * descriptors, and imports nothing from src/rights or src/auth, so a bug there cannot hide in both.
  */
 import { getOption, hasOption, type DescMethod } from "@bufbuild/protobuf";
@@ -50,17 +51,41 @@ const refused = (code: Code, reason: string): Expectation => ({ ok: false, code,
 /** What one call asks, in the terms of DESIGN §5. */
 export interface AccessQuestion {
   readonly method: DescMethod;
-  readonly caller: { readonly userId: string; readonly admin: boolean; readonly suspended: boolean; readonly keyRights: readonly number[] };
+  readonly caller: {
+    readonly userId: string;
+    readonly admin: boolean;
+    readonly suspended: boolean;
+    readonly keyRights: readonly number[];
+    /** The caller uses its key's old secret, still accepted during a regenerate's grace period. */
+    readonly superseded: boolean;
+  };
   /** The user named by the method's `user_field`, when it has one. */
   readonly subjectUserId: string | undefined;
   /** The key id in the path belongs to a user other than the path's. */
   readonly foreignKey: boolean;
-  /** The call changes `admin` or `state` of a user. */
-  readonly adminFields: boolean;
   /** The rights of the existing key the call touches (changes, disables, regenerates, deletes). */
   readonly touches: readonly number[] | undefined;
   /** Rights the call gives or takes: from `before` to `after` on a key of `owner`. */
   readonly grants: { readonly before: readonly number[]; readonly after: readonly number[]; readonly ownerAdmin: boolean } | undefined;
+  /** The user the call changes, in the sense of the user-access rule; undefined when it changes none. */
+  readonly changesUser: UserChange | undefined;
+}
+
+/**
+ * A change of one user: creating it with a password or as an admin, changing any of its fields, setting its
+ * password, deleting it, ending one of its sessions.
+ */
+export interface UserChange {
+  readonly userId: string;
+  /** Its admin flag before the call; undefined when the call creates it. */
+  readonly adminBefore: boolean | undefined;
+  readonly adminAfter: boolean;
+  /** The call changes `admin` or `state`. */
+  readonly adminOrState: boolean;
+  /** The call sets a password or makes the user an admin: it mints a credential of that user. */
+  readonly mintsCredential: boolean;
+  /** For a password change: whether the user has a password now, and whether the call gives the current one (rightly). */
+  readonly password?: { readonly hasOne: boolean; readonly currentGiven: boolean };
 }
 
 /** The answer DESIGN §5 and §6 require for `question`. */
@@ -76,7 +101,9 @@ export function expectedAnswer(question: AccessQuestion): Expectation {
   const needed = onSelf && !holdsAll(held, rule.otherUserRights) ? rule.ownUserRights : rule.otherUserRights;
   if (!holdsAll(held, needed)) return refused(Code.PermissionDenied, "INSUFFICIENT_RIGHTS");
   if (question.foreignKey) return refused(Code.NotFound, "API_KEY_NOT_FOUND");
-  if (question.adminFields && !held.has(Right.ADMIN_USERS_WRITE)) return refused(Code.PermissionDenied, "INSUFFICIENT_RIGHTS");
+  // Grace rule: an old secret may call, but not touch or create keys, set passwords or grant admin.
+  const mints = question.touches !== undefined || question.grants !== undefined || question.changesUser?.mintsCredential === true;
+  if (caller.superseded && mints) return refused(Code.PermissionDenied, "API_KEY_SECRET_SUPERSEDED");
   // Key-access rule: touching a key needs every right of it, expanded.
   if (question.touches && !holdsAll(held, expand(question.touches))) return refused(Code.PermissionDenied, "INSUFFICIENT_RIGHTS");
   if (question.grants) {
@@ -89,5 +116,27 @@ export function expectedAnswer(question: AccessQuestion): Expectation {
       return refused(Code.PermissionDenied, "RIGHTS_OUTSIDE_OWNER_UNIVERSE");
     }
   }
+  if (question.changesUser) return userAccess(question.changesUser, caller.userId, held, rule.ownUserRights);
   return OK;
+}
+
+/**
+ * The user-access rule. Self-service (one's own user, neither `admin` nor `state`, the method's own-user
+ * rights held) is decided by those rights: a password change then needs the current password, or for a
+ * first password the user's whole universe. Anything else needs the user's universe before and after
+ * the call (suspension ignored: it ends), and RIGHT_ADMIN_USERS_WRITE for `admin` or `state`.
+ */
+function userAccess(change: UserChange, callerId: string, held: ReadonlySet<number>, ownUserRights: readonly number[]): Expectation {
+  const selfService = change.userId === callerId && !change.adminOrState && holdsAll(held, ownUserRights);
+  if (selfService) {
+    if (change.password === undefined) return OK;
+    if (!change.password.hasOne) {
+      return holdsAll(held, universe({ admin: change.adminAfter, suspended: false })) ? OK : refused(Code.PermissionDenied, "INSUFFICIENT_RIGHTS");
+    }
+    return change.password.currentGiven ? OK : refused(Code.InvalidArgument, "VALIDATION_FAILED");
+  }
+  const needed = new Set(universe({ admin: change.adminAfter, suspended: false }));
+  if (change.adminBefore !== undefined) for (const r of universe({ admin: change.adminBefore, suspended: false })) needed.add(r);
+  if (change.adminOrState) needed.add(Right.ADMIN_USERS_WRITE);
+  return holdsAll(held, needed) ? OK : refused(Code.PermissionDenied, "INSUFFICIENT_RIGHTS");
 }

@@ -1,8 +1,32 @@
-// Guards decided inside a write: the last active admin, and a caller's check on the key it deletes.
+// Guards decided inside a write: the last active admin, and a caller's checks on the key it deletes, the
+// owner it creates or changes a key of, and the user it deletes, sets a password of or ends a session of.
 import { expect } from "chai";
-import type { ApiKeyRecord } from "../../../src/store/store.js";
-import { NO_CAP, apiKeyRecord, expectStoreError, userRecord } from "./fixtures.js";
+import type { ApiKeyRecord, PasswordRecord, UserRecord } from "../../../src/store/store.js";
+import { NO_CAP, apiKeyRecord, at, expectStoreError, newKeyId, newUserId, userRecord } from "./fixtures.js";
+import { sessionRecord } from "./sessions.js";
 import type { StoreUnderTest } from "./store-under-test.js";
+
+/** Awaits `promise` and returns what it threw (undefined when it resolved). */
+async function thrownBy(promise: Promise<unknown>): Promise<unknown> {
+  try {
+    await promise;
+  } catch (error) {
+    return error;
+  }
+  return undefined;
+}
+
+/** A guard that records what it saw, then refuses with `refusal` (or accepts when there is none). */
+function recordingGuard(refusal?: Error): { seen: UserRecord[]; guard: (user: UserRecord) => void } {
+  const seen: UserRecord[] = [];
+  return {
+    seen,
+    guard: (user) => {
+      seen.push(user);
+      if (refusal) throw refusal;
+    },
+  };
+}
 
 /** How many times the concurrent last-admin race is run per variant. */
 const RACE_ROUNDS = 10;
@@ -131,5 +155,134 @@ export function describeGuards(subject: StoreUnderTest): void {
       expect(called).to.equal(false);
       expect(await subject.store.findApiKey(key.id)).to.deep.equal(key);
     });
+  });
+
+  describe("user guards (a caller's rule judged on the stored user, inside the write)", () => {
+    /** A user with a password, a key and a session, as stored. */
+    async function userWithEverything(overrides: Partial<UserRecord> = {}) {
+      const first: PasswordRecord = { hash: "$argon2id$v=19$first", setAt: at(2_002) };
+      const user = userRecord(overrides);
+      await subject.store.createUser(user, first);
+      const key = apiKeyRecord(user.userId);
+      await subject.store.createApiKey(key, NO_CAP);
+      const session = sessionRecord(user.userId);
+      await subject.store.createSession(session);
+      return { user: { ...user, passwordSetAt: first.setAt }, first, key, session };
+    }
+
+    /** Asserts the user, its password, key and session are all still as they were. */
+    async function expectUnchanged(w: Awaited<ReturnType<typeof userWithEverything>>) {
+      expect(await subject.store.getUser(w.user.userId)).to.deep.equal(w.user);
+      expect(await subject.store.getPassword(w.user.userId)).to.deep.equal(w.first);
+      expect(await subject.store.findApiKey(w.key.id)).to.deep.equal(w.key);
+      expect((await subject.store.findSessionWithOwner(w.session.id))?.session).to.deep.equal(w.session);
+    }
+
+    it("deleteUser: the guard sees the stored user; a refusal deletes nothing, an acceptance deletes", async () => {
+      const w = await userWithEverything({ admin: true });
+      await subject.store.createUser(userRecord({ admin: true })); // so the last-admin guard is not what refuses
+      const refusal = new RangeError("not this user");
+      const refusing = recordingGuard(refusal);
+      expect(await thrownBy(subject.store.deleteUser(w.user.userId, refusing.guard))).to.equal(refusal);
+      expect(refusing.seen.at(-1)).to.deep.equal(w.user);
+      await expectUnchanged(w);
+      const accepting = recordingGuard();
+      await subject.store.deleteUser(w.user.userId, accepting.guard);
+      expect(accepting.seen.at(-1)).to.deep.equal(w.user);
+      await expectStoreError(subject.store.getUser(w.user.userId), "not_found", "user");
+    });
+
+    it("deleteUser: not_found (user) without calling the guard for an unknown user", async () => {
+      const never = recordingGuard(new RangeError("must not run"));
+      await expectStoreError(subject.store.deleteUser(newUserId(), never.guard), "not_found", "user");
+      expect(never.seen).to.deep.equal([]);
+    });
+
+    it("setPassword: the guard sees the stored user (passwordSetAt included); a refusal changes no password and ends no session", async () => {
+      const w = await userWithEverything();
+      const refusal = new RangeError("not this password");
+      const refusing = recordingGuard(refusal);
+      const next: PasswordRecord = { hash: "$argon2id$v=19$next", setAt: at(9_009) };
+      expect(await thrownBy(subject.store.setPassword(w.user.userId, next, {}, refusing.guard))).to.equal(refusal);
+      expect(refusing.seen.at(-1)).to.deep.equal(w.user);
+      await expectUnchanged(w);
+      const accepting = recordingGuard();
+      await subject.store.setPassword(w.user.userId, next, {}, accepting.guard);
+      expect(accepting.seen.at(-1)).to.deep.equal(w.user);
+      expect(await subject.store.getPassword(w.user.userId)).to.deep.equal(next);
+      expect(await subject.store.findSessionWithOwner(w.session.id)).to.equal(undefined);
+      const never = recordingGuard(new RangeError("must not run"));
+      await expectStoreError(subject.store.setPassword(newUserId(), next, undefined, never.guard), "not_found", "user");
+      expect(never.seen).to.deep.equal([]);
+    });
+
+    it("deleteSession: the guard sees the stored user before the session is looked at; a refusal ends nothing", async () => {
+      const w = await userWithEverything({ state: "suspended" });
+      const refusal = new RangeError("not this user's sessions");
+      const refusing = recordingGuard(refusal);
+      expect(await thrownBy(subject.store.deleteSession(w.user.userId, w.session.id, refusing.guard))).to.equal(refusal);
+      // A refused caller learns nothing of the sessions: an unknown session id gets the same refusal.
+      expect(await thrownBy(subject.store.deleteSession(w.user.userId, newKeyId(), refusing.guard))).to.equal(refusal);
+      expect(refusing.seen).to.have.length.greaterThan(1);
+      for (const seen of refusing.seen) expect(seen).to.deep.equal(w.user);
+      await expectUnchanged(w);
+      const accepting = recordingGuard();
+      await subject.store.deleteSession(w.user.userId, w.session.id, accepting.guard);
+      expect(accepting.seen.at(-1)).to.deep.equal(w.user);
+      expect(await subject.store.findSessionWithOwner(w.session.id)).to.equal(undefined);
+      await expectStoreError(subject.store.deleteSession(w.user.userId, w.session.id, accepting.guard), "not_found", "session");
+    });
+
+    it("deleteSession: not_found (user) for an unknown user, without calling the guard", async () => {
+      const never = recordingGuard(new RangeError("must not run"));
+      await expectStoreError(subject.store.deleteSession(newUserId(), newKeyId(), never.guard), "not_found", "user");
+      await expectStoreError(subject.store.deleteSession(newUserId(), newKeyId()), "not_found", "user");
+      expect(never.seen).to.deep.equal([]);
+    });
+
+    it("createApiKey: the guard sees the stored owner; a refusal stores no key and claims no slot", async () => {
+      const owner = userRecord({ admin: true });
+      await subject.store.createUser(owner);
+      const refusal = new RangeError("not for this owner");
+      const refusing = recordingGuard(refusal);
+      const key = apiKeyRecord(owner.userId);
+      expect(await thrownBy(subject.store.createApiKey(key, { maxKeysPerUser: 1 }, refusing.guard))).to.equal(refusal);
+      expect(refusing.seen.at(-1)).to.deep.equal(owner);
+      expect(await subject.store.findApiKey(key.id)).to.equal(undefined);
+      expect(await subject.store.countApiKeys(owner.userId)).to.equal(0);
+      // The refused create took no slot: the one allowed key still fits.
+      const accepting = recordingGuard();
+      await subject.store.createApiKey(key, { maxKeysPerUser: 1 }, accepting.guard);
+      expect(accepting.seen.at(-1)).to.deep.equal(owner);
+      expect(await subject.store.findApiKey(key.id)).to.deep.equal(key);
+      // At the cap, the guard still judges first: its refusal, not limit_reached.
+      expect(await thrownBy(subject.store.createApiKey(apiKeyRecord(owner.userId), { maxKeysPerUser: 1 }, refusing.guard))).to.equal(refusal);
+      await expectStoreError(subject.store.createApiKey(apiKeyRecord(owner.userId), { maxKeysPerUser: 1 }, accepting.guard), "limit_reached", "api_key");
+      const never = recordingGuard(new RangeError("must not run"));
+      await expectStoreError(subject.store.createApiKey(apiKeyRecord(newUserId()), NO_CAP, never.guard), "not_found", "user");
+      expect(never.seen).to.deep.equal([]);
+    });
+
+    it("updateApiKey: the updater sees the key and its stored owner", async () => {
+      const owner = userRecord({ admin: true });
+      await subject.store.createUser(owner);
+      await subject.store.updateUser(owner.userId, (u) => ({ ...u, name: "changed before the key update" }));
+      const stored = await subject.store.getUser(owner.userId);
+      const key = apiKeyRecord(owner.userId);
+      await subject.store.createApiKey(key, NO_CAP);
+      let seen: [ApiKeyRecord, UserRecord] | undefined;
+      const refusal = new RangeError("not this key");
+      expect(
+        await thrownBy(
+          subject.store.updateApiKey(owner.userId, key.id, (current, currentOwner) => {
+            seen = [current, currentOwner];
+            throw refusal;
+          }),
+        ),
+      ).to.equal(refusal);
+      expect(seen).to.deep.equal([key, stored]);
+      expect(await subject.store.findApiKey(key.id)).to.deep.equal(key);
+    });
+
   });
 }
