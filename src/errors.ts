@@ -3,8 +3,15 @@
  * Services and auth throw these; exactly one place (src/auth/error-mapping.ts) turns them into Connect
  * codes with a `google.rpc.ErrorInfo` (domain `keyward`) and, for bad input, a `google.rpc.BadRequest`.
  *
- * Leaf module: imports nothing from src/ and knows no protocol.
+ * Leaf module: imports nothing from src/ but the request limits (a leaf too), and knows no protocol.
  */
+import {
+  MAX_ERROR_MESSAGE_BYTES,
+  MAX_FIELD_VIOLATIONS,
+  MAX_VIOLATION_DESCRIPTION,
+  MAX_VIOLATION_FIELD,
+  MAX_VIOLATIONS_TEXT,
+} from "./request-limits.js";
 
 /** The canonical status codes Keyward uses (the gRPC names, lower snake case). */
 export type ErrorCode =
@@ -205,6 +212,12 @@ export const UnsupportedMediaType = define(
   "content-type `{content_type}` is not supported: send `application/json`",
 );
 export const MalformedJson = define("invalid_argument", "MALFORMED_JSON", "request body is not valid JSON: {problem}");
+/** A request past the field count, nesting depth or query parameter limits, refused before it is decoded. */
+export const RequestTooComplex = define("invalid_argument", "REQUEST_TOO_COMPLEX", "the request {problem} (limit: {limit})");
+/** A request body compressed in a way Keyward does not read (Connect's `Content-Encoding`, gRPC-Web's `grpc-encoding`). */
+export const UnsupportedEncoding = define("unimplemented", "UNSUPPORTED_ENCODING", "content encoding `{encoding}` is not supported: send gzip or identity");
+/** A binary request (gRPC, Connect, gRPC-Web) that is not a protobuf message at all. */
+export const MalformedMessage = define("invalid_argument", "MALFORMED_MESSAGE", "request is not a valid protobuf message: {problem}");
 export const BodyNotAllowed = define("invalid_argument", "BODY_NOT_ALLOWED", "{method} {template} takes no request body");
 export const DeadlineExceeded = define("deadline_exceeded", "DEADLINE_EXCEEDED", "the request's deadline of {timeout} s was exceeded");
 
@@ -212,8 +225,49 @@ export const DeadlineExceeded = define("deadline_exceeded", "DEADLINE_EXCEEDED",
 export const StoreUnavailable = define("unavailable", "STORE_UNAVAILABLE", "the store is unavailable, try again");
 export const Internal = define("internal", "INTERNAL", "internal error");
 
-/** Bad input: one violation per bad field, all reported at once. */
+/**
+ * Bad input: one violation per bad field, reported at once, within bounds whatever the input: at most
+ * {@link MAX_FIELD_VIOLATIONS} of them and {@link MAX_VIOLATIONS_TEXT} bytes of text (each field path
+ * and description cut to its own cap), then one entry saying how many more there were.
+ */
 export function validationFailed(violations: readonly FieldViolation[]): KeywardError {
-  const message = violations.map((v) => `${v.field}: ${v.description}`).join("; ");
-  return new KeywardError("invalid_argument", "VALIDATION_FAILED", `invalid request: ${message}`, {}, violations);
+  const kept: FieldViolation[] = [];
+  let text = 0;
+  for (const violation of violations) {
+    const field = clipText(violation.field, MAX_VIOLATION_FIELD);
+    const description = clipText(violation.description, MAX_VIOLATION_DESCRIPTION);
+    const size = utf8Length(field) + utf8Length(description);
+    if (kept.length === MAX_FIELD_VIOLATIONS || (kept.length > 0 && text + size > MAX_VIOLATIONS_TEXT)) break;
+    kept.push({ field, description });
+    text += size;
+  }
+  const more = violations.length - kept.length;
+  if (more > 0) kept.push({ field: "", description: `and ${more} more` });
+  const message = kept.map((v) => (v.field === "" ? v.description : `${v.field}: ${v.description}`)).join("; ");
+  return new KeywardError("invalid_argument", "VALIDATION_FAILED", `invalid request: ${message}`, {}, kept);
+}
+
+/** The length of `text` in UTF-8 bytes. */
+function utf8Length(text: string): number {
+  let bytes = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    bytes += c < 0x80 ? 1 : c < 0x800 ? 2 : c >= 0xd800 && c <= 0xdbff ? 2 : 3; // a surrogate pair is 4 bytes, 2 per half
+  }
+  return bytes;
+}
+
+/** `text`, or its first `max - 1` characters and "…" when it is longer. */
+export function clipText(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}
+
+/** `message` within {@link MAX_ERROR_MESSAGE_BYTES} UTF-8 bytes, cut at a character boundary and ended with "…". */
+export function clipMessage(message: string): string {
+  if (message.length * 3 <= MAX_ERROR_MESSAGE_BYTES) return message;
+  const bytes = new TextEncoder().encode(message);
+  if (bytes.length <= MAX_ERROR_MESSAGE_BYTES) return message;
+  let end = MAX_ERROR_MESSAGE_BYTES - 3; // room for "…"
+  while (end > 0 && (bytes[end]! & 0xc0) === 0x80) end--; // not inside a character
+  return `${new TextDecoder().decode(bytes.subarray(0, end))}…`;
 }

@@ -183,7 +183,9 @@ export function evaluateTargets(r: Results): Target[] {
     at("grpc.ceiling", "gRPC GetAuthInfo / bare grpc-js no-op", q.grpcCeiling.throughput, ">=", 0.75),
     at("grpc.healthCeiling", "Keyward health / bare grpc-js no-op", q.healthCeiling.throughput, ">=", 0.9),
     at("rest.ceiling", "REST auth_info / bare node:http", q.restCeiling?.throughput, ">=", 0.5, q.restCeiling ? undefined : r.rest.note),
-    at("rest.vsConnect", "REST / Connect, same call", q.restVsConnect?.throughput, ">=", 3, q.restVsConnect ? undefined : r.rest.note),
+    // Connect and REST take the same path (decode, invoker, encode) since Keyward serves Connect itself:
+    // neither should cost much more than the other.
+    at("rest.vsConnect", "REST / Connect, same call", q.restVsConnect?.throughput, "<=", 1.5, q.restVsConnect ? undefined : r.rest.note),
     at("verify.cached", "cached verify, ops/s on one core", v.cached.opsPerSec, ">=", 1_000_000),
     at("verify.uncached", "uncached verify (SQLite), ops/s", v.uncachedSmall.opsPerSec, ">=", 60_000),
     at("verify.growth", `uncached growth ${count(v.large)} / ${count(v.small)} keys`, v.growthRatio, "<=", 1.2),

@@ -10,6 +10,7 @@ import { BadRequestSchema, ErrorInfoSchema, RetryInfoSchema } from "../../gen/go
 import {
   ApiKeyLimitReached,
   ApiKeyNotFound,
+  clipMessage,
   Internal,
   KeywardError,
   LastAdmin,
@@ -89,7 +90,8 @@ function fromKeywardError(error: KeywardError): ConnectError {
     // RFC 9110: whole seconds, rounded up so a client never comes back early.
     header["retry-after"] = String(Math.ceil(ms / 1000));
   }
-  return new ConnectError(error.message, CODES[error.code], Object.keys(header).length > 0 ? header : undefined, details, error);
+  // Capped here, the one way out for every door: a message may quote what the client sent.
+  return new ConnectError(clipMessage(error.message), CODES[error.code], Object.keys(header).length > 0 ? header : undefined, details, error);
 }
 
 function fromStoreError(error: unknown): KeywardError | undefined {

@@ -4,16 +4,13 @@
  * client gave in `X-Server-Timeout` (seconds, fractions allowed: vanguard-go's REST timeout header)
  * passes.
  */
-import type { ServerResponse } from "node:http";
-import { Code, ConnectError } from "@connectrpc/connect";
-import { DeadlineExceeded, validationFailed } from "../errors.js";
-import type { CallEnd } from "../transport/invoke.js";
-import { LazyAbort } from "../transport/lazy-abort.js";
+import { validationFailed } from "../errors.js";
+
+/** The call signal of every HTTP door, now in transport; re-exported for forward-auth.ts, which imports it from here. */
+export { CallSignal } from "../transport/http-call-signal.js";
 
 /** The REST timeout header (vanguard-go's name). */
 export const TIMEOUT_HEADER = "x-server-timeout";
-/** setTimeout's ceiling (about 24.8 days); longer timeouts are clamped to it. */
-const MAX_TIMEOUT_MS = 2 ** 31 - 1;
 
 /** Parses `X-Server-Timeout` into milliseconds; undefined when absent. Throws `VALIDATION_FAILED` when malformed. */
 export function timeoutMsOf(header: string | string[] | undefined): number | undefined {
@@ -22,50 +19,5 @@ export function timeoutMsOf(header: string | string[] | undefined): number | und
   if (!/^\s*\d{1,12}(\.\d{1,9})?\s*$/.test(value)) {
     throw validationFailed([{ field: "X-Server-Timeout", description: "must be a number of seconds, such as 2.5" }]);
   }
-  return Math.min(Math.round(Number(value) * 1000), MAX_TIMEOUT_MS);
-}
-
-/**
- * How a REST call ends early: follows `response`'s connection and the timeout. The AbortSignal is created
- * only when something reads it (see {@link LazyAbort}; in profiles, the controller and its listeners were
- * a few percent of a REST call); the gateway itself waits through `race`, which needs none. A class, not
- * a literal with a getter (see {@link CallEnd}).
- */
-export class CallSignal implements CallEnd {
-  readonly #end = new LazyAbort();
-  readonly #response: ServerResponse;
-  readonly #timer: NodeJS.Timeout | undefined;
-  readonly #onClose = () => {
-    if (!this.#response.writableFinished) this.#abort(new ConnectError("the client went away", Code.Canceled));
-  };
-
-  /** `wrap` turns the deadline error into the ConnectError the gateway answers with (so it carries the same ErrorInfo as every other error). */
-  constructor(response: ServerResponse, timeoutMs: number | undefined, wrap: (error: unknown) => ConnectError) {
-    this.#response = response;
-    // on, not once: dispose() removes it anyway, and once wraps the listener in a new closure per call.
-    response.on("close", this.#onClose);
-    if (timeoutMs !== undefined) {
-      this.#timer = setTimeout(() => this.#abort(wrap(DeadlineExceeded.create({ timeout: String(timeoutMs / 1000) }))), timeoutMs);
-    }
-  }
-
-  /** Aborted with the call's end reason; created on first read, already aborted if the call has ended. */
-  get signal(): AbortSignal {
-    return this.#end.signal;
-  }
-
-  /** Settles like `promise`, or rejects with the end reason as soon as the call ends. */
-  race<T>(promise: Promise<T>): Promise<T> {
-    return this.#end.race(promise);
-  }
-
-  /** Stops following the call; do this once the answer is written. */
-  dispose(): void {
-    clearTimeout(this.#timer);
-    this.#response.off("close", this.#onClose);
-  }
-
-  #abort(reason: ConnectError): void {
-    this.#end.abort(reason);
-  }
+  return Math.round(Number(value) * 1000); // CallSignal clamps it to what setTimeout takes
 }

@@ -114,7 +114,7 @@ export function createDocsHandler(openApiJson: string, fail: (error: unknown) =>
     if (method !== "GET" && method !== "HEAD") {
       const error = fail(MethodNotAllowed.create({ method, path, allowed: "GET, HEAD" }));
       error.metadata.set("allow", "GET, HEAD");
-      writeError(response, error, !request.complete);
+      writeError(response, error, request);
       return;
     }
     if (typeof resource.body === "function") resource.body = resource.body();

@@ -2,8 +2,9 @@
  * Writing the gateway's HTTP responses: JSON bodies with the headers every REST answer carries, and
  * errors as `google.rpc.Status` JSON with the HTTP status of their code (DESIGN §6).
  */
-import type { OutgoingHttpHeaders, ServerResponse } from "node:http";
+import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from "node:http";
 import type { ConnectError } from "@connectrpc/connect";
+import { lingerOnUnreadBody } from "../transport/http-body.js";
 import { connectErrorToStatusJson } from "../transport/status.js";
 import { httpStatusOf } from "./http-status.js";
 
@@ -30,10 +31,11 @@ export function writeJson(response: ServerResponse, status: number, body: string
 
 /**
  * Writes `error` as `google.rpc.Status` JSON. Its metadata become headers (`WWW-Authenticate` on 401,
- * `Allow` on 405). A request body left unread (refused before or while reading) closes the connection,
- * so no unread bytes are parsed as the next request.
+ * `Allow` on 405). Given the `request`, a body left unread (refused before or while reading) closes the
+ * connection after it has been read and thrown away within bounds (see http-body.ts), so no unread bytes
+ * are parsed as the next request and a client still uploading reads this answer.
  */
-export function writeError(response: ServerResponse, error: ConnectError, bodyUnread = false): void {
-  if (bodyUnread) response.setHeader("connection", "close");
+export function writeError(response: ServerResponse, error: ConnectError, request?: IncomingMessage): void {
+  if (request !== undefined) lingerOnUnreadBody(request, response);
   writeJson(response, httpStatusOf(error), JSON.stringify(connectErrorToStatusJson(error)), error.metadata);
 }

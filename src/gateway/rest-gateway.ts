@@ -13,16 +13,21 @@ import { toConnectError } from "../auth/error-mapping.js";
 import { BodyNotAllowed, MalformedPath, MethodNotAllowed, RouteNotFound } from "../errors.js";
 import type { Logger } from "../logger.js";
 import { memoizeEncoding } from "../reusable-response.js";
+import { isPlainMessage } from "../transport/field-values.js";
+import { hasBody, readBody } from "../transport/http-body.js";
+import { CallSignal } from "../transport/http-call-signal.js";
 import type { Invoker } from "../transport/invoke.js";
+import { parseJson } from "../transport/json-decoding.js";
 import { httpPeer } from "../transport/peers.js";
-import { CallSignal, TIMEOUT_HEADER, timeoutMsOf } from "./call-signal.js";
+import { headersOf } from "../transport/request-headers.js";
+import { TIMEOUT_HEADER, timeoutMsOf } from "./call-signal.js";
 import { restRoutesOf, type RestRoute } from "./http-rules.js";
 import { writeError, writeJson } from "./http-response.js";
-import { headersOf } from "./request-headers.js";
 import { MalformedEscapeError } from "./path-escaping.js";
-import { checkJsonContentType, hasBody, parseJsonBody, readBody } from "./request-body.js";
+import { checkJsonContentType } from "./request-body.js";
 import { RouteTable, type RouteMatch } from "./route-table.js";
 import { transcodeRequest } from "./transcode-request.js";
+import { checkQuerySize } from "./url-fields.js";
 
 /** What the gateway serves and with what limits. */
 export interface RestGatewayOptions {
@@ -77,10 +82,12 @@ export function createRestGateway(options: RestGatewayOptions): RestGateway {
     const call = new CallSignal(response, timeoutMsOf(request.headers[TIMEOUT_HEADER]) ?? options.defaultDeadlineMs, asConnectError);
     try {
       // Most calls (GETs) have no body: they skip readJsonBody's promise and its race.
+      const query = queryAt === -1 ? undefined : target.slice(queryAt + 1);
+      if (query !== undefined) checkQuerySize(query);
       const body = hasBody(request) ? await call.race(readJsonBody(request, route, options.maxBodyBytes)) : undefined;
       const message = transcodeRequest(route, {
         captures: matched.captures,
-        query: queryAt === -1 ? NO_QUERY : new URLSearchParams(target.slice(queryAt + 1)),
+        query: query === undefined ? NO_QUERY : new URLSearchParams(query),
         body,
       });
       const result = await call.race(
@@ -106,7 +113,7 @@ export function createRestGateway(options: RestGatewayOptions): RestGateway {
         await serve(request, response);
       } catch (error) {
         // After the client went away (CANCELED) there is nobody to answer; writeError then does nothing.
-        writeError(response, asConnectError(error), !request.complete);
+        writeError(response, asConnectError(error), request);
       }
     },
   };
@@ -130,7 +137,10 @@ async function readJsonBody(request: IncomingMessage, route: RestRoute, limit: n
     return undefined;
   }
   checkJsonContentType(request);
-  return parseJsonBody(await readBody(request, limit));
+  const bytes = await readBody(request, limit);
+  if (route.body.kind === "all") return parseJson(bytes, route.method.input);
+  const field = route.body.field;
+  return parseJson(bytes, field.fieldKind === "message" && isPlainMessage(field.message) ? field.message : undefined, field.name);
 }
 
 /** The response writer of a route: the whole message, or only its `response_body` field. */

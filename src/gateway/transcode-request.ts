@@ -14,7 +14,7 @@
 import { create, type DescField, type DescMessage, type JsonValue, type MessageShape } from "@bufbuild/protobuf";
 import { FieldMaskSchema } from "@bufbuild/protobuf/wkt";
 import type { RestRoute } from "./http-rules.js";
-import { messageFromJson } from "./json-message.js";
+import { messageFromJson } from "../transport/json-decoding.js";
 import { applyPathVariables, applyQuery } from "./url-fields.js";
 
 /** The parts of an HTTP request that carry the message. */

@@ -3,19 +3,21 @@
  * through `fromJson` in their JSON form (field-values.ts), so they obey the same rules as a JSON body.
  *
  * Query parameters name fields by JSON or proto name, dotted for nested messages (`pageSize`,
- * `page_size`); a repeated field takes one value per occurrence (`?rights=A&rights=B`), a singular field
- * exactly one. Unlike grpc-gateway, which silently ignores them, keys Keyward cannot honour are refused
+ * `page_size`), each field under one of them only; a repeated field takes one value per occurrence
+ * (`?rights=A&rights=B`), a singular field exactly one. Unlike grpc-gateway, which silently ignores them, keys Keyward cannot honour are refused
  * with `VALIDATION_FAILED` naming the key: unknown keys, keys naming a field bound by the URL path (the
  * path always wins and cannot be overridden from the query) or carried by the body, and any key on a
  * `body: "*"` route, which takes every field from the body.
  */
 import { create, type DescField, type DescMessage, type JsonObject, type JsonValue, type MessageShape } from "@bufbuild/protobuf";
 import { FieldMaskSchema } from "@bufbuild/protobuf/wkt";
-import { validationFailed, type FieldViolation } from "../errors.js";
+import { RequestTooComplex, validationFailed, type FieldViolation } from "../errors.js";
+import { MAX_QUERY_PARAMETERS } from "../request-limits.js";
+import { givenTwice } from "../transport/decoding-rules.js";
 import { FieldPathError, pathsOverlap, protoPath, resolveFieldPath } from "./field-paths.js";
-import { expectedValue, fieldMaskPaths, isFieldMask, isPlainMessage, isUrlSettable, urlValueToJson } from "./field-values.js";
+import { expectedValue, fieldMaskPaths, isFieldMask, isPlainMessage, isUrlSettable, urlValueToJson } from "../transport/field-values.js";
 import type { RestRoute } from "./http-rules.js";
-import { tryMergeJson } from "./json-message.js";
+import { tryMergeJson } from "../transport/json-decoding.js";
 
 /** A query parameter a route accepts, for the OpenAPI document and for error messages. */
 export interface QueryParameter {
@@ -66,26 +68,62 @@ export function applyPathVariables<Desc extends DescMessage>(route: RestRoute, s
   if (violations.length > 0) throw validationFailed(violations);
 }
 
-/** Sets fields from the query string; throws `VALIDATION_FAILED` listing every key it refuses. */
+/**
+ * Throws `REQUEST_TOO_COMPLEX` for a query string with more than {@link MAX_QUERY_PARAMETERS} parameters,
+ * counted on the raw text before anything is decoded or looked up.
+ */
+export function checkQuerySize(query: string): void {
+  let parameters = 0;
+  for (let at = 0; at <= query.length; ) {
+    const end = query.indexOf("&", at);
+    const next = end === -1 ? query.length : end;
+    if (next > at && ++parameters > MAX_QUERY_PARAMETERS) {
+      throw RequestTooComplex.create({ problem: `has more than ${MAX_QUERY_PARAMETERS} query parameters`, limit: String(MAX_QUERY_PARAMETERS) });
+    }
+    at = next + 1;
+  }
+}
+
+/**
+ * Sets fields from the query string; throws `VALIDATION_FAILED` listing every key it refuses. A field is
+ * set under one key only: `?pageSize=1&page_size=2` is refused (it would be last-wins), and so is a
+ * singular field given twice (`?pageSize=1&pageSize=2`).
+ */
 export function applyQuery<Desc extends DescMessage>(route: RestRoute, schema: Desc, message: MessageShape<Desc>, query: Iterable<readonly [string, string]>): void {
   const byKey = new Map<string, string[]>();
   for (const [key, value] of query) byKey.set(key, [...(byKey.get(key) ?? []), value]);
-  const violations: FieldViolation[] = [];
+  // Violations in the order their keys came, whether found per key or per field.
+  const found: Array<readonly [order: number, violation: FieldViolation]> = [];
+  const byField = new Map<string, { readonly order: number; readonly fields: DescField[]; readonly keys: string[]; readonly values: string[] }>();
+  let order = 0;
   for (const [key, values] of byKey) {
-    const fields = fieldsOfKey(route, schema, key, values.length);
+    order++;
+    const fields = fieldsOfKey(route, schema, key);
     if (typeof fields === "string") {
-      violations.push({ field: key, description: fields });
+      found.push([order, { field: key, description: fields }]);
       continue;
     }
-    if (!mergeUrlValues(schema, message, fields, values)) {
-      violations.push({ field: key, description: `must be ${expectedValue(fields[fields.length - 1]!)}` });
+    const path = protoPath(fields);
+    const entry = byField.get(path) ?? { order, fields, keys: [], values: [] };
+    entry.keys.push(key);
+    entry.values.push(...values);
+    byField.set(path, entry);
+  }
+  for (const [path, { order, fields, keys, values }] of byField) {
+    const leaf = fields[fields.length - 1]!;
+    if (keys.length > 1) {
+      found.push([order, givenTwice(path, `as ${keys.map((k) => `\`${k}\``).join(" and ")}`)]);
+    } else if (values.length > 1 && leaf.fieldKind !== "list") {
+      found.push([order, { field: keys[0]!, description: "given more than once, but the field takes one value" }]);
+    } else if (!mergeUrlValues(schema, message, fields, values)) {
+      found.push([order, { field: keys[0]!, description: `must be ${expectedValue(leaf)}` }]);
     }
   }
-  if (violations.length > 0) throw validationFailed(violations);
+  if (found.length > 0) throw validationFailed(found.sort((a, b) => a[0] - b[0]).map(([, violation]) => violation));
 }
 
 /** The fields `key` names, or why it is refused. */
-function fieldsOfKey(route: RestRoute, schema: DescMessage, key: string, count: number): DescField[] | string {
+function fieldsOfKey(route: RestRoute, schema: DescMessage, key: string): DescField[] | string {
   if (route.body.kind === "all") {
     return `unknown query parameter: ${route.httpMethod} ${route.template.source} takes every field from the JSON body`;
   }
@@ -108,7 +146,6 @@ function fieldsOfKey(route: RestRoute, schema: DescMessage, key: string, count: 
   }
   const leaf = fields[fields.length - 1]!;
   if (!isUrlSettable(leaf)) return "names a message, map or list of messages, which a query parameter cannot set";
-  if (count > 1 && leaf.fieldKind !== "list") return "given more than once, but the field takes one value";
   return fields;
 }
 

@@ -1,6 +1,6 @@
 /**
- * Counts and times every call in the one place all doors share: the interceptor list (the invoker runs
- * it for gRPC and REST, connect-node for Connect and gRPC-Web). It sits outermost, so it sees the final
+ * Counts and times every call in the one place all doors share: the interceptor list, which the invoker
+ * runs for every door (gRPC, Connect, gRPC-Web, REST). It sits outermost, so it sees the final
  * code after error mapping. Series are looked up once per protocol and method, not per call.
  */
 import type { DescMethod } from "@bufbuild/protobuf";

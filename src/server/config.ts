@@ -9,6 +9,7 @@ import { parseNetwork } from "../auth/networks.js";
 import { INSECURE_TRANSPORT_MODES, type InsecureTransportMode } from "../auth/transport-policy.js";
 import { durationProblem, parseDuration } from "../durations.js";
 import { isLogLevel, type LogLevel } from "../logger.js";
+import { DEFAULT_MAX_REQUEST_BYTES } from "../request-limits.js";
 import { resolveStoreLocation } from "../store/store-location.js";
 import { parseListenAddress } from "../transport/listen-address.js";
 
@@ -91,7 +92,7 @@ export const SETTINGS = {
   authCacheSize: { flag: "auth-cache-size", env: "KEYWARD_AUTH_CACHE_SIZE", fallback: "10000", help: "most keys the verification cache holds (about 2 KB of memory each)" },
   revocationPollInterval: { flag: "revocation-poll-interval", env: "KEYWARD_REVOCATION_POLL_INTERVAL", fallback: "250ms", help: "how often the revocation feed is read: changes made on other processes take about this long to show here" },
   workers: { flag: "workers", env: "KEYWARD_WORKERS", fallback: "1", help: "worker processes sharing both listeners, or auto (one per core); 1 runs in this process" },
-  bodyLimit: { flag: "body-limit", env: "KEYWARD_BODY_LIMIT", fallback: "1048576", help: "largest request body in bytes (HTTP and gRPC)" },
+  bodyLimit: { flag: "body-limit", env: "KEYWARD_BODY_LIMIT", fallback: String(DEFAULT_MAX_REQUEST_BYTES), help: "largest request body in bytes (HTTP and gRPC)" },
   shutdownTimeout: { flag: "shutdown-timeout", env: "KEYWARD_SHUTDOWN_TIMEOUT", fallback: "10s", help: "how long SIGTERM waits for in-flight calls" },
   trustedProxies: { flag: "trusted-proxies", env: "KEYWARD_TRUSTED_PROXIES", fallback: "", help: "comma-separated CIDRs of proxies whose X-Forwarded-For/Forwarded/X-Forwarded-Proto are believed, e.g. 127.0.0.1/32,::1; none by default" },
   insecureTransport: { flag: "insecure-transport", env: "KEYWARD_INSECURE_TRANSPORT", fallback: "warn", help: "a credential over plain HTTP/gRPC from another machine, not via a trusted TLS proxy: allow, warn (log once per key per hour) or reject; keys are never revoked for it" },

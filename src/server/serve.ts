@@ -67,6 +67,7 @@ export async function startKeyward(config: Config, logger: Logger, options: Star
     const http = await startConnectServer({
       ...common,
       interceptors: keyward.interceptors,
+      invoker: keyward.invoker,
       address: config.httpAddr,
       fallback: ops,
       ...perClient,

@@ -1,16 +1,33 @@
 /**
- * The Node request handler of the HTTP listener: connect-node serves Connect and gRPC-Web at the RPC
- * paths, running the shared interceptors and implementations; every other request goes to the fallback
- * (the REST gateway, once it exists). gRPC itself is served by grpc-js (DESIGN §8).
+ * The Node request handler of the HTTP listener: unary Connect (JSON and binary) and gRPC-Web (binary,
+ * text and JSON) calls at the RPC paths (`POST /keyward.v1.UserRegistry/GetUser`), through the shared
+ * invoker; every other request goes to the fallback (REST, docs, console, ops). gRPC itself is served by
+ * grpc-js (DESIGN §8).
+ *
+ * Why Keyward serves these two protocols itself rather than through connect-node's router: connect-node
+ * decodes the request body before any interceptor or hook runs, leniently (unknown JSON fields and enum
+ * names dropped, unknown binary fields kept, any enum number and timestamp taken) and without bounds on
+ * the work a body causes, so neither strictness nor bounded work could be had on these doors without
+ * decoding every body twice. Served here, a call reads its body within the body limit, is decoded by the
+ * one strict decoder every door uses (request-decoding.ts), and runs through the invoker: the same
+ * interceptor chain and authorization as REST and gRPC, with no per-call machinery of connect-node's in
+ * between. Keyward's API is unary only, which is all this serves; the wire formats of errors and trailers
+ * come from @connectrpc/connect (unary-http-protocols.ts).
  */
-import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
-import { connectNodeAdapter, type ConnectNodeAdapterOptions } from "@connectrpc/connect-node";
 import type { IncomingMessage, ServerResponse } from "node:http";
+import type { DescMethodUnary } from "@bufbuild/protobuf";
+import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
+import { toConnectError } from "../auth/error-mapping.js";
 import type { Logger } from "../logger.js";
-import type { ServiceBinding } from "./invoke.js";
-import { httpPeerValues } from "./peers.js";
-import { DEFAULT_MAX_REQUEST_BYTES } from "./listener-defaults.js";
+import { DEFAULT_MAX_REQUEST_BYTES } from "../request-limits.js";
+import { lingerOnUnreadBody, readBody } from "./http-body.js";
+import { CallSignal } from "./http-call-signal.js";
+import { createInvoker, type Invoker, type ServiceBinding } from "./invoke.js";
+import { httpPeer } from "./peers.js";
+import { decodeRequest } from "./request-decoding.js";
+import { headersOf } from "./request-headers.js";
 import { connectErrorToStatusJson } from "./status.js";
+import { protocolOf, type UnaryHttpProtocol } from "./unary-http-protocols.js";
 
 /** A Node HTTP/1.1 request handler. */
 export type HttpHandler = (request: IncomingMessage, response: ServerResponse) => void;
@@ -20,6 +37,8 @@ export interface ConnectHandlerOptions {
   readonly bindings: readonly ServiceBinding[];
   /** The shared interceptor list, outermost first (error mapping first). */
   readonly interceptors: readonly Interceptor[];
+  /** The invoker built from `bindings` and `interceptors`, if there is one already; else one is built. */
+  readonly invoker?: Invoker | undefined;
   /** Requests that are not RPCs; default {@link notFoundHandler}. */
   readonly fallback?: HttpHandler | undefined;
   /** Largest request body, in bytes (default {@link DEFAULT_MAX_REQUEST_BYTES}). */
@@ -29,49 +48,75 @@ export interface ConnectHandlerOptions {
   readonly logger: Logger;
 }
 
-/**
- * The handler. connect-node only ever `console.error`s transport failures while writing a response (Node
- * errors; never request headers or bodies), and answers handler errors itself from the ConnectError, whose
- * message and details the error mapping keeps safe.
- */
+/** The handler. Nothing a client sends reaches a stack trace: unexpected failures are logged and answered INTERNAL. */
 export function createConnectHandler(options: ConnectHandlerOptions): HttpHandler {
-  const adapter = connectNodeAdapter({
-    routes: (router) => options.bindings.forEach(({ service, impl }) => router.service(service, impl)),
-    interceptors: [...options.interceptors],
-    // Every Connect and gRPC-Web call carries its connection, as the invoker's doors pass it.
-    contextValues: httpPeerValues as ConnectNodeAdapterOptions["contextValues"],
-    // The listener is HTTP/1.1 only, so connect-node hands the fallback node:http objects.
-    fallback: (options.fallback ?? notFoundHandler) as ConnectNodeAdapterOptions["fallback"],
-    readMaxBytes: options.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES,
-    connect: true,
-    grpcWeb: true,
-    grpc: false,
-  });
-  const defaultDeadline = options.defaultDeadlineMs;
-  return (request, response) => {
-    if (defaultDeadline !== undefined) setDefaultTimeout(request, defaultDeadline);
-    try {
-      adapter(request, response);
-    } catch (error) {
-      // connect-node throws synchronously when it cannot build the request URL (an HTTP/1.0 request
-      // without Host); uncaught, that would crash the process from inside the server's event handler.
-      options.logger.warn("unroutable http request", { method: request.method, error });
-      writeStatusJson(response, 400, new ConnectError("request has no Host header", Code.InvalidArgument));
-    }
-  };
-}
+  const invoker = options.invoker ?? createInvoker(options.bindings, options.interceptors);
+  const fallback = options.fallback ?? notFoundHandler;
+  const limit = options.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES;
+  const { logger } = options;
+  const asConnectError = (error: unknown) => toConnectError(error, logger);
 
-/**
- * Gives a request without a timeout header the default one, in its protocol's header: connect-node then
- * enforces it as it does a client's (DEADLINE_EXCEEDED). Other requests (REST) ignore both headers.
- */
-function setDefaultTimeout(request: IncomingMessage, timeoutMs: number): void {
-  const headers = request.headers;
-  if (String(headers["content-type"] ?? "").startsWith("application/grpc-web")) {
-    headers["grpc-timeout"] ??= `${Math.min(timeoutMs, 99_999_999)}m`; // the header allows 8 digits
-  } else {
-    headers["connect-timeout-ms"] ??= String(timeoutMs);
+  async function serve(protocol: UnaryHttpProtocol, method: DescMethodUnary, request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const headers = request.headers;
+    let call: CallSignal | undefined;
+    try {
+      call = new CallSignal(response, protocol.timeoutMs(headers) ?? options.defaultDeadlineMs, asConnectError);
+      protocol.checkEncoding(headers);
+      const bytes = await call.race(protocol.message(await call.race(readBody(request, limit)), headers, limit));
+      const message = decodeRequest(method.input, bytes, protocol.format);
+      const result = await call.race(
+        invoker.invoke(method, message, {
+          protocolName: protocol.name,
+          header: headersOf(request),
+          end: call,
+          requestMethod: "POST",
+          url: request.url ?? "/",
+          peer: httpPeer(request),
+        }),
+      );
+      protocol.writeResult(response, method, result);
+    } catch (error) {
+      lingerOnUnreadBody(request, response);
+      protocol.writeError(response, asConnectError(error));
+    } finally {
+      call?.dispose();
+    }
   }
+
+  return (request, response) => {
+    const target = request.url ?? "/";
+    const queryAt = target.indexOf("?");
+    const method = invoker.methods.get(queryAt === -1 ? target : target.slice(0, queryAt));
+    if (method === undefined) {
+      fallback(request, response);
+      return;
+    }
+    if (request.headers.host === undefined) {
+      // HTTP/1.1 requires Host (Node refuses its absence itself); no Connect or gRPC-Web client sends HTTP/1.0 without it.
+      refuse(request, response, 400, new ConnectError("request has no Host header", Code.InvalidArgument));
+      return;
+    }
+    if (request.method !== "POST") {
+      const error = new ConnectError(`${request.method} is not allowed on ${method.parent.typeName}/${method.name}; allowed: POST`, Code.Unimplemented);
+      refuse(request, response, 405, error, { allow: "POST" });
+      return;
+    }
+    const protocol = protocolOf(request.headers["content-type"]);
+    if (protocol === undefined) {
+      const type = String(request.headers["content-type"] ?? "(none)").slice(0, 100);
+      const error = new ConnectError(
+        `content-type \`${type}\` is not supported: send application/json or application/proto (Connect), or application/grpc-web+proto (gRPC-Web)`,
+        Code.InvalidArgument,
+      );
+      refuse(request, response, 415, error);
+      return;
+    }
+    serve(protocol, method, request, response).catch((error: unknown) => {
+      // serve() answers every failure itself; this is the last guard against a crash.
+      logger.error("connect call could not be answered", { path: target.slice(0, 200), error });
+      response.destroy();
+    });
+  };
 }
 
 /** The default fallback: 404 with a `google.rpc.Status` body naming the method and path (query left out). */
@@ -80,8 +125,14 @@ export const notFoundHandler: HttpHandler = (request, response) => {
   writeStatusJson(response, 404, new ConnectError(`no route for ${request.method} ${path}`, Code.NotFound));
 };
 
-function writeStatusJson(response: ServerResponse, httpStatus: number, error: ConnectError): void {
+/** Answers a request that is no call of either protocol, letting its body go. */
+function refuse(request: IncomingMessage, response: ServerResponse, httpStatus: number, error: ConnectError, extra: Record<string, string> = {}): void {
+  lingerOnUnreadBody(request, response);
+  writeStatusJson(response, httpStatus, error, extra);
+}
+
+function writeStatusJson(response: ServerResponse, httpStatus: number, error: ConnectError, extra: Record<string, string> = {}): void {
   const body = JSON.stringify(connectErrorToStatusJson(error));
-  response.writeHead(httpStatus, { "content-type": "application/json", "content-length": Buffer.byteLength(body) });
+  response.writeHead(httpStatus, { ...extra, "content-type": "application/json", "content-length": Buffer.byteLength(body) });
   response.end(body);
 }

@@ -10,13 +10,14 @@
 import { createServer, type Server as NetServer } from "node:net";
 import { Server, ServerCredentials } from "@grpc/grpc-js";
 import type { Logger } from "../logger.js";
+import { DEFAULT_MAX_REQUEST_BYTES } from "../request-limits.js";
 import { addGrpcHealth } from "./grpc-health.js";
 import { addGrpcReflection } from "./grpc-reflection.js";
 import { createGrpcService } from "./grpc-service-definition.js";
 import { ClientConnectionLimit, type ClientConnectionLimitOptions } from "./client-connection-limit.js";
 import type { Invoker, ServiceBinding } from "./invoke.js";
 import { formatListenAddress, parseListenAddress } from "./listen-address.js";
-import { DEFAULT_DRAIN_TIMEOUT_MS, DEFAULT_MAX_CONCURRENT_STREAMS, DEFAULT_MAX_REQUEST_BYTES, type ListenerOptions } from "./listener-defaults.js";
+import { DEFAULT_DRAIN_TIMEOUT_MS, DEFAULT_MAX_CONCURRENT_STREAMS, type ListenerOptions } from "./listener-defaults.js";
 import type { TlsKeyPair } from "./tls-key-pair.js";
 
 /** What the gRPC listener serves and where. */

@@ -1,10 +1,14 @@
 /**
- * grpc-js service definitions derived from protobuf-es service descriptors. Each handler decodes with
- * protobuf-es and hands the call to the shared invoker, so the gRPC door runs exactly the interceptors and
- * implementations the Connect door runs; it only translates metadata, deadlines and errors.
+ * grpc-js service definitions derived from protobuf-es service descriptors. Each handler decodes the
+ * request bytes with the strict decoder every door shares (request-decoding.ts) and hands the call to the
+ * shared invoker, so the gRPC door runs exactly the interceptors and implementations the other doors run;
+ * it only translates metadata, deadlines and errors. grpc-js gets the raw bytes (its `requestDeserialize`
+ * is the identity): a decoder that throws there would be answered INTERNAL, where a refused request is
+ * INVALID_ARGUMENT naming its fields, like on every other door.
  */
 import { fromBinary, toBinary, type DescMethodUnary, type DescService, type MessageShape } from "@bufbuild/protobuf";
 import { status, type handleUnaryCall, type MethodDefinition, type ServiceDefinition, type UntypedServiceImplementation } from "@grpc/grpc-js";
+import { toConnectError } from "../auth/error-mapping.js";
 import type { Logger } from "../logger.js";
 import { memoizeEncoding } from "../reusable-response.js";
 import { GrpcCallSignal } from "./grpc-call-signal.js";
@@ -12,6 +16,7 @@ import { grpcStatusOf } from "./grpc-error.js";
 import { headersToMetadata, metadataToHeaders } from "./grpc-metadata.js";
 import type { Invoker } from "./invoke.js";
 import { grpcPeer } from "./peers.js";
+import { decodeRequest } from "./request-decoding.js";
 
 /** A service as grpc-js `Server.addService` takes it. */
 export interface GrpcService {
@@ -26,7 +31,7 @@ type Message = MessageShape<DescMethodUnary["input"]>;
  * paths `/${service.typeName}/${method.name}`. Other methods are left out, so grpc-js answers UNIMPLEMENTED.
  */
 export function createGrpcService(service: DescService, invoker: Invoker, logger: Logger, secure = false, defaultDeadlineMs?: number): GrpcService {
-  const definition: Record<string, MethodDefinition<Message, Message>> = {};
+  const definition: Record<string, MethodDefinition<Buffer, Message>> = {};
   const implementation: UntypedServiceImplementation = {};
   for (const described of service.methods) {
     const path = `/${service.typeName}/${described.name}`;
@@ -38,26 +43,33 @@ export function createGrpcService(service: DescService, invoker: Invoker, logger
   return { definition, implementation };
 }
 
-function methodDefinition(method: DescMethodUnary, path: string): MethodDefinition<Message, Message> {
+function methodDefinition(method: DescMethodUnary, path: string): MethodDefinition<Buffer, Message> {
   return {
     path,
     originalName: method.localName,
     requestStream: false,
     responseStream: false,
-    requestSerialize: (message) => asBuffer(toBinary(method.input, message)),
-    requestDeserialize: (bytes) => fromBinary(method.input, bytes),
+    requestSerialize: (bytes) => bytes,
+    requestDeserialize: (bytes) => bytes,
     responseSerialize: memoizeEncoding((message) => asBuffer(toBinary(method.output, message))),
     responseDeserialize: (bytes) => fromBinary(method.output, bytes),
   };
 }
 
-function unaryHandler(method: DescMethodUnary, path: string, invoker: Invoker, logger: Logger, secure: boolean, defaultDeadlineMs: number | undefined): handleUnaryCall<Message, Message> {
+function unaryHandler(method: DescMethodUnary, path: string, invoker: Invoker, logger: Logger, secure: boolean, defaultDeadlineMs: number | undefined): handleUnaryCall<Buffer, Message> {
   return (call, respond) => {
+    let request: Message;
+    try {
+      request = decodeRequest(method.input, call.request, "binary");
+    } catch (error) {
+      respond(grpcStatusOf(toConnectError(error, logger), logger, path));
+      return;
+    }
     const answer = async () => {
       const cancellation = new GrpcCallSignal(call, defaultDeadlineMs);
       let result;
       try {
-        const invoked = invoker.invoke(method, call.request, {
+        const invoked = invoker.invoke(method, request, {
           protocolName: "grpc",
           header: metadataToHeaders(call.metadata),
           end: cancellation,

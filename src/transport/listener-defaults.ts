@@ -1,13 +1,6 @@
 import type { TlsKeyPair } from "./tls-key-pair.js";
 /** Defaults both listeners share, so the gRPC and Connect doors behave alike unless configured. */
 
-/**
- * Largest request message accepted (DESIGN §10: request bodies are size-limited). Keyward's largest
- * legitimate request (an update carrying a user or key and a field mask) is well under 1 KiB, so this
- * leaves ample room while refusing memory-exhaustion attempts early, with RESOURCE_EXHAUSTED.
- */
-export const DEFAULT_MAX_REQUEST_BYTES = 64 * 1024;
-
 /** Most concurrent HTTP/2 streams per gRPC connection: gRPC's customary 100 (grpc-go, Envoy). */
 export const DEFAULT_MAX_CONCURRENT_STREAMS = 100;
 

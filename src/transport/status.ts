@@ -1,7 +1,7 @@
 /**
  * ConnectError → `google.rpc.Status`, the error model every door speaks: gRPC sends it binary in the
  * `grpc-status-details-bin` trailer, the REST gateway sends it as the JSON error body. Connect and
- * gRPC-Web carry the same details in their own encodings (connect-node does that), so a client sees the
+ * gRPC-Web carry the same details in their own encodings (unary-http-protocols.ts), so a client sees the
  * same code, message and `ErrorInfo` whichever door it used.
  */
 import { create, createRegistry, toBinary, toJson, type DescMessage, type JsonObject } from "@bufbuild/protobuf";

@@ -13,14 +13,9 @@ import type { CallInit } from "./invoke.js";
 /** The protocol of the current call, for the handler context. */
 const kProtocolName = createContextKey<string>("unknown", { description: "protocol name" });
 
-/**
- * The protocol a call came in by, as an interceptor sees it: `grpc` or `rest` for calls through the
- * invoker (the door sets it), else `grpc-web` or `connect` for connect-node's, told by the content type.
- */
+/** The protocol a call came in by, as an interceptor sees it: `grpc`, `rest`, `connect` or `grpc-web` (its door says). */
 export function callProtocol(request: UnaryRequest | StreamRequest): string {
-  const named = request.contextValues.get(kProtocolName);
-  if (named !== kProtocolName.defaultValue) return named;
-  return request.header.get("content-type")?.startsWith("application/grpc-web") ? "grpc-web" : "connect";
+  return request.contextValues.get(kProtocolName);
 }
 
 /** Context values with their methods on a prototype (connect's `createContextValues` makes three closures per call). */

@@ -1,5 +1,5 @@
 /**
- * Request building (src/gateway/transcode-request.ts, url-fields.ts, json-message.ts): body `*`, body
+ * Request building (src/gateway/transcode-request.ts, url-fields.ts, transport/json-decoding.ts): body `*`, body
  * field and no body; path variables over the body; query parameters by JSON or proto name, dotted, with
  * repeated keys, enums by name or number, timestamps, durations and field masks; refused keys named; the
  * inferred update mask; strict JSON naming every bad field.
@@ -75,7 +75,7 @@ describe("gateway/transcode-request", () => {
       ).to.deep.equal([
         "api_key.nmae: unknown field of keyward.v1.ApiKey",
         "api_key.name: must be a string",
-        "api_key.rights: must be a JSON array of one of RIGHT_INVALID, RIGHT_USER_INFO, RIGHT_USER_SETTINGS_BASIC, RIGHT_USER_SETTINGS_API_KEYS, RIGHT_USER_DELETE, RIGHT_USER_ALL, RIGHT_ADMIN_USERS_READ, RIGHT_ADMIN_USERS_WRITE, RIGHT_ADMIN_API_KEYS, RIGHT_ADMIN_ALL, RIGHT_ALL",
+        "api_key.rights[0]: must be one of RIGHT_INVALID, RIGHT_USER_INFO, RIGHT_USER_SETTINGS_BASIC, RIGHT_USER_SETTINGS_API_KEYS, RIGHT_USER_DELETE, RIGHT_USER_ALL, RIGHT_ADMIN_USERS_READ, RIGHT_ADMIN_USERS_WRITE, RIGHT_ADMIN_API_KEYS, RIGHT_ADMIN_ALL, RIGHT_ALL",
         'api_key.expires_at: must be an RFC 3339 timestamp such as "2030-01-31T12:00:00Z"',
         "api_key.state: must be one of API_KEY_STATE_UNSPECIFIED, API_KEY_STATE_ACTIVE, API_KEY_STATE_DISABLED",
       ]);
@@ -110,7 +110,7 @@ describe("gateway/transcode-request", () => {
     it("reach nested fields by dotted paths; repeated keys append; timestamps, masks and durations parse", () => {
       const route = getRoute(UpdateApiKeyRequestSchema, "/v1/keys");
       const request = build(route, {
-        query: "apiKey.name=x&apiKey.rights=RIGHT_USER_INFO&api_key.rights=3&apiKey.expires_at=2030-01-01T00:00:00Z&update_mask=name, expires_at,rights",
+        query: "apiKey.name=x&apiKey.rights=RIGHT_USER_INFO&apiKey.rights=3&apiKey.expires_at=2030-01-01T00:00:00Z&update_mask=name, expires_at,rights",
       });
       const key = request.apiKey as ApiKey;
       expect(key.name).to.equal("x");
@@ -138,6 +138,25 @@ describe("gateway/transcode-request", () => {
       expect(refusal(getRoute(RegenerateApiKeyRequestSchema, "/v1/r"), { query: "gracePeriod=1h&grace_period.seconds=1" })).to.deep.equal([
         'gracePeriod: must be a duration in seconds with an "s" suffix, such as "3600s"',
         "grace_period.seconds: unknown query parameter; this route takes userId, keyId, gracePeriod",
+      ]);
+    });
+
+    it("refuse a field given under both spellings, singular or repeated, rather than keeping the last", () => {
+      expect(refusal(list, { captures: ["alice"], query: "pageSize=1&page_size=2" })).to.deep.equal([
+        "page_size: given more than once (as `pageSize` and `page_size`); give each field once",
+      ]);
+      const update = getRoute(UpdateApiKeyRequestSchema, "/v1/keys");
+      expect(refusal(update, { query: "update_mask=state&updateMask=name" })).to.deep.equal([
+        "update_mask: given more than once (as `update_mask` and `updateMask`); give each field once",
+      ]);
+      expect(refusal(update, { query: "apiKey.rights=RIGHT_USER_INFO&api_key.rights=3" })).to.deep.equal([
+        "api_key.rights: given more than once (as `apiKey.rights` and `api_key.rights`); give each field once",
+      ]);
+    });
+
+    it("refuse an enum number the enum does not have, as a JSON body would", () => {
+      expect(refusal(list, { captures: ["alice"], query: "state=99" })).to.deep.equal([
+        "state: must be one of API_KEY_STATE_UNSPECIFIED, API_KEY_STATE_ACTIVE, API_KEY_STATE_DISABLED",
       ]);
     });
 

@@ -4,6 +4,8 @@
  * load each call's objects were promoted to the old generation (see `CallEnd` in
  * src/transport/invoke.ts). The bench measures the cost; this pins the shape.
  */
+import { createClient } from "@connectrpc/connect";
+import { createConnectTransport, createGrpcWebTransport } from "@connectrpc/connect-node";
 import * as grpc from "@grpc/grpc-js";
 import { expect } from "chai";
 import { AuthService } from "../../gen/keyward/v1/auth_pb.js";
@@ -52,6 +54,22 @@ describe("transport: the call init each door hands the invoker", () => {
       const response = await fetch(`${listener.url}/api/v1/auth_info`, { headers: { authorization: "Bearer test-key" } });
       expect(response.status).to.equal(200);
       expectPlainInit(inits[0], "rest");
+    } finally {
+      await listener.shutdown();
+    }
+  });
+
+  it("Connect and gRPC-Web: a plain object through the same invoker, its signal from a class instance", async () => {
+    const stub = createStubServices();
+    const inits: CallInit[] = [];
+    const invoker = recording(createInvoker(stub.bindings, stub.interceptors), inits);
+    const listener = await startConnectServer({ bindings: stub.bindings, interceptors: stub.interceptors, invoker, address: "127.0.0.1:0", logger: silentLogger });
+    try {
+      for (const transport of [createConnectTransport, createGrpcWebTransport]) {
+        await createClient(AuthService, transport({ baseUrl: listener.url, httpVersion: "1.1" })).getAuthInfo({}, { headers: { authorization: "Bearer test-key" } });
+      }
+      expectPlainInit(inits[0], "connect");
+      expectPlainInit(inits[1], "grpc-web");
     } finally {
       await listener.shutdown();
     }

@@ -120,6 +120,11 @@ export function expectedValue(field: DescField): string {
   return field.fieldKind === "list" ? `a JSON array of ${one}` : one;
 }
 
+/** What one element of `field` expects (an item, for a list): "must be <this>". */
+export function expectedElement(field: DescField): string {
+  return field.fieldKind === "map" ? "a JSON object" : describeElement(elementOf(field)!);
+}
+
 function describeElement(element: Element): string {
   if ("enum" in element) return `one of ${element.enum.values.map((v) => v.name).join(", ")}`;
   if ("message" in element) return describeMessage(element.message);
