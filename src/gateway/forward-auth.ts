@@ -20,9 +20,10 @@ import { validationFailed } from "../errors.js";
 import { rights as keywardRights } from "../rights/index.js";
 import type { Invoker } from "../transport/invoke.js";
 import { httpPeer } from "../transport/peers.js";
-import { CallSignal, TIMEOUT_HEADER, timeoutMsOf } from "./call-signal.js";
+import { CallSignal } from "../transport/http-call-signal.js";
+import { headersOf } from "../transport/request-headers.js";
+import { TIMEOUT_HEADER, timeoutMsOf } from "./rest-timeout.js";
 import { writeError } from "./http-response.js";
-import { headersOf } from "./request-headers.js";
 
 /** Where forward auth is served; any path below it too (`/api/v1/auth/check/orders/42`). */
 export const FORWARD_AUTH_PATH = "/api/v1/auth/check";

@@ -20,7 +20,7 @@ import type { Invoker } from "../transport/invoke.js";
 import { parseJson } from "../transport/json-decoding.js";
 import { httpPeer } from "../transport/peers.js";
 import { headersOf } from "../transport/request-headers.js";
-import { TIMEOUT_HEADER, timeoutMsOf } from "./call-signal.js";
+import { TIMEOUT_HEADER, timeoutMsOf } from "./rest-timeout.js";
 import { restRoutesOf, type RestRoute } from "./http-rules.js";
 import { writeError, writeJson } from "./http-response.js";
 import { MalformedEscapeError } from "./path-escaping.js";

@@ -1,13 +1,8 @@
 /**
- * A REST call's end of life as an `AbortSignal`, like the gRPC door's: it aborts with `CANCELED` when
- * the client goes away before the answer is written, and with `DEADLINE_EXCEEDED` when the deadline the
- * client gave in `X-Server-Timeout` (seconds, fractions allowed: vanguard-go's REST timeout header)
- * passes.
+ * A REST call's deadline: `X-Server-Timeout` (seconds, fractions allowed: vanguard-go's REST timeout
+ * header), which the door's call signal (src/transport/http-call-signal.ts) turns into DEADLINE_EXCEEDED.
  */
 import { validationFailed } from "../errors.js";
-
-/** The call signal of every HTTP door, now in transport; re-exported for forward-auth.ts, which imports it from here. */
-export { CallSignal } from "../transport/http-call-signal.js";
 
 /** The REST timeout header (vanguard-go's name). */
 export const TIMEOUT_HEADER = "x-server-timeout";
