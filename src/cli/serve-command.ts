@@ -2,10 +2,13 @@ import { createLogger } from "../logger.js";
 import { loadConfig } from "../server/config.js";
 import { announceWorkerListening, isClusterWorker, runPrimary } from "../server/cluster.js";
 import { startKeyward } from "../server/serve.js";
+import { describeStopCause, launchedByNpm, untilStopRequested } from "../server/stop-request.js";
 
 /**
- * `keyward serve`: every config problem at once and exit 2, else run until SIGTERM/SIGINT, then exit 0.
- * With `--workers` above 1 this process becomes the cluster's primary, and each worker runs this again.
+ * `keyward serve`: every config problem at once and exit 2, else run until SIGTERM/SIGINT (or until npm,
+ * which started it, is gone), drain, then exit 0. With `--workers` above 1 this process becomes the
+ * cluster's primary, and each worker runs this again: a worker stops on the primary's SIGTERM only, since
+ * a terminal's SIGINT reaches the primary too, and the primary decides.
  */
 export async function runServe(flags: Record<string, string | undefined>): Promise<void> {
   const loaded = loadConfig(flags, process.env);
@@ -17,13 +20,14 @@ export async function runServe(flags: Record<string, string | undefined>): Promi
   const logger = createLogger(loaded.config.logLevel);
   const worker = isClusterWorker();
   if (loaded.config.workers > 1 && !worker) {
+    let code;
     try {
-      process.exitCode = await runPrimary(loaded.config, logger);
+      code = await runPrimary(loaded.config, logger);
     } catch (error) {
       logger.error("could not start", { error: (error as Error).message });
-      process.exitCode = 1;
+      code = 1;
     }
-    return;
+    exitNow(code);
   }
   let server;
   try {
@@ -40,18 +44,19 @@ export async function runServe(flags: Record<string, string | undefined>): Promi
     return;
   }
   if (worker) announceWorkerListening(server.httpUrl, server.grpcAddress);
-  const running = server;
-  await new Promise<void>((resolve) => {
-    const stop = (signal: NodeJS.Signals) => {
-      logger.info("shutting down: draining in-flight calls", { signal });
-      void running.shutdown().then(() => {
-        logger.info("stopped");
-        // A worker's IPC channel to the primary would keep it alive.
-        process.disconnect?.();
-        resolve();
-      });
-    };
-    process.once("SIGTERM", stop);
-    process.once("SIGINT", stop);
-  });
+  const cause = await untilStopRequested(logger, worker ? { signals: ["SIGTERM"], watchLauncher: false } : { signals: ["SIGTERM", "SIGINT"], watchLauncher: launchedByNpm() });
+  logger.info("shutting down: draining in-flight calls", describeStopCause(cause));
+  await server.shutdown();
+  logger.info("stopped");
+  exitNow(0);
+}
+
+/**
+ * Exits at once. Letting the event loop run dry would also exit, but Node's teardown then closes the
+ * signal handlers before the process is gone, and a signal landing in that gap (npm's forwarded copy of
+ * a Ctrl-C) would kill the process with the signal's default action instead of exit code 0. Exiting
+ * explicitly also frees a worker from its IPC channel to the primary, which would keep it alive.
+ */
+function exitNow(code: number): never {
+  process.exit(code);
 }
