@@ -3,7 +3,8 @@
  * serving the bound services through the shared invoker, plus health and reflection, over HTTP/2
  * cleartext or TLS.
  */
-import { Server, ServerCredentials } from "@grpc/grpc-js";
+import { format } from "node:util";
+import { Server, ServerCredentials, setLogger } from "@grpc/grpc-js";
 import type { Logger } from "../logger.js";
 import { addGrpcHealth } from "./grpc-health.js";
 import { addGrpcReflection } from "./grpc-reflection.js";
@@ -44,6 +45,11 @@ export interface GrpcListener {
 /** Starts the gRPC listener; resolves once it is bound. */
 export async function startGrpcServer(options: GrpcServerOptions): Promise<GrpcListener> {
   const { bindings, invoker, logger } = options;
+  // grpc-js writes its own bare lines to stderr ("E No address added out of total 1 resolved"). A server's
+  // errors also reach Keyward (a failed bind rejects below), which reports them in its own words, so
+  // grpc-js's lines go to Keyward's log, at debug. (grpc-js has one logger per process.)
+  const toDebug = (...args: unknown[]) => logger.debug("grpc-js", { message: format(...args) });
+  setLogger({ error: toDebug, info: toDebug, debug: toDebug });
   const { host } = parseListenAddress(options.address);
   const server = new Server({
     "grpc.max_receive_message_length": options.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES,
