@@ -18,6 +18,7 @@ import { parse as parseYaml } from "yaml";
 import { SETTINGS, loadConfig } from "../../src/server/config.js";
 import { parseListenAddress } from "../../src/transport/listen-address.js";
 import { OPS_PATHS } from "../../src/transport/ops-endpoints.js";
+import { PACKAGES, requirePackages } from "../support/test-packages.js";
 import {
   COMPOSE_FILE,
   K8S_DIR,
@@ -117,13 +118,7 @@ describe("deploy: Dockerfile, compose and Kubernetes files", () => {
     });
 
     it("is accepted by `docker-compose config`", function () {
-      const probe = spawnSync("docker-compose", ["version"], { encoding: "utf8" });
-      if (probe.error) {
-        // .ci/run installs it; anywhere else its absence skips, saying so, rather than failing.
-        if (process.env["CI"] === "true") expect.fail("docker-compose is missing in CI: .ci/run should have installed it");
-        console.log("      (skipped: docker-compose is not installed; apt-get install -y docker-compose)");
-        this.skip();
-      }
+      requirePackages(this, "test/deploy/deploy.test.ts (docker-compose config)", PACKAGES.dockerCompose);
       const result = spawnSync("docker-compose", ["-f", COMPOSE_FILE, "config"], { encoding: "utf8", cwd: ROOT });
       expect(result.status, result.stderr).to.equal(0);
       const resolved = parseYaml(result.stdout) as { services: Record<string, unknown> };
