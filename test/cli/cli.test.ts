@@ -5,7 +5,7 @@
  * Independent runs are started together: each spawn costs about 0.3 s.
  */
 import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -56,9 +56,14 @@ describe("cli: the keyward command against a real server", function () {
   let userCounter = 0;
   const newUserId = (prefix = "cli") => `${prefix}-${process.pid}-${++userCounter}`;
 
+  /** Key files the tests write; removed after the file. */
+  let scratch: string;
+
   before(function () {
     if (!existsSync(BUILT_CLI)) throw new Error(`${BUILT_CLI} is missing: run \`npm run build\` (npm test builds first)`);
+    scratch = mkdtempSync(join(tmpdir(), "keyward-cli-"));
   });
+  after(() => rmSync(scratch, { recursive: true, force: true }));
 
   /**
    * Runs the built CLI. By default KEYWARD_URL points at the test server and KEYWARD_API_KEY is the
@@ -136,7 +141,7 @@ describe("cli: the keyward command against a real server", function () {
 
   describe("auth-info and where the key and URL come from", () => {
     it("reads KEYWARD_URL and KEYWARD_API_KEY, --api-key-file and --url, and prints the caller", async () => {
-      const file = join(mkdtempSync(join(tmpdir(), "keyward-cli-")), "admin.key");
+      const file = join(scratch, "admin.key");
       writeFileSync(file, `\n  ${ctx.admin}  \n`, { mode: 0o600 });
       const [fromEnv, fromFile, human, help] = await Promise.all([
         json<{ user: JsonUser; apiKey: JsonKey; rights: string[] }>(["auth-info"]),
@@ -156,7 +161,7 @@ describe("cli: the keyward command against a real server", function () {
     });
 
     it("warns when --api-key is given on the command line, and a key file beats KEYWARD_API_KEY", async () => {
-      const file = join(mkdtempSync(join(tmpdir(), "keyward-cli-")), "bad.key");
+      const file = join(scratch, "bad.key");
       writeFileSync(file, "not-a-key-but-a-secret-nonetheless\n");
       const [flag, fileWins] = await Promise.all([
         keyward(["auth-info", "--api-key", ctx.admin], { KEYWARD_API_KEY: undefined }),
