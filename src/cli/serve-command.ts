@@ -28,6 +28,7 @@ export async function runServe(flags: Record<string, string | undefined>): Promi
       code = 1;
     }
     exitNow(code);
+    return;
   }
   let server;
   try {
@@ -52,11 +53,12 @@ export async function runServe(flags: Record<string, string | undefined>): Promi
 }
 
 /**
- * Exits at once. Letting the event loop run dry would also exit, but Node's teardown then closes the
- * signal handlers before the process is gone, and a signal landing in that gap (npm's forwarded copy of
- * a Ctrl-C) would kill the process with the signal's default action instead of exit code 0. Exiting
- * explicitly also frees a worker from its IPC channel to the primary, which would keep it alive.
+ * Exits as soon as the log is written. Letting the event loop run dry would also exit, but Node's
+ * teardown then closes the signal handlers before the process is gone, and a signal landing in that gap
+ * (npm's forwarded copy of a Ctrl-C) would kill the process with the signal's default action instead of
+ * exit code 0. Exiting explicitly also frees a worker from its IPC channel to the primary.
  */
-function exitNow(code: number): never {
-  process.exit(code);
+function exitNow(code: number): void {
+  // Where stdout is asynchronous (pipes on macOS), the callback runs once the last line is out.
+  process.stdout.write("", () => process.exit(code));
 }

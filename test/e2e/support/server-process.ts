@@ -76,7 +76,7 @@ export async function startServer(
   child.stderr!.on("data", collect);
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
 
-  const ready = await new Promise<{ http: string; grpc: string; pid: number }>((resolve, reject) => {
+  const starting = new Promise<{ http: string; grpc: string; pid: number }>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`server did not start in 20 s:\n${output}`)), 20_000);
     const check = () => {
       for (const line of output.split("\n")) {
@@ -95,6 +95,16 @@ export async function startServer(
       reject(new Error(`server exited with ${code} before listening:\n${output}`));
     });
   });
+  let ready: { http: string; grpc: string; pid: number };
+  try {
+    ready = await starting;
+  } catch (error) {
+    // Nothing else will clean up after a server that never listened: its process and the data dir made here.
+    if (child.exitCode === null) child.kill("SIGKILL");
+    await exited;
+    if (options.dataDir === undefined) removeDataDir(dataDir);
+    throw error;
+  }
 
   return {
     httpUrl: ready.http,
