@@ -20,7 +20,7 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { hasCommand, startProxy, type Proxy } from "../test/e2e/support/gateways.js";
+import { hasProxy, startProxy, type Proxy } from "../test/e2e/support/gateways.js";
 import { ensureBuiltServer } from "./lib/build.js";
 import { runHttpTarget, type HttpRound } from "./lib/http-run.js";
 import { sequentialLatency, type SequentialLatency } from "./lib/sequential-latency.js";
@@ -78,7 +78,7 @@ export async function runEdgeBench(settings: {
   nodeFlags?: readonly string[];
 }): Promise<EdgeResult> {
   const base = { connections: EDGE_CONNECTIONS, rounds: settings.rounds };
-  if (!hasCommand("nginx")) return { ...base, available: false, note: "skipped: nginx is not installed (apt-get install nginx)" };
+  if (!hasProxy("nginx")) return { ...base, available: false, note: "skipped: nginx is not installed (apt-get install nginx)" };
   const build = ensureBuiltServer();
   const work = mkdtempSync(join(tmpdir(), "keyward-edge-"));
   const started: { stop(): Promise<unknown> }[] = [];

@@ -130,6 +130,13 @@ export function formatApiError(error: ConnectError, url: string): string {
   if (error.code === Code.Unavailable && cause !== undefined && NETWORK_ERRORS.has(cause)) {
     return `error: cannot reach Keyward at ${url} (${error.rawMessage}); is \`keyward serve\` running there? Set --url or KEYWARD_URL.\n`;
   }
+  // Node's HTTP/1.1 parser rejected the answer (HPE_*): most often the gRPC port, which speaks HTTP/2 only.
+  if (cause?.startsWith("HPE_")) {
+    return (
+      `error: ${url} answered with something other than HTTP/1.1: is this the gRPC port? The CLI uses Keyward's ` +
+      `HTTP listener (--http-addr, default ${new URL(DEFAULT_URL).host}); set --url or KEYWARD_URL.\n`
+    );
+  }
   const reason = errorReason(error);
   // Messages may quote what a caller sent (a field name, a mask path): escaped like every API text.
   let text = `error: ${codeName(error.code)}${reason ? ` ${reason}` : ""}: ${escapeText(error.rawMessage)}\n`;

@@ -2,10 +2,13 @@ import { createLogger } from "../logger.js";
 import { loadConfig } from "../server/config.js";
 import { announceWorkerListening, isClusterWorker, runPrimary } from "../server/cluster.js";
 import { startKeyward } from "../server/serve.js";
+import { describeStopCause, launchedByNpm, untilStopRequested } from "../server/stop-request.js";
 
 /**
- * `keyward serve`: every config problem at once and exit 2, else run until SIGTERM/SIGINT, then exit 0.
- * With `--workers` above 1 this process becomes the cluster's primary, and each worker runs this again.
+ * `keyward serve`: every config problem at once and exit 2, else run until SIGTERM/SIGINT (or until npm,
+ * which started it, is gone), drain, then exit 0. With `--workers` above 1 this process becomes the
+ * cluster's primary, and each worker runs this again: a worker stops on the primary's SIGTERM only, since
+ * a terminal's SIGINT reaches the primary too, and the primary decides.
  */
 export async function runServe(flags: Record<string, string | undefined>): Promise<void> {
   const loaded = loadConfig(flags, process.env);
@@ -17,21 +20,22 @@ export async function runServe(flags: Record<string, string | undefined>): Promi
   const logger = createLogger(loaded.config.logLevel);
   const worker = isClusterWorker();
   if (loaded.config.workers > 1 && !worker) {
+    let code;
     try {
-      process.exitCode = await runPrimary(loaded.config, logger);
+      code = await runPrimary(loaded.config, logger);
     } catch (error) {
       logger.error("could not start", { error: (error as Error).message });
-      process.exitCode = 1;
+      code = 1;
     }
+    exitNow(code);
     return;
   }
-  // Listen for the signals before starting: the startup line can reach a supervisor (or a test) that
-  // answers it with SIGTERM before startKeyward has returned, and a signal without a handler kills.
-  let requested: NodeJS.Signals | undefined;
-  let stop = (signal: NodeJS.Signals) => void (requested ??= signal);
-  const onSignal = (signal: NodeJS.Signals) => stop(signal);
-  process.once("SIGTERM", onSignal);
-  process.once("SIGINT", onSignal);
+  // Listen for the stop before starting: the startup line can reach a supervisor (or a test) that answers
+  // it with SIGTERM before startKeyward has returned, and a signal without a handler kills.
+  const stopRequested = untilStopRequested(
+    logger,
+    worker ? { signals: ["SIGTERM"], watchLauncher: false } : { signals: ["SIGTERM", "SIGINT"], watchLauncher: launchedByNpm() },
+  );
   let server;
   try {
     server = await startKeyward(
@@ -47,17 +51,20 @@ export async function runServe(flags: Record<string, string | undefined>): Promi
     return;
   }
   if (worker) announceWorkerListening(server.httpUrl, server.grpcAddress);
-  const running = server;
-  await new Promise<void>((resolve) => {
-    stop = (signal: NodeJS.Signals) => {
-      logger.info("shutting down: draining in-flight calls", { signal });
-      void running.shutdown().then(() => {
-        logger.info("stopped");
-        // A worker's IPC channel to the primary would keep it alive.
-        process.disconnect?.();
-        resolve();
-      });
-    };
-    if (requested !== undefined) stop(requested);
-  });
+  const cause = await stopRequested;
+  logger.info("shutting down: draining in-flight calls", describeStopCause(cause));
+  await server.shutdown();
+  logger.info("stopped");
+  exitNow(0);
+}
+
+/**
+ * Exits as soon as the log is written. Letting the event loop run dry would also exit, but Node's
+ * teardown then closes the signal handlers before the process is gone, and a signal landing in that gap
+ * (npm's forwarded copy of a Ctrl-C) would kill the process with the signal's default action instead of
+ * exit code 0. Exiting explicitly also frees a worker from its IPC channel to the primary.
+ */
+function exitNow(code: number): void {
+  // Where stdout is asynchronous (pipes on macOS), the callback runs once the last line is out.
+  process.stdout.write("", () => process.exit(code));
 }

@@ -20,7 +20,7 @@ export const KEY_PROBLEM_TEXT: Readonly<Record<KeyProblem, string>> = {
   prefix: "an API key starts with `NNSXS.`",
   length: `an API key is ${KEY_LENGTH} characters: NNSXS.<39-character id>.<52-character secret>`,
   alphabet: "an API key's id and secret use only A-Z and 2-7",
-  checksum: "the API key's checksum does not match (mistyped or truncated key)",
+  checksum: "the API key's checksum does not match: likely a typo or a truncated copy",
 };
 
 /** Human text for each problem of a credential that may be an API key or a session token. */
@@ -88,7 +88,7 @@ export function parseKey(input: string): ParsedKey {
 /**
  * Parses `NNSXS.<id>.<secret>` (an API key) or `ONSXG.<id>.<secret>` (a session token). Total: any string
  * gives a token or a problem, never a throw. Checks, in order: prefix, length and layout, alphabet
- * (canonical base32), checksum. Needs no store.
+ * (A-Z2-7), checksum (which also covers non-canonical base32). Needs no store.
  *
  * Parsing runs on every authenticated call, so it makes one pass over the bytes and keeps no decoded
  * copy: each decoded byte goes straight into the CRC-32 of the checksum input (`"NNSXS" || id || secret
@@ -137,9 +137,9 @@ export function parseToken(input: string): ParsedToken {
     }
   }
   trailing |= buffer & ((1 << bits) - 1);
-  // A character outside A-Z2-7, or one that is in the alphabet but leaves non-zero trailing bits (not
-  // canonical, so it cannot end a key), is an alphabet problem either way.
-  if ((invalid & ~0x1f) !== 0 || trailing !== 0) return { ok: false, problem: "alphabet" };
-  if ((crc ^ -1) !== checksum) return { ok: false, problem: "checksum" };
+  if ((invalid & ~0x1f) !== 0) return { ok: false, problem: "alphabet" };
+  // Every character is in A-Z2-7. One that leaves non-zero unused bits at the end of the id or the secret
+  // (not canonical base32) cannot end a generated key: like a wrong checksum, that is a mistyped character.
+  if (trailing !== 0 || (crc ^ -1) !== checksum) return { ok: false, problem: "checksum" };
   return { ok: true, kind, id: input.slice(ID_START, ID_END), secret: input.slice(SECRET_START) };
 }

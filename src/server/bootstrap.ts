@@ -6,11 +6,12 @@
  * admin key), and prints the new key once.
  */
 import { existsSync } from "node:fs";
-import { mkdir, rm, writeFile } from "node:fs/promises";
+import { rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { Right } from "../../gen/keyward/v1/rights_pb.js";
 import type { Logger } from "../logger.js";
 import { newApiKey } from "../services/new-api-key.js";
+import { createDataDir } from "../store/open-store.js";
 import { sharedDirectoryMode } from "../store/private-files.js";
 import { isStoreError, type Store } from "../store/store.js";
 
@@ -54,7 +55,7 @@ export async function ensureAdmin(store: Store, dataDir: string, maxKeysPerUser:
     logger.warn("no active admin, but an admin key file from an earlier start exists; use it or run `keyward bootstrap`", { path });
     return;
   }
-  await mkdir(dataDir, { recursive: true, mode: 0o700 });
+  await createDataDir(dataDir);
   let written = false;
   try {
     // The file is written first (and must not exist yet), so a key is never stored that nobody can read.

@@ -1,6 +1,7 @@
 /**
  * `--workers N` (DESIGN §13): a node:cluster primary that bootstraps once, forks N workers serving both
- * listeners, replaces a worker that dies, and on SIGTERM drains them all and exits 0.
+ * listeners, replaces a worker that dies, and on SIGTERM or SIGINT (see stop-request.ts) drains them all
+ * and exits 0.
  *
  * Both listeners are shared the node:cluster way: a worker's listen() asks the primary, which owns the
  * listening socket and hands accepted connections to the workers in turn (round-robin, Node's default
@@ -15,6 +16,7 @@ import type { Logger } from "../logger.js";
 import { openStore } from "../store/open-store.js";
 import { ensureAdmin, warnIfDataDirShared } from "./bootstrap.js";
 import type { Config } from "./config.js";
+import { describeStopCause, launchedByNpm, untilStopRequested } from "./stop-request.js";
 
 /** The message a worker sends the primary once both its listeners are up. */
 export interface WorkerListening {
@@ -41,7 +43,7 @@ const RESTART_BACKOFF_MS = 1_000;
 const EXIT_GRACE_MS = 5_000;
 
 /**
- * Runs the primary until SIGTERM or SIGINT and resolves with the exit code: 0 when every worker drained
+ * Runs the primary until SIGTERM or SIGINT (or npm, which started it, is gone) and resolves with the exit code: 0 when every worker drained
  * and exited 0; 1 when the first workers could not start or a worker had to be killed.
  */
 export async function runPrimary(config: Config, logger: Logger): Promise<number> {
@@ -97,6 +99,7 @@ export async function runPrimary(config: Config, logger: Logger): Promise<number
   }
 
   logger.info("keyward listening", {
+    pid: process.pid,
     http: address!.http,
     grpc: address!.grpc,
     workers: config.workers,
@@ -108,7 +111,10 @@ export async function runPrimary(config: Config, logger: Logger): Promise<number
     const lived = Date.now() - (started.get(worker) ?? 0);
     started.delete(worker);
     if (stopping) return;
-    const delay = lived < MIN_HEALTHY_LIFETIME_MS ? RESTART_BACKOFF_MS : 0;
+    // Exit code 0: the worker drained on a SIGTERM. A SIGTERM sent to the whole process group (a service
+    // manager's stop) reaches the workers as it reaches this process, and a worker may finish its drain
+    // before this process has handled its own copy; the wait lets `stopping` be set before a replacement.
+    const delay = lived < MIN_HEALTHY_LIFETIME_MS || code === 0 ? RESTART_BACKOFF_MS : 0;
     logger.warn("worker died; starting a replacement", { pid: worker.process.pid, code, signal, delayMs: delay });
     setTimeout(() => {
       if (stopping) return;
@@ -119,12 +125,9 @@ export async function runPrimary(config: Config, logger: Logger): Promise<number
     }, delay);
   });
 
-  const signal = await new Promise<NodeJS.Signals>((resolve) => {
-    process.once("SIGTERM", resolve);
-    process.once("SIGINT", resolve);
-  });
+  const cause = await untilStopRequested(logger, { signals: ["SIGTERM", "SIGINT"], watchLauncher: launchedByNpm() });
   stopping = true;
-  logger.info("shutting down: draining every worker", { signal, workers: started.size });
+  logger.info("shutting down: draining every worker", { ...describeStopCause(cause), workers: started.size });
   const clean = await stopAll(logger, config.shutdownTimeoutMs + EXIT_GRACE_MS);
   logger.info("stopped");
   return clean ? 0 : 1;

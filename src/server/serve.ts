@@ -10,7 +10,7 @@ import { startGrpcServer } from "../transport/grpc-server.js";
 import { createOpsHandler } from "../transport/ops-endpoints.js";
 import { ensureAdmin, warnIfDataDirShared } from "./bootstrap.js";
 import { build } from "./build.js";
-import type { Config } from "./config.js";
+import { SETTINGS, type Config, type Setting } from "./config.js";
 
 /** A running Keyward server. */
 export interface RunningServer {
@@ -57,7 +57,9 @@ export async function startKeyward(config: Config, logger: Logger, options: Star
     const perClient = {
       perClient: { maxPerClient: limits.maxConnectionsPerClient, uncapped: config.trustedProxies, ipv6PrefixLength: config.clientIpv6Prefix },
     };
-    const grpc = await startGrpcServer({ ...common, ...perClient, invoker: keyward.invoker, address: config.grpcAddr, maxConcurrentStreams: limits.maxConcurrentStreams });
+    const grpc = await startGrpcServer({ ...common, ...perClient, invoker: keyward.invoker, address: config.grpcAddr, maxConcurrentStreams: limits.maxConcurrentStreams }).catch(
+      (error: unknown) => Promise.reject(listenFailure(error, SETTINGS.grpcAddr, config.grpcAddr)),
+    );
     stops.push(() => grpc.shutdown());
     // /healthz, /readyz and /metrics first, then REST: none of its routes lives at those paths.
     const ops = createOpsHandler(
@@ -75,12 +77,13 @@ export async function startKeyward(config: Config, logger: Logger, options: Star
       headersTimeoutMs: limits.httpHeadersTimeoutMs,
       requestTimeoutMs: limits.httpRequestTimeoutMs,
       keepAliveTimeoutMs: limits.httpKeepAliveTimeoutMs,
-    });
+    }).catch((error: unknown) => Promise.reject(listenFailure(error, SETTINGS.httpAddr, config.httpAddr)));
     stops.push(() => http.shutdown());
     // gRPC health follows readiness: NOT_SERVING while the store does not answer or the server drains.
     keyward.readiness.subscribe((ready) => grpc.setServing(ready));
     keyward.readiness.start();
     logger.info(options.listeningMessage, {
+      pid: process.pid,
       http: http.url,
       grpc: grpc.address,
       tls: config.tls !== undefined,
@@ -105,4 +108,17 @@ export async function startKeyward(config: Config, logger: Logger, options: Star
     await keyward.close();
     throw error;
   }
+}
+
+/** Why a listener could not bind, in the operator's terms: the flag, the address and the likely cause. */
+function listenFailure(error: unknown, setting: Setting, address: string): unknown {
+  // grpc-js reports a failed bind only in its message ("… [listen EADDRINUSE: …]"); node:net sets `code`.
+  const text = `${(error as NodeJS.ErrnoException).code ?? ""} ${(error as Error).message}`;
+  const flag = `--${setting.flag} ${address} (${setting.env})`;
+  if (text.includes("EADDRINUSE")) {
+    return new Error(`${flag}: the address is already in use; another Keyward may be running there. Stop it, or choose another address with --${setting.flag}`, { cause: error });
+  }
+  if (text.includes("EACCES")) return new Error(`${flag}: permission denied (ports below 1024 need privileges); choose another port`, { cause: error });
+  if (text.includes("EADDRNOTAVAIL")) return new Error(`${flag}: this machine has no such address; listen on one of its own, or 0.0.0.0`, { cause: error });
+  return error;
 }

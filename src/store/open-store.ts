@@ -1,5 +1,5 @@
 // The one module that knows the adapters: turns the store settings into an open Store.
-import { mkdir } from "node:fs/promises";
+import { mkdir, stat } from "node:fs/promises";
 import { dirname } from "node:path";
 import type { Logger } from "../logger.js";
 import { openMongoStore } from "./mongo/mongo-store.js";
@@ -42,11 +42,40 @@ function privateFiles(path: string) {
   }
 }
 
-async function createDataDir(path: string): Promise<void> {
+/** Makes the data directory (owner-only) and its missing parents; fails at once, naming it, where it cannot. */
+export async function createDataDir(path: string): Promise<void> {
   try {
     // Owner-only when created here: the directory also holds the bootstrap admin key.
-    await mkdir(path, { recursive: true, mode: 0o700 });
+    await makeDirectories(path, 0o700);
   } catch (error) {
-    throw unavailable(`cannot create the data directory ${path}: ${(error as Error).message}`, error);
+    throw unavailable(`cannot create the data directory ${path} (--data-dir): ${(error as Error).message}`, error);
   }
+}
+
+/**
+ * `mkdir -p`, one level at a time. Node's `mkdir(path, { recursive: true })` never returns where mkdir
+ * fails with ENOENT under a parent that exists (`/proc/keyward`: /proc refuses new entries that way): it
+ * makes the parent again and retries forever. Here each level is tried at most twice, so that error
+ * comes back at once.
+ */
+async function makeDirectories(path: string, mode: number): Promise<void> {
+  try {
+    await mkdir(path, { mode });
+    return;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "EEXIST") return assertDirectory(path, error);
+    if (code !== "ENOENT" || dirname(path) === path) throw error;
+  }
+  await makeDirectories(dirname(path), mode);
+  try {
+    await mkdir(path, { mode });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+    await assertDirectory(path, error);
+  }
+}
+
+async function assertDirectory(path: string, error: unknown): Promise<void> {
+  if (!(await stat(path)).isDirectory()) throw error;
 }

@@ -8,7 +8,8 @@
  * session for it, as the HTTP listener does.
  */
 import { createServer, type Server as NetServer } from "node:net";
-import { Server, ServerCredentials } from "@grpc/grpc-js";
+import { format } from "node:util";
+import { Server, ServerCredentials, setLogger } from "@grpc/grpc-js";
 import type { Logger } from "../logger.js";
 import { DEFAULT_MAX_REQUEST_BYTES } from "../request-limits.js";
 import { addGrpcHealth } from "./grpc-health.js";
@@ -53,6 +54,11 @@ export interface GrpcListener {
 /** Starts the gRPC listener; resolves once it is bound. */
 export async function startGrpcServer(options: GrpcServerOptions): Promise<GrpcListener> {
   const { bindings, invoker, logger } = options;
+  // grpc-js writes its own bare lines to stderr. A server's errors also reach Keyward (a failed listen
+  // rejects below), which reports them in its own words, so grpc-js's lines go to Keyward's log, at
+  // debug. (grpc-js has one logger per process.)
+  const toDebug = (...args: unknown[]) => logger.debug("grpc-js", { message: format(...args) });
+  setLogger({ error: toDebug, info: toDebug, debug: toDebug });
   const { host, port: requestedPort } = parseListenAddress(options.address);
   const server = new Server({
     "grpc.max_receive_message_length": options.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES,

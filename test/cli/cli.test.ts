@@ -4,8 +4,8 @@
  * and the rule that the `--api-key` value and a key's secret never reach output they should not.
  * Independent runs are started together: each spawn costs about 0.3 s.
  */
-import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -15,6 +15,7 @@ import { generateKey } from "../../src/keys/index.js";
 import { openSqliteStore } from "../../src/store/sqlite/sqlite-store.js";
 import { allServerOutput, issuedKeys } from "../e2e/support/secret-scan.js";
 import { useServer } from "../e2e/support/server-process.js";
+import { PACKAGES, requirePackages } from "../support/test-packages.js";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const BUILT_CLI = join(ROOT, "dist/src/cli/main.js");
@@ -55,9 +56,14 @@ describe("cli: the keyward command against a real server", function () {
   let userCounter = 0;
   const newUserId = (prefix = "cli") => `${prefix}-${process.pid}-${++userCounter}`;
 
+  /** Key files the tests write; removed after the file. */
+  let scratch: string;
+
   before(function () {
     if (!existsSync(BUILT_CLI)) throw new Error(`${BUILT_CLI} is missing: run \`npm run build\` (npm test builds first)`);
+    scratch = mkdtempSync(join(tmpdir(), "keyward-cli-"));
   });
+  after(() => rmSync(scratch, { recursive: true, force: true }));
 
   /**
    * Runs the built CLI. By default KEYWARD_URL points at the test server and KEYWARD_API_KEY is the
@@ -135,7 +141,7 @@ describe("cli: the keyward command against a real server", function () {
 
   describe("auth-info and where the key and URL come from", () => {
     it("reads KEYWARD_URL and KEYWARD_API_KEY, --api-key-file and --url, and prints the caller", async () => {
-      const file = join(mkdtempSync(join(tmpdir(), "keyward-cli-")), "admin.key");
+      const file = join(scratch, "admin.key");
       writeFileSync(file, `\n  ${ctx.admin}  \n`, { mode: 0o600 });
       const [fromEnv, fromFile, human, help] = await Promise.all([
         json<{ user: JsonUser; apiKey: JsonKey; rights: string[] }>(["auth-info"]),
@@ -155,7 +161,7 @@ describe("cli: the keyward command against a real server", function () {
     });
 
     it("warns when --api-key is given on the command line, and a key file beats KEYWARD_API_KEY", async () => {
-      const file = join(mkdtempSync(join(tmpdir(), "keyward-cli-")), "bad.key");
+      const file = join(scratch, "bad.key");
       writeFileSync(file, "not-a-key-but-a-secret-nonetheless\n");
       const [flag, fileWins] = await Promise.all([
         keyward(["auth-info", "--api-key", ctx.admin], { KEYWARD_API_KEY: undefined }),
@@ -326,20 +332,26 @@ describe("cli: the keyward command against a real server", function () {
     it("reports refusals, bad input with every field, missing credentials and an unreachable server", async () => {
       const scoped = await ctx.fx.actor([Right.USER_INFO]);
       const userId = scoped.userId;
-      const [denied, invalid, missing, unreachable, otherUser] = await Promise.all([
+      const grpcPort = `http://${ctx.server.grpcAddress}`;
+      const [denied, invalid, missing, unreachable, otherUser, notHttp1] = await Promise.all([
         keyward(["users", "list"], { KEYWARD_API_KEY: scoped.key }),
         keyward(["api-keys", "create", "--user-id", userId, "--name", "x".repeat(60), "--right-user-info"]),
         keyward(["users", "list"], { KEYWARD_API_KEY: undefined }),
         keyward(["users", "list"], { KEYWARD_URL: "http://127.0.0.1:1" }),
         keyward(["users", "get", "admin"], { KEYWARD_API_KEY: scoped.key }),
+        keyward(["whoami", "--url", grpcPort]),
       ]);
-      for (const run of [denied, invalid, missing, unreachable, otherUser]) expect(run.code, run.stderr).to.equal(1);
+      for (const run of [denied, invalid, missing, unreachable, otherUser, notHttp1]) expect(run.code, run.stderr).to.equal(1);
       expect(denied.stderr).to.match(/^error: PERMISSION_DENIED INSUFFICIENT_RIGHTS: .*RIGHT_ADMIN_USERS_READ/m);
       expect(otherUser.stderr).to.contain("error: PERMISSION_DENIED INSUFFICIENT_RIGHTS:");
       expect(invalid.stderr).to.match(/^error: INVALID_ARGUMENT VALIDATION_FAILED: /).and.match(/^ {2}- name: must be at most 50 characters$/m);
       expect(missing.stderr).to.contain("error: UNAUTHENTICATED CREDENTIALS_MISSING:").and.contain("KEYWARD_API_KEY");
-      expect(unreachable.stderr).to.contain("cannot reach Keyward at http://127.0.0.1:1").and.contain("KEYWARD_URL");
-      for (const run of [denied, invalid, missing, unreachable, otherUser]) expect(run.stdout).to.equal("");
+      expect(unreachable.stderr).to.contain("cannot reach Keyward at http://127.0.0.1:1").and.contain("`keyward serve`").and.contain("KEYWARD_URL");
+      // The gRPC port speaks HTTP/2 only: the CLI says so instead of INTERNAL "Parse Error: Expected HTTP/".
+      expect(notHttp1.stderr).to.equal(
+        `error: ${grpcPort} answered with something other than HTTP/1.1: is this the gRPC port? The CLI uses Keyward's HTTP listener (--http-addr, default 127.0.0.1:8080); set --url or KEYWARD_URL.\n`,
+      );
+      for (const run of [denied, invalid, missing, unreachable, otherUser, notHttp1]) expect(run.stdout).to.equal("");
     });
   });
 
@@ -474,7 +486,7 @@ describe("cli: the keyward command against a real server", function () {
     });
 
     it("asks twice on a terminal without echoing what is typed", async function () {
-      if (spawnSync("script", ["--version"]).status !== 0) this.skip(); // util-linux's script gives the CLI a terminal
+      requirePackages(this, "test/cli/cli.test.ts (a terminal through `script`)", PACKAGES.script);
       const userId = newUserId("pw");
       await createUser(userId);
       const password = "typed without any echo 42";

@@ -12,12 +12,17 @@ import { expect } from "chai";
 import { Right } from "../../gen/keyward/v1/rights_pb.js";
 import { CONSOLE_CSP } from "../../src/gateway/console-files.js";
 import { useServer } from "../e2e/support/server-process.js";
+import { PACKAGES, requirePackages } from "../support/test-packages.js";
 import { issuedKeys } from "../e2e/support/secret-scan.js";
 import { expectAccessible, launchBrowser, newPerson, screenshot, storageOf } from "./support/browser.js";
 import { generateKey, keyRow, restAuthInfo, signInWithKey, signInWithPassword } from "./support/console-page.js";
 
 describe("web console (real browser)", function () {
   this.timeout(120_000);
+  // Before the server starts: without a browser there is nothing to do.
+  before(function () {
+    requirePackages(this, "test/console", PACKAGES.chromium);
+  });
   const sut = useServer();
   let browser: Browser;
   let admin: BrowserContext;

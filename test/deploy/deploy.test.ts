@@ -18,6 +18,7 @@ import { parse as parseYaml } from "yaml";
 import { SETTINGS, loadConfig } from "../../src/server/config.js";
 import { parseListenAddress } from "../../src/transport/listen-address.js";
 import { OPS_PATHS } from "../../src/transport/ops-endpoints.js";
+import { PACKAGES, requirePackages } from "../support/test-packages.js";
 import {
   COMPOSE_FILE,
   K8S_DIR,
@@ -44,10 +45,11 @@ const MODELS: Record<string, (manifest: Manifest) => { validate(): void }> = {
 
 const KNOWN_ENV = new Set(Object.values(SETTINGS).map((setting) => setting.env));
 const OPS = new Set<string>(Object.values(OPS_PATHS));
+const PACKAGE = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { version: string; scripts: { start: string } };
 // npm start's command as the container runs it: the shell's `exec` (so signals reach node) is not part of it.
-const NPM_START = (JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { scripts: { start: string } }).scripts.start
-  .replace(/^exec\s+/, "")
-  .split(/\s+/);
+const NPM_START = PACKAGE.scripts.start.replace(/^exec\s+/, "").split(/\s+/);
+/** `registry/repository:tag`: a registry host (a dot or a port tells it from a Docker Hub user), a path, a tag. */
+const IMAGE_REFERENCE = /^(?<registry>[a-z0-9-]+(?:\.[a-z0-9-]+)+(?::\d+)?|[a-z0-9-]+:\d+)\/(?<repository>[a-z0-9._/-]+):(?<tag>[\w][\w.-]{0,127})$/;
 
 interface ComposeService {
   environment?: Record<string, string>;
@@ -117,13 +119,7 @@ describe("deploy: Dockerfile, compose and Kubernetes files", () => {
     });
 
     it("is accepted by `docker-compose config`", function () {
-      const probe = spawnSync("docker-compose", ["version"], { encoding: "utf8" });
-      if (probe.error) {
-        // .ci/run installs it; anywhere else its absence skips, saying so, rather than failing.
-        if (process.env["CI"] === "true") expect.fail("docker-compose is missing in CI: .ci/run should have installed it");
-        console.log("      (skipped: docker-compose is not installed; apt-get install -y docker-compose)");
-        this.skip();
-      }
+      requirePackages(this, "test/deploy/deploy.test.ts (docker-compose config)", PACKAGES.dockerCompose);
       const result = spawnSync("docker-compose", ["-f", COMPOSE_FILE, "config"], { encoding: "utf8", cwd: ROOT });
       expect(result.status, result.stderr).to.equal(0);
       const resolved = parseYaml(result.stdout) as { services: Record<string, unknown> };
@@ -177,6 +173,26 @@ describe("deploy: Dockerfile, compose and Kubernetes files", () => {
       const loaded = loadConfig({}, (configMap as any).data);
       if (!loaded.ok) expect.fail(loaded.problems.join("; "));
       expect(template.spec.terminationGracePeriodSeconds * 1000).to.be.greaterThan(loaded.config.shutdownTimeoutMs);
+    });
+
+    it("names the image with a registry and the package's version as tag, and docs/operations.md builds and pushes it", () => {
+      const image = container(deployment)["image"] as string;
+      const parts = IMAGE_REFERENCE.exec(image)?.groups;
+      expect(parts, `${image}: registry/repository:tag`).to.not.equal(undefined);
+      expect(parts!["tag"]).to.equal(PACKAGE.version);
+      // No kustomize `images:` entry overrides it behind the reader's back.
+      expect(readYaml(join(K8S_DIR, "kustomization.yaml"))[0]).to.not.have.property("images");
+      const operations = readFileSync(join(ROOT, "docs", "operations.md"), "utf8");
+      expect(operations).to.contain(`docker build -t ${image} .`).and.contain(`docker push ${image}`);
+    });
+
+    it("refuses image references without a registry or a tag", () => {
+      for (const bad of ["keyward", "keyward:0.1.0", "library/keyward:0.1.0", "registry.example.com/keyward", "registry.example.com/keyward:"]) {
+        expect(IMAGE_REFERENCE.test(bad), bad).to.equal(false);
+      }
+      for (const good of ["registry.example.com/keyward:0.1.0", "localhost:5000/keyward:dev", "ghcr.io/acme/keyward:1.2.3"]) {
+        expect(IMAGE_REFERENCE.test(good), good).to.equal(true);
+      }
     });
 
     it("keeps the store URL in a Secret and points both Services at the named ports", () => {

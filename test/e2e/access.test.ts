@@ -46,6 +46,11 @@ describe("e2e: access on every door", function () {
       const typo = sut.admin.slice(0, 20) + (sut.admin[20] === "A" ? "B" : "A") + sut.admin.slice(21);
       const mistyped = expectRefused(await authInfo(typo), Code.Unauthenticated, "CREDENTIALS_MALFORMED");
       expect(mistyped.message).to.contain("checksum").and.not.contain(typo);
+      // The last character of a secret can only be A or Q (4 unused bits); any other letter is still in
+      // the alphabet, so the reason is the checksum, not "A-Z and 2-7".
+      const lastTypo = `${sut.admin.slice(0, -1)}B`;
+      const last = expectRefused(await authInfo(lastTypo), Code.Unauthenticated, "CREDENTIALS_MALFORMED");
+      expect(last.message).to.contain("checksum does not match").and.contain("typo").and.not.contain("A-Z");
     });
 
     it("wrong scheme → CREDENTIALS_MALFORMED", async () => {

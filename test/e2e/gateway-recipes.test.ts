@@ -12,7 +12,8 @@ import { Right } from "../../gen/keyward/v1/rights_pb.js";
 import { FORWARD_AUTH_PATH, IDENTITY_HEADERS, REQUIRED_RIGHTS_HEADER } from "../../src/gateway/forward-auth.js";
 import { rights } from "../../src/rights/index.js";
 import { ok } from "./support/fixtures.js";
-import { hasCommand, RECIPES, startProxy, startUpstream, type Proxy, type ProxyKind, type Upstream } from "./support/gateways.js";
+import { PACKAGES, requirePackages } from "../support/test-packages.js";
+import { RECIPES, startProxy, startUpstream, type Proxy, type ProxyKind, type Upstream } from "./support/gateways.js";
 import { httpFrom } from "./support/http-from.js";
 import { useServer } from "./support/server-process.js";
 
@@ -34,10 +35,7 @@ describe("e2e: gateway recipes (deploy/gateways)", function () {
       let proxy: Proxy;
 
       before(async function () {
-        if (!hasCommand(kind)) {
-          console.log(`      skipped: \`${kind}\` is not installed (.ci/run installs it from Debian)`);
-          this.skip();
-        }
+        requirePackages(this, `test/e2e/gateway-recipes.test.ts (${kind})`, PACKAGES[kind]);
         proxy = await startProxy(kind, Number(new URL(sut.server.httpUrl).port), upstream.port);
       });
       after(async () => {

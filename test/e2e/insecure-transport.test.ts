@@ -2,7 +2,7 @@
  * `--insecure-transport` against a real non-loopback client (DESIGN §14): a network namespace joined to
  * this one by a veth pair is the project's own test host, so a credential really crosses a (virtual)
  * network in the clear. Needs root and `ip` (iproute2); where a namespace cannot be made, the suite
- * says so and skips.
+ * says so and skips (or fails, in CI: test/support/test-packages.ts).
  */
 import { spawnSync } from "node:child_process";
 import { expect } from "chai";
@@ -13,6 +13,7 @@ import { openDoors, type Doors } from "./support/doors.js";
 import { Fixtures, ok } from "./support/fixtures.js";
 import { issuedKeys } from "./support/secret-scan.js";
 import { removeDataDir, startServer, type ServerProcess } from "./support/server-process.js";
+import { PACKAGES, requirePackages, skipOrFail } from "../support/test-packages.js";
 
 /** A namespace with one veth end at `client`, the other end at `host` in this namespace. */
 interface TestHost {
@@ -79,11 +80,10 @@ describe("e2e: --insecure-transport with a client on another (virtual) machine",
   let testHost: TestHost | undefined;
 
   before(function () {
+    const suite = "test/e2e/insecure-transport.test.ts";
+    requirePackages(this, suite, PACKAGES.ip);
     const made = process.getuid?.() === 0 ? makeTestHost() : "not running as root";
-    if (typeof made === "string") {
-      console.log(`      skipped: ${made}`);
-      this.skip();
-    }
+    if (typeof made === "string") skipOrFail(this, `${suite}: ${made} — network namespaces need root`);
     testHost = made as TestHost;
   });
   after(() => testHost?.remove());

@@ -78,6 +78,49 @@ describe("e2e: running the server", function () {
     expect(result.stderr).to.contain("--http-addr").and.contain("--max-api-keys-per-user").and.contain("--auth-cache-ttl").and.contain("--auth-cache-size").and.contain("KEYWARD_STORE");
   });
 
+  it("names --grpc-addr or --http-addr, the address and another Keyward on EADDRINUSE, and exits 1", async function () {
+    this.timeout(60_000); // a server start and two CLI runs through tsx
+    const running = await startServer();
+    const dataDir = mkdtempSync(join(tmpdir(), "keyward-inuse-"));
+    try {
+      const grpcTaken = keyward(["serve", "--grpc-addr", running.grpcAddress, "--http-addr", "127.0.0.1:0", "--data-dir", dataDir]);
+      const httpAddress = new URL(running.httpUrl).host;
+      const httpTaken = keyward(["serve", "--grpc-addr", "127.0.0.1:0", "--http-addr", httpAddress, "--data-dir", dataDir]);
+      for (const [run, flag, address] of [
+        [grpcTaken, "--grpc-addr", running.grpcAddress],
+        [httpTaken, "--http-addr", httpAddress],
+      ] as const) {
+        const output = run.stdout + run.stderr;
+        allServerOutput.push(run.stdout);
+        expect(run.status, output).to.equal(1);
+        expect(output).to.contain(`${flag} ${address}`).and.contain("already in use").and.contain("another Keyward may be running");
+        // Only Keyward's own JSON lines: no bare grpc-js line such as "E No address added out of total 1 resolved".
+        expect(output.split("\n").filter((line) => line !== "" && !line.startsWith("{")), output).to.deep.equal([]);
+      }
+      // The running server is untouched.
+      const doors = openDoors(running.httpUrl, running.grpcAddress);
+      ok(await doors.call("grpc", AuthService.method.getAuthInfo, {}, running.adminKey()));
+      doors.close();
+    } finally {
+      expect(await running.stop()).to.equal(0);
+      removeDataDir(running.dataDir);
+      removeDataDir(dataDir);
+    }
+  });
+
+  it("fails at once with exit 1, naming the data directory and the OS error, when it cannot be made", () => {
+    // Node's recursive mkdir looped forever on /proc, which refuses new entries with ENOENT.
+    const run = spawnSync(CLI[0]!, [...CLI.slice(1), "serve", "--data-dir", "/proc/keyward", "--http-addr", "127.0.0.1:0", "--grpc-addr", "127.0.0.1:0"], {
+      cwd: ROOT,
+      encoding: "utf8",
+      timeout: 15_000,
+    });
+    const output = run.stdout + run.stderr;
+    expect(run.signal, `still running after 15 s: ${output}`).to.equal(null);
+    expect(run.status, output).to.equal(1);
+    expect(output).to.contain("could not start").and.contain("cannot create the data directory /proc/keyward (--data-dir)").and.contain("ENOENT");
+  });
+
   it("refuses unknown flags with exit 2", () => {
     const result = keyward(["serve", "--no-such-flag"]);
     expect(result.status).to.equal(2);

@@ -167,7 +167,7 @@ describe("e2e: --workers 2 that cannot listen", function () {
       taken.close();
     }
     expect(failure).to.match(/^server exited with 1 before listening/);
-    expect(failure).to.contain("bind EADDRINUSE");
+    expect(failure).to.contain(`--http-addr 127.0.0.1:${port} (KEYWARD_HTTP_ADDR): the address is already in use; another Keyward may be running`);
     const line = failure.split("\n").find((l) => l.includes('"could not start"') && l.includes('"pids"'));
     expect(line, "the primary names the workers it stopped").to.be.a("string");
     expect(line).to.match(/exited \(code 1\) before listening/);

@@ -117,9 +117,10 @@ describe("keys: format", () => {
     );
   });
 
-  it("rejects non-canonical base32 (non-zero unused bits) as alphabet, even when the checksum matches", () => {
+  it("rejects non-canonical base32 (non-zero unused bits) as a checksum problem, even when the CRC matches", () => {
     // The last id character carries 2 bits and 3 unused ones, the last secret character 1 bit and 4
-    // unused ones; setting unused bits leaves the decoded bytes, and so the checksum, unchanged.
+    // unused ones; setting unused bits leaves the decoded bytes, and so the CRC, unchanged. Every
+    // character is still in A-Z2-7, so "uses only A-Z and 2-7" would be no help: it is a typo.
     const { key } = keyEndingWith("A", "A");
     for (const [position, unused] of [
       [ID_END - 1, 7],
@@ -127,7 +128,7 @@ describe("keys: format", () => {
     ] as const) {
       for (let bits = 1; bits <= unused; bits++) {
         const changed = replaceAt(key, position, ALPHABET[bits]!);
-        expect(parseKey(changed), `position ${position} +${bits}`).to.deep.equal({ ok: false, problem: "alphabet" });
+        expect(parseKey(changed), `position ${position} +${bits}`).to.deep.equal({ ok: false, problem: "checksum" });
       }
     }
   });
@@ -171,14 +172,15 @@ describe("keys: format", () => {
     expect(parseKey(key)).to.deep.equal(referenceParse(key));
   });
 
-  it("rejects every in-alphabet substitution at every position of one key (exhaustive)", () => {
+  it("rejects every in-alphabet substitution at every position of one key as a checksum problem (exhaustive)", () => {
+    // Each character is still in A-Z2-7, so the reason must be the checksum (a typo), never the alphabet.
     const { key } = generateKey();
     for (let position = 6; position < key.length; position++) {
       if (key[position] === ".") continue;
       for (const c of ALPHABET) {
         if (c === key[position]) continue;
         const changed = key.slice(0, position) + c + key.slice(position + 1);
-        expect(parseKey(changed).ok, `position ${position} -> ${c}`).to.equal(false);
+        expect(parseKey(changed), `position ${position} -> ${c}`).to.deep.equal({ ok: false, problem: "checksum" });
       }
     }
   });
@@ -253,9 +255,11 @@ function referenceParse(input: string): ParsedKey {
   if (input.length !== KEY_LENGTH || input[ID_END] !== ".") return { ok: false, problem: "length" };
   const id = input.slice(ID_START, ID_END);
   const secret = input.slice(ID_END + 1);
+  if (!/^[A-Z2-7]*$/.test(id + secret)) return { ok: false, problem: "alphabet" };
   const idBytes = decodeBase32(id, 24);
   const secretBytes = decodeBase32(secret, 32);
-  if (!idBytes || !secretBytes) return { ok: false, problem: "alphabet" };
+  // In the alphabet but not canonical: a mistyped character, reported as the checksum.
+  if (!idBytes || !secretBytes) return { ok: false, problem: "checksum" };
   const stored = Buffer.from(secretBytes).readUInt32BE(28);
   if (keyChecksum(idBytes, secretBytes.subarray(0, 28)) !== stored) return { ok: false, problem: "checksum" };
   return { ok: true, id, secret };

@@ -2,7 +2,7 @@
 import { expect } from "chai";
 import { execFileSync } from "node:child_process";
 import { chmodSync, existsSync, writeFileSync } from "node:fs";
-import { mkdtemp, rm, stat } from "node:fs/promises";
+import { mkdtemp, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createLogger } from "../../src/logger.js";
@@ -70,6 +70,22 @@ describe("store: openStore", () => {
     opened.splice(0);
     opened.push(await openStore({ store: "sqlite", dataDir: dir }, createLogger("info", (line) => lines.push(line))));
     expect(lines).to.have.length(3);
+  });
+
+  it("fails at once, naming the directory and the OS error, where a directory cannot be made", async () => {
+    // /proc refuses new entries with ENOENT under a parent that exists: Node's recursive mkdir retried
+    // that forever. A regular file in the way gives EEXIST (or ENOTDIR below it).
+    const file = join(dir, "a-file");
+    await writeFile(file, "");
+    for (const [dataDir, osError] of [
+      ["/proc/keyward", "ENOENT"],
+      ["/proc/keyward/deeper", "ENOENT"],
+      [file, "EEXIST"],
+      [join(file, "data"), "ENOTDIR"],
+    ] as const) {
+      const error = await expectStoreError(openStore({ store: "sqlite", dataDir }), "unavailable");
+      expect(error.message).to.contain(`cannot create the data directory ${dataDir} (--data-dir)`).and.contain(osError);
+    }
   });
 
   it("opens memory without touching the data directory, and forgets on close", async () => {

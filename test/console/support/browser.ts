@@ -7,15 +7,14 @@
  * `launch` gives the browser a new temporary `--user-data-dir` and each `newContext` its own cookies and
  * storage, so two contexts are two people (or two computers of one person).
  */
-import { existsSync, mkdirSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
 import axe from "axe-core";
 import { expect } from "chai";
+import { findProgram, PACKAGES } from "../../support/test-packages.js";
 
-/** Where Debian's package puts the browser. */
-export const CHROMIUM = "/usr/bin/chromium";
 
 const ROOT = fileURLToPath(new URL("../../..", import.meta.url));
 /** Screenshots the README shows, rewritten by every run. */
@@ -38,10 +37,11 @@ const ARGS = [
   "--disable-sync",
 ];
 
-/** Starts the browser; fails with a clear message when chromium is not installed. */
+/** Starts the browser; fails with a clear message when chromium is not installed (test suites skip before). */
 export async function launchBrowser(): Promise<Browser> {
-  if (!existsSync(CHROMIUM)) expect.fail(`${CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium; .ci/run does it)`);
-  return chromium.launch({ executablePath: CHROMIUM, headless: true, args: ARGS, timeout: 60_000 });
+  const executablePath = findProgram(PACKAGES.chromium);
+  if (executablePath === undefined) expect.fail(`${PACKAGES.chromium.program} is missing: apt-get install ${PACKAGES.chromium.debianPackage}`);
+  return chromium.launch({ executablePath, headless: true, args: ARGS, timeout: 60_000 });
 }
 
 /** The browser of one test file: launched before its tests, closed after them. */

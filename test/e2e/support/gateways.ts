@@ -3,13 +3,14 @@
  * deploy/gateways/ with only their ports replaced (so the recipes cannot drift from what is tested),
  * in a temp dir, plus a tiny upstream service that echoes what reaches it.
  */
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import { connect, type AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { installed, PACKAGES } from "../../support/test-packages.js";
 
 const ROOT = fileURLToPath(new URL("../../..", import.meta.url));
 export const RECIPES = join(ROOT, "deploy/gateways");
@@ -73,9 +74,9 @@ export function renderRecipe(file: string, ports: { gateway: number; keyward: nu
     .replaceAll(RECIPE_ADDRESSES.service, `127.0.0.1:${ports.service}`);
 }
 
-/** Whether `command` is installed. */
-export function hasCommand(command: string): boolean {
-  return spawnSync("sh", ["-c", `command -v ${command}`], { stdio: "ignore" }).status === 0;
+/** Whether the proxy's program is installed (test/support/test-packages.ts decides, for tests and bench alike). */
+export function hasProxy(kind: ProxyKind): boolean {
+  return installed(PACKAGES[kind]);
 }
 
 /** A running proxy. */

@@ -19,7 +19,10 @@ export interface ServerProcess {
   readonly httpUrl: string;
   readonly grpcAddress: string;
   readonly dataDir: string;
+  /** The launcher: the server itself, or npm when started through `npm start` or `npx`. */
   readonly child: ChildProcess;
+  /** The server's own pid (the cluster's primary with `--workers`), from its "keyward listening" line. */
+  readonly serverPid: number;
   /** Everything the process wrote to stdout and stderr so far. */
   output(): string;
   /** The admin key written by the first start. */
@@ -37,12 +40,33 @@ const fromSources: Launch = (flags) => [process.execPath, ["--import", "tsx", CL
 /** `npm start -- <flags>` in the project, as the README runs it (the built code, npm's own process on top). */
 export const viaNpmStart: Launch = (flags) => ["npm", ["start", "--", ...flags]];
 
+/**
+ * `npx keyward serve <flags>` in the project: npm links the package into its npx cache (slow the first
+ * time on a machine), then runs the bin through `sh -c`, so the server is npm's grandchild.
+ */
+export const viaNpx: Launch = (flags) => ["npx", ["keyward", "serve", ...flags]];
+
+/** `node dist/src/cli/main.js serve <flags>`: the built server with nothing in between. */
+export const viaBuiltCli: Launch = (flags) => [process.execPath, [join(ROOT, "dist/src/cli/main.js"), "serve", ...flags]];
+
 export async function startServer(
-  options: { dataDir?: string; args?: string[]; env?: Record<string, string>; launch?: Launch } = {},
+  options: {
+    dataDir?: string;
+    args?: string[];
+    env?: Record<string, string>;
+    launch?: Launch;
+    /** Start the launcher in a process group of its own, as a shell starts a job, so the group can be signalled. */
+    ownProcessGroup?: boolean;
+  } = {},
 ): Promise<ServerProcess> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), "keyward-e2e-"));
   const [command, args] = (options.launch ?? fromSources)(["--http-addr", "127.0.0.1:0", "--grpc-addr", "127.0.0.1:0", "--data-dir", dataDir, ...(options.args ?? [])]);
-  const child = spawn(command, args, { cwd: ROOT, env: { ...process.env, ...options.env }, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(command, args, {
+    cwd: ROOT,
+    env: { ...process.env, ...options.env },
+    stdio: ["ignore", "pipe", "pipe"],
+    detached: options.ownProcessGroup ?? false,
+  });
   let output = "";
   const collect = (chunk: Buffer) => {
     output += chunk.toString();
@@ -52,15 +76,15 @@ export async function startServer(
   child.stderr!.on("data", collect);
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
 
-  const ready = await new Promise<{ http: string; grpc: string }>((resolve, reject) => {
+  const starting = new Promise<{ http: string; grpc: string; pid: number }>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`server did not start in 20 s:\n${output}`)), 20_000);
     const check = () => {
       for (const line of output.split("\n")) {
         if (!line.startsWith("{")) continue;
-        const entry = JSON.parse(line) as { msg?: string; http?: string; grpc?: string };
-        if (entry.msg === "keyward listening" && entry.http && entry.grpc) {
+        const entry = JSON.parse(line) as { msg?: string; http?: string; grpc?: string; pid?: number };
+        if (entry.msg === "keyward listening" && entry.http && entry.grpc && entry.pid) {
           clearTimeout(timer);
-          resolve({ http: entry.http, grpc: entry.grpc });
+          resolve({ http: entry.http, grpc: entry.grpc, pid: entry.pid });
           return;
         }
       }
@@ -71,10 +95,21 @@ export async function startServer(
       reject(new Error(`server exited with ${code} before listening:\n${output}`));
     });
   });
+  let ready: { http: string; grpc: string; pid: number };
+  try {
+    ready = await starting;
+  } catch (error) {
+    // Nothing else will clean up after a server that never listened: its process and the data dir made here.
+    if (child.exitCode === null) child.kill("SIGKILL");
+    await exited;
+    if (options.dataDir === undefined) removeDataDir(dataDir);
+    throw error;
+  }
 
   return {
     httpUrl: ready.http,
     grpcAddress: ready.grpc,
+    serverPid: ready.pid,
     dataDir,
     child,
     output: () => output,
@@ -113,6 +148,7 @@ export function useServer(options: { args?: string[] } = {}): ServerUnderTest {
     context.fx = new Fixtures(context.doors, context.admin);
   });
   after(async () => {
+    if (context.server === undefined) return; // the suite skipped (or failed) before the server started
     context.doors.close();
     expect(await context.server.stop()).to.equal(0);
     removeDataDir(context.server.dataDir);
