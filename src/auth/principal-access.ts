@@ -16,7 +16,8 @@
  *   out a working secret and extending an expiry lengthens a credential's life: both are granting.
  * - User-access rule: a password, a session and the admin flag are credentials too, since a session carries
  *   its user's whole universe. So a call that changes a user — creates it with a password or as an admin,
- *   changes any of its fields, sets its password, deletes it, ends one of its sessions — needs the caller's
+ *   changes any of its fields, sets its password, deletes it, ends one of its sessions, or issues it a
+ *   credential (a key, a regenerated secret, rights added to its key) — needs the caller's
  *   effective rights to include that user's universe before and after the call. The universe here ignores
  *   suspension: a password or admin flag set on a suspended user becomes live when it is reactivated.
  *   Self-service is the exception: on one's own user, without touching `admin` or `state`, holding the
@@ -56,22 +57,50 @@ export function callerOf(context: Pick<HandlerContext, "values" | "method">): Ca
 
 // --- API keys ---
 
-/** Creating a key of `owner` with `granted` rights: the grace rule, then the grant rule. */
+/**
+ * Creating a key of `owner` with `granted` rights: the grace rule, the grant rule, and for another user's
+ * key the user-access rule (see {@link enforceIssueFor}).
+ */
 export function enforceCreateKey(caller: Caller, owner: UserRecord, granted: readonly number[]): void {
   refuseSupersededSecret(caller);
   enforceGrantRule(caller.principal, owner, [], granted);
+  enforceIssueFor(caller, owner, "issue it a key");
+}
+
+/** What a touch of an existing key does beyond touching it, for {@link enforceTouchKey}. */
+export interface KeyChange {
+  /** The key's stored owner. */
+  readonly owner: UserRecord;
+  /** The rights the key is given. */
+  readonly rights?: readonly number[] | undefined;
+  /** The key gets a new secret, which the caller receives. */
+  readonly regenerates?: boolean | undefined;
 }
 
 /**
- * Touching the existing `key` (changing any field, disabling, enabling, regenerating, deleting), and with
- * `newRights`, also giving it those rights: the grace rule, the key-access rule, then the grant rule
- * against the key's stored `owner`.
+ * Touching the existing `key` (changing any field, disabling, enabling, regenerating, deleting): the grace
+ * rule and the key-access rule; with `change.rights`, the grant rule against the key's stored owner; and
+ * when the touch hands the caller a secret or adds rights to another user's key, the user-access rule
+ * (see {@link enforceIssueFor}).
  */
-export function enforceTouchKey(caller: Caller, key: ApiKeyRecord, newRights?: { owner: UserRecord; rights: readonly number[] }): void {
+export function enforceTouchKey(caller: Caller, key: ApiKeyRecord, change?: KeyChange): void {
   refuseSupersededSecret(caller);
   const missing = missingRights(caller.principal.rights, rights.expand(key.rights));
   if (missing.length > 0) throw KeyRightsNotHeld.create({ key_id: key.id, missing: names(missing) });
-  if (newRights) enforceGrantRule(caller.principal, newRights.owner, key.rights, newRights.rights);
+  if (change === undefined) return;
+  if (change.rights) enforceGrantRule(caller.principal, change.owner, key.rights, change.rights);
+  if (change.regenerates) enforceIssueFor(caller, change.owner, "regenerate its key");
+  else if (change.rights?.some((right) => !key.rights.includes(right))) enforceIssueFor(caller, change.owner, "give its key rights");
+}
+
+/**
+ * Issuing a credential for another user — a new key, a regenerated secret, rights added to its key — is
+ * acting on that user: the key can do whatever that user's own-user rights allow on the user itself
+ * (rename it, end its sessions, delete it), so the caller must hold the user's universe, as for setting
+ * its password. On one's own user the grant rule alone bounds the new credential by the caller's.
+ */
+function enforceIssueFor(caller: Caller, owner: UserRecord, action: string): void {
+  if (owner.userId !== caller.principal.user.userId) enforceUserAccess(caller, owner, owner, false, action);
 }
 
 /**

@@ -96,7 +96,7 @@ export function createApiKeyRegistry(deps: ServiceDeps): ServiceImpl<typeof ApiK
       v.done();
       const caller = callerOf(context);
       const updated = await store.updateApiKey(given.userId, given.id, (key, owner) => {
-        enforceTouchKey(caller, key, has("rights") ? { owner, rights: newRights } : undefined);
+        enforceTouchKey(caller, key, { owner, rights: has("rights") ? newRights : undefined });
         return {
           ...key,
           name: has("name") ? given.name : key.name,
@@ -130,8 +130,8 @@ export function createApiKeyRegistry(deps: ServiceDeps): ServiceImpl<typeof ApiK
       v.done();
       const caller = callerOf(context);
       const fresh = generateKey(request.keyId);
-      const updated = await store.updateApiKey(request.userId, request.keyId, (key) => {
-        enforceTouchKey(caller, key);
+      const updated = await store.updateApiKey(request.userId, request.keyId, (key, owner) => {
+        enforceTouchKey(caller, key, { owner, regenerates: true });
         return {
           ...key,
           secretHash: hashSecret(fresh.secret),

@@ -71,6 +71,26 @@ describe("auth: principal access", () => {
       expect(answer(() => enforceUpdateUser(caller(admin, [Right.ALL]), alice, { ...alice, admin: true }, ["admin"]))).to.equal("OK");
     });
 
+    it("issuing a credential for another user is acting on that user: a new key, a regenerated secret, rights added to its key", () => {
+      // A provisioning key holds a non-admin's universe but not an admin's: a key it issued an admin
+      // could delete that admin with RIGHT_USER_DELETE, as self-service.
+      const provisioning = caller(admin, [Right.ADMIN_API_KEYS, Right.USER_ALL]);
+      const otherAdmin = user("other-admin", { admin: true });
+      const adminKey = key("other-admin", [Right.USER_INFO]);
+      expect(answer(() => enforceCreateKey(provisioning, otherAdmin, [Right.USER_DELETE]))).to.equal("INSUFFICIENT_RIGHTS");
+      expect(answer(() => enforceTouchKey(provisioning, adminKey, { owner: otherAdmin, regenerates: true }))).to.equal("INSUFFICIENT_RIGHTS");
+      expect(answer(() => enforceTouchKey(provisioning, adminKey, { owner: otherAdmin, rights: [Right.USER_INFO, Right.USER_DELETE] }))).to.equal(
+        "INSUFFICIENT_RIGHTS",
+      );
+      // Taking rights away, disabling or deleting issues nothing.
+      expect(answer(() => enforceTouchKey(provisioning, key("other-admin", [Right.USER_INFO, Right.USER_DELETE]), { owner: otherAdmin, rights: [Right.USER_INFO] }))).to.equal("OK");
+      expect(answer(() => enforceTouchKey(provisioning, adminKey))).to.equal("OK");
+      // A non-admin's universe it holds; its own user needs only the grant rule.
+      expect(answer(() => enforceCreateKey(provisioning, alice, [Right.USER_DELETE]))).to.equal("OK");
+      expect(answer(() => enforceTouchKey(provisioning, key("alice", [Right.USER_INFO]), { owner: alice, regenerates: true }))).to.equal("OK");
+      expect(answer(() => enforceCreateKey(caller(admin, [Right.USER_SETTINGS_API_KEYS]), admin, [Right.USER_SETTINGS_API_KEYS]))).to.equal("OK");
+    });
+
     it("names the missing rights and the user in its refusal", () => {
       let refusal: unknown;
       try {

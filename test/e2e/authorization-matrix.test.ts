@@ -76,6 +76,8 @@ const CALLERS: readonly CallerShape[] = [
   ...[false, true].flatMap((admin) => ALL_RIGHTS.map((right) => shape(admin, [right]))),
   shape(false, [Right.USER_INFO, Right.USER_SETTINGS_API_KEYS]),
   shape(true, [Right.ADMIN_API_KEYS, Right.USER_SETTINGS_API_KEYS]),
+  // A provisioning key: manages the keys of users whose universe it holds (non-admins), not admins'.
+  shape(true, [Right.ADMIN_API_KEYS, Right.USER_ALL]),
   shape(true, [Right.ADMIN_USERS_WRITE, Right.USER_ALL]),
   shape(true, [Right.ADMIN_ALL, Right.USER_ALL]),
   shape(false, [Right.USER_ALL], { suspended: true }),
@@ -146,6 +148,8 @@ interface Variant {
   readonly grants?: (w: World) => { before: readonly number[]; after: readonly number[]; ownerAdmin: boolean };
   /** Changes a user (user-access rule). */
   readonly changesUser?: (w: World) => UserChange;
+  /** Issues a credential (a key, a secret, added rights) for this user (user-access rule); undefined: none. */
+  readonly issuesFor?: (w: World) => { userId: string; admin: boolean } | undefined;
   /** The subject (unless it is the caller) starts suspended. */
   readonly subjectSuspended?: boolean;
   /** The subject (the caller too, on its own user) has no password yet. */
@@ -254,6 +258,7 @@ const SPECS: Record<string, RpcSpec> = {
         name: "",
         request: (w) => ({ userId: w.pathUserId, name: "matrix", rights: [...w.grant!] }),
         grants: (w) => ({ before: [], after: w.grant!, ownerAdmin: w.subject!.admin }),
+        issuesFor: (w) => w.subject,
       },
     ],
   },
@@ -282,13 +287,16 @@ const SPECS: Record<string, RpcSpec> = {
         touchesKey: true,
         request: (w) => ({ apiKey: { userId: w.pathUserId, id: w.target!.id, rights: [...w.caller.keyRights] }, updateMask: { paths: ["rights"] } }),
         grants: (w) => ({ before: w.target!.rights, after: w.caller.keyRights, ownerAdmin: w.targetOwner!.admin }),
+        issuesFor: (w) => (w.caller.keyRights.some((r) => !w.target!.rights.includes(r)) ? w.targetOwner : undefined),
       },
     ],
   },
   "keyward.v1.ApiKeyRegistry.DeleteApiKey": { target: "key", variants: [{ name: "", touchesKey: true, request: keyPath }] },
   "keyward.v1.ApiKeyRegistry.RegenerateApiKey": {
     target: "key",
-    variants: [{ name: "with grace", touchesKey: true, request: (w) => ({ ...keyPath(w), gracePeriod: { seconds: 3600n, nanos: 0 } }) }],
+    variants: [
+      { name: "with grace", touchesKey: true, issuesFor: (w) => w.targetOwner, request: (w) => ({ ...keyPath(w), gracePeriod: { seconds: 3600n, nanos: 0 } }) },
+    ],
   },
   "keyward.v1.AuthService.GetAuthInfo": { target: "none", variants: [{ name: "", request: () => ({}) }] },
 };
@@ -451,6 +459,7 @@ async function runCase(store: SqliteStore, server: ServerProcess, doors: Doors, 
     touches: c.variant.touchesKey ? w.target!.rights : undefined,
     grants: c.variant.grants?.(w),
     changesUser: c.variant.changesUser?.(w),
+    issuesFor: c.variant.issuesFor?.(w),
   });
   const request = c.variant.request(w);
   const actual =
@@ -561,6 +570,23 @@ const FINDINGS: ReadonlyArray<readonly [title: string, pick: (c: Case) => boolea
       (c.method.name === "RegenerateApiKey" || c.method.name === "CreateApiKey" || (c.method.name === "UpdateApiKey" && c.variant.name === "allowed_ips")) &&
       c.caller.superseded &&
       c.subject === "own",
+  ],
+  [
+    "a key holding RIGHT_ADMIN_API_KEYS but not another admin's universe cannot issue, regenerate or add rights to that admin's keys (its key could delete the admin)",
+    (c) =>
+      ["CreateApiKey", "RegenerateApiKey"].includes(c.method.name) &&
+      c.caller.label === "admin{ADMIN_API_KEYS}" &&
+      c.subject === "other admin" &&
+      (c.target === "equal" || c.target === "narrower"),
+  ],
+  [
+    "a key holding RIGHT_ADMIN_API_KEYS and RIGHT_USER_ALL still issues and regenerates keys of a non-admin",
+    (c) =>
+      ["CreateApiKey", "RegenerateApiKey"].includes(c.method.name) &&
+      c.caller.label === "admin{ADMIN_API_KEYS,USER_ALL}" &&
+      c.subject === "other user" &&
+      c.target === "narrower",
+    "allowed",
   ],
 ];
 

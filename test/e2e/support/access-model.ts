@@ -69,6 +69,11 @@ export interface AccessQuestion {
   readonly grants: { readonly before: readonly number[]; readonly after: readonly number[]; readonly ownerAdmin: boolean } | undefined;
   /** The user the call changes, in the sense of the user-access rule; undefined when it changes none. */
   readonly changesUser: UserChange | undefined;
+  /**
+   * The owner of a credential the call issues — a new key, a regenerated secret, rights added to a key —
+   * and its admin flag; undefined when the call issues none.
+   */
+  readonly issuesFor?: { readonly userId: string; readonly admin: boolean } | undefined;
 }
 
 /**
@@ -115,6 +120,12 @@ export function expectedAnswer(question: AccessQuestion): Expectation {
     if (!holdsAll(universe({ admin: ownerAdmin, suspended: false }), added)) {
       return refused(Code.PermissionDenied, "RIGHTS_OUTSIDE_OWNER_UNIVERSE");
     }
+  }
+  // Issuing a credential for another user is acting on that user: its key could act on the user itself
+  // with the user's own-user rights, so the caller must hold the user's universe.
+  const issuedFor = question.issuesFor;
+  if (issuedFor && issuedFor.userId !== caller.userId && !holdsAll(held, universe({ admin: issuedFor.admin, suspended: false }))) {
+    return refused(Code.PermissionDenied, "INSUFFICIENT_RIGHTS");
   }
   if (question.changesUser) return userAccess(question.changesUser, caller.userId, held, rule.ownUserRights);
   return OK;
