@@ -94,6 +94,24 @@ const inDays = (days: number) => ({ seconds: BigInt(Math.floor(Date.now() / 1000
 
 const kind = <A>(k: StepKind<A>): StepKind<unknown> => k as StepKind<unknown>;
 
+/** A call whose request names one user and nothing else. */
+const onUser = (method: DescMethodUnary) =>
+  kind({
+    args: fc.record({ user: userRef }),
+    resolve: (a, c) => ({ method, request: { userId: userOf(c, a.user) }, summary: `user ${c.names.of(userOf(c, a.user))}` }),
+  });
+
+/** A call whose request names one key (or session) of a user, by `user_id` and `field`. */
+const onRecord = (method: DescMethodUnary, field: "keyId" | "sessionId") =>
+  kind({
+    args: fc.record({ ref: fc.nat({ max: 15 }), path: pathRef }),
+    resolve: (a, c) => {
+      const record = field === "keyId" ? keyOf(c, a.ref) : sessionOf(c, a.ref);
+      const userId = pathUser(c, a.path, record.owner);
+      return { method, request: { userId, [field]: record.id }, summary: `${c.names.of(record.id)} under user ${c.names.of(userId)}` };
+    },
+  });
+
 /** The step generator of every RPC, by full method name; forward auth under its path. */
 export const STEP_KINDS: Readonly<Record<string, StepKind<unknown>>> = {
   "keyward.v1.UserRegistry.CreateUser": kind({
@@ -113,10 +131,7 @@ export const STEP_KINDS: Readonly<Record<string, StepKind<unknown>>> = {
       summary: `user ${c.names.of(userOf(c, a.user))}${a.admin ? ", admin" : ""}${a.suspended ? ", suspended" : ""}${a.password === undefined ? "" : `, password: ${passwordName(a.password)}`}`,
     }),
   }),
-  "keyward.v1.UserRegistry.GetUser": kind({
-    args: fc.record({ user: userRef }),
-    resolve: (a, c) => ({ method: UserRegistry.method.getUser, request: { userId: userOf(c, a.user) }, summary: `user ${c.names.of(userOf(c, a.user))}` }),
-  }),
+  "keyward.v1.UserRegistry.GetUser": onUser(UserRegistry.method.getUser),
   "keyward.v1.UserRegistry.ListUsers": kind({
     args: fc.record({ pageSize: fc.constantFrom(1, 50) }),
     resolve: (a) => ({ method: UserRegistry.method.listUsers, request: { pageSize: a.pageSize }, summary: `page size ${a.pageSize}` }),
@@ -146,10 +161,7 @@ export const STEP_KINDS: Readonly<Record<string, StepKind<unknown>>> = {
       return { method: UserRegistry.method.updateUser, request: { user: { userId, ...fields }, updateMask: { paths: [change.path] } }, summary: `user ${c.names.of(userId)}: ${value}` };
     },
   }),
-  "keyward.v1.UserRegistry.DeleteUser": kind({
-    args: fc.record({ user: userRef }),
-    resolve: (a, c) => ({ method: UserRegistry.method.deleteUser, request: { userId: userOf(c, a.user) }, summary: `user ${c.names.of(userOf(c, a.user))}` }),
-  }),
+  "keyward.v1.UserRegistry.DeleteUser": onUser(UserRegistry.method.deleteUser),
   "keyward.v1.UserRegistry.UpdatePassword": kind({
     args: fc.record({ user: userRef, current: fc.option(anyPassword, { nil: undefined }), next: newPassword, revokeAllSessions: fc.boolean() }),
     resolve: (a, c) => ({
@@ -168,18 +180,8 @@ export const STEP_KINDS: Readonly<Record<string, StepKind<unknown>>> = {
       summary: `sign in as ${c.names.of(userOf(c, a.user))} with ${passwordName(a.password)}`,
     }),
   }),
-  "keyward.v1.SessionRegistry.ListSessions": kind({
-    args: fc.record({ user: userRef }),
-    resolve: (a, c) => ({ method: SessionRegistry.method.listSessions, request: { userId: userOf(c, a.user) }, summary: `user ${c.names.of(userOf(c, a.user))}` }),
-  }),
-  "keyward.v1.SessionRegistry.DeleteSession": kind({
-    args: fc.record({ session: fc.nat({ max: 7 }), path: pathRef }),
-    resolve: (a, c) => {
-      const session = sessionOf(c, a.session);
-      const userId = pathUser(c, a.path, session.owner);
-      return { method: SessionRegistry.method.deleteSession, request: { userId, sessionId: session.id }, summary: `${c.names.of(session.id)} under user ${c.names.of(userId)}` };
-    },
-  }),
+  "keyward.v1.SessionRegistry.ListSessions": onUser(SessionRegistry.method.listSessions),
+  "keyward.v1.SessionRegistry.DeleteSession": onRecord(SessionRegistry.method.deleteSession, "sessionId"),
   "keyward.v1.ApiKeyRegistry.CreateApiKey": kind({
     args: fc.record({ user: userRef, rights: rightsChoice, expires: fc.boolean(), loopbackOnly: fc.boolean() }),
     resolve: (a, c) => {
@@ -191,18 +193,8 @@ export const STEP_KINDS: Readonly<Record<string, StepKind<unknown>>> = {
       };
     },
   }),
-  "keyward.v1.ApiKeyRegistry.ListApiKeys": kind({
-    args: fc.record({ user: userRef }),
-    resolve: (a, c) => ({ method: ApiKeyRegistry.method.listApiKeys, request: { userId: userOf(c, a.user) }, summary: `user ${c.names.of(userOf(c, a.user))}` }),
-  }),
-  "keyward.v1.ApiKeyRegistry.GetApiKey": kind({
-    args: fc.record({ key: fc.nat({ max: 15 }), path: pathRef }),
-    resolve: (a, c) => {
-      const key = keyOf(c, a.key);
-      const userId = pathUser(c, a.path, key.owner);
-      return { method: ApiKeyRegistry.method.getApiKey, request: { userId, keyId: key.id }, summary: `${c.names.of(key.id)} under user ${c.names.of(userId)}` };
-    },
-  }),
+  "keyward.v1.ApiKeyRegistry.ListApiKeys": onUser(ApiKeyRegistry.method.listApiKeys),
+  "keyward.v1.ApiKeyRegistry.GetApiKey": onRecord(ApiKeyRegistry.method.getApiKey, "keyId"),
   "keyward.v1.ApiKeyRegistry.UpdateApiKey": kind({
     args: fc.record({
       key: fc.nat({ max: 15 }),
@@ -246,14 +238,7 @@ export const STEP_KINDS: Readonly<Record<string, StepKind<unknown>>> = {
       };
     },
   }),
-  "keyward.v1.ApiKeyRegistry.DeleteApiKey": kind({
-    args: fc.record({ key: fc.nat({ max: 15 }), path: pathRef }),
-    resolve: (a, c) => {
-      const key = keyOf(c, a.key);
-      const userId = pathUser(c, a.path, key.owner);
-      return { method: ApiKeyRegistry.method.deleteApiKey, request: { userId, keyId: key.id }, summary: `${c.names.of(key.id)} under user ${c.names.of(userId)}` };
-    },
-  }),
+  "keyward.v1.ApiKeyRegistry.DeleteApiKey": onRecord(ApiKeyRegistry.method.deleteApiKey, "keyId"),
   "keyward.v1.ApiKeyRegistry.RegenerateApiKey": kind({
     args: fc.record({ key: fc.nat({ max: 15 }), path: pathRef, graceSeconds: fc.constantFrom(0, 3600, 604_800) }),
     resolve: (a, c) => {
