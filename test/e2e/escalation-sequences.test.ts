@@ -1,0 +1,174 @@
+/**
+ * The escalation property over sequences of calls (DESIGN §5's invariant): an attacker starts with ONE
+ * credential of many shapes (each right alone on an admin's and a non-admin's key, narrow admin keys,
+ * `*_ALL` keys, sessions, an old secret in its grace period), then makes 1 to 8 calls, each through REST,
+ * gRPC, Connect or gRPC-Web (or forward auth), of every RPC of every service, with arguments drawn from a
+ * fresh world (another admin, a user, a suspended admin, a user without a password, the attacker's own
+ * user and its broader keys, ids to create), sign-ins with any password it chose, and every credential an
+ * answer hands out. After every call the stored records are judged (support/escalation-model.ts): no
+ * credential held, and no session a chosen password could open, exceeds the start rights; no principal
+ * broader than them changed; an old secret in its grace period minted nothing.
+ *
+ * `npm test` runs a bounded number of sequences with a new seed each time; `npm run test:escalation --
+ * --runs N --seed S [--path P] [--shape TEXT]` runs more, replays a failure (its report prints the
+ * command), or starts only from some credentials.
+ */
+import { readdirSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { DescService } from "@bufbuild/protobuf";
+import { expect } from "chai";
+import fc from "fast-check";
+import { Right } from "../../gen/keyward/v1/rights_pb.js";
+import { UserRegistry } from "../../gen/keyward/v1/user_pb.js";
+import { PasswordHasher } from "../../src/auth/password-hasher.js";
+import { openSqliteStore, type SqliteStore } from "../../src/store/sqlite/sqlite-store.js";
+import { openDoors, type Doors } from "./support/doors.js";
+import { changeProblems, credentialProblems, ChosenPasswords, Names } from "./support/escalation-model.js";
+import { runSequence, SequenceViolation, type Harness } from "./support/escalation-run.js";
+import { STEP_KINDS, stepArbitrary } from "./support/escalation-steps.js";
+import { ATTACKER_SHAPES, buildWorld, WorldReader, type Snapshot, type UserRow } from "./support/escalation-world.js";
+import { issuedKeys } from "./support/secret-scan.js";
+import { removeDataDir, startServer, type ServerProcess } from "./support/server-process.js";
+
+/** Every service in gen/keyward/v1, found by listing the directory: a new proto file is covered too. */
+const GEN = fileURLToPath(new URL("../../gen/keyward/v1/", import.meta.url));
+const SERVICES: DescService[] = [];
+for (const file of readdirSync(GEN).filter((f) => f.endsWith("_pb.ts")).sort()) {
+  const module = (await import(join(GEN, file))) as Record<string, unknown>;
+  for (const value of Object.values(module)) if ((value as DescService | undefined)?.kind === "service") SERVICES.push(value as DescService);
+}
+const RPCS = SERVICES.flatMap((s) => s.methods.map((m) => `${s.typeName}.${m.name}`));
+
+const RUNS = Number(process.env["KEYWARD_ESCALATION_RUNS"] ?? 200);
+const SEED = process.env["KEYWARD_ESCALATION_SEED"] === undefined ? Math.floor(Math.random() * 2 ** 31) : Number(process.env["KEYWARD_ESCALATION_SEED"]);
+const PATH = process.env["KEYWARD_ESCALATION_PATH"];
+/** Only the starting credential labelled so, else those whose label contains this text (all when unset). */
+const SHAPE = process.env["KEYWARD_ESCALATION_SHAPE"];
+const SHAPES = ATTACKER_SHAPES.some((s) => s.label === SHAPE)
+  ? ATTACKER_SHAPES.filter((s) => s.label === SHAPE)
+  : ATTACKER_SHAPES.filter((s) => SHAPE === undefined || s.label.includes(SHAPE));
+/** The fixture users' password: the test knows it, the attacker never learns it. */
+const FIXTURE_PASSWORD = "a fixture password the attacker never learns";
+
+describe("e2e: no sequence of calls escalates (every RPC, door and starting credential, judged after every call)", function () {
+  this.timeout(120_000 + RUNS * 2_000);
+  let server: ServerProcess;
+  let doors: Doors;
+  let store: SqliteStore;
+  let harness: Harness;
+
+  before(async () => {
+    // Sign-ins must not be throttled away: the property counts on every chosen password being tried.
+    server = await startServer({ args: ["--login-free-failures", "1000000", "--login-free-failures-per-address", "1000000"] });
+    issuedKeys.add(server.adminKey());
+    doors = openDoors(server.httpUrl, server.grpcAddress);
+    store = openSqliteStore(join(server.dataDir, "keyward.db"));
+    harness = {
+      store,
+      reader: new WorldReader(join(server.dataDir, "keyward.db")),
+      doors,
+      httpUrl: server.httpUrl,
+      fixturePassword: { hash: await new PasswordHasher().hash(FIXTURE_PASSWORD), setAt: new Date() },
+      stats: { sequences: 0, calls: 0, answeredOk: new Map() },
+    };
+  });
+
+  after(async () => {
+    doors?.close();
+    harness?.reader.close();
+    await store?.close();
+    if (server) {
+      expect(await server.stop()).to.equal(0);
+      removeDataDir(server.dataDir);
+    }
+  });
+
+  it("has a step generator for every RPC of every service (a new RPC fails here until it has one)", () => {
+    const generated = Object.keys(STEP_KINDS).filter((name) => !name.startsWith("/"));
+    expect(RPCS.filter((rpc) => !generated.includes(rpc)), "RPCs without a step generator: add them to STEP_KINDS").to.deep.equal([]);
+    expect(generated.filter((name) => !RPCS.includes(name)), "step generators for RPCs that no longer exist").to.deep.equal([]);
+  });
+
+  describe("the judge flags what the invariant forbids (so the property can fail)", () => {
+    /** A world with its first snapshot, and a way to make a second one with changes. */
+    async function judged(change: (s: Snapshot, w: Awaited<ReturnType<typeof buildWorld>>) => Snapshot, credentialRights = [Right.ADMIN_USERS_WRITE]) {
+      const shape = { label: "test", admin: true, credential: "key" as const, rights: credentialRights };
+      const world = await buildWorld(store, shape, { attackerHasPassword: false }, harness.fixturePassword);
+      const before = harness.reader.snapshot(world);
+      const after = change(before, world);
+      const names = new Names(world);
+      const start = new Set<number>(credentialRights);
+      return { before, after, world, names, start };
+    }
+    const withUser = (s: Snapshot, userId: string, edit: (u: UserRow) => UserRow): Snapshot => ({
+      ...s,
+      users: new Map([...s.users].map(([id, u]) => [id, id === userId ? edit(u) : u])),
+    });
+
+    it("another admin's password set by a {ADMIN_USERS_WRITE} key: a broader principal changed, and a sign-in would hold every right", async () => {
+      const { before, after, world, names, start } = await judged((s, w) => {
+        const admin = w.userIds["other-admin"];
+        return withUser(s, admin, (u) => ({ ...u, password_hash: harness.fixturePassword.hash.replace(/.$/, "x") }));
+      });
+      const call = { caller: { rights: start, owner: world.userIds.attacker, grace: false }, method: UserRegistry.method.updatePassword };
+      expect(changeProblems(before, after, call, start, world, names).join("\n")).to.match(/changed other-admin \(password\).*beyond the start rights/);
+      const passwords = new ChosenPasswords();
+      passwords.choose(FIXTURE_PASSWORD);
+      const signIn = await credentialProblems(before, [], passwords, start, names, () => "the chosen password");
+      expect(signIn.join("\n")).to.match(/sign-in as other-admin with the chosen password.*would hold \{USER_INFO,.*ALL\}/);
+    });
+
+    it("an old secret in its grace period that regenerates its key, or sets a password, breaks the grace rule", async () => {
+      const { before, after, world, names, start } = await judged((s, w) => {
+        const key = w.keys[0]!.id;
+        const changed = withUser(s, w.userIds.attacker, (u) => ({ ...u, password_hash: "$argon2id$changed" }));
+        return { ...changed, keys: new Map([...s.keys].map(([id, k]) => [id, id === key ? { ...k, secret_hash: "sha256:new" } : k])) };
+      }, [Right.ALL]);
+      const call = { caller: { rights: start, owner: world.userIds.attacker, grace: true }, method: UserRegistry.method.updatePassword };
+      const problems = changeProblems(before, after, call, start, world, names).join("\n");
+      expect(problems).to.match(/grace period touched attacker's start key \{ALL\} \(changed secret_hash\)/);
+      expect(problems).to.match(/grace period set the password of attacker/);
+    });
+
+    it("creating a plain user, or changing a user within the start rights, is no escalation", async () => {
+      const start = new Set<number>([Right.USER_ALL, Right.USER_INFO, Right.USER_SETTINGS_BASIC, Right.USER_SETTINGS_API_KEYS, Right.USER_DELETE, Right.ADMIN_USERS_WRITE]);
+      const { before, world, names } = await judged((s) => s, [...start]);
+      const plainUser = world.userIds.user;
+      const after = withUser(before, plainUser, (u) => ({ ...u, name: "renamed", password_hash: "$argon2id$changed" }));
+      const call = { caller: { rights: start, owner: world.userIds.attacker, grace: false }, method: UserRegistry.method.updateUser };
+      expect(changeProblems(before, after, call, start, world, names)).to.deep.equal([]);
+    });
+  });
+
+  describe("the property", () => {
+    it(`finds no escalation in ${RUNS} random sequences of 1 to 8 calls${SHAPE === undefined ? "" : ` starting from ${SHAPES.length} credential(s) like "${SHAPE}"`}`, async () => {
+      expect(SHAPES.length, `starting credentials whose label contains "${SHAPE}"`).to.be.greaterThan(0);
+      const property = fc.asyncProperty(
+        fc.constantFrom(...SHAPES),
+        fc.record({ attackerHasPassword: fc.boolean() }),
+        fc.array(stepArbitrary, { minLength: 1, maxLength: 8 }),
+        (shape, options, steps) => runSequence(harness, shape, options, steps),
+      );
+      const started = Date.now();
+      const details = await fc.check(property, { numRuns: RUNS, seed: SEED, ...(PATH === undefined ? {} : { path: PATH }) });
+      const seconds = ((Date.now() - started) / 1000).toFixed(1);
+      const { sequences, calls, answeredOk } = harness.stats;
+      console.log(`      escalation: ${sequences} sequences, ${calls} calls in ${seconds} s (seed ${SEED}${PATH === undefined ? "" : `, path ${PATH}`})`);
+      if (details.failed) {
+        const error = details.errorInstance;
+        const [shape, options, steps] = details.counterexample!;
+        const escalation = error instanceof SequenceViolation;
+        const replay = `npm run test:escalation -- --seed ${details.seed} --path ${details.counterexamplePath}${SHAPE === undefined ? "" : ` --shape '${SHAPE}'`}`;
+        expect.fail(
+          `${escalation ? "escalation found" : "the property failed, not on the invariant (the harness or server threw)"} after ${details.numRuns} sequence(s), ` +
+            `shrunk ${details.numShrinks} time(s) to ${escalation ? error.calls : steps.length} call(s) (seed ${details.seed}, path ${details.counterexamplePath}; replay: ${replay}):\n` +
+            `  start: ${shape.label}, attacker has a password: ${options.attackerHasPassword}\n` +
+            (escalation ? error.message : `    ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`),
+        );
+      }
+      // A property whose calls were all refused proves little: every RPC must have been answered OK.
+      if (PATH === undefined && SHAPE === undefined) expect(RPCS.filter((rpc) => !answeredOk.has(rpc)), "RPCs never answered OK in the whole run").to.deep.equal([]);
+    });
+  });
+});
