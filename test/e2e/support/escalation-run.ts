@@ -49,6 +49,7 @@ export async function runSequence(harness: Harness, shape: AttackerShape, option
   const start = powerOf(world.start, before).rights;
   const held: Credential[] = [world.start];
   const passwords = new ChosenPasswords();
+  let lastPasswordSet: { userId: string; password: string } | undefined;
   const trace = [
     `attacker starts with ${world.start.label}: effective rights ${rightsText(start)}; its own user ${options.attackerHasPassword ? "has a password it does not know" : "has no password"}`,
   ];
@@ -56,12 +57,13 @@ export async function runSequence(harness: Harness, shape: AttackerShape, option
   for (const [index, step] of steps.entries()) {
     const credential = step.cred < 0 ? held[held.length - 1]! : held[step.cred % held.length]!;
     const power = powerOf(credential, before);
-    const call = STEP_KINDS[step.rpc]!.resolve(step.args, { world, before, names, callerUserId: power.owner ?? world.userIds.attacker });
+    const call = STEP_KINDS[step.rpc]!.resolve(step.args, { world, before, names, callerUserId: power.owner ?? world.userIds.attacker, lastPasswordSet });
     const caller = call.anonymous ? undefined : power;
     for (const password of call.chooses ?? []) passwords.choose(password);
     const answer = await send(step.door, call, call.anonymous ? undefined : credential.token, harness.doors, harness.httpUrl);
     harness.stats.calls++;
     if (answer.ok) harness.stats.answeredOk.set(step.rpc, (harness.stats.answeredOk.get(step.rpc) ?? 0) + 1);
+    if (answer.ok && call.setsPasswordOf !== undefined) lastPasswordSet = { userId: call.setsPasswordOf, password: call.chooses![0]! };
     const after = harness.reader.snapshot(world);
     names.learn(after);
     let issued = "";

@@ -49,6 +49,8 @@ export interface Call {
   readonly anonymous?: boolean;
   /** Passwords this call chooses, which the attacker knows from now on. */
   readonly chooses?: readonly string[];
+  /** The user whose password this call sets (to `chooses[0]`), if it answers OK. */
+  readonly setsPasswordOf?: string;
   /** Forward auth: the rights named in `?rights=`. */
   readonly forwardAuth?: readonly number[];
 }
@@ -60,6 +62,8 @@ export interface StepContext {
   readonly names: Names;
   /** The user the step's credential acts as (the attacker's own when it authenticates no one). */
   readonly callerUserId: string;
+  /** The last password the attacker set that the server accepted, and whose it is. */
+  readonly lastPasswordSet: { readonly userId: string; readonly password: string } | undefined;
 }
 
 interface StepKind<A> {
@@ -128,6 +132,7 @@ export const STEP_KINDS: Readonly<Record<string, StepKind<unknown>>> = {
         },
       },
       chooses: a.password === undefined ? [] : [a.password],
+      ...(a.password === undefined ? {} : { setsPasswordOf: userOf(c, a.user) }),
       summary: `user ${c.names.of(userOf(c, a.user))}${a.admin ? ", admin" : ""}${a.suspended ? ", suspended" : ""}${a.password === undefined ? "" : `, password: ${passwordName(a.password)}`}`,
     }),
   }),
@@ -168,17 +173,25 @@ export const STEP_KINDS: Readonly<Record<string, StepKind<unknown>>> = {
       method: UserRegistry.method.updatePassword,
       request: { userId: userOf(c, a.user), currentPassword: a.current ?? "", newPassword: a.next, revokeAllSessions: a.revokeAllSessions },
       chooses: [a.next],
+      setsPasswordOf: userOf(c, a.user),
       summary: `user ${c.names.of(userOf(c, a.user))}, current: ${a.current === undefined ? "none" : passwordName(a.current)}, new: ${passwordName(a.next)}${a.revokeAllSessions ? ", revoke all sessions" : ""}`,
     }),
   }),
   "keyward.v1.SessionRegistry.CreateSession": kind({
-    args: fc.record({ user: userRef, password: anyPassword }),
-    resolve: (a, c) => ({
-      method: SessionRegistry.method.createSession,
-      request: { userId: userOf(c, a.user), password: a.password },
-      anonymous: true,
-      summary: `sign in as ${c.names.of(userOf(c, a.user))} with ${passwordName(a.password)}`,
-    }),
+    // Often with the last password the attacker set, as an attacker would: a random user and password
+    // rarely meet one it set, now that few credentials may set one.
+    args: fc.oneof(fc.constant("the last password set" as const), fc.record({ user: userRef, password: anyPassword })),
+    resolve: (a, c) => {
+      const last = a === "the last password set" ? c.lastPasswordSet : undefined;
+      const userId = last?.userId ?? userOf(c, a === "the last password set" ? ROLES.length : a.user);
+      const password = last?.password ?? (a === "the last password set" ? GUESS : a.password);
+      return {
+        method: SessionRegistry.method.createSession,
+        request: { userId, password },
+        anonymous: true,
+        summary: `sign in as ${c.names.of(userId)} with ${passwordName(password)}`,
+      };
+    },
   }),
   "keyward.v1.SessionRegistry.ListSessions": onUser(SessionRegistry.method.listSessions),
   "keyward.v1.SessionRegistry.DeleteSession": onRecord(SessionRegistry.method.deleteSession, "sessionId"),
