@@ -4,6 +4,9 @@
  * or 1,000 unknown query keys is refused at once with a small answer, several at a time, and the server
  * keeps serving; the longest list of violations stays small on every door; and a body over the limit is
  * answered 413, never reset, to a client that is still uploading it.
+ *
+ * The default body limit (64 KiB) refuses such bodies before they are decoded at all; the server here
+ * runs with 1 MiB, as an operator may set it, so the decoder's own bounds are what is tested.
  */
 import * as net from "node:net";
 import { expect } from "chai";
@@ -58,7 +61,7 @@ describe("e2e: bounded work per request, under npm start's Node flags", function
   let doors: Doors;
   let admin: string;
   before(async () => {
-    server = await startServer({ launch: viaNpmStart });
+    server = await startServer({ launch: viaNpmStart, args: ["--body-limit", String(1024 * 1024)] });
     doors = openDoors(server.httpUrl, server.grpcAddress);
     admin = server.adminKey();
     issuedKeys.add(admin);

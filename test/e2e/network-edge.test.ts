@@ -208,7 +208,7 @@ describe("e2e: the network edge (allowed networks, trusted proxies, last used, f
       }
       const many = await check(actor.key, `?${Array.from({ length: 500 }, (_, i) => `k${i}=1`).join("&")}`);
       expect(many.status).to.equal(400);
-      expect(JSON.parse(many.body).message).to.contain("and 490 more").and.have.length.below(2_000);
+      expect(JSON.parse(many.body).message).to.match(/; and 4\d\d more$/).and.have.length.below(2_000);
       // Below the path, Envoy appends the original request's path and query: its keys are the request's own.
       const envoy = await check(actor.key, "?page=2&right=x", { "x-keyward-required-rights": "RIGHT_USER_INFO" }, "GET", "/api/v1/auth/check/orders");
       expect(envoy.status).to.equal(200);
