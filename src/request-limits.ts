@@ -41,6 +41,12 @@ export const MAX_VIOLATION_DESCRIPTION = 512;
 export const MAX_ERROR_MESSAGE_BYTES = 4096;
 
 /**
+ * Longest value of an error's attributes (`ErrorInfo.metadata`), in characters; the message is filled
+ * from them, so a client's own text (a path, a content type) is cut to this before it is echoed.
+ */
+export const MAX_ERROR_ATTRIBUTE = 512;
+
+/**
  * After a request is refused before its body was read (too large, wrong media type), the rest of the
  * body is read and discarded, for at most this long in all, this long without data, and this many
  * bytes, before the connection is cut: a client still uploading then reads the answer instead of a
