@@ -6,6 +6,7 @@
  * Leaf module: imports nothing from src/ but the request limits (a leaf too), and knows no protocol.
  */
 import {
+  MAX_ERROR_ATTRIBUTE,
   MAX_ERROR_MESSAGE_BYTES,
   MAX_FIELD_VIOLATIONS,
   MAX_VIOLATION_DESCRIPTION,
@@ -75,7 +76,8 @@ function define(code: ErrorCode, reason: string, template: string): ErrorDefinit
   return {
     code,
     reason,
-    create(metadata = {}, options) {
+    create(given = {}, options) {
+      const metadata = clipAttributes(given);
       const message = template.replace(/\{(\w+)\}/g, (_, name: string) => metadata[name] ?? `{${name}}`);
       return new KeywardError(code, reason, message, metadata, [], options);
     },
@@ -262,8 +264,26 @@ export function clipText(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }
 
-/** `message` within {@link MAX_ERROR_MESSAGE_BYTES} UTF-8 bytes, cut at a character boundary and ended with "…". */
-export function clipMessage(message: string): string {
+/** Each attribute cut to {@link MAX_ERROR_ATTRIBUTE} characters (the same object when none is longer). */
+function clipAttributes(metadata: Record<string, string>): Record<string, string> {
+  let clipped: Record<string, string> | undefined;
+  for (const [name, value] of Object.entries(metadata)) {
+    if (value.length > MAX_ERROR_ATTRIBUTE) (clipped ??= { ...metadata })[name] = clipText(value, MAX_ERROR_ATTRIBUTE);
+  }
+  return clipped ?? metadata;
+}
+
+/** Half of a UTF-16 surrogate pair standing alone. */
+const LONE_SURROGATE = /\p{Cs}/gu;
+
+/**
+ * `message` within {@link MAX_ERROR_MESSAGE_BYTES} UTF-8 bytes, cut at a character boundary and ended with
+ * "…", with every lone surrogate replaced by U+FFFD: gRPC and gRPC-Web percent-encode the message into a
+ * header, which throws on one, and a client's text can bring one in (`JSON.parse` quotes half a
+ * character in its messages; a cut can fall inside a pair).
+ */
+export function clipMessage(text: string): string {
+  const message = text.replace(LONE_SURROGATE, "\uFFFD");
   if (message.length * 3 <= MAX_ERROR_MESSAGE_BYTES) return message;
   const bytes = new TextEncoder().encode(message);
   if (bytes.length <= MAX_ERROR_MESSAGE_BYTES) return message;

@@ -41,6 +41,19 @@ export const MAX_VIOLATION_DESCRIPTION = 512;
 export const MAX_ERROR_MESSAGE_BYTES = 4096;
 
 /**
+ * Longest value of an error's attributes (`ErrorInfo.metadata`), in characters; the message is filled
+ * from them, so a client's own text (a path, a content type) is cut to this before it is echoed.
+ */
+export const MAX_ERROR_ATTRIBUTE = 512;
+
+/**
+ * Most header lines an HTTP request may carry. Node keeps only the first thousand or so and drops the
+ * rest unseen, so a request with more would be judged on part of its headers: the `Authorization`, the
+ * `X-Forwarded-For` or the required rights a proxy adds last would be missing.
+ */
+export const MAX_REQUEST_HEADERS = 100;
+
+/**
  * After a request is refused before its body was read (too large, wrong media type), the rest of the
  * body is read and discarded, for at most this long in all, this long without data, and this many
  * bytes, before the connection is cut: a client still uploading then reads the answer instead of a

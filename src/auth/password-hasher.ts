@@ -15,6 +15,7 @@
 import { hash, verify, type Options } from "@node-rs/argon2";
 import { availableParallelism } from "node:os";
 import { PasswordQueueFull } from "../errors.js";
+import { characterCount } from "../text-length.js";
 
 /** OWASP Password Storage Cheat Sheet, argon2id minimum: 19 MiB, 2 iterations, 1 lane. */
 export const ARGON2ID_OPTIONS: Readonly<Options> = {
@@ -31,7 +32,7 @@ export const PASSWORD_MAX_LENGTH = 256;
 
 /** What is wrong with `password` as a new password of `userId`, or undefined when it is acceptable. */
 export function passwordProblem(password: string, userId: string): string | undefined {
-  const length = [...password].length;
+  const length = characterCount(password, PASSWORD_MAX_LENGTH);
   if (length < PASSWORD_MIN_LENGTH) return `must be at least ${PASSWORD_MIN_LENGTH} characters`;
   if (length > PASSWORD_MAX_LENGTH) return `must be at most ${PASSWORD_MAX_LENGTH} characters`;
   if (password.toLowerCase() === userId.toLowerCase()) return "must not be the user id";

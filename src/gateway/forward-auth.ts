@@ -45,8 +45,10 @@ export function createForwardAuth(invoker: Invoker, asConnectError: (error: unkn
   const request = create(method.input);
   return async (incoming: IncomingMessage, response: ServerResponse): Promise<void> => {
     const target = incoming.url ?? "/";
-    const call = new CallSignal(response, timeoutMsOf(incoming.headers[TIMEOUT_HEADER]), asConnectError);
+    let call: CallSignal | undefined;
     try {
+      // Inside the try: a malformed timeout header is the client's mistake, answered like any other.
+      call = new CallSignal(response, timeoutMsOf(incoming.headers[TIMEOUT_HEADER]), asConnectError);
       const required = requiredRights(target, incoming.headers[REQUIRED_RIGHTS_HEADER]);
       const result = await call.race(
         invoker.invoke(method, request, {
@@ -74,7 +76,7 @@ export function createForwardAuth(invoker: Invoker, asConnectError: (error: unkn
       if (reason !== undefined && !response.headersSent) response.setHeader(REASON_HEADER, reason);
       writeError(response, refusal);
     } finally {
-      call.dispose();
+      call?.dispose();
     }
   };
 }

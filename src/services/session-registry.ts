@@ -12,6 +12,7 @@ import { callerOf, enforceEndSession } from "../auth/principal-access.js";
 import { LoginFailed } from "../errors.js";
 import { generateKey, hashSecret } from "../keys/index.js";
 import type { LiveSessions, SessionRecord } from "../store/store.js";
+import { characterCount } from "../text-length.js";
 import { sessionToMessage } from "./convert.js";
 import { checkPassword } from "./password-check.js";
 import type { ServiceDeps } from "./service-deps.js";
@@ -27,7 +28,7 @@ export function createSessionRegistry(deps: ServiceDeps): ServiceImpl<typeof Ses
       const v = new Violations();
       checkUserId(v, "user_id", request.userId);
       if (v.check(request.password !== "", "password", "required")) {
-        v.check([...request.password].length <= PASSWORD_MAX_LENGTH, "password", `must be at most ${PASSWORD_MAX_LENGTH} characters`);
+        v.check(characterCount(request.password, PASSWORD_MAX_LENGTH) <= PASSWORD_MAX_LENGTH, "password", `must be at most ${PASSWORD_MAX_LENGTH} characters`);
       }
       v.done();
       const client = deps.clients.resolveCall(context);

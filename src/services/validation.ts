@@ -6,6 +6,7 @@ import { validationFailed, type FieldViolation } from "../errors.js";
 import { parseNetwork } from "../auth/networks.js";
 import { ID_LENGTH } from "../keys/index.js";
 import { rights } from "../rights/index.js";
+import { characterCount } from "../text-length.js";
 
 export const USER_ID_PATTERN = /^[a-z0-9](?:-?[a-z0-9])+$/;
 export const USER_NAME_MAX = 100;
@@ -66,7 +67,7 @@ export function checkSessionId(v: Violations, field: string, sessionId: string):
 }
 
 export function checkText(v: Violations, field: string, text: string, max: number): void {
-  v.check([...text].length <= max, field, `must be at most ${max} characters`);
+  v.check(characterCount(text, max) <= max, field, `must be at most ${max} characters`);
   v.check(!UNSAFE_TEXT.test(text), field, UNSAFE_TEXT_MESSAGE);
 }
 

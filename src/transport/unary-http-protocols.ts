@@ -156,6 +156,30 @@ function frame(flags: number, data: Uint8Array): Buffer {
 
 const COMPRESSED_FLAG = 0b1;
 
+const NOT_BASE64 = /[^A-Za-z0-9+/=]/;
+
+/**
+ * The bytes of a gRPC-Web text body: base64 with its padding, or several such pieces one after another,
+ * as a client that encodes each frame on its own sends them. Node's decoder skips any character outside
+ * the alphabet and stops at the first padding, so the text is checked first: a body that a proxy reads
+ * as garbage must not be a valid call here. Throws `MALFORMED_MESSAGE`.
+ */
+function fromBase64Text(body: Buffer): Buffer {
+  const text = body.toString("latin1");
+  const refused = () => MalformedMessage.create({ problem: "a gRPC-Web text body is base64: A-Z, a-z, 0-9, + and / in groups of four, = only to pad a group's end" });
+  if (text.length % 4 !== 0 || NOT_BASE64.test(text)) throw refused();
+  const pieces: Buffer[] = [];
+  let start = 0;
+  for (let at = text.indexOf("="); at !== -1; at = text.indexOf("=", start)) {
+    const end = at - (at % 4) + 4; // padding fills the rest of its group: `x=` or `xx==` ends it
+    if (at % 4 < 2 || text.slice(at, end) !== "==".slice(0, end - at)) throw refused();
+    pieces.push(Buffer.from(text.slice(start, end), "base64"));
+    start = end;
+  }
+  pieces.push(Buffer.from(text.slice(start), "base64"));
+  return Buffer.concat(pieces);
+}
+
 function grpcWebProtocol(format: BodyFormat, text: boolean): UnaryHttpProtocol {
   const contentType = `application/grpc-web${text ? "-text" : ""}+${format === "json" ? "json" : "proto"}`;
   const encode = format === "json" ? encodeJson : encodeBinary;
@@ -177,7 +201,7 @@ function grpcWebProtocol(format: BodyFormat, text: boolean): UnaryHttpProtocol {
       checkEncoding(headerValue(headers["grpc-encoding"]));
     },
     async message(body, headers, limit) {
-      const bytes = text ? Buffer.from(body.toString("latin1"), "base64") : body;
+      const bytes = text ? fromBase64Text(body) : body;
       if (bytes.byteLength < 5) throw MalformedMessage.create({ problem: "a gRPC-Web request is one enveloped message (5 header bytes, then the message)" });
       const length = bytes.readUInt32BE(1);
       if (length > limit) throw BodyTooLarge.create({ limit: String(limit) });

@@ -87,7 +87,7 @@ function frame(flags: number, data: Uint8Array): Uint8Array {
 }
 
 /** The trailer frame of a gRPC-Web answer, as headers. */
-function trailerOf(bytes: Uint8Array): Map<string, string> {
+export function trailerOf(bytes: Uint8Array): Map<string, string> {
   const trailer = new Map<string, string>();
   for (let at = 0; at + 5 <= bytes.length; ) {
     const length = new DataView(bytes.buffer, bytes.byteOffset + at + 1, 4).getUint32(0);
@@ -103,23 +103,38 @@ function trailerOf(bytes: Uint8Array): Map<string, string> {
 }
 
 function callGrpcRaw(address: string, path: string, body: Uint8Array, key: string | undefined): Promise<RawAnswer> {
-  const client = new grpc.Client(address, grpc.credentials.createInsecure());
   const metadata = new grpc.Metadata();
   if (key !== undefined) metadata.set("authorization", `Bearer ${key}`);
-  return new Promise<RawAnswer>((resolve) => {
+  return grpcUnaryBytes(address, path, body, metadata, 10_000).then(({ error, reply }) => {
+    if (!error) return { code: 0, reason: "", violations: [], size: reply?.length ?? 0 };
+    const bin = error.metadata?.get("grpc-status-details-bin")[0] as Buffer | undefined;
+    return fromStatus(bin ? fromBinary(StatusSchema, bin) : ({ code: error.code, details: [] } as unknown as Status), grpcErrorSize(error));
+  });
+}
+
+/** A unary call of `path` with `body` as the message's bytes, through grpc-js: the error, or the reply's bytes. */
+export function grpcUnaryBytes(
+  address: string,
+  path: string,
+  body: Uint8Array,
+  metadata: grpc.Metadata,
+  timeoutMs: number,
+): Promise<{ error: grpc.ServiceError | null; reply: Buffer | undefined }> {
+  const client = new grpc.Client(address, grpc.credentials.createInsecure());
+  return new Promise<{ error: grpc.ServiceError | null; reply: Buffer | undefined }>((resolve) => {
     client.makeUnaryRequest(
       path,
       (bytes: Uint8Array) => Buffer.from(bytes),
       (bytes: Buffer) => bytes,
       body,
       metadata,
-      { deadline: Date.now() + 10_000 },
-      (error, reply) => {
-        if (!error) return resolve({ code: 0, reason: "", violations: [], size: reply?.length ?? 0 });
-        const bin = error.metadata?.get("grpc-status-details-bin")[0] as Buffer | undefined;
-        const size = Object.entries(error.metadata?.getMap() ?? {}).reduce((n, [name, value]) => n + name.length + String(value).length, error.details.length);
-        resolve(fromStatus(bin ? fromBinary(StatusSchema, bin) : ({ code: error.code, details: [] } as unknown as Status), size));
-      },
+      { deadline: Date.now() + timeoutMs },
+      (error, reply) => resolve({ error, reply }),
     );
   }).finally(() => client.close());
+}
+
+/** The size of a gRPC error as it came: its message and its trailers. */
+export function grpcErrorSize(error: grpc.ServiceError): number {
+  return Object.entries(error.metadata?.getMap() ?? {}).reduce((n, [name, value]) => n + name.length + String(value).length, error.details.length);
 }
