@@ -1,5 +1,5 @@
 # Keyward's image: built in one stage, run from a slim one as the unprivileged `node` user.
-# `docker build -t keyward .` then see deploy/ (compose, Kubernetes) and the README's "Running in production".
+# `docker build -t keyward .` then see deploy/ (compose, Kubernetes) and docs/operations.md, "Running in production".
 
 FROM node:20-bookworm-slim AS build
 WORKDIR /app

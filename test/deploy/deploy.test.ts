@@ -3,7 +3,7 @@
  * Debian's `docker-compose config`, Kubernetes manifests through the Kubernetes API schemas compiled into
  * the `kubernetes-models` package, and a drift test that every variable, port, path and flag they use is
  * one Keyward has. What none of this proves (that the image builds, the replica set elects, probes pass
- * on a cluster) is listed in the README, "Running in production".
+ * on a cluster) is listed in docs/operations.md, "What was verified".
  */
 import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";

@@ -4,20 +4,50 @@
  * executed with its own examples (path parameters and body) against a real server, as the admin.
  * Swagger UI's own sample of the create-key body was `"rights": ["RIGHT_INVALID"]`, a 400.
  *
- * And the pages under docs/ whose examples run as pasted (docs/client.md), in order, in a new directory,
- * against a real server: each `js` block starts with `// <file name>` and is saved under that name, each
- * `sh` block runs in bash (stopping at the first failing command), and a `text` block right after an
- * `sh` block is that block's whole output. npm installs from a registry on 127.0.0.1 that serves this
- * checkout's packages (support/local-registry.ts), so `npm install @keyward/client` works as written.
+ * And every example of README.md and of each page under docs/, run as pasted, in order. The convention
+ * (docs writers: this is what "runs as pasted" means):
+ *
+ * - **A fresh clone after the two commands.** Each page runs in a directory of its own that stands for a
+ *   fresh clone after `npm install && npm start`: a copy of each top-level file of this checkout
+ *   (`package.json`, …) and a link to each top-level folder (the built `dist/`, `node_modules/`, …)
+ *   except `.git` and `data/`, and its own server started there with `npm start`, which writes
+ *   `data/admin.key`. Nothing else runs before the page. Blocks must not write into the linked folders.
+ * - **Ports.** That server listens on free ports, not on 8080 and 9090 (a developer's own `npm start` may
+ *   hold them). In the page's blocks and documented outputs, 8080, 9090, 8000 (a gateway) and 3000 (the
+ *   service behind it), as whole numbers, are replaced with the ports of this run, and so are they in
+ *   the page's copy of `deploy/gateways/` (as gateway-recipes.test.ts does). `KEYWARD_URL` names the HTTP
+ *   listener for the CLI, whose built-in default is 8080; no other `KEYWARD_*` variable is set.
+ * - **One terminal per page.** One bash (errexit, pipefail) runs the page's blocks in order, so
+ *   variables, `cd` and background jobs carry over as in a terminal; the first failing command stops the
+ *   page. Each block's stdin is /dev/null. What a page leaves running in the background is stopped with
+ *   the shell's process group when the page ends (pages show how to stop what they start).
+ * - **Blocks.** An `sh` block runs. A `js` block is saved, in the shell's current directory, under the
+ *   name in its first line (`// check-key.js`). A `text` block right after an `sh` block is that block's
+ *   whole stdout, compared after masking what differs per run: RFC 3339 times, `NNSXS`/`ONSXG` tokens and
+ *   39-character ids. An info string `no-run` (```` ```sh no-run ````) marks a block that cannot run here
+ *   (Docker, kubectl, a real MongoDB, the bench): each is listed as a test of its own, by page, and
+ *   counted. `needs:nginx` (or another package of test/support/test-packages.ts) runs the block only where
+ *   that package is installed, skipping loudly elsewhere. Any other block fails: nothing is skipped
+ *   silently.
+ * - npm installs from a registry on 127.0.0.1 that serves this checkout's packages
+ *   (support/local-registry.ts), so `npm install @keyward/client` works as written; TMPDIR is the page's.
+ *
+ * The pages also must not point outside the repository, their relative links must resolve, no two
+ * examples may create the same user (a reader runs every page against one server), and the README stays
+ * a front door of at most 200 lines.
  */
-import { readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { expect } from "chai";
-import { runAsync, useClientProject } from "./support/local-registry.js";
-import { codeBlocks, type CodeBlock } from "./support/markdown-blocks.js";
+import { requirePackages } from "../support/test-packages.js";
+import { createdUserIds, docsPages, masked, NO_RUN, pageSteps, withPorts, type DocsPorts, type Step } from "./support/docs-pages.js";
+import { freePort, renderRecipe, RECIPES } from "./support/gateways.js";
+import { useLocalRegistry, type RegistryScratch } from "./support/local-registry.js";
+import { PageShell } from "./support/page-shell.js";
 import { issuedKeys } from "./support/secret-scan.js";
-import { useServer } from "./support/server-process.js";
+import { startServer, useServer, viaNpmStart, type ServerProcess } from "./support/server-process.js";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 
@@ -106,45 +136,170 @@ describe("e2e: the docs page's examples and what / serves", function () {
   });
 });
 
-/** A step of a page run as pasted: a file to save, or commands to run with the output they should print. */
-type Step = { kind: "file"; name: string; block: CodeBlock } | { kind: "commands"; block: CodeBlock; output?: string };
+const PAGES = docsPages(ROOT);
+/** How long one block may take: `npm install` of the client, or a page's worth of `npx keyward`. */
+const BLOCK_TIMEOUT_MS = 170_000;
+/** Top-level entries of the checkout a fresh clone after the two commands would not share with this one. */
+const NOT_LINKED = new Set([".git", "data", "deploy"]);
+/** The gateway recipes run from the page's copy, with the page's ports. */
+const RUN_RECIPES = ["nginx.conf", "Caddyfile"];
 
-/** The page's blocks as steps, in order; a block this runner cannot run fails here rather than being skipped. */
-function stepsOf(page: string): Step[] {
-  const blocks = codeBlocks(readFileSync(join(ROOT, page), "utf8"));
-  const steps: Step[] = [];
-  for (const [i, block] of blocks.entries()) {
-    const where = `${page}:${block.line}`;
-    if (block.lang === "js") {
-      const name = /^\/\/ (\S+)\n/.exec(block.text)?.[1];
-      expect(name, `${where}: a js example starts with \`// <file name>\``).to.be.a("string");
-      steps.push({ kind: "file", name: name!, block });
-    } else if (block.lang === "sh") {
-      const next = blocks[i + 1];
-      steps.push({ kind: "commands", block, ...(next?.lang === "text" ? { output: next.text } : {}) });
-    } else {
-      expect(block.lang === "text" && blocks[i - 1]?.lang === "sh", `${where}: a \`${block.lang}\` block this test cannot run (js, sh, or text after sh)`).to.equal(true);
+describe("e2e: README.md and docs/ account for every block", () => {
+  it("every block runs, is the output of the sh block before it, or is marked no-run; the counts per page", () => {
+    const problems: string[] = [];
+    const counts: string[] = [];
+    for (const page of PAGES) {
+      const { steps, problems: pageProblems } = pageSteps(ROOT, page);
+      problems.push(...pageProblems);
+      const run = steps.filter((step) => step.kind !== "no-run");
+      const outputs = steps.filter((step) => step.kind === "commands" && step.output !== undefined).length;
+      counts.push(`${page}: ${run.length} run (${outputs} with their output checked), ${steps.length - run.length} ${NO_RUN}`);
     }
-  }
-  return steps;
-}
+    console.log(`      docs examples:\n${counts.map((line) => `        ${line}`).join("\n")}`);
+    expect(problems).to.deep.equal([]);
+  });
 
-describe("e2e: docs/client.md's examples, as pasted", function () {
-  this.timeout(180_000);
-  const sut = useServer();
-  const consumer = useClientProject(ROOT, "keyward-docs-client-");
-
-  for (const step of stepsOf("docs/client.md")) {
-    const where = `docs/client.md:${step.block.line}`;
-    if (step.kind === "file") {
-      it(`${where}: saves ${step.name}`, () => writeFileSync(join(consumer.project, step.name), step.block.text));
-      continue;
+  it("no two examples create the same user: a reader runs every page against one server", () => {
+    const created = new Map<string, string[]>();
+    for (const page of PAGES) {
+      for (const step of pageSteps(ROOT, page).steps) {
+        if (step.kind !== "commands") continue;
+        for (const id of createdUserIds(step.block.text)) created.set(id, [...(created.get(id) ?? []), step.where]);
+      }
     }
-    it(`${where}: ${step.block.text.trim().split("\n").join("; ")}`, async () => {
-      const env = { ...consumer.registry.npmEnv, KEYWARD_URL: sut.server.httpUrl, KEYWARD_GRPC: sut.server.grpcAddress, KEYWARD_API_KEY: sut.admin };
-      const result = await runAsync("bash", ["-e", "-o", "pipefail", "-c", step.block.text], { cwd: consumer.project, env });
-      expect(result.status, `${result.stdout}\n${result.stderr}`).to.equal(0);
-      if (step.output !== undefined) expect(result.stdout, result.stderr).to.equal(step.output);
+    expect(created.size, "the docs create users").to.be.greaterThan(3);
+    expect([...created].filter(([, where]) => where.length > 1).map(([id, where]) => `${id}: ${where.join(", ")}`)).to.deep.equal([]);
+  });
+
+  it("no page points outside the repository or cites the design contract; relative links and their anchors resolve", () => {
+    const problems: string[] = [];
+    for (const page of PAGES) {
+      const text = readFileSync(join(ROOT, page), "utf8");
+      if (/DESIGN(?:\.md)?\s*§|\.\.\/shared\b/.test(text)) problems.push(`${page}: cites DESIGN or ../shared`);
+      const prose = text.replace(/^ *```[\s\S]*?^ *```/gm, "").replace(/`[^`\n]*`/g, "");
+      for (const [, target] of prose.matchAll(/\]\(([^)\s]+)\)/g)) {
+        if (/^[a-z]+:/.test(target!)) continue; // a URL
+        const [path, anchor] = target!.split("#") as [string, string | undefined];
+        const file = path === "" ? join(ROOT, page) : resolve(dirname(join(ROOT, page)), path);
+        if (relative(ROOT, file).startsWith("..")) problems.push(`${page}: ${target} leaves the repository`);
+        else if (!existsSync(file)) problems.push(`${page}: ${target} does not exist`);
+        else if (anchor !== undefined && file.endsWith(".md") && !anchorsOf(readFileSync(file, "utf8")).has(anchor)) problems.push(`${page}: ${target}: no such heading`);
+      }
+    }
+    expect(problems).to.deep.equal([]);
+  });
+
+  it("the README is a front door of at most 200 lines", () => {
+    expect(readFileSync(join(ROOT, "README.md"), "utf8").trimEnd().split("\n").length).to.be.at.most(200);
+  });
+});
+
+describe("e2e: README.md and docs/, as pasted", function () {
+  this.timeout(BLOCK_TIMEOUT_MS + 30_000);
+  const local = useLocalRegistry(ROOT, "keyward-docs-registry-");
+
+  for (const page of PAGES) {
+    const steps = pageSteps(ROOT, page).steps;
+    describe(page, () => {
+      for (const step of steps.filter((s) => s.kind === "no-run")) {
+        it(`${step.where}: not run here (${NO_RUN}): ${step.block.text.split("\n")[0]}`, () => {});
+      }
+      if (!steps.some((step) => step.kind !== "no-run")) return;
+      const run = usePage(page, local);
+      for (const step of steps) {
+        if (step.kind === "no-run") continue;
+        const title = step.kind === "file" ? `saves ${step.name}` : step.block.text.trim().split("\n").join("; ");
+        it(`${step.where}: ${title.length > 150 ? `${title.slice(0, 150)}…` : title}`, async function () {
+          await runStep(this, run, step);
+        });
+      }
     });
   }
 });
+
+/** A page's clone, its server and its shell. */
+interface PageRun {
+  clone: string;
+  ports: DocsPorts;
+  server: ServerProcess;
+  shell: PageShell;
+}
+
+/** Before the page: a fresh clone after the two commands, its server and a shell in it; after: all gone. */
+function usePage(page: string, local: RegistryScratch): PageRun {
+  const run = {} as PageRun;
+  let dir: string | undefined;
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), "keyward-docs-"));
+    run.clone = join(dir, "keyward");
+    mkdirSync(run.clone);
+    // Files are copied, so a block cannot change this checkout's (`npm init` would rewrite package.json);
+    // folders are links, so a block must not write into them (mark such a block no-run).
+    for (const entry of readdirSync(ROOT, { withFileTypes: true })) {
+      if (NOT_LINKED.has(entry.name)) continue;
+      if (entry.isFile()) copyFileSync(join(ROOT, entry.name), join(run.clone, entry.name));
+      else symlinkSync(join(ROOT, entry.name), join(run.clone, entry.name));
+    }
+    mkdirSync(join(run.clone, "deploy"));
+    for (const entry of readdirSync(join(ROOT, "deploy"))) if (entry !== "gateways") symlinkSync(join(ROOT, "deploy", entry), join(run.clone, "deploy", entry));
+    mkdirSync(join(run.clone, "deploy/gateways"));
+
+    run.server = await startServer({ launch: viaNpmStart, cwd: run.clone, dataDir: join(run.clone, "data") });
+    issuedKeys.add(run.server.adminKey());
+    run.ports = {
+      http: Number(new URL(run.server.httpUrl).port),
+      grpc: Number(run.server.grpcAddress.split(":").at(-1)),
+      gateway: await freePort(),
+      service: await freePort(),
+    };
+    for (const file of readdirSync(RECIPES)) {
+      const text = RUN_RECIPES.includes(file) ? renderRecipe(file, { keyward: run.ports.http, gateway: run.ports.gateway, service: run.ports.service }) : withPorts(readFileSync(join(RECIPES, file), "utf8"), run.ports);
+      writeFileSync(join(run.clone, "deploy/gateways", file), text);
+    }
+
+    mkdirSync(join(dir, "tmp"));
+    mkdirSync(join(dir, "blocks"));
+    const env: Record<string, string> = {
+      ...Object.fromEntries(Object.entries(local.registry.npmEnv).filter(([name]) => !name.startsWith("KEYWARD_"))),
+      KEYWARD_URL: run.server.httpUrl,
+      TMPDIR: join(dir, "tmp"),
+      XDG_CONFIG_HOME: join(dir, "tmp"),
+      XDG_DATA_HOME: join(dir, "tmp"),
+    };
+    run.shell = PageShell.start(run.clone, env, join(dir, "blocks"));
+  });
+  after(async () => {
+    await run.shell?.close();
+    if (run.server !== undefined) expect(await run.server.stop(), `${page}'s server exits cleanly`).to.equal(0);
+    if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
+  });
+  return run;
+}
+
+async function runStep(context: Mocha.Context, run: PageRun, step: Exclude<Step, { kind: "no-run" }>): Promise<void> {
+  if (step.kind === "file") {
+    writeFileSync(join(run.shell.cwd, step.name), withPorts(step.block.text, run.ports));
+    return;
+  }
+  if (step.needs.length > 0) requirePackages(context, step.where, ...step.needs);
+  expect(run.shell.stopped, "the page stopped at an earlier block").to.equal(false);
+  const result = await run.shell.run(withPorts(step.block.text, run.ports), BLOCK_TIMEOUT_MS);
+  expect(result.status, `exit status; stdout:\n${result.stdout}\nstderr:\n${result.stderr}`).to.equal(0);
+  if (step.output !== undefined) expect(masked(result.stdout), `${step.where}'s output (masked); stderr:\n${result.stderr}`).to.equal(masked(withPorts(step.output.text, run.ports)));
+}
+
+/** The anchors GitHub makes of a page's headings: lower case, punctuation dropped, spaces as hyphens. */
+function anchorsOf(markdown: string): Set<string> {
+  const anchors = new Set<string>();
+  let inFence = false;
+  for (const line of markdown.split("\n")) {
+    if (/^ *```/.test(line)) inFence = !inFence;
+    const heading = inFence ? null : /^#{1,6} (.+)$/.exec(line);
+    if (!heading) continue;
+    const slug = heading[1]!.trim().toLowerCase().replace(/[^\p{L}\p{N}\s_-]/gu, "").replace(/\s/g, "-");
+    let anchor = slug;
+    for (let n = 1; anchors.has(anchor); n++) anchor = `${slug}-${n}`;
+    anchors.add(anchor);
+  }
+  return anchors;
+}

@@ -1,8 +1,9 @@
 /**
- * The gateway recipes in deploy/gateways/ (DESIGN §14): real nginx (`auth_request`) and Caddy
+ * The gateway recipes in deploy/gateways/ (docs/gateway.md): real nginx (`auth_request`) and Caddy
  * (`forward_auth`) from Debian, run from the recipe files with only their ports replaced, in front of a
  * tiny upstream that echoes what reaches it, with Keyward behind them. Traefik and Envoy are not in
- * Debian: their files are checked for the same path and header names instead (a drift test).
+ * Debian: their files are checked for the same path and header names instead (a drift test). The docs
+ * include the files by link and run them (docs/gateway.md, run by docs-examples.test.ts), never a copy.
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -13,6 +14,7 @@ import { FORWARD_AUTH_PATH, IDENTITY_HEADERS, REQUIRED_RIGHTS_HEADER } from "../
 import { rights } from "../../src/rights/index.js";
 import { ok } from "./support/fixtures.js";
 import { PACKAGES, requirePackages } from "../support/test-packages.js";
+import { docsPages, pageSteps } from "./support/docs-pages.js";
 import { RECIPES, startProxy, startUpstream, type Proxy, type ProxyKind, type Upstream } from "./support/gateways.js";
 import { httpFrom } from "./support/http-from.js";
 import { useServer } from "./support/server-process.js";
@@ -125,9 +127,26 @@ describe("e2e: gateway recipes (deploy/gateways)", function () {
       expect(text).to.contain("www-authenticate");
     });
 
-    it("the README shows the nginx and Caddy recipes verbatim", () => {
-      const readme = readFileSync(join(RECIPES, "../../README.md"), "utf8");
-      for (const file of ["nginx.conf", "Caddyfile"]) expect(readme, `README shows ${file}`).to.contain(recipe(file));
+    it("docs/gateway.md includes the recipes from their files: it links each, runs nginx and Caddy on them, and no page copies them", () => {
+      const root = join(RECIPES, "../..");
+      const gateway = readFileSync(join(root, "docs/gateway.md"), "utf8");
+      for (const file of ["nginx.conf", "Caddyfile", "traefik.yml", "envoy.yaml"]) {
+        expect(gateway, `docs/gateway.md links ${file}`).to.contain(`](../deploy/gateways/${file})`);
+      }
+      // The commands that run them: blocks docs-examples.test.ts runs where the proxy is installed.
+      const commands = pageSteps(root, "docs/gateway.md").steps.filter((step) => step.kind === "commands");
+      const runs = (needs: string, command: RegExp) => commands.some((step) => step.needs.some((pkg) => pkg.program === needs) && command.test(step.block.text));
+      expect(runs("nginx", /^nginx .*"\$\{NGINX_FLAGS\[@\]\}"/m) && /NGINX_FLAGS=\(-c "\$PWD\/deploy\/gateways\/nginx\.conf"/.test(gateway), "a needs:nginx block runs nginx -c on the file, by absolute path").to.equal(true);
+      expect(runs("caddy", /^caddy run --config deploy\/gateways\/Caddyfile /m), "a needs:caddy block runs caddy on the file").to.equal(true);
+      // Not copied: no page holds a directive line of either file.
+      for (const file of ["nginx.conf", "Caddyfile"]) {
+        const directives = recipe(file).split("\n").map((line) => line.trim()).filter((line) => line.length >= 20 && !line.startsWith("#"));
+        expect(directives.length, `${file} has directive lines`).to.be.greaterThan(3);
+        for (const page of docsPages(root)) {
+          const text = readFileSync(join(root, page), "utf8");
+          expect(directives.filter((line) => text.includes(line)), `${page} copies ${file}`).to.deep.equal([]);
+        }
+      }
     });
 
     it("traefik.yml does not trust forwarded headers from clients", () => {

@@ -74,6 +74,31 @@ function packWorkspace(root: string, workspace: string, destination: string): st
   return join(destination, packed!.filename);
 }
 
+/** What {@link useLocalRegistry} sets up. */
+export interface RegistryScratch {
+  registry: LocalRegistry;
+  /** A scratch directory of the describe's own, removed after it (the registry's files are in it too). */
+  scratch: string;
+}
+
+/**
+ * For one mocha `describe`: a scratch directory and a registry serving the built @keyward/client (packed
+ * from `root`) and `root`'s node_modules; both gone after the describe.
+ */
+export function useLocalRegistry(root: string, prefix: string): RegistryScratch {
+  const context = {} as RegistryScratch;
+  before(async () => {
+    if (!existsSync(join(root, "packages/client/dist/esm/src/client/index.js"))) throw new Error("packages/client/dist is missing: run `npm run build` (npm test builds first)");
+    context.scratch = mkdtempSync(join(tmpdir(), prefix));
+    context.registry = await startLocalRegistry({ tarballs: [packWorkspace(root, "@keyward/client", context.scratch)], nodeModules: join(root, "node_modules"), workDir: context.scratch });
+  });
+  after(async () => {
+    await context.registry?.close();
+    if (context.scratch !== undefined) rmSync(context.scratch, { recursive: true, force: true });
+  });
+  return context;
+}
+
 /** What {@link useClientProject} sets up. */
 export interface ClientProject {
   /** An empty directory for the consumer's project, `<scratch>/my-service`. */
@@ -81,23 +106,14 @@ export interface ClientProject {
   registry: LocalRegistry;
 }
 
-/**
- * For one mocha `describe`: a scratch directory with an empty `my-service/`, and a registry serving the
- * built @keyward/client (packed from `root`) and `root`'s node_modules; both gone after the describe.
- */
+/** {@link useLocalRegistry}, with an empty `my-service/` in the scratch directory for a consumer's project. */
 export function useClientProject(root: string, prefix: string): ClientProject {
+  const local = useLocalRegistry(root, prefix);
   const context = {} as ClientProject;
-  let scratch: string | undefined;
-  before(async () => {
-    if (!existsSync(join(root, "packages/client/dist/esm/src/client/index.js"))) throw new Error("packages/client/dist is missing: run `npm run build` (npm test builds first)");
-    scratch = mkdtempSync(join(tmpdir(), prefix));
-    context.registry = await startLocalRegistry({ tarballs: [packWorkspace(root, "@keyward/client", scratch)], nodeModules: join(root, "node_modules"), workDir: scratch });
-    context.project = join(scratch, "my-service");
+  before(() => {
+    context.registry = local.registry;
+    context.project = join(local.scratch, "my-service");
     mkdirSync(context.project);
-  });
-  after(async () => {
-    await context.registry?.close();
-    if (scratch !== undefined) rmSync(scratch, { recursive: true, force: true });
   });
   return context;
 }

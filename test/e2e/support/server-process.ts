@@ -57,12 +57,14 @@ export async function startServer(
     launch?: Launch;
     /** Start the launcher in a process group of its own, as a shell starts a job, so the group can be signalled. */
     ownProcessGroup?: boolean;
+    /** Where the launcher runs (`npm start` reads package.json there); the project by default. */
+    cwd?: string;
   } = {},
 ): Promise<ServerProcess> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), "keyward-e2e-"));
   const [command, args] = (options.launch ?? fromSources)(["--http-addr", "127.0.0.1:0", "--grpc-addr", "127.0.0.1:0", "--data-dir", dataDir, ...(options.args ?? [])]);
   const child = spawn(command, args, {
-    cwd: ROOT,
+    cwd: options.cwd ?? ROOT,
     env: { ...process.env, ...options.env },
     stdio: ["ignore", "pipe", "pipe"],
     detached: options.ownProcessGroup ?? false,
