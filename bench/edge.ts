@@ -24,7 +24,7 @@ import { hasProxy, startProxy, type Proxy } from "../test/e2e/support/gateways.j
 import { ensureBuiltServer } from "./lib/build.js";
 import { runHttpTarget, type HttpRound } from "./lib/http-run.js";
 import { sequentialLatency, type SequentialLatency } from "./lib/sequential-latency.js";
-import { kindsText } from "./lib/report.js";
+import { kindsText } from "./lib/counts-text.js";
 import { ROOT, startKeyward, startNodeProcess, type Announced, type KeywardProcess } from "./lib/processes.js";
 import { startScriptNodeFlags } from "./lib/start-flags.js";
 import { median } from "./lib/stats.js";

@@ -12,7 +12,7 @@
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { availableParallelism, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
-import { PasswordHasher } from "../src/auth/password-hasher.js";
+import { PasswordHasher } from "../src/passwords/password-hasher.js";
 import { ensureBuiltServer } from "./lib/build.js";
 import { cpuSecondsOf, startKeyward } from "./lib/processes.js";
 import { median, percentile } from "./lib/stats.js";

@@ -5,6 +5,7 @@
 import type { EdgeResult } from "../edge.js";
 import type { MicroResult } from "../micro/verify-bench.js";
 import { median } from "./stats.js";
+import { count, kindsText } from "./counts-text.js";
 
 /** One load round as the generators report it, with the server's CPU (in cores) over its measured window. */
 export interface LoadRound {
@@ -318,20 +319,10 @@ function errorsText(row: LoadRow): string {
   return `${count(row.requests)} calls, ${kindsText(row.errors, row.errorKinds)}${saturated}`;
 }
 
-/** "0 errors", or each kind of error with its count ("2 connection errors, 1 http 502"). */
-export function kindsText(errors: number, errorKinds: Record<string, number>): string {
-  const kinds = Object.entries(errorKinds)
-    .filter(([, n]) => n > 0)
-    .map(([kind, n]) => `${count(n)} ${kind}`);
-  return kinds.length === 0 ? `${count(errors)} errors` : kinds.join(", ");
-}
 
 /** A load generator using this share of a core or more may be what limits the rate. */
 export const GENERATOR_SATURATED = 0.75;
 
-function count(n: number): string {
-  return Math.round(n).toLocaleString("en-US");
-}
 
 function ms(value: number): string {
   return Number.isNaN(value) ? "" : `${value.toFixed(value < 10 ? 2 : 1)} ms`;

@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { cpuUsage } from "node:process";
-import { ApiKeyVerifier, DEFAULT_VERIFIER_OPTIONS } from "../../src/auth/api-key-verifier.js";
+import { ApiKeyVerifier, DEFAULT_VERIFIER_OPTIONS } from "../../src/authn/verifier.js";
 import { API_KEY_SQL } from "../../src/store/sqlite/api-keys.js";
 import { openSqliteStore } from "../../src/store/sqlite/sqlite-store.js";
 import { bulkLoadKeys } from "../lib/bulk-keys.js";

@@ -8,7 +8,7 @@
  * - `verify`: plus the cached verification of the `Authorization` key (`ApiKeyVerifier.verify`);
  * - `invoke`: the key through the shared invoker instead (both interceptors, GetAuthInfo's implementation);
  * - `gateway`: the REST gateway's handler (route match, transcoding, headers, call signal, JSON writer);
- * - `listener`: `keyward serve`'s HTTP listener (`startConnectServer`: drain tracking, connect-node, the
+ * - `listener`: `keyward serve`'s HTTP listener (`startHttpListener`: drain tracking, connect-node, the
  *   gateway as its fallback), without the gRPC listener beside it.
  *
  * The SQLite store in the data dir (argv[3]) gets its first admin; the key is in `<data dir>/admin.key`.
@@ -18,7 +18,7 @@
 import { create } from "@bufbuild/protobuf";
 import * as http from "node:http";
 import type { AddressInfo } from "node:net";
-import type { CallEnd } from "../../src/transport/invoke.js";
+import type { CallEnd } from "../../src/transport/call-init.js";
 import { buildInProcessKeyward } from "../lib/in-process-keyward.js";
 import { keywardModule } from "../lib/keyward-module.js";
 import { LAYERS, type Layer } from "../lib/rest-layer-names.js";
@@ -29,11 +29,11 @@ type Handler = (request: http.IncomingMessage, response: http.ServerResponse) =>
 const NEVER: CallEnd = { signal: new AbortController().signal };
 
 async function main(layer: Layer, dataDir: string, built: boolean): Promise<void> {
-  const [{ AuthService }, { createGateway }, { writeJson }, { startConnectServer }] = await Promise.all([
+  const [{ AuthService }, { createGateway }, { writeJson }, { startHttpListener }] = await Promise.all([
     keywardModule<typeof import("../../gen/keyward/v1/auth_pb.js")>("gen/keyward/v1/auth_pb", built),
     keywardModule<typeof import("../../src/gateway/gateway.js")>("src/gateway/gateway", built),
-    keywardModule<typeof import("../../src/gateway/http-response.js")>("src/gateway/http-response", built),
-    keywardModule<typeof import("../../src/transport/connect-server.js")>("src/transport/connect-server", built),
+    keywardModule<typeof import("../../src/http/http-response.js")>("src/http/http-response", built),
+    keywardModule<typeof import("../../src/http/http-listener.js")>("src/http/http-listener", built),
   ]);
   const { keyward, config, adminKey: key, logger: silentLogger } = await buildInProcessKeyward(dataDir, built);
   const method = AuthService.method.getAuthInfo;
@@ -65,7 +65,7 @@ async function main(layer: Layer, dataDir: string, built: boolean): Promise<void
   let url: string;
   let close: () => Promise<void>;
   if (layer === "listener") {
-    const listener = await startConnectServer({
+    const listener = await startHttpListener({
       bindings: keyward.bindings,
       interceptors: keyward.interceptors,
       address: "127.0.0.1:0",

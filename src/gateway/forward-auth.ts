@@ -15,15 +15,15 @@ import { create } from "@bufbuild/protobuf";
 import { createContextValues, type ConnectError } from "@connectrpc/connect";
 import { ErrorInfoSchema } from "../../gen/google/rpc/error_details_pb.js";
 import { AuthService } from "../../gen/keyward/v1/auth_pb.js";
-import { kRequiredRights } from "../auth/authorization.js";
-import { validationFailed } from "../errors.js";
+import { kRequiredRights } from "../authz/authorization-interceptor.js";
+import { validationFailed } from "../errors/errors.js";
 import { rights as keywardRights } from "../rights/index.js";
 import type { Invoker } from "../transport/invoke.js";
-import { httpPeer } from "../transport/peers.js";
-import { CallSignal } from "../transport/http-call-signal.js";
-import { headersOf } from "../transport/request-headers.js";
-import { TIMEOUT_HEADER, timeoutMsOf } from "./rest-timeout.js";
-import { writeError } from "./http-response.js";
+import { httpPeer } from "../net/peers.js";
+import { CallSignal } from "../http/http-call-signal.js";
+import { headersOf } from "../http/request-headers.js";
+import { TIMEOUT_HEADER, timeoutMsOf } from "./rest/rest-timeout.js";
+import { writeError } from "../http/http-response.js";
 
 /** Where forward auth is served; any path below it too (`/api/v1/auth/check/orders/42`). */
 export const FORWARD_AUTH_PATH = "/api/v1/auth/check";

@@ -5,14 +5,14 @@
  * `/api/v1/auth/check`, and the REST routes.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { toConnectError } from "../auth/error-mapping.js";
+import { toConnectError } from "../errors/error-mapping.js";
 import type { Logger } from "../logger.js";
 import type { Invoker } from "../transport/invoke.js";
-import { createConsoleHandler } from "./console-files.js";
-import { createDocsHandler, DOCS_PATH } from "./docs-page.js";
+import { createConsoleHandler } from "../http/console-files.js";
+import { createDocsHandler, DOCS_PATH } from "./openapi/docs-page.js";
 import { createForwardAuth, isForwardAuthPath } from "./forward-auth.js";
-import { buildOpenApiDocument, OPENAPI_PATH } from "./openapi.js";
-import { createRestGateway, type RestGateway } from "./rest-gateway.js";
+import { buildOpenApiDocument, OPENAPI_PATH } from "./openapi/openapi-document.js";
+import { createRestGateway, type RestGateway } from "./rest/rest-gateway.js";
 
 /** What the gateway needs. */
 export interface GatewayOptions {

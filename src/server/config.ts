@@ -5,8 +5,8 @@
  */
 import { readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
-import { parseNetwork } from "../auth/networks.js";
-import { INSECURE_TRANSPORT_MODES, type InsecureTransportMode } from "../auth/transport-policy.js";
+import { parseNetwork } from "../net/networks.js";
+import { INSECURE_TRANSPORT_MODES, type InsecureTransportMode } from "../net/transport-policy.js";
 import { durationProblem, parseDuration } from "../durations.js";
 import { isLogLevel, type LogLevel } from "../logger.js";
 import { DEFAULT_MAX_REQUEST_BYTES } from "../request-limits.js";

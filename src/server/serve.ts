@@ -5,9 +5,9 @@
 import { createGateway } from "../gateway/gateway.js";
 import type { Logger } from "../logger.js";
 import { describeStoreLocation } from "../store/open-store.js";
-import { startConnectServer } from "../transport/connect-server.js";
+import { startHttpListener } from "../http/http-listener.js";
 import { startGrpcServer } from "../transport/grpc-server.js";
-import { createOpsHandler } from "../transport/ops-endpoints.js";
+import { createOpsHandler } from "../http/ops-endpoints.js";
 import { ensureAdmin, warnIfDataDirShared } from "./bootstrap.js";
 import { build } from "./build.js";
 import { SETTINGS, type Config, type Setting } from "./config.js";
@@ -66,7 +66,7 @@ export async function startKeyward(config: Config, logger: Logger, options: Star
       { readiness: () => keyward.readiness.state, metrics: () => keyward.metrics.render() },
       gateway.handler,
     );
-    const http = await startConnectServer({
+    const http = await startHttpListener({
       ...common,
       interceptors: keyward.interceptors,
       invoker: keyward.invoker,

@@ -2,13 +2,13 @@
  * `keyward.v1.ApiKeyRegistry`. The interceptor has already decided that the caller may manage keys of
  * the user in the path; here the grant rule decides which rights it may give or take, the key-access
  * rule which existing keys it may touch and the grace rule whether its secret may do either
- * (src/auth/principal-access.ts, inside the store's write), and every change evicts the key from this
+ * (src/authz/principal-access.ts, inside the store's write), and every change evicts the key from this
  * node's verification cache at once.
  */
 import { create } from "@bufbuild/protobuf";
 import type { ServiceImpl } from "@connectrpc/connect";
 import { ApiKeyRegistry, ApiKeySchema, ApiKeyState } from "../../gen/keyward/v1/api_key_pb.js";
-import { callerOf, enforceCreateKey, enforceTouchKey } from "../auth/principal-access.js";
+import { callerOf, enforceCreateKey, enforceTouchKey } from "../authz/principal-access.js";
 import { generateKey, hashSecret } from "../keys/index.js";
 import { apiKeyToMessage, storedKeyState, timestampMs } from "./convert.js";
 import { newApiKey } from "./new-api-key.js";

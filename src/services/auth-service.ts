@@ -2,8 +2,8 @@
 import { create } from "@bufbuild/protobuf";
 import type { ServiceImpl } from "@connectrpc/connect";
 import { AuthService, GetAuthInfoResponseSchema, type GetAuthInfoResponse } from "../../gen/keyward/v1/auth_pb.js";
-import { principalOf, type Principal } from "../auth/principal.js";
-import { reusableResponse } from "../reusable-response.js";
+import { principalOf, type Principal } from "../authn/principal.js";
+import { reusableResponse } from "../transport/reusable-response.js";
 import type { SessionRecord } from "../store/store.js";
 import { apiKeyToMessage, sessionToMessage, userToMessage } from "./convert.js";
 

@@ -1,6 +1,6 @@
-import type { ClientResolver } from "../auth/client-address.js";
-import type { LoginThrottle } from "../auth/login-throttle.js";
-import type { PasswordHasher } from "../auth/password-hasher.js";
+import type { ClientResolver } from "../net/client-address.js";
+import type { LoginThrottle } from "../passwords/login-throttle.js";
+import type { PasswordHasher } from "../passwords/password-hasher.js";
 import type { SessionRecord, Store } from "../store/store.js";
 
 /** What every service implementation needs. Composed by src/server/build.ts. */

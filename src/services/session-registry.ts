@@ -1,20 +1,20 @@
 /**
  * `keyward.v1.SessionRegistry` (DESIGN §11): sign-in with a password, and a user's sessions. Access to
  * ListSessions and DeleteSession is decided by the authorization interceptor from the proto's rules, and
- * whose sessions a caller may end by the user-access rule (src/auth/principal-access.ts) inside the delete;
+ * whose sessions a caller may end by the user-access rule (src/authz/principal-access.ts) inside the delete;
  * CreateSession is public and throttled (password-check.ts).
  */
 import type { ServiceImpl } from "@connectrpc/connect";
 import type { SessionRegistry } from "../../gen/keyward/v1/session_pb.js";
-import { checkCookieSignIn, clearedSessionCookie, sessionCookie } from "../auth/credentials.js";
-import { PASSWORD_MAX_LENGTH } from "../auth/password-hasher.js";
-import { callerOf, enforceEndSession } from "../auth/principal-access.js";
-import { LoginFailed } from "../errors.js";
+import { checkCookieSignIn, clearedSessionCookie, sessionCookie } from "../authn/credentials.js";
+import { PASSWORD_MAX_LENGTH } from "../passwords/password-hasher.js";
+import { callerOf, enforceEndSession } from "../authz/principal-access.js";
+import { LoginFailed } from "../errors/errors.js";
 import { generateKey, hashSecret } from "../keys/index.js";
 import type { LiveSessions, SessionRecord } from "../store/store.js";
 import { characterCount } from "../text-length.js";
 import { sessionToMessage } from "./convert.js";
-import { checkPassword } from "./password-check.js";
+import { checkPassword } from "../passwords/password-check.js";
 import type { ServiceDeps } from "./service-deps.js";
 import { checkPageSize, checkSessionId, checkUserId, Violations } from "./validation.js";
 

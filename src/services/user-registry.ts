@@ -1,7 +1,7 @@
 /**
  * `keyward.v1.UserRegistry`. The method's rights are decided by the authorization interceptor from the
  * proto's `(keyward.v1.access)` rules before any of these run; which users a caller may change, set the
- * password of or delete is decided by the user-access rule (src/auth/principal-access.ts) inside the
+ * password of or delete is decided by the user-access rule (src/authz/principal-access.ts) inside the
  * store's write. The last-admin guard spans records, so the store decides it inside the same write
  * (`last_admin`, answered as `LAST_ADMIN`). Passwords (DESIGN §11): set by CreateUser or UpdatePassword
  * only, hashed here, never returned.
@@ -9,7 +9,7 @@
 import { create } from "@bufbuild/protobuf";
 import type { ServiceImpl } from "@connectrpc/connect";
 import { UserRegistry, UserSchema, UserState } from "../../gen/keyward/v1/user_pb.js";
-import { passwordProblem } from "../auth/password-hasher.js";
+import { passwordProblem } from "../passwords/password-hasher.js";
 import {
   callerOf,
   enforceCreateUser,
@@ -17,10 +17,10 @@ import {
   enforceSetPassword,
   enforceUpdateUser,
   passwordAccess,
-} from "../auth/principal-access.js";
-import { validationFailed } from "../errors.js";
+} from "../authz/principal-access.js";
+import { validationFailed } from "../errors/errors.js";
 import type { PasswordRecord, UserRecord } from "../store/store.js";
-import { checkPassword } from "./password-check.js";
+import { checkPassword } from "../passwords/password-check.js";
 import { storedUserState, userToMessage } from "./convert.js";
 import type { ServiceDeps } from "./service-deps.js";
 import { checkUpdateMask } from "./update-mask.js";

@@ -2,8 +2,8 @@
  * Input validation. Every problem of a request is collected and reported at once, one violation per
  * field (`INVALID_ARGUMENT`, reason `VALIDATION_FAILED`, with a google.rpc.BadRequest).
  */
-import { validationFailed, type FieldViolation } from "../errors.js";
-import { parseNetwork } from "../auth/networks.js";
+import { validationFailed, type FieldViolation } from "../errors/errors.js";
+import { parseNetwork } from "../net/networks.js";
 import { ID_LENGTH } from "../keys/index.js";
 import { rights } from "../rights/index.js";
 import { characterCount } from "../text-length.js";

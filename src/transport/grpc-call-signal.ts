@@ -5,7 +5,7 @@
  */
 import { Code, ConnectError } from "@connectrpc/connect";
 import type { ServerUnaryCall } from "@grpc/grpc-js";
-import type { CallEnd } from "./invoke.js";
+import type { CallEnd } from "./call-init.js";
 import { LazyAbort } from "./lazy-abort.js";
 
 /**

@@ -15,7 +15,7 @@ import { DEFAULT_MAX_REQUEST_BYTES } from "../request-limits.js";
 import { addGrpcHealth } from "./grpc-health.js";
 import { addGrpcReflection } from "./grpc-reflection.js";
 import { createGrpcService } from "./grpc-service-definition.js";
-import { ClientConnectionLimit, type ClientConnectionLimitOptions } from "./client-connection-limit.js";
+import { ClientConnectionLimit, type ClientConnectionLimitOptions } from "../net/client-connection-limit.js";
 import type { Invoker, ServiceBinding } from "./invoke.js";
 import { formatListenAddress, parseListenAddress } from "./listen-address.js";
 import { DEFAULT_DRAIN_TIMEOUT_MS, DEFAULT_MAX_CONCURRENT_STREAMS, type ListenerOptions } from "./listener-defaults.js";

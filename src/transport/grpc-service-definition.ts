@@ -8,15 +8,15 @@
  */
 import { fromBinary, toBinary, type DescMethodUnary, type DescService, type MessageShape } from "@bufbuild/protobuf";
 import { status, type handleUnaryCall, type MethodDefinition, type ServiceDefinition, type UntypedServiceImplementation } from "@grpc/grpc-js";
-import { toConnectError } from "../auth/error-mapping.js";
+import { toConnectError } from "../errors/error-mapping.js";
 import type { Logger } from "../logger.js";
-import { memoizeEncoding } from "../reusable-response.js";
+import { memoizeEncoding } from "./reusable-response.js";
 import { GrpcCallSignal } from "./grpc-call-signal.js";
 import { grpcStatusOf } from "./grpc-error.js";
 import { headersToMetadata, metadataToHeaders } from "./grpc-metadata.js";
 import type { Invoker } from "./invoke.js";
-import { grpcPeer } from "./peers.js";
-import { decodeRequest } from "./request-decoding.js";
+import { grpcPeer } from "../net/peers.js";
+import { decodeRequest } from "./decoding/request-decoding.js";
 
 /** A service as grpc-js `Server.addService` takes it. */
 export interface GrpcService {

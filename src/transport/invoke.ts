@@ -1,5 +1,5 @@
 /**
- * The one unary call path. A protocol front door (the grpc-js listener, the REST gateway) decodes a
+ * The one unary call path. A protocol front door (the grpc-js listener, the HTTP listener, the REST gateway) decodes a
  * request message and calls `invoke`; it runs the same interceptor list as the Connect router, then the
  * service implementation, and returns the response message with its headers and trailers. So
  * authentication, the access rule and error mapping exist once, for every door.
@@ -7,13 +7,12 @@
 import { create, isMessage, type DescMessage, type DescMethodUnary, type DescService, type MessageShape } from "@bufbuild/protobuf";
 import {
   createServiceImplSpec,
-  type ContextValues,
   type Interceptor,
   type ServiceImpl,
   type UnaryRequest,
   type UnaryResponse,
 } from "@connectrpc/connect";
-import type { Peer } from "../auth/peer.js";
+import type { CallInit } from "./call-init.js";
 import { CallContext, CallRequest, CallResponse } from "./unary-call.js";
 
 /** A service and its implementation, as registered on every door. */
@@ -27,36 +26,6 @@ export function bindService<S extends DescService>(service: S, impl: Partial<Ser
   return { service, impl: impl as Partial<ServiceImpl<DescService>> };
 }
 
-/**
- * Where a call's abort signal comes from. A door passes an instance of a class with a `signal` getter,
- * never an object literal with a getter. Measured under REST load with such a literal made per call:
- * `--trace-gc-nvp` showed about 165 KB promoted per scavenge (7 KB with a class, or with a plain literal
- * holding the same objects), five times the major GCs, and about 1.4x the server CPU per call, while a
- * heap snapshot held one live call. Likely cause: each evaluation of a literal with an accessor makes a
- * new accessor pair, which V8 allocates in the old generation, so the getter's closure and the call's
- * objects behind it stay alive until a major GC.
- */
-export interface CallEnd {
-  readonly signal: AbortSignal;
-}
-
-/** What a front door knows about the incoming call. */
-export interface CallInit {
-  /** "grpc" for the grpc-js listener, "rest" for the gateway. */
-  readonly protocolName: string;
-  /** Request headers (gRPC metadata or HTTP headers); `authorization` is read from here. */
-  readonly header: Headers;
-  /**
-   * The call's end: its `signal` aborts when the client goes away or its deadline passes. Read only when
-   * an interceptor or implementation uses it, so a door's `signal` getter may create it on first use.
-   */
-  readonly end: CallEnd;
-  readonly requestMethod: string;
-  readonly url: string;
-  /** The connection the call came on; the authorization interceptor resolves the client from it. */
-  readonly peer: Peer;
-  readonly contextValues?: ContextValues;
-}
 
 /**
  * A unary response and the headers/trailers the implementation or interceptors set; undefined when

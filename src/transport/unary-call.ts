@@ -7,8 +7,8 @@
  */
 import type { DescMethodUnary, DescService, MessageShape } from "@bufbuild/protobuf";
 import { createContextKey, type ContextKey, type ContextValues, type HandlerContext, type StreamRequest, type UnaryRequest, type UnaryResponse } from "@connectrpc/connect";
-import { kPeer } from "../auth/peer.js";
-import type { CallInit } from "./invoke.js";
+import { kPeer } from "../net/peer.js";
+import type { CallInit } from "./call-init.js";
 
 /** The protocol of the current call, for the handler context. */
 const kProtocolName = createContextKey<string>("unknown", { description: "protocol name" });

@@ -21,11 +21,11 @@ import {
 } from "@connectrpc/connect/protocol-connect";
 import { parseTimeout as parseGrpcTimeout, setTrailerStatus, trailerFlag, trailerSerialize } from "@connectrpc/connect/protocol-grpc-web";
 import { ErrorInfoSchema } from "../../gen/google/rpc/error_details_pb.js";
-import { BodyTooLarge, MalformedMessage, UnsupportedEncoding, validationFailed } from "../errors.js";
-import { memoizeEncoding } from "../reusable-response.js";
+import { BodyTooLarge, MalformedMessage, UnsupportedEncoding, validationFailed } from "../errors/errors.js";
+import { memoizeEncoding } from "./reusable-response.js";
 import type { CallResult } from "./invoke.js";
-import { ACCEPTED_ENCODINGS, checkEncoding, inflate } from "./request-compression.js";
-import type { BodyFormat } from "./request-decoding.js";
+import { ACCEPTED_ENCODINGS, checkEncoding, inflate } from "./decoding/request-compression.js";
+import type { BodyFormat } from "./decoding/request-decoding.js";
 
 type Message = MessageShape<DescMessage>;
 type Header = string | string[] | undefined;

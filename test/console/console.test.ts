@@ -10,7 +10,7 @@
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { expect } from "chai";
 import { Right } from "../../gen/keyward/v1/rights_pb.js";
-import { CONSOLE_CSP } from "../../src/gateway/console-files.js";
+import { CONSOLE_CSP } from "../../src/http/console-files.js";
 import { useServer } from "../e2e/support/server-process.js";
 import { PACKAGES, requirePackages } from "../support/test-packages.js";
 import { issuedKeys } from "../e2e/support/secret-scan.js";

@@ -17,7 +17,7 @@ import { Service } from "kubernetes-models/v1/Service";
 import { parse as parseYaml } from "yaml";
 import { SETTINGS, loadConfig } from "../../src/server/config.js";
 import { parseListenAddress } from "../../src/transport/listen-address.js";
-import { OPS_PATHS } from "../../src/transport/ops-endpoints.js";
+import { OPS_PATHS } from "../../src/http/ops-endpoints.js";
 import { PACKAGES, requirePackages } from "../support/test-packages.js";
 import {
   COMPOSE_FILE,

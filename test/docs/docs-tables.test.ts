@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { expect } from "chai";
 import { RightSchema } from "../../gen/keyward/v1/rights_pb.js";
-import * as errors from "../../src/errors.js";
+import * as errors from "../../src/errors/errors.js";
 import { SETTINGS } from "../../src/server/config.js";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));

@@ -25,7 +25,7 @@ import { expect } from "chai";
 import { ApiKeyState } from "../../gen/keyward/v1/api_key_pb.js";
 import { Right, access } from "../../gen/keyward/v1/rights_pb.js";
 import { UserState } from "../../gen/keyward/v1/user_pb.js";
-import { PasswordHasher } from "../../src/auth/password-hasher.js";
+import { PasswordHasher } from "../../src/passwords/password-hasher.js";
 import { generateKey, hashSecret } from "../../src/keys/index.js";
 import { newApiKey } from "../../src/services/new-api-key.js";
 import { openSqliteStore, type SqliteStore } from "../../src/store/sqlite/sqlite-store.js";

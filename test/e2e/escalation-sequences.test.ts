@@ -21,7 +21,7 @@ import { expect } from "chai";
 import fc from "fast-check";
 import { Right } from "../../gen/keyward/v1/rights_pb.js";
 import { UserRegistry } from "../../gen/keyward/v1/user_pb.js";
-import { PasswordHasher } from "../../src/auth/password-hasher.js";
+import { PasswordHasher } from "../../src/passwords/password-hasher.js";
 import { openSqliteStore, type SqliteStore } from "../../src/store/sqlite/sqlite-store.js";
 import { openDoors, type Doors } from "./support/doors.js";
 import { changeProblems, credentialProblems, ChosenPasswords, Names } from "./support/escalation-model.js";

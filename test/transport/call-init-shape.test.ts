@@ -11,9 +11,10 @@ import { expect } from "chai";
 import { AuthService } from "../../gen/keyward/v1/auth_pb.js";
 import { createGateway } from "../../src/gateway/gateway.js";
 import { silentLogger } from "../../src/logger.js";
-import { startConnectServer } from "../../src/transport/connect-server.js";
+import { startHttpListener } from "../../src/http/http-listener.js";
 import { startGrpcServer } from "../../src/transport/grpc-server.js";
-import { createInvoker, type CallInit, type Invoker } from "../../src/transport/invoke.js";
+import type { CallInit } from "../../src/transport/call-init.js";
+import { createInvoker, type Invoker } from "../../src/transport/invoke.js";
 import { callUnary } from "./support/grpc-test-client.js";
 import { createStubServices } from "./support/stub-service.js";
 
@@ -49,7 +50,7 @@ describe("transport: the call init each door hands the invoker", () => {
     const stub = createStubServices();
     const inits: CallInit[] = [];
     const gateway = createGateway({ invoker: recording(createInvoker(stub.bindings, stub.interceptors), inits), maxBodyBytes: 1024, logger: silentLogger });
-    const listener = await startConnectServer({ bindings: stub.bindings, interceptors: stub.interceptors, address: "127.0.0.1:0", logger: silentLogger, fallback: gateway.handler });
+    const listener = await startHttpListener({ bindings: stub.bindings, interceptors: stub.interceptors, address: "127.0.0.1:0", logger: silentLogger, fallback: gateway.handler });
     try {
       const response = await fetch(`${listener.url}/api/v1/auth_info`, { headers: { authorization: "Bearer test-key" } });
       expect(response.status).to.equal(200);
@@ -63,7 +64,7 @@ describe("transport: the call init each door hands the invoker", () => {
     const stub = createStubServices();
     const inits: CallInit[] = [];
     const invoker = recording(createInvoker(stub.bindings, stub.interceptors), inits);
-    const listener = await startConnectServer({ bindings: stub.bindings, interceptors: stub.interceptors, invoker, address: "127.0.0.1:0", logger: silentLogger });
+    const listener = await startHttpListener({ bindings: stub.bindings, interceptors: stub.interceptors, invoker, address: "127.0.0.1:0", logger: silentLogger });
     try {
       for (const transport of [createConnectTransport, createGrpcWebTransport]) {
         await createClient(AuthService, transport({ baseUrl: listener.url, httpVersion: "1.1" })).getAuthInfo({}, { headers: { authorization: "Bearer test-key" } });

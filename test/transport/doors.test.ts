@@ -12,7 +12,7 @@ import { ErrorInfoSchema } from "../../gen/google/rpc/error_details_pb.js";
 import { StatusSchema } from "../../gen/google/rpc/status_pb.js";
 import { AuthService } from "../../gen/keyward/v1/auth_pb.js";
 import { silentLogger } from "../../src/logger.js";
-import { startConnectServer, type ConnectListener } from "../../src/transport/connect-server.js";
+import { startHttpListener, type HttpListener } from "../../src/http/http-listener.js";
 import { startGrpcServer, type GrpcListener } from "../../src/transport/grpc-server.js";
 import { createInvoker } from "../../src/transport/invoke.js";
 import { callUnary, type GrpcError } from "./support/grpc-test-client.js";
@@ -28,7 +28,7 @@ interface Refusal {
 
 describe("transport: the same refusal on every door", () => {
   let grpcListener: GrpcListener;
-  let connectListener: ConnectListener;
+  let connectListener: HttpListener;
   let grpcClient: grpc.Client;
   before(async () => {
     const stub = createStubServices();
@@ -38,7 +38,7 @@ describe("transport: the same refusal on every door", () => {
       address: "127.0.0.1:0",
       logger: silentLogger,
     });
-    connectListener = await startConnectServer({ bindings: stub.bindings, interceptors: stub.interceptors, address: "127.0.0.1:0", logger: silentLogger });
+    connectListener = await startHttpListener({ bindings: stub.bindings, interceptors: stub.interceptors, address: "127.0.0.1:0", logger: silentLogger });
     grpcClient = new grpc.Client(grpcListener.address, grpc.credentials.createInsecure());
   });
   after(async () => {

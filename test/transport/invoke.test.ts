@@ -4,7 +4,8 @@ import { create } from "@bufbuild/protobuf";
 import type { Interceptor } from "@connectrpc/connect";
 import { expect } from "chai";
 import { AuthService, GetAuthInfoRequestSchema } from "../../gen/keyward/v1/auth_pb.js";
-import { bindService, createInvoker, type CallInit } from "../../src/transport/invoke.js";
+import type { CallInit } from "../../src/transport/call-init.js";
+import { bindService, createInvoker } from "../../src/transport/invoke.js";
 
 const init = (): CallInit => ({
   protocolName: "grpc",

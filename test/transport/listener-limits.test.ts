@@ -13,7 +13,7 @@ import { expect } from "chai";
 import { AuthService } from "../../gen/keyward/v1/auth_pb.js";
 import { createGateway } from "../../src/gateway/gateway.js";
 import { silentLogger } from "../../src/logger.js";
-import { startConnectServer, type ConnectListener, type ConnectServerOptions } from "../../src/transport/connect-server.js";
+import { startHttpListener, type HttpListener, type HttpListenerOptions } from "../../src/http/http-listener.js";
 import { startGrpcServer, type GrpcListener } from "../../src/transport/grpc-server.js";
 import { createInvoker } from "../../src/transport/invoke.js";
 import { DEFAULT_MAX_CONCURRENT_STREAMS } from "../../src/transport/listener-defaults.js";
@@ -27,10 +27,10 @@ async function startGrpc(options: { maxConcurrentStreams?: number; defaultDeadli
   return startGrpcServer({ bindings: stub.bindings, invoker: createInvoker(stub.bindings, stub.interceptors), address: "127.0.0.1:0", logger: silentLogger, ...options });
 }
 
-async function startHttp(options: Partial<ConnectServerOptions> & { defaultDeadlineMs?: number } = {}): Promise<ConnectListener> {
+async function startHttp(options: Partial<HttpListenerOptions> & { defaultDeadlineMs?: number } = {}): Promise<HttpListener> {
   const stub = createStubServices();
   const gateway = createGateway({ invoker: createInvoker(stub.bindings, stub.interceptors), maxBodyBytes: 4096, logger: silentLogger, defaultDeadlineMs: options.defaultDeadlineMs });
-  return startConnectServer({ bindings: stub.bindings, interceptors: stub.interceptors, address: "127.0.0.1:0", logger: silentLogger, fallback: gateway.handler, ...options });
+  return startHttpListener({ bindings: stub.bindings, interceptors: stub.interceptors, address: "127.0.0.1:0", logger: silentLogger, fallback: gateway.handler, ...options });
 }
 
 /** The SETTINGS_MAX_CONCURRENT_STREAMS a server announces to a new HTTP/2 connection. */

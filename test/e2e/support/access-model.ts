@@ -2,7 +2,7 @@
  * An independent reference model of DESIGN §5 (method access, the grant, key-access and user-access rules,
  * the first-password and grace rules), for the authorization matrix. It is written from the design's
  * words, reads the `Right` enum and each method's declared `(keyward.v1.access)` option from the
- * descriptors, and imports nothing from src/rights or src/auth, so a bug there cannot hide in both.
+ * descriptors, and imports nothing from src/rights, src/authn or src/authz, so a bug there cannot hide in both.
  */
 import { getOption, hasOption, type DescMethod } from "@bufbuild/protobuf";
 import { Code } from "@connectrpc/connect";

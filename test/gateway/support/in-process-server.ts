@@ -10,7 +10,7 @@ import { createLogger, type Logger } from "../../../src/logger.js";
 import { createAdmin } from "../../../src/server/bootstrap.js";
 import { build, type Keyward } from "../../../src/server/build.js";
 import { loadConfig } from "../../../src/server/config.js";
-import { startConnectServer, type ConnectListener } from "../../../src/transport/connect-server.js";
+import { startHttpListener, type HttpListener } from "../../../src/http/http-listener.js";
 
 export interface InProcessServer {
   readonly url: URL;
@@ -30,7 +30,7 @@ export async function startInProcessServer(options: { bodyLimit?: number } = {})
   const keyward: Keyward = await build(loaded.config, logger);
   const { key: adminKey } = await createAdmin(keyward.store, "admin", 100);
   const gateway = createGateway({ invoker: keyward.invoker, maxBodyBytes: loaded.config.bodyLimitBytes, logger });
-  const listener: ConnectListener = await startConnectServer({
+  const listener: HttpListener = await startHttpListener({
     bindings: keyward.bindings,
     interceptors: keyward.interceptors,
     address: "127.0.0.1:0",

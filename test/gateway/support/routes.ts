@@ -5,7 +5,7 @@ import { ApiKeyRegistry } from "../../../gen/keyward/v1/api_key_pb.js";
 import { AuthService } from "../../../gen/keyward/v1/auth_pb.js";
 import { SessionRegistry } from "../../../gen/keyward/v1/session_pb.js";
 import { UserRegistry } from "../../../gen/keyward/v1/user_pb.js";
-import { restRouteOf, restRoutesOf, type RestRoute } from "../../../src/gateway/http-rules.js";
+import { restRouteOf, restRoutesOf, type RestRoute } from "../../../src/gateway/rest/http-rules.js";
 
 /** Every unary method of Keyward's four services. */
 export const KEYWARD_METHODS: DescMethodUnary[] = [UserRegistry, ApiKeyRegistry, AuthService, SessionRegistry].flatMap(

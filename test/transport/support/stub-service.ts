@@ -1,5 +1,5 @@
 /**
- * A stand-in for the real services and interceptors, so the transport tests depend on neither src/auth nor
+ * A stand-in for the real services and interceptors, so the transport tests depend on neither src/authn, src/authz nor
  * src/services: the generated keyward.v1 services (reflection sees the real API), a stub `GetAuthInfo` that
  * records what reached it, and an interceptor list shaped like the real one (error mapping outermost,
  * then a credential check throwing the same kind of ConnectError the real one does).

@@ -1,0 +1,105 @@
+/**
+ * The authorization interceptor: the one place every call's access is decided (DESIGN §5). It reads the
+ * method's access rule, authenticates the caller, and checks the caller's effective rights against the
+ * rights needed on the subject user, before the handler runs. The principal goes into the context values
+ * for the handler.
+ *
+ * The client (its address and whether its connection was encrypted) is resolved here from the peer the
+ * door put into the context values, so allowed networks and the transport policy hold on every door.
+ * Forward auth (src/gateway/forward-auth.ts) adds the rights its caller names through
+ * {@link kRequiredRights}; they are checked here like any method's, so a gateway's answer is decided by
+ * exactly the rule every call is.
+ */
+import { createContextKey, type Interceptor } from "@connectrpc/connect";
+import { AccessUndeclared, CredentialsMissing, InsufficientRights, KeywardError, SessionCrossOrigin, validationFailed } from "../errors/errors.js";
+import { SESSION_PREFIX } from "../keys/index.js";
+import { missingRights, rights as keywardRights, type RightsModel } from "../rights/index.js";
+import { accessRuleOf, type AccessRule } from "./access-rules.js";
+import type { ApiKeyVerifier } from "../authn/verifier.js";
+import { ClientResolver } from "../net/client-address.js";
+import { credentialFrom, isSameOrigin, sessionCookieFrom } from "../authn/credentials.js";
+import { kPeer } from "../net/peer.js";
+import { kPrincipal, type Principal } from "../authn/principal.js";
+
+/**
+ * Told the result of every credential check: `OK`, or the refusal's reason (`CREDENTIALS_MISSING`,
+ * `API_KEY_INVALID`, ...), or `ERROR` when the check itself failed (e.g. the store was unavailable).
+ */
+export type AuthenticationObserver = (result: string) => void;
+
+const ignore: AuthenticationObserver = () => undefined;
+
+/** Rights a call needs on top of its method's rule; set only by a door (forward auth), never from a request. */
+export const kRequiredRights = createContextKey<readonly number[]>([], { description: "rights required by the door" });
+
+/** How the interceptor tells who is calling, and who hears of each credential check. */
+export interface AuthorizationOptions {
+  /** Resolves the client from the peer and proxy headers; default: no trusted proxies. */
+  readonly clients?: ClientResolver;
+  readonly rights?: RightsModel;
+  /** Told every authentication result (the metrics' counter); default: nobody. */
+  readonly observe?: AuthenticationObserver;
+}
+
+/** The interceptor. */
+export function createAuthorizationInterceptor(verifier: ApiKeyVerifier, options: AuthorizationOptions = {}): Interceptor {
+  const clients = options.clients ?? new ClientResolver([]);
+  const rights = options.rights ?? keywardRights;
+  const observe = options.observe ?? ignore;
+  return (next) => async (request) => {
+    const rule = accessRuleOf(request.method);
+    if (!rule) throw AccessUndeclared.create({ method: `${request.service.typeName}.${request.method.name}` });
+    if (rule.public) return next(request);
+    let principal: Principal;
+    try {
+      const client = clients.resolve(request.contextValues.get(kPeer), request.header);
+      // The origin a same-origin page has: https when the client's connection is (its own TLS or a trusted proxy's).
+      const credential = chooseCredential(request.header, client.secure);
+      if (credential === undefined) throw CredentialsMissing.create();
+      principal = await verifier.verify(credential, client);
+    } catch (error) {
+      observe(error instanceof KeywardError ? error.reason : "ERROR");
+      throw error;
+    }
+    observe("OK");
+    const subject = rule.subjectOf?.(request.message);
+    if (subject === "") throw validationFailed([{ field: rule.userField, description: "required" }]);
+    const required = request.contextValues.get(kRequiredRights);
+    let missing = missingFor(rule, principal, subject);
+    if (required.length > 0) missing = [...new Set([...missing, ...missingRights(principal.rights, required)])].sort((a, b) => a - b);
+    if (missing.length > 0) {
+      const names = missing.map((r) => rights.name(r)).join(", ");
+      throw InsufficientRights.create({ missing: names });
+    }
+    request.contextValues.set(kPrincipal, principal);
+    return next(request);
+  };
+}
+
+const SESSION_TOKEN_START = `${SESSION_PREFIX}.`;
+
+/**
+ * The credential a call is judged by (DESIGN §6, §11): a session before an API key (ThingsBoard's "JWT
+ * takes precedence"), a session in a header before the cookie. The cookie counts only on a same-origin
+ * request; a cross-origin request with it is judged by its header credential, or refused as
+ * `SESSION_INVALID` when it has none, so a forged cross-site request never acts with the cookie.
+ */
+function chooseCredential(header: Headers, secure: boolean): string | undefined {
+  const sent = credentialFrom(header);
+  if (sent?.startsWith(SESSION_TOKEN_START)) return sent;
+  const cookie = sessionCookieFrom(header);
+  if (cookie === undefined) return sent;
+  if (isSameOrigin(header, secure)) return cookie;
+  if (sent === undefined) throw SessionCrossOrigin.create();
+  return sent;
+}
+
+/**
+ * The rights the caller lacks. On its own user, the own-user rights are needed, or else the other-user
+ * (admin) rights, which apply to every user; on another user or no single user, the other-user rights.
+ */
+function missingFor(rule: AccessRule, principal: Principal, subject: string | undefined): number[] {
+  const asOther = missingRights(principal.rights, rule.otherUserRights);
+  if (subject !== principal.user.userId || asOther.length === 0) return asOther;
+  return missingRights(principal.rights, rule.ownUserRights);
+}

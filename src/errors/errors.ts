@@ -1,0 +1,293 @@
+/**
+ * Keyward's domain errors, each declared once with its code and a stable machine reason (TTN style).
+ * Services and auth throw these; exactly one place (src/errors/error-mapping.ts) turns them into Connect
+ * codes with a `google.rpc.ErrorInfo` (domain `keyward`) and, for bad input, a `google.rpc.BadRequest`.
+ *
+ * Leaf module: imports nothing from src/ but the request limits (a leaf too), and knows no protocol.
+ */
+import {
+  MAX_ERROR_ATTRIBUTE,
+  MAX_ERROR_MESSAGE_BYTES,
+  MAX_FIELD_VIOLATIONS,
+  MAX_VIOLATION_DESCRIPTION,
+  MAX_VIOLATION_FIELD,
+  MAX_VIOLATIONS_TEXT,
+} from "../request-limits.js";
+
+/** The canonical status codes Keyward uses (the gRPC names, lower snake case). */
+export type ErrorCode =
+  | "invalid_argument"
+  | "unauthenticated"
+  | "permission_denied"
+  | "not_found"
+  | "already_exists"
+  | "failed_precondition"
+  | "resource_exhausted"
+  | "unimplemented"
+  | "deadline_exceeded"
+  | "unavailable"
+  | "internal";
+
+/** One bad input field, in proto field-path form (`api_key.expires_at`). */
+export interface FieldViolation {
+  readonly field: string;
+  readonly description: string;
+}
+
+/** An error a Keyward caller may see. `reason` is stable; `message` is for people. */
+export class KeywardError extends Error {
+  override readonly name = "KeywardError";
+
+  constructor(
+    readonly code: ErrorCode,
+    readonly reason: string,
+    message: string,
+    /** Public attributes, copied into `ErrorInfo.metadata`. Never a secret. */
+    readonly metadata: Readonly<Record<string, string>> = {},
+    readonly violations: readonly FieldViolation[] = [],
+    options?: ErrorOptions,
+  ) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.retryDelayMs = options?.retryDelayMs;
+  }
+
+  /** How long the caller should wait before trying again (`google.rpc.RetryInfo`, `Retry-After`). */
+  readonly retryDelayMs: number | undefined;
+}
+
+/** Options of a {@link KeywardError}. */
+export interface ErrorOptions {
+  readonly cause?: unknown;
+  /** For refusals that pass with time (throttling): how long to wait, in ms. */
+  readonly retryDelayMs?: number;
+}
+
+/** An error declaration: its code, reason and message template with `{attribute}` placeholders. */
+export interface ErrorDefinition {
+  readonly code: ErrorCode;
+  readonly reason: string;
+  /** Creates the error, filling the template from `metadata`. */
+  create(metadata?: Record<string, string>, options?: ErrorOptions): KeywardError;
+  /** True when `error` was created from this definition. */
+  is(error: unknown): error is KeywardError;
+}
+
+function define(code: ErrorCode, reason: string, template: string): ErrorDefinition {
+  return {
+    code,
+    reason,
+    create(given = {}, options) {
+      const metadata = clipAttributes(given);
+      const message = template.replace(/\{(\w+)\}/g, (_, name: string) => metadata[name] ?? `{${name}}`);
+      return new KeywardError(code, reason, message, metadata, [], options);
+    },
+    is(error: unknown): error is KeywardError {
+      return error instanceof KeywardError && error.reason === reason;
+    },
+  };
+}
+
+// Credentials (DESIGN §6). Messages never contain the credential itself.
+export const CredentialsMissing = define(
+  "unauthenticated",
+  "CREDENTIALS_MISSING",
+  "no credentials: send `Authorization: Bearer <api key>`",
+);
+export const CredentialsMalformed = define("unauthenticated", "CREDENTIALS_MALFORMED", "malformed credentials: {problem}");
+/** Unknown key id and wrong secret look the same, so probing ids learns nothing. */
+export const ApiKeyInvalid = define("unauthenticated", "API_KEY_INVALID", "invalid API key");
+export const ApiKeyDisabled = define("unauthenticated", "API_KEY_DISABLED", "API key `{key_id}` is disabled");
+export const ApiKeyExpired = define("unauthenticated", "API_KEY_EXPIRED", "API key `{key_id}` expired at {expired_at}");
+export const UserSuspended = define("unauthenticated", "USER_SUSPENDED", "user `{user_id}` is suspended");
+/** `--insecure-transport reject` (DESIGN §14): refused, never revoked. */
+export const InsecureTransport = define(
+  "unauthenticated",
+  "INSECURE_TRANSPORT",
+  "credentials sent over an unencrypted connection from {address} are refused: use TLS, or a TLS-terminating proxy listed in --trusted-proxies",
+);
+
+// Networks (DESIGN §14). Naming the address seen lets an operator tell a wrong allowlist from a wrong proxy setup.
+export const ApiKeyIpNotAllowed = define(
+  "permission_denied",
+  "API_KEY_IP_NOT_ALLOWED",
+  "API key `{key_id}` may not be used from {address}",
+);
+
+// Sessions (DESIGN §11).
+/** Unknown, ended and wrong-secret sessions look the same, like API keys. */
+export const SessionInvalid = define("unauthenticated", "SESSION_INVALID", "invalid session: sign in again");
+export const SessionExpired = define("unauthenticated", "SESSION_EXPIRED", "session `{session_id}` expired at {expired_at}: sign in again");
+/** The session cookie outside a same-origin request: the CSRF defence (DESIGN §11). */
+export const SessionCrossOrigin = define(
+  "unauthenticated",
+  "SESSION_INVALID",
+  "the `keyward_session` cookie authenticates only same-origin requests (`Sec-Fetch-Site: same-origin`, or an `Origin` equal to this server's)",
+);
+
+/**
+ * A sign-in that would set the session cookie, sent as a page of another origin could send it (login
+ * CSRF: the browser would be signed into someone else's account).
+ */
+export const CookieSignInRefused = define(
+  "permission_denied",
+  "SESSION_CROSS_ORIGIN",
+  "a sign-in that sets the `keyward_session` cookie must come from this server's own pages: {problem}",
+);
+
+// Sign-in (DESIGN §11). Unknown user, no password, wrong password and suspended user read the same.
+export const LoginFailed = define("unauthenticated", "LOGIN_FAILED", "wrong user id or password");
+export const LoginThrottled = define(
+  "resource_exhausted",
+  "LOGIN_THROTTLED",
+  "too many failed sign-ins for this {subject}; try again in {retry_after_seconds} s",
+);
+/** More passwords waiting to be checked than the hashing queue holds: a burst, not this caller's fault. */
+export const PasswordQueueFull = define(
+  "resource_exhausted",
+  "PASSWORD_QUEUE_FULL",
+  "too many passwords are being checked at once; try again in a second",
+);
+
+// Rights.
+export const InsufficientRights = define("permission_denied", "INSUFFICIENT_RIGHTS", "missing rights: {missing}");
+/** The key-access rule (DESIGN §5): touching a key needs every right it has. Same reason as above. */
+export const KeyRightsNotHeld = define(
+  "permission_denied",
+  "INSUFFICIENT_RIGHTS",
+  "API key `{key_id}` has rights the caller does not hold, so the caller may not change, regenerate or delete it; missing rights: {missing}",
+);
+/**
+ * The user-access rule: changing another user (its password, profile, admin flag, state, sessions, or
+ * itself) needs every right that user may hold. Same reason as above.
+ */
+export const UserRightsNotHeld = define(
+  "permission_denied",
+  "INSUFFICIENT_RIGHTS",
+  "user `{user_id}` may hold rights the caller does not, so the caller may not {action}; missing rights: {missing}",
+);
+/**
+ * The grace rule: a key's previous secret, still accepted during a regenerate's grace period, may call
+ * but not mint or change credentials.
+ */
+export const ApiKeySecretSuperseded = define(
+  "permission_denied",
+  "API_KEY_SECRET_SUPERSEDED",
+  "API key `{key_id}` was used with its previous secret, which a regenerate replaced: until the grace period ends it may still call, but not create, change, regenerate or delete API keys, set passwords or grant admin; use the new secret",
+);
+export const RightsOutsideOwnerUniverse = define(
+  "permission_denied",
+  "RIGHTS_OUTSIDE_OWNER_UNIVERSE",
+  "user `{user_id}` may not hold rights: {rights}",
+);
+export const AccessUndeclared = define(
+  "permission_denied",
+  "ACCESS_UNDECLARED",
+  "method `{method}` declares no access requirement and is refused",
+);
+
+// Resources.
+export const UserNotFound = define("not_found", "USER_NOT_FOUND", "user `{user_id}` not found");
+export const UserAlreadyExists = define("already_exists", "USER_ALREADY_EXISTS", "user `{user_id}` already exists");
+export const ApiKeyNotFound = define("not_found", "API_KEY_NOT_FOUND", "API key `{key_id}` not found");
+export const SessionNotFound = define("not_found", "SESSION_NOT_FOUND", "session `{session_id}` not found");
+export const ApiKeyLimitReached = define(
+  "resource_exhausted",
+  "API_KEY_LIMIT_REACHED",
+  "user `{user_id}` already has the maximum of {limit} API keys",
+);
+export const LastAdmin = define(
+  "failed_precondition",
+  "LAST_ADMIN",
+  "user `{user_id}` is the last active admin; make another user an admin first",
+);
+
+// The REST gateway (src/gateway/): requests that never reach a method. The HTTP status of each is in
+// src/errors/http-status.ts; the messages name the route or limit, never the request body.
+export const RouteNotFound = define("not_found", "ROUTE_NOT_FOUND", "no route for {method} {path}; see /docs (interactive) or /openapi.json");
+/** grpc-gateway's choice: UNIMPLEMENTED, answered with HTTP 405 and an `Allow` header. */
+export const MethodNotAllowed = define("unimplemented", "METHOD_NOT_ALLOWED", "{method} is not allowed on {path}; allowed: {allowed}");
+export const MalformedPath = define("invalid_argument", "MALFORMED_PATH", "malformed request path: {problem}");
+export const BodyTooLarge = define("resource_exhausted", "BODY_TOO_LARGE", "request body is larger than the limit of {limit} bytes");
+export const UnsupportedMediaType = define(
+  "invalid_argument",
+  "UNSUPPORTED_MEDIA_TYPE",
+  "content-type `{content_type}` is not supported: send `application/json`",
+);
+export const MalformedJson = define("invalid_argument", "MALFORMED_JSON", "request body is not valid JSON: {problem}");
+/** A request past the field count, nesting depth or query parameter limits, refused before it is decoded. */
+export const RequestTooComplex = define("invalid_argument", "REQUEST_TOO_COMPLEX", "the request {problem} (limit: {limit})");
+/** A request body compressed in a way Keyward does not read (Connect's `Content-Encoding`, gRPC-Web's `grpc-encoding`). */
+export const UnsupportedEncoding = define("unimplemented", "UNSUPPORTED_ENCODING", "content encoding `{encoding}` is not supported: send gzip or identity");
+/** A binary request (gRPC, Connect, gRPC-Web) that is not a protobuf message at all. */
+export const MalformedMessage = define("invalid_argument", "MALFORMED_MESSAGE", "request is not a valid protobuf message: {problem}");
+export const BodyNotAllowed = define("invalid_argument", "BODY_NOT_ALLOWED", "{method} {template} takes no request body");
+export const DeadlineExceeded = define("deadline_exceeded", "DEADLINE_EXCEEDED", "the request's deadline of {timeout} s was exceeded");
+
+// Infrastructure.
+export const StoreUnavailable = define("unavailable", "STORE_UNAVAILABLE", "the store is unavailable, try again");
+export const Internal = define("internal", "INTERNAL", "internal error");
+
+/**
+ * Bad input: one violation per bad field, reported at once, within bounds whatever the input: at most
+ * {@link MAX_FIELD_VIOLATIONS} of them and {@link MAX_VIOLATIONS_TEXT} bytes of text (each field path
+ * and description cut to its own cap), then one entry saying how many more there were.
+ */
+export function validationFailed(violations: readonly FieldViolation[]): KeywardError {
+  const kept: FieldViolation[] = [];
+  let text = 0;
+  for (const violation of violations) {
+    const field = clipText(violation.field, MAX_VIOLATION_FIELD);
+    const description = clipText(violation.description, MAX_VIOLATION_DESCRIPTION);
+    const size = utf8Length(field) + utf8Length(description);
+    if (kept.length === MAX_FIELD_VIOLATIONS || (kept.length > 0 && text + size > MAX_VIOLATIONS_TEXT)) break;
+    kept.push({ field, description });
+    text += size;
+  }
+  const more = violations.length - kept.length;
+  if (more > 0) kept.push({ field: "", description: `and ${more} more` });
+  const message = kept.map((v) => (v.field === "" ? v.description : `${v.field}: ${v.description}`)).join("; ");
+  return new KeywardError("invalid_argument", "VALIDATION_FAILED", `invalid request: ${message}`, {}, kept);
+}
+
+/** The length of `text` in UTF-8 bytes. */
+function utf8Length(text: string): number {
+  let bytes = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    bytes += c < 0x80 ? 1 : c < 0x800 ? 2 : c >= 0xd800 && c <= 0xdbff ? 2 : 3; // a surrogate pair is 4 bytes, 2 per half
+  }
+  return bytes;
+}
+
+/** `text`, or its first `max - 1` characters and "…" when it is longer. */
+export function clipText(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}
+
+/** Each attribute cut to {@link MAX_ERROR_ATTRIBUTE} characters (the same object when none is longer). */
+function clipAttributes(metadata: Record<string, string>): Record<string, string> {
+  let clipped: Record<string, string> | undefined;
+  for (const [name, value] of Object.entries(metadata)) {
+    if (value.length > MAX_ERROR_ATTRIBUTE) (clipped ??= { ...metadata })[name] = clipText(value, MAX_ERROR_ATTRIBUTE);
+  }
+  return clipped ?? metadata;
+}
+
+/** Half of a UTF-16 surrogate pair standing alone. */
+const LONE_SURROGATE = /\p{Cs}/gu;
+
+/**
+ * `message` within {@link MAX_ERROR_MESSAGE_BYTES} UTF-8 bytes, cut at a character boundary and ended with
+ * "…", with every lone surrogate replaced by U+FFFD: gRPC and gRPC-Web percent-encode the message into a
+ * header, which throws on one, and a client's text can bring one in (`JSON.parse` quotes half a
+ * character in its messages; a cut can fall inside a pair).
+ */
+export function clipMessage(text: string): string {
+  const message = text.replace(LONE_SURROGATE, "\uFFFD");
+  if (message.length * 3 <= MAX_ERROR_MESSAGE_BYTES) return message;
+  const bytes = new TextEncoder().encode(message);
+  if (bytes.length <= MAX_ERROR_MESSAGE_BYTES) return message;
+  let end = MAX_ERROR_MESSAGE_BYTES - 3; // room for "…"
+  while (end > 0 && (bytes[end]! & 0xc0) === 0x80) end--; // not inside a character
+  return `${new TextDecoder().decode(bytes.subarray(0, end))}…`;
+}

@@ -1,0 +1,41 @@
+/**
+ * Writing the gateway's HTTP responses: JSON bodies with the headers every REST answer carries, and
+ * errors as `google.rpc.Status` JSON with the HTTP status of their code (DESIGN §6).
+ */
+import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from "node:http";
+import type { ConnectError } from "@connectrpc/connect";
+import { lingerOnUnreadBody } from "./http-body.js";
+import { connectErrorToStatusJson } from "../transport/status.js";
+import { httpStatusOf } from "../errors/http-status.js";
+
+/**
+ * Writes `status` with the JSON text `body`, the headers every REST answer carries, and `extra` headers.
+ * `no-store`: a create or regenerate response carries a secret that no cache may keep; `nosniff`:
+ * browsers must treat JSON as JSON. The header object is a fresh literal on purpose: spreading a shared
+ * constant into it cost 10-20 µs of server CPU per answer (paired runs under autocannon).
+ */
+export function writeJson(response: ServerResponse, status: number, body: string, extra?: Headers): void {
+  if (response.headersSent || response.destroyed) return;
+  const headers: OutgoingHttpHeaders = {
+    "content-type": "application/json",
+    "cache-control": "no-store",
+    "x-content-type-options": "nosniff",
+    "content-length": Buffer.byteLength(body),
+  };
+  extra?.forEach((value, name) => {
+    if (!(name in headers)) headers[name] = value;
+  });
+  response.writeHead(status, headers);
+  response.end(body);
+}
+
+/**
+ * Writes `error` as `google.rpc.Status` JSON. Its metadata become headers (`WWW-Authenticate` on 401,
+ * `Allow` on 405). Given the `request`, a body left unread (refused before or while reading) closes the
+ * connection after it has been read and thrown away within bounds (see http-body.ts), so no unread bytes
+ * are parsed as the next request and a client still uploading reads this answer.
+ */
+export function writeError(response: ServerResponse, error: ConnectError, request?: IncomingMessage): void {
+  if (request !== undefined) lingerOnUnreadBody(request, response);
+  writeJson(response, httpStatusOf(error), JSON.stringify(connectErrorToStatusJson(error)), error.metadata);
+}
