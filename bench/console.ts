@@ -1,5 +1,5 @@
 /**
- * `npm run bench:console`: the web console's size and speed (issue 16's Measure section), printed, never
+ * `npm run bench:console`: the web console's size and speed, printed, never
  * asserted. Needs `npm run build` (it measures dist/console) and Debian's chromium.
  *
  * - Bundle: every file under dist/console, raw and gzipped as the server sends them (zlib default level).

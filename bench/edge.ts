@@ -1,5 +1,5 @@
 /**
- * The cost of forward auth at the edge (issue 17): nginx in front of a tiny upstream directly, against
+ * The cost of forward auth at the edge: nginx in front of a tiny upstream directly, against
  * the same nginx recipe (deploy/gateways/nginx.conf) with `auth_request` to Keyward, in one run, same
  * upstream, same concurrency (32 connections, autocannon), rounds interleaved, medians reported. Kong's
  * published key-auth figures lose 24-28 % of throughput and add about 2-2.5 ms at p99; the targets are a

@@ -92,7 +92,7 @@ const QUICK: Mode = {
   distinctKeys: 5_000,
 };
 
-/** Fixed concurrency: DESIGN §8's h2load setting for gRPC, and 32 keep-alive connections for HTTP/1.1. */
+/** Fixed concurrency: h2load's usual setting for gRPC, and 32 keep-alive connections for HTTP/1.1. */
 const GRPC_CONNECTIONS = 8;
 const GRPC_STREAMS = 16;
 const HTTP_CONNECTIONS = 32;

@@ -1,5 +1,5 @@
 /**
- * `npm run bench:passwords`: what password sign-in costs (issue 16's Measure section), printed, never
+ * `npm run bench:passwords`: what password sign-in costs, printed, never
  * asserted. Everything on 127.0.0.1, in a server this script starts and stops.
  *
  * 1. argon2id in this process (the parameters the server uses): one hash and one verify, sequentially

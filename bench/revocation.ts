@@ -1,5 +1,5 @@
 /**
- * `npm run bench:revocation`: what the revocation feed and `--workers` deliver (DESIGN §13), on this
+ * `npm run bench:revocation`: what the revocation feed and `--workers` deliver (ARCHITECTURE.md, "Caches and the revocation feed"), on this
  * machine, with the built server and npm start's Node flags. Not part of npm test.
  *
  * 1. Propagation: two server processes on one SQLite file, both caching verified keys for ten minutes

@@ -1,6 +1,6 @@
 /**
- * The bench's results: their shape (bench/results.json), the targets of issue 18 (and the edge target of
- * issue 17), and the table.
+ * The bench's results: their shape (bench/results.json), the targets (docs/performance.md), and the
+ * table.
  */
 import type { EdgeResult } from "../edge.js";
 import type { MicroResult } from "../micro/verify-bench.js";
@@ -159,7 +159,7 @@ export interface Results {
   targets: Target[];
 }
 
-/** The targets of issue 18 (one run, same machine, same flags), and the edge target of issue 17. */
+/** The targets (one run, same machine, same flags), as docs/performance.md lists them. */
 export function evaluateTargets(r: Results): Target[] {
   const at = (id: string, description: string, value: number | undefined, comparator: ">=" | "<=", target: number, note?: string): Target => ({
     id,
@@ -193,8 +193,8 @@ export function evaluateTargets(r: Results): Target[] {
     at("workers.grpc", "gRPC --workers 2 / one worker", q.grpcWorkers.throughput, ">=", 1.6),
     at("workers.rest", "REST --workers 2 / one worker", q.restWorkers?.throughput, ">=", 1.6, q.restWorkers ? undefined : r.rest.note),
     at("memory.peak", "server peak RSS during the load phases, MB", r.memory.peakUnderLoadMB, "<=", 200),
-    at("edge.ratio", "edge: nginx + auth_request / nginx direct (issue 17)", r.edge.ratio, ">=", 0.75, r.edge.available ? undefined : r.edge.note),
-    at("edge.addedP99", "edge: p99 added by auth_request, one connection, ms (issue 17)", r.edge.sequential?.addedP99Ms, "<=", 1, r.edge.available ? undefined : r.edge.note),
+    at("edge.ratio", "edge: nginx + auth_request / nginx direct", r.edge.ratio, ">=", 0.75, r.edge.available ? undefined : r.edge.note),
+    at("edge.addedP99", "edge: p99 added by auth_request, one connection, ms", r.edge.sequential?.addedP99Ms, "<=", 1, r.edge.available ? undefined : r.edge.note),
     at("errors", "error responses during load phases", errors, "<=", 0),
   ];
 }

@@ -3,7 +3,7 @@
  * one store of 100,000 keys (CPU µs per call, this process, after a warm-up): better-sqlite3's cheapest
  * statement (one primary-key `SELECT 1`), the verify's own statement (key and owner, 21 columns as one
  * JSON text), the store method (row to records), and the whole `ApiKeyVerifier.verify` with the cache off.
- * The differences say what is the library's and what is Keyward's (issue 18's uncached target).
+ * The differences say what is the library's and what is Keyward's (the uncached target).
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";

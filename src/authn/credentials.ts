@@ -1,5 +1,5 @@
 /**
- * Credential extraction (DESIGN §6): `Authorization: Bearer <key>` (The Things Stack), `X-Authorization:
+ * Credential extraction (ARCHITECTURE.md, "Credentials and errors"): `Authorization: Bearer <key>` (The Things Stack), `X-Authorization:
  * ApiKey <key>` (ThingsBoard), or gRPC metadata `authorization`, which arrives as the same header. Scheme
  * names are case-insensitive; when both headers are present, `Authorization` wins.
  */
@@ -36,7 +36,7 @@ export function credentialFrom(header: Headers): string | undefined {
   return undefined;
 }
 
-/** The session cookie's name (DESIGN §11). */
+/** The session cookie's name (ARCHITECTURE.md, "Sessions and passwords"). */
 export const SESSION_COOKIE = "keyward_session";
 
 /** The value of the `keyward_session` cookie, or undefined when the request has none (or an empty one). */

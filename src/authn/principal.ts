@@ -9,7 +9,7 @@ export interface Principal {
   readonly user: UserRecord;
   /** The key's record, when the caller used an API key. Its secret hash never leaves the auth package in a response. */
   readonly key: ApiKeyRecord | undefined;
-  /** The session's record, when the caller used a session (DESIGN §11). */
+  /** The session's record, when the caller used a session (ARCHITECTURE.md, "Sessions and passwords"). */
   readonly session: SessionRecord | undefined;
   /** Effective rights: expand(key rights) ∩ universe(owner), or a session's universe(owner), at the time of the call. */
   readonly rights: ReadonlySet<number>;

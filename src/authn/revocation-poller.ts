@@ -1,5 +1,5 @@
 /**
- * Follows the store's revocation feed (DESIGN §13) and evicts what it names from this process's
+ * Follows the store's revocation feed (ARCHITECTURE.md, "Caches and the revocation feed") and evicts what it names from this process's
  * verification cache, so a key or user changed on another process or node stops working here within
  * about one poll interval. Runs on a timer, never on the request path. Falling behind the feed's
  * retention (entries pruned before this process read them) drops the whole cache; the cache TTL stays
@@ -28,7 +28,7 @@ export interface RevocationPollerOptions {
   readonly now?: () => number;
 }
 
-/** DESIGN §13's defaults: poll every 250 ms, keep ten minutes, prune about once a minute. */
+/** The revocation feed's defaults (ARCHITECTURE.md, "Caches and the revocation feed"): poll every 250 ms, keep ten minutes, prune about once a minute. */
 export const DEFAULT_REVOCATION_POLLER_OPTIONS: RevocationPollerOptions = {
   intervalMs: 250,
   retentionMs: 10 * 60_000,

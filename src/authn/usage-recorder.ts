@@ -8,7 +8,7 @@ import type { Logger } from "../logger.js";
 import type { ApiKeyUse, Store } from "../store/store.js";
 import type { Client } from "../net/client-address.js";
 
-/** How often a key's use is written at most (DESIGN §9). */
+/** How often a key's use is written at most (ARCHITECTURE.md, "Caches and the revocation feed"). */
 export const USE_RECORD_INTERVAL_MS = 60_000;
 
 /** What a recorder records: keys by default. */

@@ -1,12 +1,12 @@
 /**
- * Verifies a presented API key and returns its principal, in DESIGN §6's order: parse → lookup by id →
+ * Verifies a presented API key and returns its principal, in the order of ARCHITECTURE.md, "Credentials and errors": parse → lookup by id →
  * secret hash → user state → key state → expiry. Unknown ids and wrong secrets give the same error.
- * Session tokens (`ONSXG...`, DESIGN §11) go through the same parser, cache and hash check; their checks
+ * Session tokens (`ONSXG...`, ARCHITECTURE.md, "Sessions and passwords") go through the same parser, cache and hash check; their checks
  * after the secret are user state → absolute expiry → idle expiry, and their principal holds the user's
  * whole universe.
  *
  * A miss reads the key and its owner in one store call (`findApiKeyWithOwner`). Verified keys are cached
- * by id (LRU, TTL; DESIGN §9). The cache saves the store reads only: the secret hash, states and expiry
+ * by id (LRU, TTL; ARCHITECTURE.md, "Caches and the revocation feed"). The cache saves the store reads only: the secret hash, states and expiry
  * are checked on every call, so the cache never extends a key's life. Changes made on this node evict at
  * once (`forgetKey`, `forgetUser`); other processes and nodes evict through the revocation feed
  * (revocation-poller.ts), with the TTL as the safety net.
@@ -16,7 +16,7 @@
  * `supersededSecret` (built once per cache entry), so the grace rule (principal-access.ts) can refuse it
  * whatever would mint or change a credential.
  *
- * The client (DESIGN §14) is judged here too, so every door and forward auth share it: a key with
+ * The client (ARCHITECTURE.md, "The network edge") is judged here too, so every door and forward auth share it: a key with
  * `allowedIps` is refused from any other address (after the secret matched, so a guesser learns nothing),
  * and the transport policy refuses or warns about credentials that crossed a network unencrypted.
  */
@@ -46,7 +46,7 @@ export interface VerifierOptions {
   readonly cacheSize: number;
   /** How long an unknown key id is remembered as unknown. */
   readonly negativeTtlMs: number;
-  /** A session unused this long has ended (DESIGN §11: 8 h by default). */
+  /** A session unused this long has ended (ARCHITECTURE.md, "Sessions and passwords": 8 h by default). */
   readonly sessionIdleMs?: number;
   readonly now?: () => number;
   readonly rights?: RightsModel;
@@ -312,7 +312,7 @@ export class ApiKeyVerifier {
     };
   }
 
-  /** A session's principal carries its user's whole universe (DESIGN §11). */
+  /** A session's principal carries its user's whole universe (ARCHITECTURE.md, "Sessions and passwords"). */
   private buildSession(session: SessionRecord, user: UserRecord, fetchedAt: number): CacheEntry {
     const previous = this.cache.get(SESSION_CACHE_PREFIX + session.id);
     return {

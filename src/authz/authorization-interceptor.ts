@@ -1,5 +1,5 @@
 /**
- * The authorization interceptor: the one place every call's access is decided (DESIGN §5). It reads the
+ * The authorization interceptor: the one place every call's access is decided (ARCHITECTURE.md, "Rights and access"). It reads the
  * method's access rule, authenticates the caller, and checks the caller's effective rights against the
  * rights needed on the subject user, before the handler runs. The principal goes into the context values
  * for the handler.
@@ -79,7 +79,7 @@ export function createAuthorizationInterceptor(verifier: ApiKeyVerifier, options
 const SESSION_TOKEN_START = `${SESSION_PREFIX}.`;
 
 /**
- * The credential a call is judged by (DESIGN §6, §11): a session before an API key (ThingsBoard's "JWT
+ * The credential a call is judged by (ARCHITECTURE.md, "Credentials and errors" and "Sessions and passwords"): a session before an API key (ThingsBoard's "JWT
  * takes precedence"), a session in a header before the cookie. The cookie counts only on a same-origin
  * request; a cross-origin request with it is judged by its header credential, or refused as
  * `SESSION_INVALID` when it has none, so a forged cross-site request never acts with the cookie.

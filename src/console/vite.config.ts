@@ -1,5 +1,5 @@
 /**
- * Vite build of the web console (DESIGN §12) into `dist/console/`, run by `npm run build`. The page is
+ * Vite build of the web console (ARCHITECTURE.md, "The web console") into `dist/console/`, run by `npm run build`. The page is
  * served at `/` and its assets under `/console/` (see src/http/console-files.ts), hence `base`.
  * Nothing is inlined: the console's Content-Security-Policy allows no inline script or style.
  */

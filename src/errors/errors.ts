@@ -87,7 +87,7 @@ function define(code: ErrorCode, reason: string, template: string): ErrorDefinit
   };
 }
 
-// Credentials (DESIGN §6). Messages never contain the credential itself.
+// Credentials (ARCHITECTURE.md, "Credentials and errors"). Messages never contain the credential itself.
 export const CredentialsMissing = define(
   "unauthenticated",
   "CREDENTIALS_MISSING",
@@ -99,25 +99,25 @@ export const ApiKeyInvalid = define("unauthenticated", "API_KEY_INVALID", "inval
 export const ApiKeyDisabled = define("unauthenticated", "API_KEY_DISABLED", "API key `{key_id}` is disabled");
 export const ApiKeyExpired = define("unauthenticated", "API_KEY_EXPIRED", "API key `{key_id}` expired at {expired_at}");
 export const UserSuspended = define("unauthenticated", "USER_SUSPENDED", "user `{user_id}` is suspended");
-/** `--insecure-transport reject` (DESIGN §14): refused, never revoked. */
+/** `--insecure-transport reject` (ARCHITECTURE.md, "The network edge"): refused, never revoked. */
 export const InsecureTransport = define(
   "unauthenticated",
   "INSECURE_TRANSPORT",
   "credentials sent over an unencrypted connection from {address} are refused: use TLS, or a TLS-terminating proxy listed in --trusted-proxies",
 );
 
-// Networks (DESIGN §14). Naming the address seen lets an operator tell a wrong allowlist from a wrong proxy setup.
+// Networks (ARCHITECTURE.md, "The network edge"). Naming the address seen lets an operator tell a wrong allowlist from a wrong proxy setup.
 export const ApiKeyIpNotAllowed = define(
   "permission_denied",
   "API_KEY_IP_NOT_ALLOWED",
   "API key `{key_id}` may not be used from {address}",
 );
 
-// Sessions (DESIGN §11).
+// Sessions (ARCHITECTURE.md, "Sessions and passwords").
 /** Unknown, ended and wrong-secret sessions look the same, like API keys. */
 export const SessionInvalid = define("unauthenticated", "SESSION_INVALID", "invalid session: sign in again");
 export const SessionExpired = define("unauthenticated", "SESSION_EXPIRED", "session `{session_id}` expired at {expired_at}: sign in again");
-/** The session cookie outside a same-origin request: the CSRF defence (DESIGN §11). */
+/** The session cookie outside a same-origin request: the CSRF defence (ARCHITECTURE.md, "Sessions and passwords"). */
 export const SessionCrossOrigin = define(
   "unauthenticated",
   "SESSION_INVALID",
@@ -134,7 +134,7 @@ export const CookieSignInRefused = define(
   "a sign-in that sets the `keyward_session` cookie must come from this server's own pages: {problem}",
 );
 
-// Sign-in (DESIGN §11). Unknown user, no password, wrong password and suspended user read the same.
+// Sign-in (ARCHITECTURE.md, "Sessions and passwords"). Unknown user, no password, wrong password and suspended user read the same.
 export const LoginFailed = define("unauthenticated", "LOGIN_FAILED", "wrong user id or password");
 export const LoginThrottled = define(
   "resource_exhausted",
@@ -150,7 +150,7 @@ export const PasswordQueueFull = define(
 
 // Rights.
 export const InsufficientRights = define("permission_denied", "INSUFFICIENT_RIGHTS", "missing rights: {missing}");
-/** The key-access rule (DESIGN §5): touching a key needs every right it has. Same reason as above. */
+/** The key-access rule (ARCHITECTURE.md, "Rights and access"): touching a key needs every right it has. Same reason as above. */
 export const KeyRightsNotHeld = define(
   "permission_denied",
   "INSUFFICIENT_RIGHTS",

@@ -1,5 +1,5 @@
 /**
- * Forward auth for edge proxies (DESIGN §14): nginx `auth_request`, Caddy `forward_auth`, Traefik
+ * Forward auth for edge proxies (ARCHITECTURE.md, "The network edge"): nginx `auth_request`, Caddy `forward_auth`, Traefik
  * ForwardAuth and Envoy's HTTP `ext_authz` ask `/api/v1/auth/check` (any method, any path below it)
  * whether the request they hold may go on to a downstream service.
  *

@@ -1,5 +1,5 @@
 /**
- * Everything the HTTP listener serves besides Connect and gRPC-Web (DESIGN §7), as one Node handler
+ * Everything the HTTP listener serves besides Connect and gRPC-Web (ARCHITECTURE.md, "The REST gateway"), as one Node handler
  * mounted as the Connect adapter's fallback: `GET /openapi.json`, the interactive docs under `/docs`,
  * the web console's page (`/` for browsers) and assets (`/console/...`), forward auth for edge proxies under
  * `/api/v1/auth/check`, and the REST routes.

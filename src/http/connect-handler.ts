@@ -2,7 +2,7 @@
  * The Node request handler of the HTTP listener: unary Connect (JSON and binary) and gRPC-Web (binary,
  * text and JSON) calls at the RPC paths (`POST /keyward.v1.UserRegistry/GetUser`), through the shared
  * invoker; every other request goes to the fallback (REST, docs, console, ops). gRPC itself is served by
- * grpc-js (DESIGN §8).
+ * grpc-js (ARCHITECTURE.md, "The doors").
  *
  * Why Keyward serves these two protocols itself rather than through connect-node's router: connect-node
  * decodes the request body before any interceptor or hook runs, leniently (unknown JSON fields and enum

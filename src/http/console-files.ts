@@ -1,5 +1,5 @@
 /**
- * The web console's static files (DESIGN §12), built by Vite into `dist/console/`. The console is a
+ * The web console's static files (ARCHITECTURE.md, "The web console"), built by Vite into `dist/console/`. The console is a
  * client of the public API with no route of its own: the HTTP listener serves its page at `/` to
  * browsers (a GET or HEAD whose `Accept` names `text/html`) and its assets under `/console/`. Every
  * other path keeps its meaning: the console routes inside the page with the URL fragment (`/#/keys`), so

@@ -1,6 +1,6 @@
 /**
  * Writing the gateway's HTTP responses: JSON bodies with the headers every REST answer carries, and
- * errors as `google.rpc.Status` JSON with the HTTP status of their code (DESIGN §6).
+ * errors as `google.rpc.Status` JSON with the HTTP status of their code (ARCHITECTURE.md, "Credentials and errors").
  */
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from "node:http";
 import type { ConnectError } from "@connectrpc/connect";

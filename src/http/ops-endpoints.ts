@@ -1,5 +1,5 @@
 /**
- * The operations endpoints on the HTTP port (DESIGN §8): `GET /healthz` (the process is alive),
+ * The operations endpoints on the HTTP port (ARCHITECTURE.md, "Configuration and lifecycle"): `GET /healthz` (the process is alive),
  * `GET /readyz` (200 when ready, 503 with a coarse reason otherwise) and `GET /metrics` (Prometheus
  * text). Unauthenticated by design, so they say nothing a stranger could use: no addresses, no error
  * details. Everything else goes to `next` (the REST gateway); no REST route lives at these paths.

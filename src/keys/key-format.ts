@@ -1,6 +1,6 @@
 /**
  * The API key format: `NNSXS.<id>.<secret>`, exactly as The Things Stack's API keys. Session tokens
- * (DESIGN §11) are the same format with the prefix `ONSXG`, base32("ses"): one parser, checksum and hash.
+ * (ARCHITECTURE.md, "Sessions and passwords") are the same format with the prefix `ONSXG`, base32("ses"): one parser, checksum and hash.
  *
  * - `NNSXS` is base32("key"), the token-type prefix.
  * - `id`: 24 random bytes, base32 (39 characters). Public: stored in clear, the lookup key, safe to log.

@@ -1,5 +1,5 @@
 /**
- * Keyward's Prometheus metrics (DESIGN §13), one registry per server. Labels are bounded sets: protocol,
+ * Keyward's Prometheus metrics (ARCHITECTURE.md, "Configuration and lifecycle"), one registry per server. Labels are bounded sets: protocol,
  * RPC method, status code, authentication result reason, store operation. No key, secret or user id is
  * ever a label value.
  */

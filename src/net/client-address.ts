@@ -1,5 +1,5 @@
 /**
- * Who is calling, as far as the network can tell (DESIGN §14): the client address is the connection's
+ * Who is calling, as far as the network can tell (ARCHITECTURE.md, "The network edge"): the client address is the connection's
  * peer, unless the peer is a trusted proxy (`--trusted-proxies`), in which case it is the address the
  * proxies name in `X-Forwarded-For` and `Forwarded` (RFC 7239), walking back from the nearest entry
  * while the address reached is a trusted proxy. A header from an untrusted peer is ignored: anyone can

@@ -1,5 +1,5 @@
 /**
- * IP networks (CIDRs) for per-key networks and trusted proxies (DESIGN §14): parsing with a reason for
+ * IP networks (CIDRs) for per-key networks and trusted proxies (ARCHITECTURE.md, "The network edge"): parsing with a reason for
  * what is wrong, canonical text, and matching a client address. IPv4 and IPv6; an IPv4-mapped IPv6
  * address (`::ffff:192.0.2.1`, what a dual-stack socket reports, however it is written: `::ffff:c000:201`
  * is the same address) is the IPv4 address it maps, and a mapped network (`::ffff:10.0.0.0/104`) is the

@@ -1,5 +1,5 @@
 /**
- * `--insecure-transport allow|warn|reject` (DESIGN §14): what to do with a credential that crossed a
+ * `--insecure-transport allow|warn|reject` (ARCHITECTURE.md, "The network edge"): what to do with a credential that crossed a
  * network unencrypted, i.e. from a non-loopback client over plain HTTP or gRPC and not through a trusted
  * TLS-terminating proxy. Credentials are API keys and session tokens (judged by the verifier) and
  * passwords (judged by the password-transport interceptor, before any password is checked or hashed).

@@ -1,5 +1,5 @@
 /**
- * Sign-in throttling (DESIGN §11). Every attempt is counted per user id and per client network *before*
+ * Sign-in throttling (ARCHITECTURE.md, "Sessions and passwords"). Every attempt is counted per user id and per client network *before*
  * its password is hashed (a reserved slot), so concurrent guesses cannot all be checked; the counters live
  * in the store, so every process and node sharing it counts together. Each subject has a free allowance;
  * once it is used up, the next attempt must wait, and each wait doubles, up to a maximum. A refused

@@ -1,5 +1,5 @@
 /**
- * The one check of a presented password, for sign-in and for changing one's own password (DESIGN §11):
+ * The one check of a presented password, for sign-in and for changing one's own password (ARCHITECTURE.md, "Sessions and passwords"):
  * counted per user id and client network before any hashing (login-throttle.ts), the same slow
  * comparison whether or not the user exists or has a password, waiting in the client's lane of the
  * hashing queue.

@@ -1,5 +1,5 @@
 /**
- * Password hashing (DESIGN §11): argon2id with OWASP's first-choice parameters (m = 19 MiB, t = 2, p = 1),
+ * Password hashing (ARCHITECTURE.md, "Sessions and passwords"): argon2id with OWASP's first-choice parameters (m = 19 MiB, t = 2, p = 1),
  * by `@node-rs/argon2`, whose `hash` and `verify` run on the libuv thread pool, off the event loop. Off
  * the event loop is not off the CPU: four pool threads hashing at once take every core of a small machine
  * and starve the thread that serves API keys. So at most one hash per core but one runs at a time (one on

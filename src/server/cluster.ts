@@ -1,5 +1,5 @@
 /**
- * `--workers N` (DESIGN §13): a node:cluster primary that bootstraps once, forks N workers serving both
+ * `--workers N` (ARCHITECTURE.md, "Caches and the revocation feed"): a node:cluster primary that bootstraps once, forks N workers serving both
  * listeners, replaces a worker that dies, and on SIGTERM or SIGINT (see stop-request.ts) drains them all
  * and exits 0.
  *

@@ -1,5 +1,5 @@
 /**
- * Server configuration from flags and environment (DESIGN §8). Flags win over env, env over defaults.
+ * Server configuration from flags and environment (ARCHITECTURE.md, "Configuration and lifecycle"). Flags win over env, env over defaults.
  * Everything is validated up front and every problem is reported at once (Ory Keto's way); the caller
  * exits 2 on problems.
  */
@@ -27,7 +27,7 @@ export interface Config {
   readonly authCacheTtlMs: number;
   /** Most verified keys cached at once (about 2 KB of heap each). */
   readonly authCacheSize: number;
-  /** How often the revocation feed is read (DESIGN §13). */
+  /** How often the revocation feed is read (ARCHITECTURE.md, "Caches and the revocation feed"). */
   readonly revocationPollIntervalMs: number;
   /** Worker processes serving both listeners; 1 serves from this process, without node:cluster. */
   readonly workers: number;
@@ -37,9 +37,9 @@ export interface Config {
   /** Canonical CIDRs of proxies whose `X-Forwarded-For` / `Forwarded` / `X-Forwarded-Proto` are believed. */
   readonly trustedProxies: readonly string[];
   readonly insecureTransport: InsecureTransportMode;
-  /** Listener limits a shared service needs (DESIGN §10), each with a default. */
+  /** Listener limits a shared service needs (ARCHITECTURE.md, "The network edge"), each with a default. */
   readonly limits: ListenerLimits;
-  /** A session unused this long has ended (DESIGN §11). */
+  /** A session unused this long has ended (ARCHITECTURE.md, "Sessions and passwords"). */
   readonly sessionIdleMs: number;
   /** A session ends this long after sign-in, whatever its use. */
   readonly sessionLifetimeMs: number;

@@ -1,5 +1,5 @@
 /**
- * Readiness (DESIGN §8): ready while the store answers and the server is not draining. The store is
+ * Readiness (ARCHITECTURE.md, "Configuration and lifecycle"): ready while the store answers and the server is not draining. The store is
  * asked in the background, once a second, with one cheap indexed read that must answer within two
  * seconds, so /readyz and gRPC health answer from memory and a flood of probes never reaches the store.
  */

@@ -13,7 +13,7 @@ export type SessionEnd = (session: SessionRecord) => Date;
 export function createAuthService(sessionEnd: SessionEnd): ServiceImpl<typeof AuthService> {
   /**
    * The answer depends on the principal alone, and the verifier hands out one principal object per cached
-   * key (DESIGN §9), so a key called again is answered with the message (and its encodings) built for it
+   * key (ARCHITECTURE.md, "Caches and the revocation feed"), so a key called again is answered with the message (and its encodings) built for it
    * before: this is the call integrations make on every request they authorize. A key's first call gets
    * a throwaway answer, so keys called once per cache lifetime do not hold about 1.5 KB each.
    */

@@ -1,5 +1,5 @@
 /**
- * Record ↔ message conversion. Store records are plain types (DESIGN §2); messages are built here and
+ * Record ↔ message conversion. Store records are plain types (ARCHITECTURE.md, "Layout"); messages are built here and
  * only here. An ApiKey message is built field by field from the record, so the secret hash cannot leak
  * into a response by accident.
  */

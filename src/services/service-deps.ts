@@ -6,13 +6,13 @@ import type { SessionRecord, Store } from "../store/store.js";
 /** What every service implementation needs. Composed by src/server/build.ts. */
 export interface ServiceDeps {
   readonly store: Store;
-  /** Evicts verified keys and sessions on this node the moment they or their owner change (DESIGN §9). */
+  /** Evicts verified keys and sessions on this node the moment they or their owner change (ARCHITECTURE.md, "Caches and the revocation feed"). */
   readonly caches: {
     forgetKey(keyId: string): void;
     forgetUser(userId: string): void;
     forgetSession(sessionId: string): void;
   };
-  /** Sign-in (DESIGN §11). */
+  /** Sign-in (ARCHITECTURE.md, "Sessions and passwords"). */
   readonly sessions: SessionPolicy;
   readonly passwords: PasswordHasher;
   readonly throttle: LoginThrottle;
@@ -23,7 +23,7 @@ export interface ServiceDeps {
   readonly now: () => number;
 }
 
-/** Configurable limits (DESIGN §3, §8). */
+/** Configurable limits (ARCHITECTURE.md, "Configuration and lifecycle"; docs/configuration.md). */
 export interface ServiceLimits {
   /** Most keys one user may have (default 100). */
   readonly maxKeysPerUser: number;
@@ -31,7 +31,7 @@ export interface ServiceLimits {
   readonly maxKeyLifetimeMs: number | undefined;
 }
 
-/** How sessions are made and when they end (DESIGN §11). */
+/** How sessions are made and when they end (ARCHITECTURE.md, "Sessions and passwords"). */
 export interface SessionPolicy {
   /** A session ends this long after sign-in, whatever its use. */
   readonly absoluteMs: number;

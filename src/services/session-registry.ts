@@ -1,5 +1,5 @@
 /**
- * `keyward.v1.SessionRegistry` (DESIGN §11): sign-in with a password, and a user's sessions. Access to
+ * `keyward.v1.SessionRegistry` (ARCHITECTURE.md, "Sessions and passwords"): sign-in with a password, and a user's sessions. Access to
  * ListSessions and DeleteSession is decided by the authorization interceptor from the proto's rules, and
  * whose sessions a caller may end by the user-access rule (src/authz/principal-access.ts) inside the delete;
  * CreateSession is public and throttled (password-check.ts).

@@ -1,5 +1,5 @@
 /**
- * `update_mask` validation (DESIGN §3): unknown or read-only paths are `INVALID_ARGUMENT`, never silently
+ * `update_mask` validation (ARCHITECTURE.md, "The API"): unknown or read-only paths are `INVALID_ARGUMENT`, never silently
  * ignored. What is writable is read from the message's `google.api.field_behavior` annotations: a field
  * marked OUTPUT_ONLY or IMMUTABLE cannot be updated, nor can one marked INPUT_ONLY (`User.password`: it has
  * an RPC of its own, which checks the current password).

@@ -3,7 +3,7 @@
  * proto's `(keyward.v1.access)` rules before any of these run; which users a caller may change, set the
  * password of or delete is decided by the user-access rule (src/authz/principal-access.ts) inside the
  * store's write. The last-admin guard spans records, so the store decides it inside the same write
- * (`last_admin`, answered as `LAST_ADMIN`). Passwords (DESIGN §11): set by CreateUser or UpdatePassword
+ * (`last_admin`, answered as `LAST_ADMIN`). Passwords (ARCHITECTURE.md, "Sessions and passwords"): set by CreateUser or UpdatePassword
  * only, hashed here, never returned.
  */
 import { create } from "@bufbuild/protobuf";

@@ -15,7 +15,7 @@ export const KEY_NAME_MAX = 50;
 export const PAGE_SIZE_DEFAULT = 50;
 export const PAGE_SIZE_MAX = 1000;
 export const GRACE_PERIOD_MAX_MS = 7 * 24 * 3600 * 1000;
-/** Most networks one key may list (DESIGN §14). */
+/** Most networks one key may list (ARCHITECTURE.md, "The network edge"). */
 export const ALLOWED_IPS_MAX = 64;
 /** Loose on purpose: one `@`, something on each side, no spaces. Deliverability is not ours to judge. */
 const EMAIL_PATTERN = /^[^\s@]+@[^\s@]+$/;

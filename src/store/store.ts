@@ -32,7 +32,7 @@ export interface PasswordRecord {
 }
 
 /**
- * A signed-in session (DESIGN §11): metadata and the hash of the token's secret, never the token.
+ * A signed-in session (ARCHITECTURE.md, "Sessions and passwords"): metadata and the hash of the token's secret, never the token.
  * `expiresAt` is the absolute end; the idle end follows from `lastUsedAt` and is the caller's policy.
  */
 export interface SessionRecord {
@@ -178,7 +178,7 @@ export interface Store {
    * no other active admin exists; with `conflict` if optimistic retries run out; or with whatever the
    * updater threw. The last-admin guard is decided inside the write, so it holds with several processes
    * or nodes writing one store at once. A change from active to suspended ends all the user's sessions in
-   * the same write (DESIGN §11: suspension ends sessions, and reactivation does not bring them back).
+   * the same write (ARCHITECTURE.md, "Sessions and passwords": suspension ends sessions, and reactivation does not bring them back).
    */
   updateUser(userId: string, updater: Updater<UserRecord>): Promise<UserRecord>;
 

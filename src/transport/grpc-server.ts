@@ -1,5 +1,5 @@
 /**
- * The gRPC listener: a grpc-js server (DESIGN §8: several times the throughput of connect-node's gRPC)
+ * The gRPC listener: a grpc-js server (ARCHITECTURE.md, "The doors": several times the throughput of connect-node's gRPC)
  * serving the bound services through the shared invoker, plus health and reflection, over HTTP/2
  * cleartext or TLS.
  *

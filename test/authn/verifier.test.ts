@@ -1,4 +1,4 @@
-// ApiKeyVerifier against a real SQLite store (a temporary file): DESIGN §6's order of checks and §9's
+// ApiKeyVerifier against a real SQLite store (a temporary file): the order of checks of ARCHITECTURE.md, "Credentials and errors", and the
 // cache rules. The secret hash, states and expiry are checked on every call, cached or not; changes on
 // this node evict at once, others are seen within the TTL; unknown ids are remembered briefly; concurrent
 // misses share one read.
@@ -100,7 +100,7 @@ describe("auth: ApiKeyVerifier", () => {
     expect(principal.rights.has(Right.USER_DELETE)).to.equal(true);
   });
 
-  it("tells malformed, unknown and wrong-secret keys apart only where DESIGN §6 allows", async () => {
+  it("tells malformed, unknown and wrong-secret keys apart only where ARCHITECTURE.md, 'Credentials and errors' allows", async () => {
     const { generated } = await storedKey();
     const v = verifier();
     expect(await reasonOf(v.verify(""))).to.equal("CREDENTIALS_MALFORMED");

@@ -2,7 +2,7 @@
 /// <reference lib="dom.iterable" />
 // Code passed to page.evaluate runs in the browser and is typed with the DOM library.
 /**
- * The web console in a real browser (DESIGN §12, issue 16 items 3 and 4): Debian's Chromium against the
+ * The web console in a real browser (ARCHITECTURE.md, "The web console"): Debian's Chromium against the
  * real server on free ports, one browser and one server for the whole file. Every screen is checked with
  * axe-core, the main screens are saved under docs/screenshots/, and each flow is checked against the API
  * itself (REST calls with the keys the console handed out), not only against what the page says.
@@ -191,7 +191,7 @@ describe("web console (real browser)", function () {
       issuedKeys.add(fullKey);
       await page.getByRole("button", { name: "I have stored it" }).click();
       expect((await restAuthInfo(url, fullKey)).status).to.equal(200); // used once from 127.0.0.1
-      // Uses are written in batches about a second later (DESIGN §9): wait for the API to show it.
+      // Uses are written in batches about a second later (ARCHITECTURE.md, "Caches and the revocation feed"): wait for the API to show it.
       const keyId = fullKey.split(".")[1]!;
       for (let tries = 0; ; tries++) {
         const stored = (await (await fetch(`${url}/api/v1/users/admin/api-keys/${keyId}`, { headers: { authorization: `Bearer ${sut.admin}` } })).json()) as { lastUsedIp?: string };

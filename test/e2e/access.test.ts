@@ -1,6 +1,6 @@
 /**
  * Every RPC for its rightful caller and refused for the wrong one, on all three doors, which must give
- * the same code and reason for the same call (DESIGN §5, §6, §10).
+ * the same code and reason for the same call (ARCHITECTURE.md, "Rights and access" and "Credentials and errors").
  */
 import { Code } from "@connectrpc/connect";
 import { expect } from "chai";
@@ -32,7 +32,7 @@ describe("e2e: access on every door", function () {
     return outcome;
   }
 
-  describe("credentials (UNAUTHENTICATED, checked in DESIGN §6 order)", () => {
+  describe("credentials (UNAUTHENTICATED, checked in ARCHITECTURE.md, 'Credentials and errors' order)", () => {
     const authInfo = (key?: string, headers?: Record<string, string>) =>
       onEveryDoor((door) => sut.doors.call(door, AuthService.method.getAuthInfo, {}, key, headers));
 

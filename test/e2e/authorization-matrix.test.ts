@@ -7,7 +7,7 @@
  * to, broader than and the widest of the caller; user methods in every way that changes a user (create
  * with a password or as an admin, profile, promote or demote, suspend, reactivate, delete, password with
  * and without the current one or a first one, ending a session). Each answer is compared with the
- * reference model (support/access-model.ts, written from DESIGN §5 without src/rights), and every refusal
+ * reference model (support/access-model.ts, written from ARCHITECTURE.md, "Rights and access" without src/rights), and every refusal
  * must leave the stored records as they were. A method without an access rule, or without a request
  * below, fails the run, so a new RPC is covered the day it is added.
  *
@@ -273,7 +273,7 @@ const SPECS: Record<string, RpcSpec> = {
           ["disable", { state: ApiKeyState.DISABLED }, "state"],
           ["extend expiry", { expiresAt: inDays(30) }, "expires_at"],
           ["clear expiry", {}, "expires_at"],
-          // Networks are a field like any other: touching the key (DESIGN §5). Loopback, so a key that
+          // Networks are a field like any other: touching the key (ARCHITECTURE.md, "Rights and access"). Loopback, so a key that
           // narrows itself keeps working from the test.
           ["allowed_ips", { allowedIps: ["127.0.0.0/8"] }, "allowed_ips"],
         ] as const
@@ -519,7 +519,7 @@ const FINDINGS: ReadonlyArray<readonly [title: string, pick: (c: Case) => boolea
     (c) => c.method.name === "UpdateApiKey" && /expiry/.test(c.variant.name) && c.caller.label === "user{USER_SETTINGS_API_KEYS}" && c.subject === "own" && c.target === "widest",
   ],
   [
-    "issue 17: a narrow key cannot change a broader key's allowed networks",
+    "a narrow key cannot change a broader key's allowed networks",
     (c) => c.method.name === "UpdateApiKey" && c.variant.name === "allowed_ips" && c.caller.label === "user{USER_SETTINGS_API_KEYS}" && c.subject === "own" && c.target === "widest",
   ],
   [
@@ -531,31 +531,31 @@ const FINDINGS: ReadonlyArray<readonly [title: string, pick: (c: Case) => boolea
       c.target === "widest",
   ],
   [
-    "issue 23 finding 1: a RIGHT_ADMIN_USERS_WRITE key of an admin cannot set another admin's password",
+    "a RIGHT_ADMIN_USERS_WRITE key of an admin cannot set another admin's password",
     (c) => c.method.name === "UpdatePassword" && c.variant.name === "without the current password" && c.caller.label === "admin{ADMIN_USERS_WRITE}" && c.subject === "other admin",
   ],
   [
-    "issue 23 finding 1: nor create an admin (with a password or without), nor a user with a password",
+    "nor create an admin (with a password or without), nor a user with a password",
     (c) => c.method.name === "CreateUser" && c.variant.name !== "" && c.caller.label === "admin{ADMIN_USERS_WRITE}",
   ],
   [
-    "issue 23 finding 1: nor promote a user",
+    "nor promote a user",
     (c) => c.method.name === "UpdateUser" && c.variant.name === "admin flipped" && c.caller.label === "admin{ADMIN_USERS_WRITE}" && c.subject === "other user",
   ],
   [
-    "issue 23 finding 1: nor suspend, rename, delete or end the sessions of an admin broader than itself",
+    "nor suspend, rename, delete or end the sessions of an admin broader than itself",
     (c) =>
       ((c.method.name === "UpdateUser" && ["suspend", "name"].includes(c.variant.name)) || ["DeleteUser", "DeleteSession"].includes(c.method.name)) &&
       c.caller.label === "admin{ADMIN_USERS_WRITE}" &&
       c.subject === "other admin",
   ],
   [
-    "issue 23: a RIGHT_ADMIN_USERS_WRITE key still creates a plain user",
+    "a RIGHT_ADMIN_USERS_WRITE key still creates a plain user",
     (c) => c.method.name === "CreateUser" && c.variant.name === "" && c.caller.label === "admin{ADMIN_USERS_WRITE}",
     "allowed",
   ],
   [
-    "issue 23: with RIGHT_USER_ALL too, it manages a non-admin: password, profile, suspend, reactivate, sessions, delete",
+    "with RIGHT_USER_ALL too, it manages a non-admin: password, profile, suspend, reactivate, sessions, delete",
     (c) =>
       ((c.method.name === "UpdatePassword" && c.variant.name === "without the current password") ||
         (c.method.name === "UpdateUser" && c.variant.name !== "admin flipped") ||
@@ -565,7 +565,7 @@ const FINDINGS: ReadonlyArray<readonly [title: string, pick: (c: Case) => boolea
     "allowed",
   ],
   [
-    "issue 23 finding 2: a key's old secret in its grace period cannot regenerate the key, change its networks or create keys",
+    "a key's old secret in its grace period cannot regenerate the key, change its networks or create keys",
     (c) =>
       (c.method.name === "RegenerateApiKey" || c.method.name === "CreateApiKey" || (c.method.name === "UpdateApiKey" && c.variant.name === "allowed_ips")) &&
       c.caller.superseded &&
@@ -590,7 +590,7 @@ const FINDINGS: ReadonlyArray<readonly [title: string, pick: (c: Case) => boolea
   ],
 ];
 
-describe("e2e: authorization matrix (every RPC and caller shape over REST and gRPC, against a reference model of DESIGN §5)", function () {
+describe("e2e: authorization matrix (every RPC and caller shape over REST and gRPC, against a reference model of ARCHITECTURE.md, 'Rights and access')", function () {
   this.timeout(300_000);
   const cases = generateCases();
   let server: ServerProcess;

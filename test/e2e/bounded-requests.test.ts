@@ -1,5 +1,5 @@
 /**
- * Bounded work per request, before any credential is checked (issue 24, finding 1), on the server as
+ * Bounded work per request, before any credential is checked, on the server as
  * `npm start` runs it (its heap limit included): a body of 60,000 unknown fields, 50,000 bad list items
  * or 1,000 unknown query keys is refused at once with a small answer, several at a time, and the server
  * keeps serving; the longest list of violations stays small on every door; and a body over the limit is

@@ -1,5 +1,5 @@
 /**
- * Per-client connection limits on the real server (issue 24): one client holding idle connections up to
+ * Per-client connection limits on the real server: one client holding idle connections up to
  * and past `--max-connections-per-client` (and past the listener's global cap) no longer locks others
  * out of the HTTP listener, nor out of the gRPC listener; a trusted proxy is not capped. Clients are told
  * apart by their loopback source address: 127.0.0.2 is the greedy client, 127.0.0.3 everyone else,

@@ -1,5 +1,5 @@
 /**
- * The cookie sign-in guard (DESIGN §11, login CSRF): a sign-in that sets the session cookie needs a JSON
+ * The cookie sign-in guard (ARCHITECTURE.md, "Sessions and passwords", login CSRF): a sign-in that sets the session cookie needs a JSON
  * (or Connect/gRPC-Web) body and, when the browser says where the request comes from, this server's own
  * origin. Otherwise a page on another port of the same host could sign a visitor's browser into the
  * attacker's account. Sent with `fetch`, as a browser would, over REST and Connect.

@@ -1,5 +1,5 @@
 /**
- * The data directory's files are private (issue 24): in a directory made beforehand with a wide mode (a
+ * The data directory's files are private: in a directory made beforehand with a wide mode (a
  * volume) and under a umask of 000, the real server creates `keyward.db`, its `-wal` and `-shm`, and
  * `admin.key` as 0600, and warns once, naming the path and the mode, that the directory is open to others.
  */

@@ -1,5 +1,5 @@
 /**
- * The escalation property over sequences of calls (DESIGN §5's invariant): an attacker starts with ONE
+ * The escalation property over sequences of calls (the invariant of ARCHITECTURE.md, "Rights and access"): an attacker starts with ONE
  * credential of many shapes (each right alone on an admin's and a non-admin's key, narrow admin keys,
  * `*_ALL` keys, sessions, an old secret in its grace period), then makes 1 to 8 calls, each through REST,
  * gRPC, Connect or gRPC-Web (or forward auth), of every RPC of every service, with arguments drawn from a

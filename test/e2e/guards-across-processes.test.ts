@@ -1,5 +1,5 @@
 /**
- * Guards that span records, raced across two real server processes on one SQLite file (DESIGN §5): the
+ * Guards that span records, raced across two real server processes on one SQLite file (ARCHITECTURE.md, "Rights and access"): the
  * last active admin, and the per-user key cap. Each side's call goes to a different process at the same
  * moment, so only a decision made inside the store's write transaction can hold.
  */

@@ -1,5 +1,5 @@
 /**
- * The hostile-input suite (issue 24): the real server, run as `npm start` runs it (its heap limit and
+ * The hostile-input suite: the real server, run as `npm start` runs it (its heap limit and
  * all), sent what an attacker would send on every door — REST, forward auth, Connect (JSON and binary),
  * gRPC-Web (binary, text and JSON), gRPC (messages through grpc-js, frames through node:http2) and
  * sign-in — without credentials and with an admin key, a narrow key and a session: many fields, deep

@@ -1,5 +1,5 @@
 /**
- * Bad input over REST gets a clear `VALIDATION_FAILED` naming the field and changes nothing (DESIGN §10):
+ * Bad input over REST gets a clear `VALIDATION_FAILED` naming the field and changes nothing (ARCHITECTURE.md, "Strict, bounded decoding"):
  * the security review's findings on text, timestamps, update masks and query numbers.
  */
 import { expect } from "chai";

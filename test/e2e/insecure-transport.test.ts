@@ -1,5 +1,5 @@
 /**
- * `--insecure-transport` against a real non-loopback client (DESIGN §14): a network namespace joined to
+ * `--insecure-transport` against a real non-loopback client (ARCHITECTURE.md, "The network edge"): a network namespace joined to
  * this one by a veth pair is the project's own test host, so a credential really crosses a (virtual)
  * network in the clear. Needs root and `ip` (iproute2); where a namespace cannot be made, the suite
  * says so and skips (or fails, in CI: test/support/test-packages.ts).

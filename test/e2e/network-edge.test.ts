@@ -1,5 +1,5 @@
 /**
- * The network edge on the real server (DESIGN §14): per-key networks on every door, the client address
+ * The network edge on the real server (ARCHITECTURE.md, "The network edge"): per-key networks on every door, the client address
  * behind trusted proxies (and a spoofed header from an untrusted peer ignored), last-used client, and
  * forward auth at `/api/v1/auth/check`. Clients are told apart by their loopback source address:
  * 127.0.0.1 is "a client", 127.0.0.2 "another client", 127.0.0.9 the one trusted proxy.

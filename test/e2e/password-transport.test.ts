@@ -1,5 +1,5 @@
 /**
- * `--insecure-transport` covers passwords as well as keys (issue 24): sign-in, password change and a user
+ * `--insecure-transport` covers passwords as well as keys: sign-in, password change and a user
  * created with a password, on every door, refused (`reject`) or logged (`warn`) before the password is
  * checked or hashed. The exposed client is made on loopback: 127.0.0.1 is a trusted proxy here, and the
  * client it names (198.51.100.7, another machine) reached it over plain HTTP unless it says

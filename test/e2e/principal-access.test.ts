@@ -1,5 +1,5 @@
 /**
- * Issue 23's findings against a real server, over REST and gRPC: the user-access rule (a key holding only
+ * The attacks the user-access and grace rules stop, against a real server, over REST and gRPC: the user-access rule (a key holding only
  * `RIGHT_ADMIN_USERS_WRITE` must not reach an admin's universe through its password, a new admin user, a
  * promotion, nor change an admin broader than itself) and the grace rule (a key's old secret, accepted
  * during a regenerate's grace period, must not regenerate the key or change or mint credentials). Each
@@ -30,7 +30,7 @@ function issued(message: unknown): string {
   return key;
 }
 
-describe("e2e: the user-access and grace rules (issue 23's findings, over REST and gRPC)", function () {
+describe("e2e: the user-access and grace rules (over REST and gRPC)", function () {
   this.timeout(60_000);
   const sut = useServer();
 

@@ -1,5 +1,5 @@
 /**
- * The REST gateway over real HTTP against the real server (DESIGN §3, §6, §7, §10): every RPC through
+ * The REST gateway over real HTTP against the real server (ARCHITECTURE.md, "The API", "Credentials and errors" and "The REST gateway"): every RPC through
  * its `google.api.http` binding with plain `fetch`, the JSON shapes (camelCase, `response_body`
  * unwrapped, enums by name), both credential headers, the error statuses with `google.rpc.Status`
  * bodies, the secret only in create and regenerate answers, and the OpenAPI document and docs page

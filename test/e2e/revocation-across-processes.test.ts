@@ -1,4 +1,4 @@
-// DESIGN §13 end to end: two real server processes on one SQLite file. Every kind of change that takes
+// ARCHITECTURE.md, "Caches and the revocation feed" end to end: two real server processes on one SQLite file. Every kind of change that takes
 // access away, made through one process, is refused by the other within 1 s, although both cache
 // verified keys for ten minutes: only the revocation feed can explain the refusal.
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
@@ -13,7 +13,7 @@ import { Fixtures, ok, type Actor } from "./support/fixtures.js";
 import { issuedKeys } from "./support/secret-scan.js";
 import { removeDataDir, startServer, type ServerProcess } from "./support/server-process.js";
 
-/** The promise under test (DESIGN §13). */
+/** The promise under test (ARCHITECTURE.md, "Caches and the revocation feed"). */
 const PROPAGATION_LIMIT_MS = 1_000;
 const LONG_CACHE = ["--auth-cache-ttl", "10m"];
 
@@ -172,7 +172,7 @@ describe("e2e: revocation across two processes on one SQLite file", function () 
     }
   });
 
-  describe("sessions (DESIGN §11: their ends reach every node)", () => {
+  describe("sessions (ARCHITECTURE.md, 'Sessions and passwords': their ends reach every node)", () => {
     const PASSWORD = "across two processes, signed in";
     let counter = 0;
 

@@ -1,5 +1,5 @@
 /**
- * Passwords and sessions (DESIGN §11) on a real server over REST: the first password of a fresh install,
+ * Passwords and sessions (ARCHITECTURE.md, "Sessions and passwords") on a real server over REST: the first password of a fresh install,
  * the cookie's flags, the same-origin rule for cookie sessions, session-over-key precedence, expiry,
  * suspension and password changes ending sessions, throttling, and the one answer for an unknown user
  * and a wrong password. Every response body is kept and checked for passwords and hashes at the end.

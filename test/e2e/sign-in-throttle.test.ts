@@ -1,5 +1,5 @@
 /**
- * The sign-in throttle on real servers (DESIGN §11): an attempt is counted before its password is hashed,
+ * The sign-in throttle on real servers (ARCHITECTURE.md, "Sessions and passwords"): an attempt is counted before its password is hashed,
  * so a burst of concurrent guesses is not all checked; the counts live in the store, so two processes on
  * one SQLite file count together; IPv6 clients count by their /64; and one client cannot take the password
  * queue from the others. Clients are told apart by loopback address (Linux routes all of 127/8 to lo).

@@ -1,5 +1,5 @@
 /**
- * Every door is equally strict (issue 23, findings 3 and 4): REST, Connect (JSON and binary), gRPC-Web
+ * Every door is equally strict: REST, Connect (JSON and binary), gRPC-Web
  * (binary, text and JSON) and gRPC refuse unknown fields, enum names and numbers the enum lacks,
  * impossible timestamps and a field given twice, with INVALID_ARGUMENT / VALIDATION_FAILED naming the
  * field, before any credential is checked, and nothing is stored. Bodies are sent as raw bytes, as a

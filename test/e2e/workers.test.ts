@@ -1,4 +1,4 @@
-// `--workers 2` end to end (DESIGN §13): one primary, two workers sharing both listeners. A worker
+// `--workers 2` end to end (ARCHITECTURE.md, "Caches and the revocation feed"): one primary, two workers sharing both listeners. A worker
 // killed mid-load loses no acknowledged write and is replaced; caches stay coherent between workers
 // through the revocation feed; SIGTERM to the primary drains everything and exits 0.
 import { createServer } from "node:net";

@@ -1,5 +1,5 @@
 /**
- * Nothing a client sends crashes the gateway or gets a 5xx (issue 5): arbitrary methods, paths (real
+ * Nothing a client sends crashes the gateway or gets a 5xx: arbitrary methods, paths (real
  * route segments, escapes good and bad, verbs, empty segments), query strings, headers (credentials
  * good and bad, content types, timeouts) and bodies (JSON shaped like the API's, any JSON, garbage,
  * oversized), sent over real HTTP to the real services. Every error answer is `google.rpc.Status` JSON

@@ -248,7 +248,7 @@ function keyEndingWith(idLast: string, secretLast: string): ReturnType<typeof ge
   }
 }
 
-/** DESIGN's parse rules spelled out plainly, from the (separately tested) base32 decoder and checksum. */
+/** The parse rules of ARCHITECTURE.md, "Keys", spelled out plainly, from the (separately tested) base32 decoder and checksum. */
 function referenceParse(input: string): ParsedKey {
   if (input === "") return { ok: false, problem: "empty" };
   if (!input.startsWith("NNSXS.")) return { ok: false, problem: "prefix" };

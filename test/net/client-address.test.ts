@@ -1,4 +1,4 @@
-/** The client of a call: the peer, or what a trusted proxy reports (DESIGN §14). */
+/** The client of a call: the peer, or what a trusted proxy reports (ARCHITECTURE.md, "The network edge"). */
 import { expect } from "chai";
 import { ClientResolver, USER_AGENT_MAX } from "../../src/net/client-address.js";
 import { NetworkList } from "../../src/net/networks.js";

@@ -1,4 +1,4 @@
-/** CIDR parsing and matching for per-key networks and trusted proxies (DESIGN §14). */
+/** CIDR parsing and matching for per-key networks and trusted proxies (ARCHITECTURE.md, "The network edge"). */
 import { expect } from "chai";
 import { canonicalAddress, clientGroupOf, isLoopback, NetworkList, parseNetwork } from "../../src/net/networks.js";
 
@@ -49,7 +49,7 @@ describe("auth/networks", () => {
   });
 
   it("reads IPv4-mapped IPv6 as IPv4 however it is written, in stored networks and in addresses alike", () => {
-    // Issue 24: `::ffff:7f00:1` was stored as an IPv6 /128 that no (IPv4-canonical) client ever matched.
+    // A bug fixed: `::ffff:7f00:1` was stored as an IPv6 /128 that no (IPv4-canonical) client ever matched.
     expect(cidr("::ffff:7f00:1")).to.equal("127.0.0.1/32");
     expect(cidr("::FFFF:7F00:1/128")).to.equal("127.0.0.1/32");
     expect(cidr("0:0:0:0:0:ffff:c000:201")).to.equal("192.0.2.1/32");

@@ -1,5 +1,5 @@
 /**
- * The sign-in throttle's rules (DESIGN §11) on a real store (SQLite in memory) with a clock the test moves:
+ * The sign-in throttle's rules (ARCHITECTURE.md, "Sessions and passwords") on a real store (SQLite in memory) with a clock the test moves:
  * what is counted, when waits start and how they grow, what a success, a refusal and an unchecked attempt
  * do to the counts, how a crashed attempt lapses, and which network a client counts by.
  */

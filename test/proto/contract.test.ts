@@ -13,7 +13,7 @@ import { UserRegistry } from "../../gen/keyward/v1/user_pb.js";
 const services = [UserRegistry, ApiKeyRegistry, AuthService, SessionRegistry];
 const methods = services.flatMap((s) => s.methods);
 
-/** DESIGN.md §3, verbatim: RPC → HTTP method, path, body, response_body. */
+/** ARCHITECTURE.md, "The API", verbatim: RPC → HTTP method, path, body, response_body. */
 const REST_TABLE: Record<string, [string, string, string, string]> = {
   "UserRegistry.CreateUser": ["post", "/api/v1/users", "user", ""],
   "UserRegistry.GetUser": ["get", "/api/v1/users/{user_id}", "", "user"],
@@ -27,25 +27,25 @@ const REST_TABLE: Record<string, [string, string, string, string]> = {
   "ApiKeyRegistry.DeleteApiKey": ["delete", "/api/v1/users/{user_id}/api-keys/{key_id}", "", ""],
   "ApiKeyRegistry.RegenerateApiKey": ["post", "/api/v1/users/{user_id}/api-keys/{key_id}:regenerate", "*", ""],
   "AuthService.GetAuthInfo": ["get", "/api/v1/auth_info", "", ""],
-  // DESIGN §11.
+  // ARCHITECTURE.md, "Sessions and passwords".
   "UserRegistry.UpdatePassword": ["put", "/api/v1/users/{user_id}/password", "*", ""],
   "SessionRegistry.CreateSession": ["post", "/api/v1/sessions", "*", ""],
   "SessionRegistry.ListSessions": ["get", "/api/v1/users/{user_id}/sessions", "", ""],
   "SessionRegistry.DeleteSession": ["delete", "/api/v1/users/{user_id}/sessions/{session_id}", "", ""],
 };
 
-/** DESIGN §11: the one public RPC. */
+/** ARCHITECTURE.md, "Sessions and passwords": the one public RPC. */
 const PUBLIC = new Set(["SessionRegistry.CreateSession"]);
 
 describe("API contract (descriptors)", () => {
-  it("has exactly the RPCs of DESIGN §3 and §11", () => {
+  it("has exactly the RPCs of ARCHITECTURE.md's \"The API\" and \"Sessions and passwords\"", () => {
     expect(methods.map((m) => `${m.parent.name}.${m.name}`).sort()).to.deep.equal(Object.keys(REST_TABLE).sort());
   });
 
   for (const method of methods) {
     const name = `${method.parent.name}.${method.name}`;
 
-    it(`${name} has the REST binding of DESIGN §3`, () => {
+    it(`${name} has the REST binding of ARCHITECTURE.md, "The API"`, () => {
       expect(hasOption(method, http), "google.api.http").to.equal(true);
       const rule = getOption(method, http);
       expect([rule.pattern.case, rule.pattern.value, rule.body, rule.responseBody]).to.deep.equal(REST_TABLE[name]);

@@ -1,4 +1,4 @@
-// The scale-out settings of `keyward serve` (DESIGN §13): defaults, flag over env, and every problem at once.
+// The scale-out settings of `keyward serve` (ARCHITECTURE.md, "Caches and the revocation feed"): defaults, flag over env, and every problem at once.
 import { availableParallelism } from "node:os";
 import { expect } from "chai";
 import { loadConfig, type ConfigResult } from "../../src/server/config.js";

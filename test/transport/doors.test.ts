@@ -1,5 +1,5 @@
 /**
- * DESIGN §8: errors keep their codes and ErrorInfo details on every door. One failing call, three
+ * ARCHITECTURE.md, "The doors": errors keep their codes and ErrorInfo details on every door. One failing call, three
  * protocols (grpc-js, Connect, gRPC-Web), the same interceptors and implementation behind them.
  */
 import { fromBinary } from "@bufbuild/protobuf";

@@ -1,5 +1,5 @@
 /**
- * The limits a shared service needs (issue 14), each as a client would run into it: the streams cap
+ * The limits a shared service needs, each as a client would run into it: the streams cap
  * announced in HTTP/2 SETTINGS, a default deadline for calls sent without one (gRPC, Connect, gRPC-Web,
  * REST), the HTTP connection cap, the headers and keep-alive timeouts, and a drain that serves a
  * connection accepted just before it instead of resetting it, while new connections are refused.

@@ -1,5 +1,5 @@
 /**
- * Refusals as the API words them (DESIGN §12: "every refusal of the API shows its message").
+ * Refusals as the API words them (ARCHITECTURE.md, "The web console": "every refusal of the API shows its message").
  */
 import { Code, ConnectError } from "@connectrpc/connect";
 import { ErrorInfoSchema } from "../../../gen/google/rpc/error_details_pb.js";

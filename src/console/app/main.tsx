@@ -1,5 +1,5 @@
 /**
- * The web console (DESIGN §12): a client of Keyward's public API over the Connect protocol, on the
+ * The web console (ARCHITECTURE.md, "The web console"): a client of Keyward's public API over the Connect protocol, on the
  * origin that served it. TanStack Query (through connect-query) caches answers; a refusal for missing or
  * ended credentials anywhere sends the person back to sign-in.
  */

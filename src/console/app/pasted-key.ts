@@ -1,6 +1,6 @@
 /**
  * The API key a person pasted to sign in, kept for this tab only: `sessionStorage` dies with the tab and
- * is not shared with other tabs. Never `localStorage`, never a cookie (DESIGN §12). Password sign-in
+ * is not shared with other tabs. Never `localStorage`, never a cookie (ARCHITECTURE.md, "The web console"). Password sign-in
  * keeps nothing here: its token lives in an HttpOnly cookie that scripts cannot read.
  */
 const STORAGE_NAME = "keyward.pasted-key";

@@ -1,5 +1,5 @@
 /**
- * The REST gateway (DESIGN §7): HTTP/JSON requests transcoded by the `google.api.http` rules into calls
+ * The REST gateway (ARCHITECTURE.md, "The REST gateway"): HTTP/JSON requests transcoded by the `google.api.http` rules into calls
  * through the transport's `invoke` core, so REST runs the same interceptors (error mapping,
  * authentication, the access rule) and implementations as gRPC, without connect-node's per-call
  * machinery. Answers are proto3 JSON (camelCase, default values included, as grpc-gateway and

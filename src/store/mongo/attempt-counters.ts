@@ -1,4 +1,4 @@
-// The sign-in attempt counters on MongoDB (DESIGN §11): one document per counter, changed by a write
+// The sign-in attempt counters on MongoDB (ARCHITECTURE.md, "Sessions and passwords"): one document per counter, changed by a write
 // conditional on the version read (compare-and-set), so every process and node counts each attempt once
 // without a multi-document transaction.
 import type { Collection, Db } from "mongodb";

@@ -1,4 +1,4 @@
-// The revocation feed on MongoDB (DESIGN §13): entries appended inside the users' and keys' write
+// The revocation feed on MongoDB (ARCHITECTURE.md, "Caches and the revocation feed"): entries appended inside the users' and keys' write
 // transactions, numbered by a counter document that every appending transaction writes.
 import type { ClientSession, Collection, Db, MongoClient } from "mongodb";
 import type { RevocationBatch, RevocationEntry, RevocationKind } from "../store.js";

@@ -113,7 +113,7 @@ export class MongoUsers {
         const written = await this.#writeVersion(doc, next, session);
         if (!written) return undefined;
         if (isActiveAdmin(current) && !isActiveAdmin(next)) await this.#keepAnActiveAdmin(userId, session);
-        // Suspension ends the user's sessions in the same write (DESIGN §11).
+        // Suspension ends the user's sessions in the same write (ARCHITECTURE.md, "Sessions and passwords").
         if (current.state !== "suspended" && next.state === "suspended") await this.#sessions.deleteMany({ userId }, { session });
         await this.#revocations.append(session, "user", userId);
         return written;

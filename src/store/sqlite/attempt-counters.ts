@@ -1,4 +1,4 @@
-// The sign-in attempt counters (DESIGN §11): read, decided and written in one IMMEDIATE transaction, so
+// The sign-in attempt counters (ARCHITECTURE.md, "Sessions and passwords"): read, decided and written in one IMMEDIATE transaction, so
 // processes sharing the file count every attempt exactly once.
 import { checkAttemptCounter } from "../record-checks.js";
 import type { AttemptCounter, Updater } from "../store.js";

@@ -1,4 +1,4 @@
-// The revocation feed's tables (DESIGN §13): appended to inside the users' and keys' write
+// The revocation feed's tables (ARCHITECTURE.md, "Caches and the revocation feed"): appended to inside the users' and keys' write
 // transactions, read by every process's poller, pruned by age.
 import type { RevocationBatch, RevocationEntry, RevocationKind } from "../store.js";
 import type { SqliteDatabase } from "./connection.js";

@@ -17,7 +17,7 @@ export const USER_SQL = {
     VALUES (@user_id, @name, @email, @admin, @state, @created_at, @updated_at, @password_set_at)`,
   getPassword: "SELECT password_hash, password_set_at FROM users WHERE user_id = ?",
   setPassword: "UPDATE users SET password_hash = @hash, password_set_at = @set_at WHERE user_id = @user_id",
-  // Suspension and password changes end sessions (DESIGN §11); deleting the user cascades.
+  // Suspension and password changes end sessions (ARCHITECTURE.md, "Sessions and passwords"); deleting the user cascades.
   endSessions: "DELETE FROM sessions WHERE user_id = @user_id AND (@except IS NULL OR id <> @except)",
   get: `SELECT ${COLUMNS} FROM users WHERE user_id = ?`,
   update: `UPDATE users SET name = @name, email = @email, admin = @admin, state = @state,

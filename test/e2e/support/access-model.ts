@@ -1,5 +1,5 @@
 /**
- * An independent reference model of DESIGN §5 (method access, the grant, key-access and user-access rules,
+ * An independent reference model of ARCHITECTURE.md, "Rights and access" (method access, the grant, key-access and user-access rules,
  * the first-password and grace rules), for the authorization matrix. It is written from the design's
  * words, reads the `Right` enum and each method's declared `(keyward.v1.access)` option from the
  * descriptors, and imports nothing from src/rights, src/authn or src/authz, so a bug there cannot hide in both.
@@ -48,7 +48,7 @@ export type Expectation = { ok: true } | { ok: false; code: Code; reason: string
 const OK: Expectation = { ok: true };
 const refused = (code: Code, reason: string): Expectation => ({ ok: false, code, reason });
 
-/** What one call asks, in the terms of DESIGN §5. */
+/** What one call asks, in the terms of ARCHITECTURE.md, "Rights and access". */
 export interface AccessQuestion {
   readonly method: DescMethod;
   readonly caller: {
@@ -93,7 +93,7 @@ export interface UserChange {
   readonly password?: { readonly hasOne: boolean; readonly currentGiven: boolean };
 }
 
-/** The answer DESIGN §5 and §6 require for `question`. */
+/** The answer ARCHITECTURE.md ("Rights and access", "Credentials and errors") requires for `question`. */
 export function expectedAnswer(question: AccessQuestion): Expectation {
   const { method, caller } = question;
   if (!hasOption(method, access)) return refused(Code.PermissionDenied, "ACCESS_UNDECLARED");

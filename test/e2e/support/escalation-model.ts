@@ -1,5 +1,5 @@
 /**
- * The escalation invariant, judged from stored records alone (DESIGN §5's "one rule"): no sequence of calls
+ * The escalation invariant, judged from stored records alone (the invariant of ARCHITECTURE.md, "Rights and access"): no sequence of calls
  * made with a credential C yields a credential whose effective rights exceed C's, nor changes a principal
  * broader than C. Written from the design's words on top of the reference model's `expand`, `universe` and
  * `effective` (support/access-model.ts); nothing here asks the server what a credential may do, so a bug

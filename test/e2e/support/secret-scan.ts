@@ -1,5 +1,5 @@
 /**
- * The whole run's secret scan (DESIGN §10): every key issued by any e2e test is collected here, and so is
+ * The whole run's secret scan (ARCHITECTURE.md, "Testing"): every key issued by any e2e test is collected here, and so is
  * everything every server process printed. A root-level hook checks, after the last test of the run,
  * that no secret ever reached a log line.
  */

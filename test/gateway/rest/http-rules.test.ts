@@ -25,7 +25,7 @@ function withRule(method: DescMethodUnary, rule: Parameters<typeof create<typeof
 }
 
 describe("gateway/http-rules", () => {
-  it("reads every RPC's binding from the descriptors (DESIGN §3)", () => {
+  it("reads every RPC's binding from the descriptors (ARCHITECTURE.md, 'The API')", () => {
     expect(KEYWARD_ROUTES.map((r) => `${r.httpMethod} ${r.template.source} ${r.body.kind === "field" ? r.body.field.name : r.body.kind}`)).to.deep.equal([
       "POST /api/v1/users user",
       "GET /api/v1/users/{user_id} none",

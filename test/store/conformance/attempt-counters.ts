@@ -1,4 +1,4 @@
-// Sign-in attempt counters (DESIGN §11): read, decided and written in one write, so concurrent callers on
+// Sign-in attempt counters (ARCHITECTURE.md, "Sessions and passwords"): read, decided and written in one write, so concurrent callers on
 // several connections count every attempt once; expired counters read as absent and are pruned.
 import { randomBytes } from "node:crypto";
 import { expect } from "chai";

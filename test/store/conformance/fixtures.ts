@@ -25,7 +25,7 @@ export const NO_CAP: ApiKeyLimits = { maxKeysPerUser: 1_000_000 };
 
 let sequence = 0;
 
-/** A fresh user id (valid per DESIGN §3). */
+/** A fresh user id (valid per ARCHITECTURE.md, "The API"). */
 export function newUserId(prefix = "user"): string {
   sequence++;
   return `${prefix}-${sequence}-${randomBytes(3).toString("hex")}`;

@@ -1,4 +1,4 @@
-// The revocation feed (DESIGN §13): which writes append, in what order, how readers page through it,
+// The revocation feed (ARCHITECTURE.md, "Caches and the revocation feed"): which writes append, in what order, how readers page through it,
 // and how pruning tells a reader that fell behind.
 import { setTimeout as sleep } from "node:timers/promises";
 import { expect } from "chai";

@@ -1,4 +1,4 @@
-// Passwords and sessions (DESIGN §11): stored hashes kept out of user records, sessions found with their
+// Passwords and sessions (ARCHITECTURE.md, "Sessions and passwords"): stored hashes kept out of user records, sessions found with their
 // user, live-only listing, and the writes that end sessions (suspension, deletion, password change).
 import { randomBytes } from "node:crypto";
 import { expect } from "chai";

@@ -124,7 +124,7 @@ export interface NetworksFieldProps {
 }
 
 /**
- * "Allowed networks" (DESIGN §14): empty means anywhere. The API checks each entry and names a bad one in
+ * "Allowed networks" (ARCHITECTURE.md, "The network edge"): empty means anywhere. The API checks each entry and names a bad one in
  * its refusal, which the dialog shows; the console does not judge addresses itself.
  */
 export function NetworksField({ value, onChange }: NetworksFieldProps) {
