@@ -8,7 +8,7 @@ import { AuthService } from "../../gen/keyward/v1/auth_pb.js";
 import { SessionRegistry } from "../../gen/keyward/v1/session_pb.js";
 import { UserRegistry } from "../../gen/keyward/v1/user_pb.js";
 import { ApiKeyVerifier, DEFAULT_VERIFIER_OPTIONS } from "../authn/verifier.js";
-import { createAuthorizationInterceptor } from "../authz/authorization-interceptor.js";
+import { createAuthorizationInterceptor, userLookupOf } from "../authz/authorization-interceptor.js";
 import { ClientResolver } from "../net/client-address.js";
 import { createErrorMappingInterceptor } from "../errors/error-mapping.js";
 import { DEFAULT_THROTTLE, LoginThrottle } from "../passwords/login-throttle.js";
@@ -131,7 +131,11 @@ export async function build(config: Config, logger: Logger, now: () => number = 
     createErrorMappingInterceptor(logger),
     // Before authorization: a password sent in the clear is refused before anything checks or hashes it.
     createPasswordTransportInterceptor(transport, clients, now),
-    createAuthorizationInterceptor(verifier, { clients, rights, observe: metrics.countAuthentication }),
+    createAuthorizationInterceptor(verifier, userLookupOf(store), {
+      clients,
+      rights,
+      observe: metrics.countAuthentication,
+    }),
   ];
   return {
     store,
