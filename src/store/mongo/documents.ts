@@ -20,15 +20,15 @@ export interface TenantDocument extends Omit<TenantRecord, "tenantId"> {
   /** Incremented on every record change; updates are conditional on it (optimistic concurrency). */
   version: number;
   /**
-   * Incremented by every user create in the tenant, inside the create's transaction: the write a
-   * tenant's delete conflicts with, so the not-empty guard holds (see tenants.ts).
+   * Incremented by every transaction that decides the not-empty guard, a user's create in the tenant and
+   * the tenant's delete, so that two of them never both commit (see tenants.ts).
    */
-  userCreates: number;
+  guardWrites: number;
 }
 
 /** The document for a new tenant. */
 export function newTenantDocument(tenant: TenantRecord): TenantDocument {
-  return { _id: tenant.tenantId, name: tenant.name, createdAt: tenant.createdAt, updatedAt: tenant.updatedAt, version: 0, userCreates: 0 };
+  return { _id: tenant.tenantId, name: tenant.name, createdAt: tenant.createdAt, updatedAt: tenant.updatedAt, version: 0, guardWrites: 0 };
 }
 
 /** The record a tenant document holds. */

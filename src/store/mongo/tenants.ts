@@ -64,15 +64,17 @@ export class MongoTenants {
   }
 
   /**
-   * The not-empty guard and the delete in one transaction. A user create in the tenant writes the
-   * tenant's document in its own transaction (users.ts), so the two conflict: if the create commits
-   * first, this transaction is run again and sees the user; if this one commits first, the create finds
-   * no tenant. Counting alone would be write skew under snapshot isolation.
+   * The not-empty guard and the delete in one transaction. Looking for users alone would be write skew
+   * under snapshot isolation (a user created meanwhile is not in this snapshot), so the transaction
+   * first updates the tenant's document, as every user create in the tenant does in its own transaction
+   * (users.ts): two such transactions cannot both commit, the second is run again and sees the first's
+   * result — the user (then the tenant is not empty) or no tenant (then the create is refused). The
+   * last-admin guard is held by the same kind of conflict.
    */
   async delete(tenantId: string): Promise<void> {
     await inTransaction(this.#client, async (session) => {
-      const doc = await this.#tenants.findOne({ _id: tenantId }, { session });
-      if (!doc) throw notFound(tenantSubject(tenantId));
+      const claimed = await this.#tenants.updateOne({ _id: tenantId }, { $inc: { guardWrites: 1 } }, { session });
+      if (claimed.matchedCount === 0) throw notFound(tenantSubject(tenantId));
       if (await this.#users.findOne({ tenantId }, { session, projection: { _id: 1 } })) throw tenantNotEmpty(tenantId);
       await this.#tenants.deleteOne({ _id: tenantId }, { session });
     });

@@ -55,10 +55,10 @@ export class MongoUsers {
       return;
     }
     // A tenant user: the tenant's document is written in the same transaction as the insert, so a
-    // concurrent delete of the tenant (which writes that document too) conflicts with it, and whichever
-    // runs second sees the other's result (ARCHITECTURE.md, "Tenants").
+    // concurrent delete of the tenant (which writes that document first too) conflicts with it, and
+    // whichever runs second sees the other's result (ARCHITECTURE.md, "Tenants"; tenants.ts).
     await inTransaction(this.#client, async (session) => {
-      const claimed = await this.#tenants.updateOne({ _id: tenantId }, { $inc: { userCreates: 1 } }, { session });
+      const claimed = await this.#tenants.updateOne({ _id: tenantId }, { $inc: { guardWrites: 1 } }, { session });
       if (claimed.matchedCount === 0) throw notFound(tenantSubject(tenantId));
       await this.#users.insertOne(doc, { session });
     });
