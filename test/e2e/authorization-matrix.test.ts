@@ -635,7 +635,7 @@ const FINDINGS: ReadonlyArray<readonly [title: string, pick: (c: Case) => boolea
   ],
   [
     "nor create an admin (with a password or without), nor a user with a password",
-    (c) => c.method.name === "CreateUser" && c.variant.name !== "" && c.caller.label === "admin{ADMIN_USERS_WRITE}",
+    (c) => c.method.name === "CreateUser" && /admin|password/.test(c.variant.name) && c.caller.label === "admin{ADMIN_USERS_WRITE}",
   ],
   [
     "nor promote a user",
@@ -700,7 +700,7 @@ const FINDINGS: ReadonlyArray<readonly [title: string, pick: (c: Case) => boolea
       ((c.method.name === "UpdatePassword" && c.variant.name === "without the current password") ||
         (c.method.name === "UpdateUser" && c.variant.name === "admin flipped") ||
         c.method.name === "DeleteUser" ||
-        (c.method.name === "CreateApiKey" && c.target === "equal")),
+        (c.method.name === "CreateApiKey" && c.target === "equal" && c.subject === "other admin")),
     "allowed",
   ],
   [
