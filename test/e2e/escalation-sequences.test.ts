@@ -66,6 +66,25 @@ const PASSWORD_ROUND_TRIP: [AttackerShape, { attackerHasPassword: boolean }, Ste
   ],
 ];
 
+/**
+ * Likewise for tenants, which only a start holding RIGHT_ADMIN_TENANTS may manage: an admin's session
+ * makes a tenant, reads it, renames tenant A, creates a user in the new tenant, fails to delete it while
+ * the user is there, deletes the user and then the tenant, over every door.
+ */
+const TENANT_ROUND_TRIP: [AttackerShape, { attackerHasPassword: boolean }, Step[]] = [
+  ATTACKER_SHAPES.find((s) => s.label === "session of an admin")!,
+  { attackerHasPassword: false },
+  [
+    { rpc: "keyward.v1.TenantRegistry.CreateTenant", door: "rest", cred: 0, args: { tenant: "new" } },
+    { rpc: "keyward.v1.TenantRegistry.GetTenant", door: "grpc", cred: 0, args: { tenant: "new" } },
+    { rpc: "keyward.v1.TenantRegistry.UpdateTenant", door: "connect", cred: 0, args: { tenant: "A" } },
+    { rpc: "keyward.v1.UserRegistry.CreateUser", door: "grpc-web", cred: 0, args: { user: ROLES.indexOf("new-2"), admin: true, password: undefined, suspended: false, tenant: "new" } },
+    { rpc: "keyward.v1.TenantRegistry.DeleteTenant", door: "rest", cred: 0, args: { tenant: "new" } },
+    { rpc: "keyward.v1.UserRegistry.DeleteUser", door: "grpc", cred: 0, args: { user: ROLES.indexOf("new-2") } },
+    { rpc: "keyward.v1.TenantRegistry.DeleteTenant", door: "connect", cred: 0, args: { tenant: "new" } },
+  ],
+];
+
 /** The fixture users' password: the test knows it, the attacker never learns it. */
 const FIXTURE_PASSWORD = "a fixture password the attacker never learns";
 
@@ -134,7 +153,7 @@ describe("e2e: no sequence of calls escalates (every RPC, door and starting cred
       const passwords = new ChosenPasswords();
       passwords.choose(FIXTURE_PASSWORD);
       const signIn = await credentialProblems(before, [], passwords, start, names, () => "the chosen password");
-      expect(signIn.join("\n")).to.match(/sign-in as other-admin with the chosen password.*would hold \{USER_INFO,.*ALL\}/);
+      expect(signIn.join("\n")).to.match(/sign-in as other-admin with the chosen password.*would hold \{USER_INFO,.*,ALL,ADMIN_TENANTS\}/);
     });
 
     it("an old secret in its grace period that regenerates its key, or sets a password, breaks the grace rule", async () => {
@@ -193,7 +212,7 @@ describe("e2e: no sequence of calls escalates (every RPC, door and starting cred
         (shape, options, steps) => runSequence(harness, shape, options, steps),
       );
       const started = Date.now();
-      const examples = SHAPE === undefined && PATH === undefined ? [PASSWORD_ROUND_TRIP] : [];
+      const examples = SHAPE === undefined && PATH === undefined ? [PASSWORD_ROUND_TRIP, TENANT_ROUND_TRIP] : [];
       const details = await fc.check(property, { numRuns: RUNS, seed: SEED, examples, ...(PATH === undefined ? {} : { path: PATH }) });
       const seconds = ((Date.now() - started) / 1000).toFixed(1);
       const { sequences, calls, answeredOk } = harness.stats;
