@@ -5,6 +5,7 @@
  */
 import { readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
+import type { ClientConnectionLimitOptions } from "../net/client-connection-limit.js";
 import { parseNetwork } from "../net/networks.js";
 import { INSECURE_TRANSPORT_MODES, type InsecureTransportMode } from "../net/transport-policy.js";
 import { durationProblem, parseDuration } from "../durations.js";
@@ -246,6 +247,11 @@ export function loadConfig(
       clientIpv6Prefix,
     },
   };
+}
+
+/** The per-client connection cap both listeners keep (ARCHITECTURE.md, "The network edge"). */
+export function clientConnectionLimitOf(config: Config): ClientConnectionLimitOptions {
+  return { maxPerClient: config.limits.maxConnectionsPerClient, uncapped: config.trustedProxies, ipv6PrefixLength: config.clientIpv6Prefix };
 }
 
 /** Below the min, polling costs more than it buys; past the max, the feed would lag behind any sane cache TTL. */
