@@ -30,7 +30,7 @@ export async function startInProcessServer(options: { bodyLimit?: number } = {})
   const logLines: string[] = [];
   const logger: Logger = createLogger("warn", (line) => logLines.push(line));
   const keyward: Keyward = await build(loaded.config, logger);
-  const { key: adminKey } = await createAdmin(keyward.store, "admin", 100);
+  const { key: adminKey } = await createAdmin(keyward.store, "admin", loaded.config.maxKeysPerUser);
   const listener: HttpListener = await startHttpPort(keywardHttpPort(keyward, loaded.config, logger), loaded.config);
   return {
     url: new URL(listener.url),
