@@ -31,7 +31,7 @@ export interface Config {
   readonly maxKeysPerUser: number;
   readonly maxKeyLifetimeMs: number | undefined;
   readonly authCacheTtlMs: number;
-  /** Most verified keys cached at once (about 2 KB of heap each). */
+  /** Most verified keys cached at once (the heap each holds is in docs/performance.md). */
   readonly authCacheSize: number;
   /** How often the revocation feed is read (ARCHITECTURE.md, "Caches and the revocation feed"). */
   readonly revocationPollIntervalMs: number;

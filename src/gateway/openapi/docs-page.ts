@@ -79,8 +79,8 @@ const ASSETS: Readonly<Record<string, string>> = {
 };
 
 /**
- * The route of `/openapi.json` and `/docs/...`; swagger-ui-dist's files (2 MB that most servers are never
- * asked for) are read once, when first asked for.
+ * The route of `/openapi.json` and `/docs/...`; swagger-ui-dist's files (large, and most servers are
+ * never asked for them) are read once, when first asked for.
  */
 export function createDocsRoute(openApiJson: string, fail: (error: unknown) => ConnectError): HttpRoute {
   const dist = dirname(createRequire(import.meta.url).resolve("swagger-ui-dist/package.json"));
