@@ -23,17 +23,20 @@ export interface StubHttpPortOptions extends Partial<Omit<HttpListenerOptions, "
   readonly maxRequestBytes?: number;
   readonly defaultDeadlineMs?: number;
   readonly logger?: Logger;
+  /** The built console to serve (default: this checkout's `dist/console`). */
+  readonly consoleDir?: string;
 }
 
 /** Starts the port over `stub`'s services. */
 export function startStubHttpPort(stub: StubServices, options: StubHttpPortOptions = {}): Promise<HttpListener> {
-  const { invoker, maxRequestBytes = DEFAULT_MAX_REQUEST_BYTES, defaultDeadlineMs, logger = silentLogger, ...listener } = options;
+  const { invoker, maxRequestBytes = DEFAULT_MAX_REQUEST_BYTES, defaultDeadlineMs, logger = silentLogger, consoleDir, ...listener } = options;
   const handler = createHttpPort({
     invoker: invoker ?? createInvoker(stub.bindings, stub.interceptors),
     logger,
     maxRequestBytes,
     defaultDeadlineMs,
     ops: STUB_OPS,
+    consoleDir,
   });
   return startHttpListener({ address: "127.0.0.1:0", ...listener, handler });
 }
