@@ -1,8 +1,8 @@
 /**
- * The Node request handler of the HTTP listener: unary Connect (JSON and binary) and gRPC-Web (binary,
- * text and JSON) calls at the RPC paths (`POST /keyward.v1.UserRegistry/GetUser`), through the shared
- * invoker, as a route of the HTTP port's table (server/http-port.ts); every other path is another
- * route's. gRPC itself is served by grpc-js (ARCHITECTURE.md, "The doors").
+ * The HTTP port's route for unary Connect (JSON and binary) and gRPC-Web (binary, text and JSON) calls
+ * at the RPC paths (`POST /keyward.v1.UserRegistry/GetUser`), through the shared invoker; every other
+ * path is another route's in the port's table (server/http-port.ts). gRPC itself is served by grpc-js
+ * (ARCHITECTURE.md, "The doors").
  *
  * Why Keyward serves these two protocols itself rather than through connect-node's router: connect-node
  * decodes the request body before any interceptor or hook runs, leniently (unknown JSON fields and enum
