@@ -36,6 +36,7 @@ import type { ApiKeyRecord, ApiKeyWithOwner, SessionRecord, SessionWithOwner, St
 import type { Client } from "../net/client-address.js";
 import { networkListOf } from "../net/networks.js";
 import type { Principal } from "./principal.js";
+import { sessionEnd } from "./session-lifetime.js";
 import type { TransportPolicy } from "../net/transport-policy.js";
 import type { UsageRecorder } from "./usage-recorder.js";
 
@@ -185,8 +186,7 @@ export class ApiKeyVerifier {
     const session = entry.principal.session!;
     // Suspension deletes the user's sessions (store contract); this covers a cached entry meanwhile.
     if (user.state === "suspended") throw UserSuspended.create({ user_id: user.userId });
-    const idleEnd = Math.max(entry.lastUsed, session.lastUsedAt.getTime()) + this.sessionIdleMs;
-    const end = Math.min(idleEnd, session.expiresAt.getTime());
+    const end = sessionEnd(session, this.sessionIdleMs, entry.lastUsed);
     if (end <= now) throw SessionExpired.create({ session_id: session.id, expired_at: new Date(end).toISOString() });
     entry.lastUsed = now;
     this.sessionUsage?.record(session.id, now, session.lastUsedAt);
@@ -195,13 +195,7 @@ export class ApiKeyVerifier {
 
   /** When a session ends if it is not used again: the earlier of its idle and absolute ends. */
   sessionEnd(session: SessionRecord): Date {
-    const lastUsed = Math.max(this.cache.get(SESSION_CACHE_PREFIX + session.id)?.lastUsed ?? 0, session.lastUsedAt.getTime());
-    return new Date(Math.min(lastUsed + this.sessionIdleMs, session.expiresAt.getTime()));
-  }
-
-  /** The idle timeout sessions are checked against. */
-  get sessionIdleTimeoutMs(): number {
-    return this.sessionIdleMs;
+    return new Date(sessionEnd(session, this.sessionIdleMs, this.cache.get(SESSION_CACHE_PREFIX + session.id)?.lastUsed));
   }
 
   /** Drops a key from the caches (it was changed, regenerated, deleted or created on this node; other nodes hear of it from the revocation feed). */
