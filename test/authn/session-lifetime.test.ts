@@ -3,10 +3,10 @@
 import { expect } from "chai";
 import { liveSessionsAt, sessionEnd } from "../../src/authn/session-lifetime.js";
 import { ApiKeyVerifier } from "../../src/authn/verifier.js";
-import { KeywardError } from "../../src/errors/errors.js";
 import { generateKey, hashSecret } from "../../src/keys/index.js";
 import { openSqliteStore, type SqliteStore } from "../../src/store/sqlite/sqlite-store.js";
 import type { SessionRecord } from "../../src/store/store.js";
+import { outcomeOf } from "../support/error-reasons.js";
 
 const NOW = Date.UTC(2025, 5, 1, 12, 0, 0, 321);
 const IDLE = 60_000;
@@ -59,11 +59,8 @@ describe("session lifetime", () => {
     const verifier = new ApiKeyVerifier(store, { cacheTtlMs: 0, cacheSize: 10, negativeTtlMs: 0, sessionIdleMs: IDLE, now: () => NOW });
     const accepted: string[] = [];
     for (const [id, token] of tokens) {
-      const outcome = await verifier.verify(token).then(
-        () => "accepted",
-        (error: unknown) => (error instanceof KeywardError ? error.reason : String(error)),
-      );
-      if (outcome === "accepted") accepted.push(id);
+      const outcome = await outcomeOf(verifier.verify(token));
+      if (outcome === "ok") accepted.push(id);
       else expect(outcome).to.equal("SESSION_EXPIRED");
     }
     const listed = await store.listSessions("sam", { pageSize: 100, pageToken: "", live: liveSessionsAt(NOW, IDLE) });
