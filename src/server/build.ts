@@ -122,7 +122,7 @@ export async function build(config: Config, logger: Logger, now: () => number = 
   const bindings = [
     bindService(UserRegistry, createUserRegistry(deps)),
     bindService(ApiKeyRegistry, createApiKeyRegistry(deps)),
-    bindService(AuthService, createAuthService((session) => verifier.sessionEnd(session))),
+    bindService(AuthService, createAuthService(deps)),
     bindService(SessionRegistry, createSessionRegistry(deps)),
   ];
   // Call metrics outermost, so they see the final code of every call, refusals included.

@@ -4,13 +4,13 @@ import type { ServiceImpl } from "@connectrpc/connect";
 import { AuthService, GetAuthInfoResponseSchema, type GetAuthInfoResponse } from "../../gen/keyward/v1/auth_pb.js";
 import { principalOf, type Principal } from "../authn/principal.js";
 import { reusableResponse } from "../transport/reusable-response.js";
-import type { SessionRecord } from "../store/store.js";
 import { apiKeyToMessage, sessionToMessage, userToMessage } from "./convert.js";
+import type { ServiceDeps, SessionPolicy } from "./service-deps.js";
 
-/** When a session ends unless used again (the verifier knows uses not yet stored). */
-export type SessionEnd = (session: SessionRecord) => Date;
+type SessionEnd = SessionPolicy["end"];
 
-export function createAuthService(sessionEnd: SessionEnd): ServiceImpl<typeof AuthService> {
+export function createAuthService(deps: Pick<ServiceDeps, "sessions">): ServiceImpl<typeof AuthService> {
+  const sessionEnd: SessionEnd = (session) => deps.sessions.end(session);
   /**
    * The answer depends on the principal alone, and the verifier hands out one principal object per cached
    * key (ARCHITECTURE.md, "Caches and the revocation feed"), so a key called again is answered with the message (and its encodings) built for it
