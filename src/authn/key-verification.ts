@@ -14,7 +14,7 @@ import { networkListOf } from "../net/networks.js";
 import type { RightsModel } from "../rights/index.js";
 import type { ApiKeyWithOwner } from "../store/store.js";
 import type { CachedCredential } from "./credential-cache.js";
-import type { Principal } from "./principal.js";
+import { rightsOwnerOf, type Principal } from "./principal.js";
 
 /** A verified key as cached: what every call with it needs, built once per store read. */
 export interface KeyEntry extends CachedCredential {
@@ -34,8 +34,7 @@ export interface KeyEntry extends CachedCredential {
 
 /** The entry of a key and its owner as read at `fetchedAt`: effective rights are the key's within the owner's universe. */
 export function keyEntry({ key, user }: ApiKeyWithOwner, fetchedAt: number, rights: RightsModel): KeyEntry {
-  const owner = { admin: user.admin, suspended: user.state === "suspended" };
-  const principal: Principal = { key, session: undefined, user, rights: rights.effective(key.rights, owner), supersededSecret: false };
+  const principal: Principal = { key, session: undefined, user, rights: rights.effective(key.rights, rightsOwnerOf(user)), supersededSecret: false };
   const inGrace = key.previousSecretHash !== undefined && key.previousSecretValidUntil !== undefined;
   return {
     kind: "api_key",

@@ -8,7 +8,7 @@ import { secretChecker } from "../keys/index.js";
 import type { RightsModel } from "../rights/index.js";
 import type { SessionWithOwner } from "../store/store.js";
 import type { CachedCredential } from "./credential-cache.js";
-import type { Principal } from "./principal.js";
+import { rightsOwnerOf, type Principal } from "./principal.js";
 import { sessionEnd } from "./session-lifetime.js";
 
 /** A verified session as cached. */
@@ -34,7 +34,7 @@ export function sessionEntry({ session, user }: SessionWithOwner, fetchedAt: num
       key: undefined,
       session,
       user,
-      rights: rights.universe({ admin: user.admin, suspended: user.state === "suspended" }),
+      rights: rights.universe(rightsOwnerOf(user)),
       supersededSecret: false,
     },
     checkSecret: secretChecker(session.secretHash),

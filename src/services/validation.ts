@@ -10,6 +10,7 @@ import { characterCount } from "../text-length.js";
 
 export const USER_ID_PATTERN = /^[a-z0-9](?:-?[a-z0-9])+$/;
 export const USER_NAME_MAX = 100;
+export const TENANT_NAME_MAX = 100;
 export const EMAIL_MAX = 254;
 export const KEY_NAME_MAX = 50;
 export const PAGE_SIZE_DEFAULT = 50;
@@ -48,12 +49,27 @@ export class Violations {
 }
 
 export function checkUserId(v: Violations, field: string, userId: string): void {
-  if (!v.check(userId !== "", field, "required")) return;
+  checkChosenId(v, field, userId, "billing-gateway");
+}
+
+/** A tenant id has a user id's syntax (ARCHITECTURE.md, "Tenants"). */
+export function checkTenantId(v: Violations, field: string, tenantId: string): void {
+  checkChosenId(v, field, tenantId, "acme");
+}
+
+/** A chosen id of a user or tenant: required, 3 to 36 characters of {@link USER_ID_PATTERN}. */
+function checkChosenId(v: Violations, field: string, id: string, example: string): void {
+  if (!v.check(id !== "", field, "required")) return;
   v.check(
-    userId.length >= 3 && userId.length <= 36 && USER_ID_PATTERN.test(userId),
+    id.length >= 3 && id.length <= 36 && USER_ID_PATTERN.test(id),
     field,
-    "must be 3 to 36 lower-case letters, digits and single inner dashes, e.g. `billing-gateway`",
+    `must be 3 to 36 lower-case letters, digits and single inner dashes, e.g. \`${example}\``,
   );
+}
+
+/** An optional tenant id (`""` for none): checked only when given. */
+export function checkOptionalTenantId(v: Violations, field: string, tenantId: string): void {
+  if (tenantId !== "") checkTenantId(v, field, tenantId);
 }
 
 export function checkKeyId(v: Violations, field: string, keyId: string): void {

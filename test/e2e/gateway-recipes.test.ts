@@ -58,12 +58,18 @@ describe("e2e: gateway recipes (deploy/gateways)", function () {
 
       it("lets a valid key through with the identity headers, never the key, and replaces spoofed identity headers", async () => {
         const actor = await sut.fx.actor([Right.USER_INFO, Right.USER_SETTINGS_BASIC]);
-        const answer = await expectAnswer(actor.key, 200, "127.0.0.1", { "x-keyward-user-id": "admin", "x-keyward-rights": "RIGHT_ALL" });
+        const answer = await expectAnswer(actor.key, 200, "127.0.0.1", {
+          "x-keyward-user-id": "admin",
+          "x-keyward-rights": "RIGHT_ALL",
+          "x-keyward-tenant-id": "acme",
+        });
         const seen = upstream.seen.at(-1)!;
         expect(seen.url).to.equal("/orders/42?x=1");
         expect(seen.headers["x-keyward-user-id"]).to.equal(actor.userId);
         expect(seen.headers["x-keyward-key-id"]).to.equal(actor.apiKey.id);
         expect(seen.headers["x-keyward-rights"]).to.equal("RIGHT_USER_INFO,RIGHT_USER_SETTINGS_BASIC");
+        // A system user's key has no tenant: the one the client claimed never reaches the service.
+        expect(seen.headers["x-keyward-tenant-id"] ?? "").to.equal("");
         expect(seen.headers.authorization).to.equal(undefined);
         const secret = actor.key.split(".")[2]!;
         expect(JSON.stringify(seen)).to.not.contain(secret);

@@ -97,7 +97,7 @@ describe("e2e: REST gateway", function () {
       expect(reply.headers.get("cache-control")).to.equal("no-store");
       const user = reply.json.user as Json;
       // `password` is input only (and `optional`): no response names it, not even empty.
-      expect(Object.keys(user)).to.deep.equal(["userId", "name", "email", "admin", "state", "createdAt", "updatedAt", "hasPassword"]);
+      expect(Object.keys(user)).to.deep.equal(["userId", "name", "email", "admin", "state", "createdAt", "updatedAt", "hasPassword", "tenantId"]);
       expect(user).to.include({ userId, name: "Rest User", email: "rest@example.com", admin: false, state: "USER_STATE_ACTIVE" });
       expect(Date.parse(user.createdAt as string)).to.be.closeTo(Date.now(), 60_000);
       expectError(await admin("POST", "/api/v1/users", { json: { userId } }), 409, 6, "USER_ALREADY_EXISTS");
@@ -335,8 +335,8 @@ describe("e2e: REST gateway", function () {
       expect(reply.headers.get("content-type")).to.equal("application/json");
       expect(reply.json.openapi).to.equal("3.1.0");
       const operations = Object.values(reply.json.paths as Json).flatMap((methods) => Object.keys(methods as Json));
-      // The services' 16 routes, plus forward auth (/api/v1/auth/check), described since main's 7529589.
-      expect(operations).to.have.length(17);
+      // The services' 21 routes, plus forward auth (/api/v1/auth/check).
+      expect(operations).to.have.length(22);
       expect(Object.keys(reply.json.components.securitySchemes)).to.deep.equal(["bearer", "ApiKey"]);
     });
 

@@ -82,11 +82,12 @@ describe(
         await dropDatabase(databaseName);
       });
 
-      it("creates the list and admin indexes at open, and again idempotently", async () => {
+      it("creates the list, admin and tenant indexes at open, and again idempotently", async () => {
         await (await openMongoStore(mongoUrl(), { databaseName })).close();
         const names = async (collection: string) =>
           (await store.database.collection(collection).indexes()).map((index) => index.name).sort();
-        expect(await names("users")).to.deep.equal(["_id_", "users_by_admin_state", "users_newest_first"]);
+        expect(await names("users")).to.deep.equal(["_id_", "users_by_admin_state", "users_by_tenant_newest_first", "users_newest_first"]);
+        expect(await names("tenants")).to.deep.equal(["_id_", "tenants_newest_first"]);
         expect(await names("api_keys")).to.deep.equal(["_id_", "api_keys_by_user_newest_first"]);
       });
 

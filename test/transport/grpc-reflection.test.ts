@@ -8,7 +8,7 @@ import { createInvoker } from "../../src/transport/invoke.js";
 import { fetchFilesForSymbol, reflect, REFLECTION_V1, REFLECTION_V1ALPHA } from "./support/reflection-test-client.js";
 import { createStubServices } from "./support/stub-service.js";
 
-const KEYWARD_SERVICES = ["keyward.v1.UserRegistry", "keyward.v1.ApiKeyRegistry", "keyward.v1.AuthService", "keyward.v1.SessionRegistry"];
+const KEYWARD_SERVICES = ["keyward.v1.UserRegistry", "keyward.v1.ApiKeyRegistry", "keyward.v1.AuthService", "keyward.v1.SessionRegistry", "keyward.v1.TenantRegistry"];
 
 describe("transport/grpc-reflection", () => {
   let listener: GrpcListener;
@@ -59,7 +59,7 @@ describe("transport/grpc-reflection", () => {
       expect(service?.methods.length, name).to.be.greaterThan(0);
     }
     const auth = registryOf(await fetchFilesForSymbol(client, "keyward.v1.GetAuthInfoResponse"));
-    expect(auth.getMessage("keyward.v1.GetAuthInfoResponse")?.fields.map((field) => field.name)).to.deep.equal(["user", "api_key", "rights", "session"]);
+    expect(auth.getMessage("keyward.v1.GetAuthInfoResponse")?.fields.map((field) => field.name)).to.deep.equal(["user", "api_key", "rights", "session", "tenant"]);
   });
 });
 

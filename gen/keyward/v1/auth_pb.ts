@@ -13,6 +13,8 @@ import type { Right } from "./rights_pb.js";
 import { file_keyward_v1_rights } from "./rights_pb.js";
 import type { Session } from "./session_pb.js";
 import { file_keyward_v1_session } from "./session_pb.js";
+import type { Tenant } from "./tenant_pb.js";
+import { file_keyward_v1_tenant } from "./tenant_pb.js";
 import type { User } from "./user_pb.js";
 import { file_keyward_v1_user } from "./user_pb.js";
 import type { Message } from "@bufbuild/protobuf";
@@ -21,7 +23,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file keyward/v1/auth.proto.
  */
 export const file_keyward_v1_auth: GenFile = /*@__PURE__*/
-  fileDesc("ChVrZXl3YXJkL3YxL2F1dGgucHJvdG8SCmtleXdhcmQudjEiFAoSR2V0QXV0aEluZm9SZXF1ZXN0IqMBChNHZXRBdXRoSW5mb1Jlc3BvbnNlEh4KBHVzZXIYASABKAsyEC5rZXl3YXJkLnYxLlVzZXISIwoHYXBpX2tleRgCIAEoCzISLmtleXdhcmQudjEuQXBpS2V5EiEKBnJpZ2h0cxgDIAMoDjIRLmtleXdhcmQudjEuUmlnaHQSJAoHc2Vzc2lvbhgEIAEoCzITLmtleXdhcmQudjEuU2Vzc2lvbjJ8CgtBdXRoU2VydmljZRJtCgtHZXRBdXRoSW5mbxIeLmtleXdhcmQudjEuR2V0QXV0aEluZm9SZXF1ZXN0Gh8ua2V5d2FyZC52MS5HZXRBdXRoSW5mb1Jlc3BvbnNlIh2inxkAgtPkkwITEhEvYXBpL3YxL2F1dGhfaW5mb2IGcHJvdG8z", [file_google_api_annotations, file_keyward_v1_api_key, file_keyward_v1_rights, file_keyward_v1_session, file_keyward_v1_user]);
+  fileDesc("ChVrZXl3YXJkL3YxL2F1dGgucHJvdG8SCmtleXdhcmQudjEiFAoSR2V0QXV0aEluZm9SZXF1ZXN0IscBChNHZXRBdXRoSW5mb1Jlc3BvbnNlEh4KBHVzZXIYASABKAsyEC5rZXl3YXJkLnYxLlVzZXISIwoHYXBpX2tleRgCIAEoCzISLmtleXdhcmQudjEuQXBpS2V5EiEKBnJpZ2h0cxgDIAMoDjIRLmtleXdhcmQudjEuUmlnaHQSJAoHc2Vzc2lvbhgEIAEoCzITLmtleXdhcmQudjEuU2Vzc2lvbhIiCgZ0ZW5hbnQYBSABKAsyEi5rZXl3YXJkLnYxLlRlbmFudDJ8CgtBdXRoU2VydmljZRJtCgtHZXRBdXRoSW5mbxIeLmtleXdhcmQudjEuR2V0QXV0aEluZm9SZXF1ZXN0Gh8ua2V5d2FyZC52MS5HZXRBdXRoSW5mb1Jlc3BvbnNlIh2inxkAgtPkkwITEhEvYXBpL3YxL2F1dGhfaW5mb2IGcHJvdG8z", [file_google_api_annotations, file_keyward_v1_api_key, file_keyward_v1_rights, file_keyward_v1_session, file_keyward_v1_tenant, file_keyward_v1_user]);
 
 /**
  * GetAuthInfoRequest is the input of `GetAuthInfo`. The key to describe is the caller's credential.
@@ -72,6 +74,13 @@ export type GetAuthInfoResponse = Message<"keyward.v1.GetAuthInfoResponse"> & {
    * @generated from field: keyward.v1.Session session = 4;
    */
   session?: Session | undefined;
+
+  /**
+   * The tenant of the caller's user; unset for a system user (`user.tenant_id` empty).
+   *
+   * @generated from field: keyward.v1.Tenant tenant = 5;
+   */
+  tenant?: Tenant | undefined;
 };
 
 /**

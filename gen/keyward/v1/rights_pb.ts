@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file keyward/v1/rights.proto.
  */
 export const file_keyward_v1_rights: GenFile = /*@__PURE__*/
-  fileDesc("ChdrZXl3YXJkL3YxL3JpZ2h0cy5wcm90bxIKa2V5d2FyZC52MSKGAQoGQWNjZXNzEg4KBnB1YmxpYxgBIAEoCBISCgp1c2VyX2ZpZWxkGAIgASgJEioKD293bl91c2VyX3JpZ2h0cxgDIAMoDjIRLmtleXdhcmQudjEuUmlnaHQSLAoRb3RoZXJfdXNlcl9yaWdodHMYBCADKA4yES5rZXl3YXJkLnYxLlJpZ2h0KpICCgVSaWdodBIRCg1SSUdIVF9JTlZBTElEEAASEwoPUklHSFRfVVNFUl9JTkZPEAESHQoZUklHSFRfVVNFUl9TRVRUSU5HU19CQVNJQxACEiAKHFJJR0hUX1VTRVJfU0VUVElOR1NfQVBJX0tFWVMQAxIVChFSSUdIVF9VU0VSX0RFTEVURRAEEhIKDlJJR0hUX1VTRVJfQUxMEAUSGgoWUklHSFRfQURNSU5fVVNFUlNfUkVBRBAGEhsKF1JJR0hUX0FETUlOX1VTRVJTX1dSSVRFEAcSGAoUUklHSFRfQURNSU5fQVBJX0tFWVMQCBITCg9SSUdIVF9BRE1JTl9BTEwQCRINCglSSUdIVF9BTEwQCjpMCgZhY2Nlc3MSHi5nb29nbGUucHJvdG9idWYuTWV0aG9kT3B0aW9ucxj0kwMgASgLMhIua2V5d2FyZC52MS5BY2Nlc3NSBmFjY2Vzc2IGcHJvdG8z", [file_google_protobuf_descriptor]);
+  fileDesc("ChdrZXl3YXJkL3YxL3JpZ2h0cy5wcm90bxIKa2V5d2FyZC52MSKGAQoGQWNjZXNzEg4KBnB1YmxpYxgBIAEoCBISCgp1c2VyX2ZpZWxkGAIgASgJEioKD293bl91c2VyX3JpZ2h0cxgDIAMoDjIRLmtleXdhcmQudjEuUmlnaHQSLAoRb3RoZXJfdXNlcl9yaWdodHMYBCADKA4yES5rZXl3YXJkLnYxLlJpZ2h0KqsCCgVSaWdodBIRCg1SSUdIVF9JTlZBTElEEAASEwoPUklHSFRfVVNFUl9JTkZPEAESHQoZUklHSFRfVVNFUl9TRVRUSU5HU19CQVNJQxACEiAKHFJJR0hUX1VTRVJfU0VUVElOR1NfQVBJX0tFWVMQAxIVChFSSUdIVF9VU0VSX0RFTEVURRAEEhIKDlJJR0hUX1VTRVJfQUxMEAUSGgoWUklHSFRfQURNSU5fVVNFUlNfUkVBRBAGEhsKF1JJR0hUX0FETUlOX1VTRVJTX1dSSVRFEAcSGAoUUklHSFRfQURNSU5fQVBJX0tFWVMQCBIXChNSSUdIVF9BRE1JTl9URU5BTlRTEAsSEwoPUklHSFRfQURNSU5fQUxMEAkSDQoJUklHSFRfQUxMEAo6TAoGYWNjZXNzEh4uZ29vZ2xlLnByb3RvYnVmLk1ldGhvZE9wdGlvbnMY9JMDIAEoCzISLmtleXdhcmQudjEuQWNjZXNzUgZhY2Nlc3NiBnByb3RvMw", [file_google_protobuf_descriptor]);
 
 /**
  * Access declares what a caller needs to call an RPC. It is read from the method descriptor by Keyward's
@@ -82,7 +82,7 @@ export const AccessSchema: GenMessage<Access> = /*@__PURE__*/
  * the key's rights, expanded and intersected with what its owner may hold, include what the method needs.
  *
  * Families are named by prefix: `RIGHT_USER_*` are rights on one's own user, `RIGHT_ADMIN_*` are rights
- * over other users. A value ending in `_ALL` is a pseudo-right: "all current and future rights" of its
+ * over other users (a tenant admin's reach only the users of its own tenant). A value ending in `_ALL` is a pseudo-right: "all current and future rights" of its
  * family (`RIGHT_ALL`: of every family). Pseudo-rights are stored as granted and expanded when a call is
  * checked, so a right added to the enum later is held at once by every key that has its family's `_ALL`,
  * with no migration. In JSON, rights are written by name (`"RIGHT_USER_INFO"`).
@@ -156,6 +156,14 @@ export enum Right {
    * @generated from enum value: RIGHT_ADMIN_API_KEYS = 8;
    */
   ADMIN_API_KEYS = 8,
+
+  /**
+   * Create, read, list, change and delete tenants (`TenantRegistry`). Held only by system admins (admins
+   * without a tenant): a tenant admin's universe never includes it, whatever its key says.
+   *
+   * @generated from enum value: RIGHT_ADMIN_TENANTS = 11;
+   */
+  ADMIN_TENANTS = 11,
 
   /**
    * Pseudo-right: every current and future `RIGHT_ADMIN_*` right.

@@ -11,6 +11,7 @@ import { MongoOperations, translateMongoError } from "./errors.js";
 import { ensureGuards, ensureIndexes } from "./indexes.js";
 import { MongoRevocationLog, MongoRevocations, ensureRevocationFeed } from "./revocations.js";
 import { MongoSessions } from "./sessions.js";
+import { MongoTenants } from "./tenants.js";
 import { MongoUsers } from "./users.js";
 
 /** Options for {@link openMongoStore}. */
@@ -69,6 +70,7 @@ function mongoStore(client: MongoClient, db: Db): MongoStore {
   const store = composeStore(
     [
       new MongoUsers(client, db, log, operations),
+      new MongoTenants(client, db, operations),
       new MongoApiKeys(client, db, log, operations),
       new MongoRevocations(client, db, operations),
       new MongoSessions(client, db, log, operations),

@@ -11,6 +11,7 @@ import { translateSqliteError } from "./errors.js";
 import { migrate } from "./migrations.js";
 import { SqliteRevocations, revocationAppender } from "./revocations.js";
 import { SqliteSessions } from "./sessions.js";
+import { SqliteTenants } from "./tenants.js";
 import { SqliteUsers, userReader } from "./users.js";
 
 /**
@@ -52,6 +53,7 @@ function sqliteStore(db: SqliteDatabase): SqliteStore {
   const store = composeStore(
     [
       new SqliteUsers(db, appendRevocation),
+      new SqliteTenants(db),
       new SqliteApiKeys(db, appendRevocation, readUser),
       new SqliteRevocations(db),
       new SqliteSessions(db, appendRevocation, readUser),

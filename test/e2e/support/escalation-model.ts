@@ -15,15 +15,21 @@
  *   attacker's own user changed by a credential of its own, touching neither `admin` nor `state`, with the
  *   method's own-user rights held.
  * - A change to a key (any column but its use) needs expand(rights) before and after within the start
- *   rights; keys that go with their deleted owner are judged as that owner's deletion.
+ *   rights, less what the key's owner can never hold where it lives (RIGHT_ADMIN_TENANTS in a tenant);
+ *   keys that go with their deleted owner are judged as that owner's deletion.
  * - Grace rule: a call made with an old secret in its grace period creates, changes, deletes or
  *   regenerates no key, sets no password and grants no admin.
+ * - Tenant scope (ARCHITECTURE.md, "Tenants"): an attacker that starts in a tenant changes, creates or
+ *   deletes no user (nor its keys or sessions) outside that tenant, and no credential it holds, nor any
+ *   session a chosen password could open, reaches a user outside it. Only a start holding
+ *   RIGHT_ADMIN_TENANTS changes a tenant.
  */
 import { hash } from "node:crypto";
 import { getOption, hasOption, type DescMethod } from "@bufbuild/protobuf";
 import { verify } from "@node-rs/argon2";
 import { access } from "../../../gen/keyward/v1/rights_pb.js";
-import { effective, expand, rightName, universe } from "./access-model.js";
+import { Right } from "../../../gen/keyward/v1/rights_pb.js";
+import { effective, expand, reachable, rightName, universe } from "./access-model.js";
 import type { Credential, KeyRow, Snapshot, UserRow, World } from "./escalation-world.js";
 
 /** What a credential may do at one moment. */
@@ -37,10 +43,18 @@ export interface Power {
 
 const NOTHING: Power = { rights: new Set(), owner: undefined, grace: false };
 const sha256 = (secret: string) => `sha256:${hash("sha256", secret, "base64url")}`;
-const holder = (user: UserRow) => ({ admin: user.admin === 1, suspended: user.state !== "active" });
-/** U(user): the universe its admin flag gives, suspension aside; nothing for a user that does not exist. */
-const flagUniverse = (user: UserRow | undefined): ReadonlySet<number> => (user ? universe({ admin: user.admin === 1, suspended: false }) : new Set());
-const keyRights = (key: KeyRow | undefined): ReadonlySet<number> => (key ? expand(JSON.parse(key.rights) as number[]) : new Set());
+const holder = (user: UserRow) => ({ admin: user.admin === 1, suspended: user.state !== "active", tenant: user.tenant_id ?? undefined });
+/** U(user): the universe its admin flag and tenant give, suspension aside; nothing for a user that does not exist. */
+const flagUniverse = (user: UserRow | undefined): ReadonlySet<number> =>
+  user ? universe({ admin: user.admin === 1, suspended: false, tenant: user.tenant_id ?? undefined }) : new Set();
+/** Whether `user` lies outside the attacker's tenant, when it started in one. */
+const outOfScope = (world: World, user: UserRow | undefined) => world.scope !== undefined && user !== undefined && user.tenant_id !== world.scope;
+/** A key's rights, expanded, that its owner could ever hold where it lives (a tenant's user never holds RIGHT_ADMIN_TENANTS). */
+const keyRights = (key: KeyRow | undefined, owner: UserRow | undefined): ReadonlySet<number> => {
+  if (!key) return new Set();
+  const reach = reachable(owner?.tenant_id ?? undefined);
+  return new Set([...expand(JSON.parse(key.rights) as number[])].filter((r) => reach.has(r)));
+};
 
 /** The power of `credential` in `snapshot`. */
 export function powerOf(credential: Credential, snapshot: Snapshot): Power {
@@ -147,8 +161,14 @@ export function changeProblems(before: Snapshot, after: Snapshot, call: CallFact
       ownUserRights !== undefined &&
       ownUserRights.every((r) => call.caller!.rights.has(r));
     if (selfService) continue;
+    if (outOfScope(world, was) || outOfScope(world, now)) problems.push(`reached ${who} outside tenant A (${what})`);
     const outside = beyond(new Set([...flagUniverse(was), ...flagUniverse(now)]), start);
     if (outside.length > 0) problems.push(`changed ${who} (${what}), whose universe holds ${rightsText(outside)} beyond the start rights`);
+  }
+
+  for (const tenantId of new Set([...before.tenants.keys(), ...after.tenants.keys()])) {
+    if (same(before.tenants.get(tenantId), after.tenants.get(tenantId)) || start.has(Right.ADMIN_TENANTS)) continue;
+    problems.push(`changed tenant ${tenantId} without RIGHT_ADMIN_TENANTS in the start rights`);
   }
 
   for (const keyId of new Set([...before.keys.keys(), ...after.keys.keys()])) {
@@ -159,7 +179,9 @@ export function changeProblems(before: Snapshot, after: Snapshot, call: CallFact
     if (was && !now && !after.users.has(was.user_id)) continue;
     const what = !was ? "created" : !now ? "deleted" : `changed ${Object.keys(now).filter((c) => !same(was[c], now[c])).join(", ")}`;
     if (grace) problems.push(`an old secret in its grace period touched ${names.of(keyId)} (${what})`);
-    const outside = beyond(new Set([...keyRights(was), ...keyRights(now)]), start);
+    const owner = before.users.get((was ?? now)!.user_id) ?? after.users.get((was ?? now)!.user_id);
+    if (outOfScope(world, owner)) problems.push(`${what} ${names.of(keyId)} of ${names.of(owner!.user_id)}, outside tenant A`);
+    const outside = beyond(new Set([...keyRights(was, owner), ...keyRights(now, owner)]), start);
     if (outside.length > 0) problems.push(`${what} ${names.of(keyId)}, whose rights hold ${rightsText(outside)} beyond the start rights`);
   }
   return problems;
@@ -213,13 +235,20 @@ export async function credentialProblems(
   start: ReadonlySet<number>,
   names: Names,
   passwordName: (password: string) => string,
+  world?: World,
 ): Promise<string[]> {
   const problems: string[] = [];
   for (const credential of held) {
-    const outside = beyond(powerOf(credential, snapshot).rights, start);
+    const power = powerOf(credential, snapshot);
+    const outside = beyond(power.rights, start);
     if (outside.length > 0) problems.push(`${credential.label} holds ${rightsText(outside)} beyond the start rights`);
+    const owner = power.owner === undefined ? undefined : snapshot.users.get(power.owner);
+    if (world && outOfScope(world, owner)) problems.push(`${credential.label} acts as ${names.of(owner!.user_id)}, outside tenant A`);
   }
   for (const { userId, password } of await passwords.matches(snapshot)) {
+    if (world && outOfScope(world, snapshot.users.get(userId))) {
+      problems.push(`a sign-in as ${names.of(userId)} with ${passwordName(password)}, which the attacker chose, reaches a user outside tenant A`);
+    }
     const outside = beyond(universe(holder(snapshot.users.get(userId)!)), start);
     if (outside.length > 0) {
       problems.push(`a sign-in as ${names.of(userId)} with ${passwordName(password)}, which the attacker chose, would hold ${rightsText(outside)} beyond the start rights`);

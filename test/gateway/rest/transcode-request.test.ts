@@ -75,7 +75,7 @@ describe("gateway/transcode-request", () => {
       ).to.deep.equal([
         "api_key.nmae: unknown field of keyward.v1.ApiKey",
         "api_key.name: must be a string",
-        "api_key.rights[0]: must be one of RIGHT_INVALID, RIGHT_USER_INFO, RIGHT_USER_SETTINGS_BASIC, RIGHT_USER_SETTINGS_API_KEYS, RIGHT_USER_DELETE, RIGHT_USER_ALL, RIGHT_ADMIN_USERS_READ, RIGHT_ADMIN_USERS_WRITE, RIGHT_ADMIN_API_KEYS, RIGHT_ADMIN_ALL, RIGHT_ALL",
+        "api_key.rights[0]: must be one of RIGHT_INVALID, RIGHT_USER_INFO, RIGHT_USER_SETTINGS_BASIC, RIGHT_USER_SETTINGS_API_KEYS, RIGHT_USER_DELETE, RIGHT_USER_ALL, RIGHT_ADMIN_USERS_READ, RIGHT_ADMIN_USERS_WRITE, RIGHT_ADMIN_API_KEYS, RIGHT_ADMIN_TENANTS, RIGHT_ADMIN_ALL, RIGHT_ALL",
         'api_key.expires_at: must be an RFC 3339 timestamp such as "2030-01-31T12:00:00Z"',
         "api_key.state: must be one of API_KEY_STATE_UNSPECIFIED, API_KEY_STATE_ACTIVE, API_KEY_STATE_DISABLED",
       ]);

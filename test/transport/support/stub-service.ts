@@ -11,6 +11,7 @@ import { ApiKeyRegistry } from "../../../gen/keyward/v1/api_key_pb.js";
 import { AuthService, GetAuthInfoResponseSchema, type GetAuthInfoResponse } from "../../../gen/keyward/v1/auth_pb.js";
 import { Right } from "../../../gen/keyward/v1/rights_pb.js";
 import { SessionRegistry } from "../../../gen/keyward/v1/session_pb.js";
+import { TenantRegistry } from "../../../gen/keyward/v1/tenant_pb.js";
 import { UserRegistry } from "../../../gen/keyward/v1/user_pb.js";
 import { bindService, type ServiceBinding } from "../../../src/transport/invoke.js";
 
@@ -34,7 +35,7 @@ export interface StubServices {
   nextAbort(): Promise<unknown>;
 }
 
-/** The four keyward services; only `AuthService.GetAuthInfo` is implemented. */
+/** The keyward services; only `AuthService.GetAuthInfo` is implemented. */
 export function createStubServices(options: { errorMapping?: boolean } = {}): StubServices {
   const calls: SeenCall[] = [];
   const abortWaiters: ((reason: unknown) => void)[] = [];
@@ -59,6 +60,7 @@ export function createStubServices(options: { errorMapping?: boolean } = {}): St
       bindService(ApiKeyRegistry, {}),
       bindService(AuthService, { getAuthInfo }),
       bindService(SessionRegistry, {}),
+      bindService(TenantRegistry, {}),
     ],
     interceptors,
     calls,
