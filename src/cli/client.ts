@@ -9,6 +9,7 @@ import { Option, type Command } from "commander";
 import { BadRequestSchema } from "../../gen/google/rpc/error_details_pb.js";
 import type { ApiKeyRegistry } from "../../gen/keyward/v1/api_key_pb.js";
 import type { AuthService } from "../../gen/keyward/v1/auth_pb.js";
+import type { TenantRegistry } from "../../gen/keyward/v1/tenant_pb.js";
 import type { UserRegistry } from "../../gen/keyward/v1/user_pb.js";
 import { createKeywardClient, errorReason } from "../client/keyward-client.js";
 import { escapeText } from "./safe-text.js";
@@ -64,11 +65,12 @@ export function addGlobalOptions(program: Command): void {
     .addOption(new Option("--json", "print the API's proto3 JSON instead of tables"));
 }
 
-/** The three services, ready to call. */
+/** The services, ready to call. */
 export interface Api {
   readonly users: Client<typeof UserRegistry>;
   readonly apiKeys: Client<typeof ApiKeyRegistry>;
   readonly auth: Client<typeof AuthService>;
+  readonly tenants: Client<typeof TenantRegistry>;
 }
 
 /** What an action gets: its flags (own and global), the output mode and the API. */
