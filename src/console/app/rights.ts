@@ -48,6 +48,7 @@ const FOR_PEOPLE: Readonly<Record<string, string>> = {
   RIGHT_ADMIN_USERS_READ: "See every user.",
   RIGHT_ADMIN_USERS_WRITE: "Create users, and change or delete any user.",
   RIGHT_ADMIN_API_KEYS: "Manage any user's API keys, giving them no right this key lacks.",
+  RIGHT_ADMIN_TENANTS: "See, create, rename and delete tenants.",
   RIGHT_ADMIN_ALL: "Everything an admin can do to other users and their keys, now and in future versions.",
   RIGHT_ALL: "Everything this user can do, now and in future versions.",
 };

@@ -96,9 +96,19 @@ function ProfileTab({ user }: { readonly user: User }) {
           </label>
           <label className="check">
             <input name="admin" type="checkbox" defaultChecked={user.admin} />
-            <span className="check-label">Admin</span>
+            <span className="check-label">{user.tenantId ? `Admin of ${user.tenantId}` : "Admin"}</span>
           </label>
           <dl className="facts">
+            <dt>Tenant</dt>
+            <dd>
+              {user.tenantId === "" ? (
+                "None: a system user"
+              ) : caller.canAdminTenants ? (
+                <a href={hrefOf({ screen: "tenant", tenantId: user.tenantId })}>{user.tenantId}</a>
+              ) : (
+                user.tenantId
+              )}
+            </dd>
             <dt>Created</dt>
             <dd>
               <TimeText value={user.createdAt} fallback="—" />
