@@ -53,6 +53,10 @@ describe("web console: tenants (real browser)", function () {
   it("a system admin sees Tenants in the navigation, creates acme, and creates its admin with a password on acme's page", async () => {
     const nav = system.getByRole("navigation", { name: "Main" });
     expect(await nav.getByRole("link").allTextContents()).to.deep.equal(["My API keys", "Users", "Tenants", "Account", "API docs"]);
+    await system.getByRole("button", { name: "Generate key" }).click();
+    const generate = system.getByRole("dialog", { name: "Generate API key" });
+    await generate.getByRole("checkbox", { name: /^Admin: tenants/ }).waitFor();
+    await generate.getByRole("button", { name: "Cancel" }).click();
     await nav.getByRole("link", { name: "Tenants" }).click();
     await system.getByRole("heading", { level: 1, name: "Tenants" }).waitFor();
     await system.locator("tbody tr[data-tenant-id='globex']").waitFor();
@@ -130,6 +134,12 @@ describe("web console: tenants (real browser)", function () {
       const nav = acme.getByRole("navigation", { name: "Main" });
       expect(await nav.getByRole("link").allTextContents()).to.deep.equal(["My API keys", "Users", "Account", "API docs"], "no Tenants for a tenant admin");
       expect(await acme.locator(".whoami-name").textContent()).to.contain("tenant admin").and.contain("Acme Corp");
+      // A tenant admin's keys are offered the admin rights it may hold, never managing tenants.
+      await acme.getByRole("button", { name: "Generate key" }).click();
+      const generate = acme.getByRole("dialog", { name: "Generate API key" });
+      await generate.getByRole("checkbox", { name: /^Admin: users write/ }).waitFor();
+      expect(await generate.getByRole("checkbox", { name: /^Admin: tenants/ }).count()).to.equal(0);
+      await generate.getByRole("button", { name: "Cancel" }).click();
 
       await nav.getByRole("link", { name: "Users" }).click();
       await acme.getByRole("heading", { level: 1, name: "Users" }).waitFor();

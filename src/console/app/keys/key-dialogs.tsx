@@ -13,6 +13,7 @@ import { formatTime } from "../format.js";
 import { expiryTimestamp, type ExpiryChoice } from "./expiry.js";
 import { ExpiryField, grantedRights, networkEntries, NetworksField, RightsField } from "./key-fields.js";
 import { NewKeyDialog } from "./new-key-dialog.js";
+import type { KeyOwner } from "../rights.js";
 
 /** Refetches every ApiKeyRegistry query (lists and single keys). */
 function useRefreshKeys() {
@@ -26,7 +27,7 @@ interface KeyDialogProps {
 }
 
 /** "Generate API key": name, rights, expiry, networks; then the key, once. */
-export function GenerateKeyDialog({ userId, ownerIsAdmin, onClose }: KeyDialogProps & { readonly userId: string; readonly ownerIsAdmin: boolean }) {
+export function GenerateKeyDialog({ userId, owner, onClose }: KeyDialogProps & { readonly userId: string; readonly owner: KeyOwner }) {
   const [name, setName] = useState("");
   const [selected, setSelected] = useState<Set<number>>(new Set());
   const [expiry, setExpiry] = useState<ExpiryChoice>({ kind: "never" });
@@ -53,7 +54,7 @@ export function GenerateKeyDialog({ userId, ownerIsAdmin, onClose }: KeyDialogPr
           Name
           <input value={name} onChange={(event) => setName(event.target.value)} maxLength={50} placeholder="What the key is for" autoFocus />
         </label>
-        <RightsField ownerIsAdmin={ownerIsAdmin} selected={selected} onChange={setSelected} />
+        <RightsField owner={owner} selected={selected} onChange={setSelected} />
         <div className="fields-row">
           <ExpiryField value={expiry} onChange={setExpiry} />
           <NetworksField value={networks} onChange={setNetworks} />
@@ -66,7 +67,7 @@ export function GenerateKeyDialog({ userId, ownerIsAdmin, onClose }: KeyDialogPr
 }
 
 /** "Edit API key": name, rights, expiry and networks, sent with an update mask naming only what changed. */
-export function EditKeyDialog({ apiKey, ownerIsAdmin, onClose }: KeyDialogProps & { readonly apiKey: ApiKey; readonly ownerIsAdmin: boolean }) {
+export function EditKeyDialog({ apiKey, owner, onClose }: KeyDialogProps & { readonly apiKey: ApiKey; readonly owner: KeyOwner }) {
   const [name, setName] = useState(apiKey.name);
   const [selected, setSelected] = useState<Set<number>>(new Set(apiKey.rights));
   const [expiry, setExpiry] = useState<ExpiryChoice>({ kind: "keep" });
@@ -105,7 +106,7 @@ export function EditKeyDialog({ apiKey, ownerIsAdmin, onClose }: KeyDialogProps 
           Name
           <input value={name} onChange={(event) => setName(event.target.value)} maxLength={50} autoFocus />
         </label>
-        <RightsField ownerIsAdmin={ownerIsAdmin} selected={selected} onChange={setSelected} />
+        <RightsField owner={owner} selected={selected} onChange={setSelected} />
         <div className="fields-row">
           <ExpiryField value={expiry} onChange={setExpiry} current={formatTime(apiKey.expiresAt, "never").text} />
           <NetworksField value={networks} onChange={setNetworks} />

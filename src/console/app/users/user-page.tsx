@@ -48,7 +48,7 @@ export function UserPage({ userId, tab }: UserPageProps) {
               API keys
             </a>
           </nav>
-          {tab === "profile" ? <ProfileTab user={user} /> : <KeysPanel userId={userId} ownerIsAdmin={user.admin} title={`API keys of ${userId}`} />}
+          {tab === "profile" ? <ProfileTab user={user} /> : <KeysPanel userId={userId} owner={user} title={`API keys of ${userId}`} />}
         </>
       )}
     </>
