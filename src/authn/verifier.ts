@@ -31,7 +31,7 @@ import {
   UserSuspended,
 } from "../errors/errors.js";
 import { parseToken, SESSION_PREFIX, secretChecker, TOKEN_PROBLEM_TEXT } from "../keys/index.js";
-import { rights as keywardRights, type RightsModel } from "../rights/index.js";
+import { rights as keywardRights, type RightsModel, type RightsOwner } from "../rights/index.js";
 import type { ApiKeyRecord, ApiKeyWithOwner, SessionRecord, SessionWithOwner, Store, UserRecord } from "../store/store.js";
 import type { Client } from "../net/client-address.js";
 import { networkListOf } from "../net/networks.js";
@@ -298,7 +298,7 @@ export class ApiKeyVerifier {
   }
 
   private build(key: ApiKeyRecord, user: UserRecord, fetchedAt: number): CacheEntry {
-    const owner = { admin: user.admin, suspended: user.state === "suspended" };
+    const owner = ownerOf(user);
     const principal: Principal = { key, session: undefined, user, rights: this.rights.effective(key.rights, owner), supersededSecret: false };
     const inGrace = key.previousSecretHash !== undefined && key.previousSecretValidUntil !== undefined;
     return {
@@ -320,7 +320,7 @@ export class ApiKeyVerifier {
         key: undefined,
         session,
         user,
-        rights: this.rights.universe({ admin: user.admin, suspended: user.state === "suspended" }),
+        rights: this.rights.universe(ownerOf(user)),
         supersededSecret: false,
       },
       supersededPrincipal: undefined,
@@ -373,4 +373,9 @@ function principalOfSecret(entry: CacheEntry, secret: string, now: number): Prin
   const graceEnds = entry.principal.key?.previousSecretValidUntil?.getTime();
   const previous = entry.checkPreviousSecret !== undefined && graceEnds !== undefined && now < graceEnds && entry.checkPreviousSecret(secret);
   return previous ? entry.supersededPrincipal : undefined;
+}
+
+/** What decides `user`'s universe (ARCHITECTURE.md, "Rights and access" and "Tenants"). */
+function ownerOf(user: UserRecord): RightsOwner {
+  return { admin: user.admin, suspended: user.state === "suspended", inTenant: user.tenantId !== undefined };
 }

@@ -4,6 +4,10 @@
  * rights needed on the subject user, before the handler runs. The principal goes into the context values
  * for the handler.
  *
+ * Tenant scope is decided here too (ARCHITECTURE.md, "Tenants"): a caller in a tenant that names another
+ * user gets `USER_NOT_FOUND` unless that user is in its tenant, the answer a missing user gets, before the
+ * handler runs; `tenant-scope.ts` holds the rule.
+ *
  * The client (its address and whether its connection was encrypted) is resolved here from the peer the
  * door put into the context values, so allowed networks and the transport policy hold on every door.
  * Forward auth (src/gateway/forward-auth.ts) adds the rights its caller names through
@@ -11,7 +15,15 @@
  * exactly the rule every call is.
  */
 import { createContextKey, type Interceptor } from "@connectrpc/connect";
-import { AccessUndeclared, CredentialsMissing, InsufficientRights, KeywardError, SessionCrossOrigin, validationFailed } from "../errors/errors.js";
+import {
+  AccessUndeclared,
+  CredentialsMissing,
+  InsufficientRights,
+  KeywardError,
+  SessionCrossOrigin,
+  UserNotFound,
+  validationFailed,
+} from "../errors/errors.js";
 import { SESSION_PREFIX } from "../keys/index.js";
 import { missingRights, rights as keywardRights, type RightsModel } from "../rights/index.js";
 import { accessRuleOf, type AccessRule } from "./access-rules.js";
@@ -20,6 +32,8 @@ import { ClientResolver } from "../net/client-address.js";
 import { credentialFrom, isSameOrigin, sessionCookieFrom } from "../authn/credentials.js";
 import { kPeer } from "../net/peer.js";
 import { kPrincipal, type Principal } from "../authn/principal.js";
+import { isStoreError, type Store, type UserRecord } from "../store/store.js";
+import { enforceReach, scopeOf } from "./tenant-scope.js";
 
 /**
  * Told the result of every credential check: `OK`, or the refusal's reason (`CREDENTIALS_MISSING`,
@@ -41,8 +55,24 @@ export interface AuthorizationOptions {
   readonly observe?: AuthenticationObserver;
 }
 
+/** Reads a user for the scope decision: undefined when there is none. */
+export type UserLookup = (userId: string) => Promise<UserRecord | undefined>;
+
+/** The {@link UserLookup} of a store. */
+export function userLookupOf(store: Pick<Store, "getUser">): UserLookup {
+  return (userId) =>
+    store.getUser(userId).catch((error: unknown) => {
+      if (isStoreError(error, "not_found")) return undefined;
+      throw error;
+    });
+}
+
 /** The interceptor. */
-export function createAuthorizationInterceptor(verifier: ApiKeyVerifier, options: AuthorizationOptions = {}): Interceptor {
+export function createAuthorizationInterceptor(
+  verifier: ApiKeyVerifier,
+  users: UserLookup,
+  options: AuthorizationOptions = {},
+): Interceptor {
   const clients = options.clients ?? new ClientResolver([]);
   const rights = options.rights ?? keywardRights;
   const observe = options.observe ?? ignore;
@@ -70,6 +100,11 @@ export function createAuthorizationInterceptor(verifier: ApiKeyVerifier, options
     if (missing.length > 0) {
       const names = missing.map((r) => rights.name(r)).join(", ");
       throw InsufficientRights.create({ missing: names });
+    }
+    if (subject !== undefined && subject !== principal.user.userId && scopeOf(principal) !== undefined) {
+      const target = await users(subject);
+      if (target === undefined) throw UserNotFound.create({ user_id: subject });
+      enforceReach(principal, target);
     }
     request.contextValues.set(kPrincipal, principal);
     return next(request);

@@ -24,6 +24,9 @@
  *   method's own-user rights (its `own_user_rights` in the proto) is what decides.
  * - First-password rule: setting the first password of one's own user needs the user's whole universe
  *   (a narrower key must not mint a session broader than itself); changing it needs the current password.
+ * - Tenant scope (tenant-scope.ts): every rule here first refuses a stored user the caller does not
+ *   reach with `USER_NOT_FOUND`, inside the write, as the interceptor did before the handler ran; a user
+ *   removed and created again in another tenant under the same id is judged as it is now.
  * - Grace rule: a key's previous secret, accepted during a regenerate's grace period, may call with the
  *   key's rights but may not create, change, regenerate or delete keys, set passwords or grant admin: only
  *   the current secret can, so a leaked old secret can neither take the key over nor mint a new credential.
@@ -42,6 +45,7 @@ import { changedRights, missingRights, rights } from "../rights/index.js";
 import type { ApiKeyRecord, UserRecord } from "../store/store.js";
 import { accessRuleOf } from "./access-rules.js";
 import { principalOf, type Principal } from "../authn/principal.js";
+import { enforceReach, scopeOf } from "./tenant-scope.js";
 
 /** The caller of one call, as these rules judge it. */
 export interface Caller {
@@ -62,6 +66,7 @@ export function callerOf(context: Pick<HandlerContext, "values" | "method">): Ca
  * key the user-access rule (see {@link enforceIssueFor}).
  */
 export function enforceCreateKey(caller: Caller, owner: UserRecord, granted: readonly number[]): void {
+  enforceReach(caller.principal, owner);
   refuseSupersededSecret(caller);
   enforceGrantRule(caller.principal, owner, [], granted);
   enforceIssueFor(caller, owner, "issue it a key");
@@ -84,13 +89,27 @@ export interface KeyChange {
  * (see {@link enforceIssueFor}).
  */
 export function enforceTouchKey(caller: Caller, key: ApiKeyRecord, change?: KeyChange): void {
+  if (change) enforceReach(caller.principal, change.owner);
   refuseSupersededSecret(caller);
-  const missing = missingRights(caller.principal.rights, rights.expand(key.rights));
+  const missing = missingRights(caller.principal.rights, keyPotential(caller, key));
   if (missing.length > 0) throw KeyRightsNotHeld.create({ key_id: key.id, missing: names(missing) });
   if (change === undefined) return;
   if (change.rights) enforceGrantRule(caller.principal, change.owner, key.rights, change.rights);
   if (change.regenerates) enforceIssueFor(caller, change.owner, "regenerate its key");
   else if (change.rights?.some((right) => !key.rights.includes(right))) enforceIssueFor(caller, change.owner, "give its key rights");
+}
+
+/**
+ * Every right `key` may ever carry: its rights expanded, less those its owner can never hold where it
+ * lives. A caller in a tenant touches only keys of its tenant's users (scope), who never hold
+ * `RIGHT_ADMIN_TENANTS`, so a tenant admin's `RIGHT_ALL` key may touch a tenant user's `RIGHT_ALL` key,
+ * its own included. For a system caller nothing is left out, as before tenants.
+ */
+function keyPotential(caller: Caller, key: ApiKeyRecord): Set<number> {
+  const potential = rights.expand(key.rights);
+  const reachable = rights.reachable(scopeOf(caller.principal) !== undefined);
+  for (const right of potential) if (!reachable.has(right)) potential.delete(right);
+  return potential;
 }
 
 /**
@@ -125,6 +144,7 @@ function enforceGrantRule(caller: Principal, owner: UserRecord, before: readonly
  * caller must hold the new user's universe, and must use a current secret.
  */
 export function enforceCreateUser(caller: Caller, user: UserRecord, withPassword: boolean): void {
+  enforceReach(caller.principal, user);
   if (!withPassword && !user.admin) return;
   refuseSupersededSecret(caller);
   enforceUserAccess(caller, undefined, user, false, `create it ${withPassword ? "with a password" : "as an admin"}`);
@@ -132,6 +152,7 @@ export function enforceCreateUser(caller: Caller, user: UserRecord, withPassword
 
 /** Changing the fields `paths` of the stored user `before`, giving `after`. */
 export function enforceUpdateUser(caller: Caller, before: UserRecord, after: UserRecord, paths: readonly string[]): void {
+  enforceReach(caller.principal, before);
   const adminFields = paths.includes("admin") || paths.includes("state");
   if (paths.includes("admin") && after.admin) refuseSupersededSecret(caller);
   if (isSelfService(caller, before.userId, adminFields)) return;
@@ -140,12 +161,14 @@ export function enforceUpdateUser(caller: Caller, before: UserRecord, after: Use
 
 /** Deleting the stored user `target`. */
 export function enforceDeleteUser(caller: Caller, target: UserRecord): void {
+  enforceReach(caller.principal, target);
   if (isSelfService(caller, target.userId, false)) return;
   enforceUserAccess(caller, target, target, false, "delete it");
 }
 
 /** Ending a session of the stored user `owner`. */
 export function enforceEndSession(caller: Caller, owner: UserRecord): void {
+  enforceReach(caller.principal, owner);
   if (isSelfService(caller, owner.userId, false)) return;
   enforceUserAccess(caller, owner, owner, false, "end its sessions");
 }
@@ -159,6 +182,7 @@ export type PasswordAccess = "current password" | "first password" | "other user
 
 /** The {@link PasswordAccess} of `caller` to `target`'s password, or the refusal. */
 export function passwordAccess(caller: Caller, target: UserRecord): PasswordAccess {
+  enforceReach(caller.principal, target);
   refuseSupersededSecret(caller);
   if (isSelfService(caller, target.userId, false)) {
     if (target.passwordSetAt !== undefined) return "current password";
@@ -213,7 +237,7 @@ function refuseSupersededSecret(caller: Caller): void {
 
 /** What `user` may hold, suspension aside: what it holds once active. */
 function universeOf(user: UserRecord): ReadonlySet<number> {
-  return rights.universe({ admin: user.admin, suspended: false });
+  return rights.universe({ admin: user.admin, suspended: false, inTenant: user.tenantId !== undefined });
 }
 
 function names(list: readonly number[]): string {

@@ -14,6 +14,9 @@ import {
   Internal,
   KeywardError,
   LastAdmin,
+  TenantAlreadyExists,
+  TenantNotEmpty,
+  TenantNotFound,
   SessionNotFound,
   StoreUnavailable,
   UserAlreadyExists,
@@ -101,14 +104,19 @@ function fromStoreError(error: unknown): KeywardError | undefined {
     case "not_found":
       if (error.entity === "api_key") return ApiKeyNotFound.create({ key_id: id });
       if (error.entity === "session") return SessionNotFound.create({ session_id: id });
+      if (error.entity === "tenant") return TenantNotFound.create({ tenant_id: id });
       return UserNotFound.create({ user_id: id });
     case "already_exists":
+      if (error.entity === "user") return UserAlreadyExists.create({ user_id: id });
+      if (error.entity === "tenant") return TenantAlreadyExists.create({ tenant_id: id });
       // Key ids are 192 random bits: a duplicate is a bug or an attack, not a user error.
-      return error.entity === "user" ? UserAlreadyExists.create({ user_id: id }) : Internal.create({}, { cause: error });
+      return Internal.create({}, { cause: error });
     case "limit_reached":
       return ApiKeyLimitReached.create({ user_id: id, limit: String(error.limit ?? "") });
     case "last_admin":
       return LastAdmin.create({ user_id: id });
+    case "not_empty":
+      return TenantNotEmpty.create({ tenant_id: id });
     case "invalid_argument":
       // Services validate records before storing them, so only a page token can be the caller's fault.
       return error.entity === undefined

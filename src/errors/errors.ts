@@ -195,6 +195,13 @@ export const ApiKeyLimitReached = define(
   "API_KEY_LIMIT_REACHED",
   "user `{user_id}` already has the maximum of {limit} API keys",
 );
+export const TenantNotFound = define("not_found", "TENANT_NOT_FOUND", "tenant `{tenant_id}` not found");
+export const TenantAlreadyExists = define("already_exists", "TENANT_ALREADY_EXISTS", "tenant `{tenant_id}` already exists");
+export const TenantNotEmpty = define(
+  "failed_precondition",
+  "TENANT_NOT_EMPTY",
+  "tenant `{tenant_id}` still has users; delete them first",
+);
 export const LastAdmin = define(
   "failed_precondition",
   "LAST_ADMIN",

@@ -29,8 +29,17 @@ import { writeError } from "../http/http-response.js";
 export const FORWARD_AUTH_PATH = "/api/v1/auth/check";
 /** The header naming the rights the downstream request needs (comma-separated), besides `?rights=`. */
 export const REQUIRED_RIGHTS_HEADER = "x-keyward-required-rights";
-/** The answer's identity headers, for the proxy to pass upstream. */
-export const IDENTITY_HEADERS = { userId: "X-Keyward-User-Id", keyId: "X-Keyward-Key-Id", rights: "X-Keyward-Rights" } as const;
+/**
+ * The answer's identity headers, for the proxy to pass upstream. Each is always present, empty when it
+ * does not apply (no key for a session, no tenant for a system user), so a proxy copying them overwrites
+ * whatever a client sent under the same name.
+ */
+export const IDENTITY_HEADERS = {
+  userId: "X-Keyward-User-Id",
+  keyId: "X-Keyward-Key-Id",
+  tenantId: "X-Keyward-Tenant-Id",
+  rights: "X-Keyward-Rights",
+} as const;
 /** The refusal's reason (`API_KEY_INVALID`, `INSUFFICIENT_RIGHTS`, ...), for logs and for the proxy. */
 export const REASON_HEADER = "X-Keyward-Reason";
 
@@ -65,6 +74,7 @@ export function createForwardAuth(invoker: Invoker, asConnectError: (error: unkn
       response.writeHead(200, {
         [IDENTITY_HEADERS.userId]: user?.userId ?? "",
         [IDENTITY_HEADERS.keyId]: apiKey?.id ?? "",
+        [IDENTITY_HEADERS.tenantId]: user?.tenantId ?? "",
         [IDENTITY_HEADERS.rights]: rights.map((r) => keywardRights.name(r)).join(","),
         "cache-control": "no-store",
         "content-length": 0,

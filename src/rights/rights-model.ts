@@ -7,8 +7,11 @@
  *   pseudo-right itself and nested pseudo-rights included. So holding `RIGHT_USER_ALL` means holding every
  *   current and future user right, and the right to grant `RIGHT_USER_ALL` on.
  * - Expansion happens at check time; keys store rights as granted.
- * - A user's universe: the `RIGHT_USER_*` family; every right when the user is an admin; nothing while
- *   suspended. Effective rights of a key = expand(key rights) ∩ universe(owner).
+ * - A user's universe: the `RIGHT_USER_*` family; every right when the user is an admin, but for a tenant
+ *   admin every right except the system-only ones (`RIGHT_ADMIN_TENANTS`); nothing while suspended.
+ *   Effective rights of a key = expand(key rights) ∩ universe(owner). The pseudo-rights stay in a tenant
+ *   admin's universe: there `RIGHT_ALL` means every right a tenant admin may hold (ARCHITECTURE.md,
+ *   "Tenants").
  */
 import type { DescEnum } from "@bufbuild/protobuf";
 
@@ -18,6 +21,8 @@ const PSEUDO_SUFFIX = "_ALL";
 export interface RightsOwner {
   readonly admin: boolean;
   readonly suspended: boolean;
+  /** The user belongs to a tenant: its admin rights never include the system-only rights. */
+  readonly inTenant?: boolean;
 }
 
 /** The rights algebra of one `Right` enum. */
@@ -36,6 +41,11 @@ export interface RightsModel {
   expand(rights: Iterable<number>): Set<number>;
   /** What a user may hold. */
   universe(owner: RightsOwner): ReadonlySet<number>;
+  /**
+   * Every right a user may ever hold where it lives, whatever its admin flag or state: every right for a
+   * system user, a tenant admin's universe for a tenant user (a user never leaves its tenant).
+   */
+  reachable(inTenant: boolean): ReadonlySet<number>;
   /** What a key of `owner` with `keyRights` may do now: expand(keyRights) ∩ universe(owner). */
   effective(keyRights: Iterable<number>, owner: RightsOwner): Set<number>;
 }
@@ -70,6 +80,9 @@ export function createRightsModel(rightEnum: DescEnum): RightsModel {
   };
   const userUniverse = familyOf(`${enumPrefix}USER_ALL`);
   const adminUniverse = familyOf(`${enumPrefix}ALL`);
+  // Rights only system admins hold: managing tenants would let a tenant admin out of its tenant.
+  const systemOnly = new Set([familyOf(`${enumPrefix}ADMIN_TENANTS`)].flatMap((family) => [...family]));
+  const tenantAdminUniverse: ReadonlySet<number> = new Set([...adminUniverse].filter((r) => !systemOnly.has(r)));
   const nothing: ReadonlySet<number> = new Set();
 
   const model: RightsModel = {
@@ -85,8 +98,10 @@ export function createRightsModel(rightEnum: DescEnum): RightsModel {
     },
     universe(owner) {
       if (owner.suspended) return nothing;
-      return owner.admin ? adminUniverse : userUniverse;
+      if (!owner.admin) return userUniverse;
+      return owner.inTenant === true ? tenantAdminUniverse : adminUniverse;
     },
+    reachable: (inTenant) => (inTenant ? tenantAdminUniverse : adminUniverse),
     effective(keyRights, owner) {
       const universe = model.universe(owner);
       const out = model.expand(keyRights);

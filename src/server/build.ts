@@ -6,9 +6,10 @@ import type { Interceptor } from "@connectrpc/connect";
 import { ApiKeyRegistry } from "../../gen/keyward/v1/api_key_pb.js";
 import { AuthService } from "../../gen/keyward/v1/auth_pb.js";
 import { SessionRegistry } from "../../gen/keyward/v1/session_pb.js";
+import { TenantRegistry } from "../../gen/keyward/v1/tenant_pb.js";
 import { UserRegistry } from "../../gen/keyward/v1/user_pb.js";
 import { ApiKeyVerifier, DEFAULT_VERIFIER_OPTIONS } from "../authn/verifier.js";
-import { createAuthorizationInterceptor } from "../authz/authorization-interceptor.js";
+import { createAuthorizationInterceptor, userLookupOf } from "../authz/authorization-interceptor.js";
 import { ClientResolver } from "../net/client-address.js";
 import { createErrorMappingInterceptor } from "../errors/error-mapping.js";
 import { DEFAULT_THROTTLE, LoginThrottle } from "../passwords/login-throttle.js";
@@ -26,6 +27,7 @@ import { createApiKeyRegistry } from "../services/api-key-registry.js";
 import { createAuthService } from "../services/auth-service.js";
 import type { ServiceDeps } from "../services/service-deps.js";
 import { createSessionRegistry } from "../services/session-registry.js";
+import { createTenantRegistry } from "../services/tenant-registry.js";
 import { createUserRegistry } from "../services/user-registry.js";
 import { openStore } from "../store/open-store.js";
 import type { Store } from "../store/store.js";
@@ -122,8 +124,9 @@ export async function build(config: Config, logger: Logger, now: () => number = 
   const bindings = [
     bindService(UserRegistry, createUserRegistry(deps)),
     bindService(ApiKeyRegistry, createApiKeyRegistry(deps)),
-    bindService(AuthService, createAuthService((session) => verifier.sessionEnd(session))),
+    bindService(AuthService, createAuthService((session) => verifier.sessionEnd(session), (tenantId) => store.getTenant(tenantId))),
     bindService(SessionRegistry, createSessionRegistry(deps)),
+    bindService(TenantRegistry, createTenantRegistry(deps)),
   ];
   // Call metrics outermost, so they see the final code of every call, refusals included.
   const interceptors = [
@@ -131,7 +134,11 @@ export async function build(config: Config, logger: Logger, now: () => number = 
     createErrorMappingInterceptor(logger),
     // Before authorization: a password sent in the clear is refused before anything checks or hashes it.
     createPasswordTransportInterceptor(transport, clients, now),
-    createAuthorizationInterceptor(verifier, { clients, rights, observe: metrics.countAuthentication }),
+    createAuthorizationInterceptor(verifier, userLookupOf(store), {
+      clients,
+      rights,
+      observe: metrics.countAuthentication,
+    }),
   ];
   return {
     store,

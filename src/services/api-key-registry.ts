@@ -9,6 +9,8 @@ import { create } from "@bufbuild/protobuf";
 import type { ServiceImpl } from "@connectrpc/connect";
 import { ApiKeyRegistry, ApiKeySchema, ApiKeyState } from "../../gen/keyward/v1/api_key_pb.js";
 import { callerOf, enforceCreateKey, enforceTouchKey } from "../authz/principal-access.js";
+import { enforceReach } from "../authz/tenant-scope.js";
+import { principalOf } from "../authn/principal.js";
 import { generateKey, hashSecret } from "../keys/index.js";
 import { apiKeyToMessage, storedKeyState, timestampMs } from "./convert.js";
 import { newApiKey } from "./new-api-key.js";
@@ -55,7 +57,7 @@ export function createApiKeyRegistry(deps: ServiceDeps): ServiceImpl<typeof ApiK
       return { apiKey: apiKeyToMessage(record), key };
     },
 
-    async listApiKeys(request) {
+    async listApiKeys(request, context) {
       const v = new Violations();
       checkUserId(v, "user_id", request.userId);
       const pageSize = checkPageSize(v, request.pageSize);
@@ -63,7 +65,8 @@ export function createApiKeyRegistry(deps: ServiceDeps): ServiceImpl<typeof ApiK
       v.check(request.state === ApiKeyState.UNSPECIFIED || state !== undefined, "state", "unknown key state");
       checkText(v, "query", request.query, KEY_NAME_MAX);
       v.done();
-      await store.getUser(request.userId); // an unknown user is USER_NOT_FOUND, not an empty list
+      // An unknown user is USER_NOT_FOUND, not an empty list; so is one out of the caller's tenant scope.
+      enforceReach(principalOf(context), await store.getUser(request.userId));
       const page = await store.listApiKeys(request.userId, {
         pageSize,
         pageToken: request.pageToken,

@@ -4,44 +4,59 @@ import type { ServiceImpl } from "@connectrpc/connect";
 import { AuthService, GetAuthInfoResponseSchema, type GetAuthInfoResponse } from "../../gen/keyward/v1/auth_pb.js";
 import { principalOf, type Principal } from "../authn/principal.js";
 import { reusableResponse } from "../transport/reusable-response.js";
-import type { SessionRecord } from "../store/store.js";
-import { apiKeyToMessage, sessionToMessage, userToMessage } from "./convert.js";
+import type { SessionRecord, TenantRecord } from "../store/store.js";
+import { apiKeyToMessage, sessionToMessage, tenantToMessage, userToMessage } from "./convert.js";
 
 /** When a session ends unless used again (the verifier knows uses not yet stored). */
 export type SessionEnd = (session: SessionRecord) => Date;
 
-export function createAuthService(sessionEnd: SessionEnd): ServiceImpl<typeof AuthService> {
+/** Reads the caller's tenant for the answer (ARCHITECTURE.md, "Tenants"). */
+export type TenantReader = (tenantId: string) => Promise<TenantRecord>;
+
+export function createAuthService(sessionEnd: SessionEnd, readTenant: TenantReader): ServiceImpl<typeof AuthService> {
   /**
    * The answer depends on the principal alone, and the verifier hands out one principal object per cached
    * key (ARCHITECTURE.md, "Caches and the revocation feed"), so a key called again is answered with the message (and its encodings) built for it
    * before: this is the call integrations make on every request they authorize. A key's first call gets
-   * a throwaway answer, so keys called once per cache lifetime do not hold about 1.5 KB each.
+   * a throwaway answer, so keys called once per cache lifetime do not hold about 1.5 KB each. A tenant
+   * user's answer carries its tenant, read with the first answer: a renamed tenant shows in answers built
+   * after the credential cache let the principal go.
    */
   const answered = new WeakSet<Principal>();
   const answers = new WeakMap<Principal, GetAuthInfoResponse>();
+  const answerOf = (principal: Principal): GetAuthInfoResponse | Promise<GetAuthInfoResponse> => {
+    const { tenantId } = principal.user;
+    if (tenantId === undefined) return answerFor(principal, sessionEnd, undefined);
+    return readTenant(tenantId).then((tenant) => answerFor(principal, sessionEnd, tenant));
+  };
   return {
     getAuthInfo(_request, context) {
       const principal = principalOf(context);
       // A session's answer moves with every use (its idle end), so it is built each time.
-      if (principal.session) return answerFor(principal, sessionEnd);
+      if (principal.session) return answerOf(principal);
       const kept = answers.get(principal);
       if (kept !== undefined) return kept;
       if (!answered.has(principal)) {
         answered.add(principal);
-        return answerFor(principal, sessionEnd);
+        return answerOf(principal);
       }
-      const answer = reusableResponse(answerFor(principal, sessionEnd));
-      answers.set(principal, answer);
-      return answer;
+      const keep = (answer: GetAuthInfoResponse) => {
+        const reusable = reusableResponse(answer);
+        answers.set(principal, reusable);
+        return reusable;
+      };
+      const answer = answerOf(principal);
+      return answer instanceof Promise ? answer.then(keep) : keep(answer);
     },
   };
 }
 
-function answerFor(principal: Principal, sessionEnd: SessionEnd): GetAuthInfoResponse {
+function answerFor(principal: Principal, sessionEnd: SessionEnd, tenant: TenantRecord | undefined): GetAuthInfoResponse {
   return create(GetAuthInfoResponseSchema, {
     user: userToMessage(principal.user),
     apiKey: principal.key && apiKeyToMessage(principal.key),
     session: principal.session && sessionToMessage(principal.session, sessionEnd(principal.session)),
     rights: [...principal.rights].sort((a, b) => a - b),
+    tenant: tenant && tenantToMessage(tenant),
   });
 }

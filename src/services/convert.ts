@@ -7,10 +7,12 @@ import { create } from "@bufbuild/protobuf";
 import { timestampDate, timestampFromDate, type Timestamp } from "@bufbuild/protobuf/wkt";
 import { ApiKeySchema, ApiKeyState, type ApiKey } from "../../gen/keyward/v1/api_key_pb.js";
 import { SessionSchema, type Session } from "../../gen/keyward/v1/session_pb.js";
+import { TenantSchema, type Tenant } from "../../gen/keyward/v1/tenant_pb.js";
 import { UserSchema, UserState, type User } from "../../gen/keyward/v1/user_pb.js";
 import type {
   ApiKeyRecord,
   SessionRecord,
+  TenantRecord,
   ApiKeyState as StoredKeyState,
   UserRecord,
   UserState as StoredUserState,
@@ -27,6 +29,16 @@ export function userToMessage(user: UserRecord): User {
     updatedAt: timestampFromDate(user.updatedAt),
     // `password` is input only: never set here. Whether there is one is all a response says.
     hasPassword: user.passwordSetAt !== undefined,
+    tenantId: user.tenantId ?? "",
+  });
+}
+
+export function tenantToMessage(tenant: TenantRecord): Tenant {
+  return create(TenantSchema, {
+    tenantId: tenant.tenantId,
+    name: tenant.name,
+    createdAt: timestampFromDate(tenant.createdAt),
+    updatedAt: timestampFromDate(tenant.updatedAt),
   });
 }
 

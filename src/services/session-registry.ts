@@ -9,6 +9,8 @@ import type { SessionRegistry } from "../../gen/keyward/v1/session_pb.js";
 import { checkCookieSignIn, clearedSessionCookie, sessionCookie } from "../authn/credentials.js";
 import { PASSWORD_MAX_LENGTH } from "../passwords/password-hasher.js";
 import { callerOf, enforceEndSession } from "../authz/principal-access.js";
+import { enforceReach } from "../authz/tenant-scope.js";
+import { principalOf } from "../authn/principal.js";
 import { LoginFailed } from "../errors/errors.js";
 import { generateKey, hashSecret } from "../keys/index.js";
 import type { LiveSessions, SessionRecord } from "../store/store.js";
@@ -56,12 +58,13 @@ export function createSessionRegistry(deps: ServiceDeps): ServiceImpl<typeof Ses
       return { session: sessionToMessage(record, sessions.end(record)), token: request.setCookie ? "" : token.key };
     },
 
-    async listSessions(request) {
+    async listSessions(request, context) {
       const v = new Violations();
       checkUserId(v, "user_id", request.userId);
       const pageSize = checkPageSize(v, request.pageSize);
       v.done();
-      await store.getUser(request.userId); // an unknown user is USER_NOT_FOUND, not an empty list
+      // An unknown user is USER_NOT_FOUND, not an empty list; so is one out of the caller's tenant scope.
+      enforceReach(principalOf(context), await store.getUser(request.userId));
       const page = await store.listSessions(request.userId, { pageSize, pageToken: request.pageToken, live: liveAt(deps.now()) });
       return {
         sessions: page.items.map((s) => sessionToMessage(s, sessions.end(s))),

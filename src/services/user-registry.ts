@@ -3,7 +3,8 @@
  * proto's `(keyward.v1.access)` rules before any of these run; which users a caller may change, set the
  * password of or delete is decided by the user-access rule (src/authz/principal-access.ts) inside the
  * store's write. The last-admin guard spans records, so the store decides it inside the same write
- * (`last_admin`, answered as `LAST_ADMIN`). Passwords (ARCHITECTURE.md, "Sessions and passwords"): set by CreateUser or UpdatePassword
+ * (`last_admin`, answered as `LAST_ADMIN`). Which users a caller reaches at all, and where the users it
+ * creates land, is the tenant scope's (src/authz/tenant-scope.ts; ARCHITECTURE.md, "Tenants"). Passwords (ARCHITECTURE.md, "Sessions and passwords"): set by CreateUser or UpdatePassword
  * only, hashed here, never returned.
  */
 import { create } from "@bufbuild/protobuf";
@@ -19,12 +20,14 @@ import {
   passwordAccess,
 } from "../authz/principal-access.js";
 import { validationFailed } from "../errors/errors.js";
+import { enforceReach, tenantAddressed } from "../authz/tenant-scope.js";
+import { principalOf } from "../authn/principal.js";
 import type { PasswordRecord, UserRecord } from "../store/store.js";
 import { checkPassword } from "../passwords/password-check.js";
 import { storedUserState, userToMessage } from "./convert.js";
 import type { ServiceDeps } from "./service-deps.js";
 import { checkUpdateMask } from "./update-mask.js";
-import { checkEmail, checkPageSize, checkText, checkUserId, USER_NAME_MAX, Violations } from "./validation.js";
+import { checkEmail, checkOptionalTenantId, checkPageSize, checkText, checkUserId, USER_NAME_MAX, Violations } from "./validation.js";
 
 export function createUserRegistry(deps: ServiceDeps): ServiceImpl<typeof UserRegistry> {
   const { store, caches } = deps;
@@ -36,12 +39,15 @@ export function createUserRegistry(deps: ServiceDeps): ServiceImpl<typeof UserRe
       checkUserId(v, "user.user_id", user.userId);
       checkText(v, "user.name", user.name, USER_NAME_MAX);
       checkEmail(v, "user.email", user.email);
+      checkOptionalTenantId(v, "user.tenant_id", user.tenantId);
       const state = user.state === UserState.UNSPECIFIED ? "active" : storedUserState(user.state);
       v.check(state !== undefined, "user.state", "must be USER_STATE_ACTIVE or USER_STATE_SUSPENDED");
       const given = user.password ?? "";
       const problem = given === "" ? undefined : passwordProblem(given, user.userId);
       if (problem) v.add("user.password", problem);
       v.done();
+      const caller = callerOf(context);
+      const tenantId = tenantAddressed(caller.principal, user.tenantId);
       const now = new Date(deps.now());
       const record: UserRecord = {
         userId: user.userId,
@@ -52,25 +58,32 @@ export function createUserRegistry(deps: ServiceDeps): ServiceImpl<typeof UserRe
         createdAt: now,
         updatedAt: now,
       };
+      if (tenantId !== undefined) record.tenantId = tenantId;
       // Nothing is stored yet for the rule to read: it judges the user about to be written, before the hash.
-      enforceCreateUser(callerOf(context), record, given !== "");
+      enforceCreateUser(caller, record, given !== "");
       const password: PasswordRecord | undefined = given === "" ? undefined : { hash: await deps.passwords.hash(given), setAt: now };
       await store.createUser(record, password);
       return { user: userToMessage(password ? { ...record, passwordSetAt: now } : record) };
     },
 
-    async getUser(request) {
+    async getUser(request, context) {
       const v = new Violations();
       checkUserId(v, "user_id", request.userId);
       v.done();
-      return { user: userToMessage(await store.getUser(request.userId)) };
+      const user = await store.getUser(request.userId);
+      enforceReach(principalOf(context), user);
+      return { user: userToMessage(user) };
     },
 
-    async listUsers(request) {
+    async listUsers(request, context) {
       const v = new Violations();
       const pageSize = checkPageSize(v, request.pageSize);
+      checkOptionalTenantId(v, "tenant_id", request.tenantId);
       v.done();
-      const page = await store.listUsers({ pageSize, pageToken: request.pageToken });
+      const tenantId = tenantAddressed(principalOf(context), request.tenantId);
+      // A tenant that does not exist is TENANT_NOT_FOUND, not an empty list.
+      if (tenantId !== undefined) await store.getTenant(tenantId);
+      const page = await store.listUsers({ pageSize, pageToken: request.pageToken, ...(tenantId === undefined ? {} : { tenantId }) });
       return { users: page.items.map(userToMessage), nextPageToken: page.nextPageToken, totalSize: page.totalSize };
     },
 

@@ -10,6 +10,7 @@ import { characterCount } from "../text-length.js";
 
 export const USER_ID_PATTERN = /^[a-z0-9](?:-?[a-z0-9])+$/;
 export const USER_NAME_MAX = 100;
+export const TENANT_NAME_MAX = 100;
 export const EMAIL_MAX = 254;
 export const KEY_NAME_MAX = 50;
 export const PAGE_SIZE_DEFAULT = 50;
@@ -54,6 +55,21 @@ export function checkUserId(v: Violations, field: string, userId: string): void 
     field,
     "must be 3 to 36 lower-case letters, digits and single inner dashes, e.g. `billing-gateway`",
   );
+}
+
+/** A tenant id has a user id's syntax (ARCHITECTURE.md, "Tenants"). */
+export function checkTenantId(v: Violations, field: string, tenantId: string): void {
+  if (!v.check(tenantId !== "", field, "required")) return;
+  v.check(
+    tenantId.length >= 3 && tenantId.length <= 36 && USER_ID_PATTERN.test(tenantId),
+    field,
+    "must be 3 to 36 lower-case letters, digits and single inner dashes, e.g. `acme`",
+  );
+}
+
+/** An optional tenant id (`""` for none): checked only when given. */
+export function checkOptionalTenantId(v: Violations, field: string, tenantId: string): void {
+  if (tenantId !== "") checkTenantId(v, field, tenantId);
 }
 
 export function checkKeyId(v: Violations, field: string, keyId: string): void {

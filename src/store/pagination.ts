@@ -4,8 +4,14 @@ import { encodePageToken, type SortKey } from "./page-token.js";
 import type { ApiKeyFilter } from "./name-search.js";
 import type { Page } from "./store.js";
 
-/** The scope of the user list's page tokens. */
-export const USER_LIST_SCOPE = "users";
+/** The scope of the user list's page tokens: every user, or one tenant's users. */
+export function userListScope(tenantId: string | undefined): string {
+  // The unfiltered list keeps its original scope, so tokens issued before tenants existed stay valid.
+  return tenantId === undefined ? "users" : JSON.stringify(["users", tenantId]);
+}
+
+/** The scope of the tenant list's page tokens. */
+export const TENANT_LIST_SCOPE = "tenants";
 
 /** The scope of a key list's page tokens: one user's keys under one filter. */
 export function apiKeyListScope(userId: string, filter: ApiKeyFilter): string {

@@ -1,6 +1,15 @@
 // Consistency checks every adapter runs before it writes a record. Services validate input properly;
 // these only keep malformed data (an Invalid Date, an unknown state, a changed id) out of the store.
-import { StoreError, type ApiKeyRecord, type AttemptCounter, type PasswordRecord, type SessionRecord, type StoreEntity, type UserRecord } from "./store.js";
+import {
+  StoreError,
+  type ApiKeyRecord,
+  type AttemptCounter,
+  type PasswordRecord,
+  type SessionRecord,
+  type StoreEntity,
+  type TenantRecord,
+  type UserRecord,
+} from "./store.js";
 
 const USER_STATES: ReadonlySet<string> = new Set(["active", "suspended"]);
 const API_KEY_STATES: ReadonlySet<string> = new Set(["active", "disabled"]);
@@ -16,8 +25,27 @@ export function checkUserRecord(user: UserRecord): void {
     ...date("createdAt", user.createdAt),
     ...date("updatedAt", user.updatedAt),
     ...optionalDate("passwordSetAt", user.passwordSetAt),
+    ...(user.tenantId === undefined ? [] : nonEmpty("tenantId", user.tenantId)),
   ];
   throwIfAny("user", problems);
+}
+
+/** Throws `invalid_argument` (tenant) unless `tenant` can be stored as is. */
+export function checkTenantRecord(tenant: TenantRecord): void {
+  throwIfAny("tenant", [
+    ...nonEmpty("tenantId", tenant.tenantId),
+    ...text("name", tenant.name),
+    ...date("createdAt", tenant.createdAt),
+    ...date("updatedAt", tenant.updatedAt),
+  ]);
+}
+
+/** Checks an updater's result: identity field unchanged, record storable. */
+export function checkUpdatedTenant(current: TenantRecord, next: TenantRecord): void {
+  if (next.tenantId !== current.tenantId) {
+    throw new StoreError("invalid_argument", "an update cannot change tenantId", { entity: "tenant" });
+  }
+  checkTenantRecord(next);
 }
 
 /** Throws `invalid_argument` (api_key) unless `key` can be stored as is. */
@@ -78,6 +106,10 @@ export function checkAttemptCounter(id: string, counter: AttemptCounter): void {
 export function checkUpdatedUser(current: UserRecord, next: UserRecord): void {
   if (next.userId !== current.userId) {
     throw new StoreError("invalid_argument", "an update cannot change userId", { entity: "user" });
+  }
+  // A user stays in the tenant it was created in (ARCHITECTURE.md, "Tenants").
+  if (next.tenantId !== current.tenantId) {
+    throw new StoreError("invalid_argument", "an update cannot change tenantId", { entity: "user" });
   }
   checkUserRecord(next);
 }

@@ -7,7 +7,13 @@ export interface Subject {
   id: string;
 }
 
-const LABEL: Record<StoreEntity, string> = { user: "user", api_key: "API key", session: "session", attempt_counter: "attempt counter" };
+const LABEL: Record<StoreEntity, string> = {
+  user: "user",
+  api_key: "API key",
+  session: "session",
+  attempt_counter: "attempt counter",
+  tenant: "tenant",
+};
 
 /** `not_found` for a subject. */
 export function notFound(subject: Subject, cause?: unknown): StoreError {
@@ -36,7 +42,7 @@ export function keyLimitReached(userId: string, maxKeysPerUser: number): StoreEr
   );
 }
 
-/** `last_admin`: the change would leave no active admin. */
+/** `last_admin`: the change would leave no active system admin. */
 export function lastActiveAdmin(userId: string): StoreError {
   return new StoreError("last_admin", `user ${JSON.stringify(userId)} is the last active admin`, {
     entity: "user",
@@ -44,9 +50,20 @@ export function lastActiveAdmin(userId: string): StoreError {
   });
 }
 
-/** True for a user record that is an admin in the active state: what the last-admin guard keeps. */
+/**
+ * True for a system user (no tenant) that is an admin in the active state: what the last-admin guard
+ * keeps. A tenant admin is not one: a system admin can always manage its tenant.
+ */
 export function isActiveAdmin(user: UserRecord): boolean {
-  return user.admin && user.state === "active";
+  return user.admin && user.state === "active" && user.tenantId === undefined;
+}
+
+/** `not_empty`: the tenant still has users, so it cannot be deleted. */
+export function tenantNotEmpty(tenantId: string): StoreError {
+  return new StoreError("not_empty", `tenant ${JSON.stringify(tenantId)} still has users`, {
+    entity: "tenant",
+    subjectId: tenantId,
+  });
 }
 
 /** `conflict`: optimistic concurrency gave up after repeated concurrent modification. */
@@ -81,6 +98,11 @@ export function apiKeySubject(keyId: string): Subject {
 /** The subject for a session id. */
 export function sessionSubject(sessionId: string): Subject {
   return { entity: "session", id: sessionId };
+}
+
+/** The subject for a tenant id. */
+export function tenantSubject(tenantId: string): Subject {
+  return { entity: "tenant", id: tenantId };
 }
 
 /** The subject for a sign-in attempt counter's id. */

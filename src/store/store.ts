@@ -23,6 +23,25 @@ export interface UserRecord {
    * {@link Store.createUser} set it. The password's hash is never part of the record.
    */
   passwordSetAt?: Date;
+  /**
+   * The tenant the user belongs to (ARCHITECTURE.md, "Tenants"); absent for a system user. Set by
+   * {@link Store.createUser} and never changed: an updater that changes it is refused.
+   */
+  tenantId?: string;
+}
+
+/** A tenant as stored: a group of users with its own admins. */
+export interface TenantRecord {
+  tenantId: string;
+  name: string;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+/** Filters for {@link Store.listUsers}. */
+export interface UserListRequest extends PageRequest {
+  /** Only the users of this tenant; absent for every user. */
+  tenantId?: string;
 }
 
 /** A user's password as stored: its slow hash (PHC string, e.g. `$argon2id$...`) and when it was set. */
@@ -161,21 +180,27 @@ export type KeyUpdater = (current: ApiKeyRecord, owner: UserRecord) => ApiKeyRec
 export interface Store {
   /**
    * Stores a new user, with a first password if given (`passwordSetAt` then comes from it; the record's own
-   * `passwordSetAt` is ignored). Rejects with `already_exists` (user) when the user id is taken.
+   * `passwordSetAt` is ignored). Rejects with `already_exists` (user) when the user id is taken, and with
+   * `not_found` (tenant) when `user.tenantId` names no tenant: decided in the same write as
+   * {@link deleteTenant}'s not-empty guard, so no user is ever stored in a deleted tenant.
    */
   createUser(user: UserRecord, password?: PasswordRecord): Promise<void>;
 
   /** Reads one user. Rejects with `not_found` (user). */
   getUser(userId: string): Promise<UserRecord>;
 
-  /** Lists users newest first. Rejects with `invalid_argument` on a malformed or foreign page token. */
-  listUsers(request: PageRequest): Promise<Page<UserRecord>>;
+  /**
+   * Lists users newest first, only those of `request.tenantId` when it is given (filtered in the query,
+   * so pages and `totalSize` count that tenant's users alone). Rejects with `invalid_argument` on a
+   * malformed page token or one issued for another list or filter.
+   */
+  listUsers(request: UserListRequest): Promise<Page<UserRecord>>;
 
   /**
    * Atomically reads the user, applies `updater` and writes the result, which it returns. Concurrent
    * updates are never lost. Rejects with `not_found` (user); with `invalid_argument` if the updater
-   * changes `userId`; with `last_admin` (user) if the user is an active admin and the result is not, while
-   * no other active admin exists; with `conflict` if optimistic retries run out; or with whatever the
+   * changes `userId` or `tenantId`; with `last_admin` (user) if the user is an active system admin and the
+   * result is not, while no other active system admin exists; with `conflict` if optimistic retries run out; or with whatever the
    * updater threw. The last-admin guard is decided inside the write, so it holds with several processes
    * or nodes writing one store at once. A change from active to suspended ends all the user's sessions in
    * the same write (ARCHITECTURE.md, "Sessions and passwords": suspension ends sessions, and reactivation does not bring them back).
@@ -185,13 +210,42 @@ export interface Store {
   /**
    * Deletes the user and all their API keys and sessions in one transaction, after `guard` (if given)
    * accepted the stored user inside it. Rejects with `not_found` (user); with whatever the guard threw; and
-   * with `last_admin` (user) when the user is the last active admin (decided inside the same transaction).
+   * with `last_admin` (user) when the user is the last active system admin (decided inside the same
+   * transaction).
    * A refusal deletes nothing.
    */
   deleteUser(userId: string, guard?: Guard<UserRecord>): Promise<void>;
 
-  /** Counts users with `admin` set and state `active`. */
+  /**
+   * Counts system users (no tenant) with `admin` set and state `active`: the admins the last-admin guard
+   * keeps. Tenant admins are not counted; a system admin can always manage a tenant.
+   */
   countActiveAdmins(): Promise<number>;
+
+  /** Stores a new tenant. Rejects with `already_exists` (tenant) when the tenant id is taken. */
+  createTenant(tenant: TenantRecord): Promise<void>;
+
+  /** Reads one tenant. Rejects with `not_found` (tenant). */
+  getTenant(tenantId: string): Promise<TenantRecord>;
+
+  /** Lists tenants newest first. Rejects with `invalid_argument` on a malformed or foreign page token. */
+  listTenants(request: PageRequest): Promise<Page<TenantRecord>>;
+
+  /**
+   * Atomically reads the tenant, applies `updater` and writes the result, which it returns. Rejects with
+   * `not_found` (tenant); `invalid_argument` if the updater changes `tenantId`; `conflict` if optimistic
+   * retries run out; or with whatever the updater threw. A tenant's fields grant nothing, so no feed
+   * entry is appended.
+   */
+  updateTenant(tenantId: string, updater: Updater<TenantRecord>): Promise<TenantRecord>;
+
+  /**
+   * Deletes the tenant. Rejects with `not_found` (tenant), or with `not_empty` (tenant) while any user
+   * belongs to it, decided inside the same write as {@link createUser}'s tenant check, so a user created
+   * at the same moment is either refused or makes the delete refused. Only an empty tenant goes, so it
+   * narrows no one's access and appends no feed entry.
+   */
+  deleteTenant(tenantId: string): Promise<void>;
 
   /**
    * Stores a new API key, after `guard` (if given) accepted the stored owner inside the same write. Rejects
@@ -392,16 +446,17 @@ export type StoreErrorKind =
   | "unavailable"
   | "limit_reached"
   | "last_admin"
+  | "not_empty"
   | "invalid_argument";
 
 /** The entity an error is about, so services can tell USER_NOT_FOUND from API_KEY_NOT_FOUND. */
-export type StoreEntity = "user" | "api_key" | "session" | "attempt_counter";
+export type StoreEntity = "user" | "api_key" | "session" | "attempt_counter" | "tenant";
 
 /** Structured details of a {@link StoreError}, for mapping it to API errors without parsing messages. */
 export interface StoreErrorDetails {
   /** The entity the error is about. */
   entity?: StoreEntity;
-  /** That entity's id: a user id, or a key id (public, never a secret). For `limit_reached`, the user id. */
+  /** That entity's id: a user, tenant or key id (public, never a secret). For `limit_reached`, the user id. */
   subjectId?: string;
   /** For `limit_reached`: the cap that was hit. */
   limit?: number;

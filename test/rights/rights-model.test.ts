@@ -11,7 +11,9 @@ const USER_RIGHTS = [
   Right.USER_DELETE,
   Right.USER_ALL,
 ];
-const ADMIN_RIGHTS = [Right.ADMIN_USERS_READ, Right.ADMIN_USERS_WRITE, Right.ADMIN_API_KEYS, Right.ADMIN_ALL];
+const ADMIN_RIGHTS = [Right.ADMIN_USERS_READ, Right.ADMIN_USERS_WRITE, Right.ADMIN_API_KEYS, Right.ADMIN_TENANTS, Right.ADMIN_ALL];
+/** A number no value of today's enum has. */
+const FUTURE = Math.max(...RightSchema.values.map((v) => v.number)) + 1;
 const sorted = (set: Iterable<number>) => [...set].sort((a, b) => a - b);
 
 describe("rights: model", () => {
@@ -43,6 +45,27 @@ describe("rights: model", () => {
     expect(sorted(rights.universe({ admin: true, suspended: true }))).to.deep.equal([]);
   });
 
+  it("gives a tenant admin every right but RIGHT_ADMIN_TENANTS, pseudo-rights kept; tenant users the user family", () => {
+    const tenantAdmin = { admin: true, suspended: false, inTenant: true };
+    expect(sorted(rights.universe(tenantAdmin))).to.deep.equal(sorted(rights.defined.filter((r) => r !== Right.ADMIN_TENANTS)));
+    expect(sorted(rights.universe({ admin: false, suspended: false, inTenant: true }))).to.deep.equal(sorted(USER_RIGHTS));
+    expect(sorted(rights.universe({ ...tenantAdmin, suspended: true }))).to.deep.equal([]);
+    // A RIGHT_ALL key of a tenant admin: everything a tenant admin may hold, never RIGHT_ADMIN_TENANTS.
+    const all = rights.effective([Right.ALL], tenantAdmin);
+    expect(all.has(Right.ADMIN_TENANTS)).to.equal(false);
+    expect(all.has(Right.ALL) && all.has(Right.ADMIN_API_KEYS)).to.equal(true);
+    expect(rights.effective([Right.ADMIN_TENANTS], tenantAdmin).size).to.equal(0);
+    expect(sorted(rights.reachable(true))).to.deep.equal(sorted(rights.universe(tenantAdmin)));
+    expect(sorted(rights.reachable(false))).to.deep.equal(sorted(rights.defined));
+  });
+
+  it("gives stored RIGHT_ALL and RIGHT_ADMIN_ALL keys of system admins RIGHT_ADMIN_TENANTS by expansion", () => {
+    const systemAdmin = { admin: true, suspended: false };
+    expect(rights.effective([Right.ALL], systemAdmin).has(Right.ADMIN_TENANTS)).to.equal(true);
+    expect(rights.effective([Right.ADMIN_ALL], systemAdmin).has(Right.ADMIN_TENANTS)).to.equal(true);
+    expect(rights.effective([Right.ADMIN_USERS_WRITE, Right.ADMIN_API_KEYS], systemAdmin).has(Right.ADMIN_TENANTS)).to.equal(false);
+  });
+
   it("intersects a key's expanded rights with its owner's universe", () => {
     const user = { admin: false, suspended: false };
     expect(sorted(rights.effective([Right.ALL], user))).to.deep.equal(sorted(USER_RIGHTS));
@@ -54,16 +77,16 @@ describe("rights: model", () => {
   });
 
   it("extends stored RIGHT_USER_ALL to a right added to the enum later (future rights)", () => {
-    const future = createRightsModel(rightEnumWith({ name: "RIGHT_USER_NOTIFICATIONS_READ", number: 11 }));
+    const future = createRightsModel(rightEnumWith({ name: "RIGHT_USER_NOTIFICATIONS_READ", number: FUTURE }));
     const stored = [Right.USER_ALL];
-    expect(future.expand(stored).has(11)).to.equal(true);
-    expect(future.effective(stored, { admin: false, suspended: false }).has(11)).to.equal(true);
-    expect(future.expand([Right.ALL]).has(11)).to.equal(true);
+    expect(future.expand(stored).has(FUTURE)).to.equal(true);
+    expect(future.effective(stored, { admin: false, suspended: false }).has(FUTURE)).to.equal(true);
+    expect(future.expand([Right.ALL]).has(FUTURE)).to.equal(true);
     // A key holding each user right one by one, but not the pseudo-right, does not get the new right.
-    expect(future.expand([Right.USER_INFO, Right.USER_SETTINGS_BASIC, Right.USER_SETTINGS_API_KEYS]).has(11)).to.equal(false);
-    expect(future.expand([Right.ADMIN_ALL]).has(11)).to.equal(false);
+    expect(future.expand([Right.USER_INFO, Right.USER_SETTINGS_BASIC, Right.USER_SETTINGS_API_KEYS]).has(FUTURE)).to.equal(false);
+    expect(future.expand([Right.ADMIN_ALL]).has(FUTURE)).to.equal(false);
     // The model in use today does not know the value.
-    expect(rights.expand(stored).has(11)).to.equal(false);
+    expect(rights.expand(stored).has(FUTURE)).to.equal(false);
   });
 });
 

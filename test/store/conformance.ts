@@ -9,6 +9,7 @@ import { describeListing } from "./conformance/listing.js";
 import { describeRecords } from "./conformance/records.js";
 import { describeRevocations } from "./conformance/revocations.js";
 import { describeSessions } from "./conformance/sessions.js";
+import { describeTenants } from "./conformance/tenants.js";
 import { StoreUnderTest, type StoreFactory } from "./conformance/store-under-test.js";
 import { describeUsers } from "./conformance/users.js";
 
@@ -39,6 +40,7 @@ export function describeStoreConformance(name: string, factory: StoreFactory, op
     describeRecords(subject);
     describeRevocations(subject);
     describeSessions(subject);
+    describeTenants(subject);
     describeAttemptCounters(subject);
     describeLifecycle(subject, options.persistent);
   });

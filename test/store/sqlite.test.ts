@@ -12,6 +12,7 @@ import { REVOCATION_SQL } from "../../src/store/sqlite/revocations.js";
 import { openSqliteStore, type SqliteStore } from "../../src/store/sqlite/sqlite-store.js";
 import { userToRow } from "../../src/store/sqlite/user-rows.js";
 import { USER_SQL } from "../../src/store/sqlite/users.js";
+import { TENANT_SQL } from "../../src/store/sqlite/tenants.js";
 import { describeStoreConformance } from "./conformance.js";
 import { NO_CAP, apiKeyRecord, at, userRecord } from "./conformance/fixtures.js";
 import type { CapWorkerResult, CapWorkerTask } from "./support/sqlite-cap-worker.js";
@@ -120,10 +121,14 @@ describe("store: SQLite adapter", () => {
       const db = store.database;
       const insertUser = db.prepare(USER_SQL.insert);
       const insertKey = db.prepare(API_KEY_SQL.insert);
+      const insertTenant = db.prepare(TENANT_SQL.insert);
       db.transaction(() => {
+        for (let t = 0; t < 10; t++) insertTenant.run({ tenant_id: `tenant-${t}`, name: "", created_at: t, updated_at: t });
         for (let u = 0; u < USERS; u++) {
           const userId = `user-${u}`;
-          insertUser.run(userToRow(userRecord({ userId, admin: u % 100 === 0, createdAt: at(u) })));
+          // Every odd user in one of ten tenants, so tenant lists pick a tenth of the users.
+          const tenant = u % 2 === 1 ? { tenantId: `tenant-${u % 10}` } : {};
+          insertUser.run(userToRow(userRecord({ userId, admin: u % 100 === 0, createdAt: at(u), ...tenant })));
           for (let k = 0; k < KEYS_PER_USER; k++) {
             const key = userId === probe.userId && k === 0 ? probe : apiKeyRecord(userId, { createdAt: at(k) });
             insertKey.run(apiKeyToRow(key));
@@ -174,6 +179,14 @@ describe("store: SQLite adapter", () => {
         userPageAfter: plan(USER_SQL.pageAfter, { created_at: 5, id: "user-5", limit: 51 }),
         userFirstPage: plan(USER_SQL.firstPage, { limit: 51 }),
         activeAdmins: plan(USER_SQL.countActiveAdmins),
+        // Tenants (ARCHITECTURE.md, "Tenants"): one tenant's users, their count, the delete's not-empty check.
+        tenantUsersFirstPage: plan(USER_SQL.firstPageOfTenant, { tenant_id: "tenant-1", limit: 51 }),
+        tenantUsersPageAfter: plan(USER_SQL.pageAfterOfTenant, { tenant_id: "tenant-1", created_at: 5, id: "user-5", limit: 51 }),
+        tenantUsersCount: plan(USER_SQL.countOfTenant, "tenant-1"),
+        tenantHasUsers: plan(TENANT_SQL.hasUsers, "tenant-1"),
+        tenantGet: plan(TENANT_SQL.get, "tenant-1"),
+        tenantsFirstPage: plan(TENANT_SQL.firstPage, { limit: 51 }),
+        tenantsPageAfter: plan(TENANT_SQL.pageAfter, { created_at: 5, id: "tenant-5", limit: 51 }),
         // The revocation feed: every process reads it every 250 ms, so it must never scan.
         feedAfter: plan(REVOCATION_SQL.after, 5, 500),
         feedNewestBefore: plan(REVOCATION_SQL.newestBefore, 5),
@@ -187,6 +200,8 @@ describe("store: SQLite adapter", () => {
       }
       expect(plans.pageAfter.join()).to.match(/\(user_id=\? AND \(created_at,id\)<\(\?,\?\)\)/);
       expect(plans.userPageAfter.join()).to.match(/\(\(created_at,user_id\)<\(\?,\?\)\)/);
+      expect(plans.tenantUsersPageAfter.join()).to.match(/users_by_tenant_newest_first \(tenant_id=\? AND \(created_at,user_id\)<\(\?,\?\)\)/);
+      expect(plans.tenantUsersCount.join()).to.match(/users_by_tenant_newest_first \(tenant_id=\?\)/);
     });
   });
 

@@ -1,7 +1,7 @@
 // Document shapes of the two collections and their mapping to store records. Ids are the documents'
 // `_id`, so their uniqueness and by-id lookups come with MongoDB's built-in `_id` index.
 import { foldName } from "../name-search.js";
-import type { ApiKeyRecord, ApiKeyWithOwner, SessionRecord, SessionWithOwner, UserRecord } from "../store.js";
+import type { ApiKeyRecord, ApiKeyWithOwner, SessionRecord, SessionWithOwner, TenantRecord, UserRecord } from "../store.js";
 
 /** A `users` document: the record's fields, keyed by `_id`, plus the cap counter and version. */
 export interface UserDocument extends Omit<UserRecord, "userId"> {
@@ -12,6 +12,28 @@ export interface UserDocument extends Omit<UserRecord, "userId"> {
   version: number;
   /** The password's slow hash; absent when none is set. Never mapped into a UserRecord. */
   passwordHash?: string;
+}
+
+/** A `tenants` document: the record's fields keyed by `_id`, plus the version and the create counter. */
+export interface TenantDocument extends Omit<TenantRecord, "tenantId"> {
+  _id: string;
+  /** Incremented on every record change; updates are conditional on it (optimistic concurrency). */
+  version: number;
+  /**
+   * Incremented by every transaction that decides the not-empty guard, a user's create in the tenant and
+   * the tenant's delete, so that two of them never both commit (see tenants.ts).
+   */
+  guardWrites: number;
+}
+
+/** The document for a new tenant. */
+export function newTenantDocument(tenant: TenantRecord): TenantDocument {
+  return { _id: tenant.tenantId, name: tenant.name, createdAt: tenant.createdAt, updatedAt: tenant.updatedAt, version: 0, guardWrites: 0 };
+}
+
+/** The record a tenant document holds. */
+export function documentToTenant(doc: TenantDocument): TenantRecord {
+  return { tenantId: doc._id, name: doc.name, createdAt: doc.createdAt, updatedAt: doc.updatedAt };
 }
 
 /** A `sessions` document: the record's fields keyed by `_id`. */
@@ -39,9 +61,11 @@ export interface GuardDocument {
 
 /**
  * The record's fields of a user document: what an update `$set`s (keyCount, version and the password
- * fields are not: only setPassword writes those).
+ * fields are not: only setPassword writes those; nor is tenantId, set once by the create).
  */
-export function userFields(user: UserRecord): Omit<UserDocument, "_id" | "keyCount" | "version" | "passwordHash" | "passwordSetAt"> {
+export function userFields(
+  user: UserRecord,
+): Omit<UserDocument, "_id" | "keyCount" | "version" | "passwordHash" | "passwordSetAt" | "tenantId"> {
   return {
     name: user.name,
     email: user.email,
@@ -52,9 +76,11 @@ export function userFields(user: UserRecord): Omit<UserDocument, "_id" | "keyCou
   };
 }
 
-/** The document for a new user. */
+/** The document for a new user; a system user's has no `tenantId` field at all. */
 export function newUserDocument(user: UserRecord): UserDocument {
-  return { _id: user.userId, ...userFields(user), keyCount: 0, version: 0 };
+  const doc: UserDocument = { _id: user.userId, ...userFields(user), keyCount: 0, version: 0 };
+  if (user.tenantId !== undefined) doc.tenantId = user.tenantId;
+  return doc;
 }
 
 /** The record a user document holds. */
@@ -69,6 +95,7 @@ export function documentToUser(doc: UserDocument): UserRecord {
     updatedAt: doc.updatedAt,
   };
   if (doc.passwordSetAt != null) user.passwordSetAt = doc.passwordSetAt;
+  if (doc.tenantId != null) user.tenantId = doc.tenantId;
   return user;
 }
 

@@ -1,12 +1,13 @@
 // Secondary indexes, created at open (createIndexes is a no-op for indexes that already exist).
 // Unique ids need none: user ids and key ids are `_id`, which MongoDB always indexes uniquely.
 import type { Db } from "mongodb";
-import type { ApiKeyDocument, GuardDocument, SessionDocument, UserDocument } from "./documents.js";
+import type { ApiKeyDocument, GuardDocument, SessionDocument, TenantDocument, UserDocument } from "./documents.js";
 
 /** Collection names. */
 export const USERS = "users";
 export const API_KEYS = "api_keys";
 export const SESSIONS = "sessions";
+export const TENANTS = "tenants";
 /** One document per cross-record guard, written by every transaction the guard decides (see users.ts). */
 export const GUARDS = "guards";
 /** The guard document of the last-admin rule. */
@@ -27,6 +28,12 @@ export async function ensureIndexes(db: Db): Promise<void> {
     { key: { createdAt: -1, _id: -1 }, name: "users_newest_first" },
     // countActiveAdmins.
     { key: { admin: 1, state: 1 }, name: "users_by_admin_state" },
+    // listUsers of one tenant, its count, and a tenant delete's not-empty guard.
+    { key: { tenantId: 1, createdAt: -1, _id: -1 }, name: "users_by_tenant_newest_first" },
+  ]);
+  await db.collection<TenantDocument>(TENANTS).createIndexes([
+    // listTenants: newest first.
+    { key: { createdAt: -1, _id: -1 }, name: "tenants_newest_first" },
   ]);
   await db.collection<ApiKeyDocument>(API_KEYS).createIndexes([
     // listApiKeys, countApiKeys and the cascade delete: one user's keys, newest first.

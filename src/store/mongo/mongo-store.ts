@@ -1,7 +1,17 @@
 // The scale-out Store: MongoDB through the official driver. Needs a replica set (or sharded cluster)
 // because cascade deletes and the key cap use multi-document transactions.
 import type { Db, MongoClient } from "mongodb";
-import { apiKeySubject, attemptCounterSubject, found, sessionSubject, storeClosed, unavailable, userSubject, type Subject } from "../store-errors.js";
+import {
+  apiKeySubject,
+  attemptCounterSubject,
+  found,
+  sessionSubject,
+  storeClosed,
+  tenantSubject,
+  unavailable,
+  userSubject,
+  type Subject,
+} from "../store-errors.js";
 import {
   StoreError,
   isStoreError,
@@ -23,7 +33,9 @@ import {
   type SessionRecord,
   type SessionWithOwner,
   type Store,
+  type TenantRecord,
   type Updater,
+  type UserListRequest,
   type UserRecord,
 } from "../store.js";
 import { MongoApiKeys } from "./api-keys.js";
@@ -33,6 +45,7 @@ import { translateMongoError } from "./errors.js";
 import { ensureGuards, ensureIndexes } from "./indexes.js";
 import { MongoRevocations, ensureRevocationFeed } from "./revocations.js";
 import { MongoSessions } from "./sessions.js";
+import { MongoTenants } from "./tenants.js";
 import { MongoUsers } from "./users.js";
 
 /** Options for {@link openMongoStore}. */
@@ -87,6 +100,7 @@ export class MongoStore implements Store {
   readonly #revocations: MongoRevocations;
   readonly #sessions: MongoSessions;
   readonly #attempts: MongoAttemptCounters;
+  readonly #tenants: MongoTenants;
   #closed = false;
 
   constructor(client: MongoClient, db: Db) {
@@ -97,6 +111,7 @@ export class MongoStore implements Store {
     this.#apiKeys = new MongoApiKeys(client, db, this.#revocations);
     this.#sessions = new MongoSessions(client, db, this.#revocations);
     this.#attempts = new MongoAttemptCounters(db);
+    this.#tenants = new MongoTenants(client, db);
   }
 
   /** The database, for tests and diagnostics. */
@@ -112,7 +127,7 @@ export class MongoStore implements Store {
     return found(await this.#run(userSubject(userId), () => this.#users.get(userId)), userSubject(userId));
   }
 
-  async listUsers(request: PageRequest): Promise<Page<UserRecord>> {
+  async listUsers(request: UserListRequest): Promise<Page<UserRecord>> {
     return this.#run(undefined, () => this.#users.list(request));
   }
 
@@ -126,6 +141,26 @@ export class MongoStore implements Store {
 
   async countActiveAdmins(): Promise<number> {
     return this.#run(undefined, () => this.#users.countActiveAdmins());
+  }
+
+  async createTenant(tenant: TenantRecord): Promise<void> {
+    await this.#run(tenantSubject(tenant.tenantId), () => this.#tenants.create(tenant));
+  }
+
+  async getTenant(tenantId: string): Promise<TenantRecord> {
+    return found(await this.#run(tenantSubject(tenantId), () => this.#tenants.get(tenantId)), tenantSubject(tenantId));
+  }
+
+  async listTenants(request: PageRequest): Promise<Page<TenantRecord>> {
+    return this.#run(undefined, () => this.#tenants.list(request));
+  }
+
+  async updateTenant(tenantId: string, updater: Updater<TenantRecord>): Promise<TenantRecord> {
+    return this.#run(tenantSubject(tenantId), () => this.#tenants.update(tenantId, updater));
+  }
+
+  async deleteTenant(tenantId: string): Promise<void> {
+    await this.#run(tenantSubject(tenantId), () => this.#tenants.delete(tenantId));
   }
 
   async createApiKey(key: ApiKeyRecord, limits: ApiKeyLimits, guard?: Guard<UserRecord>): Promise<void> {

@@ -1,10 +1,10 @@
 // Operations on the users collection.
 import type { ClientSession, Collection, Db, Filter, MongoClient } from "mongodb";
 import { decodePageToken } from "../page-token.js";
-import { USER_LIST_SCOPE, fetchSize, toPage } from "../pagination.js";
+import { fetchSize, toPage, userListScope } from "../pagination.js";
 import { checkPasswordRecord, checkUpdatedUser, checkUserRecord } from "../record-checks.js";
-import { isActiveAdmin, lastActiveAdmin, notFound, userSubject } from "../store-errors.js";
-import type { EndSessions, Guard, Page, PageRequest, PasswordRecord, Updater, UserRecord } from "../store.js";
+import { isActiveAdmin, lastActiveAdmin, notFound, tenantSubject, userSubject } from "../store-errors.js";
+import type { EndSessions, Guard, Page, PasswordRecord, Updater, UserListRequest, UserRecord } from "../store.js";
 import {
   documentToUser,
   newUserDocument,
@@ -12,9 +12,10 @@ import {
   type ApiKeyDocument,
   type GuardDocument,
   type SessionDocument,
+  type TenantDocument,
   type UserDocument,
 } from "./documents.js";
-import { ACTIVE_ADMINS_GUARD, API_KEYS, GUARDS, SESSIONS, USERS } from "./indexes.js";
+import { ACTIVE_ADMINS_GUARD, API_KEYS, GUARDS, SESSIONS, TENANTS, USERS } from "./indexes.js";
 import { NEWEST_FIRST, afterSortKey } from "./keyset.js";
 import { retryOnVersionChange } from "./optimistic-update.js";
 import type { MongoRevocations } from "./revocations.js";
@@ -28,6 +29,7 @@ export class MongoUsers {
   readonly #revocations: MongoRevocations;
   readonly #guards: Collection<GuardDocument>;
   readonly #sessions: Collection<SessionDocument>;
+  readonly #tenants: Collection<TenantDocument>;
 
   constructor(client: MongoClient, db: Db, revocations: MongoRevocations) {
     this.#client = client;
@@ -36,6 +38,7 @@ export class MongoUsers {
     this.#apiKeys = db.collection<ApiKeyDocument>(API_KEYS);
     this.#guards = db.collection<GuardDocument>(GUARDS);
     this.#sessions = db.collection<SessionDocument>(SESSIONS);
+    this.#tenants = db.collection<TenantDocument>(TENANTS);
   }
 
   async create(user: UserRecord, password: PasswordRecord | undefined): Promise<void> {
@@ -46,7 +49,19 @@ export class MongoUsers {
       doc.passwordHash = password.hash;
       doc.passwordSetAt = password.setAt;
     }
-    await this.#users.insertOne(doc);
+    const { tenantId } = user;
+    if (tenantId === undefined) {
+      await this.#users.insertOne(doc);
+      return;
+    }
+    // A tenant user: the tenant's document is written in the same transaction as the insert, so a
+    // concurrent delete of the tenant (which writes that document first too) conflicts with it, and
+    // whichever runs second sees the other's result (ARCHITECTURE.md, "Tenants"; tenants.ts).
+    await inTransaction(this.#client, async (session) => {
+      const claimed = await this.#tenants.updateOne({ _id: tenantId }, { $inc: { guardWrites: 1 } }, { session });
+      if (claimed.matchedCount === 0) throw notFound(tenantSubject(tenantId));
+      await this.#users.insertOne(doc, { session });
+    });
   }
 
   async getPassword(userId: string): Promise<PasswordRecord | undefined> {
@@ -84,14 +99,18 @@ export class MongoUsers {
     return doc ? documentToUser(doc) : undefined;
   }
 
-  async list(request: PageRequest): Promise<Page<UserRecord>> {
-    const after = decodePageToken(USER_LIST_SCOPE, request.pageToken);
-    const filter: Filter<UserDocument> = after ? afterSortKey(after) : {};
+  async list(request: UserListRequest): Promise<Page<UserRecord>> {
+    const { tenantId } = request;
+    const scope = userListScope(tenantId);
+    const after = decodePageToken(scope, request.pageToken);
+    // One tenant's users come from users_by_tenant_newest_first, in the same order.
+    const ofTenant: Filter<UserDocument> = tenantId === undefined ? {} : { tenantId };
+    const filter: Filter<UserDocument> = after ? { ...ofTenant, ...afterSortKey(after) } : ofTenant;
     const [docs, total] = await Promise.all([
-      this.#users.find(filter).sort(NEWEST_FIRST).limit(fetchSize(request.pageSize)).toArray(),
-      this.#users.countDocuments({}),
+      this.#users.find(filter, { projection: { passwordHash: 0 } }).sort(NEWEST_FIRST).limit(fetchSize(request.pageSize)).toArray(),
+      this.#users.countDocuments(ofTenant),
     ]);
-    return toPage(docs.map(documentToUser), request.pageSize, total, USER_LIST_SCOPE, (user) => ({
+    return toPage(docs.map(documentToUser), request.pageSize, total, scope, (user) => ({
       createdAt: user.createdAt,
       id: user.userId,
     }));
@@ -142,7 +161,7 @@ export class MongoUsers {
    */
   async #keepAnActiveAdmin(userId: string, session: ClientSession): Promise<void> {
     await this.#guards.updateOne({ _id: ACTIVE_ADMINS_GUARD }, { $inc: { writes: 1 } }, { session });
-    if ((await this.#users.countDocuments({ admin: true, state: "active" }, { session })) === 0) throw lastActiveAdmin(userId);
+    if ((await this.#users.countDocuments(ACTIVE_SYSTEM_ADMINS, { session })) === 0) throw lastActiveAdmin(userId);
   }
 
   /**
@@ -166,6 +185,9 @@ export class MongoUsers {
   }
 
   async countActiveAdmins(): Promise<number> {
-    return this.#users.countDocuments({ admin: true, state: "active" });
+    return this.#users.countDocuments(ACTIVE_SYSTEM_ADMINS);
   }
 }
+
+/** The admins the last-admin guard keeps: active system admins (a tenant user has a `tenantId`). */
+const ACTIVE_SYSTEM_ADMINS: Filter<UserDocument> = { admin: true, state: "active", tenantId: { $exists: false } };

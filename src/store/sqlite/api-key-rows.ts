@@ -92,18 +92,19 @@ export type KeyWithOwnerRow = [
   user_created_at: number,
   user_updated_at: number,
   user_password_set_at: number | null,
+  user_tenant_id: string | null,
 ];
 
 /**
  * The select list of {@link KeyWithOwnerRow} for a join of `api_keys AS k` with `users AS u`: one JSON
- * array of the columns, in order. One text value and one `JSON.parse` cost a third less than 21 values
+ * array of the columns, in order. One text value and one `JSON.parse` cost a third less than 22 values
  * (`npm run bench:sqlite-floor`): better-sqlite3 builds a JavaScript value per column, and that, not the
  * two b-tree seeks, was most of the authentication path's read. SQLite's JSON escapes every text exactly.
  */
 export const KEY_WITH_OWNER_JSON = `json_array(k.user_id, k.name, k.rights, k.state, k.secret_hash,
   k.previous_secret_hash, k.previous_secret_valid_until, k.expires_at, k.created_at, k.updated_at, k.last_used_at,
   k.last_used_ip, k.last_used_user_agent, k.allowed_ips, u.name, u.email, u.admin, u.state, u.created_at,
-  u.updated_at, u.password_set_at)`;
+  u.updated_at, u.password_set_at, u.tenant_id)`;
 
 /**
  * Maps the joined row of the key `keyId` (the text of {@link KEY_WITH_OWNER_JSON}) back to its records, as
@@ -126,7 +127,7 @@ export function rowToApiKeyWithOwner(keyId: string, json: string): ApiKeyWithOwn
   if (row[7] !== null) key.expiresAt = new Date(row[7]);
   if (row[10] !== null) key.lastUsedAt = new Date(row[10]);
   addClientColumns(key, row[11], row[12], row[13]);
-  const user = userFromColumns(row[0], row[14], row[15], row[16], row[17], row[18], row[19], row[20]);
+  const user = userFromColumns(row[0], row[14], row[15], row[16], row[17], row[18], row[19], row[20], row[21]);
   return { key, user };
 }
 

@@ -112,6 +112,24 @@ const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX attempt_counters_by_expiry ON attempt_counters (expires_at);
     `,
   },
+  {
+    version: 6,
+    description: "tenants",
+    sql: `
+      CREATE TABLE tenants (
+        tenant_id  TEXT    NOT NULL PRIMARY KEY,
+        name       TEXT    NOT NULL,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL
+      ) STRICT, WITHOUT ROWID;
+      CREATE INDEX tenants_newest_first ON tenants (created_at DESC, tenant_id DESC);
+      -- NULL (every user before this version) is a system user. No cascade: a tenant with users is never
+      -- deleted (tenants.ts decides it inside the delete's transaction; the reference is the backstop).
+      ALTER TABLE users ADD COLUMN tenant_id TEXT REFERENCES tenants (tenant_id);
+      -- Serves one tenant's users newest first, their count, and the delete's not-empty check.
+      CREATE INDEX users_by_tenant_newest_first ON users (tenant_id, created_at DESC, user_id DESC);
+    `,
+  },
 ];
 
 /** The schema version this code expects. */

@@ -18,7 +18,8 @@ export const SESSION_SQL = {
   // The authentication path: two primary-key seeks in one statement.
   findWithOwner: `SELECT s.id, s.user_id, s.secret_hash, s.created_at, s.expires_at, s.last_used_at, s.user_agent,
     s.address, u.name AS u_name, u.email AS u_email, u.admin AS u_admin, u.state AS u_state,
-    u.created_at AS u_created_at, u.updated_at AS u_updated_at, u.password_set_at AS u_password_set_at
+    u.created_at AS u_created_at, u.updated_at AS u_updated_at, u.password_set_at AS u_password_set_at,
+    u.tenant_id AS u_tenant_id
     FROM sessions AS s JOIN users AS u ON u.user_id = s.user_id WHERE s.id = ?`,
   firstPage: `SELECT ${COLUMNS} FROM sessions WHERE ${LIVE} ORDER BY created_at DESC, id DESC LIMIT @limit`,
   pageAfter: `SELECT ${COLUMNS} FROM sessions WHERE ${LIVE} AND (created_at, id) < (@created_at, @id)
@@ -50,6 +51,7 @@ interface SessionWithOwnerRow extends SessionRow {
   u_created_at: number;
   u_updated_at: number;
   u_password_set_at: number | null;
+  u_tenant_id: string | null;
 }
 
 type LiveParams = { user_id: string; used_since: number; expires_after: number };
@@ -143,7 +145,17 @@ export class SqliteSessions {
   findWithOwner(sessionId: string): SessionWithOwner | undefined {
     const row = this.#findWithOwner.get(sessionId);
     if (!row) return undefined;
-    const user = userFromColumns(row.user_id, row.u_name, row.u_email, row.u_admin, row.u_state, row.u_created_at, row.u_updated_at, row.u_password_set_at);
+    const user = userFromColumns(
+      row.user_id,
+      row.u_name,
+      row.u_email,
+      row.u_admin,
+      row.u_state,
+      row.u_created_at,
+      row.u_updated_at,
+      row.u_password_set_at,
+      row.u_tenant_id,
+    );
     return { session: rowToSession(row), user };
   }
 

@@ -1,7 +1,17 @@
 // The embedded Store: SQLite through better-sqlite3. better-sqlite3 is synchronous, so every operation
 // runs to completion (including its transaction) before another starts on this connection; the async
 // methods exist to satisfy the Store contract shared with networked backends.
-import { apiKeySubject, attemptCounterSubject, found, sessionSubject, storeClosed, unavailable, userSubject, type Subject } from "../store-errors.js";
+import {
+  apiKeySubject,
+  attemptCounterSubject,
+  found,
+  sessionSubject,
+  storeClosed,
+  tenantSubject,
+  unavailable,
+  userSubject,
+  type Subject,
+} from "../store-errors.js";
 import type {
   ApiKeyLimits,
   ApiKeyListRequest,
@@ -21,7 +31,9 @@ import type {
   SessionRecord,
   SessionWithOwner,
   Store,
+  TenantRecord,
   Updater,
+  UserListRequest,
   UserRecord,
 } from "../store.js";
 import { SqliteApiKeys } from "./api-keys.js";
@@ -31,6 +43,7 @@ import { translateSqliteError } from "./errors.js";
 import { migrate } from "./migrations.js";
 import { SqliteRevocations } from "./revocations.js";
 import { SqliteSessions } from "./sessions.js";
+import { SqliteTenants } from "./tenants.js";
 import { SqliteUsers } from "./users.js";
 
 /**
@@ -67,6 +80,7 @@ export class SqliteStore implements Store {
   readonly #revocations: SqliteRevocations;
   readonly #sessions: SqliteSessions;
   readonly #attempts: SqliteAttemptCounters;
+  readonly #tenants: SqliteTenants;
 
   constructor(db: SqliteDatabase) {
     this.#db = db;
@@ -76,6 +90,7 @@ export class SqliteStore implements Store {
     this.#apiKeys = new SqliteApiKeys(db, this.#revocations, readUser);
     this.#sessions = new SqliteSessions(db, this.#revocations, readUser);
     this.#attempts = new SqliteAttemptCounters(db);
+    this.#tenants = new SqliteTenants(db);
   }
 
   /** The underlying connection, for tests and diagnostics (EXPLAIN QUERY PLAN, bulk loads). */
@@ -91,7 +106,7 @@ export class SqliteStore implements Store {
     return found(this.#run(userSubject(userId), () => this.#users.get(userId)), userSubject(userId));
   }
 
-  async listUsers(request: PageRequest): Promise<Page<UserRecord>> {
+  async listUsers(request: UserListRequest): Promise<Page<UserRecord>> {
     return this.#run(undefined, () => this.#users.list(request));
   }
 
@@ -105,6 +120,26 @@ export class SqliteStore implements Store {
 
   async countActiveAdmins(): Promise<number> {
     return this.#run(undefined, () => this.#users.countActiveAdmins());
+  }
+
+  async createTenant(tenant: TenantRecord): Promise<void> {
+    this.#run(tenantSubject(tenant.tenantId), () => this.#tenants.create(tenant));
+  }
+
+  async getTenant(tenantId: string): Promise<TenantRecord> {
+    return found(this.#run(tenantSubject(tenantId), () => this.#tenants.get(tenantId)), tenantSubject(tenantId));
+  }
+
+  async listTenants(request: PageRequest): Promise<Page<TenantRecord>> {
+    return this.#run(undefined, () => this.#tenants.list(request));
+  }
+
+  async updateTenant(tenantId: string, updater: Updater<TenantRecord>): Promise<TenantRecord> {
+    return this.#run(tenantSubject(tenantId), () => this.#tenants.update(tenantId, updater));
+  }
+
+  async deleteTenant(tenantId: string): Promise<void> {
+    this.#run(tenantSubject(tenantId), () => this.#tenants.delete(tenantId));
   }
 
   async createApiKey(key: ApiKeyRecord, limits: ApiKeyLimits, guard?: Guard<UserRecord>): Promise<void> {

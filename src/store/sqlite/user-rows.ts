@@ -12,6 +12,8 @@ export interface UserRow {
   updated_at: number;
   /** Read-only here: written by the insert and the password statements only. */
   password_set_at: number | null;
+  /** NULL for a system user; written by the insert only. */
+  tenant_id: string | null;
 }
 
 /** Maps a record to its row: the named parameters of the users statements. */
@@ -25,12 +27,23 @@ export function userToRow(user: UserRecord): UserRow {
     created_at: user.createdAt.getTime(),
     updated_at: user.updatedAt.getTime(),
     password_set_at: user.passwordSetAt?.getTime() ?? null,
+    tenant_id: user.tenantId ?? null,
   };
 }
 
 /** Maps a row back to a record. */
 export function rowToUser(row: UserRow): UserRecord {
-  return userFromColumns(row.user_id, row.name, row.email, row.admin, row.state, row.created_at, row.updated_at, row.password_set_at);
+  return userFromColumns(
+    row.user_id,
+    row.name,
+    row.email,
+    row.admin,
+    row.state,
+    row.created_at,
+    row.updated_at,
+    row.password_set_at,
+    row.tenant_id,
+  );
 }
 
 /**
@@ -46,6 +59,7 @@ export function userFromColumns(
   createdAt: number,
   updatedAt: number,
   passwordSetAt: number | null,
+  tenantId: string | null,
 ): UserRecord {
   const user: UserRecord = {
     userId,
@@ -57,5 +71,6 @@ export function userFromColumns(
     updatedAt: new Date(updatedAt),
   };
   if (passwordSetAt !== null) user.passwordSetAt = new Date(passwordSetAt);
+  if (tenantId !== null) user.tenantId = tenantId;
   return user;
 }

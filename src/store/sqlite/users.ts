@@ -1,20 +1,22 @@
 // The users table: its SQL and the operations on it, as statements prepared once per connection.
 import { decodePageToken } from "../page-token.js";
-import { USER_LIST_SCOPE, fetchSize, toPage } from "../pagination.js";
+import { fetchSize, toPage, userListScope } from "../pagination.js";
 import { checkPasswordRecord, checkUpdatedUser, checkUserRecord } from "../record-checks.js";
-import { isActiveAdmin, lastActiveAdmin, notFound } from "../store-errors.js";
-import type { EndSessions, Guard, Page, PageRequest, PasswordRecord, Updater, UserRecord } from "../store.js";
+import { isActiveAdmin, lastActiveAdmin, notFound, tenantSubject } from "../store-errors.js";
+import type { EndSessions, Guard, Page, PasswordRecord, Updater, UserListRequest, UserRecord } from "../store.js";
 import type { SqliteDatabase } from "./connection.js";
 import type { SqliteRevocations } from "./revocations.js";
 import { rowToUser, userToRow, type UserRow } from "./user-rows.js";
 
 // Never password_hash: a UserRecord does not carry it (getPassword reads it alone).
-const COLUMNS = "user_id, name, email, admin, state, created_at, updated_at, password_set_at";
+const COLUMNS = "user_id, name, email, admin, state, created_at, updated_at, password_set_at, tenant_id";
 
 /** The users table's SQL, exported so tests can EXPLAIN exactly what runs. */
 export const USER_SQL = {
   insert: `INSERT INTO users (${COLUMNS})
-    VALUES (@user_id, @name, @email, @admin, @state, @created_at, @updated_at, @password_set_at)`,
+    VALUES (@user_id, @name, @email, @admin, @state, @created_at, @updated_at, @password_set_at, @tenant_id)`,
+  // The new user's tenant, read in the create's write transaction (ARCHITECTURE.md, "Tenants").
+  tenantExists: "SELECT 1 AS present FROM tenants WHERE tenant_id = ?",
   getPassword: "SELECT password_hash, password_set_at FROM users WHERE user_id = ?",
   setPassword: "UPDATE users SET password_hash = @hash, password_set_at = @set_at WHERE user_id = @user_id",
   // Suspension and password changes end sessions (ARCHITECTURE.md, "Sessions and passwords"); deleting the user cascades.
@@ -28,7 +30,14 @@ export const USER_SQL = {
   pageAfter: `SELECT ${COLUMNS} FROM users WHERE (created_at, user_id) < (@created_at, @id)
     ORDER BY created_at DESC, user_id DESC LIMIT @limit`,
   count: "SELECT count(*) AS n FROM users",
-  countActiveAdmins: "SELECT count(*) AS n FROM users WHERE admin = 1 AND state = 'active'",
+  // One tenant's users: the same keyset, served by users_by_tenant_newest_first.
+  firstPageOfTenant: `SELECT ${COLUMNS} FROM users WHERE tenant_id = @tenant_id
+    ORDER BY created_at DESC, user_id DESC LIMIT @limit`,
+  pageAfterOfTenant: `SELECT ${COLUMNS} FROM users WHERE tenant_id = @tenant_id AND (created_at, user_id) < (@created_at, @id)
+    ORDER BY created_at DESC, user_id DESC LIMIT @limit`,
+  countOfTenant: "SELECT count(*) AS n FROM users WHERE tenant_id = ?",
+  // The last-admin guard keeps system admins only (ARCHITECTURE.md, "Tenants").
+  countActiveAdmins: "SELECT count(*) AS n FROM users WHERE admin = 1 AND state = 'active' AND tenant_id IS NULL",
 } as const;
 
 type Cursor = { created_at: number; id: string };
@@ -42,6 +51,10 @@ export class SqliteUsers {
   readonly #firstPage;
   readonly #pageAfter;
   readonly #count;
+  readonly #firstPageOfTenant;
+  readonly #pageAfterOfTenant;
+  readonly #countOfTenant;
+  readonly #tenantExists;
   readonly #countActiveAdmins;
   readonly #getPassword;
   readonly #setPassword;
@@ -60,11 +73,17 @@ export class SqliteUsers {
     this.#firstPage = db.prepare<{ limit: number }, UserRow>(USER_SQL.firstPage);
     this.#pageAfter = db.prepare<Cursor & { limit: number }, UserRow>(USER_SQL.pageAfter);
     this.#count = db.prepare<[], { n: number }>(USER_SQL.count);
+    this.#firstPageOfTenant = db.prepare<{ tenant_id: string; limit: number }, UserRow>(USER_SQL.firstPageOfTenant);
+    this.#pageAfterOfTenant = db.prepare<Cursor & { tenant_id: string; limit: number }, UserRow>(USER_SQL.pageAfterOfTenant);
+    this.#countOfTenant = db.prepare<[string], { n: number }>(USER_SQL.countOfTenant);
+    this.#tenantExists = db.prepare<[string], { present: number }>(USER_SQL.tenantExists);
     this.#countActiveAdmins = db.prepare<[], { n: number }>(USER_SQL.countActiveAdmins);
     this.#getPassword = db.prepare<[string], { password_hash: string | null; password_set_at: number | null }>(USER_SQL.getPassword);
     this.#setPassword = db.prepare<{ user_id: string; hash: string; set_at: number }>(USER_SQL.setPassword);
     this.#endSessions = db.prepare<{ user_id: string; except: string | null }>(USER_SQL.endSessions);
     this.#createTransaction = db.transaction((user: UserRecord, password: PasswordRecord | undefined) => {
+      // Under the write lock, so a tenant's delete (which refuses while it has users) cannot interleave.
+      if (user.tenantId !== undefined && !this.#tenantExists.get(user.tenantId)) throw notFound(tenantSubject(user.tenantId));
       // The record's own passwordSetAt is not the store's to take: only a password given here sets it.
       this.#insert.run({ ...userToRow(user), password_set_at: null });
       if (password) this.#setPassword.run({ user_id: user.userId, hash: password.hash, set_at: password.setAt.getTime() });
@@ -100,13 +119,13 @@ export class SqliteUsers {
       revocations.append("user", userId);
     });
     // One read transaction, so the page and its totalSize come from the same snapshot.
-    this.#listTransaction = db.transaction((request: PageRequest) => this.#list(request));
+    this.#listTransaction = db.transaction((request: UserListRequest) => this.#list(request));
   }
 
   create(user: UserRecord, password: PasswordRecord | undefined): void {
     checkUserRecord(user);
     if (password) checkPasswordRecord(password);
-    this.#createTransaction(user, password);
+    this.#createTransaction.immediate(user, password);
   }
 
   getPassword(userId: string): PasswordRecord | undefined {
@@ -128,18 +147,27 @@ export class SqliteUsers {
     return row && rowToUser(row);
   }
 
-  list(request: PageRequest): Page<UserRecord> {
+  list(request: UserListRequest): Page<UserRecord> {
     return this.#listTransaction(request);
   }
 
-  #list(request: PageRequest): Page<UserRecord> {
-    const after = decodePageToken(USER_LIST_SCOPE, request.pageToken);
+  #list(request: UserListRequest): Page<UserRecord> {
+    const { tenantId } = request;
+    const scope = userListScope(tenantId);
+    const after = decodePageToken(scope, request.pageToken);
     const limit = fetchSize(request.pageSize);
-    const rows = after
-      ? this.#pageAfter.all({ created_at: after.createdAt.getTime(), id: after.id, limit })
-      : this.#firstPage.all({ limit });
-    const total = this.#count.get()?.n ?? 0;
-    return toPage(rows.map(rowToUser), request.pageSize, total, USER_LIST_SCOPE, (u) => ({
+    const cursor = after && { created_at: after.createdAt.getTime(), id: after.id };
+    let rows: UserRow[];
+    let total: number;
+    if (tenantId === undefined) {
+      rows = cursor ? this.#pageAfter.all({ ...cursor, limit }) : this.#firstPage.all({ limit });
+      total = this.#count.get()?.n ?? 0;
+    } else {
+      const tenant = { tenant_id: tenantId, limit };
+      rows = cursor ? this.#pageAfterOfTenant.all({ ...cursor, ...tenant }) : this.#firstPageOfTenant.all(tenant);
+      total = this.#countOfTenant.get(tenantId)?.n ?? 0;
+    }
+    return toPage(rows.map(rowToUser), request.pageSize, total, scope, (u) => ({
       createdAt: u.createdAt,
       id: u.userId,
     }));
@@ -163,7 +191,7 @@ export class SqliteUsers {
   }
 
   /**
-   * Called inside a write transaction after `userId` stopped being an active admin: throwing rolls the
+   * Called inside a write transaction after `userId` stopped being an active system admin: throwing rolls the
    * change back. The transaction is IMMEDIATE, so it holds the database's write lock from its first read:
    * two processes removing the last two admins at once are serialized, and the second sees the first.
    */

@@ -1,0 +1,82 @@
+// Operations on the tenants collection.
+import type { Collection, Db, Filter, MongoClient } from "mongodb";
+import { decodePageToken } from "../page-token.js";
+import { TENANT_LIST_SCOPE, fetchSize, toPage } from "../pagination.js";
+import { checkTenantRecord, checkUpdatedTenant } from "../record-checks.js";
+import { notFound, tenantNotEmpty, tenantSubject } from "../store-errors.js";
+import type { Page, PageRequest, TenantRecord, Updater } from "../store.js";
+import { documentToTenant, newTenantDocument, type TenantDocument, type UserDocument } from "./documents.js";
+import { TENANTS, USERS } from "./indexes.js";
+import { NEWEST_FIRST, afterSortKey } from "./keyset.js";
+import { retryOnVersionChange } from "./optimistic-update.js";
+import { inTransaction } from "./transactions.js";
+
+/** Tenant operations; the store wraps them in error translation. */
+export class MongoTenants {
+  readonly #client: MongoClient;
+  readonly #tenants: Collection<TenantDocument>;
+  readonly #users: Collection<UserDocument>;
+
+  constructor(client: MongoClient, db: Db) {
+    this.#client = client;
+    this.#tenants = db.collection<TenantDocument>(TENANTS);
+    this.#users = db.collection<UserDocument>(USERS);
+  }
+
+  async create(tenant: TenantRecord): Promise<void> {
+    checkTenantRecord(tenant);
+    await this.#tenants.insertOne(newTenantDocument(tenant));
+  }
+
+  async get(tenantId: string): Promise<TenantRecord | undefined> {
+    const doc = await this.#tenants.findOne({ _id: tenantId });
+    return doc ? documentToTenant(doc) : undefined;
+  }
+
+  async list(request: PageRequest): Promise<Page<TenantRecord>> {
+    const after = decodePageToken(TENANT_LIST_SCOPE, request.pageToken);
+    const filter: Filter<TenantDocument> = after ? afterSortKey(after) : {};
+    const [docs, total] = await Promise.all([
+      this.#tenants.find(filter).sort(NEWEST_FIRST).limit(fetchSize(request.pageSize)).toArray(),
+      this.#tenants.countDocuments({}),
+    ]);
+    return toPage(docs.map(documentToTenant), request.pageSize, total, TENANT_LIST_SCOPE, (tenant) => ({
+      createdAt: tenant.createdAt,
+      id: tenant.tenantId,
+    }));
+  }
+
+  /** Read, apply the updater, then write only if `version` is still the one read; otherwise read again. */
+  async update(tenantId: string, updater: Updater<TenantRecord>): Promise<TenantRecord> {
+    return retryOnVersionChange(tenantSubject(tenantId), async () => {
+      const doc = await this.#tenants.findOne({ _id: tenantId });
+      if (!doc) throw notFound(tenantSubject(tenantId));
+      const current = documentToTenant(doc);
+      const next = updater(current);
+      checkUpdatedTenant(current, next);
+      const written = await this.#tenants.findOneAndUpdate(
+        { _id: tenantId, version: doc.version },
+        { $set: { name: next.name, createdAt: next.createdAt, updatedAt: next.updatedAt }, $inc: { version: 1 } },
+        { returnDocument: "after" },
+      );
+      return written ? documentToTenant(written) : undefined;
+    });
+  }
+
+  /**
+   * The not-empty guard and the delete in one transaction. Looking for users alone would be write skew
+   * under snapshot isolation (a user created meanwhile is not in this snapshot), so the transaction
+   * first updates the tenant's document, as every user create in the tenant does in its own transaction
+   * (users.ts): two such transactions cannot both commit, the second is run again and sees the first's
+   * result — the user (then the tenant is not empty) or no tenant (then the create is refused). The
+   * last-admin guard is held by the same kind of conflict.
+   */
+  async delete(tenantId: string): Promise<void> {
+    await inTransaction(this.#client, async (session) => {
+      const claimed = await this.#tenants.updateOne({ _id: tenantId }, { $inc: { guardWrites: 1 } }, { session });
+      if (claimed.matchedCount === 0) throw notFound(tenantSubject(tenantId));
+      if (await this.#users.findOne({ tenantId }, { session, projection: { _id: 1 } })) throw tenantNotEmpty(tenantId);
+      await this.#tenants.deleteOne({ _id: tenantId }, { session });
+    });
+  }
+}

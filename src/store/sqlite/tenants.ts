@@ -1,0 +1,133 @@
+// The tenants table: its SQL and the operations on it, as statements prepared once per connection.
+import { decodePageToken } from "../page-token.js";
+import { TENANT_LIST_SCOPE, fetchSize, toPage } from "../pagination.js";
+import { checkTenantRecord, checkUpdatedTenant } from "../record-checks.js";
+import { notFound, tenantNotEmpty, tenantSubject } from "../store-errors.js";
+import type { Page, PageRequest, TenantRecord, Updater } from "../store.js";
+import type { SqliteDatabase } from "./connection.js";
+
+const COLUMNS = "tenant_id, name, created_at, updated_at";
+
+/** The tenants table's SQL, exported so tests can EXPLAIN exactly what runs. */
+export const TENANT_SQL = {
+  insert: `INSERT INTO tenants (${COLUMNS}) VALUES (@tenant_id, @name, @created_at, @updated_at)`,
+  get: `SELECT ${COLUMNS} FROM tenants WHERE tenant_id = ?`,
+  update: "UPDATE tenants SET name = @name, created_at = @created_at, updated_at = @updated_at WHERE tenant_id = @tenant_id",
+  delete: "DELETE FROM tenants WHERE tenant_id = ?",
+  // The not-empty guard: one seek into users_by_tenant_newest_first.
+  hasUsers: "SELECT 1 AS present FROM users WHERE tenant_id = ? LIMIT 1",
+  firstPage: `SELECT ${COLUMNS} FROM tenants ORDER BY created_at DESC, tenant_id DESC LIMIT @limit`,
+  pageAfter: `SELECT ${COLUMNS} FROM tenants WHERE (created_at, tenant_id) < (@created_at, @id)
+    ORDER BY created_at DESC, tenant_id DESC LIMIT @limit`,
+  count: "SELECT count(*) AS n FROM tenants",
+} as const;
+
+interface TenantRow {
+  tenant_id: string;
+  name: string;
+  created_at: number;
+  updated_at: number;
+}
+
+type Cursor = { created_at: number; id: string };
+
+/** Synchronous operations on the tenants table; the store wraps them in promises and error translation. */
+export class SqliteTenants {
+  readonly #insert;
+  readonly #get;
+  readonly #update;
+  readonly #delete;
+  readonly #hasUsers;
+  readonly #firstPage;
+  readonly #pageAfter;
+  readonly #count;
+  readonly #updateTransaction;
+  readonly #deleteTransaction;
+  readonly #listTransaction;
+
+  constructor(db: SqliteDatabase) {
+    this.#insert = db.prepare<TenantRow>(TENANT_SQL.insert);
+    this.#get = db.prepare<[string], TenantRow>(TENANT_SQL.get);
+    this.#update = db.prepare<TenantRow>(TENANT_SQL.update);
+    this.#delete = db.prepare<[string]>(TENANT_SQL.delete);
+    this.#hasUsers = db.prepare<[string], { present: number }>(TENANT_SQL.hasUsers);
+    this.#firstPage = db.prepare<{ limit: number }, TenantRow>(TENANT_SQL.firstPage);
+    this.#pageAfter = db.prepare<Cursor & { limit: number }, TenantRow>(TENANT_SQL.pageAfter);
+    this.#count = db.prepare<[], { n: number }>(TENANT_SQL.count);
+    this.#updateTransaction = db.transaction((tenantId: string, updater: Updater<TenantRecord>) => {
+      const current = this.#mustGet(tenantId);
+      const next = updater(current);
+      checkUpdatedTenant(current, next);
+      this.#update.run(tenantToRow(next));
+      return this.#mustGet(tenantId);
+    });
+    // IMMEDIATE (see delete): a user's create takes the same write lock and checks the tenant in it.
+    this.#deleteTransaction = db.transaction((tenantId: string) => {
+      this.#mustGet(tenantId);
+      if (this.#hasUsers.get(tenantId)) throw tenantNotEmpty(tenantId);
+      this.#delete.run(tenantId);
+    });
+    // One read transaction, so the page and its totalSize come from the same snapshot.
+    this.#listTransaction = db.transaction((request: PageRequest) => this.#list(request));
+  }
+
+  create(tenant: TenantRecord): void {
+    checkTenantRecord(tenant);
+    this.#insert.run(tenantToRow(tenant));
+  }
+
+  get(tenantId: string): TenantRecord | undefined {
+    const row = this.#get.get(tenantId);
+    return row && rowToTenant(row);
+  }
+
+  list(request: PageRequest): Page<TenantRecord> {
+    return this.#listTransaction(request);
+  }
+
+  /** Read, update and write under one IMMEDIATE transaction. */
+  update(tenantId: string, updater: Updater<TenantRecord>): TenantRecord {
+    return this.#updateTransaction.immediate(tenantId, updater);
+  }
+
+  /**
+   * The not-empty guard and the delete under one IMMEDIATE transaction: it holds the database's write
+   * lock from its first read, so a user created in the tenant by another process at the same moment is
+   * either committed before (and seen here) or refused after (its create finds no tenant).
+   */
+  delete(tenantId: string): void {
+    this.#deleteTransaction.immediate(tenantId);
+  }
+
+  #list(request: PageRequest): Page<TenantRecord> {
+    const after = decodePageToken(TENANT_LIST_SCOPE, request.pageToken);
+    const limit = fetchSize(request.pageSize);
+    const rows = after
+      ? this.#pageAfter.all({ created_at: after.createdAt.getTime(), id: after.id, limit })
+      : this.#firstPage.all({ limit });
+    const total = this.#count.get()?.n ?? 0;
+    return toPage(rows.map(rowToTenant), request.pageSize, total, TENANT_LIST_SCOPE, (t) => ({
+      createdAt: t.createdAt,
+      id: t.tenantId,
+    }));
+  }
+
+  #mustGet(tenantId: string): TenantRecord {
+    const tenant = this.get(tenantId);
+    if (!tenant) throw notFound(tenantSubject(tenantId));
+    return tenant;
+  }
+}
+
+function tenantToRow(tenant: TenantRecord): TenantRow {
+  return {
+    tenant_id: tenant.tenantId,
+    name: tenant.name,
+    created_at: tenant.createdAt.getTime(),
+    updated_at: tenant.updatedAt.getTime(),
+  };
+}
+
+function rowToTenant(row: TenantRow): TenantRecord {
+  return { tenantId: row.tenant_id, name: row.name, createdAt: new Date(row.created_at), updatedAt: new Date(row.updated_at) };
+}
