@@ -77,7 +77,7 @@ export interface KeyOwner {
 
 /** The choice for a key of `owner`: what its owner may hold (a tenant admin never manages tenants). */
 export function rightsChoiceFor(owner: KeyOwner): RightsChoice {
-  const universe = [...rights.universe({ admin: owner.admin, suspended: false })].sort((a, b) => a - b);
+  const universe = [...rights.universe({ admin: owner.admin, suspended: false, inTenant: owner.tenantId !== "" })].sort((a, b) => a - b);
   // The broadest pseudo-right in the owner's universe: RIGHT_ALL for admins, RIGHT_USER_ALL otherwise.
   const all = universe.filter((right) => rights.isPseudo(right)).sort((a, b) => rights.expand([b]).size - rights.expand([a]).size)[0]!;
   const families = new Map<string, number[]>();
