@@ -344,7 +344,7 @@ describe("cli: the keyward command against a real server", function () {
         keyward(["tenants", "update", "acme"], { KEYWARD_URL: "http://127.0.0.1:1" }),
       ]);
       for (const command of ["create", "get", "list", "update", "delete"]) expect(help.stdout).to.contain(command);
-      expect(create.stdout).to.contain("--name <name>").and.contain("Examples:").and.contain("users create --tenant");
+      expect(create.stdout).to.contain("--name <name>").and.contain("Examples:").and.contain("keyward users create acme-admin --tenant acme --admin");
       expect(usersCreate.stdout).to.contain("--tenant <tenant-id>").and.contain("keyward users create acme-admin --tenant acme --admin");
       expect(usersList.stdout).to.contain("--tenant <tenant-id>");
       expect(empty.code).to.equal(2);
