@@ -146,7 +146,7 @@ export function formatApiError(error: ConnectError, url: string): string {
     for (const violation of badRequest.fieldViolations) text += `  - ${escapeText(violation.field)}: ${escapeText(violation.description)}\n`;
   }
   if (reason === "CREDENTIALS_MISSING") text += "hint: give an API key with KEYWARD_API_KEY, --api-key-file or --api-key\n";
-  if (reason === "TENANT_NOT_EMPTY") text += "hint: delete the tenant's users first; `keyward users list --tenant <tenant-id>` lists them\n";
+  if (reason === "TENANT_NOT_EMPTY") text += "hint: `keyward users list --tenant <tenant-id>` lists the tenant's users\n";
   return text;
 }
 

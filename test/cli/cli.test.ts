@@ -259,7 +259,7 @@ describe("cli: the keyward command against a real server", function () {
       const refused = await keyward(["tenants", "delete", tenantId]);
       expect(refused.code, refused.stderr).to.equal(1);
       expect(refused.stderr).to.match(/^error: FAILED_PRECONDITION TENANT_NOT_EMPTY: /).and.contain(tenantId);
-      expect(refused.stderr).to.contain("hint: delete the tenant's users first; `keyward users list --tenant <tenant-id>` lists them\n");
+      expect(refused.stderr).to.contain("hint: `keyward users list --tenant <tenant-id>` lists the tenant's users\n");
       expect(refused.stdout).to.equal("");
 
       await ok(["users", "delete", member.userId]);
