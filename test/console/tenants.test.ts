@@ -101,7 +101,6 @@ describe("web console: tenants (real browser)", function () {
     await table.locator("tr[data-user-id='globex-ops']").waitFor();
     expect(await table.locator("tbody tr[data-user-id]").count()).to.equal(1);
     await expectAccessible(system, "a tenant's page");
-    await screenshot(system, "tenant");
 
     // The Users page shows every user with its tenant.
     await system.goto(`${url}/#/users`);

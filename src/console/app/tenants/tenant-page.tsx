@@ -3,8 +3,8 @@
  * query), "Create user" in this tenant, and deleting the tenant, which the API refuses while it has users.
  */
 import { useState, type FormEvent } from "react";
-import { createConnectQueryKey, useMutation, useQuery } from "@connectrpc/connect-query";
-import { keepPreviousData, useQueryClient } from "@tanstack/react-query";
+import { useMutation, useQuery } from "@connectrpc/connect-query";
+import { keepPreviousData } from "@tanstack/react-query";
 import { TenantRegistry, type Tenant } from "../../../../gen/keyward/v1/tenant_pb.js";
 import { UserRegistry } from "../../../../gen/keyward/v1/user_pb.js";
 import { Right } from "../../../../gen/keyward/v1/rights_pb.js";
@@ -14,6 +14,7 @@ import { Dialog, DialogActions } from "../components/dialog.js";
 import { ErrorText } from "../components/error-text.js";
 import { Pager, usePaging } from "../components/pager.js";
 import { TimeText } from "../components/time-text.js";
+import { useRefresh } from "../refresh.js";
 import { hrefOf } from "../router.js";
 import { CreateUserDialog } from "../users/create-user-dialog.js";
 import { UsersTable } from "../users/users-table.js";
@@ -88,13 +89,8 @@ function TenantUsers({ tenant }: { readonly tenant: Tenant }) {
   );
 }
 
-function useRefreshTenants() {
-  const queryClient = useQueryClient();
-  return () => queryClient.invalidateQueries({ queryKey: createConnectQueryKey({ schema: TenantRegistry, cardinality: undefined }) });
-}
-
 function TenantProfile({ tenant }: { readonly tenant: Tenant }) {
-  const refresh = useRefreshTenants();
+  const refresh = useRefresh(TenantRegistry);
   const update = useMutation(TenantRegistry.method.updateTenant, { onSuccess: () => void refresh() });
   const [saved, setSaved] = useState(false);
   const save = async (event: FormEvent<HTMLFormElement>) => {
@@ -152,7 +148,7 @@ function TenantDeletion({ tenant }: { readonly tenant: Tenant }) {
 }
 
 function DeleteTenantDialog({ tenant, onClose }: { readonly tenant: Tenant; readonly onClose: () => void }) {
-  const refresh = useRefreshTenants();
+  const refresh = useRefresh(TenantRegistry);
   const remove = useMutation(TenantRegistry.method.deleteTenant);
   const confirm = async () => {
     const answer = await remove.mutateAsync({ tenantId: tenant.tenantId }).catch(() => undefined);

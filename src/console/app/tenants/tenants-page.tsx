@@ -3,8 +3,8 @@
  * shows its users and creates users, tenant admins included, in it.
  */
 import { useState, type FormEvent } from "react";
-import { createConnectQueryKey, useMutation, useQuery } from "@connectrpc/connect-query";
-import { keepPreviousData, useQueryClient } from "@tanstack/react-query";
+import { useMutation, useQuery } from "@connectrpc/connect-query";
+import { keepPreviousData } from "@tanstack/react-query";
 import { TenantRegistry } from "../../../../gen/keyward/v1/tenant_pb.js";
 import { useCaller } from "../caller.js";
 import { DataTable } from "../components/data-table.js";
@@ -12,6 +12,7 @@ import { Dialog, DialogActions } from "../components/dialog.js";
 import { ErrorText } from "../components/error-text.js";
 import { Pager, usePaging } from "../components/pager.js";
 import { TimeText } from "../components/time-text.js";
+import { useRefresh } from "../refresh.js";
 import { hrefOf } from "../router.js";
 
 const TENANTS_PAGE_SIZE = 50;
@@ -72,7 +73,7 @@ export function TenantsPage() {
 }
 
 function CreateTenantDialog({ onClose }: { readonly onClose: () => void }) {
-  const queryClient = useQueryClient();
+  const refresh = useRefresh(TenantRegistry);
   const create = useMutation(TenantRegistry.method.createTenant);
   const submit = async (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
@@ -81,7 +82,7 @@ function CreateTenantDialog({ onClose }: { readonly onClose: () => void }) {
       .mutateAsync({ tenant: { tenantId: String(form.get("tenantId")).trim(), name: String(form.get("name")).trim() } })
       .catch(() => undefined);
     if (answer?.tenant) {
-      await queryClient.invalidateQueries({ queryKey: createConnectQueryKey({ schema: TenantRegistry, cardinality: undefined }) });
+      await refresh();
       onClose();
       window.location.hash = hrefOf({ screen: "tenant", tenantId: answer.tenant.tenantId });
     }

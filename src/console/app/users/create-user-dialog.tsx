@@ -4,12 +4,12 @@
  * creates in that tenant, and a tenant admin's users land in its own tenant (the server puts them there).
  */
 import type { FormEvent } from "react";
-import { createConnectQueryKey, useMutation, useQuery } from "@connectrpc/connect-query";
-import { useQueryClient } from "@tanstack/react-query";
+import { useMutation, useQuery } from "@connectrpc/connect-query";
 import { UserRegistry } from "../../../../gen/keyward/v1/user_pb.js";
 import { TenantRegistry } from "../../../../gen/keyward/v1/tenant_pb.js";
 import { Dialog, DialogActions } from "../components/dialog.js";
 import { ErrorText } from "../components/error-text.js";
+import { useRefresh } from "../refresh.js";
 import { hrefOf } from "../router.js";
 
 /** Where a new user lands. */
@@ -34,7 +34,7 @@ export interface CreateUserDialogProps {
 
 /** The dialog; on success it opens the new user's page. */
 export function CreateUserDialog({ place, onClose }: CreateUserDialogProps) {
-  const queryClient = useQueryClient();
+  const refresh = useRefresh(UserRegistry);
   const create = useMutation(UserRegistry.method.createUser);
   const submit = async (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
@@ -53,7 +53,7 @@ export function CreateUserDialog({ place, onClose }: CreateUserDialogProps) {
       })
       .catch(() => undefined);
     if (answer?.user) {
-      await queryClient.invalidateQueries({ queryKey: createConnectQueryKey({ schema: UserRegistry, cardinality: undefined }) });
+      await refresh();
       onClose();
       window.location.hash = hrefOf({ screen: "user", userId: answer.user.userId, tab: "profile" });
     }
