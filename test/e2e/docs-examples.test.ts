@@ -55,8 +55,8 @@ const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 type Json = Record<string, any>;
 
 /** The order a person trying the API would go in: create first, delete last. */
-const ORDER = ["UserRegistry_CreateUser", "ApiKeyRegistry_CreateApiKey"];
-const LAST = ["ApiKeyRegistry_DeleteApiKey", "UserRegistry_DeleteUser"];
+const ORDER = ["TenantRegistry_CreateTenant", "UserRegistry_CreateUser", "ApiKeyRegistry_CreateApiKey"];
+const LAST = ["ApiKeyRegistry_DeleteApiKey", "UserRegistry_DeleteUser", "TenantRegistry_DeleteTenant"];
 const rank = (operationId: string) => (ORDER.includes(operationId) ? ORDER.indexOf(operationId) - 10 : LAST.includes(operationId) ? 10 + LAST.indexOf(operationId) : 0);
 
 describe("e2e: the docs page's examples and what / serves", function () {
@@ -92,7 +92,7 @@ describe("e2e: the docs page's examples and what / serves", function () {
     const operations = Object.entries(doc.paths as Json)
       .flatMap(([path, methods]) => Object.entries(methods as Json).map(([method, op]) => ({ path, method: method.toUpperCase(), op: op as Json })))
       .sort((a, b) => rank(a.op.operationId) - rank(b.op.operationId));
-    expect(operations).to.have.length(17);
+    expect(operations).to.have.length(22);
     const outcomes: string[] = [];
     for (const { path, method, op } of operations) {
       const params = (op.parameters as Json[]).filter((p) => p.in === "path");
@@ -115,6 +115,7 @@ describe("e2e: the docs page's examples and what / serves", function () {
       outcomes.push(`${op.operationId} ${response.status}${reason ? ` ${reason}` : ""}`);
     }
     expect(outcomes).to.deep.equal([
+      "TenantRegistry_CreateTenant 200",
       "UserRegistry_CreateUser 200",
       "ApiKeyRegistry_CreateApiKey 200",
       "UserRegistry_ListUsers 200",
@@ -129,9 +130,13 @@ describe("e2e: the docs page's examples and what / serves", function () {
       "SessionRegistry_CreateSession 200",
       "SessionRegistry_ListSessions 200",
       "SessionRegistry_DeleteSession 404 SESSION_NOT_FOUND",
+      "TenantRegistry_ListTenants 200",
+      "TenantRegistry_GetTenant 200",
+      "TenantRegistry_UpdateTenant 200",
       "ForwardAuth_Check 200",
       "ApiKeyRegistry_DeleteApiKey 404 API_KEY_NOT_FOUND",
       "UserRegistry_DeleteUser 200",
+      "TenantRegistry_DeleteTenant 200",
     ]);
   });
 });

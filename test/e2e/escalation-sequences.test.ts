@@ -13,6 +13,7 @@
  * --runs N --seed S [--path P] [--shape TEXT]` runs more, replays a failure (its report prints the
  * command), or starts only from some credentials.
  */
+import { createHash } from "node:crypto";
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -62,6 +63,25 @@ const PASSWORD_ROUND_TRIP: [AttackerShape, { attackerHasPassword: boolean }, Ste
     { rpc: "keyward.v1.SessionRegistry.CreateSession", door: "grpc", cred: 0, args: "the last password set" as unknown as Record<string, unknown> },
     { rpc: "keyward.v1.UserRegistry.UpdatePassword", door: "connect", cred: 0, args: { user: ROLES.indexOf("new-1"), current: undefined, next: CHOSEN_PASSWORDS[1], revokeAllSessions: false } },
     { rpc: "keyward.v1.SessionRegistry.CreateSession", door: "grpc-web", cred: 0, args: "the last password set" as unknown as Record<string, unknown> },
+  ],
+];
+
+/**
+ * Likewise for tenants, which only a start holding RIGHT_ADMIN_TENANTS may manage: an admin's session
+ * makes a tenant, reads it, renames tenant A, creates a user in the new tenant, fails to delete it while
+ * the user is there, deletes the user and then the tenant, over every door.
+ */
+const TENANT_ROUND_TRIP: [AttackerShape, { attackerHasPassword: boolean }, Step[]] = [
+  ATTACKER_SHAPES.find((s) => s.label === "session of an admin")!,
+  { attackerHasPassword: false },
+  [
+    { rpc: "keyward.v1.TenantRegistry.CreateTenant", door: "rest", cred: 0, args: { tenant: "new" } },
+    { rpc: "keyward.v1.TenantRegistry.GetTenant", door: "grpc", cred: 0, args: { tenant: "new" } },
+    { rpc: "keyward.v1.TenantRegistry.UpdateTenant", door: "connect", cred: 0, args: { tenant: "A" } },
+    { rpc: "keyward.v1.UserRegistry.CreateUser", door: "grpc-web", cred: 0, args: { user: ROLES.indexOf("new-2"), admin: true, password: undefined, suspended: false, tenant: "new" } },
+    { rpc: "keyward.v1.TenantRegistry.DeleteTenant", door: "rest", cred: 0, args: { tenant: "new" } },
+    { rpc: "keyward.v1.UserRegistry.DeleteUser", door: "grpc", cred: 0, args: { user: ROLES.indexOf("new-2") } },
+    { rpc: "keyward.v1.TenantRegistry.DeleteTenant", door: "connect", cred: 0, args: { tenant: "new" } },
   ],
 ];
 
@@ -133,7 +153,7 @@ describe("e2e: no sequence of calls escalates (every RPC, door and starting cred
       const passwords = new ChosenPasswords();
       passwords.choose(FIXTURE_PASSWORD);
       const signIn = await credentialProblems(before, [], passwords, start, names, () => "the chosen password");
-      expect(signIn.join("\n")).to.match(/sign-in as other-admin with the chosen password.*would hold \{USER_INFO,.*ALL\}/);
+      expect(signIn.join("\n")).to.match(/sign-in as other-admin with the chosen password.*would hold \{USER_INFO,.*,ALL,ADMIN_TENANTS\}/);
     });
 
     it("an old secret in its grace period that regenerates its key, or sets a password, breaks the grace rule", async () => {
@@ -146,6 +166,30 @@ describe("e2e: no sequence of calls escalates (every RPC, door and starting cred
       const problems = changeProblems(before, after, call, start, world, names).join("\n");
       expect(problems).to.match(/grace period touched attacker's start key \{ALL\} \(changed secret_hash\)/);
       expect(problems).to.match(/grace period set the password of attacker/);
+    });
+
+    it("tenant A's admin reaching a user of tenant B or of the system, or holding a credential of one, breaks the scope invariant", async () => {
+      const shape = { label: "test", admin: true, credential: "key" as const, rights: [Right.ALL], inTenant: true };
+      const world = await buildWorld(store, shape, { attackerHasPassword: false }, harness.fixturePassword);
+      const before = harness.reader.snapshot(world);
+      const names = new Names(world);
+      names.learn(before);
+      // The universe of tenant B's user lies within the start rights: only the scope rule catches this.
+      const after = withUser(before, world.userIds["b-user"], (u) => ({ ...u, name: "renamed" }));
+      const start = new Set<number>([Right.USER_INFO, Right.USER_SETTINGS_BASIC, Right.USER_SETTINGS_API_KEYS, Right.USER_DELETE, Right.USER_ALL, Right.ADMIN_USERS_WRITE]);
+      const call = { caller: { rights: start, owner: world.userIds.attacker, grace: false }, method: UserRegistry.method.updateUser };
+      expect(changeProblems(before, after, call, start, world, names).join("\n")).to.match(/reached b-user outside tenant A/);
+      const withinA = withUser(before, world.userIds["a-user"], (u) => ({ ...u, name: "renamed" }));
+      expect(changeProblems(before, withinA, call, start, world, names)).to.deep.equal([]);
+      const bKey = [...before.keys.values()].find((k) => k.user_id === world.userIds["b-user"])!;
+      const stolen = { label: "b-user's key", token: "", kind: "key" as const, id: bKey.id, secret: "" };
+      const keys = new Map(before.keys);
+      const fresh = "a-known-secret";
+      keys.set(bKey.id, { ...bKey, secret_hash: `sha256:${createHash("sha256").update(fresh).digest("base64url")}` });
+      const held = await credentialProblems({ ...before, keys }, [{ ...stolen, secret: fresh }], new ChosenPasswords(), start, names, () => "", world);
+      expect(held.join("\n")).to.match(/b-user's key acts as b-user, outside tenant A/);
+      const renamedTenant = { ...before, tenants: new Map([...before.tenants].map(([id, t]) => [id, { ...t, name: "x" }])) };
+      expect(changeProblems(before, renamedTenant, call, start, world, names).join("\n")).to.match(/changed tenant .* without RIGHT_ADMIN_TENANTS/);
     });
 
     it("creating a plain user, or changing a user within the start rights, is no escalation", async () => {
@@ -168,7 +212,7 @@ describe("e2e: no sequence of calls escalates (every RPC, door and starting cred
         (shape, options, steps) => runSequence(harness, shape, options, steps),
       );
       const started = Date.now();
-      const examples = SHAPE === undefined && PATH === undefined ? [PASSWORD_ROUND_TRIP] : [];
+      const examples = SHAPE === undefined && PATH === undefined ? [PASSWORD_ROUND_TRIP, TENANT_ROUND_TRIP] : [];
       const details = await fc.check(property, { numRuns: RUNS, seed: SEED, examples, ...(PATH === undefined ? {} : { path: PATH }) });
       const seconds = ((Date.now() - started) / 1000).toFixed(1);
       const { sequences, calls, answeredOk } = harness.stats;

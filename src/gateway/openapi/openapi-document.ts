@@ -168,9 +168,12 @@ function requestBody(route: RestRoute, registry: SchemaRegistry, comments: Reado
     schema = registry.field(body.field);
     boundInBody = new Set(route.pathFields.filter((f) => f[0] === body.field && f.length === 2).map((f) => f[1]!.jsonName));
     // An update's example names only what an update can change: input-only fields (a user's first
-    // password) are set by their own calls, and the mask an example implies would be refused.
+    // password) are set by their own calls, immutable ones (a user's tenant) never change, and the mask
+    // an example implies would be refused.
     if (updateMaskFieldOf(route) && body.field.message) {
-      for (const field of body.field.message.fields) if (hasBehavior(field, FieldBehavior.INPUT_ONLY)) boundInBody.add(field.jsonName);
+      for (const field of body.field.message.fields) {
+        if (hasBehavior(field, FieldBehavior.INPUT_ONLY) || hasBehavior(field, FieldBehavior.IMMUTABLE)) boundInBody.add(field.jsonName);
+      }
     }
   } else {
     // body "*": every field but those the path binds (the path would override them).

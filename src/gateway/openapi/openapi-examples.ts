@@ -11,6 +11,8 @@ import type { Schema } from "./openapi-schemas.js";
 /** Values for fields whose generic sample would not be valid input, by JSON name. */
 const FIELD_EXAMPLES: Readonly<Record<string, string>> = {
   userId: "billing-gateway",
+  // A tenant's id, in a path and in a new user: the docs page's CreateTenant makes it first.
+  tenantId: "acme",
   email: "ops@example.com",
   name: "Billing gateway",
   keyId: "ZCHIBYBLLSH4SI326PLCI3RA3SQQPC5WXB2ASWA",

@@ -1,6 +1,7 @@
 /**
- * An independent reference model of ARCHITECTURE.md, "Rights and access" (method access, the grant, key-access and user-access rules,
- * the first-password and grace rules), for the authorization matrix. It is written from the design's
+ * An independent reference model of ARCHITECTURE.md, "Rights and access" and "Tenants" (method access,
+ * tenant scope, the grant, key-access and user-access rules, the first-password and grace rules), for the
+ * authorization matrix. It is written from the design's
  * words, reads the `Right` enum and each method's declared `(keyward.v1.access)` option from the
  * descriptors, and imports nothing from src/rights, src/authn or src/authz, so a bug there cannot hide in both.
  */
@@ -28,14 +29,32 @@ export function expand(rights: readonly number[]): Set<number> {
   return out;
 }
 
-/** What a user may hold: the user family; every right for admins; nothing while suspended. */
-export function universe(owner: { admin: boolean; suspended: boolean }): Set<number> {
+/** Where a user lives: a tenant's id, or undefined for a system user. */
+export type Place = string | undefined;
+
+/** What decides a universe. */
+export interface Owner {
+  readonly admin: boolean;
+  readonly suspended: boolean;
+  readonly tenant?: Place;
+}
+
+/** Every right a user of `tenant` may ever hold: all, but RIGHT_ADMIN_TENANTS is for system admins only. */
+export function reachable(tenant: Place): Set<number> {
+  return new Set(ALL_RIGHTS.filter((r) => tenant === undefined || r !== Right.ADMIN_TENANTS));
+}
+
+/**
+ * What a user may hold: the user family; every right for admins, less RIGHT_ADMIN_TENANTS for a tenant
+ * admin; nothing while suspended.
+ */
+export function universe(owner: Owner): Set<number> {
   if (owner.suspended) return new Set();
-  return owner.admin ? new Set(ALL_RIGHTS) : expand([Right.USER_ALL]);
+  return owner.admin ? reachable(owner.tenant) : expand([Right.USER_ALL]);
 }
 
 /** expand(key rights) ∩ universe(owner). */
-export function effective(keyRights: readonly number[], owner: { admin: boolean; suspended: boolean }): Set<number> {
+export function effective(keyRights: readonly number[], owner: Owner): Set<number> {
   const allowed = universe(owner);
   return new Set([...expand(keyRights)].filter((r) => allowed.has(r)));
 }
@@ -58,22 +77,29 @@ export interface AccessQuestion {
     readonly keyRights: readonly number[];
     /** The caller uses its key's old secret, still accepted during a regenerate's grace period. */
     readonly superseded: boolean;
+    readonly tenant?: Place;
   };
   /** The user named by the method's `user_field`, when it has one. */
   readonly subjectUserId: string | undefined;
+  /** Where that user lives. */
+  readonly subjectTenant?: Place;
+  /** The tenant a request names (`CreateUser`'s `user.tenant_id`, `ListUsers`' `tenant_id`); undefined for none. */
+  readonly namesTenant?: Place;
   /** The key id in the path belongs to a user other than the path's. */
   readonly foreignKey: boolean;
   /** The rights of the existing key the call touches (changes, disables, regenerates, deletes). */
   readonly touches: readonly number[] | undefined;
   /** Rights the call gives or takes: from `before` to `after` on a key of `owner`. */
-  readonly grants: { readonly before: readonly number[]; readonly after: readonly number[]; readonly ownerAdmin: boolean } | undefined;
+  readonly grants:
+    | { readonly before: readonly number[]; readonly after: readonly number[]; readonly ownerAdmin: boolean; readonly ownerTenant?: Place }
+    | undefined;
   /** The user the call changes, in the sense of the user-access rule; undefined when it changes none. */
   readonly changesUser: UserChange | undefined;
   /**
    * The owner of a credential the call issues — a new key, a regenerated secret, rights added to a key —
    * and its admin flag; undefined when the call issues none.
    */
-  readonly issuesFor?: { readonly userId: string; readonly admin: boolean } | undefined;
+  readonly issuesFor?: { readonly userId: string; readonly admin: boolean; readonly tenant?: Place } | undefined;
 }
 
 /**
@@ -85,6 +111,8 @@ export interface UserChange {
   /** Its admin flag before the call; undefined when the call creates it. */
   readonly adminBefore: boolean | undefined;
   readonly adminAfter: boolean;
+  /** Where the user lives (or, created, will live). */
+  readonly tenant?: Place;
   /** The call changes `admin` or `state`. */
   readonly adminOrState: boolean;
   /** The call sets a password or makes the user an admin: it mints a credential of that user. */
@@ -105,26 +133,34 @@ export function expectedAnswer(question: AccessQuestion): Expectation {
   const onSelf = rule.userField !== "" && question.subjectUserId === caller.userId;
   const needed = onSelf && !holdsAll(held, rule.otherUserRights) ? rule.ownUserRights : rule.otherUserRights;
   if (!holdsAll(held, needed)) return refused(Code.PermissionDenied, "INSUFFICIENT_RIGHTS");
+  // Tenant scope: a tenant's user reaches only its tenant's users; anyone else is as if missing.
+  if (caller.tenant !== undefined) {
+    if (rule.userField !== "" && question.subjectUserId !== caller.userId && question.subjectTenant !== caller.tenant) {
+      return refused(Code.NotFound, "USER_NOT_FOUND");
+    }
+    if (question.namesTenant !== undefined && question.namesTenant !== caller.tenant) return refused(Code.NotFound, "TENANT_NOT_FOUND");
+  }
   if (question.foreignKey) return refused(Code.NotFound, "API_KEY_NOT_FOUND");
   // Grace rule: an old secret may call, but not touch or create keys, set passwords or grant admin.
   const mints = question.touches !== undefined || question.grants !== undefined || question.changesUser?.mintsCredential === true;
   if (caller.superseded && mints) return refused(Code.PermissionDenied, "API_KEY_SECRET_SUPERSEDED");
-  // Key-access rule: touching a key needs every right of it, expanded.
-  if (question.touches && !holdsAll(held, expand(question.touches))) return refused(Code.PermissionDenied, "INSUFFICIENT_RIGHTS");
+  // Key-access rule: touching a key needs every right of it, expanded, that anyone where the caller lives may hold.
+  const touched = question.touches && [...expand(question.touches)].filter((r) => reachable(caller.tenant).has(r));
+  if (touched && !holdsAll(held, touched)) return refused(Code.PermissionDenied, "INSUFFICIENT_RIGHTS");
   if (question.grants) {
     // Grant rule: every right added or removed must be held; added rights must lie in the owner's universe.
-    const { before, after, ownerAdmin } = question.grants;
+    const { before, after, ownerAdmin, ownerTenant } = question.grants;
     const changed = [...after.filter((r) => !before.includes(r)), ...before.filter((r) => !after.includes(r))];
     if (!holdsAll(held, changed)) return refused(Code.PermissionDenied, "INSUFFICIENT_RIGHTS");
     const added = after.filter((r) => !before.includes(r));
-    if (!holdsAll(universe({ admin: ownerAdmin, suspended: false }), added)) {
+    if (!holdsAll(universe({ admin: ownerAdmin, suspended: false, tenant: ownerTenant }), added)) {
       return refused(Code.PermissionDenied, "RIGHTS_OUTSIDE_OWNER_UNIVERSE");
     }
   }
   // Issuing a credential for another user is acting on that user: its key could act on the user itself
   // with the user's own-user rights, so the caller must hold the user's universe.
   const issuedFor = question.issuesFor;
-  if (issuedFor && issuedFor.userId !== caller.userId && !holdsAll(held, universe({ admin: issuedFor.admin, suspended: false }))) {
+  if (issuedFor && issuedFor.userId !== caller.userId && !holdsAll(held, universe({ admin: issuedFor.admin, suspended: false, tenant: issuedFor.tenant }))) {
     return refused(Code.PermissionDenied, "INSUFFICIENT_RIGHTS");
   }
   if (question.changesUser) return userAccess(question.changesUser, caller.userId, held, rule.ownUserRights);
@@ -142,12 +178,12 @@ function userAccess(change: UserChange, callerId: string, held: ReadonlySet<numb
   if (selfService) {
     if (change.password === undefined) return OK;
     if (!change.password.hasOne) {
-      return holdsAll(held, universe({ admin: change.adminAfter, suspended: false })) ? OK : refused(Code.PermissionDenied, "INSUFFICIENT_RIGHTS");
+      return holdsAll(held, universe({ admin: change.adminAfter, suspended: false, tenant: change.tenant })) ? OK : refused(Code.PermissionDenied, "INSUFFICIENT_RIGHTS");
     }
     return change.password.currentGiven ? OK : refused(Code.InvalidArgument, "VALIDATION_FAILED");
   }
-  const needed = new Set(universe({ admin: change.adminAfter, suspended: false }));
-  if (change.adminBefore !== undefined) for (const r of universe({ admin: change.adminBefore, suspended: false })) needed.add(r);
+  const needed = new Set(universe({ admin: change.adminAfter, suspended: false, tenant: change.tenant }));
+  if (change.adminBefore !== undefined) for (const r of universe({ admin: change.adminBefore, suspended: false, tenant: change.tenant })) needed.add(r);
   if (change.adminOrState) needed.add(Right.ADMIN_USERS_WRITE);
   return holdsAll(held, needed) ? OK : refused(Code.PermissionDenied, "INSUFFICIENT_RIGHTS");
 }

@@ -18,11 +18,16 @@
  *   rights; keys that go with their deleted owner are judged as that owner's deletion.
  * - Grace rule: a call made with an old secret in its grace period creates, changes, deletes or
  *   regenerates no key, sets no password and grants no admin.
+ * - Tenant scope (ARCHITECTURE.md, "Tenants"): an attacker that starts in a tenant changes, creates or
+ *   deletes no user (nor its keys or sessions) outside that tenant, and no credential it holds, nor any
+ *   session a chosen password could open, reaches a user outside it. Only a start holding
+ *   RIGHT_ADMIN_TENANTS changes a tenant.
  */
 import { hash } from "node:crypto";
 import { getOption, hasOption, type DescMethod } from "@bufbuild/protobuf";
 import { verify } from "@node-rs/argon2";
 import { access } from "../../../gen/keyward/v1/rights_pb.js";
+import { Right } from "../../../gen/keyward/v1/rights_pb.js";
 import { effective, expand, rightName, universe } from "./access-model.js";
 import type { Credential, KeyRow, Snapshot, UserRow, World } from "./escalation-world.js";
 
@@ -37,9 +42,12 @@ export interface Power {
 
 const NOTHING: Power = { rights: new Set(), owner: undefined, grace: false };
 const sha256 = (secret: string) => `sha256:${hash("sha256", secret, "base64url")}`;
-const holder = (user: UserRow) => ({ admin: user.admin === 1, suspended: user.state !== "active" });
-/** U(user): the universe its admin flag gives, suspension aside; nothing for a user that does not exist. */
-const flagUniverse = (user: UserRow | undefined): ReadonlySet<number> => (user ? universe({ admin: user.admin === 1, suspended: false }) : new Set());
+const holder = (user: UserRow) => ({ admin: user.admin === 1, suspended: user.state !== "active", tenant: user.tenant_id ?? undefined });
+/** U(user): the universe its admin flag and tenant give, suspension aside; nothing for a user that does not exist. */
+const flagUniverse = (user: UserRow | undefined): ReadonlySet<number> =>
+  user ? universe({ admin: user.admin === 1, suspended: false, tenant: user.tenant_id ?? undefined }) : new Set();
+/** Whether `user` lies outside the attacker's tenant, when it started in one. */
+const outOfScope = (world: World, user: UserRow | undefined) => world.scope !== undefined && user !== undefined && user.tenant_id !== world.scope;
 const keyRights = (key: KeyRow | undefined): ReadonlySet<number> => (key ? expand(JSON.parse(key.rights) as number[]) : new Set());
 
 /** The power of `credential` in `snapshot`. */
@@ -147,8 +155,14 @@ export function changeProblems(before: Snapshot, after: Snapshot, call: CallFact
       ownUserRights !== undefined &&
       ownUserRights.every((r) => call.caller!.rights.has(r));
     if (selfService) continue;
+    if (outOfScope(world, was) || outOfScope(world, now)) problems.push(`reached ${who} outside tenant A (${what})`);
     const outside = beyond(new Set([...flagUniverse(was), ...flagUniverse(now)]), start);
     if (outside.length > 0) problems.push(`changed ${who} (${what}), whose universe holds ${rightsText(outside)} beyond the start rights`);
+  }
+
+  for (const tenantId of new Set([...before.tenants.keys(), ...after.tenants.keys()])) {
+    if (same(before.tenants.get(tenantId), after.tenants.get(tenantId)) || start.has(Right.ADMIN_TENANTS)) continue;
+    problems.push(`changed tenant ${tenantId} without RIGHT_ADMIN_TENANTS in the start rights`);
   }
 
   for (const keyId of new Set([...before.keys.keys(), ...after.keys.keys()])) {
@@ -159,6 +173,8 @@ export function changeProblems(before: Snapshot, after: Snapshot, call: CallFact
     if (was && !now && !after.users.has(was.user_id)) continue;
     const what = !was ? "created" : !now ? "deleted" : `changed ${Object.keys(now).filter((c) => !same(was[c], now[c])).join(", ")}`;
     if (grace) problems.push(`an old secret in its grace period touched ${names.of(keyId)} (${what})`);
+    const owner = before.users.get((was ?? now)!.user_id) ?? after.users.get((was ?? now)!.user_id);
+    if (outOfScope(world, owner)) problems.push(`${what} ${names.of(keyId)} of ${names.of(owner!.user_id)}, outside tenant A`);
     const outside = beyond(new Set([...keyRights(was), ...keyRights(now)]), start);
     if (outside.length > 0) problems.push(`${what} ${names.of(keyId)}, whose rights hold ${rightsText(outside)} beyond the start rights`);
   }
@@ -213,13 +229,20 @@ export async function credentialProblems(
   start: ReadonlySet<number>,
   names: Names,
   passwordName: (password: string) => string,
+  world?: World,
 ): Promise<string[]> {
   const problems: string[] = [];
   for (const credential of held) {
-    const outside = beyond(powerOf(credential, snapshot).rights, start);
+    const power = powerOf(credential, snapshot);
+    const outside = beyond(power.rights, start);
     if (outside.length > 0) problems.push(`${credential.label} holds ${rightsText(outside)} beyond the start rights`);
+    const owner = power.owner === undefined ? undefined : snapshot.users.get(power.owner);
+    if (world && outOfScope(world, owner)) problems.push(`${credential.label} acts as ${names.of(owner!.user_id)}, outside tenant A`);
   }
   for (const { userId, password } of await passwords.matches(snapshot)) {
+    if (world && outOfScope(world, snapshot.users.get(userId))) {
+      problems.push(`a sign-in as ${names.of(userId)} with ${passwordName(password)}, which the attacker chose, reaches a user outside tenant A`);
+    }
     const outside = beyond(universe(holder(snapshot.users.get(userId)!)), start);
     if (outside.length > 0) {
       problems.push(`a sign-in as ${names.of(userId)} with ${passwordName(password)}, which the attacker chose, would hold ${rightsText(outside)} beyond the start rights`);

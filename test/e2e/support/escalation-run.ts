@@ -83,7 +83,7 @@ export async function runSequence(harness: Harness, shape: AttackerShape, option
     const claimed = (answer.claimedRights ?? []).filter((r) => !start.has(r));
     if (claimed.length > 0) problems.push(`the server says ${credential.label} holds ${rightsText(claimed)} beyond the start rights`);
     problems.push(...changeProblems(before, after, { caller, method: call.method }, start, world, names));
-    problems.push(...(await credentialProblems(after, held, passwords, start, names, passwordName)));
+    problems.push(...(await credentialProblems(after, held, passwords, start, names, passwordName, world)));
     if (problems.length > 0) {
       problems.push(...(await confirmSignIns(harness, after, passwords, start, names)));
       throw new SequenceViolation(`${trace.map((line) => `    ${line}`).join("\n")}\n  after call ${index + 1}:\n${problems.map((p) => `    - ${p}`).join("\n")}`, index + 1);

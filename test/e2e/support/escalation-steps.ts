@@ -12,6 +12,7 @@ import { ApiKeyRegistry, ApiKeyState } from "../../../gen/keyward/v1/api_key_pb.
 import { AuthService } from "../../../gen/keyward/v1/auth_pb.js";
 import { RightSchema } from "../../../gen/keyward/v1/rights_pb.js";
 import { SessionRegistry } from "../../../gen/keyward/v1/session_pb.js";
+import { TenantRegistry } from "../../../gen/keyward/v1/tenant_pb.js";
 import { UserRegistry, UserState } from "../../../gen/keyward/v1/user_pb.js";
 import { ALL_RIGHTS } from "./access-model.js";
 import type { Doors, Outcome } from "./doors.js";
@@ -98,6 +99,11 @@ const inDays = (days: number) => ({ seconds: BigInt(Math.floor(Date.now() / 1000
 
 const kind = <A>(k: StepKind<A>): StepKind<unknown> => k as StepKind<unknown>;
 
+/** A tenant a request names: none, the world's A or B, or (for a create) one that does not exist yet. */
+const tenantRef = fc.constantFrom("none" as const, "A" as const, "B" as const, "new" as const);
+const tenantIdOf = (c: StepContext, ref: "none" | "A" | "B" | "new") => (ref === "none" ? "" : c.world.tenantIds[ref]);
+const tenantText = (ref: "none" | "A" | "B" | "new") => (ref === "none" ? "" : `, tenant ${ref === "new" ? "not yet made" : ref}`);
+
 /** A call whose request names one user and nothing else. */
 const onUser = (method: DescMethodUnary) =>
   kind({
@@ -119,7 +125,7 @@ const onRecord = (method: DescMethodUnary, field: "keyId" | "sessionId") =>
 /** The step generator of every RPC, by full method name; forward auth under its path. */
 export const STEP_KINDS: Readonly<Record<string, StepKind<unknown>>> = {
   "keyward.v1.UserRegistry.CreateUser": kind({
-    args: fc.record({ user: userRef, admin: fc.boolean(), password: fc.option(newPassword, { nil: undefined }), suspended: fc.boolean() }),
+    args: fc.record({ user: userRef, admin: fc.boolean(), password: fc.option(newPassword, { nil: undefined }), suspended: fc.boolean(), tenant: tenantRef }),
     resolve: (a, c) => ({
       method: UserRegistry.method.createUser,
       request: {
@@ -128,18 +134,23 @@ export const STEP_KINDS: Readonly<Record<string, StepKind<unknown>>> = {
           name: "made by the attacker",
           admin: a.admin,
           state: a.suspended ? UserState.SUSPENDED : UserState.ACTIVE,
+          tenantId: tenantIdOf(c, a.tenant),
           ...(a.password === undefined ? {} : { password: a.password }),
         },
       },
       chooses: a.password === undefined ? [] : [a.password],
       ...(a.password === undefined ? {} : { setsPasswordOf: userOf(c, a.user) }),
-      summary: `user ${c.names.of(userOf(c, a.user))}${a.admin ? ", admin" : ""}${a.suspended ? ", suspended" : ""}${a.password === undefined ? "" : `, password: ${passwordName(a.password)}`}`,
+      summary: `user ${c.names.of(userOf(c, a.user))}${a.admin ? ", admin" : ""}${a.suspended ? ", suspended" : ""}${tenantText(a.tenant)}${a.password === undefined ? "" : `, password: ${passwordName(a.password)}`}`,
     }),
   }),
   "keyward.v1.UserRegistry.GetUser": onUser(UserRegistry.method.getUser),
   "keyward.v1.UserRegistry.ListUsers": kind({
-    args: fc.record({ pageSize: fc.constantFrom(1, 50) }),
-    resolve: (a) => ({ method: UserRegistry.method.listUsers, request: { pageSize: a.pageSize }, summary: `page size ${a.pageSize}` }),
+    args: fc.record({ pageSize: fc.constantFrom(1, 50), tenant: tenantRef }),
+    resolve: (a, c) => ({
+      method: UserRegistry.method.listUsers,
+      request: { pageSize: a.pageSize, tenantId: tenantIdOf(c, a.tenant) },
+      summary: `page size ${a.pageSize}${tenantText(a.tenant)}`,
+    }),
   }),
   "keyward.v1.UserRegistry.UpdateUser": kind({
     args: fc.record({
@@ -267,6 +278,34 @@ export const STEP_KINDS: Readonly<Record<string, StepKind<unknown>>> = {
   "keyward.v1.AuthService.GetAuthInfo": kind({
     args: fc.constant({}),
     resolve: () => ({ method: AuthService.method.getAuthInfo, request: {}, summary: "" }),
+  }),
+  "keyward.v1.TenantRegistry.CreateTenant": kind({
+    args: fc.record({ tenant: tenantRef }),
+    resolve: (a, c) => ({
+      method: TenantRegistry.method.createTenant,
+      request: { tenant: { tenantId: tenantIdOf(c, a.tenant === "none" ? "new" : a.tenant), name: "made by the attacker" } },
+      summary: tenantText(a.tenant === "none" ? "new" : a.tenant).slice(2),
+    }),
+  }),
+  "keyward.v1.TenantRegistry.GetTenant": kind({
+    args: fc.record({ tenant: tenantRef }),
+    resolve: (a, c) => ({ method: TenantRegistry.method.getTenant, request: { tenantId: tenantIdOf(c, a.tenant) }, summary: tenantText(a.tenant).slice(2) }),
+  }),
+  "keyward.v1.TenantRegistry.ListTenants": kind({
+    args: fc.constant({}),
+    resolve: () => ({ method: TenantRegistry.method.listTenants, request: { pageSize: 50 }, summary: "" }),
+  }),
+  "keyward.v1.TenantRegistry.UpdateTenant": kind({
+    args: fc.record({ tenant: tenantRef }),
+    resolve: (a, c) => ({
+      method: TenantRegistry.method.updateTenant,
+      request: { tenant: { tenantId: tenantIdOf(c, a.tenant), name: "renamed by the attacker" }, updateMask: { paths: ["name"] } },
+      summary: tenantText(a.tenant).slice(2),
+    }),
+  }),
+  "keyward.v1.TenantRegistry.DeleteTenant": kind({
+    args: fc.record({ tenant: tenantRef }),
+    resolve: (a, c) => ({ method: TenantRegistry.method.deleteTenant, request: { tenantId: tenantIdOf(c, a.tenant) }, summary: tenantText(a.tenant).slice(2) }),
   }),
   "/api/v1/auth/check": kind({
     args: fc.record({ rights: fc.subarray([...ALL_RIGHTS], { maxLength: 2 }) }),

@@ -22,14 +22,17 @@ export interface AttackerShape {
   readonly credential: "key" | "session" | "grace";
   /** The key's rights (for a session, unused: a session carries its user's universe). */
   readonly rights: readonly number[];
+  /** The attacker's user lives in tenant A (ARCHITECTURE.md, "Tenants"); a system user otherwise. */
+  readonly inTenant?: boolean;
 }
 
 const short = (rights: readonly number[]) => `{${rights.map((r) => rightName(r).replace(/^RIGHT_/, "")).join(",")}}`;
-const keyShape = (admin: boolean, rights: number[], credential: "key" | "grace" = "key"): AttackerShape => ({
-  label: `${credential === "grace" ? "old secret in grace of " : ""}${admin ? "admin" : "user"}${short(rights)}`,
+const keyShape = (admin: boolean, rights: number[], credential: "key" | "grace" = "key", inTenant = false): AttackerShape => ({
+  label: `${credential === "grace" ? "old secret in grace of " : ""}${inTenant ? "tenant A's " : ""}${admin ? "admin" : "user"}${short(rights)}`,
   admin,
   credential,
   rights,
+  inTenant,
 });
 
 /** Every starting credential the property draws from. */
@@ -56,6 +59,16 @@ export const ATTACKER_SHAPES: readonly AttackerShape[] = [
   keyShape(true, [Right.ADMIN_USERS_WRITE, Right.ADMIN_API_KEYS], "grace"),
   keyShape(true, [Right.USER_SETTINGS_API_KEYS], "grace"),
   keyShape(false, [Right.USER_ALL], "grace"),
+  // Tenant A's admins and users: whatever they hold, nothing outside tenant A is theirs to reach.
+  keyShape(true, [Right.ALL], "key", true),
+  keyShape(true, [Right.ADMIN_ALL, Right.USER_ALL], "key", true),
+  keyShape(true, [Right.ADMIN_USERS_WRITE, Right.ADMIN_API_KEYS], "key", true),
+  keyShape(true, [Right.ADMIN_API_KEYS, Right.USER_ALL], "key", true),
+  keyShape(true, [Right.ADMIN_TENANTS, Right.ADMIN_USERS_READ], "key", true),
+  keyShape(false, [Right.ALL], "key", true),
+  keyShape(true, [Right.ALL], "grace", true),
+  { label: "session of tenant A's admin", admin: true, credential: "session", rights: [], inTenant: true },
+  { label: "session of tenant A's user", admin: false, credential: "session", rights: [], inTenant: true },
 ];
 
 /** What the world is made of besides the shape. */
@@ -65,7 +78,23 @@ export interface WorldOptions {
 }
 
 /** The users of every world, in this order. `new-*` do not exist at the start: they are ids to create. */
-export const ROLES = ["attacker", "other-admin", "user", "suspended-admin", "no-password", "new-1", "new-2"] as const;
+export const ROLES = [
+  "attacker",
+  "other-admin",
+  "user",
+  "suspended-admin",
+  "no-password",
+  "new-1",
+  "new-2",
+  // Tenant A's admin and user, tenant B's admin and user (ARCHITECTURE.md, "Tenants").
+  "a-admin",
+  "a-user",
+  "b-admin",
+  "b-user",
+] as const;
+/** The tenants of a world, by the names steps use. */
+export const TENANTS = ["A", "B"] as const;
+export type TenantName = (typeof TENANTS)[number];
 export type Role = (typeof ROLES)[number];
 
 /** A credential the attacker holds: the full token, and what it is. */
@@ -96,6 +125,10 @@ export interface World {
   readonly start: Credential;
   /** The rights a "same as my start key" choice grants: the start key's rights, or a session's universe as a pseudo-right. */
   readonly startKeyRights: readonly number[];
+  /** The world's tenant ids by name, and one id no tenant has yet. */
+  readonly tenantIds: Readonly<Record<TenantName, string>> & { readonly new: string };
+  /** The attacker's tenant: what it may reach when it starts in one; undefined for a system attacker. */
+  readonly scope: string | undefined;
 }
 
 const DAY = 86_400_000;
@@ -106,11 +139,18 @@ export async function buildWorld(store: SqliteStore, shape: AttackerShape, optio
   const prefix = `esc-${process.pid}-${++worlds}`;
   const userIds = Object.fromEntries(ROLES.map((role) => [role, `${prefix}-${role}`])) as Record<Role, string>;
   const now = new Date();
-  const makeUser = (role: Role, admin: boolean, withPassword: boolean, suspended = false) => {
+  const tenantIds = { A: `${prefix}-ta`, B: `${prefix}-tb`, new: `${prefix}-tnew` };
+  for (const tenantId of [tenantIds.A, tenantIds.B]) await store.createTenant({ tenantId, name: tenantId, createdAt: now, updatedAt: now });
+  const makeUser = (role: Role, admin: boolean, withPassword: boolean, suspended = false, tenant?: TenantName) => {
     const user: UserRecord = { userId: userIds[role], name: role, email: "", admin, state: suspended ? "suspended" : "active", createdAt: now, updatedAt: now };
+    if (tenant !== undefined) user.tenantId = tenantIds[tenant];
     return store.createUser(user, withPassword ? password : undefined);
   };
-  await makeUser("attacker", shape.admin, options.attackerHasPassword);
+  await makeUser("attacker", shape.admin, options.attackerHasPassword, false, shape.inTenant ? "A" : undefined);
+  await makeUser("a-admin", true, true, false, "A");
+  await makeUser("a-user", false, true, false, "A");
+  await makeUser("b-admin", true, true, false, "B");
+  await makeUser("b-user", false, true, false, "B");
   await makeUser("other-admin", true, true);
   await makeUser("user", false, true);
   await makeUser("suspended-admin", true, true, true);
@@ -163,6 +203,12 @@ export async function buildWorld(store: SqliteStore, shape: AttackerShape, optio
   await makeKey("no-password", [Right.USER_INFO], "{USER_INFO}");
   await makeSession("other-admin");
   await makeSession("user");
+  await makeKey("a-admin", [Right.ALL], "{ALL}");
+  await makeKey("a-user", [Right.USER_ALL], "{USER_ALL}");
+  await makeKey("b-admin", [Right.ALL], "{ALL}");
+  await makeKey("b-user", [Right.USER_ALL], "{USER_ALL}");
+  await makeSession("a-user");
+  await makeSession("b-user");
 
   return {
     prefix,
@@ -172,6 +218,8 @@ export async function buildWorld(store: SqliteStore, shape: AttackerShape, optio
     sessions,
     start: credentialOf(`start: ${shape.label}`, start),
     startKeyRights: shape.credential === "session" ? [shape.admin ? Right.ALL : Right.USER_ALL] : shape.rights,
+    tenantIds,
+    scope: shape.inTenant ? tenantIds.A : undefined,
   };
 }
 
@@ -181,6 +229,8 @@ export interface UserRow {
   readonly admin: number;
   readonly state: string;
   readonly password_hash: string | null;
+  /** The user's tenant; null for a system user. */
+  readonly tenant_id: string | null;
   readonly [column: string]: unknown;
 }
 
@@ -212,6 +262,8 @@ export interface Snapshot {
   readonly users: ReadonlyMap<string, UserRow>;
   readonly keys: ReadonlyMap<string, KeyRow>;
   readonly sessions: ReadonlyMap<string, SessionRow>;
+  /** The world's tenants (ARCHITECTURE.md, "Tenants"), and any the attacker made. */
+  readonly tenants: ReadonlyMap<string, Record<string, unknown>>;
 }
 
 /** Columns that move with use, not with a change anyone made. */
@@ -235,6 +287,7 @@ export class WorldReader {
       users: byId<UserRow>(rows("SELECT * FROM users WHERE user_id LIKE ? ORDER BY user_id"), "user_id"),
       keys: byId<KeyRow>(rows("SELECT * FROM api_keys WHERE user_id LIKE ? ORDER BY created_at, id"), "id"),
       sessions: byId<SessionRow>(rows("SELECT * FROM sessions WHERE user_id LIKE ? ORDER BY created_at, id"), "id"),
+      tenants: byId<Record<string, unknown>>(rows("SELECT * FROM tenants WHERE tenant_id LIKE ? ORDER BY tenant_id"), "tenant_id"),
     };
   }
 
