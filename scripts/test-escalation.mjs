@@ -30,8 +30,8 @@ if (values.runs !== undefined) env.KEYWARD_ESCALATION_RUNS = values.runs;
 if (values.seed !== undefined) env.KEYWARD_ESCALATION_SEED = values.seed;
 if (values.path !== undefined) env.KEYWARD_ESCALATION_PATH = values.path;
 if (values.shape !== undefined) env.KEYWARD_ESCALATION_SHAPE = values.shape;
-// --no-config: .mocharc.json's `spec` would add every other test file to this one.
+// The spec reporter instead of the suite's one-line summary: the runs print what they found as they go.
 const mocha = join(root, "node_modules", ".bin", "mocha");
-const args = ["--no-config", "--import=tsx", "--timeout", "20000", "--reporter", "spec", "test/e2e/escalation-sequences.test.ts"];
+const args = ["--reporter", "spec", "test/e2e/escalation-sequences.test.ts"];
 const result = spawnSync(mocha, args, { cwd: root, stdio: "inherit", env });
 process.exit(result.status ?? 1);

@@ -39,3 +39,17 @@ export function durationProblem(text: string): string {
   if (/^\d+$/.test(trimmed)) return `has no unit; the units are ${DURATION_UNITS} (e.g. ${trimmed}s)`;
   return `is not a duration; write e.g. 90d, 12h, 30m or 1h30m (units: ${DURATION_UNITS})`;
 }
+
+/** `ms` as the duration text {@link parseDuration} reads back: `250ms`, `5s`, `8h`, `1m30s`; `0` for zero. */
+export function formatDuration(ms: number): string {
+  if (ms === 0) return "0";
+  let left = ms;
+  let text = "";
+  for (const [unit, size] of Object.entries(UNITS).reverse()) {
+    if (left >= size) {
+      text += `${Math.floor(left / size)}${unit}`;
+      left %= size;
+    }
+  }
+  return text;
+}

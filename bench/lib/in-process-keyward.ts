@@ -27,7 +27,8 @@ export async function buildInProcessKeyward(dataDir: string, built: boolean): Pr
     keywardModule<typeof import("../../src/server/build.js")>("src/server/build", built),
     keywardModule<typeof import("../../src/server/config.js")>("src/server/config", built),
   ]);
-  const loaded = loadConfig({ "data-dir": dataDir }, {});
+  // `keyward serve`'s defaults, but free ports: a bench listener must not need 8080 and 9090 to be free.
+  const loaded = loadConfig({ "data-dir": dataDir, "http-addr": "127.0.0.1:0", "grpc-addr": "127.0.0.1:0" }, {});
   if (!loaded.ok) throw new Error(loaded.problems.join("; "));
   const keyward = await build(loaded.config, silentLogger);
   await ensureAdmin(keyward.store, dataDir, loaded.config.maxKeysPerUser, silentLogger);

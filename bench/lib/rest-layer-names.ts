@@ -8,6 +8,6 @@ export const LAYER_ADDS: Record<Layer, string> = {
   write: "node:http writing the auth info JSON with the gateway's headers",
   verify: "+ cached verify of the Authorization key",
   invoke: "the shared invoker instead: both interceptors, the implementation",
-  gateway: "the REST gateway: route, transcoding, headers, call signal, memoized JSON",
-  listener: "keyward serve's HTTP listener: drain tracking, connect-node, the gateway as fallback",
+  gateway: "the HTTP port's route table, then the REST gateway: route, transcoding, headers, call signal, memoized JSON",
+  listener: "keyward serve's HTTP listener with its settings: drain tracking, connection caps, timeouts",
 };

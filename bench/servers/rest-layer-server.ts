@@ -7,9 +7,10 @@
  * - `write`: nothing but writing that JSON with the gateway's headers (`writeJson`: `writeHead`, `end`);
  * - `verify`: plus the cached verification of the `Authorization` key (`ApiKeyVerifier.verify`);
  * - `invoke`: the key through the shared invoker instead (both interceptors, GetAuthInfo's implementation);
- * - `gateway`: the REST gateway's handler (route match, transcoding, headers, call signal, JSON writer);
- * - `listener`: `keyward serve`'s HTTP listener (`startHttpListener`: drain tracking, connect-node, the
- *   gateway as its fallback), without the gRPC listener beside it.
+ * - `gateway`: the HTTP port's handler (`keywardHttpPort`: the route table `keyward serve` serves, whose
+ *   last route is the REST gateway: route match, transcoding, headers, call signal, JSON writer);
+ * - `listener`: that handler behind `keyward serve`'s HTTP listener with its settings (`startHttpPort`:
+ *   drain tracking, connection caps, timeouts), without the gRPC listener beside it.
  *
  * The SQLite store in the data dir (argv[3]) gets its first admin; the key is in `<data dir>/admin.key`.
  * argv[4] says where Keyward's code comes from: `dist` (the tsc build) or `src` (through tsx).
@@ -29,11 +30,10 @@ type Handler = (request: http.IncomingMessage, response: http.ServerResponse) =>
 const NEVER: CallEnd = { signal: new AbortController().signal };
 
 async function main(layer: Layer, dataDir: string, built: boolean): Promise<void> {
-  const [{ AuthService }, { createGateway }, { writeJson }, { startHttpListener }] = await Promise.all([
+  const [{ AuthService }, { keywardHttpPort, startHttpPort }, { writeJson }] = await Promise.all([
     keywardModule<typeof import("../../gen/keyward/v1/auth_pb.js")>("gen/keyward/v1/auth_pb", built),
-    keywardModule<typeof import("../../src/gateway/gateway.js")>("src/gateway/gateway", built),
+    keywardModule<typeof import("../../src/server/http-port.js")>("src/server/http-port", built),
     keywardModule<typeof import("../../src/http/http-response.js")>("src/http/http-response", built),
-    keywardModule<typeof import("../../src/http/http-listener.js")>("src/http/http-listener", built),
   ]);
   const { keyward, config, adminKey: key, logger: silentLogger } = await buildInProcessKeyward(dataDir, built);
   const method = AuthService.method.getAuthInfo;
@@ -47,9 +47,9 @@ async function main(layer: Layer, dataDir: string, built: boolean): Promise<void
       url: "/api/v1/auth_info",
       peer: LOOPBACK_PEER,
     });
-  const gateway = createGateway({ invoker: keyward.invoker, maxBodyBytes: config.bodyLimitBytes, logger: silentLogger });
+  const port = keywardHttpPort(keyward, config, silentLogger);
   // The JSON the gateway writes for this key, as a layer below the gateway would write it.
-  const body = await answerJson(gateway.handler, key);
+  const body = await answerJson(port, key);
   const handlers: Record<Exclude<Layer, "listener">, Handler> = {
     write: (_request, response) => writeJson(response, 200, body),
     verify: async (request, response) => {
@@ -60,18 +60,12 @@ async function main(layer: Layer, dataDir: string, built: boolean): Promise<void
       await invoke(request.headers.authorization ?? "");
       writeJson(response, 200, body);
     },
-    gateway: gateway.handler,
+    gateway: port,
   };
   let url: string;
   let close: () => Promise<void>;
   if (layer === "listener") {
-    const listener = await startHttpListener({
-      bindings: keyward.bindings,
-      interceptors: keyward.interceptors,
-      address: "127.0.0.1:0",
-      fallback: gateway.handler,
-      logger: silentLogger,
-    });
+    const listener = await startHttpPort(port, config);
     url = listener.url;
     close = () => listener.shutdown();
   } else {

@@ -1,4 +1,5 @@
 import { createContextKey, type HandlerContext } from "@connectrpc/connect";
+import type { RightsOwner } from "../rights/index.js";
 import type { ApiKeyRecord, SessionRecord, UserRecord } from "../store/store.js";
 
 /**
@@ -29,4 +30,9 @@ export function principalOf(context: Pick<HandlerContext, "values">): Principal 
   const principal = context.values.get(kPrincipal);
   if (!principal) throw new Error("principalOf: no authenticated caller in context (is the method public?)");
   return principal;
+}
+
+/** What decides `user`'s universe: its admin flag, its state, and whether it lives in a tenant (ARCHITECTURE.md, "Tenants"). */
+export function rightsOwnerOf(user: UserRecord): RightsOwner {
+  return { admin: user.admin, suspended: user.state === "suspended", inTenant: user.tenantId !== undefined };
 }

@@ -12,15 +12,16 @@ import type { AuthService } from "../../gen/keyward/v1/auth_pb.js";
 import type { TenantRegistry } from "../../gen/keyward/v1/tenant_pb.js";
 import type { UserRegistry } from "../../gen/keyward/v1/user_pb.js";
 import { createKeywardClient, errorReason } from "../client/keyward-client.js";
+import { SETTINGS } from "../server/config.js";
 import { escapeText } from "./safe-text.js";
 import { parsePageSize, UsageError } from "./usage.js";
 
-export const DEFAULT_URL = "http://127.0.0.1:8080";
+/** Where `keyward serve` listens by default. */
+export const DEFAULT_URL = `http://${SETTINGS.httpAddr.fallback}`;
 /** Exit code of a call the API refused or could not answer. */
 export const EXIT_API = 1;
 /** Values at least this long are redacted; shorter ones would mangle ordinary words. */
 const MIN_SECRET_LENGTH = 8;
-const CALL_TIMEOUT_MS = 30_000;
 
 const secrets = new Set<string>();
 
@@ -116,7 +117,8 @@ function readApiKey(command: Command, options: Record<string, unknown>): string 
 }
 
 function createApi(url: string, key: string | undefined): Api {
-  return createKeywardClient({ baseUrl: url, apiKey: key, timeoutMs: CALL_TIMEOUT_MS });
+  // The client's default deadline, like any other program's.
+  return createKeywardClient({ baseUrl: url, apiKey: key });
 }
 
 const NETWORK_ERRORS = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "ECONNRESET", "EHOSTUNREACH", "ENETUNREACH", "ETIMEDOUT", "EPIPE"]);

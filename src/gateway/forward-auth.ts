@@ -18,6 +18,7 @@ import { AuthService } from "../../gen/keyward/v1/auth_pb.js";
 import { kRequiredRights } from "../authz/authorization-interceptor.js";
 import { validationFailed } from "../errors/errors.js";
 import { rights as keywardRights } from "../rights/index.js";
+import type { HttpRoute } from "../http/http-routes.js";
 import type { Invoker } from "../transport/invoke.js";
 import { httpPeer } from "../net/peers.js";
 import { CallSignal } from "../http/http-call-signal.js";
@@ -48,8 +49,14 @@ export function isForwardAuthPath(path: string): boolean {
   return path === FORWARD_AUTH_PATH || path.startsWith(`${FORWARD_AUTH_PATH}/`);
 }
 
-/** The forward-auth handler; it answers every request itself and never rejects. */
-export function createForwardAuth(invoker: Invoker, asConnectError: (error: unknown) => ConnectError) {
+/** The forward-auth route: every method on its paths, so it comes before the REST routes. */
+export function createForwardAuthRoute(invoker: Invoker, asConnectError: (error: unknown) => ConnectError): HttpRoute {
+  const check = createForwardAuth(invoker, asConnectError);
+  return { claims: (_request, path) => isForwardAuthPath(path), answer: check };
+}
+
+/** The forward-auth handler; it answers every request itself. */
+function createForwardAuth(invoker: Invoker, asConnectError: (error: unknown) => ConnectError) {
   const method = AuthService.method.getAuthInfo;
   const request = create(method.input);
   return async (incoming: IncomingMessage, response: ServerResponse): Promise<void> => {

@@ -1,8 +1,8 @@
 /**
- * The Node request handler of the HTTP listener: unary Connect (JSON and binary) and gRPC-Web (binary,
- * text and JSON) calls at the RPC paths (`POST /keyward.v1.UserRegistry/GetUser`), through the shared
- * invoker; every other request goes to the fallback (REST, docs, console, ops). gRPC itself is served by
- * grpc-js (ARCHITECTURE.md, "The doors").
+ * The HTTP port's route for unary Connect (JSON and binary) and gRPC-Web (binary, text and JSON) calls
+ * at the RPC paths (`POST /keyward.v1.UserRegistry/GetUser`), through the shared invoker; every other
+ * path is another route's in the port's table (server/http-port.ts). gRPC itself is served by grpc-js
+ * (ARCHITECTURE.md, "The doors").
  *
  * Why Keyward serves these two protocols itself rather than through connect-node's router: connect-node
  * decodes the request body before any interceptor or hook runs, leniently (unknown JSON fields and enum
@@ -16,31 +16,23 @@
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { DescMethodUnary } from "@bufbuild/protobuf";
-import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
+import { Code, ConnectError } from "@connectrpc/connect";
 import { toConnectError } from "../errors/error-mapping.js";
 import type { Logger } from "../logger.js";
 import { DEFAULT_MAX_REQUEST_BYTES } from "../request-limits.js";
 import { lingerOnUnreadBody, readBody } from "./http-body.js";
 import { CallSignal } from "./http-call-signal.js";
-import { createInvoker, type Invoker, type ServiceBinding } from "../transport/invoke.js";
+import type { Invoker } from "../transport/invoke.js";
 import { httpPeer } from "../net/peers.js";
 import { decodeRequest } from "../transport/decoding/request-decoding.js";
 import { headersOf } from "./request-headers.js";
-import { connectErrorToStatusJson } from "../transport/status.js";
+import { writeStatusJson, type HttpRoute } from "./http-routes.js";
 import { protocolOf, type UnaryHttpProtocol } from "../transport/unary-http-protocols.js";
 
-/** A Node HTTP/1.1 request handler. */
-export type HttpHandler = (request: IncomingMessage, response: ServerResponse) => void;
-
-/** What the Connect handler serves. */
-export interface ConnectHandlerOptions {
-  readonly bindings: readonly ServiceBinding[];
-  /** The shared interceptor list, outermost first (error mapping first). */
-  readonly interceptors: readonly Interceptor[];
-  /** The invoker built from `bindings` and `interceptors`, if there is one already; else one is built. */
-  readonly invoker?: Invoker | undefined;
-  /** Requests that are not RPCs; default {@link notFoundHandler}. */
-  readonly fallback?: HttpHandler | undefined;
+/** What the Connect route serves. */
+export interface ConnectRouteOptions {
+  /** The shared invoker: its methods are the RPC paths this route claims. */
+  readonly invoker: Invoker;
   /** Largest request body, in bytes (default {@link DEFAULT_MAX_REQUEST_BYTES}). */
   readonly maxRequestBytes?: number | undefined;
   /** Deadline of Connect and gRPC-Web calls that come without a timeout header; none when undefined. */
@@ -48,12 +40,13 @@ export interface ConnectHandlerOptions {
   readonly logger: Logger;
 }
 
-/** The handler. Nothing a client sends reaches a stack trace: unexpected failures are logged and answered INTERNAL. */
-export function createConnectHandler(options: ConnectHandlerOptions): HttpHandler {
-  const invoker = options.invoker ?? createInvoker(options.bindings, options.interceptors);
-  const fallback = options.fallback ?? notFoundHandler;
+/**
+ * The route: it claims the RPC paths (`/keyward.v1.UserRegistry/GetUser`) and nothing else. Nothing a
+ * client sends reaches a stack trace: unexpected failures are logged and answered INTERNAL.
+ */
+export function createConnectRoute(options: ConnectRouteOptions): HttpRoute {
+  const { invoker, logger } = options;
   const limit = options.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES;
-  const { logger } = options;
   const asConnectError = (error: unknown) => toConnectError(error, logger);
 
   async function serve(protocol: UnaryHttpProtocol, method: DescMethodUnary, request: IncomingMessage, response: ServerResponse): Promise<void> {
@@ -83,47 +76,34 @@ export function createConnectHandler(options: ConnectHandlerOptions): HttpHandle
     }
   }
 
-  return (request, response) => {
-    const target = request.url ?? "/";
-    const queryAt = target.indexOf("?");
-    const method = invoker.methods.get(queryAt === -1 ? target : target.slice(0, queryAt));
-    if (method === undefined) {
-      fallback(request, response);
-      return;
-    }
-    if (request.headers.host === undefined) {
-      // HTTP/1.1 requires Host (Node refuses its absence itself); no Connect or gRPC-Web client sends HTTP/1.0 without it.
-      refuse(request, response, 400, new ConnectError("request has no Host header", Code.InvalidArgument));
-      return;
-    }
-    if (request.method !== "POST") {
-      const error = new ConnectError(`${request.method} is not allowed on ${method.parent.typeName}/${method.name}; allowed: POST`, Code.Unimplemented);
-      refuse(request, response, 405, error, { allow: "POST" });
-      return;
-    }
-    const protocol = protocolOf(request.headers["content-type"]);
-    if (protocol === undefined) {
-      const type = String(request.headers["content-type"] ?? "(none)").slice(0, 100);
-      const error = new ConnectError(
-        `content-type \`${type}\` is not supported: send application/json or application/proto (Connect), or application/grpc-web+proto (gRPC-Web)`,
-        Code.InvalidArgument,
-      );
-      refuse(request, response, 415, error);
-      return;
-    }
-    serve(protocol, method, request, response).catch((error: unknown) => {
-      // serve() answers every failure itself; this is the last guard against a crash.
-      logger.error("connect call could not be answered", { path: target.slice(0, 200), error });
-      response.destroy();
-    });
+  return {
+    claims: (_request, path) => invoker.methods.has(path),
+    answer(request, response, path) {
+      const method = invoker.methods.get(path)!;
+      if (request.headers.host === undefined) {
+        // HTTP/1.1 requires Host (Node refuses its absence itself); no Connect or gRPC-Web client sends HTTP/1.0 without it.
+        refuse(request, response, 400, new ConnectError("request has no Host header", Code.InvalidArgument));
+        return;
+      }
+      if (request.method !== "POST") {
+        const error = new ConnectError(`${request.method} is not allowed on ${method.parent.typeName}/${method.name}; allowed: POST`, Code.Unimplemented);
+        refuse(request, response, 405, error, { allow: "POST" });
+        return;
+      }
+      const protocol = protocolOf(request.headers["content-type"]);
+      if (protocol === undefined) {
+        const type = String(request.headers["content-type"] ?? "(none)").slice(0, 100);
+        const error = new ConnectError(
+          `content-type \`${type}\` is not supported: send application/json or application/proto (Connect), or application/grpc-web+proto (gRPC-Web)`,
+          Code.InvalidArgument,
+        );
+        refuse(request, response, 415, error);
+        return;
+      }
+        return serve(protocol, method, request, response);
+    },
   };
 }
-
-/** The default fallback: 404 with a `google.rpc.Status` body naming the method and path (query left out). */
-export const notFoundHandler: HttpHandler = (request, response) => {
-  const path = (request.url ?? "/").split("?", 1)[0];
-  writeStatusJson(response, 404, new ConnectError(`no route for ${request.method} ${path}`, Code.NotFound));
-};
 
 /** Answers a request that is no call of either protocol, letting its body go. */
 function refuse(request: IncomingMessage, response: ServerResponse, httpStatus: number, error: ConnectError, extra: Record<string, string> = {}): void {
@@ -131,8 +111,3 @@ function refuse(request: IncomingMessage, response: ServerResponse, httpStatus: 
   writeStatusJson(response, httpStatus, error, extra);
 }
 
-function writeStatusJson(response: ServerResponse, httpStatus: number, error: ConnectError, extra: Record<string, string> = {}): void {
-  const body = JSON.stringify(connectErrorToStatusJson(error));
-  response.writeHead(httpStatus, { ...extra, "content-type": "application/json", "content-length": Buffer.byteLength(body) });
-  response.end(body);
-}

@@ -9,7 +9,8 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { dirname, extname, join, relative, sep } from "node:path";
 import { fileURLToPath } from "node:url";
-import { gzipSync } from "node:zlib";
+import type { HttpRoute } from "./http-routes.js";
+import { pageSecurityHeaders, StaticFile, writeStaticFile } from "./static-files.js";
 
 /** Where the console's page is served, for browsers. */
 export const CONSOLE_PAGE_PATH = "/";
@@ -33,12 +34,7 @@ export const CONSOLE_CSP = [
   "frame-ancestors 'none'",
 ].join("; ");
 
-const SECURITY_HEADERS = {
-  "content-security-policy": CONSOLE_CSP,
-  "x-content-type-options": "nosniff",
-  "referrer-policy": "no-referrer",
-  "x-frame-options": "DENY",
-} as const;
+const SECURITY_HEADERS = pageSecurityHeaders(CONSOLE_CSP);
 
 const TYPES: Readonly<Record<string, string>> = {
   ".html": "text/html; charset=utf-8",
@@ -51,20 +47,13 @@ const TYPES: Readonly<Record<string, string>> = {
   ".json": "application/json",
 };
 
-interface ConsoleFile {
-  readonly type: string;
-  readonly body: Buffer;
-  readonly gzipped: Buffer | undefined;
-  readonly cache: string;
-}
-
 /** The files of a built console: the page and each asset by URL path. */
 interface ConsoleBuild {
-  readonly page: ConsoleFile;
-  readonly assets: ReadonlyMap<string, ConsoleFile>;
+  readonly page: StaticFile;
+  readonly assets: ReadonlyMap<string, StaticFile>;
 }
 
-/** `dist/console` of this checkout: the same from `src/gateway` (tsx) and `dist/src/gateway` (built). */
+/** `dist/console` of this checkout: the same from `src/http` (tsx) and `dist/src/http` (built). */
 export function defaultConsoleDir(): string {
   let dir = dirname(fileURLToPath(import.meta.url));
   while (!existsSync(join(dir, "package.json"))) {
@@ -81,46 +70,40 @@ export function wantsHtml(request: IncomingMessage): boolean {
 }
 
 /**
- * The console's handler: answers and returns true for the console's page and assets, returns false
- * (answering nothing) for every other request so the caller routes it as before.
+ * The console's route: it claims a GET or HEAD of the page (`/` asked by a browser) or of anything
+ * under the assets prefix, and nothing else, so every other request keeps its meaning.
  */
-export function createConsoleHandler(consoleDir = defaultConsoleDir()): (request: IncomingMessage, response: ServerResponse, path: string) => boolean {
+export function createConsoleRoute(consoleDir = defaultConsoleDir()): HttpRoute {
   // Read on first use, and again while missing, so a server started before `npm run build` finished still
   // serves the console once it is there.
   let build: ConsoleBuild | undefined;
   const load = () => (build ??= readBuild(consoleDir));
+  const isPage = (request: IncomingMessage, path: string) => path === CONSOLE_PAGE_PATH && wantsHtml(request);
 
-  return (request, response, path) => {
-    const method = request.method ?? "GET";
-    if (method !== "GET" && method !== "HEAD") return false;
-    const isPage = path === CONSOLE_PAGE_PATH && wantsHtml(request);
-    if (!isPage && !path.startsWith(CONSOLE_ASSETS_PREFIX)) return false;
-    const files = load();
-    const file = isPage ? files?.page : files?.assets.get(path);
-    if (file === undefined) {
-      if (isPage) writeMissingBuild(response, method);
-      else writeText(response, 404, `no console file at ${path.slice(0, 200)}\n`, method);
-      return true;
-    }
-    const gzip = file.gzipped !== undefined && /\bgzip\b/.test(String(request.headers["accept-encoding"] ?? ""));
-    const body = gzip ? file.gzipped! : file.body;
-    response.writeHead(200, {
-      ...SECURITY_HEADERS,
-      "content-type": file.type,
-      "content-length": String(body.length),
-      "cache-control": file.cache,
-      vary: "accept-encoding",
-      ...(gzip ? { "content-encoding": "gzip" } : {}),
-    });
-    response.end(method === "HEAD" ? undefined : body);
-    return true;
+  return {
+    claims(request, path) {
+      if (request.method !== "GET" && request.method !== "HEAD") return false;
+      return path.startsWith(CONSOLE_ASSETS_PREFIX) || isPage(request, path);
+    },
+    answer(request, response, path) {
+      const method = request.method ?? "GET";
+      const page = isPage(request, path);
+      const files = load();
+      const file = page ? files?.page : files?.assets.get(path);
+      if (file === undefined) {
+        if (page) writeMissingBuild(response, method);
+        else writeText(response, 404, `no console file at ${path.slice(0, 200)}\n`, method);
+        return;
+      }
+      writeStaticFile(request, response, file, SECURITY_HEADERS);
+    },
   };
 }
 
 function readBuild(consoleDir: string): ConsoleBuild | undefined {
   const index = join(consoleDir, "index.html");
   if (!existsSync(index)) return undefined;
-  const assets = new Map<string, ConsoleFile>();
+  const assets = new Map<string, StaticFile>();
   for (const entry of readdirSync(consoleDir, { recursive: true, withFileTypes: true })) {
     if (!entry.isFile()) continue;
     const full = join(entry.parentPath, entry.name);
@@ -133,11 +116,8 @@ function readBuild(consoleDir: string): ConsoleBuild | undefined {
   return { page: fileOf(index, "no-cache"), assets };
 }
 
-function fileOf(path: string, cache: string): ConsoleFile {
-  const body = readFileSync(path);
-  const type = TYPES[extname(path)] ?? "application/octet-stream";
-  const compressible = !type.startsWith("image/png") && !type.startsWith("font/");
-  return { type, body, gzipped: compressible && body.length > 1024 ? gzipSync(body) : undefined, cache };
+function fileOf(path: string, cache: string): StaticFile {
+  return new StaticFile(TYPES[extname(path)] ?? "application/octet-stream", readFileSync(path), cache);
 }
 
 function writeMissingBuild(response: ServerResponse, method: string): void {

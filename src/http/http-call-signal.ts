@@ -14,8 +14,8 @@ const MAX_TIMEOUT_MS = 2 ** 31 - 1;
 
 /**
  * How an HTTP call ends early: follows `response`'s connection and the timeout. The AbortSignal is created
- * only when something reads it (see {@link LazyAbort}; in profiles, the controller and its listeners were
- * a few percent of a REST call); the doors themselves wait through `race`, which needs none. A class, not
+ * only when something reads it (see {@link LazyAbort}; in profiles, the controller and its listeners
+ * showed in every REST call); the doors themselves wait through `race`, which needs none. A class, not
  * a literal with a getter (see {@link CallEnd}).
  */
 export class CallSignal implements CallEnd {

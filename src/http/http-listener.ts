@@ -1,18 +1,20 @@
 /**
  * The HTTP listener: HTTP/1.1 cleartext or TLS (Connect and gRPC-Web both work over HTTP/1.1), serving
- * the Connect handler and, through its fallback, everything else on that port.
+ * the handler it is given: Keyward's is the HTTP port's route table (server/http-port.ts).
  */
 import * as http from "node:http";
 import * as https from "node:https";
 import type { AddressInfo } from "node:net";
 import { ClientConnectionLimit, type ClientConnectionLimitOptions } from "../net/client-connection-limit.js";
-import { createConnectHandler, type ConnectHandlerOptions } from "./connect-handler.js";
 import { trackHttpDrain } from "./http-drain.js";
+import type { HttpHandler } from "./http-routes.js";
 import { formatListenAddress, parseListenAddress } from "../transport/listen-address.js";
 import { DEFAULT_DRAIN_TIMEOUT_MS, type ListenerOptions } from "../transport/listener-defaults.js";
 
 /** What the HTTP listener serves and where. */
-export interface HttpListenerOptions extends ConnectHandlerOptions, ListenerOptions {
+export interface HttpListenerOptions extends ListenerOptions {
+  /** Answers every request. */
+  readonly handler: HttpHandler;
   /** Most open connections (`server.maxConnections`); a connection over it is closed on accept. Default: no limit. */
   readonly maxConnections?: number | undefined;
   /** The cap on one client's open connections (a connection over it is closed on accept); default: none. */
@@ -49,7 +51,6 @@ export interface HttpListener {
 /** Starts the HTTP listener; resolves once it is listening. */
 export async function startHttpListener(options: HttpListenerOptions): Promise<HttpListener> {
   const { host, port: requestedPort } = parseListenAddress(options.address);
-  const handler = createConnectHandler(options);
   const timeouts: http.ServerOptions = {
     ...(options.headersTimeoutMs !== undefined ? { headersTimeout: options.headersTimeoutMs } : {}),
     ...(options.requestTimeoutMs !== undefined ? { requestTimeout: options.requestTimeoutMs } : {}),
@@ -61,7 +62,7 @@ export async function startHttpListener(options: HttpListenerOptions): Promise<H
   if (options.perClient !== undefined) new ClientConnectionLimit(options.perClient).watch(server);
   // Tracking first, so it sees each request before the handler can answer it.
   const drain = trackHttpDrain(server, options.tls !== undefined);
-  server.on("request", handler);
+  server.on("request", options.handler);
   await listen(server, host, requestedPort);
   const port = (server.address() as AddressInfo).port;
   const address = formatListenAddress({ host, port });

@@ -12,7 +12,7 @@ import { httpStatusOf } from "../errors/http-status.js";
  * Writes `status` with the JSON text `body`, the headers every REST answer carries, and `extra` headers.
  * `no-store`: a create or regenerate response carries a secret that no cache may keep; `nosniff`:
  * browsers must treat JSON as JSON. The header object is a fresh literal on purpose: spreading a shared
- * constant into it cost 10-20 µs of server CPU per answer (paired runs under autocannon).
+ * constant into it cost measurable server CPU per answer (paired runs; docs/performance.md).
  */
 export function writeJson(response: ServerResponse, status: number, body: string, extra?: Headers): void {
   if (response.headersSent || response.destroyed) return;

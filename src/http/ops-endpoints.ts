@@ -2,10 +2,11 @@
  * The operations endpoints on the HTTP port (ARCHITECTURE.md, "Configuration and lifecycle"): `GET /healthz` (the process is alive),
  * `GET /readyz` (200 when ready, 503 with a coarse reason otherwise) and `GET /metrics` (Prometheus
  * text). Unauthenticated by design, so they say nothing a stranger could use: no addresses, no error
- * details. Everything else goes to `next` (the REST gateway); no REST route lives at these paths.
+ * details. A route of the HTTP port's table (server/http-port.ts), first in it; no other route lives at
+ * these paths.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { HttpHandler } from "./connect-handler.js";
+import type { HttpRoute } from "./http-routes.js";
 
 /** The paths, for the route-shadowing test and the deploy drift test. */
 export const OPS_PATHS = { healthz: "/healthz", readyz: "/readyz", metrics: "/metrics" } as const;
@@ -18,27 +19,28 @@ export interface OpsSources {
   metrics(): Promise<{ contentType: string; body: string }>;
 }
 
-/** A handler answering the operations paths and handing every other request to `next`. */
-export function createOpsHandler(sources: OpsSources, next: HttpHandler): HttpHandler {
-  return (request, response) => {
-    const url = request.url ?? "/";
-    const query = url.indexOf("?");
-    const path = query === -1 ? url : url.slice(0, query);
-    if (path !== OPS_PATHS.healthz && path !== OPS_PATHS.readyz && path !== OPS_PATHS.metrics) return next(request, response);
-    if (request.method !== "GET" && request.method !== "HEAD") {
-      return write(request, response, 405, "application/json", JSON.stringify({ status: "method not allowed" }), { allow: "GET, HEAD" });
-    }
-    if (path === OPS_PATHS.healthz) return write(request, response, 200, "application/json", JSON.stringify({ status: "alive" }));
-    if (path === OPS_PATHS.readyz) {
-      const state = sources.readiness();
-      const body = state.ready ? { status: "ready" } : { status: "not ready", reason: state.reason };
-      return write(request, response, state.ready ? 200 : 503, "application/json", JSON.stringify(body));
-    }
-    sources.metrics().then(
-      ({ contentType, body }) => write(request, response, 200, contentType, body),
-      () => write(request, response, 500, "application/json", JSON.stringify({ status: "metrics unavailable" })),
-    );
+/** The route of the operations paths, any method (other than GET and HEAD get 405). */
+export function createOpsRoute(sources: OpsSources): HttpRoute {
+  return {
+    claims: (_request, path) => path === OPS_PATHS.healthz || path === OPS_PATHS.readyz || path === OPS_PATHS.metrics,
+    answer: (request, response, path) => answer(sources, request, response, path),
   };
+}
+
+function answer(sources: OpsSources, request: IncomingMessage, response: ServerResponse, path: string): void {
+  if (request.method !== "GET" && request.method !== "HEAD") {
+    return write(request, response, 405, "application/json", JSON.stringify({ status: "method not allowed" }), { allow: "GET, HEAD" });
+  }
+  if (path === OPS_PATHS.healthz) return write(request, response, 200, "application/json", JSON.stringify({ status: "alive" }));
+  if (path === OPS_PATHS.readyz) {
+    const state = sources.readiness();
+    const body = state.ready ? { status: "ready" } : { status: "not ready", reason: state.reason };
+    return write(request, response, state.ready ? 200 : 503, "application/json", JSON.stringify(body));
+  }
+  sources.metrics().then(
+    ({ contentType, body }) => write(request, response, 200, contentType, body),
+    () => write(request, response, 500, "application/json", JSON.stringify({ status: "metrics unavailable" })),
+  );
 }
 
 function write(

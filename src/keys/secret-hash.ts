@@ -25,8 +25,8 @@ export function verifySecret(secret: string, storedHash: string): boolean {
  * key, so each call costs one SHA-256 and one constant-time comparison. A hash of an unknown scheme or
  * the wrong length never matches.
  *
- * Why not `timingSafeEqual`: it needs the digest as a Buffer, whose allocation costs more than half of
- * the whole check (about 2.3 µs against 0.8 µs per call). So the digest is taken as a latin1 string, one
+ * Why not `timingSafeEqual`: it needs the digest as a Buffer, whose allocation cost more than the whole
+ * check costs without it (docs/performance.md, the verification work). So the digest is taken as a latin1 string, one
  * character per byte (the same 32 bytes, no Buffer), and compared with the stored digest by a loop that
  * visits every byte and accumulates differences without an early exit: its time does not depend on where
  * the two differ.

@@ -49,10 +49,13 @@ export function instrumentStore<S extends Store>(store: S, duration: PlainHistog
   return timed as unknown as S;
 }
 
-/** Every function-valued property on the store's prototype chain, below Object.prototype. */
+/**
+ * Every function-valued property of the store, its own (a composed store's methods) or on its prototype
+ * chain below Object.prototype (a class's).
+ */
 function methodNames(store: object): string[] {
   const names = new Set<string>();
-  for (let proto = Object.getPrototypeOf(store); proto !== null && proto !== Object.prototype; proto = Object.getPrototypeOf(proto)) {
+  for (let proto: object | null = store; proto !== null && proto !== Object.prototype; proto = Object.getPrototypeOf(proto)) {
     for (const name of Object.getOwnPropertyNames(proto)) {
       const descriptor = Object.getOwnPropertyDescriptor(proto, name);
       if (descriptor !== undefined && typeof descriptor.value === "function") names.add(name);

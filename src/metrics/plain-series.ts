@@ -1,8 +1,8 @@
 /**
  * Counters and histograms for the per-call metrics, as plain numbers rendered by prom-client's registry
- * at scrape time. prom-client's own label children hash their label values on every `inc`/`observe`;
- * measured on GetAuthInfo through the invoker (bench/micro/metrics-overhead.ts), that made the call
- * metrics about 4 µs of CPU per call. Here a caller looks a series up once and then adds to numbers.
+ * at scrape time. prom-client's own label children hash their label values on every `inc`/`observe`,
+ * which made the call metrics a large part of a cached call's CPU (bench/micro/metrics-overhead.ts; the
+ * figures are in docs/performance.md). Here a caller looks a series up once and then adds to numbers.
  */
 import type { Registry } from "prom-client";
 

@@ -39,7 +39,7 @@ export function passwordProblem(password: string, userId: string): string | unde
   return undefined;
 }
 
-/** Most passwords waiting for a hashing slot: about two seconds of work at one verify per 20 ms. */
+/** Most passwords waiting for a hashing slot: a couple of seconds of work at one verify's cost (docs/performance.md, `bench:passwords`). */
 export const PASSWORD_QUEUE_MAX = 100;
 
 /**

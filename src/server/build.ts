@@ -124,7 +124,7 @@ export async function build(config: Config, logger: Logger, now: () => number = 
   const bindings = [
     bindService(UserRegistry, createUserRegistry(deps)),
     bindService(ApiKeyRegistry, createApiKeyRegistry(deps)),
-    bindService(AuthService, createAuthService((session) => verifier.sessionEnd(session), (tenantId) => store.getTenant(tenantId))),
+    bindService(AuthService, createAuthService(deps)),
     bindService(SessionRegistry, createSessionRegistry(deps)),
     bindService(TenantRegistry, createTenantRegistry(deps)),
   ];

@@ -1,13 +1,19 @@
 /**
  * Server configuration from flags and environment (ARCHITECTURE.md, "Configuration and lifecycle"). Flags win over env, env over defaults.
  * Everything is validated up front and every problem is reported at once (Ory Keto's way); the caller
- * exits 2 on problems.
+ * exits 2 on problems. A default that a module also needs without the configuration (tests, the bench)
+ * is that module's named constant, and the table's fallback is written from it, never retyped.
  */
 import { readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
+import type { ClientConnectionLimitOptions } from "../net/client-connection-limit.js";
 import { parseNetwork } from "../net/networks.js";
-import { INSECURE_TRANSPORT_MODES, type InsecureTransportMode } from "../net/transport-policy.js";
-import { durationProblem, parseDuration } from "../durations.js";
+import { INSECURE_TRANSPORT_MODES, INSECURE_WARN_INTERVAL_MS, type InsecureTransportMode } from "../net/transport-policy.js";
+import { DEFAULT_REVOCATION_POLLER_OPTIONS } from "../authn/revocation-poller.js";
+import { DEFAULT_SESSION_IDLE_MS, DEFAULT_VERIFIER_OPTIONS } from "../authn/verifier.js";
+import { durationProblem, formatDuration, parseDuration } from "../durations.js";
+import { DEFAULT_THROTTLE } from "../passwords/login-throttle.js";
+import { DEFAULT_DRAIN_TIMEOUT_MS, DEFAULT_MAX_CONCURRENT_STREAMS } from "../transport/listener-defaults.js";
 import { isLogLevel, type LogLevel } from "../logger.js";
 import { DEFAULT_MAX_REQUEST_BYTES } from "../request-limits.js";
 import { resolveStoreLocation } from "../store/store-location.js";
@@ -25,7 +31,7 @@ export interface Config {
   readonly maxKeysPerUser: number;
   readonly maxKeyLifetimeMs: number | undefined;
   readonly authCacheTtlMs: number;
-  /** Most verified keys cached at once (about 2 KB of heap each). */
+  /** Most verified keys cached at once (the heap each holds is in docs/performance.md). */
   readonly authCacheSize: number;
   /** How often the revocation feed is read (ARCHITECTURE.md, "Caches and the revocation feed"). */
   readonly revocationPollIntervalMs: number;
@@ -88,25 +94,25 @@ export const SETTINGS = {
   tlsKey: { flag: "tls-key", env: "KEYWARD_TLS_KEY", fallback: "", help: "PEM private key file" },
   maxKeysPerUser: { flag: "max-api-keys-per-user", env: "KEYWARD_MAX_API_KEYS_PER_USER", fallback: "100", help: "most API keys one user may have" },
   maxKeyLifetime: { flag: "max-api-key-lifetime", env: "KEYWARD_MAX_API_KEY_LIFETIME", fallback: "", help: "longest lifetime of a new key, e.g. 90d; empty for none (keys may never expire)" },
-  authCacheTtl: { flag: "auth-cache-ttl", env: "KEYWARD_AUTH_CACHE_TTL", fallback: "5s", help: "how long a verified key is reused before it is read again (the safety net behind the revocation feed); 0 disables the cache" },
-  authCacheSize: { flag: "auth-cache-size", env: "KEYWARD_AUTH_CACHE_SIZE", fallback: "10000", help: "most keys the verification cache holds (about 2 KB of memory each)" },
-  revocationPollInterval: { flag: "revocation-poll-interval", env: "KEYWARD_REVOCATION_POLL_INTERVAL", fallback: "250ms", help: "how often the revocation feed is read: changes made on other processes take about this long to show here" },
+  authCacheTtl: { flag: "auth-cache-ttl", env: "KEYWARD_AUTH_CACHE_TTL", fallback: formatDuration(DEFAULT_VERIFIER_OPTIONS.cacheTtlMs), help: "how long a verified key is reused before it is read again (the safety net behind the revocation feed); 0 disables the cache" },
+  authCacheSize: { flag: "auth-cache-size", env: "KEYWARD_AUTH_CACHE_SIZE", fallback: String(DEFAULT_VERIFIER_OPTIONS.cacheSize), help: "most keys the verification cache holds (about 2 KB of memory each)" },
+  revocationPollInterval: { flag: "revocation-poll-interval", env: "KEYWARD_REVOCATION_POLL_INTERVAL", fallback: formatDuration(DEFAULT_REVOCATION_POLLER_OPTIONS.intervalMs), help: "how often the revocation feed is read: changes made on other processes take about this long to show here" },
   workers: { flag: "workers", env: "KEYWARD_WORKERS", fallback: "1", help: "worker processes sharing both listeners, or auto (one per core); 1 runs in this process" },
   bodyLimit: { flag: "body-limit", env: "KEYWARD_BODY_LIMIT", fallback: String(DEFAULT_MAX_REQUEST_BYTES), help: "largest request body in bytes (HTTP and gRPC)" },
-  shutdownTimeout: { flag: "shutdown-timeout", env: "KEYWARD_SHUTDOWN_TIMEOUT", fallback: "10s", help: "how long SIGTERM waits for in-flight calls" },
+  shutdownTimeout: { flag: "shutdown-timeout", env: "KEYWARD_SHUTDOWN_TIMEOUT", fallback: formatDuration(DEFAULT_DRAIN_TIMEOUT_MS), help: "how long SIGTERM waits for in-flight calls" },
   trustedProxies: { flag: "trusted-proxies", env: "KEYWARD_TRUSTED_PROXIES", fallback: "", help: "comma-separated CIDRs of proxies whose X-Forwarded-For/Forwarded/X-Forwarded-Proto are believed, e.g. 127.0.0.1/32,::1; none by default" },
-  insecureTransport: { flag: "insecure-transport", env: "KEYWARD_INSECURE_TRANSPORT", fallback: "warn", help: "a credential over plain HTTP/gRPC from another machine, not via a trusted TLS proxy: allow, warn (log once per key per hour) or reject; keys are never revoked for it" },
+  insecureTransport: { flag: "insecure-transport", env: "KEYWARD_INSECURE_TRANSPORT", fallback: "warn", help: `a credential over plain HTTP/gRPC from another machine, not via a trusted TLS proxy: allow, warn (log once per key every ${formatDuration(INSECURE_WARN_INTERVAL_MS)}) or reject; keys are never revoked for it` },
   logLevel: { flag: "log-level", env: "KEYWARD_LOG_LEVEL", fallback: "info", help: "debug, info, warn or error" },
-  maxConcurrentStreams: { flag: "max-concurrent-streams", env: "KEYWARD_MAX_CONCURRENT_STREAMS", fallback: "100", help: "most concurrent calls (HTTP/2 streams) per gRPC connection" },
+  maxConcurrentStreams: { flag: "max-concurrent-streams", env: "KEYWARD_MAX_CONCURRENT_STREAMS", fallback: String(DEFAULT_MAX_CONCURRENT_STREAMS), help: "most concurrent calls (HTTP/2 streams) per gRPC connection" },
   defaultDeadline: { flag: "default-deadline", env: "KEYWARD_DEFAULT_DEADLINE", fallback: "30s", help: "deadline of calls sent without one (gRPC, Connect, gRPC-Web, REST)" },
   maxHttpConnections: { flag: "max-http-connections", env: "KEYWARD_MAX_HTTP_CONNECTIONS", fallback: "1000", help: "most open connections on the HTTP listener; more are closed at once" },
   maxConnectionsPerClient: { flag: "max-connections-per-client", env: "KEYWARD_MAX_CONNECTIONS_PER_CLIENT", fallback: "100", help: "most open connections one client address (IPv6: its network, see --client-ipv6-prefix) holds on each listener, at most --max-http-connections; more are closed at once; trusted proxies are not capped" },
   httpHeadersTimeout: { flag: "http-headers-timeout", env: "KEYWARD_HTTP_HEADERS_TIMEOUT", fallback: "10s", help: "how long an HTTP client may take to send a request's headers (then 408)" },
   httpRequestTimeout: { flag: "http-request-timeout", env: "KEYWARD_HTTP_REQUEST_TIMEOUT", fallback: "30s", help: "how long an HTTP client may take to send a whole request (then 408)" },
   httpKeepAliveTimeout: { flag: "http-keep-alive-timeout", env: "KEYWARD_HTTP_KEEP_ALIVE_TIMEOUT", fallback: "5s", help: "how long an idle HTTP keep-alive connection stays open" },
-  sessionIdleTimeout: { flag: "session-idle-timeout", env: "KEYWARD_SESSION_IDLE_TIMEOUT", fallback: "8h", help: "a sign-in session unused this long ends" },
+  sessionIdleTimeout: { flag: "session-idle-timeout", env: "KEYWARD_SESSION_IDLE_TIMEOUT", fallback: formatDuration(DEFAULT_SESSION_IDLE_MS), help: "a sign-in session unused this long ends" },
   sessionLifetime: { flag: "session-lifetime", env: "KEYWARD_SESSION_LIFETIME", fallback: "7d", help: "a sign-in session ends this long after sign-in, however used" },
-  loginFreeFailures: { flag: "login-free-failures", env: "KEYWARD_LOGIN_FREE_FAILURES", fallback: "5", help: "sign-in attempts per user id, counted before the password is checked (a success clears them), before each further one waits, doubling from 1s to at most 15m; shared by every process on the store" },
+  loginFreeFailures: { flag: "login-free-failures", env: "KEYWARD_LOGIN_FREE_FAILURES", fallback: "5", help: `sign-in attempts per user id, counted before the password is checked (a success clears them), before each further one waits, doubling from ${formatDuration(DEFAULT_THROTTLE.baseDelayMs)} to at most ${formatDuration(DEFAULT_THROTTLE.maxDelayMs)}; shared by every process on the store` },
   loginFreeFailuresPerAddress: { flag: "login-free-failures-per-address", env: "KEYWARD_LOGIN_FREE_FAILURES_PER_ADDRESS", fallback: "20", help: "the same per client address (IPv6: per network, see --client-ipv6-prefix); a success gives its attempt back" },
   clientIpv6Prefix: { flag: "client-ipv6-prefix", env: "KEYWARD_CLIENT_IPV6_PREFIX", fallback: "64", help: "IPv6 clients are counted by this network prefix length (1 to 128) for the per-address sign-in throttle, their share of the password queue and the per-client connection cap: one host usually holds a whole /64; IPv4 clients count by their address" },
 } satisfies Record<string, Setting>;
@@ -246,6 +252,11 @@ export function loadConfig(
       clientIpv6Prefix,
     },
   };
+}
+
+/** The per-client connection cap both listeners keep (ARCHITECTURE.md, "The network edge"). */
+export function clientConnectionLimitOf(config: Config): ClientConnectionLimitOptions {
+  return { maxPerClient: config.limits.maxConnectionsPerClient, uncapped: config.trustedProxies, ipv6PrefixLength: config.clientIpv6Prefix };
 }
 
 /** Below the min, polling costs more than it buys; past the max, the feed would lag behind any sane cache TTL. */

@@ -2,15 +2,13 @@
  * Server lifecycle: build, bootstrap the first admin, start both listeners, and shut down gracefully
  * (health NOT_SERVING, stop accepting, drain in-flight calls, flush usage, close the store).
  */
-import { createGateway } from "../gateway/gateway.js";
 import type { Logger } from "../logger.js";
 import { describeStoreLocation } from "../store/open-store.js";
-import { startHttpListener } from "../http/http-listener.js";
 import { startGrpcServer } from "../transport/grpc-server.js";
-import { createOpsHandler } from "../http/ops-endpoints.js";
 import { ensureAdmin, warnIfDataDirShared } from "./bootstrap.js";
 import { build } from "./build.js";
-import { SETTINGS, type Config, type Setting } from "./config.js";
+import { clientConnectionLimitOf, SETTINGS, type Config, type Setting } from "./config.js";
+import { keywardHttpPort, startHttpPort } from "./http-port.js";
 
 /** A running Keyward server. */
 export interface RunningServer {
@@ -40,44 +38,24 @@ export async function startKeyward(config: Config, logger: Logger, options: Star
       warnIfDataDirShared(config.dataDir, logger);
       await ensureAdmin(keyward.store, config.dataDir, config.maxKeysPerUser, logger);
     }
-    const { limits } = config;
-    const common = {
+    // Built before any listener starts, so a bad google.api.http rule fails startup at once.
+    const httpPort = keywardHttpPort(keyward, config, logger);
+    // gRPC listens before HTTP, always: under --workers the listen order pairs each worker's sockets
+    // with the primary's (see cluster.ts).
+    const grpc = await startGrpcServer({
       bindings: keyward.bindings,
+      invoker: keyward.invoker,
+      address: config.grpcAddr,
       tls: config.tls,
       logger,
       maxRequestBytes: config.bodyLimitBytes,
       drainTimeoutMs: config.shutdownTimeoutMs,
-      defaultDeadlineMs: limits.defaultDeadlineMs,
-    };
-    // REST, /openapi.json and /docs: everything on the HTTP port that is not a Connect or gRPC-Web call.
-    // Built before any listener starts, so a bad google.api.http rule fails startup at once.
-    // gRPC listens before HTTP, always: under --workers the listen order pairs each worker's sockets
-    // with the primary's (see cluster.ts).
-    const gateway = createGateway({ invoker: keyward.invoker, maxBodyBytes: config.bodyLimitBytes, logger, defaultDeadlineMs: limits.defaultDeadlineMs });
-    const perClient = {
-      perClient: { maxPerClient: limits.maxConnectionsPerClient, uncapped: config.trustedProxies, ipv6PrefixLength: config.clientIpv6Prefix },
-    };
-    const grpc = await startGrpcServer({ ...common, ...perClient, invoker: keyward.invoker, address: config.grpcAddr, maxConcurrentStreams: limits.maxConcurrentStreams }).catch(
-      (error: unknown) => Promise.reject(listenFailure(error, SETTINGS.grpcAddr, config.grpcAddr)),
-    );
+      defaultDeadlineMs: config.limits.defaultDeadlineMs,
+      perClient: clientConnectionLimitOf(config),
+      maxConcurrentStreams: config.limits.maxConcurrentStreams,
+    }).catch((error: unknown) => Promise.reject(listenFailure(error, SETTINGS.grpcAddr, config.grpcAddr)));
     stops.push(() => grpc.shutdown());
-    // /healthz, /readyz and /metrics first, then REST: none of its routes lives at those paths.
-    const ops = createOpsHandler(
-      { readiness: () => keyward.readiness.state, metrics: () => keyward.metrics.render() },
-      gateway.handler,
-    );
-    const http = await startHttpListener({
-      ...common,
-      interceptors: keyward.interceptors,
-      invoker: keyward.invoker,
-      address: config.httpAddr,
-      fallback: ops,
-      ...perClient,
-      maxConnections: limits.maxHttpConnections,
-      headersTimeoutMs: limits.httpHeadersTimeoutMs,
-      requestTimeoutMs: limits.httpRequestTimeoutMs,
-      keepAliveTimeoutMs: limits.httpKeepAliveTimeoutMs,
-    }).catch((error: unknown) => Promise.reject(listenFailure(error, SETTINGS.httpAddr, config.httpAddr)));
+    const http = await startHttpPort(httpPort, config).catch((error: unknown) => Promise.reject(listenFailure(error, SETTINGS.httpAddr, config.httpAddr)));
     stops.push(() => http.shutdown());
     // gRPC health follows readiness: NOT_SERVING while the store does not answer or the server drains.
     keyward.readiness.subscribe((ready) => grpc.setServing(ready));

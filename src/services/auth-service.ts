@@ -4,16 +4,15 @@ import type { ServiceImpl } from "@connectrpc/connect";
 import { AuthService, GetAuthInfoResponseSchema, type GetAuthInfoResponse } from "../../gen/keyward/v1/auth_pb.js";
 import { principalOf, type Principal } from "../authn/principal.js";
 import { reusableResponse } from "../transport/reusable-response.js";
-import type { SessionRecord, TenantRecord } from "../store/store.js";
+import type { TenantRecord } from "../store/store.js";
 import { apiKeyToMessage, sessionToMessage, tenantToMessage, userToMessage } from "./convert.js";
+import type { ServiceDeps, SessionPolicy } from "./service-deps.js";
 
-/** When a session ends unless used again (the verifier knows uses not yet stored). */
-export type SessionEnd = (session: SessionRecord) => Date;
+type SessionEnd = SessionPolicy["end"];
 
-/** Reads the caller's tenant for the answer (ARCHITECTURE.md, "Tenants"). */
-export type TenantReader = (tenantId: string) => Promise<TenantRecord>;
-
-export function createAuthService(sessionEnd: SessionEnd, readTenant: TenantReader): ServiceImpl<typeof AuthService> {
+export function createAuthService(deps: Pick<ServiceDeps, "sessions" | "store">): ServiceImpl<typeof AuthService> {
+  const sessionEnd: SessionEnd = (session) => deps.sessions.end(session);
+  const readTenant = (tenantId: string) => deps.store.getTenant(tenantId);
   /**
    * The answer depends on the principal alone, and the verifier hands out one principal object per cached
    * key (ARCHITECTURE.md, "Caches and the revocation feed"), so a key called again is answered with the message (and its encodings) built for it

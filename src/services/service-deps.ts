@@ -37,6 +37,9 @@ export interface SessionPolicy {
   readonly absoluteMs: number;
   /** A session unused this long has ended. */
   readonly idleMs: number;
-  /** When a session ends unless used again. */
+  /**
+   * When a session ends unless used again (`authn/session-lifetime.ts`), counting the uses this process
+   * saw that are not stored yet: the verifier's answer.
+   */
   end(session: SessionRecord): Date;
 }

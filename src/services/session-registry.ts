@@ -13,6 +13,7 @@ import { enforceReach } from "../authz/tenant-scope.js";
 import { principalOf } from "../authn/principal.js";
 import { LoginFailed } from "../errors/errors.js";
 import { generateKey, hashSecret } from "../keys/index.js";
+import { liveSessionsAt } from "../authn/session-lifetime.js";
 import type { LiveSessions, SessionRecord } from "../store/store.js";
 import { characterCount } from "../text-length.js";
 import { sessionToMessage } from "./convert.js";
@@ -23,7 +24,7 @@ import { checkPageSize, checkSessionId, checkUserId, Violations } from "./valida
 export function createSessionRegistry(deps: ServiceDeps): ServiceImpl<typeof SessionRegistry> {
   const { store, caches, sessions } = deps;
   /** Which sessions are live at `now`. */
-  const liveAt = (now: number): LiveSessions => ({ usedSince: new Date(now - sessions.idleMs), expiresAfter: new Date(now) });
+  const liveAt = (now: number): LiveSessions => liveSessionsAt(now, sessions.idleMs);
 
   return {
     async createSession(request, context) {

@@ -49,21 +49,21 @@ export class Violations {
 }
 
 export function checkUserId(v: Violations, field: string, userId: string): void {
-  if (!v.check(userId !== "", field, "required")) return;
-  v.check(
-    userId.length >= 3 && userId.length <= 36 && USER_ID_PATTERN.test(userId),
-    field,
-    "must be 3 to 36 lower-case letters, digits and single inner dashes, e.g. `billing-gateway`",
-  );
+  checkChosenId(v, field, userId, "billing-gateway");
 }
 
 /** A tenant id has a user id's syntax (ARCHITECTURE.md, "Tenants"). */
 export function checkTenantId(v: Violations, field: string, tenantId: string): void {
-  if (!v.check(tenantId !== "", field, "required")) return;
+  checkChosenId(v, field, tenantId, "acme");
+}
+
+/** A chosen id of a user or tenant: required, 3 to 36 characters of {@link USER_ID_PATTERN}. */
+function checkChosenId(v: Violations, field: string, id: string, example: string): void {
+  if (!v.check(id !== "", field, "required")) return;
   v.check(
-    tenantId.length >= 3 && tenantId.length <= 36 && USER_ID_PATTERN.test(tenantId),
+    id.length >= 3 && id.length <= 36 && USER_ID_PATTERN.test(id),
     field,
-    "must be 3 to 36 lower-case letters, digits and single inner dashes, e.g. `acme`",
+    `must be 3 to 36 lower-case letters, digits and single inner dashes, e.g. \`${example}\``,
   );
 }
 

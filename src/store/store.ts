@@ -173,16 +173,26 @@ export type Guard<T> = (current: T) => void;
 export type KeyUpdater = (current: ApiKeyRecord, owner: UserRecord) => ApiKeyRecord;
 
 /**
- * The persistence contract for users and their API keys. Every method is atomic. The store performs no
- * authorization and no input validation beyond what keeps its data consistent; callers validate first.
- * Any method may also reject with `unavailable` (backend down, busy or closed).
+ * The persistence contract. Every method is atomic. The store performs no authorization and no input
+ * validation beyond what keeps its data consistent; callers validate first. Any method may also reject
+ * with `unavailable` (backend down, busy or closed).
+ *
+ * It is the union of one slice per kind of record; an adapter implements each slice in its own file and
+ * composes them (`store/compose-store.ts`), so a new method is written in its slice here, in each
+ * adapter's file for that record kind, and in the conformance suite, nowhere else.
  */
-export interface Store {
+export interface Store extends UserStore, TenantStore, ApiKeyStore, RevocationFeedStore, SessionStore, AttemptCounterStore {
+  /** Releases the backend. Idempotent; afterwards every method rejects with `unavailable`. */
+  close(): Promise<void>;
+}
+
+/** Users and their passwords. */
+export interface UserStore {
   /**
    * Stores a new user, with a first password if given (`passwordSetAt` then comes from it; the record's own
    * `passwordSetAt` is ignored). Rejects with `already_exists` (user) when the user id is taken, and with
    * `not_found` (tenant) when `user.tenantId` names no tenant: decided in the same write as
-   * {@link deleteTenant}'s not-empty guard, so no user is ever stored in a deleted tenant.
+   * {@link TenantStore.deleteTenant}'s not-empty guard, so no user is ever stored in a deleted tenant.
    */
   createUser(user: UserRecord, password?: PasswordRecord): Promise<void>;
 
@@ -222,6 +232,20 @@ export interface Store {
    */
   countActiveAdmins(): Promise<number>;
 
+  /** The user's password, undefined when none is set. Rejects with `not_found` (user). */
+  getPassword(userId: string): Promise<PasswordRecord | undefined>;
+
+  /**
+   * Sets the user's password (and `passwordSetAt`), leaving `updatedAt` alone, after `guard` (if given)
+   * accepted the stored user inside the same write; with `endSessions`, deletes every session of the user
+   * but `endSessions.except` and appends a `user` feed entry in the same write. Rejects with `not_found`
+   * (user), or with whatever the guard threw, changing nothing.
+   */
+  setPassword(userId: string, password: PasswordRecord, endSessions?: EndSessions, guard?: Guard<UserRecord>): Promise<void>;
+}
+
+/** Tenants (ARCHITECTURE.md, "Tenants"). */
+export interface TenantStore {
   /** Stores a new tenant. Rejects with `already_exists` (tenant) when the tenant id is taken. */
   createTenant(tenant: TenantRecord): Promise<void>;
 
@@ -246,6 +270,10 @@ export interface Store {
    * narrows no one's access and appends no feed entry.
    */
   deleteTenant(tenantId: string): Promise<void>;
+}
+
+/** API keys. */
+export interface ApiKeyStore {
 
   /**
    * Stores a new API key, after `guard` (if given) accepted the stored owner inside the same write. Rejects
@@ -298,6 +326,10 @@ export interface Store {
    * ignored (batches from several nodes may arrive out of order), and so are ids that no longer exist.
    */
   recordApiKeyUse(uses: ApiKeyUse[]): Promise<void>;
+}
+
+/** The revocation feed (ARCHITECTURE.md, "Caches and the revocation feed"). */
+export interface RevocationFeedStore {
 
   /**
    * The revocation feed's head: the sequence number of the newest entry (0 when none was ever written).
@@ -321,17 +353,10 @@ export interface Store {
    * Idempotent and safe to run from several processes at once; returns how many entries it deleted.
    */
   pruneRevocations(before: Date): Promise<number>;
-  /** The user's password, undefined when none is set. Rejects with `not_found` (user). */
-  getPassword(userId: string): Promise<PasswordRecord | undefined>;
+}
 
-  /**
-   * Sets the user's password (and `passwordSetAt`), leaving `updatedAt` alone, after `guard` (if given)
-   * accepted the stored user inside the same write; with `endSessions`, deletes every session of the user
-   * but `endSessions.except` and appends a `user` feed entry in the same write. Rejects with `not_found`
-   * (user), or with whatever the guard threw, changing nothing.
-   */
-  setPassword(userId: string, password: PasswordRecord, endSessions?: EndSessions, guard?: Guard<UserRecord>): Promise<void>;
-
+/** Signed-in sessions. */
+export interface SessionStore {
   /**
    * Stores a new session. Rejects with `not_found` (user) when the user does not exist and
    * `already_exists` (session) when the id is taken.
@@ -361,8 +386,12 @@ export interface Store {
   /** Deletes a user's sessions that are no longer live (housekeeping); returns how many. */
   pruneSessions(userId: string, live: LiveSessions): Promise<number>;
 
-  /** Moves `lastUsedAt` of sessions forward, as {@link recordApiKeyUse} does for keys. */
+  /** Moves `lastUsedAt` of sessions forward, as {@link ApiKeyStore.recordApiKeyUse} does for keys. */
   recordSessionUse(uses: ApiKeyUse[]): Promise<void>;
+}
+
+/** Sign-in attempt counters. */
+export interface AttemptCounterStore {
 
   /**
    * Atomically reads the attempt counter `id` (undefined when absent, or expired at `at`), applies
@@ -379,9 +408,6 @@ export interface Store {
 
   /** Deletes the attempt counters that expired at or before `at`; returns how many. Safe from several processes. */
   pruneAttemptCounters(at: Date): Promise<number>;
-
-  /** Releases the backend. Idempotent; afterwards every method rejects with `unavailable`. */
-  close(): Promise<void>;
 }
 
 /**

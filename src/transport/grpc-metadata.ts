@@ -21,8 +21,8 @@ const TRANSPORT_HEADERS = new Set(["content-type", "content-length", "te", "conn
  * Incoming metadata as request headers; multiple values of a key are all kept. The headers are a view:
  * `get` and `has` (all the interceptors use) read the metadata, and the copy into the `Headers` is made
  * only when something else is asked of them. Copying every entry through undici's validating `append`
- * was most of the door's own per-call work after the invoker (`npm run bench:door`: 2.8 µs and 1 KB per
- * call, of about 23 µs in all), for headers that grpc-js has already validated.
+ * was most of the door's own per-call work after the invoker (`npm run bench:door`; figures in
+ * docs/performance.md), for headers that grpc-js has already validated.
  */
 export function metadataToHeaders(metadata: Metadata): Headers {
   return new MetadataHeaders(metadata);

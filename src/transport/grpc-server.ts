@@ -1,5 +1,5 @@
 /**
- * The gRPC listener: a grpc-js server (ARCHITECTURE.md, "The doors": several times the throughput of connect-node's gRPC)
+ * The gRPC listener: a grpc-js server (ARCHITECTURE.md, "The doors": why grpc-js)
  * serving the bound services through the shared invoker, plus health and reflection, over HTTP/2
  * cleartext or TLS.
  *
@@ -62,10 +62,10 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<GrpcL
   const { host, port: requestedPort } = parseListenAddress(options.address);
   const server = new Server({
     "grpc.max_receive_message_length": options.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES,
-    // Each open stream holds memory until its client ends it (5,000 idle streams held about 28 MB), and
+    // Each open stream holds memory until its client ends it (docs/performance.md has a count), and
     // node:http2 sets no limit of its own: the cap goes to clients in SETTINGS_MAX_CONCURRENT_STREAMS.
     "grpc.max_concurrent_streams": options.maxConcurrentStreams ?? DEFAULT_MAX_CONCURRENT_STREAMS,
-    // Channelz keeps per-call counters and traces (a few percent of a call in profiles) for a channelz
+    // Channelz keeps per-call counters and traces (visible in profiles of every call) for a channelz
     // service that Keyward does not serve, so nothing could ever read them.
     "grpc.enable_channelz": 0,
   });

@@ -2,8 +2,8 @@
  * Responses answered many times unchanged. An implementation whose answer depends only on cached state
  * (GetAuthInfo: the cached principal) builds its message once and marks it reusable; every door then
  * encodes it once per encoding instead of once per call. In profiles of GetAuthInfo, building and
- * encoding the message was about a fifth of a gRPC call and a sixth of a REST call (protobuf-es encodes
- * by reflection).
+ * encoding the message was a large share of a call (protobuf-es encodes by reflection; the share is in
+ * docs/performance.md).
  *
  * A reusable message is frozen, so a later mutation throws instead of silently changing what other calls
  * were, or will be, answered.

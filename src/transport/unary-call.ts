@@ -67,8 +67,8 @@ export class CallRequest implements UnaryRequest {
  * The handler context of one call, built here rather than by connect's `createHandlerContext`, which
  * per call creates two AbortControllers (a deadline signal, and a controller linked to the request
  * signal so that its own `abort()` can fire) and copies the request headers into a new `Headers`. An
- * AbortController costs several microseconds in Node 20; in profiles, these and the gRPC door's own
- * AbortController were about a tenth of a GetAuthInfo call. Nothing here ever aborts the context on its
+ * AbortController is not cheap in Node 20; in profiles, these and the gRPC door's own AbortController
+ * were a visible share of a GetAuthInfo call (docs/performance.md). Nothing here ever aborts the context on its
  * own and no timeout is passed, so the request signal itself has exactly the linked signal's behaviour,
  * and the request headers were made for this call by the door. The response headers and trailers are
  * created when first read: most calls set none. The protocol name travels in the context values (a

@@ -8,11 +8,11 @@ import { join } from "node:path";
 import { Right } from "../../gen/keyward/v1/rights_pb.js";
 import { ApiKeyVerifier } from "../../src/authn/verifier.js";
 import { DEFAULT_REVOCATION_POLLER_OPTIONS, RevocationPoller, type RevocableCaches } from "../../src/authn/revocation-poller.js";
-import { KeywardError } from "../../src/errors/errors.js";
 import { generateKey, hashSecret, type GeneratedKey } from "../../src/keys/index.js";
 import { silentLogger } from "../../src/logger.js";
 import { openSqliteStore, type SqliteStore } from "../../src/store/sqlite/sqlite-store.js";
 import type { ApiKeyRecord, RevocationBatch, Store } from "../../src/store/store.js";
+import { outcomeOf } from "../support/error-reasons.js";
 
 const NO_CAP = { maxKeysPerUser: 100 };
 // Long enough that only the feed can explain an eviction within a test.
@@ -60,23 +60,14 @@ describe("auth: RevocationPoller", () => {
     return { generated, record };
   }
 
-  async function reasonOf(promise: Promise<unknown>): Promise<string> {
-    try {
-      await promise;
-    } catch (error) {
-      if (error instanceof KeywardError) return error.reason;
-      throw error;
-    }
-    return "accepted";
-  }
 
   it("evicts a key disabled through another connection at the next poll, not before", async () => {
     const { generated, record } = await storedKey();
     await verifier.verify(generated.key);
     await there.updateApiKey("alice", record.id, (key) => ({ ...key, state: "disabled" }));
-    expect(await reasonOf(verifier.verify(generated.key)), "still cached until the poll").to.equal("accepted");
+    expect(await outcomeOf(verifier.verify(generated.key)), "still cached until the poll").to.equal("ok");
     await poller.poll();
-    expect(await reasonOf(verifier.verify(generated.key))).to.equal("API_KEY_DISABLED");
+    expect(await outcomeOf(verifier.verify(generated.key))).to.equal("API_KEY_DISABLED");
   });
 
   it("evicts every cached key of a user suspended or deleted elsewhere", async () => {
@@ -84,10 +75,10 @@ describe("auth: RevocationPoller", () => {
     for (const { generated } of keys) await verifier.verify(generated.key);
     await there.updateUser("alice", (user) => ({ ...user, state: "suspended" }));
     await poller.poll();
-    for (const { generated } of keys) expect(await reasonOf(verifier.verify(generated.key))).to.equal("USER_SUSPENDED");
+    for (const { generated } of keys) expect(await outcomeOf(verifier.verify(generated.key))).to.equal("USER_SUSPENDED");
     await there.deleteUser("alice");
     await poller.poll();
-    for (const { generated } of keys) expect(await reasonOf(verifier.verify(generated.key))).to.equal("API_KEY_INVALID");
+    for (const { generated } of keys) expect(await outcomeOf(verifier.verify(generated.key))).to.equal("API_KEY_INVALID");
   });
 
   it("reads past a full batch in one poll", async () => {
@@ -98,7 +89,7 @@ describe("auth: RevocationPoller", () => {
       for (const { generated } of keys) await verifier.verify(generated.key);
       for (const { record } of keys) await there.deleteApiKey("alice", record.id);
       await small.poll();
-      for (const { generated } of keys) expect(await reasonOf(verifier.verify(generated.key))).to.equal("API_KEY_INVALID");
+      for (const { generated } of keys) expect(await outcomeOf(verifier.verify(generated.key))).to.equal("API_KEY_INVALID");
       expect(small.position).to.equal(await there.revocationHead());
     } finally {
       await small.stop();
@@ -159,10 +150,10 @@ describe("auth: RevocationPoller", () => {
       await there.updateApiKey("alice", record.id, (key) => ({ ...key, state: "disabled" }));
       await recovering.poll();
       expect(recovering.position).to.equal(before);
-      expect(await reasonOf(verifier.verify(generated.key)), "nothing evicted while down").to.equal("accepted");
+      expect(await outcomeOf(verifier.verify(generated.key)), "nothing evicted while down").to.equal("ok");
       down = false;
       await recovering.poll();
-      expect(await reasonOf(verifier.verify(generated.key))).to.equal("API_KEY_DISABLED");
+      expect(await outcomeOf(verifier.verify(generated.key))).to.equal("API_KEY_DISABLED");
       expect(recovering.position).to.be.greaterThan(before);
     } finally {
       await recovering.stop();

@@ -9,12 +9,12 @@ import { join } from "node:path";
 import { Right } from "../../gen/keyward/v1/rights_pb.js";
 import { ApiKeyVerifier, type VerifierOptions } from "../../src/authn/verifier.js";
 import type { Principal } from "../../src/authn/principal.js";
-import { KeywardError } from "../../src/errors/errors.js";
 import { generateKey, hashSecret, type GeneratedKey } from "../../src/keys/index.js";
 import { rights } from "../../src/rights/index.js";
 import { openSqliteStore, type SqliteStore } from "../../src/store/sqlite/sqlite-store.js";
 import type { ApiKeyRecord, UserRecord } from "../../src/store/store.js";
 import { isStoreError } from "../../src/store/store.js";
+import { outcomeOf } from "../support/error-reasons.js";
 
 const T0 = Date.UTC(2025, 5, 1, 12, 0, 0, 321);
 const NO_CAP = { maxKeysPerUser: 100 };
@@ -73,16 +73,6 @@ describe("auth: ApiKeyVerifier", () => {
     return { generated, record };
   }
 
-  /** The reason `promise` was rejected with (a KeywardError), or a failure if it was not. */
-  async function reasonOf(promise: Promise<unknown>): Promise<string> {
-    try {
-      await promise;
-    } catch (error) {
-      if (error instanceof KeywardError) return error.reason;
-      throw error;
-    }
-    throw new Error("expected the verification to fail");
-  }
 
   async function setKeyState(record: ApiKeyRecord, state: ApiKeyRecord["state"]): Promise<void> {
     await store.updateApiKey(record.userId, record.id, (current) => ({ ...current, state }));
@@ -103,18 +93,18 @@ describe("auth: ApiKeyVerifier", () => {
   it("tells malformed, unknown and wrong-secret keys apart only where ARCHITECTURE.md, 'Credentials and errors' allows", async () => {
     const { generated } = await storedKey();
     const v = verifier();
-    expect(await reasonOf(v.verify(""))).to.equal("CREDENTIALS_MALFORMED");
-    expect(await reasonOf(v.verify(generated.key.slice(0, -1)))).to.equal("CREDENTIALS_MALFORMED");
-    expect(await reasonOf(v.verify(generateKey().key))).to.equal("API_KEY_INVALID");
+    expect(await outcomeOf(v.verify(""))).to.equal("CREDENTIALS_MALFORMED");
+    expect(await outcomeOf(v.verify(generated.key.slice(0, -1)))).to.equal("CREDENTIALS_MALFORMED");
+    expect(await outcomeOf(v.verify(generateKey().key))).to.equal("API_KEY_INVALID");
     // A well-formed key with the right id and another secret: the same answer as an unknown id.
-    expect(await reasonOf(v.verify(generateKey(generated.id).key))).to.equal("API_KEY_INVALID");
+    expect(await outcomeOf(v.verify(generateKey(generated.id).key))).to.equal("API_KEY_INVALID");
   });
 
   it("checks the secret on every call, also when the key is cached", async () => {
     const { generated } = await storedKey();
     const v = verifier();
     await v.verify(generated.key);
-    expect(await reasonOf(v.verify(generateKey(generated.id).key))).to.equal("API_KEY_INVALID");
+    expect(await outcomeOf(v.verify(generateKey(generated.id).key))).to.equal("API_KEY_INVALID");
     expect((await v.verify(generated.key)).key?.id).to.equal(generated.id);
   });
 
@@ -125,7 +115,7 @@ describe("auth: ApiKeyVerifier", () => {
     clock = T0 + 999;
     await v.verify(generated.key);
     clock = T0 + 1_000;
-    expect(await reasonOf(v.verify(generated.key))).to.equal("API_KEY_EXPIRED");
+    expect(await outcomeOf(v.verify(generated.key))).to.equal("API_KEY_EXPIRED");
   });
 
   it("accepts the replaced secret during the rotation grace period only, cached or not, and says which secret it was", async () => {
@@ -152,7 +142,7 @@ describe("auth: ApiKeyVerifier", () => {
       }
       clock = T0 + 2_000;
       await v.verify(current.key);
-      expect(await reasonOf(v.verify(old.key))).to.equal("API_KEY_INVALID");
+      expect(await outcomeOf(v.verify(old.key))).to.equal("API_KEY_INVALID");
     }
   });
 
@@ -166,7 +156,7 @@ describe("auth: ApiKeyVerifier", () => {
     clock = T0 + TTL - 1;
     await v.verify(generated.key);
     clock = T0 + TTL;
-    expect(await reasonOf(v.verify(generated.key))).to.equal("API_KEY_DISABLED");
+    expect(await outcomeOf(v.verify(generated.key))).to.equal("API_KEY_DISABLED");
 
     // Changed on this node: evicted at once.
     await setKeyState(record, "active");
@@ -174,7 +164,7 @@ describe("auth: ApiKeyVerifier", () => {
     await v.verify(generated.key);
     await setKeyState(record, "disabled");
     v.forgetKey(record.id);
-    expect(await reasonOf(v.verify(generated.key))).to.equal("API_KEY_DISABLED");
+    expect(await outcomeOf(v.verify(generated.key))).to.equal("API_KEY_DISABLED");
   });
 
   it("evicts every key of a user changed on this node", async () => {
@@ -185,29 +175,29 @@ describe("auth: ApiKeyVerifier", () => {
     await v.verify(second.generated.key);
     await store.updateUser(user.userId, (current) => ({ ...current, state: "suspended" }));
     v.forgetUser(user.userId);
-    expect(await reasonOf(v.verify(first.generated.key))).to.equal("USER_SUSPENDED");
-    expect(await reasonOf(v.verify(second.generated.key))).to.equal("USER_SUSPENDED");
+    expect(await outcomeOf(v.verify(first.generated.key))).to.equal("USER_SUSPENDED");
+    expect(await outcomeOf(v.verify(second.generated.key))).to.equal("USER_SUSPENDED");
   });
 
   it("checks the owner's state before the key's", async () => {
     const { generated } = await storedKey({ state: "disabled" });
     await store.updateUser(user.userId, (current) => ({ ...current, state: "suspended" }));
-    expect(await reasonOf(verifier().verify(generated.key))).to.equal("USER_SUSPENDED");
+    expect(await outcomeOf(verifier().verify(generated.key))).to.equal("USER_SUSPENDED");
   });
 
   it("remembers an unknown id for the negative TTL, unless the key is created on this node", async () => {
     const generated = generateKey();
     const v = verifier();
-    expect(await reasonOf(v.verify(generated.key))).to.equal("API_KEY_INVALID");
+    expect(await outcomeOf(v.verify(generated.key))).to.equal("API_KEY_INVALID");
     // Created by another node: still unknown here until the negative TTL runs out.
     await store.createApiKey(keyRecord(generated), NO_CAP);
     clock = T0 + NEGATIVE_TTL - 1;
-    expect(await reasonOf(v.verify(generated.key))).to.equal("API_KEY_INVALID");
+    expect(await outcomeOf(v.verify(generated.key))).to.equal("API_KEY_INVALID");
     clock = T0 + NEGATIVE_TTL;
     await v.verify(generated.key);
 
     const other = generateKey();
-    expect(await reasonOf(v.verify(other.key))).to.equal("API_KEY_INVALID");
+    expect(await outcomeOf(v.verify(other.key))).to.equal("API_KEY_INVALID");
     await store.createApiKey(keyRecord(other), NO_CAP);
     v.forgetKey(other.id);
     await v.verify(other.key);
@@ -232,7 +222,7 @@ describe("auth: ApiKeyVerifier", () => {
     v.forgetKey(record.id);
     await racing;
     await setKeyState(record, "disabled");
-    expect(await reasonOf(v.verify(generated.key))).to.equal("API_KEY_DISABLED");
+    expect(await outcomeOf(v.verify(generated.key))).to.equal("API_KEY_DISABLED");
   });
 
   it("reports a store failure as such, not as an invalid key, and does not remember it", async () => {
@@ -254,7 +244,7 @@ describe("auth: ApiKeyVerifier", () => {
     // until its TTL; one that was dropped is read again and refused at once.
     await setKeyState(a.record, "disabled");
     await setKeyState(c.record, "disabled");
-    expect(await reasonOf(v.verify(a.generated.key))).to.equal("API_KEY_DISABLED");
+    expect(await outcomeOf(v.verify(a.generated.key))).to.equal("API_KEY_DISABLED");
     expect((await v.verify(c.generated.key)).key?.id).to.equal(c.record.id);
   });
 

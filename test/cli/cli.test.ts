@@ -16,6 +16,7 @@ import { openSqliteStore } from "../../src/store/sqlite/sqlite-store.js";
 import { allServerOutput, issuedKeys } from "../e2e/support/secret-scan.js";
 import { useServer } from "../e2e/support/server-process.js";
 import { PACKAGES, requirePackages } from "../support/test-packages.js";
+import { reasonOfBody } from "../support/error-reasons.js";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const BUILT_CLI = join(ROOT, "dist/src/cli/main.js");
@@ -568,8 +569,7 @@ describe("cli: the keyward command against a real server", function () {
         headers: { "content-type": "application/json" },
         body: JSON.stringify({ userId, password }),
       });
-      const body = (await response.json()) as { details?: { reason?: string }[] };
-      return { status: response.status, reason: body.details?.find((d) => d.reason)?.reason };
+      return { status: response.status, reason: reasonOfBody(await response.text()) };
     }
 
     it("sets a password from stdin that signs in, and changes it on one's own user only with --current", async () => {

@@ -17,6 +17,7 @@ import { ok } from "./support/fixtures.js";
 import { callRaw, type RawDoor } from "./support/raw-doors.js";
 import { issuedKeys } from "./support/secret-scan.js";
 import { removeDataDir, startServer, viaNpmStart, type ServerProcess } from "./support/server-process.js";
+import { reasonOfBody } from "../support/error-reasons.js";
 
 /** The answer `fetch` got, or how it failed. */
 async function post(url: string, body: string | Uint8Array, headers: Record<string, string> = { "content-type": "application/json" }) {
@@ -28,8 +29,6 @@ async function post(url: string, body: string | Uint8Array, headers: Record<stri
     return { status: 0, text: String((error as Error).cause ?? error), connection: null };
   }
 }
-
-const reasonOf = (text: string) => (JSON.parse(text) as { details?: { reason?: string }[] }).details?.find((d) => d.reason)?.reason;
 
 /** Sends headers and `size` body bytes on a raw socket without reading anything until the whole body is out, then reads the answer. */
 function uploadThenRead(port: number, path: string, contentType: string, size: number): Promise<string> {
@@ -100,14 +99,14 @@ describe("e2e: bounded work per request, under npm start's Node flags", function
       const headers: Record<string, string> = { "content-type": "application/json", ...(key ? { authorization: `Bearer ${key}` } : {}) };
       const answer = await post(`${server.httpUrl}/api/v1/users/admin/api-keys`, ips, headers);
       expect(answer.status).to.equal(400);
-      expect(reasonOf(answer.text)).to.equal("REQUEST_TOO_COMPLEX");
+      expect(reasonOfBody(answer.text)).to.equal("REQUEST_TOO_COMPLEX");
       expect(answer.text.length).to.be.lessThan(8 * 1024);
     }
     const query = Array.from({ length: 1_000 }, (_, i) => `k${i}=1`).join("&");
     const many = await fetch(`${server.httpUrl}/api/v1/users?${query}`, { headers: { authorization: `Bearer ${admin}` } });
     const manyText = await many.text();
     expect(many.status).to.equal(400);
-    expect(reasonOf(manyText)).to.equal("REQUEST_TOO_COMPLEX");
+    expect(reasonOfBody(manyText)).to.equal("REQUEST_TOO_COMPLEX");
     expect(manyText.length).to.be.lessThan(8 * 1024);
     await stillServing();
   });
@@ -144,7 +143,7 @@ describe("e2e: bounded work per request, under npm start's Node flags", function
     const big = new Uint8Array(5 * 1024 * 1024).fill(0x20);
     const answers = await Promise.all(Array.from({ length: 5 }, () => post(`${server.httpUrl}/api/v1/sessions`, big)));
     expect(answers.map((a) => a.status), answers.map((a) => a.text.slice(0, 80)).join(" | ")).to.deep.equal([413, 413, 413, 413, 413]);
-    expect(answers.map((a) => reasonOf(a.text))).to.deep.equal(Array(5).fill("BODY_TOO_LARGE"));
+    expect(answers.map((a) => reasonOfBody(a.text))).to.deep.equal(Array(5).fill("BODY_TOO_LARGE"));
     await stillServing();
   });
 });

@@ -5,6 +5,7 @@
 import { expect } from "chai";
 import { issuedKeys } from "./support/secret-scan.js";
 import { useServer } from "./support/server-process.js";
+import { reasonOfBody } from "../support/error-reasons.js";
 
 interface Violation {
   field: string;
@@ -24,7 +25,7 @@ describe("e2e: input validation over REST", function () {
     });
     const json = (await response.json()) as Record<string, any>;
     const violations: Violation[] = (json.details ?? []).flatMap((d: { fieldViolations?: Violation[] }) => d.fieldViolations ?? []);
-    const reason: string | undefined = (json.details ?? []).find((d: { reason?: string }) => d.reason)?.reason;
+    const reason = reasonOfBody(json);
     return { status: response.status, json, violations, reason };
   }
 

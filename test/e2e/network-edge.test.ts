@@ -11,7 +11,8 @@ import { AuthService } from "../../gen/keyward/v1/auth_pb.js";
 import { Right } from "../../gen/keyward/v1/rights_pb.js";
 import { DOORS } from "./support/doors.js";
 import { ok } from "./support/fixtures.js";
-import { httpFrom, reasonOfBody } from "./support/http-from.js";
+import { httpFrom } from "./support/http-from.js";
+import { reasonOfBody } from "../support/error-reasons.js";
 import { useServer } from "./support/server-process.js";
 
 const PROXY = "127.0.0.9";

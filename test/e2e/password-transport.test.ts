@@ -11,7 +11,8 @@ import { SessionRegistry } from "../../gen/keyward/v1/session_pb.js";
 import { UserRegistry } from "../../gen/keyward/v1/user_pb.js";
 import { DOORS, openDoors, type Doors } from "./support/doors.js";
 import { Fixtures, ok, uniqueUserId } from "./support/fixtures.js";
-import { httpFrom, reasonOfBody } from "./support/http-from.js";
+import { httpFrom } from "./support/http-from.js";
+import { reasonOfBody } from "../support/error-reasons.js";
 import { issuedKeys } from "./support/secret-scan.js";
 import { removeDataDir, startServer, type ServerProcess } from "./support/server-process.js";
 

@@ -11,6 +11,7 @@ import { Right } from "../../gen/keyward/v1/rights_pb.js";
 import { testTlsPair } from "../transport/support/tls-test-pair.js";
 import { issuedKeys } from "./support/secret-scan.js";
 import { removeDataDir, startServer, type ServerProcess } from "./support/server-process.js";
+import { reasonOfBody } from "../support/error-reasons.js";
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -35,11 +36,10 @@ async function call(base: string, method: string, path: string, options: { json?
 }
 
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
-const reasonOf = (reply: Reply) => (reply.json.details as Json[] | undefined)?.find((d) => d["@type"].endsWith("ErrorInfo"))?.reason;
 
 function expectRefused(reply: Reply, status: number, reason: string): void {
   expect(reply.status, reply.text).to.equal(status);
-  expect(reasonOf(reply), reply.text).to.equal(reason);
+  expect(reasonOfBody(reply.json), reply.text).to.equal(reason);
 }
 
 /** A REST client of one server, acting with the admin key unless told otherwise. */

@@ -6,7 +6,8 @@
  */
 import { Agent, request } from "node:http";
 import { expect } from "chai";
-import { httpFrom, reasonOfBody, type HttpAnswer } from "./support/http-from.js";
+import { httpFrom, type HttpAnswer } from "./support/http-from.js";
+import { reasonOfBody } from "../support/error-reasons.js";
 import { issuedKeys } from "./support/secret-scan.js";
 import { removeDataDir, startServer, type ServerProcess } from "./support/server-process.js";
 

@@ -14,6 +14,7 @@ import { ListUsersRequestSchema, UserRegistry } from "../../gen/keyward/v1/user_
 import { ok, uniqueUserId } from "./support/fixtures.js";
 import { BINARY_DOORS, callRaw, JSON_DOORS, type RawAnswer } from "./support/raw-doors.js";
 import { useServer } from "./support/server-process.js";
+import { reasonOfBody } from "../support/error-reasons.js";
 
 const utf8 = (text: string) => new TextEncoder().encode(text);
 
@@ -32,7 +33,7 @@ async function rest(url: string, init: RequestInit): Promise<RawAnswer & { statu
   return {
     status: response.status,
     code: json.code ?? 0,
-    reason: json.details?.find((d) => d.reason)?.reason ?? "",
+    reason: reasonOfBody(json),
     violations: json.details?.flatMap((d) => d.fieldViolations ?? []) ?? [],
     size: text.length,
   };

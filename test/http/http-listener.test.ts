@@ -6,7 +6,10 @@ import { ErrorInfoSchema } from "../../gen/google/rpc/error_details_pb.js";
 import { AuthService } from "../../gen/keyward/v1/auth_pb.js";
 import { UserRegistry } from "../../gen/keyward/v1/user_pb.js";
 import { createLogger } from "../../src/logger.js";
+import { createConnectRoute } from "../../src/http/connect-handler.js";
 import { startHttpListener, type HttpListener, type HttpListenerOptions } from "../../src/http/http-listener.js";
+import { routeRequests, type HttpRoute } from "../../src/http/http-routes.js";
+import { createInvoker } from "../../src/transport/invoke.js";
 import { createStubServices, MODE_HEADER, WWW_AUTHENTICATE, type StubServices } from "../transport/support/stub-service.js";
 import { testTlsPair } from "../transport/support/tls-test-pair.js";
 import { waitFor } from "../transport/support/wait-for.js";
@@ -19,15 +22,20 @@ interface Running {
   logLines: string[];
 }
 
-async function start(options: Partial<HttpListenerOptions> = {}): Promise<Running> {
+/**
+ * The listener serving the Connect route and, after it, `next` (if any): the listener's own behaviour,
+ * apart from the rest of the HTTP port's table (test/transport/support/stub-http-port.ts serves all of it).
+ */
+async function start(options: Partial<Omit<HttpListenerOptions, "handler">> & { maxRequestBytes?: number; next?: HttpRoute } = {}): Promise<Running> {
+  const { maxRequestBytes, next, ...listenerOptions } = options;
   const stub = createStubServices();
   const logLines: string[] = [];
+  const logger = createLogger("debug", (line) => logLines.push(line));
+  const connect = createConnectRoute({ invoker: createInvoker(stub.bindings, stub.interceptors), logger, maxRequestBytes });
   const listener = await startHttpListener({
-    bindings: stub.bindings,
-    interceptors: stub.interceptors,
     address: "127.0.0.1:0",
-    logger: createLogger("debug", (line) => logLines.push(line)),
-    ...options,
+    handler: routeRequests(next === undefined ? [connect] : [connect, next], logger),
+    ...listenerOptions,
   });
   return { stub, listener, logLines };
 }
@@ -99,7 +107,7 @@ describe("http/http-listener", () => {
     }
   });
 
-  it("answers other paths with the default fallback: 404 and a google.rpc.Status body, query left out", async () => {
+  it("answers paths no route claims with 404 and a google.rpc.Status body, query left out", async () => {
     const response = await fetch(`${running.listener.url}/x?key=secret`);
     expect(response.status).to.equal(404);
     expect(response.headers.get("content-type")).to.equal("application/json");
@@ -116,11 +124,14 @@ describe("http/http-listener", () => {
 });
 
 describe("http/http-listener (separate servers)", () => {
-  it("hands non-RPC requests to the given fallback", async () => {
+  it("hands non-RPC requests to the next route", async () => {
     const running = await start({
-      fallback: (request, response) => {
-        response.writeHead(418, { "content-type": "text/plain" });
-        response.end(`fallback saw ${request.method} ${request.url}`);
+      next: {
+        claims: () => true,
+        answer: (request, response) => {
+          response.writeHead(418, { "content-type": "text/plain" });
+          response.end(`fallback saw ${request.method} ${request.url}`);
+        },
       },
     });
     try {

@@ -3,24 +3,17 @@ import { expect } from "chai";
 import type { Client } from "../../src/net/client-address.js";
 import { INSECURE_WARN_INTERVAL_MS, TransportPolicy } from "../../src/net/transport-policy.js";
 import { createLogger } from "../../src/logger.js";
+import { outcomeOfSync } from "../support/error-reasons.js";
 
 const client = (address: string, secure = false, loopback = false): Client => ({ address, secure, loopback, userAgent: undefined });
-const reasonOf = (fn: () => void): string => {
-  try {
-    fn();
-    return "allowed";
-  } catch (error) {
-    return (error as { reason?: string }).reason ?? String(error);
-  }
-};
 
 describe("auth/transport-policy", () => {
   it("reject refuses a clear-text credential from another machine, never one over TLS or from loopback", () => {
     const policy = new TransportPolicy("reject", createLogger("error", () => {}));
-    expect(reasonOf(() => policy.refuseInsecure(client("192.0.2.1")))).to.equal("INSECURE_TRANSPORT");
-    expect(reasonOf(() => policy.refuseInsecure(client("192.0.2.1", true)))).to.equal("allowed");
-    expect(reasonOf(() => policy.refuseInsecure(client("127.0.0.1", false, true)))).to.equal("allowed");
-    expect(reasonOf(() => new TransportPolicy("warn", createLogger("error", () => {})).refuseInsecure(client("192.0.2.1")))).to.equal("allowed");
+    expect(outcomeOfSync(() => policy.refuseInsecure(client("192.0.2.1")))).to.equal("INSECURE_TRANSPORT");
+    expect(outcomeOfSync(() => policy.refuseInsecure(client("192.0.2.1", true)))).to.equal("ok");
+    expect(outcomeOfSync(() => policy.refuseInsecure(client("127.0.0.1", false, true)))).to.equal("ok");
+    expect(outcomeOfSync(() => new TransportPolicy("warn", createLogger("error", () => {})).refuseInsecure(client("192.0.2.1")))).to.equal("ok");
   });
 
   it("warn logs a key once per hour, with its id and the address, and allow never", () => {
@@ -40,10 +33,10 @@ describe("auth/transport-policy", () => {
 
   it("judges a password like a key: refused in reject, warned once per client address per hour in warn, never with the password", () => {
     const reject = new TransportPolicy("reject", createLogger("error", () => {}));
-    expect(reasonOf(() => reject.judgePassword(client("192.0.2.1"), "m", 0))).to.equal("INSECURE_TRANSPORT");
-    expect(reasonOf(() => reject.judgePassword(client("", false, false), "m", 0)), "an unknown client is not trusted").to.equal("INSECURE_TRANSPORT");
-    expect(reasonOf(() => reject.judgePassword(client("192.0.2.1", true), "m", 0))).to.equal("allowed");
-    expect(reasonOf(() => reject.judgePassword(client("127.0.0.1", false, true), "m", 0))).to.equal("allowed");
+    expect(outcomeOfSync(() => reject.judgePassword(client("192.0.2.1"), "m", 0))).to.equal("INSECURE_TRANSPORT");
+    expect(outcomeOfSync(() => reject.judgePassword(client("", false, false), "m", 0)), "an unknown client is not trusted").to.equal("INSECURE_TRANSPORT");
+    expect(outcomeOfSync(() => reject.judgePassword(client("192.0.2.1", true), "m", 0))).to.equal("ok");
+    expect(outcomeOfSync(() => reject.judgePassword(client("127.0.0.1", false, true), "m", 0))).to.equal("ok");
     const lines: string[] = [];
     const warn = new TransportPolicy("warn", createLogger("info", (line) => lines.push(line)));
     warn.judgePassword(client("192.0.2.1"), "keyward.v1.SessionRegistry/CreateSession", 0);

@@ -1,6 +1,7 @@
 import { expect } from "chai";
 import { PasswordHasher, Slots } from "../../src/passwords/password-hasher.js";
 import { KeywardError } from "../../src/errors/errors.js";
+import { outcomeOf } from "../support/error-reasons.js";
 
 describe("auth/password-hasher", () => {
   it("hashes as argon2id with OWASP's parameters and verifies only the right password", async () => {
@@ -92,14 +93,13 @@ describe("auth/password-hasher", () => {
   it("refuses a client past its share of the queue while other clients still get in; the shared lane has only the total cap", async () => {
     const slots = new Slots(1, 5, 2);
     const { release, run, settle } = gatedJobs(slots);
-    const reasonOf = (job: Promise<unknown>) => job.then(() => "ran", (error: unknown) => (error as KeywardError).reason);
     const running = run("x", "flooder");
     const queued = [run("a1", "flooder"), run("a2", "flooder")];
-    expect(await reasonOf(run("a3", "flooder"))).to.equal("PASSWORD_QUEUE_FULL");
+    expect(await outcomeOf(run("a3", "flooder"))).to.equal("PASSWORD_QUEUE_FULL");
     queued.push(run("b1", "other"), run("u1"), run("u2"));
     // Five waiting in all: the whole queue is full now, for every lane.
-    expect(await reasonOf(run("u3"))).to.equal("PASSWORD_QUEUE_FULL");
-    expect(await reasonOf(run("c1", "third"))).to.equal("PASSWORD_QUEUE_FULL");
+    expect(await outcomeOf(run("u3"))).to.equal("PASSWORD_QUEUE_FULL");
+    expect(await outcomeOf(run("c1", "third"))).to.equal("PASSWORD_QUEUE_FULL");
     await settle();
     for (let i = 0; i < 6; i++) {
       for (const [name, done] of release) {

@@ -9,13 +9,12 @@ import { createConnectTransport, createGrpcWebTransport } from "@connectrpc/conn
 import * as grpc from "@grpc/grpc-js";
 import { expect } from "chai";
 import { AuthService } from "../../gen/keyward/v1/auth_pb.js";
-import { createGateway } from "../../src/gateway/gateway.js";
 import { silentLogger } from "../../src/logger.js";
-import { startHttpListener } from "../../src/http/http-listener.js";
 import { startGrpcServer } from "../../src/transport/grpc-server.js";
 import type { CallInit } from "../../src/transport/call-init.js";
 import { createInvoker, type Invoker } from "../../src/transport/invoke.js";
 import { callUnary } from "./support/grpc-test-client.js";
+import { startStubHttpPort } from "./support/stub-http-port.js";
 import { createStubServices } from "./support/stub-service.js";
 
 /** An invoker that records the init of every call before passing it on. */
@@ -49,8 +48,7 @@ describe("transport: the call init each door hands the invoker", () => {
   it("REST: a plain object, its signal from a class instance", async () => {
     const stub = createStubServices();
     const inits: CallInit[] = [];
-    const gateway = createGateway({ invoker: recording(createInvoker(stub.bindings, stub.interceptors), inits), maxBodyBytes: 1024, logger: silentLogger });
-    const listener = await startHttpListener({ bindings: stub.bindings, interceptors: stub.interceptors, address: "127.0.0.1:0", logger: silentLogger, fallback: gateway.handler });
+    const listener = await startStubHttpPort(stub, { invoker: recording(createInvoker(stub.bindings, stub.interceptors), inits) });
     try {
       const response = await fetch(`${listener.url}/api/v1/auth_info`, { headers: { authorization: "Bearer test-key" } });
       expect(response.status).to.equal(200);
@@ -64,7 +62,7 @@ describe("transport: the call init each door hands the invoker", () => {
     const stub = createStubServices();
     const inits: CallInit[] = [];
     const invoker = recording(createInvoker(stub.bindings, stub.interceptors), inits);
-    const listener = await startHttpListener({ bindings: stub.bindings, interceptors: stub.interceptors, invoker, address: "127.0.0.1:0", logger: silentLogger });
+    const listener = await startStubHttpPort(stub, { invoker });
     try {
       for (const transport of [createConnectTransport, createGrpcWebTransport]) {
         await createClient(AuthService, transport({ baseUrl: listener.url, httpVersion: "1.1" })).getAuthInfo({}, { headers: { authorization: "Bearer test-key" } });

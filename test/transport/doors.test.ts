@@ -12,10 +12,11 @@ import { ErrorInfoSchema } from "../../gen/google/rpc/error_details_pb.js";
 import { StatusSchema } from "../../gen/google/rpc/status_pb.js";
 import { AuthService } from "../../gen/keyward/v1/auth_pb.js";
 import { silentLogger } from "../../src/logger.js";
-import { startHttpListener, type HttpListener } from "../../src/http/http-listener.js";
+import type { HttpListener } from "../../src/http/http-listener.js";
 import { startGrpcServer, type GrpcListener } from "../../src/transport/grpc-server.js";
 import { createInvoker } from "../../src/transport/invoke.js";
 import { callUnary, type GrpcError } from "./support/grpc-test-client.js";
+import { startStubHttpPort } from "./support/stub-http-port.js";
 import { createStubServices } from "./support/stub-service.js";
 
 /** What a client can see of a refused call, protocol aside. */
@@ -38,7 +39,7 @@ describe("transport: the same refusal on every door", () => {
       address: "127.0.0.1:0",
       logger: silentLogger,
     });
-    connectListener = await startHttpListener({ bindings: stub.bindings, interceptors: stub.interceptors, address: "127.0.0.1:0", logger: silentLogger });
+    connectListener = await startStubHttpPort(stub);
     grpcClient = new grpc.Client(grpcListener.address, grpc.credentials.createInsecure());
   });
   after(async () => {

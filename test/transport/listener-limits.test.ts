@@ -11,13 +11,13 @@ import { createConnectTransport, createGrpcWebTransport } from "@connectrpc/conn
 import * as grpc from "@grpc/grpc-js";
 import { expect } from "chai";
 import { AuthService } from "../../gen/keyward/v1/auth_pb.js";
-import { createGateway } from "../../src/gateway/gateway.js";
 import { silentLogger } from "../../src/logger.js";
-import { startHttpListener, type HttpListener, type HttpListenerOptions } from "../../src/http/http-listener.js";
+import type { HttpListener } from "../../src/http/http-listener.js";
 import { startGrpcServer, type GrpcListener } from "../../src/transport/grpc-server.js";
 import { createInvoker } from "../../src/transport/invoke.js";
 import { DEFAULT_MAX_CONCURRENT_STREAMS } from "../../src/transport/listener-defaults.js";
 import { callUnary, toMetadata, type GrpcError } from "./support/grpc-test-client.js";
+import { startStubHttpPort, type StubHttpPortOptions } from "./support/stub-http-port.js";
 import { createStubServices, MODE_HEADER } from "./support/stub-service.js";
 
 const HANG = { authorization: "Bearer test-key", [MODE_HEADER]: "hang" };
@@ -27,10 +27,8 @@ async function startGrpc(options: { maxConcurrentStreams?: number; defaultDeadli
   return startGrpcServer({ bindings: stub.bindings, invoker: createInvoker(stub.bindings, stub.interceptors), address: "127.0.0.1:0", logger: silentLogger, ...options });
 }
 
-async function startHttp(options: Partial<HttpListenerOptions> & { defaultDeadlineMs?: number } = {}): Promise<HttpListener> {
-  const stub = createStubServices();
-  const gateway = createGateway({ invoker: createInvoker(stub.bindings, stub.interceptors), maxBodyBytes: 4096, logger: silentLogger, defaultDeadlineMs: options.defaultDeadlineMs });
-  return startHttpListener({ bindings: stub.bindings, interceptors: stub.interceptors, address: "127.0.0.1:0", logger: silentLogger, fallback: gateway.handler, ...options });
+function startHttp(options: StubHttpPortOptions = {}): Promise<HttpListener> {
+  return startStubHttpPort(createStubServices(), { maxRequestBytes: 4096, ...options });
 }
 
 /** The SETTINGS_MAX_CONCURRENT_STREAMS a server announces to a new HTTP/2 connection. */

@@ -6,14 +6,14 @@
  * write the pasted key (often the `RIGHT_ALL` admin key) to the browser's local storage, where any script
  * of this origin, later visitors of a shared browser and disk backups could read it.
  */
-import type { IncomingMessage, ServerResponse } from "node:http";
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
-import { gzipSync } from "node:zlib";
 import type { ConnectError } from "@connectrpc/connect";
 import { MethodNotAllowed, RouteNotFound } from "../../errors/errors.js";
 import { writeError } from "../../http/http-response.js";
+import type { HttpRoute } from "../../http/http-routes.js";
+import { pageSecurityHeaders, StaticFile, writeStaticFile } from "../../http/static-files.js";
 import { OPENAPI_PATH } from "./openapi-document.js";
 
 /** Where the docs page is served. */
@@ -35,12 +35,7 @@ const CSP = [
   "frame-ancestors 'none'",
 ].join("; ");
 
-const SECURITY_HEADERS = {
-  "content-security-policy": CSP,
-  "x-content-type-options": "nosniff",
-  "referrer-policy": "no-referrer",
-  "x-frame-options": "DENY",
-} as const;
+const SECURITY_HEADERS = pageSecurityHeaders(CSP);
 
 const PAGE = `<!DOCTYPE html>
 <html lang="en">
@@ -83,51 +78,36 @@ const ASSETS: Readonly<Record<string, string>> = {
   "favicon-32x32.png": "image/png",
 };
 
-interface Resource {
-  readonly type: string;
-  /** The body; swagger-ui's files (2 MB that most servers are never asked for) are read on first use. */
-  body: Buffer | (() => Buffer);
-  /** Gzipped body, made on first use, for clients that accept it. */
-  gzipped?: Buffer;
-  readonly cache: string;
-}
-
-/** The handler of `/openapi.json` and `/docs/...`; reads each of swagger-ui-dist's files once, when first asked for. */
-export function createDocsHandler(openApiJson: string, fail: (error: unknown) => ConnectError): (request: IncomingMessage, response: ServerResponse, path: string) => void {
+/**
+ * The route of `/openapi.json` and `/docs/...`; swagger-ui-dist's files (large, and most servers are
+ * never asked for them) are read once, when first asked for.
+ */
+export function createDocsRoute(openApiJson: string, fail: (error: unknown) => ConnectError): HttpRoute {
   const dist = dirname(createRequire(import.meta.url).resolve("swagger-ui-dist/package.json"));
-  const resources = new Map<string, Resource>();
-  const add = (path: string, type: string, body: string | (() => Buffer), cache = "no-cache") =>
-    resources.set(path, { type, body: typeof body === "string" ? Buffer.from(body) : body, cache });
+  const files = new Map<string, StaticFile>();
+  const add = (path: string, type: string, body: string | (() => Buffer), cache = "no-cache") => files.set(path, new StaticFile(type, body, cache));
   add(OPENAPI_PATH, "application/json", openApiJson);
   add(DOCS_PATH, "text/html; charset=utf-8", PAGE);
   add(`${DOCS_PATH}/`, "text/html; charset=utf-8", PAGE);
   add(`${DOCS_PATH}/keyward-docs.js`, "text/javascript; charset=utf-8", INIT_SCRIPT);
   for (const [file, type] of Object.entries(ASSETS)) add(`${DOCS_PATH}/${file}`, type, () => readFileSync(join(dist, file)), "public, max-age=86400");
 
-  return (request, response, path) => {
-    const method = request.method ?? "GET";
-    const resource = resources.get(path);
-    if (!resource) {
-      writeError(response, fail(RouteNotFound.create({ method, path: path.slice(0, 200) })));
-      return;
-    }
-    if (method !== "GET" && method !== "HEAD") {
-      const error = fail(MethodNotAllowed.create({ method, path, allowed: "GET, HEAD" }));
-      error.metadata.set("allow", "GET, HEAD");
-      writeError(response, error, request);
-      return;
-    }
-    if (typeof resource.body === "function") resource.body = resource.body();
-    const gzip = resource.body.length > 1024 && /\bgzip\b/.test(String(request.headers["accept-encoding"] ?? ""));
-    const body = gzip ? (resource.gzipped ??= gzipSync(resource.body)) : resource.body;
-    response.writeHead(200, {
-      ...SECURITY_HEADERS,
-      "content-type": resource.type,
-      "content-length": String(body.length),
-      "cache-control": resource.cache,
-      vary: "accept-encoding",
-      ...(gzip ? { "content-encoding": "gzip" } : {}),
-    });
-    response.end(method === "HEAD" ? undefined : body);
+  return {
+    claims: (_request, path) => path === OPENAPI_PATH || path === DOCS_PATH || path.startsWith(`${DOCS_PATH}/`),
+    answer(request, response, path) {
+      const method = request.method ?? "GET";
+      const file = files.get(path);
+      if (!file) {
+        writeError(response, fail(RouteNotFound.create({ method, path: path.slice(0, 200) })));
+        return;
+      }
+      if (method !== "GET" && method !== "HEAD") {
+        const error = fail(MethodNotAllowed.create({ method, path, allowed: "GET, HEAD" }));
+        error.metadata.set("allow", "GET, HEAD");
+        writeError(response, error, request);
+        return;
+      }
+      writeStaticFile(request, response, file, SECURITY_HEADERS);
+    },
   };
 }

@@ -23,6 +23,7 @@ import { headersOf } from "../../http/request-headers.js";
 import { TIMEOUT_HEADER, timeoutMsOf } from "./rest-timeout.js";
 import { restRoutesOf, type RestRoute } from "./http-rules.js";
 import { writeError, writeJson } from "../../http/http-response.js";
+import type { HttpRoute } from "../../http/http-routes.js";
 import { MalformedEscapeError } from "./path-escaping.js";
 import { checkJsonContentType } from "./request-body.js";
 import { RouteTable, type RouteMatch } from "./route-table.js";
@@ -39,11 +40,11 @@ export interface RestGatewayOptions {
   readonly defaultDeadlineMs?: number | undefined;
 }
 
-/** The gateway: its routes (for the OpenAPI document) and its request handler. */
+/** The gateway: its routes (for the OpenAPI document), and itself as a route of the HTTP port. */
 export interface RestGateway {
   readonly routes: readonly RestRoute[];
-  /** Handles a request; never rejects. */
-  handle(request: IncomingMessage, response: ServerResponse): Promise<void>;
+  /** The gateway as the HTTP port's last route: it claims every request, answering 404 or 405 where no rule matches. */
+  readonly route: HttpRoute;
 }
 
 /** proto3 JSON as grpc-gateway and vanguard-go write it: default values included (`"admin": false`). */
@@ -106,17 +107,17 @@ export function createRestGateway(options: RestGatewayOptions): RestGateway {
     }
   }
 
-  return {
-    routes,
-    async handle(request, response) {
-      try {
-        await serve(request, response);
-      } catch (error) {
-        // After the client went away (CANCELED) there is nobody to answer; writeError then does nothing.
-        writeError(response, asConnectError(error), request);
-      }
-    },
-  };
+  /** Never rejects. */
+  async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    try {
+      await serve(request, response);
+    } catch (error) {
+      // After the client went away (CANCELED) there is nobody to answer; writeError then does nothing.
+      writeError(response, asConnectError(error), request);
+    }
+  }
+
+  return { routes, route: { claims: () => true, answer: handle } };
 }
 
 function matchRoute(table: RouteTable<PlannedRoute>, method: string, rawPath: string): RouteMatch<PlannedRoute> {

@@ -4,8 +4,8 @@ import { apiKeyFilterOf, type ApiKeyFilter } from "../name-search.js";
 import { decodePageToken } from "../page-token.js";
 import { apiKeyListScope, fetchSize, toPage } from "../pagination.js";
 import { checkApiKeyRecord, checkUpdatedApiKey } from "../record-checks.js";
-import { apiKeySubject, keyLimitReached, notFound, userSubject } from "../store-errors.js";
-import type { ApiKeyLimits, ApiKeyListRequest, ApiKeyRecord, ApiKeyUse, ApiKeyWithOwner, Guard, KeyUpdater, Page, UserRecord } from "../store.js";
+import { apiKeySubject, found, keyLimitReached, notFound, userSubject } from "../store-errors.js";
+import type { ApiKeyLimits, ApiKeyStore, ApiKeyListRequest, ApiKeyRecord, ApiKeyUse, ApiKeyWithOwner, Guard, KeyUpdater, Page, UserRecord } from "../store.js";
 import {
   apiKeyToDocument,
   documentToApiKey,
@@ -18,17 +18,20 @@ import {
 import { API_KEYS, USERS } from "./indexes.js";
 import { NEWEST_FIRST, afterSortKey } from "./keyset.js";
 import { retryOnVersionChange } from "./optimistic-update.js";
-import type { MongoRevocations } from "./revocations.js";
+import type { MongoOperations } from "./errors.js";
+import type { MongoRevocationLog } from "./revocations.js";
 import { inTransaction } from "./transactions.js";
 
-/** API key operations; the store wraps them in error translation. */
-export class MongoApiKeys {
+/** The API keys' slice of the Store: operations on the api_keys collection. */
+export class MongoApiKeys implements ApiKeyStore {
   readonly #client: MongoClient;
   readonly #users: Collection<UserDocument>;
   readonly #apiKeys: Collection<ApiKeyDocument>;
-  readonly #revocations: MongoRevocations;
+  readonly #revocations: MongoRevocationLog;
+  readonly #operations: MongoOperations;
 
-  constructor(client: MongoClient, db: Db, revocations: MongoRevocations) {
+  constructor(client: MongoClient, db: Db, revocations: MongoRevocationLog, operations: MongoOperations) {
+    this.#operations = operations;
     this.#client = client;
     this.#revocations = revocations;
     this.#users = db.collection<UserDocument>(USERS);
@@ -48,52 +51,65 @@ export class MongoApiKeys {
    * `guard` judges the owner as the claim found it; the claim wrote the owner's document, so a concurrent
    * change of the owner conflicts with it, and a refusal aborts the transaction with the claim.
    */
-  async create(key: ApiKeyRecord, limits: ApiKeyLimits, guard: Guard<UserRecord> | undefined): Promise<void> {
-    checkApiKeyRecord(key);
-    await inTransaction(this.#client, async (session) => {
-      const claimed = await this.#users.findOneAndUpdate(
-        { _id: key.userId, keyCount: { $lt: limits.maxKeysPerUser } },
-        { $inc: { keyCount: 1 } },
-        { session, returnDocument: "before", projection: { passwordHash: 0 } },
-      );
-      if (!claimed) {
-        const owner = await this.#users.findOne({ _id: key.userId }, { session, projection: { passwordHash: 0 } });
-        if (!owner) throw notFound(userSubject(key.userId));
-        guard?.(documentToUser(owner));
-        throw keyLimitReached(key.userId, limits.maxKeysPerUser);
-      }
-      guard?.(documentToUser(claimed));
-      await this.#apiKeys.insertOne(apiKeyToDocument(key, 0), { session });
+  async createApiKey(key: ApiKeyRecord, limits: ApiKeyLimits, guard?: Guard<UserRecord>): Promise<void> {
+    return this.#operations.run(apiKeySubject(key.id), async () => {
+      checkApiKeyRecord(key);
+      await inTransaction(this.#client, async (session) => {
+        const claimed = await this.#users.findOneAndUpdate(
+          { _id: key.userId, keyCount: { $lt: limits.maxKeysPerUser } },
+          { $inc: { keyCount: 1 } },
+          { session, returnDocument: "before", projection: { passwordHash: 0 } },
+        );
+        if (!claimed) {
+          const owner = await this.#users.findOne({ _id: key.userId }, { session, projection: { passwordHash: 0 } });
+          if (!owner) throw notFound(userSubject(key.userId));
+          guard?.(documentToUser(owner));
+          throw keyLimitReached(key.userId, limits.maxKeysPerUser);
+        }
+        guard?.(documentToUser(claimed));
+        await this.#apiKeys.insertOne(apiKeyToDocument(key, 0), { session });
+      });
     });
   }
 
-  async find(keyId: string): Promise<ApiKeyRecord | undefined> {
-    const doc = await this.#apiKeys.findOne({ _id: keyId });
-    return doc ? documentToApiKey(doc) : undefined;
+  async findApiKey(keyId: string): Promise<ApiKeyRecord | undefined> {
+    return this.#operations.run(apiKeySubject(keyId), async () => {
+      const doc = await this.#apiKeys.findOne({ _id: keyId });
+      return doc ? documentToApiKey(doc) : undefined;
+    });
   }
 
   /** One round trip: the key by `_id`, its owner joined in by `$lookup` on the users' `_id`. */
-  async findWithOwner(keyId: string): Promise<ApiKeyWithOwner | undefined> {
-    const [doc] = await this.#apiKeys.aggregate<ApiKeyWithOwnerDocument>(keyWithOwnerPipeline(keyId)).toArray();
-    return doc && documentToApiKeyWithOwner(doc);
+  async findApiKeyWithOwner(keyId: string): Promise<ApiKeyWithOwner | undefined> {
+    return this.#operations.run(apiKeySubject(keyId), async () => {
+      const [doc] = await this.#apiKeys.aggregate<ApiKeyWithOwnerDocument>(keyWithOwnerPipeline(keyId)).toArray();
+      return doc && documentToApiKeyWithOwner(doc);
+    });
   }
 
-  async get(userId: string, keyId: string): Promise<ApiKeyRecord | undefined> {
-    const doc = await this.#apiKeys.findOne({ _id: keyId, userId });
-    return doc ? documentToApiKey(doc) : undefined;
+  async getApiKey(userId: string, keyId: string): Promise<ApiKeyRecord> {
+    return found(
+      await this.#operations.run(apiKeySubject(keyId), async () => {
+        const doc = await this.#apiKeys.findOne({ _id: keyId, userId });
+        return doc ? documentToApiKey(doc) : undefined;
+      }),
+      apiKeySubject(keyId),
+    );
   }
 
-  async list(userId: string, request: ApiKeyListRequest): Promise<Page<ApiKeyRecord>> {
-    const filter = apiKeyFilterOf(request);
-    const scope = apiKeyListScope(userId, filter);
-    const after = decodePageToken(scope, request.pageToken);
-    const matching = matchingFilter(userId, filter);
-    const page: Filter<ApiKeyDocument> = after ? { $and: [matching, afterSortKey(after)] } : matching;
-    const [docs, total] = await Promise.all([
-      this.#apiKeys.find(page).sort(NEWEST_FIRST).limit(fetchSize(request.pageSize)).toArray(),
-      this.#apiKeys.countDocuments(matching),
-    ]);
-    return toPage(docs.map(documentToApiKey), request.pageSize, total, scope, (k) => k);
+  async listApiKeys(userId: string, request: ApiKeyListRequest): Promise<Page<ApiKeyRecord>> {
+    return this.#operations.run(undefined, async () => {
+      const filter = apiKeyFilterOf(request);
+      const scope = apiKeyListScope(userId, filter);
+      const after = decodePageToken(scope, request.pageToken);
+      const matching = matchingFilter(userId, filter);
+      const page: Filter<ApiKeyDocument> = after ? { $and: [matching, afterSortKey(after)] } : matching;
+      const [docs, total] = await Promise.all([
+        this.#apiKeys.find(page).sort(NEWEST_FIRST).limit(fetchSize(request.pageSize)).toArray(),
+        this.#apiKeys.countDocuments(matching),
+      ]);
+      return toPage(docs.map(documentToApiKey), request.pageSize, total, scope, (k) => k);
+    });
   }
 
   /**
@@ -102,26 +118,28 @@ export class MongoApiKeys {
    * the transaction's snapshot; what the updater judges by it (which rights the owner may hold) is checked
    * again on every call, as effective rights are always cut to the owner's universe at call time.
    */
-  async update(userId: string, keyId: string, updater: KeyUpdater): Promise<ApiKeyRecord> {
-    return retryOnVersionChange(apiKeySubject(keyId), () =>
-      inTransaction(this.#client, async (session) => {
-        const doc = await this.#apiKeys.findOne({ _id: keyId, userId }, { session });
-        if (!doc) throw notFound(apiKeySubject(keyId));
-        const owner = await this.#users.findOne({ _id: userId }, { session, projection: { passwordHash: 0 } });
-        if (!owner) throw notFound(userSubject(userId));
-        const current = documentToApiKey(doc);
-        const next = updater(current, documentToUser(owner));
-        checkUpdatedApiKey(current, next);
-        const written = await this.#apiKeys.findOneAndReplace(
-          { _id: keyId, userId, version: doc.version },
-          apiKeyToDocument(next, doc.version + 1),
-          { session, returnDocument: "after" },
-        );
-        if (!written) return undefined;
-        await this.#revocations.append(session, "api_key", keyId);
-        return documentToApiKey(written);
-      }),
-    );
+  async updateApiKey(userId: string, keyId: string, updater: KeyUpdater): Promise<ApiKeyRecord> {
+    return this.#operations.run(apiKeySubject(keyId), async () => {
+      return retryOnVersionChange(apiKeySubject(keyId), () =>
+        inTransaction(this.#client, async (session) => {
+          const doc = await this.#apiKeys.findOne({ _id: keyId, userId }, { session });
+          if (!doc) throw notFound(apiKeySubject(keyId));
+          const owner = await this.#users.findOne({ _id: userId }, { session, projection: { passwordHash: 0 } });
+          if (!owner) throw notFound(userSubject(userId));
+          const current = documentToApiKey(doc);
+          const next = updater(current, documentToUser(owner));
+          checkUpdatedApiKey(current, next);
+          const written = await this.#apiKeys.findOneAndReplace(
+            { _id: keyId, userId, version: doc.version },
+            apiKeyToDocument(next, doc.version + 1),
+            { session, returnDocument: "after" },
+          );
+          if (!written) return undefined;
+          await this.#revocations.append(session, "api_key", keyId);
+          return documentToApiKey(written);
+        }),
+      );
+    });
   }
 
   /**
@@ -129,40 +147,46 @@ export class MongoApiKeys {
    * one transaction: a concurrent change to the key conflicts with the delete, so the guard always judges
    * the version that is deleted.
    */
-  async delete(userId: string, keyId: string, guard: Guard<ApiKeyRecord> | undefined): Promise<void> {
-    await inTransaction(this.#client, async (session) => {
-      const doc = await this.#apiKeys.findOne({ _id: keyId, userId }, { session });
-      if (!doc) throw notFound(apiKeySubject(keyId));
-      guard?.(documentToApiKey(doc));
-      const removed = await this.#apiKeys.deleteOne({ _id: keyId, userId, version: doc.version }, { session });
-      if (removed.deletedCount === 0) throw notFound(apiKeySubject(keyId));
-      await this.#users.updateOne({ _id: userId }, { $inc: { keyCount: -1 } }, { session });
-      await this.#revocations.append(session, "api_key", keyId);
+  async deleteApiKey(userId: string, keyId: string, guard?: Guard<ApiKeyRecord>): Promise<void> {
+    return this.#operations.run(apiKeySubject(keyId), async () => {
+      await inTransaction(this.#client, async (session) => {
+        const doc = await this.#apiKeys.findOne({ _id: keyId, userId }, { session });
+        if (!doc) throw notFound(apiKeySubject(keyId));
+        guard?.(documentToApiKey(doc));
+        const removed = await this.#apiKeys.deleteOne({ _id: keyId, userId, version: doc.version }, { session });
+        if (removed.deletedCount === 0) throw notFound(apiKeySubject(keyId));
+        await this.#users.updateOne({ _id: userId }, { $inc: { keyCount: -1 } }, { session });
+        await this.#revocations.append(session, "api_key", keyId);
+      });
     });
   }
 
-  async count(userId: string): Promise<number> {
-    return this.#apiKeys.countDocuments({ userId });
+  async countApiKeys(userId: string): Promise<number> {
+    return this.#operations.run(undefined, async () => {
+      return this.#apiKeys.countDocuments({ userId });
+    });
   }
 
   /**
    * One unordered bulk write; each update applies only if it moves `lastUsedAt` forward. It bumps
    * `version` so that an update racing with it re-reads instead of writing back the old `lastUsedAt`.
    */
-  async recordUse(uses: ApiKeyUse[]): Promise<void> {
-    if (uses.length === 0) return;
-    const writes: AnyBulkWriteOperation<ApiKeyDocument>[] = uses.map((use) => ({
-      updateOne: {
-        filter: { _id: use.id, $or: [{ lastUsedAt: { $exists: false } }, { lastUsedAt: { $lt: use.at } }] },
-        update: useUpdate(use),
-      },
-    }));
-    await this.#apiKeys.bulkWrite(writes, { ordered: false });
+  async recordApiKeyUse(uses: ApiKeyUse[]): Promise<void> {
+    return this.#operations.run(undefined, async () => {
+      if (uses.length === 0) return;
+      const writes: AnyBulkWriteOperation<ApiKeyDocument>[] = uses.map((use) => ({
+        updateOne: {
+          filter: { _id: use.id, $or: [{ lastUsedAt: { $exists: false } }, { lastUsedAt: { $lt: use.at } }] },
+          update: useUpdate(use),
+        },
+      }));
+      await this.#apiKeys.bulkWrite(writes, { ordered: false });
+    });
   }
 }
 
 /**
- * The pipeline of {@link MongoApiKeys.findWithOwner}. The driver types no pipeline stages, so the field
+ * The pipeline of {@link MongoApiKeys.findApiKeyWithOwner}. The driver types no pipeline stages, so the field
  * names are checked here against the document types instead.
  */
 export function keyWithOwnerPipeline(keyId: string): Document[] {

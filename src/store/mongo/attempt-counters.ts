@@ -4,8 +4,9 @@
 import type { Collection, Db } from "mongodb";
 import { checkAttemptCounter } from "../record-checks.js";
 import { attemptCounterSubject } from "../store-errors.js";
-import type { AttemptCounter, Updater } from "../store.js";
+import type { AttemptCounter, AttemptCounterStore, Updater } from "../store.js";
 import { mongoDriver } from "./driver.js";
+import type { MongoOperations } from "./errors.js";
 import { retryOnVersionChange } from "./optimistic-update.js";
 
 /** Collection name. */
@@ -24,11 +25,13 @@ export async function ensureAttemptCounters(db: Db): Promise<void> {
   await db.collection<AttemptCounterDocument>(ATTEMPT_COUNTERS).createIndexes([{ key: { expiresAt: 1 }, name: "attempt_counters_by_expiry" }]);
 }
 
-/** Counter operations; the store wraps them in error translation. */
-export class MongoAttemptCounters {
+/** The attempt counters' slice of the Store: operations on the attempt_counters collection. */
+export class MongoAttemptCounters implements AttemptCounterStore {
   readonly #counters: Collection<AttemptCounterDocument>;
+  readonly #operations: MongoOperations;
 
-  constructor(db: Db) {
+  constructor(db: Db, operations: MongoOperations) {
+    this.#operations = operations;
     this.#counters = db.collection<AttemptCounterDocument>(ATTEMPT_COUNTERS);
   }
 
@@ -37,36 +40,40 @@ export class MongoAttemptCounters {
    * read again. A refusal (the updater throws) writes nothing, so a burst of refused attempts does not
    * contend for the document.
    */
-  async update(id: string, at: Date, updater: Updater<AttemptCounter | undefined>): Promise<AttemptCounter | undefined> {
-    const outcome = await retryOnVersionChange(attemptCounterSubject(id), async () => {
-      const doc = await this.#counters.findOne({ _id: id });
-      const next = updater(doc === null || doc.expiresAt <= at ? undefined : documentToCounter(doc));
-      if (next === undefined) {
-        if (doc === null) return { counter: undefined };
-        const deleted = await this.#counters.deleteOne({ _id: id, version: doc.version });
-        return deleted.deletedCount === 1 ? { counter: undefined } : undefined;
-      }
-      checkAttemptCounter(id, next);
-      const fields = { attempts: next.attempts, nextAttemptAt: next.nextAttemptAt, expiresAt: next.expiresAt };
-      if (doc === null) {
-        try {
-          await this.#counters.insertOne({ _id: id, ...fields, version: 1 });
-        } catch (error) {
-          // Another writer created it first: read it again.
-          if (error instanceof mongoDriver().MongoServerError && error.code === DUPLICATE_KEY) return undefined;
-          throw error;
+  async updateAttemptCounter(id: string, at: Date, updater: Updater<AttemptCounter | undefined>): Promise<AttemptCounter | undefined> {
+    return this.#operations.run(attemptCounterSubject(id), async () => {
+      const outcome = await retryOnVersionChange(attemptCounterSubject(id), async () => {
+        const doc = await this.#counters.findOne({ _id: id });
+        const next = updater(doc === null || doc.expiresAt <= at ? undefined : documentToCounter(doc));
+        if (next === undefined) {
+          if (doc === null) return { counter: undefined };
+          const deleted = await this.#counters.deleteOne({ _id: id, version: doc.version });
+          return deleted.deletedCount === 1 ? { counter: undefined } : undefined;
         }
-      } else {
-        const written = await this.#counters.updateOne({ _id: id, version: doc.version }, { $set: { ...fields, version: doc.version + 1 } });
-        if (written.matchedCount === 0) return undefined;
-      }
-      return { counter: { ...fields } };
+        checkAttemptCounter(id, next);
+        const fields = { attempts: next.attempts, nextAttemptAt: next.nextAttemptAt, expiresAt: next.expiresAt };
+        if (doc === null) {
+          try {
+            await this.#counters.insertOne({ _id: id, ...fields, version: 1 });
+          } catch (error) {
+            // Another writer created it first: read it again.
+            if (error instanceof mongoDriver().MongoServerError && error.code === DUPLICATE_KEY) return undefined;
+            throw error;
+          }
+        } else {
+          const written = await this.#counters.updateOne({ _id: id, version: doc.version }, { $set: { ...fields, version: doc.version + 1 } });
+          if (written.matchedCount === 0) return undefined;
+        }
+        return { counter: { ...fields } };
+      });
+      return outcome.counter;
     });
-    return outcome.counter;
   }
 
-  async prune(at: Date): Promise<number> {
-    return (await this.#counters.deleteMany({ expiresAt: { $lte: at } })).deletedCount;
+  async pruneAttemptCounters(at: Date): Promise<number> {
+    return this.#operations.run(undefined, async () => {
+      return (await this.#counters.deleteMany({ expiresAt: { $lte: at } })).deletedCount;
+    });
   }
 }
 

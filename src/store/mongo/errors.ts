@@ -1,7 +1,7 @@
 // The one place MongoDB driver errors become StoreErrors.
 import type { MongoError } from "mongodb";
 import { StoreError } from "../store.js";
-import { alreadyExists, unavailable, type Subject } from "../store-errors.js";
+import { alreadyExists, storeClosed, unavailable, type Subject } from "../store-errors.js";
 import { mongoDriver } from "./driver.js";
 
 const DUPLICATE_KEY = 11000;
@@ -60,4 +60,30 @@ function isUnavailable(error: MongoError): boolean {
     (typeof error.code === "number" && UNAVAILABLE_CODES.has(error.code)) ||
     RETRYABLE_LABELS.some((label) => error.hasErrorLabel(label))
   );
+}
+
+/**
+ * The open or closed state of one MongoDB store, shared by its parts: every Store method runs its
+ * operation through {@link run}, which refuses once the store is closed and translates driver errors.
+ */
+export class MongoOperations {
+  #closed = false;
+
+  /** Marks the store closed; true the first time, so only one caller closes the client. */
+  close(): boolean {
+    if (this.#closed) return false;
+    this.#closed = true;
+    return true;
+  }
+
+  /** Runs one operation, translating driver errors into StoreErrors; `subject` names what it wrote. */
+  async run<T>(subject: Subject | undefined, operation: () => Promise<T>): Promise<T> {
+    // The driver would silently reconnect a closed client; the contract says a closed store is unavailable.
+    if (this.#closed) throw storeClosed();
+    try {
+      return await operation();
+    } catch (error) {
+      throw translateMongoError(error, subject);
+    }
+  }
 }

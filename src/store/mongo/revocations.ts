@@ -1,8 +1,9 @@
 // The revocation feed on MongoDB (ARCHITECTURE.md, "Caches and the revocation feed"): entries appended inside the users' and keys' write
 // transactions, numbered by a counter document that every appending transaction writes.
 import type { ClientSession, Collection, Db, MongoClient } from "mongodb";
-import type { RevocationBatch, RevocationEntry, RevocationKind } from "../store.js";
+import type { RevocationBatch, RevocationEntry, RevocationFeedStore, RevocationKind } from "../store.js";
 import { mongoDriver } from "./driver.js";
+import type { MongoOperations } from "./errors.js";
 import { SeqTaken, inTransaction } from "./transactions.js";
 
 const DUPLICATE_KEY = 11000;
@@ -36,14 +37,12 @@ export async function ensureRevocationFeed(db: Db): Promise<void> {
   await db.collection<RevocationDocument>(REVOCATIONS).createIndexes([{ key: { at: 1 }, name: "revocations_by_time" }]);
 }
 
-/** Feed operations; `append` runs inside the caller's transaction. */
-export class MongoRevocations {
-  readonly #client: MongoClient;
+/** Appends feed entries inside the other collections' write transactions. */
+export class MongoRevocationLog {
   readonly #feed: Collection<RevocationFeedDocument>;
   readonly #entries: Collection<RevocationDocument>;
 
-  constructor(client: MongoClient, db: Db) {
-    this.#client = client;
+  constructor(db: Db) {
     this.#feed = db.collection<RevocationFeedDocument>(REVOCATION_FEED);
     this.#entries = db.collection<RevocationDocument>(REVOCATIONS);
   }
@@ -65,30 +64,51 @@ export class MongoRevocations {
       throw error;
     }
   }
+}
 
-  async head(): Promise<number> {
-    return (await this.#feed.findOne({ _id: FEED_ID }))?.seq ?? 0;
+/** The feed's slice of the Store: its head, reads and pruning. */
+export class MongoRevocations implements RevocationFeedStore {
+  readonly #client: MongoClient;
+  readonly #operations: MongoOperations;
+  readonly #feed: Collection<RevocationFeedDocument>;
+  readonly #entries: Collection<RevocationDocument>;
+
+  constructor(client: MongoClient, db: Db, operations: MongoOperations) {
+    this.#client = client;
+    this.#operations = operations;
+    this.#feed = db.collection<RevocationFeedDocument>(REVOCATION_FEED);
+    this.#entries = db.collection<RevocationDocument>(REVOCATIONS);
+  }
+
+  async revocationHead(): Promise<number> {
+    return this.#operations.run(undefined, async () => {
+      return (await this.#feed.findOne({ _id: FEED_ID }))?.seq ?? 0;
+    });
   }
 
   /**
    * Entries first, the watermark second: pruning deletes and raises the watermark in one transaction,
    * so if the entries read already missed pruned ones, the later watermark read shows it.
    */
-  async read(after: number, limit: number): Promise<RevocationBatch> {
-    const docs = await this.#entries.find({ _id: { $gt: after } }).sort({ _id: 1 }).limit(limit).toArray();
-    const prunedThrough = (await this.#feed.findOne({ _id: FEED_ID }))?.prunedThrough ?? 0;
-    if (after < prunedThrough) return { entries: [], cursor: prunedThrough, missed: true };
-    const entries = docs.map(documentToEntry);
-    return { entries, cursor: entries.at(-1)?.seq ?? after, missed: false };
+  async readRevocations(after: number, limit: number): Promise<RevocationBatch> {
+    return this.#operations.run(undefined, async () => {
+      const docs = await this.#entries.find({ _id: { $gt: after } }).sort({ _id: 1 }).limit(limit).toArray();
+      const prunedThrough = (await this.#feed.findOne({ _id: FEED_ID }))?.prunedThrough ?? 0;
+      if (after < prunedThrough) return { entries: [], cursor: prunedThrough, missed: true };
+      const entries = docs.map(documentToEntry);
+      return { entries, cursor: entries.at(-1)?.seq ?? after, missed: false };
+    });
   }
 
-  async prune(before: Date): Promise<number> {
-    return inTransaction(this.#client, async (session) => {
-      const [newest] = await this.#entries.find({ at: { $lt: before } }, { session }).sort({ _id: -1 }).limit(1).toArray();
-      if (!newest) return 0;
-      const deleted = await this.#entries.deleteMany({ _id: { $lte: newest._id } }, { session });
-      await this.#feed.updateOne({ _id: FEED_ID, prunedThrough: { $lt: newest._id } }, { $set: { prunedThrough: newest._id } }, { session });
-      return deleted.deletedCount;
+  async pruneRevocations(before: Date): Promise<number> {
+    return this.#operations.run(undefined, async () => {
+      return inTransaction(this.#client, async (session) => {
+        const [newest] = await this.#entries.find({ at: { $lt: before } }, { session }).sort({ _id: -1 }).limit(1).toArray();
+        if (!newest) return 0;
+        const deleted = await this.#entries.deleteMany({ _id: { $lte: newest._id } }, { session });
+        await this.#feed.updateOne({ _id: FEED_ID, prunedThrough: { $lt: newest._id } }, { $set: { prunedThrough: newest._id } }, { session });
+        return deleted.deletedCount;
+      });
     });
   }
 }

@@ -4,7 +4,7 @@ import { decodePageToken } from "../page-token.js";
 import { fetchSize, sessionListScope, toPage } from "../pagination.js";
 import { checkSessionRecord } from "../record-checks.js";
 import { notFound, sessionSubject, userSubject } from "../store-errors.js";
-import type { ApiKeyUse, Guard, LiveSessions, Page, SessionListRequest, SessionRecord, SessionWithOwner, UserRecord } from "../store.js";
+import type { ApiKeyUse, Guard, LiveSessions, Page, SessionListRequest, SessionRecord, SessionStore, SessionWithOwner, UserRecord } from "../store.js";
 import {
   documentToSession,
   documentToSessionWithOwner,
@@ -16,17 +16,20 @@ import {
 } from "./documents.js";
 import { SESSIONS, USERS } from "./indexes.js";
 import { NEWEST_FIRST, afterSortKey } from "./keyset.js";
-import type { MongoRevocations } from "./revocations.js";
+import type { MongoOperations } from "./errors.js";
+import type { MongoRevocationLog } from "./revocations.js";
 import { inTransaction } from "./transactions.js";
 
-/** Session operations; the store wraps them in error translation. */
-export class MongoSessions {
+/** The sessions' slice of the Store: operations on the sessions collection. */
+export class MongoSessions implements SessionStore {
   readonly #client: MongoClient;
-  readonly #revocations: MongoRevocations;
+  readonly #revocations: MongoRevocationLog;
+  readonly #operations: MongoOperations;
   readonly #users: Collection<UserDocument>;
   readonly #sessions: Collection<SessionDocument>;
 
-  constructor(client: MongoClient, db: Db, revocations: MongoRevocations) {
+  constructor(client: MongoClient, db: Db, revocations: MongoRevocationLog, operations: MongoOperations) {
+    this.#operations = operations;
     this.#client = client;
     this.#revocations = revocations;
     this.#users = db.collection<UserDocument>(USERS);
@@ -38,29 +41,35 @@ export class MongoSessions {
    * between leaves a session without a user, which authenticates no one (the lookup needs the user) and
    * which nothing lists.
    */
-  async create(session: SessionRecord): Promise<void> {
-    checkSessionRecord(session);
-    const owner = await this.#users.findOne({ _id: session.userId }, { projection: { _id: 1 } });
-    if (!owner) throw notFound(userSubject(session.userId));
-    await this.#sessions.insertOne(sessionToDocument(session));
+  async createSession(session: SessionRecord): Promise<void> {
+    return this.#operations.run(sessionSubject(session.id), async () => {
+      checkSessionRecord(session);
+      const owner = await this.#users.findOne({ _id: session.userId }, { projection: { _id: 1 } });
+      if (!owner) throw notFound(userSubject(session.userId));
+      await this.#sessions.insertOne(sessionToDocument(session));
+    });
   }
 
   /** One round trip: the session by `_id`, its user joined in by `$lookup`, without the password hash. */
-  async findWithOwner(sessionId: string): Promise<SessionWithOwner | undefined> {
-    const [doc] = await this.#sessions.aggregate<SessionWithOwnerDocument>(sessionWithOwnerPipeline(sessionId)).toArray();
-    return doc && documentToSessionWithOwner(doc);
+  async findSessionWithOwner(sessionId: string): Promise<SessionWithOwner | undefined> {
+    return this.#operations.run(sessionSubject(sessionId), async () => {
+      const [doc] = await this.#sessions.aggregate<SessionWithOwnerDocument>(sessionWithOwnerPipeline(sessionId)).toArray();
+      return doc && documentToSessionWithOwner(doc);
+    });
   }
 
-  async list(userId: string, request: SessionListRequest): Promise<Page<SessionRecord>> {
-    const scope = sessionListScope(userId);
-    const after = decodePageToken(scope, request.pageToken);
-    const matching = liveFilter(userId, request.live);
-    const page: Filter<SessionDocument> = after ? { $and: [matching, afterSortKey(after)] } : matching;
-    const [docs, total] = await Promise.all([
-      this.#sessions.find(page).sort(NEWEST_FIRST).limit(fetchSize(request.pageSize)).toArray(),
-      this.#sessions.countDocuments(matching),
-    ]);
-    return toPage(docs.map(documentToSession), request.pageSize, total, scope, (s) => s);
+  async listSessions(userId: string, request: SessionListRequest): Promise<Page<SessionRecord>> {
+    return this.#operations.run(undefined, async () => {
+      const scope = sessionListScope(userId);
+      const after = decodePageToken(scope, request.pageToken);
+      const matching = liveFilter(userId, request.live);
+      const page: Filter<SessionDocument> = after ? { $and: [matching, afterSortKey(after)] } : matching;
+      const [docs, total] = await Promise.all([
+        this.#sessions.find(page).sort(NEWEST_FIRST).limit(fetchSize(request.pageSize)).toArray(),
+        this.#sessions.countDocuments(matching),
+      ]);
+      return toPage(docs.map(documentToSession), request.pageSize, total, scope, (s) => s);
+    });
   }
 
   /**
@@ -68,32 +77,38 @@ export class MongoSessions {
    * `guard` judges the user in the transaction's snapshot, before the session is looked at, so a refused
    * caller learns nothing of the user's sessions.
    */
-  async delete(userId: string, sessionId: string, guard: Guard<UserRecord> | undefined): Promise<void> {
-    await inTransaction(this.#client, async (session) => {
-      const owner = await this.#users.findOne({ _id: userId }, { session, projection: { passwordHash: 0 } });
-      if (!owner) throw notFound(userSubject(userId));
-      guard?.(documentToUser(owner));
-      const removed = await this.#sessions.deleteOne({ _id: sessionId, userId }, { session });
-      if (removed.deletedCount === 0) throw notFound(sessionSubject(sessionId));
-      await this.#revocations.append(session, "session", sessionId);
+  async deleteSession(userId: string, sessionId: string, guard?: Guard<UserRecord>): Promise<void> {
+    return this.#operations.run(sessionSubject(sessionId), async () => {
+      await inTransaction(this.#client, async (session) => {
+        const owner = await this.#users.findOne({ _id: userId }, { session, projection: { passwordHash: 0 } });
+        if (!owner) throw notFound(userSubject(userId));
+        guard?.(documentToUser(owner));
+        const removed = await this.#sessions.deleteOne({ _id: sessionId, userId }, { session });
+        if (removed.deletedCount === 0) throw notFound(sessionSubject(sessionId));
+        await this.#revocations.append(session, "session", sessionId);
+      });
     });
   }
 
-  async prune(userId: string, live: LiveSessions): Promise<number> {
-    const removed = await this.#sessions.deleteMany({
-      userId,
-      $or: [{ lastUsedAt: { $lt: live.usedSince } }, { expiresAt: { $lte: live.expiresAfter } }],
+  async pruneSessions(userId: string, live: LiveSessions): Promise<number> {
+    return this.#operations.run(undefined, async () => {
+      const removed = await this.#sessions.deleteMany({
+        userId,
+        $or: [{ lastUsedAt: { $lt: live.usedSince } }, { expiresAt: { $lte: live.expiresAfter } }],
+      });
+      return removed.deletedCount;
     });
-    return removed.deletedCount;
   }
 
   /** One unordered bulk write; each update applies only if it moves `lastUsedAt` forward. */
-  async recordUse(uses: ApiKeyUse[]): Promise<void> {
-    if (uses.length === 0) return;
-    const writes: AnyBulkWriteOperation<SessionDocument>[] = uses.map((use) => ({
-      updateOne: { filter: { _id: use.id, lastUsedAt: { $lt: use.at } }, update: { $set: { lastUsedAt: use.at } } },
-    }));
-    await this.#sessions.bulkWrite(writes, { ordered: false });
+  async recordSessionUse(uses: ApiKeyUse[]): Promise<void> {
+    return this.#operations.run(undefined, async () => {
+      if (uses.length === 0) return;
+      const writes: AnyBulkWriteOperation<SessionDocument>[] = uses.map((use) => ({
+        updateOne: { filter: { _id: use.id, lastUsedAt: { $lt: use.at } }, update: { $set: { lastUsedAt: use.at } } },
+      }));
+      await this.#sessions.bulkWrite(writes, { ordered: false });
+    });
   }
 }
 
@@ -101,7 +116,7 @@ function liveFilter(userId: string, live: LiveSessions): Filter<SessionDocument>
   return { userId, lastUsedAt: { $gte: live.usedSince }, expiresAt: { $gt: live.expiresAfter } };
 }
 
-/** The pipeline of {@link MongoSessions.findWithOwner}; the user's password hash is left out. */
+/** The pipeline of {@link MongoSessions.findSessionWithOwner}; the user's password hash is left out. */
 function sessionWithOwnerPipeline(sessionId: string): Document[] {
   const match: Filter<SessionDocument> = { _id: sessionId };
   const lookup = {

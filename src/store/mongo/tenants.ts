@@ -3,37 +3,46 @@ import type { Collection, Db, Filter, MongoClient } from "mongodb";
 import { decodePageToken } from "../page-token.js";
 import { TENANT_LIST_SCOPE, fetchSize, toPage } from "../pagination.js";
 import { checkTenantRecord, checkUpdatedTenant } from "../record-checks.js";
-import { notFound, tenantNotEmpty, tenantSubject } from "../store-errors.js";
-import type { Page, PageRequest, TenantRecord, Updater } from "../store.js";
+import { found, notFound, tenantNotEmpty, tenantSubject } from "../store-errors.js";
+import type { Page, PageRequest, TenantRecord, TenantStore, Updater } from "../store.js";
 import { documentToTenant, newTenantDocument, type TenantDocument, type UserDocument } from "./documents.js";
+import type { MongoOperations } from "./errors.js";
 import { TENANTS, USERS } from "./indexes.js";
 import { NEWEST_FIRST, afterSortKey } from "./keyset.js";
 import { retryOnVersionChange } from "./optimistic-update.js";
 import { inTransaction } from "./transactions.js";
 
-/** Tenant operations; the store wraps them in error translation. */
-export class MongoTenants {
+/** The tenants' slice of the Store: operations on the tenants collection. */
+export class MongoTenants implements TenantStore {
   readonly #client: MongoClient;
+  readonly #operations: MongoOperations;
   readonly #tenants: Collection<TenantDocument>;
   readonly #users: Collection<UserDocument>;
 
-  constructor(client: MongoClient, db: Db) {
+  constructor(client: MongoClient, db: Db, operations: MongoOperations) {
     this.#client = client;
+    this.#operations = operations;
     this.#tenants = db.collection<TenantDocument>(TENANTS);
     this.#users = db.collection<UserDocument>(USERS);
   }
 
-  async create(tenant: TenantRecord): Promise<void> {
-    checkTenantRecord(tenant);
-    await this.#tenants.insertOne(newTenantDocument(tenant));
+  async createTenant(tenant: TenantRecord): Promise<void> {
+    await this.#operations.run(tenantSubject(tenant.tenantId), async () => {
+      checkTenantRecord(tenant);
+      await this.#tenants.insertOne(newTenantDocument(tenant));
+    });
   }
 
-  async get(tenantId: string): Promise<TenantRecord | undefined> {
-    const doc = await this.#tenants.findOne({ _id: tenantId });
-    return doc ? documentToTenant(doc) : undefined;
+  async getTenant(tenantId: string): Promise<TenantRecord> {
+    const doc = await this.#operations.run(tenantSubject(tenantId), () => this.#tenants.findOne({ _id: tenantId }));
+    return found(doc ? documentToTenant(doc) : undefined, tenantSubject(tenantId));
   }
 
-  async list(request: PageRequest): Promise<Page<TenantRecord>> {
+  async listTenants(request: PageRequest): Promise<Page<TenantRecord>> {
+    return this.#operations.run(undefined, () => this.#list(request));
+  }
+
+  async #list(request: PageRequest): Promise<Page<TenantRecord>> {
     const after = decodePageToken(TENANT_LIST_SCOPE, request.pageToken);
     const filter: Filter<TenantDocument> = after ? afterSortKey(after) : {};
     const [docs, total] = await Promise.all([
@@ -47,7 +56,11 @@ export class MongoTenants {
   }
 
   /** Read, apply the updater, then write only if `version` is still the one read; otherwise read again. */
-  async update(tenantId: string, updater: Updater<TenantRecord>): Promise<TenantRecord> {
+  async updateTenant(tenantId: string, updater: Updater<TenantRecord>): Promise<TenantRecord> {
+    return this.#operations.run(tenantSubject(tenantId), () => this.#update(tenantId, updater));
+  }
+
+  async #update(tenantId: string, updater: Updater<TenantRecord>): Promise<TenantRecord> {
     return retryOnVersionChange(tenantSubject(tenantId), async () => {
       const doc = await this.#tenants.findOne({ _id: tenantId });
       if (!doc) throw notFound(tenantSubject(tenantId));
@@ -71,7 +84,11 @@ export class MongoTenants {
    * result — the user (then the tenant is not empty) or no tenant (then the create is refused). The
    * last-admin guard is held by the same kind of conflict.
    */
-  async delete(tenantId: string): Promise<void> {
+  async deleteTenant(tenantId: string): Promise<void> {
+    await this.#operations.run(tenantSubject(tenantId), () => this.#delete(tenantId));
+  }
+
+  async #delete(tenantId: string): Promise<void> {
     await inTransaction(this.#client, async (session) => {
       const claimed = await this.#tenants.updateOne({ _id: tenantId }, { $inc: { guardWrites: 1 } }, { session });
       if (claimed.matchedCount === 0) throw notFound(tenantSubject(tenantId));

@@ -3,8 +3,8 @@ import { decodePageToken } from "../page-token.js";
 import { apiKeyFilterOf } from "../name-search.js";
 import { apiKeyListScope, fetchSize, toPage } from "../pagination.js";
 import { checkApiKeyRecord, checkUpdatedApiKey } from "../record-checks.js";
-import { keyLimitReached, notFound } from "../store-errors.js";
-import type { ApiKeyLimits, ApiKeyListRequest, ApiKeyRecord, ApiKeyUse, ApiKeyWithOwner, Guard, KeyUpdater, Page, UserRecord } from "../store.js";
+import { apiKeySubject, found, keyLimitReached, notFound } from "../store-errors.js";
+import type { ApiKeyLimits, ApiKeyListRequest, ApiKeyRecord, ApiKeyStore, ApiKeyUse, ApiKeyWithOwner, Guard, KeyUpdater, Page, UserRecord } from "../store.js";
 import {
   KEY_WITH_OWNER_JSON,
   apiKeyToRow,
@@ -13,7 +13,9 @@ import {
   type ApiKeyRow,
 } from "./api-key-rows.js";
 import type { SqliteDatabase } from "./connection.js";
-import type { SqliteRevocations } from "./revocations.js";
+import { runSqlite } from "./errors.js";
+import type { AppendRevocation } from "./revocations.js";
+import type { ReadUser } from "./users.js";
 
 const COLUMNS = `id, user_id, name, name_folded, rights, state, secret_hash, previous_secret_hash,
   previous_secret_valid_until, expires_at, created_at, updated_at, last_used_at, last_used_ip,
@@ -56,8 +58,9 @@ export const API_KEY_SQL = {
 type ListParams = { user_id: string; state: string | null; name_contains: string | null };
 type Cursor = { created_at: number; id: string };
 
-/** Synchronous operations on the api_keys table; the store wraps them in promises and error translation. */
-export class SqliteApiKeys {
+/** The API keys' slice of the Store: the api_keys table's operations, as statements prepared once per connection. */
+export class SqliteApiKeys implements ApiKeyStore {
+  readonly #db: SqliteDatabase;
   readonly #insert;
   readonly #findById;
   readonly #findWithOwner;
@@ -66,7 +69,7 @@ export class SqliteApiKeys {
   readonly #deleteOfUser;
   readonly #countOfUser;
   /** Reads a user on the same connection, so inside the running transaction. */
-  readonly #readUser: (userId: string) => UserRecord | undefined;
+  readonly #readUser: ReadUser;
   readonly #firstPage;
   readonly #pageAfter;
   readonly #countFiltered;
@@ -77,7 +80,8 @@ export class SqliteApiKeys {
   readonly #listTransaction;
   readonly #recordUseTransaction;
 
-  constructor(db: SqliteDatabase, revocations: SqliteRevocations, readUser: (userId: string) => UserRecord | undefined) {
+  constructor(db: SqliteDatabase, appendRevocation: AppendRevocation, readUser: ReadUser) {
+    this.#db = db;
     this.#readUser = readUser;
     this.#insert = db.prepare<ApiKeyRow>(API_KEY_SQL.insert);
     this.#findById = db.prepare<[string], ApiKeyRow>(API_KEY_SQL.findById);
@@ -97,7 +101,7 @@ export class SqliteApiKeys {
       const owner = this.#readUser(key.userId);
       if (!owner) throw notFound({ entity: "user", id: key.userId });
       guard?.(owner);
-      if (this.count(key.userId) >= limits.maxKeysPerUser) throw keyLimitReached(key.userId, limits.maxKeysPerUser);
+      if (this.#count(key.userId) >= limits.maxKeysPerUser) throw keyLimitReached(key.userId, limits.maxKeysPerUser);
       this.#insert.run(apiKeyToRow(key));
     });
     this.#updateTransaction = db.transaction((userId: string, keyId: string, updater: KeyUpdater) => {
@@ -105,14 +109,14 @@ export class SqliteApiKeys {
       const next = updater(current, this.#mustGetOwner(userId));
       checkUpdatedApiKey(current, next);
       this.#update.run(apiKeyToRow(next));
-      revocations.append("api_key", keyId);
+      appendRevocation("api_key", keyId);
       return this.#mustGet(userId, keyId);
     });
     // The feed entry commits with the delete, or neither does.
     this.#deleteTransaction = db.transaction((userId: string, keyId: string, guard: Guard<ApiKeyRecord> | undefined) => {
       guard?.(this.#mustGet(userId, keyId));
       if (this.#deleteOfUser.run(keyId, userId).changes === 0) throw notFound({ entity: "api_key", id: keyId });
-      revocations.append("api_key", keyId);
+      appendRevocation("api_key", keyId);
     });
     // One read transaction, so the page and its totalSize come from the same snapshot.
     this.#listTransaction = db.transaction((userId: string, request: ApiKeyListRequest) => this.#list(userId, request));
@@ -122,46 +126,62 @@ export class SqliteApiKeys {
   }
 
   /** The guard, the cap and the insert under one IMMEDIATE transaction, so the guard judges the owner as stored. */
-  create(key: ApiKeyRecord, limits: ApiKeyLimits, guard: Guard<UserRecord> | undefined): void {
-    checkApiKeyRecord(key);
-    this.#createTransaction.immediate(key, limits, guard);
+  async createApiKey(key: ApiKeyRecord, limits: ApiKeyLimits, guard?: Guard<UserRecord>): Promise<void> {
+    return runSqlite(this.#db, apiKeySubject(key.id), () => {
+      checkApiKeyRecord(key);
+      this.#createTransaction.immediate(key, limits, guard);
+    });
   }
 
-  find(keyId: string): ApiKeyRecord | undefined {
-    const row = this.#findById.get(keyId);
-    return row && rowToApiKey(row);
+  async findApiKey(keyId: string): Promise<ApiKeyRecord | undefined> {
+    return runSqlite(this.#db, apiKeySubject(keyId), () => {
+      const row = this.#findById.get(keyId);
+      return row && rowToApiKey(row);
+    });
   }
 
-  findWithOwner(keyId: string): ApiKeyWithOwner | undefined {
-    const row = this.#findWithOwner.get(keyId);
-    return row === undefined ? undefined : rowToApiKeyWithOwner(keyId, row);
+  async findApiKeyWithOwner(keyId: string): Promise<ApiKeyWithOwner | undefined> {
+    return runSqlite(this.#db, apiKeySubject(keyId), () => {
+      const row = this.#findWithOwner.get(keyId);
+      return row === undefined ? undefined : rowToApiKeyWithOwner(keyId, row);
+    });
   }
 
-  get(userId: string, keyId: string): ApiKeyRecord | undefined {
+  async getApiKey(userId: string, keyId: string): Promise<ApiKeyRecord> {
+    return found(await runSqlite(this.#db, apiKeySubject(keyId), () => this.#get(userId, keyId)), apiKeySubject(keyId));
+  }
+
+  async listApiKeys(userId: string, request: ApiKeyListRequest): Promise<Page<ApiKeyRecord>> {
+    return runSqlite(this.#db, undefined, () => this.#listTransaction(userId, request));
+  }
+
+  /** Key and owner read, updated and written under one IMMEDIATE transaction. */
+  async updateApiKey(userId: string, keyId: string, updater: KeyUpdater): Promise<ApiKeyRecord> {
+    return runSqlite(this.#db, apiKeySubject(keyId), () => this.#updateTransaction.immediate(userId, keyId, updater));
+  }
+
+  /** The guard and the delete under one IMMEDIATE transaction, so the guard judges the key that is deleted. */
+  async deleteApiKey(userId: string, keyId: string, guard?: Guard<ApiKeyRecord>): Promise<void> {
+    return runSqlite(this.#db, apiKeySubject(keyId), () => this.#deleteTransaction.immediate(userId, keyId, guard));
+  }
+
+  async countApiKeys(userId: string): Promise<number> {
+    return runSqlite(this.#db, undefined, () => this.#count(userId));
+  }
+
+  async recordApiKeyUse(uses: ApiKeyUse[]): Promise<void> {
+    return runSqlite(this.#db, undefined, () => {
+      if (uses.length > 0) this.#recordUseTransaction.immediate(uses);
+    });
+  }
+
+  #get(userId: string, keyId: string): ApiKeyRecord | undefined {
     const row = this.#getOfUser.get(keyId, userId);
     return row && rowToApiKey(row);
   }
 
-  list(userId: string, request: ApiKeyListRequest): Page<ApiKeyRecord> {
-    return this.#listTransaction(userId, request);
-  }
-
-  /** Key and owner read, updated and written under one IMMEDIATE transaction. */
-  update(userId: string, keyId: string, updater: KeyUpdater): ApiKeyRecord {
-    return this.#updateTransaction.immediate(userId, keyId, updater);
-  }
-
-  /** The guard and the delete under one IMMEDIATE transaction, so the guard judges the key that is deleted. */
-  delete(userId: string, keyId: string, guard: Guard<ApiKeyRecord> | undefined): void {
-    this.#deleteTransaction.immediate(userId, keyId, guard);
-  }
-
-  count(userId: string): number {
+  #count(userId: string): number {
     return this.#countOfUser.get(userId)?.n ?? 0;
-  }
-
-  recordUse(uses: ApiKeyUse[]): void {
-    if (uses.length > 0) this.#recordUseTransaction.immediate(uses);
   }
 
   #list(userId: string, request: ApiKeyListRequest): Page<ApiKeyRecord> {
@@ -178,7 +198,7 @@ export class SqliteApiKeys {
   }
 
   #mustGet(userId: string, keyId: string): ApiKeyRecord {
-    const key = this.get(userId, keyId);
+    const key = this.#get(userId, keyId);
     if (!key) throw notFound({ entity: "api_key", id: keyId });
     return key;
   }

@@ -1,8 +1,10 @@
 // The sign-in attempt counters (ARCHITECTURE.md, "Sessions and passwords"): read, decided and written in one IMMEDIATE transaction, so
 // processes sharing the file count every attempt exactly once.
 import { checkAttemptCounter } from "../record-checks.js";
-import type { AttemptCounter, Updater } from "../store.js";
+import { attemptCounterSubject } from "../store-errors.js";
+import type { AttemptCounter, AttemptCounterStore, Updater } from "../store.js";
 import type { SqliteDatabase } from "./connection.js";
+import { runSqlite } from "./errors.js";
 
 /** The counters' SQL, exported so tests can EXPLAIN exactly what runs. */
 export const ATTEMPT_COUNTER_SQL = {
@@ -19,8 +21,9 @@ interface CounterRow {
   expires_at: number;
 }
 
-/** Synchronous counter operations on one connection. */
-export class SqliteAttemptCounters {
+/** The attempt counters' slice of the Store, on one connection. */
+export class SqliteAttemptCounters implements AttemptCounterStore {
+  readonly #db: SqliteDatabase;
   readonly #get;
   readonly #put;
   readonly #delete;
@@ -28,6 +31,7 @@ export class SqliteAttemptCounters {
   readonly #update;
 
   constructor(db: SqliteDatabase) {
+    this.#db = db;
     this.#get = db.prepare<[string], CounterRow>(ATTEMPT_COUNTER_SQL.get);
     this.#put = db.prepare<[{ id: string } & CounterRow]>(ATTEMPT_COUNTER_SQL.put);
     this.#delete = db.prepare<[string]>(ATTEMPT_COUNTER_SQL.delete);
@@ -46,12 +50,12 @@ export class SqliteAttemptCounters {
   }
 
   /** IMMEDIATE: the write lock is taken before the read, so another process cannot decide on the same count. */
-  update(id: string, at: Date, updater: Updater<AttemptCounter | undefined>): AttemptCounter | undefined {
-    return this.#update.immediate(id, at.getTime(), updater);
+  async updateAttemptCounter(id: string, at: Date, updater: Updater<AttemptCounter | undefined>): Promise<AttemptCounter | undefined> {
+    return runSqlite(this.#db, attemptCounterSubject(id), () => this.#update.immediate(id, at.getTime(), updater));
   }
 
-  prune(at: Date): number {
-    return this.#prune.run(at.getTime()).changes;
+  async pruneAttemptCounters(at: Date): Promise<number> {
+    return runSqlite(this.#db, undefined, () => this.#prune.run(at.getTime()).changes);
   }
 }
 

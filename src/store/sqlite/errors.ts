@@ -1,7 +1,8 @@
 // The one place SQLite errors become StoreErrors.
 import Database from "better-sqlite3";
 import { StoreError } from "../store.js";
-import { alreadyExists, notFound, unavailable, type Subject } from "../store-errors.js";
+import { alreadyExists, storeClosed, unavailable, type Subject } from "../store-errors.js";
+import type { SqliteDatabase } from "./connection.js";
 
 /**
  * Translates a better-sqlite3 error into a {@link StoreError}. Anything else (a StoreError, an error an
@@ -26,4 +27,18 @@ export function translateSqliteError(error: unknown, subject: Subject | undefine
     return unavailable(`SQLite: ${error.message}`, error);
   }
   return error;
+}
+
+/**
+ * Runs one synchronous operation of a Store method on `db`: refused once the connection is closed, its
+ * SQLite errors translated. The operation runs at once, in the caller's turn; the promise only carries
+ * its outcome, as the Store contract shared with networked backends asks.
+ */
+export async function runSqlite<T>(db: SqliteDatabase, subject: Subject | undefined, operation: () => T): Promise<T> {
+  if (!db.open) throw storeClosed();
+  try {
+    return operation();
+  } catch (error) {
+    throw translateSqliteError(error, subject);
+  }
 }

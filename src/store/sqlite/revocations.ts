@@ -1,6 +1,7 @@
 // The revocation feed's tables (ARCHITECTURE.md, "Caches and the revocation feed"): appended to inside the users' and keys' write
 // transactions, read by every process's poller, pruned by age.
-import type { RevocationBatch, RevocationEntry, RevocationKind } from "../store.js";
+import { runSqlite } from "./errors.js";
+import type { RevocationBatch, RevocationEntry, RevocationFeedStore, RevocationKind } from "../store.js";
 import type { SqliteDatabase } from "./connection.js";
 
 /** The feed's SQL, exported so tests can EXPLAIN exactly what runs. */
@@ -24,9 +25,20 @@ interface EntryRow {
   at: number;
 }
 
-/** Synchronous feed operations; `append` must run inside the caller's write transaction. */
-export class SqliteRevocations {
-  readonly #append;
+/** Appends one entry to the feed; call it inside the transaction that makes the change. */
+export type AppendRevocation = (kind: RevocationKind, subjectId: string, at?: Date) => void;
+
+/** The feed's appender on `db`, for the other tables' write transactions. */
+export function revocationAppender(db: SqliteDatabase): AppendRevocation {
+  const append = db.prepare<[string, string, number]>(REVOCATION_SQL.append);
+  return (kind, subjectId, at = new Date()) => {
+    append.run(kind, subjectId, at.getTime());
+  };
+}
+
+/** The feed's slice of the Store: its head, reads and pruning. */
+export class SqliteRevocations implements RevocationFeedStore {
+  readonly #db: SqliteDatabase;
   readonly #head;
   readonly #after;
   readonly #watermark;
@@ -37,7 +49,7 @@ export class SqliteRevocations {
   readonly #pruneTransaction;
 
   constructor(db: SqliteDatabase) {
-    this.#append = db.prepare<[string, string, number]>(REVOCATION_SQL.append);
+    this.#db = db;
     this.#head = db.prepare<[], { seq: number }>(REVOCATION_SQL.head);
     this.#after = db.prepare<[number, number], EntryRow>(REVOCATION_SQL.after);
     this.#watermark = db.prepare<[], { pruned_through: number }>(REVOCATION_SQL.watermark);
@@ -61,21 +73,16 @@ export class SqliteRevocations {
     });
   }
 
-  /** Appends one entry; call it inside the transaction that makes the change. */
-  append(kind: RevocationKind, subjectId: string, at: Date = new Date()): void {
-    this.#append.run(kind, subjectId, at.getTime());
+  async revocationHead(): Promise<number> {
+    return runSqlite(this.#db, undefined, () => this.#head.get()?.seq ?? 0);
   }
 
-  head(): number {
-    return this.#head.get()?.seq ?? 0;
+  async readRevocations(after: number, limit: number): Promise<RevocationBatch> {
+    return runSqlite(this.#db, undefined, () => this.#readTransaction(after, limit));
   }
 
-  read(after: number, limit: number): RevocationBatch {
-    return this.#readTransaction(after, limit);
-  }
-
-  prune(before: Date): number {
-    return this.#pruneTransaction.immediate(before.getTime());
+  async pruneRevocations(before: Date): Promise<number> {
+    return runSqlite(this.#db, undefined, () => this.#pruneTransaction.immediate(before.getTime()));
   }
 }
 

@@ -2,10 +2,12 @@
 import { decodePageToken } from "../page-token.js";
 import { fetchSize, sessionListScope, toPage } from "../pagination.js";
 import { checkSessionRecord } from "../record-checks.js";
-import { notFound } from "../store-errors.js";
-import type { ApiKeyUse, Guard, LiveSessions, Page, SessionListRequest, SessionRecord, SessionWithOwner, UserRecord } from "../store.js";
+import { notFound, sessionSubject } from "../store-errors.js";
+import type { ApiKeyUse, Guard, LiveSessions, Page, SessionListRequest, SessionRecord, SessionStore, SessionWithOwner, UserRecord } from "../store.js";
 import type { SqliteDatabase } from "./connection.js";
-import type { SqliteRevocations } from "./revocations.js";
+import { runSqlite } from "./errors.js";
+import type { AppendRevocation } from "./revocations.js";
+import type { ReadUser } from "./users.js";
 import { userFromColumns } from "./user-rows.js";
 
 const COLUMNS = "id, user_id, secret_hash, created_at, expires_at, last_used_at, user_agent, address";
@@ -87,8 +89,9 @@ function liveParams(userId: string, live: LiveSessions): LiveParams {
   return { user_id: userId, used_since: live.usedSince.getTime(), expires_after: live.expiresAfter.getTime() };
 }
 
-/** Synchronous operations on the sessions table; the store wraps them in promises and error translation. */
-export class SqliteSessions {
+/** The sessions' slice of the Store: the sessions table's operations, as statements prepared once per connection. */
+export class SqliteSessions implements SessionStore {
+  readonly #db: SqliteDatabase;
   readonly #insert;
   readonly #findWithOwner;
   readonly #firstPage;
@@ -104,9 +107,10 @@ export class SqliteSessions {
   readonly #deleteTransaction;
 
   /** Reads a user on the same connection, so inside the running transaction. */
-  readonly #readUser: (userId: string) => UserRecord | undefined;
+  readonly #readUser: ReadUser;
 
-  constructor(db: SqliteDatabase, revocations: SqliteRevocations, readUser: (userId: string) => UserRecord | undefined) {
+  constructor(db: SqliteDatabase, appendRevocation: AppendRevocation, readUser: ReadUser) {
+    this.#db = db;
     this.#readUser = readUser;
     this.#insert = db.prepare<SessionRow>(SESSION_SQL.insert);
     this.#findWithOwner = db.prepare<[string], SessionWithOwnerRow>(SESSION_SQL.findWithOwner);
@@ -130,49 +134,55 @@ export class SqliteSessions {
       if (!owner) throw notFound({ entity: "user", id: userId });
       guard?.(owner);
       if (this.#deleteOfUser.run(sessionId, userId).changes === 0) throw notFound({ entity: "session", id: sessionId });
-      revocations.append("session", sessionId);
+      appendRevocation("session", sessionId);
     });
     this.#recordUseTransaction = db.transaction((uses: ApiKeyUse[]) => {
       for (const use of uses) this.#recordUse.run({ id: use.id, at: use.at.getTime() });
     });
   }
 
-  create(session: SessionRecord): void {
-    checkSessionRecord(session);
-    this.#createTransaction.immediate(session);
+  async createSession(session: SessionRecord): Promise<void> {
+    return runSqlite(this.#db, sessionSubject(session.id), () => {
+      checkSessionRecord(session);
+      this.#createTransaction.immediate(session);
+    });
   }
 
-  findWithOwner(sessionId: string): SessionWithOwner | undefined {
-    const row = this.#findWithOwner.get(sessionId);
-    if (!row) return undefined;
-    const user = userFromColumns(
-      row.user_id,
-      row.u_name,
-      row.u_email,
-      row.u_admin,
-      row.u_state,
-      row.u_created_at,
-      row.u_updated_at,
-      row.u_password_set_at,
-      row.u_tenant_id,
-    );
-    return { session: rowToSession(row), user };
+  async findSessionWithOwner(sessionId: string): Promise<SessionWithOwner | undefined> {
+    return runSqlite(this.#db, sessionSubject(sessionId), () => {
+      const row = this.#findWithOwner.get(sessionId);
+      if (!row) return undefined;
+      const user = userFromColumns(
+        row.user_id,
+        row.u_name,
+        row.u_email,
+        row.u_admin,
+        row.u_state,
+        row.u_created_at,
+        row.u_updated_at,
+        row.u_password_set_at,
+        row.u_tenant_id,
+      );
+      return { session: rowToSession(row), user };
+    });
   }
 
-  list(userId: string, request: SessionListRequest): Page<SessionRecord> {
-    return this.#listTransaction(userId, request);
+  async listSessions(userId: string, request: SessionListRequest): Promise<Page<SessionRecord>> {
+    return runSqlite(this.#db, undefined, () => this.#listTransaction(userId, request));
   }
 
-  delete(userId: string, sessionId: string, guard: Guard<UserRecord> | undefined): void {
-    this.#deleteTransaction.immediate(userId, sessionId, guard);
+  async deleteSession(userId: string, sessionId: string, guard?: Guard<UserRecord>): Promise<void> {
+    return runSqlite(this.#db, sessionSubject(sessionId), () => this.#deleteTransaction.immediate(userId, sessionId, guard));
   }
 
-  prune(userId: string, live: LiveSessions): number {
-    return this.#prune.run(liveParams(userId, live)).changes;
+  async pruneSessions(userId: string, live: LiveSessions): Promise<number> {
+    return runSqlite(this.#db, undefined, () => this.#prune.run(liveParams(userId, live)).changes);
   }
 
-  recordUse(uses: ApiKeyUse[]): void {
-    if (uses.length > 0) this.#recordUseTransaction.immediate(uses);
+  async recordSessionUse(uses: ApiKeyUse[]): Promise<void> {
+    return runSqlite(this.#db, undefined, () => {
+      if (uses.length > 0) this.#recordUseTransaction.immediate(uses);
+    });
   }
 
   #list(userId: string, request: SessionListRequest): Page<SessionRecord> {

@@ -2,9 +2,10 @@
 import { decodePageToken } from "../page-token.js";
 import { TENANT_LIST_SCOPE, fetchSize, toPage } from "../pagination.js";
 import { checkTenantRecord, checkUpdatedTenant } from "../record-checks.js";
-import { notFound, tenantNotEmpty, tenantSubject } from "../store-errors.js";
-import type { Page, PageRequest, TenantRecord, Updater } from "../store.js";
+import { found, notFound, tenantNotEmpty, tenantSubject } from "../store-errors.js";
+import type { Page, PageRequest, TenantRecord, TenantStore, Updater } from "../store.js";
 import type { SqliteDatabase } from "./connection.js";
+import { runSqlite } from "./errors.js";
 
 const COLUMNS = "tenant_id, name, created_at, updated_at";
 
@@ -31,8 +32,9 @@ interface TenantRow {
 
 type Cursor = { created_at: number; id: string };
 
-/** Synchronous operations on the tenants table; the store wraps them in promises and error translation. */
-export class SqliteTenants {
+/** The tenants' slice of the Store, on one connection. */
+export class SqliteTenants implements TenantStore {
+  readonly #db: SqliteDatabase;
   readonly #insert;
   readonly #get;
   readonly #update;
@@ -46,6 +48,7 @@ export class SqliteTenants {
   readonly #listTransaction;
 
   constructor(db: SqliteDatabase) {
+    this.#db = db;
     this.#insert = db.prepare<TenantRow>(TENANT_SQL.insert);
     this.#get = db.prepare<[string], TenantRow>(TENANT_SQL.get);
     this.#update = db.prepare<TenantRow>(TENANT_SQL.update);
@@ -71,23 +74,24 @@ export class SqliteTenants {
     this.#listTransaction = db.transaction((request: PageRequest) => this.#list(request));
   }
 
-  create(tenant: TenantRecord): void {
-    checkTenantRecord(tenant);
-    this.#insert.run(tenantToRow(tenant));
+  async createTenant(tenant: TenantRecord): Promise<void> {
+    return runSqlite(this.#db, tenantSubject(tenant.tenantId), () => {
+      checkTenantRecord(tenant);
+      this.#insert.run(tenantToRow(tenant));
+    });
   }
 
-  get(tenantId: string): TenantRecord | undefined {
-    const row = this.#get.get(tenantId);
-    return row && rowToTenant(row);
+  async getTenant(tenantId: string): Promise<TenantRecord> {
+    return found(await runSqlite(this.#db, tenantSubject(tenantId), () => this.#find(tenantId)), tenantSubject(tenantId));
   }
 
-  list(request: PageRequest): Page<TenantRecord> {
-    return this.#listTransaction(request);
+  async listTenants(request: PageRequest): Promise<Page<TenantRecord>> {
+    return runSqlite(this.#db, undefined, () => this.#listTransaction(request));
   }
 
   /** Read, update and write under one IMMEDIATE transaction. */
-  update(tenantId: string, updater: Updater<TenantRecord>): TenantRecord {
-    return this.#updateTransaction.immediate(tenantId, updater);
+  async updateTenant(tenantId: string, updater: Updater<TenantRecord>): Promise<TenantRecord> {
+    return runSqlite(this.#db, tenantSubject(tenantId), () => this.#updateTransaction.immediate(tenantId, updater));
   }
 
   /**
@@ -95,8 +99,13 @@ export class SqliteTenants {
    * lock from its first read, so a user created in the tenant by another process at the same moment is
    * either committed before (and seen here) or refused after (its create finds no tenant).
    */
-  delete(tenantId: string): void {
-    this.#deleteTransaction.immediate(tenantId);
+  async deleteTenant(tenantId: string): Promise<void> {
+    return runSqlite(this.#db, tenantSubject(tenantId), () => this.#deleteTransaction.immediate(tenantId));
+  }
+
+  #find(tenantId: string): TenantRecord | undefined {
+    const row = this.#get.get(tenantId);
+    return row && rowToTenant(row);
   }
 
   #list(request: PageRequest): Page<TenantRecord> {
@@ -113,7 +122,7 @@ export class SqliteTenants {
   }
 
   #mustGet(tenantId: string): TenantRecord {
-    const tenant = this.get(tenantId);
+    const tenant = this.#find(tenantId);
     if (!tenant) throw notFound(tenantSubject(tenantId));
     return tenant;
   }

@@ -2,10 +2,11 @@
 import { decodePageToken } from "../page-token.js";
 import { fetchSize, toPage, userListScope } from "../pagination.js";
 import { checkPasswordRecord, checkUpdatedUser, checkUserRecord } from "../record-checks.js";
-import { isActiveAdmin, lastActiveAdmin, notFound, tenantSubject } from "../store-errors.js";
-import type { EndSessions, Guard, Page, PasswordRecord, Updater, UserListRequest, UserRecord } from "../store.js";
+import { found, isActiveAdmin, lastActiveAdmin, notFound, tenantSubject, userSubject } from "../store-errors.js";
+import type { EndSessions, Guard, Page, PasswordRecord, Updater, UserListRequest, UserRecord, UserStore } from "../store.js";
 import type { SqliteDatabase } from "./connection.js";
-import type { SqliteRevocations } from "./revocations.js";
+import { runSqlite } from "./errors.js";
+import type { AppendRevocation } from "./revocations.js";
 import { rowToUser, userToRow, type UserRow } from "./user-rows.js";
 
 // Never password_hash: a UserRecord does not carry it (getPassword reads it alone).
@@ -42,10 +43,23 @@ export const USER_SQL = {
 
 type Cursor = { created_at: number; id: string };
 
-/** Synchronous operations on the users table; the store wraps them in promises and error translation. */
-export class SqliteUsers {
+/** Reads one user on `db`; inside another table's transaction it reads what that transaction sees. */
+export type ReadUser = (userId: string) => UserRecord | undefined;
+
+/** The user reader on `db`, for the other tables' transactions. */
+export function userReader(db: SqliteDatabase): ReadUser {
+  const get = db.prepare<[string], UserRow>(USER_SQL.get);
+  return (userId) => {
+    const row = get.get(userId);
+    return row && rowToUser(row);
+  };
+}
+
+/** The users' slice of the Store: the users table's operations, as statements prepared once per connection. */
+export class SqliteUsers implements UserStore {
+  readonly #db: SqliteDatabase;
+  readonly #find: ReadUser;
   readonly #insert;
-  readonly #get;
   readonly #update;
   readonly #delete;
   readonly #firstPage;
@@ -65,9 +79,10 @@ export class SqliteUsers {
   readonly #deleteTransaction;
   readonly #listTransaction;
 
-  constructor(db: SqliteDatabase, revocations: SqliteRevocations) {
+  constructor(db: SqliteDatabase, appendRevocation: AppendRevocation) {
+    this.#db = db;
+    this.#find = userReader(db);
     this.#insert = db.prepare<UserRow>(USER_SQL.insert);
-    this.#get = db.prepare<[string], UserRow>(USER_SQL.get);
     this.#update = db.prepare<UserRow>(USER_SQL.update);
     this.#delete = db.prepare<[string]>(USER_SQL.delete);
     this.#firstPage = db.prepare<{ limit: number }, UserRow>(USER_SQL.firstPage);
@@ -96,7 +111,7 @@ export class SqliteUsers {
         if (endSessions) {
           this.#endSessions.run({ user_id: userId, except: endSessions.except ?? null });
           // Other nodes drop the user's cached sessions (and keys, which they simply re-read).
-          revocations.append("user", userId);
+          appendRevocation("user", userId);
         }
       },
     );
@@ -106,7 +121,7 @@ export class SqliteUsers {
       checkUpdatedUser(current, next);
       this.#update.run(userToRow(next));
       if (isActiveAdmin(current) && !isActiveAdmin(next)) this.#keepAnActiveAdmin(userId);
-      revocations.append("user", userId);
+      appendRevocation("user", userId);
       if (current.state !== "suspended" && next.state === "suspended") this.#endSessions.run({ user_id: userId, except: null });
       return this.#mustGet(userId);
     });
@@ -116,39 +131,44 @@ export class SqliteUsers {
       guard?.(current);
       this.#delete.run(userId);
       if (isActiveAdmin(current)) this.#keepAnActiveAdmin(userId);
-      revocations.append("user", userId);
+      appendRevocation("user", userId);
     });
     // One read transaction, so the page and its totalSize come from the same snapshot.
     this.#listTransaction = db.transaction((request: UserListRequest) => this.#list(request));
   }
 
-  create(user: UserRecord, password: PasswordRecord | undefined): void {
-    checkUserRecord(user);
-    if (password) checkPasswordRecord(password);
-    this.#createTransaction.immediate(user, password);
+  async createUser(user: UserRecord, password?: PasswordRecord): Promise<void> {
+    return runSqlite(this.#db, userSubject(user.userId), () => {
+      checkUserRecord(user);
+      if (password) checkPasswordRecord(password);
+      this.#createTransaction.immediate(user, password);
+    });
   }
 
-  getPassword(userId: string): PasswordRecord | undefined {
-    const row = this.#getPassword.get(userId);
-    if (!row) throw notFound({ entity: "user", id: userId });
-    return row.password_hash === null || row.password_set_at === null
-      ? undefined
-      : { hash: row.password_hash, setAt: new Date(row.password_set_at) };
+  async getPassword(userId: string): Promise<PasswordRecord | undefined> {
+    return runSqlite(this.#db, userSubject(userId), () => {
+      const row = this.#getPassword.get(userId);
+      if (!row) throw notFound({ entity: "user", id: userId });
+      return row.password_hash === null || row.password_set_at === null
+        ? undefined
+        : { hash: row.password_hash, setAt: new Date(row.password_set_at) };
+    });
   }
 
   /** The guard, the password and the sessions it ends under one IMMEDIATE transaction. */
-  setPassword(userId: string, password: PasswordRecord, endSessions: EndSessions | undefined, guard: Guard<UserRecord> | undefined): void {
-    checkPasswordRecord(password);
-    this.#setPasswordTransaction.immediate(userId, password, endSessions, guard);
+  async setPassword(userId: string, password: PasswordRecord, endSessions?: EndSessions, guard?: Guard<UserRecord>): Promise<void> {
+    return runSqlite(this.#db, userSubject(userId), () => {
+      checkPasswordRecord(password);
+      this.#setPasswordTransaction.immediate(userId, password, endSessions, guard);
+    });
   }
 
-  get(userId: string): UserRecord | undefined {
-    const row = this.#get.get(userId);
-    return row && rowToUser(row);
+  async getUser(userId: string): Promise<UserRecord> {
+    return found(await runSqlite(this.#db, userSubject(userId), () => this.#find(userId)), userSubject(userId));
   }
 
-  list(request: UserListRequest): Page<UserRecord> {
-    return this.#listTransaction(request);
+  async listUsers(request: UserListRequest): Promise<Page<UserRecord>> {
+    return runSqlite(this.#db, undefined, () => this.#listTransaction(request));
   }
 
   #list(request: UserListRequest): Page<UserRecord> {
@@ -174,19 +194,23 @@ export class SqliteUsers {
   }
 
   /** Read, update and write under one IMMEDIATE transaction (the write lock is held throughout). */
-  update(userId: string, updater: Updater<UserRecord>): UserRecord {
-    return this.#updateTransaction.immediate(userId, updater);
+  async updateUser(userId: string, updater: Updater<UserRecord>): Promise<UserRecord> {
+    return runSqlite(this.#db, userSubject(userId), () => this.#updateTransaction.immediate(userId, updater));
   }
 
   /**
    * Deletes the user and, through the foreign-key cascade, their keys in the same statement, under an
    * IMMEDIATE transaction that also runs `guard` and decides the last-admin guard.
    */
-  delete(userId: string, guard: Guard<UserRecord> | undefined): void {
-    this.#deleteTransaction.immediate(userId, guard);
+  async deleteUser(userId: string, guard?: Guard<UserRecord>): Promise<void> {
+    return runSqlite(this.#db, userSubject(userId), () => this.#deleteTransaction.immediate(userId, guard));
   }
 
-  countActiveAdmins(): number {
+  async countActiveAdmins(): Promise<number> {
+    return runSqlite(this.#db, undefined, () => this.#countAdmins());
+  }
+
+  #countAdmins(): number {
     return this.#countActiveAdmins.get()?.n ?? 0;
   }
 
@@ -196,11 +220,11 @@ export class SqliteUsers {
    * two processes removing the last two admins at once are serialized, and the second sees the first.
    */
   #keepAnActiveAdmin(userId: string): void {
-    if (this.countActiveAdmins() === 0) throw lastActiveAdmin(userId);
+    if (this.#countAdmins() === 0) throw lastActiveAdmin(userId);
   }
 
   #mustGet(userId: string): UserRecord {
-    const user = this.get(userId);
+    const user = this.#find(userId);
     if (!user) throw notFound({ entity: "user", id: userId });
     return user;
   }

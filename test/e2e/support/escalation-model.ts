@@ -15,7 +15,8 @@
  *   attacker's own user changed by a credential of its own, touching neither `admin` nor `state`, with the
  *   method's own-user rights held.
  * - A change to a key (any column but its use) needs expand(rights) before and after within the start
- *   rights; keys that go with their deleted owner are judged as that owner's deletion.
+ *   rights, less what the key's owner can never hold where it lives (RIGHT_ADMIN_TENANTS in a tenant);
+ *   keys that go with their deleted owner are judged as that owner's deletion.
  * - Grace rule: a call made with an old secret in its grace period creates, changes, deletes or
  *   regenerates no key, sets no password and grants no admin.
  * - Tenant scope (ARCHITECTURE.md, "Tenants"): an attacker that starts in a tenant changes, creates or
@@ -28,7 +29,7 @@ import { getOption, hasOption, type DescMethod } from "@bufbuild/protobuf";
 import { verify } from "@node-rs/argon2";
 import { access } from "../../../gen/keyward/v1/rights_pb.js";
 import { Right } from "../../../gen/keyward/v1/rights_pb.js";
-import { effective, expand, rightName, universe } from "./access-model.js";
+import { effective, expand, reachable, rightName, universe } from "./access-model.js";
 import type { Credential, KeyRow, Snapshot, UserRow, World } from "./escalation-world.js";
 
 /** What a credential may do at one moment. */
@@ -48,7 +49,12 @@ const flagUniverse = (user: UserRow | undefined): ReadonlySet<number> =>
   user ? universe({ admin: user.admin === 1, suspended: false, tenant: user.tenant_id ?? undefined }) : new Set();
 /** Whether `user` lies outside the attacker's tenant, when it started in one. */
 const outOfScope = (world: World, user: UserRow | undefined) => world.scope !== undefined && user !== undefined && user.tenant_id !== world.scope;
-const keyRights = (key: KeyRow | undefined): ReadonlySet<number> => (key ? expand(JSON.parse(key.rights) as number[]) : new Set());
+/** A key's rights, expanded, that its owner could ever hold where it lives (a tenant's user never holds RIGHT_ADMIN_TENANTS). */
+const keyRights = (key: KeyRow | undefined, owner: UserRow | undefined): ReadonlySet<number> => {
+  if (!key) return new Set();
+  const reach = reachable(owner?.tenant_id ?? undefined);
+  return new Set([...expand(JSON.parse(key.rights) as number[])].filter((r) => reach.has(r)));
+};
 
 /** The power of `credential` in `snapshot`. */
 export function powerOf(credential: Credential, snapshot: Snapshot): Power {
@@ -175,7 +181,7 @@ export function changeProblems(before: Snapshot, after: Snapshot, call: CallFact
     if (grace) problems.push(`an old secret in its grace period touched ${names.of(keyId)} (${what})`);
     const owner = before.users.get((was ?? now)!.user_id) ?? after.users.get((was ?? now)!.user_id);
     if (outOfScope(world, owner)) problems.push(`${what} ${names.of(keyId)} of ${names.of(owner!.user_id)}, outside tenant A`);
-    const outside = beyond(new Set([...keyRights(was), ...keyRights(now)]), start);
+    const outside = beyond(new Set([...keyRights(was, owner), ...keyRights(now, owner)]), start);
     if (outside.length > 0) problems.push(`${what} ${names.of(keyId)}, whose rights hold ${rightsText(outside)} beyond the start rights`);
   }
   return problems;

@@ -8,13 +8,12 @@
  * - gRPC messages and metadata go through grpc-js with identity serializers; gRPC frames themselves
  *   (a length prefix announcing more than follows, a compressed flag, two messages) through node:http2.
  */
-import { fromBinary, type DescMethodUnary } from "@bufbuild/protobuf";
+import type { DescMethodUnary } from "@bufbuild/protobuf";
 import * as http2 from "node:http2";
 import * as net from "node:net";
 import * as grpc from "@grpc/grpc-js";
-import { ErrorInfoSchema } from "../../../gen/google/rpc/error_details_pb.js";
-import { StatusSchema } from "../../../gen/google/rpc/status_pb.js";
 import { grpcErrorSize, grpcUnaryBytes, trailerOf } from "./raw-doors.js";
+import { reasonOfBody, reasonOfStatus } from "../../support/error-reasons.js";
 
 /** How long any one exchange may take before it counts as unanswered. */
 export const ANSWER_TIMEOUT_MS = 10_000;
@@ -110,35 +109,9 @@ function dechunk(bytes: Buffer): Buffer {
   return Buffer.concat(parts);
 }
 
-/** The reason in a `google.rpc.Status` (REST) or Connect error JSON body. */
-function reasonOfJson(body: Buffer): string {
-  try {
-    const json = JSON.parse(body.toString("utf8")) as { details?: { reason?: string; debug?: { reason?: string } }[] };
-    for (const detail of json.details ?? []) {
-      const reason = detail.reason ?? detail.debug?.reason;
-      if (typeof reason === "string") return reason;
-    }
-  } catch {
-    // not JSON: Node's own answers (431, 400 Bad Request) have no body
-  }
-  return "";
-}
-
-/** The reason in a serialized `google.rpc.Status` (`grpc-status-details-bin`). */
-function reasonOfStatus(bin: Uint8Array): string {
-  try {
-    for (const any of fromBinary(StatusSchema, bin).details) {
-      if (any.typeUrl.endsWith("/google.rpc.ErrorInfo")) return fromBinary(ErrorInfoSchema, any.value).reason;
-    }
-  } catch {
-    // not a Status
-  }
-  return "";
-}
-
 /** An HTTP/1.1 answer as a REST or forward-auth answer. */
 export function httpAnswer(reply: HttpReply): Answer {
-  return { http: reply.status, grpc: undefined, reason: reasonOfJson(reply.body), size: reply.body.length, ms: reply.ms, failure: reply.failure };
+  return { http: reply.status, grpc: undefined, reason: reasonOfBody(reply.body), size: reply.body.length, ms: reply.ms, failure: reply.failure };
 }
 
 /** The gRPC status of each Connect error code. */

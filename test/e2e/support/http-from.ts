@@ -29,12 +29,3 @@ export function httpFrom(
   });
 }
 
-/** The `google.rpc.ErrorInfo` reason of a `google.rpc.Status` JSON body ("" if none). */
-export function reasonOfBody(body: string): string {
-  try {
-    const status = JSON.parse(body) as { details?: { reason?: string }[] };
-    return status.details?.find((d) => typeof d.reason === "string")?.reason ?? "";
-  } catch {
-    return "";
-  }
-}

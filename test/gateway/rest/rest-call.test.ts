@@ -6,10 +6,8 @@
 import * as http from "node:http";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { expect } from "chai";
-import { createGateway } from "../../../src/gateway/gateway.js";
-import { silentLogger } from "../../../src/logger.js";
-import { startHttpListener, type HttpListener } from "../../../src/http/http-listener.js";
-import { createInvoker } from "../../../src/transport/invoke.js";
+import type { HttpListener } from "../../../src/http/http-listener.js";
+import { startStubHttpPort } from "../../transport/support/stub-http-port.js";
 import { createStubServices, MODE_HEADER, type StubServices } from "../../transport/support/stub-service.js";
 
 describe("gateway: a REST call through invoke", () => {
@@ -17,8 +15,7 @@ describe("gateway: a REST call through invoke", () => {
   let listener: HttpListener;
   before(async () => {
     stub = createStubServices();
-    const gateway = createGateway({ invoker: createInvoker(stub.bindings, stub.interceptors), maxBodyBytes: 1024, logger: silentLogger });
-    listener = await startHttpListener({ bindings: stub.bindings, interceptors: stub.interceptors, address: "127.0.0.1:0", logger: silentLogger, fallback: gateway.handler });
+    listener = await startStubHttpPort(stub, { maxRequestBytes: 1024 });
   });
   after(() => listener.shutdown());
 

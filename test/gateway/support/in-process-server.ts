@@ -1,16 +1,17 @@
 /**
- * Keyward's real services, interceptors and gateway over a memory store, behind the real HTTP listener
- * in this process: what the gateway tests send arbitrary requests to.
+ * Keyward's real services, interceptors and HTTP port (src/server/http-port.ts: what `keyward serve`
+ * serves, with its listener settings) over a memory store, in this process: what the gateway tests send
+ * arbitrary requests to.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createGateway } from "../../../src/gateway/gateway.js";
 import { createLogger, type Logger } from "../../../src/logger.js";
 import { createAdmin } from "../../../src/server/bootstrap.js";
 import { build, type Keyward } from "../../../src/server/build.js";
 import { loadConfig } from "../../../src/server/config.js";
-import { startHttpListener, type HttpListener } from "../../../src/http/http-listener.js";
+import { keywardHttpPort, startHttpPort } from "../../../src/server/http-port.js";
+import type { HttpListener } from "../../../src/http/http-listener.js";
 
 export interface InProcessServer {
   readonly url: URL;
@@ -23,21 +24,14 @@ export interface InProcessServer {
 /** Starts it; `bodyLimit` is the REST body limit in bytes. */
 export async function startInProcessServer(options: { bodyLimit?: number } = {}): Promise<InProcessServer> {
   const dataDir = mkdtempSync(join(tmpdir(), "keyward-gateway-"));
-  const loaded = loadConfig({ store: "memory", "data-dir": dataDir, "body-limit": String(options.bodyLimit ?? 4096) }, {});
+  // The defaults of `keyward serve` but a small body limit, so the gateway tests reach it cheaply.
+  const loaded = loadConfig({ store: "memory", "data-dir": dataDir, "http-addr": "127.0.0.1:0", "body-limit": String(options.bodyLimit ?? 4096) }, {});
   if (!loaded.ok) throw new Error(loaded.problems.join("; "));
   const logLines: string[] = [];
   const logger: Logger = createLogger("warn", (line) => logLines.push(line));
   const keyward: Keyward = await build(loaded.config, logger);
-  const { key: adminKey } = await createAdmin(keyward.store, "admin", 100);
-  const gateway = createGateway({ invoker: keyward.invoker, maxBodyBytes: loaded.config.bodyLimitBytes, logger });
-  const listener: HttpListener = await startHttpListener({
-    bindings: keyward.bindings,
-    interceptors: keyward.interceptors,
-    address: "127.0.0.1:0",
-    logger,
-    fallback: gateway.handler,
-    maxRequestBytes: loaded.config.bodyLimitBytes,
-  });
+  const { key: adminKey } = await createAdmin(keyward.store, "admin", loaded.config.maxKeysPerUser);
+  const listener: HttpListener = await startHttpPort(keywardHttpPort(keyward, loaded.config, logger), loaded.config);
   return {
     url: new URL(listener.url),
     adminKey,

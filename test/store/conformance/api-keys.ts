@@ -9,6 +9,7 @@ import {
   fullApiKeyRecord,
   newKeyId,
   newUserId,
+  rejectionOf,
   userRecord,
 } from "./fixtures.js";
 import type { StoreUnderTest } from "./store-under-test.js";
@@ -123,15 +124,12 @@ export function describeApiKeys(subject: StoreUnderTest): void {
       const key = apiKeyRecord(alice);
       await subject.store.createApiKey(key, NO_CAP);
       const abort = new Error("abort");
-      let thrown: unknown;
-      try {
-        await subject.store.updateApiKey(alice, key.id, (current) => {
+      const thrown = await rejectionOf(
+        subject.store.updateApiKey(alice, key.id, (current) => {
           current.rights.push(99);
           throw abort;
-        });
-      } catch (error) {
-        thrown = error;
-      }
+        }),
+      );
       expect(thrown).to.equal(abort);
       expect(await subject.store.findApiKey(key.id)).to.deep.equal(key);
     });

@@ -3,7 +3,7 @@
 import { randomBytes } from "node:crypto";
 import { expect } from "chai";
 import type { AttemptCounter, Store } from "../../../src/store/store.js";
-import { at, expectStoreError } from "./fixtures.js";
+import { at, expectStoreError, rejectionOf } from "./fixtures.js";
 import type { StoreUnderTest } from "./store-under-test.js";
 
 const counterId = (prefix: string) => `${prefix}:${randomBytes(4).toString("hex")}`;
@@ -47,11 +47,11 @@ export function describeAttemptCounters(subject: StoreUnderTest): void {
       const id = counterId("user");
       await subject.store.updateAttemptCounter(id, at(0), () => counter(1, at(60_000)));
       const refusal = new Error("throttled");
-      const thrown = await subject.store
-        .updateAttemptCounter(id, at(1), () => {
+      const thrown = await rejectionOf(
+        subject.store.updateAttemptCounter(id, at(1), () => {
           throw refusal;
-        })
-        .catch((error: unknown) => error);
+        }),
+      );
       expect(thrown).to.equal(refusal);
       expect(await subject.store.updateAttemptCounter(id, at(2), (current) => current)).to.deep.equal(counter(1, at(60_000)));
     });

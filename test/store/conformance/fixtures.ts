@@ -81,18 +81,29 @@ export function fullApiKeyRecord(userId: string, overrides: Partial<ApiKeyRecord
   });
 }
 
+/** Awaits `promise` and returns what it rejected with; a promise that resolves fails the test. */
+export async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
+  try {
+    await promise;
+  } catch (error) {
+    return error;
+  }
+  expect.fail("expected the call to be refused, but it went through");
+}
+
+/** A `catch` handler reading a record that is gone as undefined, and failing on anything else. */
+export function absentIfNotFound(error: unknown): undefined {
+  if (isStoreError(error, "not_found")) return undefined;
+  throw error;
+}
+
 /** Awaits `promise` and asserts it rejects with a StoreError of `kind` (and `entity`, when given). */
 export async function expectStoreError(
   promise: Promise<unknown>,
   kind: StoreErrorKind,
   entity?: StoreEntity,
 ): Promise<StoreError> {
-  let error: unknown;
-  try {
-    await promise;
-  } catch (caught) {
-    error = caught;
-  }
+  const error = await rejectionOf(promise);
   expect(error, `expected a StoreError ${kind}`).to.be.instanceOf(Error);
   if (!isStoreError(error)) throw new Error(`expected a StoreError ${kind}, got ${String(error)}`);
   expect(error.kind, error.message).to.equal(kind);

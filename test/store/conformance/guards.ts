@@ -2,19 +2,9 @@
 // owner it creates or changes a key of, and the user it deletes, sets a password of or ends a session of.
 import { expect } from "chai";
 import type { ApiKeyRecord, PasswordRecord, UserRecord } from "../../../src/store/store.js";
-import { NO_CAP, apiKeyRecord, at, expectStoreError, newKeyId, newUserId, userRecord } from "./fixtures.js";
+import { NO_CAP, absentIfNotFound, apiKeyRecord, at, expectStoreError, newKeyId, newUserId, rejectionOf, userRecord } from "./fixtures.js";
 import { sessionRecord } from "./sessions.js";
 import type { StoreUnderTest } from "./store-under-test.js";
-
-/** Awaits `promise` and returns what it threw (undefined when it resolved). */
-async function thrownBy(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  return undefined;
-}
 
 /** A guard that records what it saw, then refuses with `refusal` (or accepts when there is none). */
 function recordingGuard(refusal?: Error): { seen: UserRecord[]; guard: (user: UserRecord) => void } {
@@ -96,7 +86,8 @@ export function describeGuards(subject: StoreUnderTest): void {
           expect(refused, `round ${round}: exactly one of the two is refused`).to.have.length(1);
           await expectStoreError(Promise.reject(refused[0]!.reason), "last_admin", "user");
           expect(await subject.store.countActiveAdmins(), `round ${round}`).to.equal(1);
-          const remaining = await Promise.all(pair.map((admin) => subject.store.getUser(admin.userId).catch(() => undefined)));
+          // A deleted admin reads as absent; any other failure fails the test.
+          const remaining = await Promise.all(pair.map((admin) => subject.store.getUser(admin.userId).catch(absentIfNotFound)));
           survivor = remaining.find((user) => user !== undefined && user.admin && user.state === "active")!;
         }
       });
@@ -124,14 +115,11 @@ export function describeGuards(subject: StoreUnderTest): void {
       const key = apiKeyRecord(owner.userId);
       await subject.store.createApiKey(key, NO_CAP);
       const refusal = new RangeError("not this key");
-      let thrown: unknown;
-      try {
-        await subject.store.deleteApiKey(owner.userId, key.id, () => {
+      const thrown = await rejectionOf(
+        subject.store.deleteApiKey(owner.userId, key.id, () => {
           throw refusal;
-        });
-      } catch (error) {
-        thrown = error;
-      }
+        }),
+      );
       expect(thrown).to.equal(refusal);
       expect(await subject.store.findApiKey(key.id)).to.deep.equal(key);
       expect(await subject.store.countApiKeys(owner.userId)).to.equal(1);
@@ -183,7 +171,7 @@ export function describeGuards(subject: StoreUnderTest): void {
       await subject.store.createUser(userRecord({ admin: true })); // so the last-admin guard is not what refuses
       const refusal = new RangeError("not this user");
       const refusing = recordingGuard(refusal);
-      expect(await thrownBy(subject.store.deleteUser(w.user.userId, refusing.guard))).to.equal(refusal);
+      expect(await rejectionOf(subject.store.deleteUser(w.user.userId, refusing.guard))).to.equal(refusal);
       expect(refusing.seen.at(-1)).to.deep.equal(w.user);
       await expectUnchanged(w);
       const accepting = recordingGuard();
@@ -203,7 +191,7 @@ export function describeGuards(subject: StoreUnderTest): void {
       const refusal = new RangeError("not this password");
       const refusing = recordingGuard(refusal);
       const next: PasswordRecord = { hash: "$argon2id$v=19$next", setAt: at(9_009) };
-      expect(await thrownBy(subject.store.setPassword(w.user.userId, next, {}, refusing.guard))).to.equal(refusal);
+      expect(await rejectionOf(subject.store.setPassword(w.user.userId, next, {}, refusing.guard))).to.equal(refusal);
       expect(refusing.seen.at(-1)).to.deep.equal(w.user);
       await expectUnchanged(w);
       const accepting = recordingGuard();
@@ -220,9 +208,9 @@ export function describeGuards(subject: StoreUnderTest): void {
       const w = await userWithEverything({ state: "suspended" });
       const refusal = new RangeError("not this user's sessions");
       const refusing = recordingGuard(refusal);
-      expect(await thrownBy(subject.store.deleteSession(w.user.userId, w.session.id, refusing.guard))).to.equal(refusal);
+      expect(await rejectionOf(subject.store.deleteSession(w.user.userId, w.session.id, refusing.guard))).to.equal(refusal);
       // A refused caller learns nothing of the sessions: an unknown session id gets the same refusal.
-      expect(await thrownBy(subject.store.deleteSession(w.user.userId, newKeyId(), refusing.guard))).to.equal(refusal);
+      expect(await rejectionOf(subject.store.deleteSession(w.user.userId, newKeyId(), refusing.guard))).to.equal(refusal);
       expect(refusing.seen).to.have.length.greaterThan(1);
       for (const seen of refusing.seen) expect(seen).to.deep.equal(w.user);
       await expectUnchanged(w);
@@ -246,7 +234,7 @@ export function describeGuards(subject: StoreUnderTest): void {
       const refusal = new RangeError("not for this owner");
       const refusing = recordingGuard(refusal);
       const key = apiKeyRecord(owner.userId);
-      expect(await thrownBy(subject.store.createApiKey(key, { maxKeysPerUser: 1 }, refusing.guard))).to.equal(refusal);
+      expect(await rejectionOf(subject.store.createApiKey(key, { maxKeysPerUser: 1 }, refusing.guard))).to.equal(refusal);
       expect(refusing.seen.at(-1)).to.deep.equal(owner);
       expect(await subject.store.findApiKey(key.id)).to.equal(undefined);
       expect(await subject.store.countApiKeys(owner.userId)).to.equal(0);
@@ -256,7 +244,7 @@ export function describeGuards(subject: StoreUnderTest): void {
       expect(accepting.seen.at(-1)).to.deep.equal(owner);
       expect(await subject.store.findApiKey(key.id)).to.deep.equal(key);
       // At the cap, the guard still judges first: its refusal, not limit_reached.
-      expect(await thrownBy(subject.store.createApiKey(apiKeyRecord(owner.userId), { maxKeysPerUser: 1 }, refusing.guard))).to.equal(refusal);
+      expect(await rejectionOf(subject.store.createApiKey(apiKeyRecord(owner.userId), { maxKeysPerUser: 1 }, refusing.guard))).to.equal(refusal);
       await expectStoreError(subject.store.createApiKey(apiKeyRecord(owner.userId), { maxKeysPerUser: 1 }, accepting.guard), "limit_reached", "api_key");
       const never = recordingGuard(new RangeError("must not run"));
       await expectStoreError(subject.store.createApiKey(apiKeyRecord(newUserId()), NO_CAP, never.guard), "not_found", "user");
@@ -273,7 +261,7 @@ export function describeGuards(subject: StoreUnderTest): void {
       let seen: [ApiKeyRecord, UserRecord] | undefined;
       const refusal = new RangeError("not this key");
       expect(
-        await thrownBy(
+        await rejectionOf(
           subject.store.updateApiKey(owner.userId, key.id, (current, currentOwner) => {
             seen = [current, currentOwner];
             throw refusal;

@@ -3,7 +3,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { expect } from "chai";
 import type { RevocationEntry, Store } from "../../../src/store/store.js";
-import { NO_CAP, apiKeyRecord, expectStoreError, newKeyId, newUserId, userRecord } from "./fixtures.js";
+import { NO_CAP, apiKeyRecord, expectStoreError, newKeyId, newUserId, rejectionOf, userRecord } from "./fixtures.js";
 import type { StoreUnderTest } from "./store-under-test.js";
 
 /** Every entry after `after`, read `limit` at a time. */
@@ -78,23 +78,23 @@ export function describeRevocations(subject: StoreUnderTest): void {
     it("appends nothing when the change fails", async () => {
       const key = apiKeyRecord(alice);
       await subject.store.createApiKey(key, NO_CAP);
+      const refusal = new Error("no");
       const refuse = () => {
-        throw new Error("no");
+        throw refusal;
       };
-      await subject.store.updateApiKey(alice, key.id, refuse).catch(() => undefined);
-      await subject.store.updateUser(alice, refuse).catch(() => undefined);
+      expect(await rejectionOf(subject.store.updateApiKey(alice, key.id, refuse))).to.equal(refusal);
+      expect(await rejectionOf(subject.store.updateUser(alice, refuse))).to.equal(refusal);
       await expectStoreError(subject.store.updateApiKey(alice, newKeyId(), (k) => k), "not_found", "api_key");
       await expectStoreError(subject.store.deleteApiKey(newUserId(), key.id), "not_found", "api_key");
       await expectStoreError(subject.store.updateUser(newUserId(), (u) => u), "not_found", "user");
       await expectStoreError(subject.store.deleteUser(newUserId()), "not_found", "user");
       // Guards decided inside the write: refusing rolls back the feed entry with the change.
-      await subject.store.deleteApiKey(alice, key.id, refuse).catch(() => undefined);
+      expect(await rejectionOf(subject.store.deleteApiKey(alice, key.id, refuse))).to.equal(refusal);
       const onlyAdmin = newUserId("admin");
       await subject.store.createUser(userRecord({ userId: onlyAdmin, admin: true }));
-      if ((await subject.store.countActiveAdmins()) === 1) {
-        await expectStoreError(subject.store.updateUser(onlyAdmin, (u) => ({ ...u, admin: false })), "last_admin");
-        await expectStoreError(subject.store.deleteUser(onlyAdmin), "last_admin");
-      }
+      expect(await subject.store.countActiveAdmins(), "each test's store starts empty").to.equal(1);
+      await expectStoreError(subject.store.updateUser(onlyAdmin, (u) => ({ ...u, admin: false })), "last_admin");
+      await expectStoreError(subject.store.deleteUser(onlyAdmin), "last_admin");
       expect(await subject.store.findApiKey(key.id), "the guarded key stays").to.not.equal(undefined);
       expect(await readAll(subject.store, start)).to.deep.equal([]);
       expect(await subject.store.revocationHead()).to.equal(start);

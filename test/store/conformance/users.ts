@@ -1,7 +1,7 @@
 // Users: create, get, update, delete (with its cascade) and the active-admin count.
 import { expect } from "chai";
 import type { UserRecord } from "../../../src/store/store.js";
-import { NO_CAP, apiKeyRecord, at, expectStoreError, newUserId, userRecord } from "./fixtures.js";
+import { NO_CAP, apiKeyRecord, at, expectStoreError, newUserId, rejectionOf, userRecord } from "./fixtures.js";
 import type { StoreUnderTest } from "./store-under-test.js";
 
 export function describeUsers(subject: StoreUnderTest): void {
@@ -61,15 +61,12 @@ export function describeUsers(subject: StoreUnderTest): void {
       const user = userRecord();
       await subject.store.createUser(user);
       const abort = new RangeError("abort this update");
-      let thrown: unknown;
-      try {
-        await subject.store.updateUser(user.userId, (current) => {
+      const thrown = await rejectionOf(
+        subject.store.updateUser(user.userId, (current) => {
           current.name = "half-done";
           throw abort;
-        });
-      } catch (error) {
-        thrown = error;
-      }
+        }),
+      );
       expect(thrown).to.equal(abort);
       expect(await subject.store.getUser(user.userId)).to.deep.equal(user);
     });
