@@ -9,6 +9,7 @@ import { Option, type Command } from "commander";
 import { BadRequestSchema } from "../../gen/google/rpc/error_details_pb.js";
 import type { ApiKeyRegistry } from "../../gen/keyward/v1/api_key_pb.js";
 import type { AuthService } from "../../gen/keyward/v1/auth_pb.js";
+import type { TenantRegistry } from "../../gen/keyward/v1/tenant_pb.js";
 import type { UserRegistry } from "../../gen/keyward/v1/user_pb.js";
 import { createKeywardClient, errorReason } from "../client/keyward-client.js";
 import { SETTINGS } from "../server/config.js";
@@ -65,11 +66,12 @@ export function addGlobalOptions(program: Command): void {
     .addOption(new Option("--json", "print the API's proto3 JSON instead of tables"));
 }
 
-/** The three services, ready to call. */
+/** The services, ready to call. */
 export interface Api {
   readonly users: Client<typeof UserRegistry>;
   readonly apiKeys: Client<typeof ApiKeyRegistry>;
   readonly auth: Client<typeof AuthService>;
+  readonly tenants: Client<typeof TenantRegistry>;
 }
 
 /** What an action gets: its flags (own and global), the output mode and the API. */
@@ -146,6 +148,7 @@ export function formatApiError(error: ConnectError, url: string): string {
     for (const violation of badRequest.fieldViolations) text += `  - ${escapeText(violation.field)}: ${escapeText(violation.description)}\n`;
   }
   if (reason === "CREDENTIALS_MISSING") text += "hint: give an API key with KEYWARD_API_KEY, --api-key-file or --api-key\n";
+  if (reason === "TENANT_NOT_EMPTY") text += "hint: `keyward users list --tenant <tenant-id>` lists the tenant's users\n";
   return text;
 }
 

@@ -5,6 +5,7 @@
 import { toJson, type DescMessage, type MessageShape } from "@bufbuild/protobuf";
 import { timestampDate, type Timestamp } from "@bufbuild/protobuf/wkt";
 import { ApiKeyState, type ApiKey } from "../../gen/keyward/v1/api_key_pb.js";
+import type { Tenant } from "../../gen/keyward/v1/tenant_pb.js";
 import type { User } from "../../gen/keyward/v1/user_pb.js";
 import { apiKeyStates, userStates } from "./enum-flags.js";
 import { shortRightName } from "./rights-flags.js";
@@ -50,6 +51,8 @@ const shortRights = (list: readonly number[]) => list.map((right) => shortRightN
 export function userBlock(user: User): string {
   return formatBlock([
     ["User ID", user.userId],
+    // Only tenant users name a tenant: a system user's block reads as it did before tenants existed.
+    ...(user.tenantId ? [["Tenant", user.tenantId] as const] : []),
     ["Name", user.name || "-"],
     ["Email", user.email || "-"],
     ["Admin", user.admin ? "yes" : "no"],
@@ -96,11 +99,29 @@ function lastUsed(key: ApiKey): string {
   return `${at}${from}${key.lastUsedUserAgent ? ` (${key.lastUsedUserAgent})` : ""}`;
 }
 
+/** Users with their tenant (`-` for a system user). */
 export function usersTable(users: readonly User[]): string {
   if (users.length === 0) return "No users.\n";
   return formatTable(
-    ["USER ID", "NAME", "EMAIL", "ADMIN", "STATE", "CREATED"],
-    users.map((u) => [u.userId, u.name || "-", u.email || "-", u.admin ? "yes" : "no", userStates.label(u.state), formatTime(u.createdAt, "-")]),
+    ["USER ID", "TENANT", "NAME", "EMAIL", "ADMIN", "STATE", "CREATED"],
+    users.map((u) => [u.userId, u.tenantId || "-", u.name || "-", u.email || "-", u.admin ? "yes" : "no", userStates.label(u.state), formatTime(u.createdAt, "-")]),
+  );
+}
+
+export function tenantBlock(tenant: Tenant): string {
+  return formatBlock([
+    ["Tenant ID", tenant.tenantId],
+    ["Name", tenant.name || "-"],
+    ["Created", formatTime(tenant.createdAt, "-")],
+    ["Updated", formatTime(tenant.updatedAt, "-")],
+  ]);
+}
+
+export function tenantsTable(tenants: readonly Tenant[]): string {
+  if (tenants.length === 0) return "No tenants.\n";
+  return formatTable(
+    ["TENANT ID", "NAME", "CREATED"],
+    tenants.map((t) => [t.tenantId, t.name || "-", formatTime(t.createdAt, "-")]),
   );
 }
 

@@ -35,11 +35,19 @@ export function addUsersCommand(program: Command): Command {
       .description("create a user")
       .option("--name <name>", "display name")
       .option("--email <email>", "contact email")
-      .option("--admin", "make the user an admin (may hold RIGHT_ADMIN_* rights)")
-      .addHelpText("after", examples("keyward users create billing-gateway --name 'Billing gateway' --email ops@example.com", "keyward users create ops-alice --admin")),
+      .option("--admin", "make the user an admin (may hold RIGHT_ADMIN_* rights); with --tenant, an admin of that tenant's users only")
+      .option("--tenant <tenant-id>", "create the user in this tenant, where it stays (system admins; a tenant admin's users land in its own tenant)")
+      .addHelpText(
+        "after",
+        examples(
+          "keyward users create billing-gateway --name 'Billing gateway' --email ops@example.com",
+          "keyward users create ops-alice --admin",
+          "keyward users create acme-admin --tenant acme --admin",
+        ),
+      ),
     async (ctx, userId) => {
-      const { name, email, admin } = ctx.options as { name?: string; email?: string; admin?: boolean };
-      const response = await ctx.api.users.createUser({ user: { userId, name: name ?? "", email: email ?? "", admin: admin === true } });
+      const { name, email, admin, tenant } = ctx.options as { name?: string; email?: string; admin?: boolean; tenant?: string };
+      const response = await ctx.api.users.createUser({ user: { userId, name: name ?? "", email: email ?? "", admin: admin === true, tenantId: tenant ?? "" } });
       ctx.print(ctx.json ? jsonText(CreateUserResponseSchema, response) : userBlock(response.user!));
     },
   );
@@ -57,15 +65,18 @@ export function addUsersCommand(program: Command): Command {
   );
 
   handle(
-    addPageOptions(users.command("list").alias("ls").description("list users, newest first (admins only)")).addHelpText(
-      "after",
-      examples("keyward users list", "keyward users list --page-size 100 --all --json"),
-    ),
+    addPageOptions(
+      users
+        .command("list")
+        .alias("ls")
+        .description("list users, newest first (admins only; a tenant admin sees its own tenant's users)")
+        .option("--tenant <tenant-id>", "only the users of this tenant"),
+    ).addHelpText("after", examples("keyward users list", "keyward users list --tenant acme", "keyward users list --page-size 100 --all --json")),
     (ctx) =>
       printList(
         ctx,
         async (pageSize, pageToken) => {
-          const response = await ctx.api.users.listUsers({ pageSize, pageToken });
+          const response = await ctx.api.users.listUsers({ pageSize, pageToken, tenantId: (ctx.options["tenant"] as string | undefined) ?? "" });
           return { items: response.users, nextPageToken: response.nextPageToken, totalSize: response.totalSize };
         },
         {

@@ -10,4 +10,5 @@ export { Code, ConnectError } from "@connectrpc/connect";
 export * from "../../gen/keyward/v1/api_key_pb.js";
 export * from "../../gen/keyward/v1/auth_pb.js";
 export * from "../../gen/keyward/v1/rights_pb.js";
+export * from "../../gen/keyward/v1/tenant_pb.js";
 export * from "../../gen/keyward/v1/user_pb.js";

@@ -12,6 +12,7 @@ import { ErrorInfoSchema } from "../../gen/google/rpc/error_details_pb.js";
 import { StatusSchema } from "../../gen/google/rpc/status_pb.js";
 import { ApiKeyRegistry } from "../../gen/keyward/v1/api_key_pb.js";
 import { AuthService } from "../../gen/keyward/v1/auth_pb.js";
+import { TenantRegistry } from "../../gen/keyward/v1/tenant_pb.js";
 import { UserRegistry } from "../../gen/keyward/v1/user_pb.js";
 
 /** Where Keyward is and how to call it. */
@@ -26,11 +27,12 @@ export interface KeywardClientOptions {
   readonly interceptors?: readonly Interceptor[] | undefined;
 }
 
-/** Keyward's three services, ready to call. */
+/** Keyward's services, ready to call. */
 export interface KeywardClient {
   readonly users: Client<typeof UserRegistry>;
   readonly apiKeys: Client<typeof ApiKeyRegistry>;
   readonly auth: Client<typeof AuthService>;
+  readonly tenants: Client<typeof TenantRegistry>;
   /** The transport, for building clients of the same services with other options. */
   readonly transport: Transport;
 }
@@ -54,6 +56,7 @@ export function createKeywardClient(options: KeywardClientOptions): KeywardClien
     users: createClient(UserRegistry, transport),
     apiKeys: createClient(ApiKeyRegistry, transport),
     auth: createClient(AuthService, transport),
+    tenants: createClient(TenantRegistry, transport),
     transport,
   };
 }

@@ -14,6 +14,8 @@ import { forgetPastedKey } from "./pasted-key.js";
 import { useRoute } from "./router.js";
 import { whoAmITransport } from "./transport.js";
 import { SignInPage } from "./sign-in/sign-in-page.js";
+import { TenantPage } from "./tenants/tenant-page.js";
+import { TenantsPage } from "./tenants/tenants-page.js";
 import { UserPage } from "./users/user-page.js";
 import { UsersPage } from "./users/users-page.js";
 
@@ -67,6 +69,8 @@ export function App() {
         {route.screen === "users" && <UsersPage />}
         {route.screen === "user" && <UserPage key={route.userId} userId={route.userId} tab={route.tab} />}
         {route.screen === "account" && <AccountPage />}
+        {route.screen === "tenants" && <TenantsPage />}
+        {route.screen === "tenant" && <TenantPage key={route.tenantId} tenantId={route.tenantId} />}
         {route.screen === "not-found" && (
           <section>
             <h1>Page not found</h1>

@@ -7,6 +7,12 @@ import type { GetAuthInfoResponse } from "../../../gen/keyward/v1/auth_pb.js";
 import type { User } from "../../../gen/keyward/v1/user_pb.js";
 import { Right } from "../../../gen/keyward/v1/rights_pb.js";
 
+/** The tenant a caller belongs to: its id, and its name as GetAuthInfo reports it. */
+export interface CallerTenant {
+  readonly tenantId: string;
+  readonly name: string;
+}
+
 /** The signed-in person and what they may do. */
 export interface Caller {
   readonly user: User;
@@ -18,6 +24,10 @@ export interface Caller {
   readonly rights: ReadonlySet<Right>;
   /** Whether the admin screens apply: the credential can read other users. */
   readonly canAdminUsers: boolean;
+  /** Whether the Tenants screens apply: the credential can manage tenants (system admins only). */
+  readonly canAdminTenants: boolean;
+  /** The tenant of the signed-in user; undefined for a system user. A tenant admin administers it only. */
+  readonly tenant: CallerTenant | undefined;
   readonly signOut: () => Promise<void>;
 }
 
@@ -30,6 +40,8 @@ export function callerOf(info: GetAuthInfoResponse, signOut: () => Promise<void>
     keyId: info.apiKey?.id || undefined,
     rights,
     canAdminUsers: rights.has(Right.ADMIN_USERS_READ),
+    canAdminTenants: rights.has(Right.ADMIN_TENANTS),
+    tenant: info.user?.tenantId ? { tenantId: info.user.tenantId, name: info.tenant?.name ?? "" } : undefined,
     signOut,
   };
 }

@@ -48,6 +48,7 @@ const FOR_PEOPLE: Readonly<Record<string, string>> = {
   RIGHT_ADMIN_USERS_READ: "See every user.",
   RIGHT_ADMIN_USERS_WRITE: "Create users, and change or delete any user.",
   RIGHT_ADMIN_API_KEYS: "Manage any user's API keys, giving them no right this key lacks.",
+  RIGHT_ADMIN_TENANTS: "See, create, rename and delete tenants.",
   RIGHT_ADMIN_ALL: "Everything an admin can do to other users and their keys, now and in future versions.",
   RIGHT_ALL: "Everything this user can do, now and in future versions.",
 };
@@ -68,9 +69,15 @@ export interface RightsChoice {
   readonly groups: ReadonlyArray<{ readonly title: string; readonly rights: readonly number[] }>;
 }
 
-/** The choice for a key owned by an admin or a non-admin. */
-export function rightsChoiceFor(ownerIsAdmin: boolean): RightsChoice {
-  const universe = [...rights.universe({ admin: ownerIsAdmin, suspended: false })].sort((a, b) => a - b);
+/** Who owns a key, as far as its rights go: whether an admin, and of which tenant (empty: a system user). */
+export interface KeyOwner {
+  readonly admin: boolean;
+  readonly tenantId: string;
+}
+
+/** The choice for a key of `owner`: what its owner may hold (a tenant admin never manages tenants). */
+export function rightsChoiceFor(owner: KeyOwner): RightsChoice {
+  const universe = [...rights.universe({ admin: owner.admin, suspended: false, inTenant: owner.tenantId !== "" })].sort((a, b) => a - b);
   // The broadest pseudo-right in the owner's universe: RIGHT_ALL for admins, RIGHT_USER_ALL otherwise.
   const all = universe.filter((right) => rights.isPseudo(right)).sort((a, b) => rights.expand([b]).size - rights.expand([a]).size)[0]!;
   const families = new Map<string, number[]>();

@@ -10,6 +10,8 @@ export type Route =
   | { readonly screen: "users" }
   | { readonly screen: "user"; readonly userId: string; readonly tab: "profile" | "keys" }
   | { readonly screen: "account" }
+  | { readonly screen: "tenants" }
+  | { readonly screen: "tenant"; readonly tenantId: string }
   | { readonly screen: "not-found"; readonly path: string };
 
 /** The route of a fragment such as `#/users/dana/keys`. */
@@ -19,6 +21,8 @@ export function parseRoute(hash: string): Route {
   if (parts.length === 0 || (parts.length === 1 && parts[0] === "keys")) return { screen: "keys" };
   if (parts.length === 1 && parts[0] === "users") return { screen: "users" };
   if (parts.length === 1 && parts[0] === "account") return { screen: "account" };
+  if (parts.length === 1 && parts[0] === "tenants") return { screen: "tenants" };
+  if (parts[0] === "tenants" && parts.length === 2) return { screen: "tenant", tenantId: parts[1]! };
   if (parts[0] === "users" && parts.length === 2) return { screen: "user", userId: parts[1]!, tab: "profile" };
   if (parts[0] === "users" && parts.length === 3 && parts[2] === "keys") return { screen: "user", userId: parts[1]!, tab: "keys" };
   return { screen: "not-found", path };
@@ -35,6 +39,10 @@ export function hrefOf(route: Route): string {
       return "#/account";
     case "user":
       return `#/users/${encodeURIComponent(route.userId)}${route.tab === "keys" ? "/keys" : ""}`;
+    case "tenants":
+      return "#/tenants";
+    case "tenant":
+      return `#/tenants/${encodeURIComponent(route.tenantId)}`;
     case "not-found":
       return `#${route.path}`;
   }

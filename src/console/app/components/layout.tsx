@@ -1,6 +1,7 @@
 /**
  * The frame of every signed-in screen: a skip link, the header with the navigation (admin screens only
- * for callers that can read other users), who is signed in, and the main region.
+ * for callers that can read other users, Tenants only for those that can manage tenants), who is signed
+ * in (and in which tenant), and the main region.
  */
 import type { ReactNode } from "react";
 import { useCaller } from "../caller.js";
@@ -43,6 +44,13 @@ export function Layout({ route, children }: LayoutProps) {
                 </a>
               </li>
             )}
+            {caller.canAdminTenants && (
+              <li>
+                <a href="#/tenants" aria-current={current(["tenants", "tenant"])}>
+                  Tenants
+                </a>
+              </li>
+            )}
             <li>
               <a href="#/account" aria-current={current(["account"])}>
                 Account
@@ -58,7 +66,8 @@ export function Layout({ route, children }: LayoutProps) {
         <div className="whoami">
           <span className="whoami-name" title={caller.keyId ? `Signed in with API key ${caller.keyId}` : "Signed in with a password"}>
             {caller.user.name || caller.user.userId}
-            {caller.user.admin && <span className="badge">admin</span>}
+            {caller.user.admin && <span className="badge">{caller.tenant ? "tenant admin" : "admin"}</span>}
+            {caller.tenant && <span className="badge badge-muted" title={`Tenant ${caller.tenant.tenantId}`}>{caller.tenant.name || caller.tenant.tenantId}</span>}
             {caller.keyId && <span className="badge badge-muted">API key</span>}
           </span>
           <button type="button" className="button button-quiet" onClick={() => void caller.signOut()}>

@@ -4,8 +4,7 @@
  */
 import { useState, type FormEvent } from "react";
 import { durationFromMs } from "@bufbuild/protobuf/wkt";
-import { createConnectQueryKey, useMutation } from "@connectrpc/connect-query";
-import { useQueryClient } from "@tanstack/react-query";
+import { useMutation } from "@connectrpc/connect-query";
 import { ApiKeyRegistry, type ApiKey } from "../../../../gen/keyward/v1/api_key_pb.js";
 import { Dialog, DialogActions } from "../components/dialog.js";
 import { ErrorText } from "../components/error-text.js";
@@ -13,12 +12,8 @@ import { formatTime } from "../format.js";
 import { expiryTimestamp, type ExpiryChoice } from "./expiry.js";
 import { ExpiryField, grantedRights, networkEntries, NetworksField, RightsField } from "./key-fields.js";
 import { NewKeyDialog } from "./new-key-dialog.js";
-
-/** Refetches every ApiKeyRegistry query (lists and single keys). */
-function useRefreshKeys() {
-  const queryClient = useQueryClient();
-  return () => queryClient.invalidateQueries({ queryKey: createConnectQueryKey({ schema: ApiKeyRegistry, cardinality: undefined }) });
-}
+import { useRefresh } from "../refresh.js";
+import type { KeyOwner } from "../rights.js";
 
 /** Props shared by the key dialogs. */
 interface KeyDialogProps {
@@ -26,13 +21,13 @@ interface KeyDialogProps {
 }
 
 /** "Generate API key": name, rights, expiry, networks; then the key, once. */
-export function GenerateKeyDialog({ userId, ownerIsAdmin, onClose }: KeyDialogProps & { readonly userId: string; readonly ownerIsAdmin: boolean }) {
+export function GenerateKeyDialog({ userId, owner, onClose }: KeyDialogProps & { readonly userId: string; readonly owner: KeyOwner }) {
   const [name, setName] = useState("");
   const [selected, setSelected] = useState<Set<number>>(new Set());
   const [expiry, setExpiry] = useState<ExpiryChoice>({ kind: "never" });
   const [networks, setNetworks] = useState("");
   const [fullKey, setFullKey] = useState<string | undefined>(undefined);
-  const refresh = useRefreshKeys();
+  const refresh = useRefresh(ApiKeyRegistry);
   const create = useMutation(ApiKeyRegistry.method.createApiKey);
   if (fullKey !== undefined) return <NewKeyDialog title="Your new API key" fullKey={fullKey} onClose={onClose} />;
   const submit = async (event: FormEvent) => {
@@ -53,7 +48,7 @@ export function GenerateKeyDialog({ userId, ownerIsAdmin, onClose }: KeyDialogPr
           Name
           <input value={name} onChange={(event) => setName(event.target.value)} maxLength={50} placeholder="What the key is for" autoFocus />
         </label>
-        <RightsField ownerIsAdmin={ownerIsAdmin} selected={selected} onChange={setSelected} />
+        <RightsField owner={owner} selected={selected} onChange={setSelected} />
         <div className="fields-row">
           <ExpiryField value={expiry} onChange={setExpiry} />
           <NetworksField value={networks} onChange={setNetworks} />
@@ -66,12 +61,12 @@ export function GenerateKeyDialog({ userId, ownerIsAdmin, onClose }: KeyDialogPr
 }
 
 /** "Edit API key": name, rights, expiry and networks, sent with an update mask naming only what changed. */
-export function EditKeyDialog({ apiKey, ownerIsAdmin, onClose }: KeyDialogProps & { readonly apiKey: ApiKey; readonly ownerIsAdmin: boolean }) {
+export function EditKeyDialog({ apiKey, owner, onClose }: KeyDialogProps & { readonly apiKey: ApiKey; readonly owner: KeyOwner }) {
   const [name, setName] = useState(apiKey.name);
   const [selected, setSelected] = useState<Set<number>>(new Set(apiKey.rights));
   const [expiry, setExpiry] = useState<ExpiryChoice>({ kind: "keep" });
   const [networks, setNetworks] = useState(apiKey.allowedIps.join("\n"));
-  const refresh = useRefreshKeys();
+  const refresh = useRefresh(ApiKeyRegistry);
   const update = useMutation(ApiKeyRegistry.method.updateApiKey);
   const submit = async (event: FormEvent) => {
     event.preventDefault();
@@ -105,7 +100,7 @@ export function EditKeyDialog({ apiKey, ownerIsAdmin, onClose }: KeyDialogProps 
           Name
           <input value={name} onChange={(event) => setName(event.target.value)} maxLength={50} autoFocus />
         </label>
-        <RightsField ownerIsAdmin={ownerIsAdmin} selected={selected} onChange={setSelected} />
+        <RightsField owner={owner} selected={selected} onChange={setSelected} />
         <div className="fields-row">
           <ExpiryField value={expiry} onChange={setExpiry} current={formatTime(apiKey.expiresAt, "never").text} />
           <NetworksField value={networks} onChange={setNetworks} />
@@ -129,7 +124,7 @@ const GRACE_CHOICES: ReadonlyArray<{ readonly label: string; readonly ms: number
 export function RegenerateKeyDialog({ apiKey, onClose }: KeyDialogProps & { readonly apiKey: ApiKey }) {
   const [graceMs, setGraceMs] = useState(0);
   const [fullKey, setFullKey] = useState<string | undefined>(undefined);
-  const refresh = useRefreshKeys();
+  const refresh = useRefresh(ApiKeyRegistry);
   const regenerate = useMutation(ApiKeyRegistry.method.regenerateApiKey);
   if (fullKey !== undefined) {
     const note =
@@ -169,7 +164,7 @@ export function RegenerateKeyDialog({ apiKey, onClose }: KeyDialogProps & { read
 
 /** "Delete API key", behind a confirmation. */
 export function DeleteKeyDialog({ apiKey, onClose }: KeyDialogProps & { readonly apiKey: ApiKey }) {
-  const refresh = useRefreshKeys();
+  const refresh = useRefresh(ApiKeyRegistry);
   const remove = useMutation(ApiKeyRegistry.method.deleteApiKey);
   const confirm = async () => {
     const answer = await remove.mutateAsync({ userId: apiKey.userId, keyId: apiKey.id }).catch(() => undefined);

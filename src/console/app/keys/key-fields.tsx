@@ -3,19 +3,19 @@
  * rights" (The Things Stack's wording), the expiry, and the networks the key may be used from.
  */
 import { useId } from "react";
-import { descriptionOf, labelOf, rights, rightsChoiceFor } from "../rights.js";
+import { descriptionOf, labelOf, rights, rightsChoiceFor, type KeyOwner } from "../rights.js";
 import { EXPIRY_PRESETS, tomorrow, type ExpiryChoice } from "./expiry.js";
 
 /** Props of {@link RightsField}. */
 export interface RightsFieldProps {
-  readonly ownerIsAdmin: boolean;
+  readonly owner: KeyOwner;
   readonly selected: ReadonlySet<number>;
   readonly onChange: (selected: Set<number>) => void;
 }
 
 /** Rights checkboxes; a checked pseudo-right shows what it covers as checked and locked. */
-export function RightsField({ ownerIsAdmin, selected, onChange }: RightsFieldProps) {
-  const choice = rightsChoiceFor(ownerIsAdmin);
+export function RightsField({ owner, selected, onChange }: RightsFieldProps) {
+  const choice = rightsChoiceFor(owner);
   const covered = new Set<number>();
   for (const right of selected) if (rights.isPseudo(right)) for (const r of rights.expand([right])) if (r !== right) covered.add(r);
   const toggle = (right: number, on: boolean) => {

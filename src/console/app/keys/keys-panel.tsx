@@ -12,7 +12,7 @@ import { DataTable } from "../components/data-table.js";
 import { ErrorText } from "../components/error-text.js";
 import { Pager, usePaging } from "../components/pager.js";
 import { TimeText } from "../components/time-text.js";
-import { labelOf } from "../rights.js";
+import { labelOf, type KeyOwner } from "../rights.js";
 import { DeleteKeyDialog, EditKeyDialog, GenerateKeyDialog, RegenerateKeyDialog } from "./key-dialogs.js";
 
 /** Keys per page. */
@@ -21,7 +21,7 @@ export const KEYS_PAGE_SIZE = 20;
 /** Props of {@link KeysPanel}. */
 export interface KeysPanelProps {
   readonly userId: string;
-  readonly ownerIsAdmin: boolean;
+  readonly owner: KeyOwner;
   /** The table's accessible name. */
   readonly title: string;
 }
@@ -32,7 +32,7 @@ type OpenDialog =
   | undefined;
 
 /** The keys table of one user with its toolbar and dialogs. */
-export function KeysPanel({ userId, ownerIsAdmin, title }: KeysPanelProps) {
+export function KeysPanel({ userId, owner, title }: KeysPanelProps) {
   const [search, setSearch] = useState("");
   const [query, setQuery] = useState("");
   const [state, setState] = useState<ApiKeyState>(ApiKeyState.UNSPECIFIED);
@@ -111,8 +111,8 @@ export function KeysPanel({ userId, ownerIsAdmin, title }: KeysPanelProps) {
         ))}
       </DataTable>
       <Pager paging={paging} nextToken={list.data?.nextPageToken} total={list.data?.totalSize} pageSize={KEYS_PAGE_SIZE} shown={keys.length} noun={["key", "keys"]} />
-      {dialog?.kind === "generate" && <GenerateKeyDialog userId={userId} ownerIsAdmin={ownerIsAdmin} onClose={() => setDialog(undefined)} />}
-      {dialog?.kind === "edit" && <EditKeyDialog apiKey={dialog.apiKey} ownerIsAdmin={ownerIsAdmin} onClose={() => setDialog(undefined)} />}
+      {dialog?.kind === "generate" && <GenerateKeyDialog userId={userId} owner={owner} onClose={() => setDialog(undefined)} />}
+      {dialog?.kind === "edit" && <EditKeyDialog apiKey={dialog.apiKey} owner={owner} onClose={() => setDialog(undefined)} />}
       {dialog?.kind === "regenerate" && <RegenerateKeyDialog apiKey={dialog.apiKey} onClose={() => setDialog(undefined)} />}
       {dialog?.kind === "delete" && <DeleteKeyDialog apiKey={dialog.apiKey} onClose={() => setDialog(undefined)} />}
     </section>

@@ -13,7 +13,7 @@ export function MyKeysPage() {
           Keys let programs call the Keyward API as you, with the rights you give them. See the <a href="/docs">API docs</a>.
         </p>
       </div>
-      <KeysPanel userId={caller.user.userId} ownerIsAdmin={caller.user.admin} title="My API keys" />
+      <KeysPanel userId={caller.user.userId} owner={caller.user} title="My API keys" />
     </>
   );
 }

@@ -4,14 +4,14 @@
  * rights sees the API's refusal, as the API words it.
  */
 import { useState, type FormEvent } from "react";
-import { createConnectQueryKey, useMutation, useQuery } from "@connectrpc/connect-query";
-import { useQueryClient } from "@tanstack/react-query";
+import { useMutation, useQuery } from "@connectrpc/connect-query";
 import { UserRegistry, UserState, type User } from "../../../../gen/keyward/v1/user_pb.js";
 import { useCaller } from "../caller.js";
 import { Dialog, DialogActions } from "../components/dialog.js";
 import { ErrorText } from "../components/error-text.js";
 import { TimeText } from "../components/time-text.js";
 import { KeysPanel } from "../keys/keys-panel.js";
+import { useRefresh } from "../refresh.js";
 import { hrefOf } from "../router.js";
 
 /** Props of {@link UserPage}. */
@@ -48,21 +48,16 @@ export function UserPage({ userId, tab }: UserPageProps) {
               API keys
             </a>
           </nav>
-          {tab === "profile" ? <ProfileTab user={user} /> : <KeysPanel userId={userId} ownerIsAdmin={user.admin} title={`API keys of ${userId}`} />}
+          {tab === "profile" ? <ProfileTab user={user} /> : <KeysPanel userId={userId} owner={user} title={`API keys of ${userId}`} />}
         </>
       )}
     </>
   );
 }
 
-function useRefreshUsers() {
-  const queryClient = useQueryClient();
-  return () => queryClient.invalidateQueries({ queryKey: createConnectQueryKey({ schema: UserRegistry, cardinality: undefined }) });
-}
-
 function ProfileTab({ user }: { readonly user: User }) {
   const caller = useCaller();
-  const refresh = useRefreshUsers();
+  const refresh = useRefresh(UserRegistry);
   const update = useMutation(UserRegistry.method.updateUser, { onSuccess: () => void refresh() });
   const [dialog, setDialog] = useState<"delete" | "password" | undefined>(undefined);
   const [saved, setSaved] = useState(false);
@@ -96,9 +91,19 @@ function ProfileTab({ user }: { readonly user: User }) {
           </label>
           <label className="check">
             <input name="admin" type="checkbox" defaultChecked={user.admin} />
-            <span className="check-label">Admin</span>
+            <span className="check-label">{user.tenantId ? `Admin of ${user.tenantId}` : "Admin"}</span>
           </label>
           <dl className="facts">
+            <dt>Tenant</dt>
+            <dd>
+              {user.tenantId === "" ? (
+                "None: a system user"
+              ) : caller.canAdminTenants ? (
+                <a href={hrefOf({ screen: "tenant", tenantId: user.tenantId })}>{user.tenantId}</a>
+              ) : (
+                user.tenantId
+              )}
+            </dd>
             <dt>Created</dt>
             <dd>
               <TimeText value={user.createdAt} fallback="—" />
@@ -148,7 +153,7 @@ function ProfileTab({ user }: { readonly user: User }) {
 }
 
 function DeleteUserDialog({ user, onClose }: { readonly user: User; readonly onClose: () => void }) {
-  const refresh = useRefreshUsers();
+  const refresh = useRefresh(UserRegistry);
   const remove = useMutation(UserRegistry.method.deleteUser);
   const confirm = async () => {
     const answer = await remove.mutateAsync({ userId: user.userId }).catch(() => undefined);
@@ -170,7 +175,7 @@ function DeleteUserDialog({ user, onClose }: { readonly user: User; readonly onC
 }
 
 function SetPasswordDialog({ user, onClose }: { readonly user: User; readonly onClose: () => void }) {
-  const refresh = useRefreshUsers();
+  const refresh = useRefresh(UserRegistry);
   const setPassword = useMutation(UserRegistry.method.updatePassword);
   const submit = async (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
