@@ -160,7 +160,7 @@ export class CredentialCache<E extends CachedCredential> {
 
   /**
    * Drops the entries whose TTL has passed: a lookup would read the store again anyway, so keeping them
-   * only holds memory (about 2 KB per key with its answers). Memory then follows the keys used in the
+   * only holds memory (each key's principal and answers). Memory then follows the keys used in the
    * last TTL rather than every key used since the cache last filled up. Runs while anything is cached.
    */
   private sweep(): void {

@@ -17,7 +17,7 @@ export function createAuthService(deps: Pick<ServiceDeps, "sessions" | "store">)
    * The answer depends on the principal alone, and the verifier hands out one principal object per cached
    * key (ARCHITECTURE.md, "Caches and the revocation feed"), so a key called again is answered with the message (and its encodings) built for it
    * before: this is the call integrations make on every request they authorize. A key's first call gets
-   * a throwaway answer, so keys called once per cache lifetime do not hold about 1.5 KB each. A tenant
+   * a throwaway answer, so keys called once per cache lifetime do not hold an encoded answer each. A tenant
    * user's answer carries its tenant, read with the first answer: a renamed tenant shows in answers built
    * after the credential cache let the principal go.
    */

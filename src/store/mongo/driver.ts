@@ -1,6 +1,7 @@
 /**
- * The MongoDB driver, loaded on first use. Loading it costs about 9 MB of memory (its BSON library
- * alone sets aside a 17 MB serialization buffer) that a server on SQLite, the default, never needs.
+ * The MongoDB driver, loaded on first use: loading it costs memory (its BSON library sets aside a
+ * serialization buffer; docs/performance.md has the figures) that a server on SQLite, the default,
+ * never needs.
  * The adapter's modules import only its types; the values come from here. A synchronous `require`
  * (the driver is CommonJS) keeps the callers synchronous and shares the module instance with any
  * `import "mongodb"` elsewhere, so `instanceof` checks hold.

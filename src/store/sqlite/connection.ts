@@ -18,10 +18,10 @@ export function openDatabase(filename: string): SqliteDatabase {
     db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
     // Off by default in SQLite and per connection: the api_keys -> users cascade depends on it.
     db.pragma("foreign_keys = ON");
-    // 12 MiB of page cache, not better-sqlite3's 16: enough for the interior B-tree pages of a store of a
-    // million keys (9.4 MB by dbstat; api_keys is WITHOUT ROWID, so its interior cells hold whole rows),
-    // which every point read walks, and 4 MiB less RSS once a server has read many distinct keys. With
-    // SQLite's 2 MiB default, a verify against 1M keys took 1.35 times as long as against 1k (`npm run bench`).
+    // A page cache that holds the interior B-tree pages of a store of a million keys (api_keys is WITHOUT
+    // ROWID, so its interior cells hold whole rows), which every point read walks, and no more: SQLite's
+    // default makes a verify slower as the store grows, better-sqlite3's costs RSS for nothing
+    // (docs/performance.md, 2026-11-23).
     db.pragma("cache_size = -12000");
     return db;
   } catch (error) {
