@@ -13,6 +13,8 @@ const LABEL: Record<StoreEntity, string> = {
   session: "session",
   attempt_counter: "attempt counter",
   tenant: "tenant",
+  event: "event",
+  webhook: "webhook",
 };
 
 /** `not_found` for a subject. */

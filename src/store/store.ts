@@ -181,7 +181,17 @@ export type KeyUpdater = (current: ApiKeyRecord, owner: UserRecord) => ApiKeyRec
  * composes them (`store/compose-store.ts`), so a new method is written in its slice here, in each
  * adapter's file for that record kind, and in the conformance suite, nowhere else.
  */
-export interface Store extends UserStore, TenantStore, ApiKeyStore, RevocationFeedStore, SessionStore, AttemptCounterStore {
+export interface Store
+  extends UserStore,
+    TenantStore,
+    ApiKeyStore,
+    RevocationFeedStore,
+    SessionStore,
+    AttemptCounterStore,
+    EventStore,
+    WebhookStore,
+    DeliveryStore,
+    ExpiryWarningStore {
   /** Releases the backend. Idempotent; afterwards every method rejects with `unavailable`. */
   close(): Promise<void>;
 }
@@ -411,6 +421,276 @@ export interface AttemptCounterStore {
 }
 
 /**
+ * The audit trail (ARCHITECTURE.md, "Events"). Every write method of the other slices that changes a user,
+ * tenant, key or session appends exactly one event in the same transaction as its change (one per
+ * changed record: `deleteUser` appends `user.delete` alone, not one per key), so a change and its event
+ * commit or roll back together; `recordApiKeyUse`, `recordSessionUse`, the attempt counters and the
+ * feed's pruning append none. The event's actor and client come from the write's
+ * {@link EventContext} (see `events/event-context.ts` for how a call supplies it); without one, the
+ * actor is Keyward itself.
+ *
+ * Events form one hash chain per store: event `seq` carries the hash of event `seq - 1`'s canonical form
+ * (`store/event-chain.ts`), appended in commit order, so a deleted, edited or reordered row breaks a link.
+ * Appending an event also queues one delivery per enabled webhook that matches it (type prefix and
+ * tenant scope) in the same transaction: the outbox.
+ */
+export interface EventStore {
+  /**
+   * Appends events that record no stored change (aggregated `auth.fail`), in one transaction, chained
+   * like every other event and queued for webhooks. Returns them as stored.
+   */
+  appendEvents(events: NewEvent[]): Promise<EventRecord[]>;
+
+  /**
+   * One page of events, newest first (seq desc), filtered in the query. Rejects with `invalid_argument`
+   * on a malformed page token or one issued for another filter.
+   */
+  listEvents(request: EventListRequest): Promise<EventPage>;
+
+  /** Up to `limit` events with `seq > after`, oldest first, filtered, from one consistent read. */
+  readEvents(after: number, limit: number, filter?: EventFilter): Promise<EventRecord[]>;
+
+  /**
+   * Where the chain stands: the newest seq (0 when none was ever written), and the last pruned event's
+   * seq and hash (0 and `""` before any pruning), where {@link readEvents} from 0 picks the chain up.
+   */
+  eventChainHead(): Promise<EventChainHead>;
+
+  /**
+   * Deletes the events older than `before`, oldest first, and moves the chain's pruned watermark (seq
+   * and hash of the newest one deleted) in the same write, so the chain stays verifiable from there.
+   * Deletes at most `limit` per call; returns how many. Safe from several processes at once.
+   */
+  pruneEvents(before: Date, limit: number): Promise<number>;
+}
+
+/** Webhooks (ARCHITECTURE.md, "Events"). */
+export interface WebhookStore {
+  /**
+   * Stores a new webhook. Rejects with `already_exists` (webhook) when the id is taken, and with
+   * `limit_reached` (webhook) when its scope (tenant, or the system) already has `maxPerScope`, decided
+   * inside the write.
+   */
+  createWebhook(webhook: WebhookRecord, maxPerScope: number): Promise<void>;
+
+  /** Reads one webhook with its delivery counters. Rejects with `not_found` (webhook). */
+  getWebhook(webhookId: string): Promise<WebhookRecord>;
+
+  /**
+   * Lists webhooks newest first: those of `request.tenantId` when given, else every webhook. Rejects with
+   * `invalid_argument` on a malformed or foreign page token.
+   */
+  listWebhooks(request: WebhookListRequest): Promise<Page<WebhookRecord>>;
+
+  /**
+   * Atomically reads the webhook, applies `updater` (which may throw to refuse, e.g. on another tenant's
+   * webhook) and writes the result, which it returns. The identity, scope, secret salt and delivery
+   * counters are not the updater's to change (`invalid_argument`). Rejects with `not_found` (webhook).
+   */
+  updateWebhook(webhookId: string, updater: Updater<WebhookRecord>): Promise<WebhookRecord>;
+
+  /**
+   * Deletes the webhook and its queued deliveries, after `guard` (if given) accepted it inside the same
+   * write. Rejects with `not_found` (webhook), or whatever the guard threw, deleting nothing.
+   */
+  deleteWebhook(webhookId: string, guard?: Guard<WebhookRecord>): Promise<void>;
+}
+
+/** The webhook outbox: deliveries queued with their events, claimed under a lease, finished once. */
+export interface DeliveryStore {
+  /**
+   * Leases up to `limit` due deliveries (state `pending`, `nextAttemptAt <= now`, no live lease) to
+   * `lease.owner` until `lease.until`, oldest event first, in one write: two processes claiming at once
+   * never get the same delivery. Returns them with their event and webhook.
+   */
+  claimDeliveries(now: Date, lease: DeliveryLease, limit: number): Promise<ClaimedDelivery[]>;
+
+  /**
+   * Records an attempt's outcome on a delivery still leased to `owner` (else does nothing and returns
+   * false: the lease expired and another process may own it): `delivered`, or back to `pending` with the
+   * next attempt's time, or `failed` for good; and updates the webhook's counters and last attempt in the
+   * same write.
+   */
+  finishDelivery(webhookId: string, eventSeq: number, owner: string, outcome: DeliveryOutcome): Promise<boolean>;
+
+  /** Deliveries not yet delivered or given up, over every webhook: the outbox's depth. */
+  countPendingDeliveries(): Promise<number>;
+
+  /** Deletes delivered and failed deliveries finished before `before`; returns how many. */
+  pruneDeliveries(before: Date, limit: number): Promise<number>;
+}
+
+/** Expiry warnings (ARCHITECTURE.md, "Events"). */
+export interface ExpiryWarningStore {
+  /**
+   * For each point (a lead time before expiry, e.g. 7 days), finds up to `limit` keys whose `expiresAt`
+   * is after `now` and at most that lead time away and that were not yet warned at that point for that
+   * `expiresAt`, and in one write per key marks the warning given and appends an `api_key.expiring`
+   * event (reason: the point's label). Run from several processes at once, each key is warned once per
+   * point and expiry date (a changed expiry is warned anew). Returns the events appended.
+   */
+  warnExpiringKeys(now: Date, points: readonly ExpiryPoint[], limit: number): Promise<EventRecord[]>;
+}
+
+/** Who made a change and from where: set by the call that writes (see {@link EventStore}). */
+export interface EventContext {
+  actor: EventActor;
+  client: EventClient;
+}
+
+/** Who caused an event; every field absent for Keyward itself. */
+export interface EventActor {
+  userId?: string;
+  apiKeyId?: string;
+  sessionId?: string;
+}
+
+/** What an event is about. */
+export interface EventSubject {
+  tenantId?: string;
+  userId?: string;
+  apiKeyId?: string;
+  sessionId?: string;
+}
+
+/** Where a call came from. */
+export interface EventClient {
+  address?: string;
+  userAgent?: string;
+}
+
+/** One changed field: its path and, for rights, state, expiry, networks and admin, JSON of before/after. */
+export interface EventChange {
+  field: string;
+  before?: string;
+  after?: string;
+}
+
+/** An event before the store places it in the chain. */
+export interface NewEvent {
+  time: Date;
+  type: string;
+  actor: EventActor;
+  subject: EventSubject;
+  client: EventClient;
+  changed: EventChange[];
+  /** For `auth.fail`, the refusal's reason; for `api_key.expiring`, the point's label. */
+  reason?: string;
+  /** Occurrences it stands for; 1 but for aggregated `auth.fail`. */
+  count: number;
+}
+
+/** An event as stored: its place in the chain and its link. */
+export interface EventRecord extends NewEvent {
+  /** Position in the store's chain, from 1, strictly increasing in commit order. */
+  seq: number;
+  /** Hex SHA-256 of event `seq - 1`'s canonical form; `""` for seq 1. */
+  previousHash: string;
+  /** Hex SHA-256 of this event's canonical form (which includes `previousHash`). */
+  hash: string;
+}
+
+/** See {@link EventStore.eventChainHead}. */
+export interface EventChainHead {
+  seq: number;
+  prunedThroughSeq: number;
+  prunedThroughHash: string;
+}
+
+/** Which events a read returns; absent fields do not filter. */
+export interface EventFilter {
+  /** Only events whose `subject.tenantId` is this (an admin's tenant scope). */
+  tenantId?: string;
+  /** Only events whose subject or actor is this user. */
+  userId?: string;
+  /** Only events whose subject is this key. */
+  apiKeyId?: string;
+  /** Only events whose type starts with this. */
+  typePrefix?: string;
+}
+
+/** Filters and page of {@link EventStore.listEvents}. */
+export interface EventListRequest extends EventFilter, PageRequest {
+  /** Only events with a greater seq. */
+  afterSeq?: number;
+  /** Only events with a smaller seq. */
+  beforeSeq?: number;
+  /** Only events at or after this time. */
+  since?: Date;
+}
+
+/** One page of events, newest first; no total (counting a large trail costs more than the page). */
+export interface EventPage {
+  items: EventRecord[];
+  /** `""` on the last page. */
+  nextPageToken: string;
+}
+
+/** A webhook as stored. Its signing secret is not stored: it is derived from `secretSalt` (see events/). */
+export interface WebhookRecord {
+  webhookId: string;
+  /** The tenant whose events it receives; absent for a system admin's webhook (every event). */
+  tenantId?: string;
+  url: string;
+  /** Event type prefixes; empty for every type. */
+  eventTypes: string[];
+  enabled: boolean;
+  /** Random, public-safe input of the secret's derivation; fixed at creation. */
+  secretSalt: string;
+  createdAt: Date;
+  updatedAt: Date;
+  /** Delivery counters, maintained by {@link DeliveryStore.finishDelivery}; ignored on create. */
+  delivery: WebhookDeliveryCounters;
+}
+
+/** See {@link WebhookRecord.delivery}. `pending` is counted when read. */
+export interface WebhookDeliveryCounters {
+  pending: number;
+  delivered: number;
+  failed: number;
+  lastAttemptAt?: Date;
+  /** 0 when the last attempt got no HTTP answer. */
+  lastStatus?: number;
+  /** `""` or absent after a success. */
+  lastError?: string;
+  lastSuccessAt?: Date;
+}
+
+/** Filters for {@link WebhookStore.listWebhooks}. */
+export interface WebhookListRequest extends PageRequest {
+  tenantId?: string;
+}
+
+/** Who holds a claimed delivery, and until when. */
+export interface DeliveryLease {
+  /** A process-unique id. */
+  owner: string;
+  until: Date;
+}
+
+/** A delivery as {@link DeliveryStore.claimDeliveries} hands it out. */
+export interface ClaimedDelivery {
+  webhook: WebhookRecord;
+  event: EventRecord;
+  /** Attempts made before this one. */
+  attempts: number;
+  /** When the delivery was queued (retries stop 24 h after it). */
+  queuedAt: Date;
+}
+
+/** The result of one attempt, see {@link DeliveryStore.finishDelivery}. */
+export type DeliveryOutcome =
+  | { result: "delivered"; at: Date; status: number }
+  | { result: "retry"; at: Date; status: number; error: string; nextAttemptAt: Date }
+  | { result: "failed"; at: Date; status: number; error: string };
+
+/** A warning point: how long before expiry, and its label in the event (`7d`). */
+export interface ExpiryPoint {
+  leadMs: number;
+  label: string;
+}
+
+/**
  * What a feed entry names: a key, a user (all of their keys and sessions), or one session. Open for more
  * kinds: a reader that meets a kind it does not know must treat it as "anything may have changed" and drop
  * its whole cache.
@@ -476,7 +756,7 @@ export type StoreErrorKind =
   | "invalid_argument";
 
 /** The entity an error is about, so services can tell USER_NOT_FOUND from API_KEY_NOT_FOUND. */
-export type StoreEntity = "user" | "api_key" | "session" | "attempt_counter" | "tenant";
+export type StoreEntity = "user" | "api_key" | "session" | "attempt_counter" | "tenant" | "event" | "webhook";
 
 /** Structured details of a {@link StoreError}, for mapping it to API errors without parsing messages. */
 export interface StoreErrorDetails {

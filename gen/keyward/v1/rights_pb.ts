@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file keyward/v1/rights.proto.
  */
 export const file_keyward_v1_rights: GenFile = /*@__PURE__*/
-  fileDesc("ChdrZXl3YXJkL3YxL3JpZ2h0cy5wcm90bxIKa2V5d2FyZC52MSKGAQoGQWNjZXNzEg4KBnB1YmxpYxgBIAEoCBISCgp1c2VyX2ZpZWxkGAIgASgJEioKD293bl91c2VyX3JpZ2h0cxgDIAMoDjIRLmtleXdhcmQudjEuUmlnaHQSLAoRb3RoZXJfdXNlcl9yaWdodHMYBCADKA4yES5rZXl3YXJkLnYxLlJpZ2h0KqsCCgVSaWdodBIRCg1SSUdIVF9JTlZBTElEEAASEwoPUklHSFRfVVNFUl9JTkZPEAESHQoZUklHSFRfVVNFUl9TRVRUSU5HU19CQVNJQxACEiAKHFJJR0hUX1VTRVJfU0VUVElOR1NfQVBJX0tFWVMQAxIVChFSSUdIVF9VU0VSX0RFTEVURRAEEhIKDlJJR0hUX1VTRVJfQUxMEAUSGgoWUklHSFRfQURNSU5fVVNFUlNfUkVBRBAGEhsKF1JJR0hUX0FETUlOX1VTRVJTX1dSSVRFEAcSGAoUUklHSFRfQURNSU5fQVBJX0tFWVMQCBIXChNSSUdIVF9BRE1JTl9URU5BTlRTEAsSEwoPUklHSFRfQURNSU5fQUxMEAkSDQoJUklHSFRfQUxMEAo6TAoGYWNjZXNzEh4uZ29vZ2xlLnByb3RvYnVmLk1ldGhvZE9wdGlvbnMY9JMDIAEoCzISLmtleXdhcmQudjEuQWNjZXNzUgZhY2Nlc3NiBnByb3RvMw", [file_google_protobuf_descriptor]);
+  fileDesc("ChdrZXl3YXJkL3YxL3JpZ2h0cy5wcm90bxIKa2V5d2FyZC52MSKjAQoGQWNjZXNzEg4KBnB1YmxpYxgBIAEoCBISCgp1c2VyX2ZpZWxkGAIgASgJEioKD293bl91c2VyX3JpZ2h0cxgDIAMoDjIRLmtleXdhcmQudjEuUmlnaHQSLAoRb3RoZXJfdXNlcl9yaWdodHMYBCADKA4yES5rZXl3YXJkLnYxLlJpZ2h0EhsKE29wdGlvbmFsX3VzZXJfZmllbGQYBSABKAgq/gIKBVJpZ2h0EhEKDVJJR0hUX0lOVkFMSUQQABITCg9SSUdIVF9VU0VSX0lORk8QARIdChlSSUdIVF9VU0VSX1NFVFRJTkdTX0JBU0lDEAISIAocUklHSFRfVVNFUl9TRVRUSU5HU19BUElfS0VZUxADEhUKEVJJR0hUX1VTRVJfREVMRVRFEAQSGgoWUklHSFRfVVNFUl9FVkVOVFNfUkVBRBAMEhIKDlJJR0hUX1VTRVJfQUxMEAUSGgoWUklHSFRfQURNSU5fVVNFUlNfUkVBRBAGEhsKF1JJR0hUX0FETUlOX1VTRVJTX1dSSVRFEAcSGAoUUklHSFRfQURNSU5fQVBJX0tFWVMQCBIXChNSSUdIVF9BRE1JTl9URU5BTlRTEAsSGwoXUklHSFRfQURNSU5fRVZFTlRTX1JFQUQQDRIYChRSSUdIVF9BRE1JTl9XRUJIT09LUxAOEhMKD1JJR0hUX0FETUlOX0FMTBAJEg0KCVJJR0hUX0FMTBAKOkwKBmFjY2VzcxIeLmdvb2dsZS5wcm90b2J1Zi5NZXRob2RPcHRpb25zGPSTAyABKAsyEi5rZXl3YXJkLnYxLkFjY2Vzc1IGYWNjZXNzYgZwcm90bzM", [file_google_protobuf_descriptor]);
 
 /**
  * Access declares what a caller needs to call an RPC. It is read from the method descriptor by Keyward's
@@ -68,6 +68,15 @@ export type Access = Message<"keyward.v1.Access"> & {
    * @generated from field: repeated keyward.v1.Right other_user_rights = 4;
    */
   otherUserRights: Right[];
+
+  /**
+   * When true, `user_field` may be left empty: the call then acts on no single user (every user in the
+   * caller's scope) and needs `other_user_rights`. When false, an empty `user_field` is
+   * `INVALID_ARGUMENT`.
+   *
+   * @generated from field: bool optional_user_field = 5;
+   */
+  optionalUserField: boolean;
 };
 
 /**
@@ -127,6 +136,14 @@ export enum Right {
   USER_DELETE = 4,
 
   /**
+   * Read one's own user's events: what was done to or by one's user, keys and sessions
+   * (`EventRegistry` with `user_id` set to oneself).
+   *
+   * @generated from enum value: RIGHT_USER_EVENTS_READ = 12;
+   */
+  USER_EVENTS_READ = 12,
+
+  /**
    * Pseudo-right: every current and future `RIGHT_USER_*` right.
    *
    * @generated from enum value: RIGHT_USER_ALL = 5;
@@ -164,6 +181,22 @@ export enum Right {
    * @generated from enum value: RIGHT_ADMIN_TENANTS = 11;
    */
   ADMIN_TENANTS = 11,
+
+  /**
+   * Read the events of every user in the admin's scope (its tenant's for a tenant admin; everyone's,
+   * tenant events included, for a system admin). Held only by admin users.
+   *
+   * @generated from enum value: RIGHT_ADMIN_EVENTS_READ = 13;
+   */
+  ADMIN_EVENTS_READ = 13,
+
+  /**
+   * Create, read, list, change, test and delete the webhooks of the admin's scope (`WebhookRegistry`).
+   * Creating or changing one also needs `RIGHT_ADMIN_EVENTS_READ`. Held only by admin users.
+   *
+   * @generated from enum value: RIGHT_ADMIN_WEBHOOKS = 14;
+   */
+  ADMIN_WEBHOOKS = 14,
 
   /**
    * Pseudo-right: every current and future `RIGHT_ADMIN_*` right.
