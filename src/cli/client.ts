@@ -10,6 +10,7 @@ import { BadRequestSchema } from "../../gen/google/rpc/error_details_pb.js";
 import type { ApiKeyRegistry } from "../../gen/keyward/v1/api_key_pb.js";
 import type { AuthService } from "../../gen/keyward/v1/auth_pb.js";
 import type { TenantRegistry } from "../../gen/keyward/v1/tenant_pb.js";
+import type { WebhookRegistry } from "../../gen/keyward/v1/webhook_pb.js";
 import type { UserRegistry } from "../../gen/keyward/v1/user_pb.js";
 import { createKeywardClient, errorReason } from "../client/keyward-client.js";
 import { SETTINGS } from "../server/config.js";
@@ -72,6 +73,7 @@ export interface Api {
   readonly apiKeys: Client<typeof ApiKeyRegistry>;
   readonly auth: Client<typeof AuthService>;
   readonly tenants: Client<typeof TenantRegistry>;
+  readonly webhooks: Client<typeof WebhookRegistry>;
 }
 
 /** What an action gets: its flags (own and global), the output mode and the API. */
