@@ -234,6 +234,7 @@ describe("store: SQLite adapter", () => {
         // Events (ARCHITECTURE.md, "Events"): every filter's page, newest and oldest first, is an index walk.
         ...eventPlans(),
         eventsOldest: plan(EVENT_SQL.oldest, 5, 100),
+        eventsFirstSince: plan(EVENT_SQL.firstSince, 99_000),
         eventsPrune: plan(EVENT_SQL.prune, 5),
         webhookGet: plan(WEBHOOK_SQL.get, "wh-1"),
         webhooksOfTenant: plan(WEBHOOK_SQL.pageAfterOfTenant, { tenant_id: "tenant-1", created_at: 5, id: "wh-5", limit: 51 }),
@@ -257,12 +258,14 @@ describe("store: SQLite adapter", () => {
       expect(plans.userPageAfter.join()).to.match(/\(\(created_at,user_id\)<\(\?,\?\)\)/);
       expect(plans.tenantUsersPageAfter.join()).to.match(/users_by_tenant_newest_first \(tenant_id=\? AND \(created_at,user_id\)<\(\?,\?\)\)/);
       expect(plans.tenantUsersCount.join()).to.match(/users_by_tenant_newest_first \(tenant_id=\?\)/);
+      const events: Record<string, string[]> = plans;
       for (const order of ["newestFirst", "oldestFirst"]) {
-        expect(plans[`${order}.apiKey`]!.join(), order).to.match(/events_by_subject_api_key \(subject_api_key_id=\? AND rowid>\? AND rowid<\?\)/);
-        expect(plans[`${order}.tenant`]!.join(), order).to.match(/events_by_subject_tenant \(subject_tenant_id=\? AND rowid>\? AND rowid<\?\)/);
-        expect(plans[`${order}.user`]!.join(), order).to.match(/^MERGE \(UNION\).*events_by_subject_user \(subject_user_id=\?.*events_by_actor_user \(actor_user_id=\?/);
-        expect(plans[`${order}.all`]!.join(), order).to.match(/INTEGER PRIMARY KEY \(rowid>\? AND rowid<\?\)/);
+        expect(events[`${order}.apiKey`]!.join(), order).to.match(/events_by_subject_api_key \(subject_api_key_id=\? AND rowid>\? AND rowid<\?\)/);
+        expect(events[`${order}.tenant`]!.join(), order).to.match(/events_by_subject_tenant \(subject_tenant_id=\? AND rowid>\? AND rowid<\?\)/);
+        expect(events[`${order}.user`]!.join(), order).to.match(/^MERGE \(UNION\).*events_by_subject_user \(subject_user_id=\?.*events_by_actor_user \(actor_user_id=\?/);
+        expect(events[`${order}.all`]!.join(), order).to.match(/INTEGER PRIMARY KEY \(rowid>\? AND rowid<\?\)/);
       }
+      expect(plans.eventsFirstSince.join()).to.match(/COVERING INDEX events_by_time \(time>\?\)/);
       expect(plans.claimDue.join()).to.match(/webhook_deliveries_due \(state=\? AND next_attempt_at<\?\)/);
       expect(plans.expiring.join()).to.match(/api_keys_by_expiry \(expires_at>\? AND expires_at<\?\)/);
     });
