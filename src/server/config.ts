@@ -9,6 +9,7 @@ import { availableParallelism } from "node:os";
 import type { ClientConnectionLimitOptions } from "../net/client-connection-limit.js";
 import { parseNetwork } from "../net/networks.js";
 import { INSECURE_TRANSPORT_MODES, INSECURE_WARN_INTERVAL_MS, type InsecureTransportMode } from "../net/transport-policy.js";
+import { DEFAULT_AUTH_FAIL_WINDOW_MS } from "../authn/auth-failure-log.js";
 import { DEFAULT_REVOCATION_POLLER_OPTIONS } from "../authn/revocation-poller.js";
 import { DEFAULT_SESSION_IDLE_MS, DEFAULT_VERIFIER_OPTIONS } from "../authn/verifier.js";
 import { durationProblem, formatDuration, parseDuration } from "../durations.js";
@@ -54,6 +55,8 @@ export interface Config {
   readonly loginFreeFailuresPerAddress: number;
   /** IPv6 clients are counted by this prefix length (sign-in throttle, password queue). */
   readonly clientIpv6Prefix: number;
+  /** How long refused credentials are counted before one `auth.fail` event per tuple is written (ARCHITECTURE.md, "Events"). */
+  readonly authFailWindowMs: number;
 }
 
 /** Limits on what one client can hold on the listeners. */
@@ -115,6 +118,7 @@ export const SETTINGS = {
   loginFreeFailures: { flag: "login-free-failures", env: "KEYWARD_LOGIN_FREE_FAILURES", fallback: "5", help: `sign-in attempts per user id, counted before the password is checked (a success clears them), before each further one waits, doubling from ${formatDuration(DEFAULT_THROTTLE.baseDelayMs)} to at most ${formatDuration(DEFAULT_THROTTLE.maxDelayMs)}; shared by every process on the store` },
   loginFreeFailuresPerAddress: { flag: "login-free-failures-per-address", env: "KEYWARD_LOGIN_FREE_FAILURES_PER_ADDRESS", fallback: "20", help: "the same per client address (IPv6: per network, see --client-ipv6-prefix); a success gives its attempt back" },
   clientIpv6Prefix: { flag: "client-ipv6-prefix", env: "KEYWARD_CLIENT_IPV6_PREFIX", fallback: "64", help: "IPv6 clients are counted by this network prefix length (1 to 128) for the per-address sign-in throttle, their share of the password queue and the per-client connection cap: one host usually holds a whole /64; IPv4 clients count by their address" },
+  authFailWindow: { flag: "auth-fail-window", env: "KEYWARD_AUTH_FAIL_WINDOW", fallback: formatDuration(DEFAULT_AUTH_FAIL_WINDOW_MS), help: `refused credentials are counted this long, then written as one auth.fail event per credential id, reason and client address with its count (1s to 1h)` },
 } satisfies Record<string, Setting>;
 
 export type ConfigResult = { ok: true; config: Config } | { ok: false; problems: string[] };
@@ -224,6 +228,11 @@ export function loadConfig(
   const clientIpv6Prefix = integer(SETTINGS.clientIpv6Prefix, 1);
   if (clientIpv6Prefix > 128) problems.push(`${read(SETTINGS.clientIpv6Prefix).source}: "${clientIpv6Prefix}" must be at most 128`);
 
+  const authFailWindowMs = positive(SETTINGS.authFailWindow);
+  if (authFailWindowMs !== 0 && (authFailWindowMs < 1_000 || authFailWindowMs > 3_600_000)) {
+    problems.push(`${read(SETTINGS.authFailWindow).source}: must be between 1s and 1h`);
+  }
+
   if (problems.length > 0) return { ok: false, problems };
   return {
     ok: true,
@@ -250,6 +259,7 @@ export function loadConfig(
       loginFreeFailures,
       loginFreeFailuresPerAddress,
       clientIpv6Prefix,
+      authFailWindowMs,
     },
   };
 }
