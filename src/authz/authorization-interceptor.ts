@@ -50,6 +50,12 @@ export type AuthenticationObserver = (result: string) => void;
 
 const ignore: AuthenticationObserver = () => undefined;
 
+/**
+ * The one request message of a server-streaming call, set by the invoker: a `StreamRequest`'s message is
+ * an iterable, and the subject user is read from this message as from a unary call's.
+ */
+export const kStreamInput = createContextKey<unknown>(undefined, { description: "the request message of a server-streaming call" });
+
 /** Rights a call needs on top of its method's rule; set only by a door (forward auth), never from a request. */
 export const kRequiredRights = createContextKey<readonly number[]>([], { description: "rights required by the door" });
 
@@ -108,7 +114,7 @@ export function createAuthorizationInterceptor(
     observe("OK");
     const resolved = client;
     try {
-      let subject = rule.subjectOf?.(request.message);
+      let subject = rule.subjectOf?.(request.stream ? request.contextValues.get(kStreamInput) : request.message);
       if (subject === "") {
         if (!rule.optionalUserField) throw validationFailed([{ field: rule.userField, description: "required" }]);
         // No single user: every user in the caller's scope, which needs the other-user rights.
