@@ -5,6 +5,7 @@
 import type { Interceptor } from "@connectrpc/connect";
 import { ApiKeyRegistry } from "../../gen/keyward/v1/api_key_pb.js";
 import { AuthService } from "../../gen/keyward/v1/auth_pb.js";
+import { EventRegistry } from "../../gen/keyward/v1/event_pb.js";
 import { SessionRegistry } from "../../gen/keyward/v1/session_pb.js";
 import { TenantRegistry } from "../../gen/keyward/v1/tenant_pb.js";
 import { UserRegistry } from "../../gen/keyward/v1/user_pb.js";
@@ -26,6 +27,8 @@ import { KeywardMetrics } from "../metrics/metrics.js";
 import { rights } from "../rights/index.js";
 import { createApiKeyRegistry } from "../services/api-key-registry.js";
 import { createAuthService } from "../services/auth-service.js";
+import { createEventRegistry } from "../services/event-registry.js";
+import { DEFAULT_EVENT_STREAM_OPTIONS, EventStreams, wakingStore } from "../services/event-streams.js";
 import type { ServiceDeps } from "../services/service-deps.js";
 import { createSessionRegistry } from "../services/session-registry.js";
 import { createTenantRegistry } from "../services/tenant-registry.js";
@@ -46,6 +49,8 @@ export interface Keyward {
   readonly sessionUsage: UsageRecorder;
   /** Counts refused credentials and writes them as `auth.fail` events each window (ARCHITECTURE.md, "Events"). */
   readonly authFailures: AuthFailureLog;
+  /** The open `StreamEvents` tails; serve.ts ends them when the server stops. */
+  readonly eventStreams: EventStreams;
   readonly bindings: readonly ServiceBinding[];
   /**
    * Outermost first: call metrics, then error mapping wrapping the password transport check and
@@ -63,7 +68,10 @@ export interface Keyward {
 export async function build(config: Config, logger: Logger, now: () => number = Date.now): Promise<Keyward> {
   const opened = await openStore({ store: config.store, dataDir: config.dataDir }, logger);
   const metrics = new KeywardMetrics();
-  const store = instrumentStore(opened, metrics.storeDuration);
+  const instrumented = instrumentStore(opened, metrics.storeDuration);
+  const eventStreams = new EventStreams(instrumented, DEFAULT_EVENT_STREAM_OPTIONS);
+  // Writes made here wake this process's event streams at once; other processes' reach them by polling.
+  const store = wakingStore(instrumented, eventStreams.wake);
   // Readiness asks the store itself, so its probes stay out of the store latency metrics.
   const readiness = new Readiness(opened, logger);
   readiness.subscribe((ready) => metrics.setReady(ready));
@@ -133,6 +141,7 @@ export async function build(config: Config, logger: Logger, now: () => number = 
     bindService(AuthService, createAuthService(deps)),
     bindService(SessionRegistry, createSessionRegistry(deps)),
     bindService(TenantRegistry, createTenantRegistry(deps)),
+    bindService(EventRegistry, createEventRegistry({ store, clients, streams: eventStreams })),
   ];
   // Call metrics outermost, so they see the final code of every call, refusals included.
   const interceptors = [
@@ -154,6 +163,7 @@ export async function build(config: Config, logger: Logger, now: () => number = 
     revocations,
     sessionUsage,
     authFailures,
+    eventStreams,
     bindings,
     interceptors,
     invoker: createInvoker(bindings, interceptors),
@@ -161,6 +171,7 @@ export async function build(config: Config, logger: Logger, now: () => number = 
     readiness,
     async close() {
       readiness.drain();
+      eventStreams.close();
       await revocations.stop();
       await usage.flush();
       await sessionUsage.flush();
