@@ -5,6 +5,7 @@
 import { toJson, type DescMessage, type MessageShape } from "@bufbuild/protobuf";
 import { timestampDate, type Timestamp } from "@bufbuild/protobuf/wkt";
 import { ApiKeyState, type ApiKey } from "../../gen/keyward/v1/api_key_pb.js";
+import type { Event } from "../../gen/keyward/v1/event_pb.js";
 import type { Tenant } from "../../gen/keyward/v1/tenant_pb.js";
 import type { User } from "../../gen/keyward/v1/user_pb.js";
 import type { TestWebhookResponse, Webhook } from "../../gen/keyward/v1/webhook_pb.js";
@@ -142,6 +143,34 @@ export function apiKeysTable(keys: readonly ApiKey[]): string {
       k.allowedIps.length > 0 ? k.allowedIps.join(",") : "any",
     ]),
   );
+}
+
+/** Events, one line each (ARCHITECTURE.md, "Events"): who, what, from where, and what changed. */
+export function eventsTable(events: readonly Event[]): string {
+  if (events.length === 0) return "No events.\n";
+  return formatTable(EVENT_COLUMNS, events.map(eventRow));
+}
+
+/** The columns of {@link eventsTable}; `keyward events tail` prints them once, then a row per event. */
+export const EVENT_COLUMNS = ["ID", "TIME", "TYPE", "ACTOR", "SUBJECT", "CLIENT", "DETAIL"] as const;
+
+/** One event as a row of {@link EVENT_COLUMNS}. */
+export function eventRow(event: Event): string[] {
+  const actor = event.actor;
+  const who = actor?.userId ? `${actor.userId}${actor.apiKeyId ? ` key ${actor.apiKeyId}` : actor.sessionId ? ` session ${actor.sessionId}` : ""}` : "keyward";
+  const subject = event.subject;
+  const what = [
+    subject?.tenantId ? `tenant ${subject.tenantId}` : "",
+    subject?.userId ? `user ${subject.userId}` : "",
+    subject?.apiKeyId ? `key ${subject.apiKeyId}` : "",
+    subject?.sessionId ? `session ${subject.sessionId}` : "",
+  ].filter((part) => part !== "");
+  const detail = [
+    event.reason,
+    event.count > 1 ? `x${event.count}` : "",
+    event.changed.map((c) => (c.before || c.after ? `${c.field}: ${c.before || "-"} -> ${c.after || "-"}` : c.field)).join("; "),
+  ].filter((part) => part !== "");
+  return [event.id, formatTime(event.time, "-"), event.type, who, what.join(" ") || "-", event.client?.address || "-", detail.join(" ") || "-"];
 }
 
 /** A new key's metadata, then the notice, then the key alone on the last line (as `keyward bootstrap`). */

@@ -45,6 +45,7 @@ const CODES: Record<ErrorCode, Code> = {
   already_exists: Code.AlreadyExists,
   failed_precondition: Code.FailedPrecondition,
   resource_exhausted: Code.ResourceExhausted,
+  out_of_range: Code.OutOfRange,
   unimplemented: Code.Unimplemented,
   deadline_exceeded: Code.DeadlineExceeded,
   unavailable: Code.Unavailable,
@@ -63,15 +64,29 @@ export function toConnectError(error: unknown, logger: Logger): ConnectError {
   return fromKeywardError(domain);
 }
 
-/** Interceptor applying {@link toConnectError}. Put it first, so it wraps every other interceptor. */
+/**
+ * Interceptor applying {@link toConnectError}. Put it first, so it wraps every other interceptor. A
+ * server stream's errors are mapped too: those it throws while its messages are read.
+ */
 export function createErrorMappingInterceptor(logger: Logger): Interceptor {
   return (next) => async (request) => {
+    let response;
     try {
-      return await next(request);
+      response = await next(request);
     } catch (error) {
       throw toConnectError(error, logger);
     }
+    if (!response.stream) return response;
+    return { ...response, message: mapStreamErrors(response.message, logger) };
   };
+}
+
+async function* mapStreamErrors<T>(messages: AsyncIterable<T>, logger: Logger): AsyncIterable<T> {
+  try {
+    yield* messages;
+  } catch (error) {
+    throw toConnectError(error, logger);
+  }
 }
 
 function fromKeywardError(error: KeywardError): ConnectError {

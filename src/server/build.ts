@@ -5,14 +5,15 @@
 import type { Interceptor } from "@connectrpc/connect";
 import { ApiKeyRegistry } from "../../gen/keyward/v1/api_key_pb.js";
 import { AuthService } from "../../gen/keyward/v1/auth_pb.js";
+import { EventRegistry } from "../../gen/keyward/v1/event_pb.js";
 import { SessionRegistry } from "../../gen/keyward/v1/session_pb.js";
 import { TenantRegistry } from "../../gen/keyward/v1/tenant_pb.js";
 import { UserRegistry } from "../../gen/keyward/v1/user_pb.js";
 import { WebhookRegistry } from "../../gen/keyward/v1/webhook_pb.js";
-import { wakeOnEventWrites } from "../events/wake-on-write.js";
 import { createWebhookRegistry } from "../services/webhook-registry.js";
 import { createEventWorkers, type EventWorkers } from "./event-workers.js";
 import { ApiKeyVerifier, DEFAULT_VERIFIER_OPTIONS } from "../authn/verifier.js";
+import { AuthFailureLog, DEFAULT_AUTH_FAIL_MAX_TUPLES } from "../authn/auth-failure-log.js";
 import { createAuthorizationInterceptor, userLookupOf } from "../authz/authorization-interceptor.js";
 import { ClientResolver } from "../net/client-address.js";
 import { createErrorMappingInterceptor } from "../errors/error-mapping.js";
@@ -29,6 +30,8 @@ import { KeywardMetrics } from "../metrics/metrics.js";
 import { rights } from "../rights/index.js";
 import { createApiKeyRegistry } from "../services/api-key-registry.js";
 import { createAuthService } from "../services/auth-service.js";
+import { createEventRegistry } from "../services/event-registry.js";
+import { DEFAULT_EVENT_STREAM_OPTIONS, EventStreams, wakingStore } from "../services/event-streams.js";
 import type { ServiceDeps } from "../services/service-deps.js";
 import { createSessionRegistry } from "../services/session-registry.js";
 import { createTenantRegistry } from "../services/tenant-registry.js";
@@ -47,6 +50,10 @@ export interface Keyward {
   /** Follows the store's revocation feed; started before build() returns. */
   readonly revocations: RevocationPoller;
   readonly sessionUsage: UsageRecorder;
+  /** Counts refused credentials and writes them as `auth.fail` events each window (ARCHITECTURE.md, "Events"). */
+  readonly authFailures: AuthFailureLog;
+  /** The open `StreamEvents` tails; serve.ts ends them when the server stops. */
+  readonly eventStreams: EventStreams;
   readonly bindings: readonly ServiceBinding[];
   /**
    * Outermost first: call metrics, then error mapping wrapping the password transport check and
@@ -66,18 +73,25 @@ export interface Keyward {
 export async function build(config: Config, logger: Logger, now: () => number = Date.now): Promise<Keyward> {
   const opened = await openStore({ store: config.store, dataDir: config.dataDir }, logger);
   const metrics = new KeywardMetrics();
-  // This process's own writes that queue webhook deliveries wake its dispatcher (ARCHITECTURE.md, "Events").
-  let wake = (): void => {};
-  const store = wakeOnEventWrites(instrumentStore(opened, metrics.storeDuration), () => wake());
-  metrics.observeEvents(store);
+  const instrumented = instrumentStore(opened, metrics.storeDuration);
+  const eventStreams = new EventStreams(instrumented, DEFAULT_EVENT_STREAM_OPTIONS);
+  metrics.observeEvents(instrumented);
+  // Writes made here wake this process's event streams and webhook dispatcher at once; other processes'
+  // writes reach them by polling (ARCHITECTURE.md, "Events").
+  let wakeDispatcher = (): void => {};
+  const store = wakingStore(instrumented, () => {
+    eventStreams.wake();
+    wakeDispatcher();
+  });
   let eventWorkers: EventWorkers;
   try {
-    eventWorkers = createEventWorkers(config, store, logger, metrics.countDelivery, now);
+    // The dispatcher's own claims and outcomes go to the store unwrapped: they must not wake it again.
+    eventWorkers = createEventWorkers(config, { store, outbox: instrumented }, logger, metrics.countDelivery, now);
   } catch (error) {
     await store.close();
     throw error;
   }
-  wake = () => eventWorkers.wake();
+  wakeDispatcher = () => eventWorkers.wake();
   // Readiness asks the store itself, so its probes stay out of the store latency metrics.
   const readiness = new Readiness(opened, logger);
   readiness.subscribe((ready) => metrics.setReady(ready));
@@ -115,6 +129,8 @@ export async function build(config: Config, logger: Logger, now: () => number = 
   // The dummy hash that unknown users are checked against is made now, not by the first of them.
   await passwords.warmUp();
   const clients = new ClientResolver(config.trustedProxies);
+  const authFailures = new AuthFailureLog(store, logger, { windowMs: config.authFailWindowMs, maxTuples: DEFAULT_AUTH_FAIL_MAX_TUPLES, now });
+  authFailures.start();
   const deps: ServiceDeps = {
     store,
     caches: verifier,
@@ -136,6 +152,7 @@ export async function build(config: Config, logger: Logger, now: () => number = 
       now,
     ),
     limits: { maxKeysPerUser: config.maxKeysPerUser, maxKeyLifetimeMs: config.maxKeyLifetimeMs },
+    authFailures,
     now,
   };
   const bindings = [
@@ -148,6 +165,7 @@ export async function build(config: Config, logger: Logger, now: () => number = 
       WebhookRegistry,
       createWebhookRegistry({ store, sender: eventWorkers.sender, maxWebhooksPerScope: config.eventWorkers.maxWebhooksPerScope, now }),
     ),
+    bindService(EventRegistry, createEventRegistry({ store, clients, streams: eventStreams })),
   ];
   // Call metrics outermost, so they see the final code of every call, refusals included.
   const interceptors = [
@@ -159,6 +177,7 @@ export async function build(config: Config, logger: Logger, now: () => number = 
       clients,
       rights,
       observe: metrics.countAuthentication,
+      failures: authFailures,
     }),
   ];
   return {
@@ -167,6 +186,8 @@ export async function build(config: Config, logger: Logger, now: () => number = 
     usage,
     revocations,
     sessionUsage,
+    authFailures,
+    eventStreams,
     bindings,
     interceptors,
     invoker: createInvoker(bindings, interceptors),
@@ -175,11 +196,14 @@ export async function build(config: Config, logger: Logger, now: () => number = 
     eventWorkers,
     async close() {
       readiness.drain();
+      eventStreams.close();
       // Before the store closes: an attempt in flight records its outcome.
       await eventWorkers.stop();
       await revocations.stop();
       await usage.flush();
       await sessionUsage.flush();
+      // What was refused since the last window is written before the store goes.
+      await authFailures.stop();
       await store.close();
     },
   };

@@ -595,6 +595,12 @@ export interface EventRecord extends NewEvent {
 /** See {@link EventStore.eventChainHead}. */
 export interface EventChainHead {
   seq: number;
+  /**
+   * The hash of event `seq` as the chain recorded it when appending (`""` when none was ever written), so
+   * `keyward events verify` tells a newest event deleted, or replaced with a rehashed row, from an intact
+   * chain. Optional until every adapter returns it; the verifier checks it when present.
+   */
+  hash?: string;
   prunedThroughSeq: number;
   prunedThroughHash: string;
 }
