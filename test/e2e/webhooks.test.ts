@@ -17,6 +17,7 @@ import { Right } from "../../gen/keyward/v1/rights_pb.js";
 import { TenantRegistry } from "../../gen/keyward/v1/tenant_pb.js";
 import { UserRegistry } from "../../gen/keyward/v1/user_pb.js";
 import { WebhookRegistry } from "../../gen/keyward/v1/webhook_pb.js";
+import { generateKey } from "../../src/keys/index.js";
 import { openDoors, type Doors, type Outcome } from "./support/doors.js";
 import { ok } from "./support/fixtures.js";
 import { metricValue } from "./support/metrics-text.js";
@@ -120,6 +121,37 @@ describe("e2e: webhooks", function () {
     expect(metricValue(metrics, "keyward_webhook_deliveries_total", { result: "delivered" })).to.equal(1);
     expect(metricValue(metrics, "keyward_webhook_outbox_depth", {})).to.equal(0);
     expect(metricValue(metrics, "keyward_events_written_total", {})).to.be.at.least(1);
+  });
+
+  it("sends a key's life (created, disabled, used with a wrong secret, deleted) as four kinds of event, each once, signed, with actor and client", async () => {
+    const a = await node(newDataDir(), ["--auth-fail-window", "1s"]);
+    const to = await receiver();
+    await hook(a, to, ["api_key.", "auth.fail"]);
+    await createUser(a, "wh-life");
+    const created = ok(await call(a, ApiKeyRegistry.method.createApiKey, { userId: "wh-life", name: "life", rights: [Right.USER_INFO] }));
+    issuedKeys.add(created.key);
+    const keyId = created.apiKey!.id;
+    ok(await call(a, ApiKeyRegistry.method.updateApiKey, { apiKey: { userId: "wh-life", id: keyId, state: 2 }, updateMask: { paths: ["state"] } }));
+    // Well formed (its checksum holds), but not the key's secret.
+    const wrong = generateKey(keyId).key;
+    const refused = await fetch(`${a.server.httpUrl}/api/v1/auth_info`, { headers: { authorization: `Bearer ${wrong}` } });
+    expect(refused.status).to.equal(401);
+    ok(await call(a, ApiKeyRegistry.method.deleteApiKey, { userId: "wh-life", keyId }));
+    const kinds = ["api_key.create", "api_key.update", "auth.fail", "api_key.delete"];
+    await to.waitFor(() => kinds.every((kind) => to.attempts.some((t) => t.event.type === kind)), "the four kinds of event");
+    await settle();
+    expect(to.attempts.map((t) => t.event.type)).to.have.members(kinds);
+    expect(new Set(to.attempts.map((t) => t.eventId)).size).to.equal(4);
+    expect(to.attempts.map((t) => [t.event.type, t.signed, t.event.subject?.["apiKeyId"]])).to.deep.equal(to.attempts.map((t) => [t.event.type, true, keyId]));
+    const adminId = to.attempts.find((t) => t.event.type === "api_key.create")!.event.actor?.["userId"];
+    expect(adminId, "the admin is the actor").to.be.a("string").and.not.equal("");
+    for (const t of to.attempts.filter((t) => t.event.type !== "auth.fail")) {
+      expect(t.event.actor?.["userId"]).to.equal(adminId);
+      expect((t.event as { client?: { address?: string } }).client?.address).to.equal("127.0.0.1");
+    }
+    const fail = to.attempts.find((t) => t.event.type === "auth.fail")!.event as { reason?: string; client?: { address?: string } };
+    expect(fail.reason).to.equal("API_KEY_INVALID");
+    expect(fail.client?.address).to.equal("127.0.0.1");
   });
 
   it("loses nothing when the server restarts in the middle of the retries", async () => {
