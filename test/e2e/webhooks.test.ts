@@ -223,6 +223,20 @@ describe("e2e: webhooks", function () {
     expect(metricValue(metrics, "keyward_webhook_deliveries_total", { result: "failed" })).to.equal(1);
   });
 
+  it("an idle dispatcher claims once per poll interval: its own claims do not wake it", async () => {
+    const a = await node(newDataDir(), ["--webhook-poll-interval", "1s"]);
+    const to = await receiver();
+    await hook(a, to, ["user.create"]);
+    await createUser(a, "wh-idle");
+    await to.waitFor(() => to.attempts.length === 1, "the delivery");
+    const claims = async () =>
+      metricValue(await (await fetch(`${a.server.httpUrl}/metrics`)).text(), "keyward_store_operation_duration_seconds_count", { operation: "claimDeliveries", outcome: "ok" });
+    const before = await claims();
+    await settle(3000);
+    // About three in three seconds; a dispatcher woken by its own claims makes one every 50 ms (about 60).
+    expect((await claims()) - before).to.be.within(1, 10);
+  });
+
   it("TestWebhook sends one signed webhook.test event and answers what the receiver said", async () => {
     const a = await node(newDataDir());
     const to = await receiver();
