@@ -3,7 +3,7 @@
 // still pending, stays; the chain's anchor moves with the pruning.
 import { expect } from "chai";
 import { silentLogger } from "../../src/logger.js";
-import { PRUNE_BATCH, RetentionPruner } from "../../src/events/retention.js";
+import { PRUNE_BATCH, retentionPruner } from "../../src/events/retention.js";
 import { openSqliteStore } from "../../src/store/sqlite/sqlite-store.js";
 import type { NewEvent } from "../../src/store/store.js";
 
@@ -41,7 +41,7 @@ describe("retention", function () {
       }
       const [recent] = await store.appendEvents([event(new Date(now))]);
 
-      const pruner = new RetentionPruner(store, 90 * DAY, silentLogger, () => now, 60_000);
+      const pruner = retentionPruner(store, 90 * DAY, silentLogger, () => now, 60_000);
       pruner.start();
       const deadline = Date.now() + 20_000;
       while ((await store.eventChainHead()).prunedThroughSeq < oldCount && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
