@@ -206,6 +206,25 @@ describe("e2e: webhooks", function () {
     expect(state.delivery).to.include({ delivered: 1n, lastStatus: 204 });
   });
 
+  it("holds a queued delivery back while its webhook is disabled, and sends it once enabled again", async () => {
+    const a = await node(newDataDir());
+    const to = await receiver(() => "fail");
+    const webhookId = await hook(a, to, ["user.create"]);
+    await createUser(a, "wh-paused");
+    await to.waitFor(() => to.attempts.length >= 1, "the first attempt");
+    ok(await call(a, WebhookRegistry.method.updateWebhook, { webhook: { webhookId, enabled: false }, updateMask: { paths: ["enabled"] } }));
+    await settle(300);
+    const whileDisabled = to.attempts.length;
+    await settle(1500);
+    expect(to.attempts.length, "no attempt while disabled").to.equal(whileDisabled);
+    const paused = ok(await call(a, WebhookRegistry.method.getWebhook, { webhookId })).webhook!;
+    expect(paused.delivery).to.include({ pending: 1n, lastStatus: 0, lastError: "webhook disabled" });
+    to.policy = () => "ok";
+    ok(await call(a, WebhookRegistry.method.updateWebhook, { webhook: { webhookId, enabled: true }, updateMask: { paths: ["enabled"] } }));
+    await to.waitFor(() => to.attempts.some((t) => t.answer === "ok"), "the delivery once enabled");
+    expect(to.deliveredCount(userCreated(to, "wh-paused")!)).to.equal(1);
+  });
+
   it("gives a delivery up after --webhook-retry-for and counts it failed", async () => {
     const a = await node(newDataDir(), ["--webhook-retry-for", "1s"]);
     const to = await receiver(() => "fail");
