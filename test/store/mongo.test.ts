@@ -4,11 +4,25 @@
 // it reports a `-jongodb` version, the tests in STAND_IN_GAPS are skipped by name (and listed).
 import { expect } from "chai";
 import { MongoClient, MongoServerError, type Document } from "mongodb";
+import { ATTEMPT_COUNTERS } from "../../src/store/mongo/attempt-counters.js";
 import type { ApiKeyDocument } from "../../src/store/mongo/documents.js";
-import { API_KEYS, USERS } from "../../src/store/mongo/indexes.js";
+import {
+  API_KEYS,
+  DELIVERIES,
+  EVENTS,
+  EVENT_CHAIN,
+  EXPIRY_WARNINGS,
+  GUARDS,
+  SESSIONS,
+  TENANTS,
+  USERS,
+  WEBHOOKS,
+} from "../../src/store/mongo/indexes.js";
 import { openMongoStore, type MongoStore } from "../../src/store/mongo/mongo-store.js";
+import { REVOCATIONS, REVOCATION_FEED } from "../../src/store/mongo/revocations.js";
 import { describeStoreConformance } from "./conformance.js";
 import { NO_CAP, apiKeyRecord, userRecord } from "./conformance/fixtures.js";
+import { mongoRawEvents } from "./support/mongo-raw-events.js";
 import { skipStandInGaps } from "./support/stand-in-gaps.js";
 
 const configuredUrl = process.env["MONGODB_URL"] ?? "";
@@ -21,21 +35,56 @@ function mongoUrl(): string {
   return configuredUrl;
 }
 
+/** Every collection the store writes (the stand-in cannot list them). */
+const STORE_COLLECTIONS = [
+  USERS,
+  API_KEYS,
+  SESSIONS,
+  TENANTS,
+  GUARDS,
+  REVOCATIONS,
+  REVOCATION_FEED,
+  ATTEMPT_COUNTERS,
+  EVENTS,
+  EVENT_CHAIN,
+  WEBHOOKS,
+  DELIVERIES,
+  EXPIRY_WARNINGS,
+];
+
 /** MongoDB's code for a command the server does not know. */
 const COMMAND_NOT_FOUND = 59;
 
 /**
- * Removes a test database. A server without `dropDatabase` (the stand-in) gets its collections emptied
- * instead, which leaves nothing a later test could see: every test uses a database of its own.
+ * Databases emptied by {@link dropDatabase} on a server without `dropDatabase` (the stand-in), for the
+ * next test to use: the stand-in keeps every collection it ever saw, and its transactions slow down with
+ * their number, so a suite of a database per test would crawl.
+ */
+const emptied: string[] = [];
+
+/** A database for one test: one of its own, or one emptied by an earlier test (see {@link emptied}). */
+function testDatabase(): string {
+  return emptied.pop() ?? `${run}_${++databases}`;
+}
+
+/** The client tests use past the store (cleanup, raw event access), connected on first use. */
+async function adminClient(): Promise<MongoClient> {
+  admin ??= await new MongoClient(mongoUrl()).connect();
+  return admin;
+}
+
+/**
+ * Removes a test database. A server without `dropDatabase` (the stand-in) gets every collection the
+ * store writes emptied instead, which leaves nothing a later test could see, and the database is reused.
  */
 async function dropDatabase(name: string): Promise<void> {
-  admin ??= await new MongoClient(mongoUrl()).connect();
-  const db = admin.db(name);
+  const db = (await adminClient()).db(name);
   try {
     await db.dropDatabase();
   } catch (error) {
     if (!(error instanceof MongoServerError && error.code === COMMAND_NOT_FOUND)) throw error;
-    for (const collection of [USERS, API_KEYS]) await db.collection(collection).deleteMany({});
+    for (const collection of STORE_COLLECTIONS) await db.collection(collection).deleteMany({});
+    emptied.push(name);
   }
 }
 
@@ -58,12 +107,13 @@ describe(
     describeStoreConformance(
       "MongoDB",
       async () => {
-        const databaseName = `${run}_${++databases}`;
+        const databaseName = testDatabase();
         return {
           store: await openMongoStore(mongoUrl(), { databaseName }),
           reopen: () => openMongoStore(mongoUrl(), { databaseName }),
           openPeer: () => openMongoStore(mongoUrl(), { databaseName }),
           cleanup: () => dropDatabase(databaseName),
+          rawEvents: mongoRawEvents(async () => (await adminClient()).db(databaseName)),
         };
       },
       { persistent: true },
@@ -88,7 +138,7 @@ describe(
           (await store.database.collection(collection).indexes()).map((index) => index.name).sort();
         expect(await names("users")).to.deep.equal(["_id_", "users_by_admin_state", "users_by_tenant_newest_first", "users_newest_first"]);
         expect(await names("tenants")).to.deep.equal(["_id_", "tenants_newest_first"]);
-        expect(await names("api_keys")).to.deep.equal(["_id_", "api_keys_by_user_newest_first"]);
+        expect(await names("api_keys")).to.deep.equal(["_id_", "api_keys_by_expiry", "api_keys_by_user_newest_first"]);
       });
 
       it("serves the by-id lookup and the key list from indexes", async () => {
