@@ -6,6 +6,7 @@ import { expect } from "chai";
 import { MongoClient, MongoServerError, type Document } from "mongodb";
 import { ATTEMPT_COUNTERS } from "../../src/store/mongo/attempt-counters.js";
 import type { ApiKeyDocument } from "../../src/store/mongo/documents.js";
+import type { DeliveryDocument, EventDocument } from "../../src/store/mongo/event-documents.js";
 import {
   API_KEYS,
   DELIVERIES,
@@ -21,6 +22,7 @@ import {
 import { openMongoStore, type MongoStore } from "../../src/store/mongo/mongo-store.js";
 import { REVOCATIONS, REVOCATION_FEED } from "../../src/store/mongo/revocations.js";
 import { describeStoreConformance } from "./conformance.js";
+import { newEvent } from "./conformance/event-fixtures.js";
 import { NO_CAP, apiKeyRecord, userRecord } from "./conformance/fixtures.js";
 import { mongoRawEvents } from "./support/mongo-raw-events.js";
 import { skipStandInGaps } from "./support/stand-in-gaps.js";
@@ -139,6 +141,51 @@ describe(
         expect(await names("users")).to.deep.equal(["_id_", "users_by_admin_state", "users_by_tenant_newest_first", "users_newest_first"]);
         expect(await names("tenants")).to.deep.equal(["_id_", "tenants_newest_first"]);
         expect(await names("api_keys")).to.deep.equal(["_id_", "api_keys_by_expiry", "api_keys_by_user_newest_first"]);
+        expect(await names(EVENTS)).to.deep.equal([
+          "_id_",
+          "events_by_actor_user",
+          "events_by_subject_api_key",
+          "events_by_subject_tenant",
+          "events_by_subject_user",
+          "events_by_time",
+          "events_by_type",
+        ]);
+        expect(await names(WEBHOOKS)).to.deep.equal(["_id_", "webhooks_by_tenant_newest_first", "webhooks_newest_first"]);
+        expect(await names(DELIVERIES)).to.deep.equal([
+          "_id_",
+          "deliveries_by_event",
+          "deliveries_by_webhook_state",
+          "deliveries_due",
+          "deliveries_finished",
+        ]);
+        expect(await names(EXPIRY_WARNINGS)).to.deep.equal(["_id_", "expiry_warnings_ttl"]);
+      });
+
+      it("serves every event filter, the outbox's claim and the expiry sweep from indexes, in order", async () => {
+        const user = userRecord();
+        await store.createUser(user);
+        await store.appendEvents([newEvent()]);
+        const db = store.database;
+        const events = db.collection<EventDocument>(EVENTS);
+        const newestFirst = { _id: -1 } as const;
+        const plans = {
+          tenant: await events.find({ "subject.tenantId": "t" }).sort(newestFirst).explain(),
+          user: await events.find({ $or: [{ "subject.userId": user.userId }, { "actor.userId": user.userId }] }).sort(newestFirst).explain(),
+          key: await events.find({ "subject.apiKeyId": "k" }).sort(newestFirst).explain(),
+          type: await events.find({ type: { $regex: "^api_key\\." } }).sort(newestFirst).explain(),
+          since: await events.find({ time: { $gte: new Date() } }, { projection: { _id: 1 } }).hint("events_by_time").sort({ _id: 1 }).limit(1).explain(),
+          claim: await db
+            .collection<DeliveryDocument>(DELIVERIES)
+            .find({ state: "pending", nextAttemptAt: { $lte: new Date() } })
+            .sort({ nextAttemptAt: 1, eventSeq: 1 })
+            .explain(),
+          sweep: await db.collection<ApiKeyDocument>("api_keys").find({ expiresAt: { $gt: new Date(), $lte: new Date() } }).sort({ expiresAt: 1, _id: 1 }).explain(),
+        };
+        for (const [name, plan] of Object.entries(plans)) expect(stages(plan), name).to.not.include("COLLSCAN");
+        // Newest first straight from an index, without a sort (a user's two indexes merged in order). Not a
+        // type prefix, which spans several types (walking seqs or sorting a rare type's few is the planner's
+        // choice), nor the since floor, a top-1 over its window.
+        for (const name of ["tenant", "user", "key", "claim"] as const) expect(stages(plans[name]), name).to.not.include("SORT");
       });
 
       it("serves the by-id lookup and the key list from indexes", async () => {

@@ -10,7 +10,7 @@ import { MongoDeliveryQueue } from "./deliveries.js";
 import { mongoDriver } from "./driver.js";
 import type { MongoOperations } from "./errors.js";
 import { CHAIN_HEAD_ID, documentToEvent, eventToDocument, type EventChainDocument, type EventDocument } from "./event-documents.js";
-import { EVENTS, EVENT_CHAIN } from "./indexes.js";
+import { EVENTS, EVENTS_BY_TIME, EVENT_CHAIN } from "./indexes.js";
 import { SeqTaken, inTransaction } from "./transactions.js";
 
 const DUPLICATE_KEY = 11000;
@@ -100,6 +100,12 @@ export class MongoEvents implements EventStore {
       const after = decodeEventPageToken(scope, request.pageToken);
       const seq: { $gt?: number; $lt?: number } = {};
       if (request.afterSeq !== undefined) seq.$gt = request.afterSeq;
+      if (request.since !== undefined) {
+        // Without this floor, a list of the last hour that fills no page would walk the whole trail.
+        const first = await this.#firstSince(request.since);
+        if (first === undefined) return { items: [], nextPageToken: "" };
+        seq.$gt = Math.max(seq.$gt ?? 0, first - 1);
+      }
       const below = Math.min(request.beforeSeq ?? Infinity, after ?? Infinity);
       if (below !== Infinity) seq.$lt = below;
       const filter: Filter<EventDocument> = { ...matching(request) };
@@ -108,6 +114,20 @@ export class MongoEvents implements EventStore {
       const docs = await this.#events.find(filter).sort({ _id: -1 }).limit(fetchSize(request.pageSize)).toArray();
       return toEventPage(docs.map(documentToEvent), request.pageSize, scope);
     });
+  }
+
+  /**
+   * The first event at or after `since`, whatever the order of times, read from the time index alone:
+   * it walks only the events of the window.
+   */
+  async #firstSince(since: Date): Promise<number | undefined> {
+    const [first] = await this.#events
+      .find({ time: { $gte: since } }, { projection: { _id: 1 } })
+      .hint(EVENTS_BY_TIME)
+      .sort({ _id: 1 })
+      .limit(1)
+      .toArray();
+    return first?._id;
   }
 
   async readEvents(after: number, limit: number, filter: EventFilter = {}): Promise<EventRecord[]> {

@@ -57,6 +57,9 @@ export async function ensureIndexes(db: Db): Promise<void> {
   await ensureEventIndexes(db);
 }
 
+/** The index a list with `since` finds its first event in. */
+export const EVENTS_BY_TIME = "events_by_time";
+
 /** The audit trail's indexes: each event filter walks its index in seq order, newest or oldest first. */
 async function ensureEventIndexes(db: Db): Promise<void> {
   await db.collection<EventDocument>(EVENTS).createIndexes([
@@ -67,6 +70,8 @@ async function ensureEventIndexes(db: Db): Promise<void> {
     { key: { "subject.apiKeyId": 1, _id: -1 }, name: "events_by_subject_api_key" },
     // A type prefix is an anchored regex: a range of this index.
     { key: { type: 1, _id: -1 }, name: "events_by_type" },
+    // A list with `since`: the window's first event, read from this index alone.
+    { key: { time: 1, _id: 1 }, name: EVENTS_BY_TIME },
   ]);
   await db.collection<WebhookDocument>(WEBHOOKS).createIndexes([
     { key: { createdAt: -1, _id: -1 }, name: "webhooks_newest_first" },
