@@ -1,14 +1,6 @@
 // Document shapes of the audit trail's collections (events, the chain head, webhooks, their deliveries,
 // expiry warnings) and their mapping to store records (ARCHITECTURE.md, "Events").
-import type {
-  EventActor,
-  EventChange,
-  EventClient,
-  EventRecord,
-  EventSubject,
-  WebhookDeliveryCounters,
-  WebhookRecord,
-} from "../store.js";
+import type { EventRecord, WebhookDeliveryCounters, WebhookRecord } from "../store.js";
 
 /** The chain's head document's id. */
 export const CHAIN_HEAD_ID = "events";
@@ -25,19 +17,9 @@ export interface EventChainDocument {
   prunedThroughHash: string;
 }
 
-/** An `events` document, keyed by its seq. Absent optionals are absent fields, never null. */
-export interface EventDocument {
+/** An `events` document: the record's fields keyed by its seq. Absent optionals are absent fields, never null. */
+export interface EventDocument extends Omit<EventRecord, "seq"> {
   _id: number;
-  time: Date;
-  type: string;
-  actor: EventActor;
-  subject: EventSubject;
-  client: EventClient;
-  changed: EventChange[];
-  reason?: string;
-  count: number;
-  previousHash: string;
-  hash: string;
 }
 
 /** The document storing `event`. Undefined optionals are left out: the driver would write null. */
