@@ -87,12 +87,12 @@ describe("e2e: the docs page's examples and what / serves", function () {
     expect(init).to.contain("persistAuthorization: false").and.not.contain("persistAuthorization: true");
   });
 
-  it("every operation's example request is accepted: no 400, only the 404s of the example key and session ids", async () => {
+  it("every operation's example request is accepted: no 400, only the 404s of the example key, session and webhook ids", async () => {
     const doc = (await (await fetch(`${sut.server.httpUrl}/openapi.json`)).json()) as Json;
     const operations = Object.entries(doc.paths as Json)
       .flatMap(([path, methods]) => Object.entries(methods as Json).map(([method, op]) => ({ path, method: method.toUpperCase(), op: op as Json })))
       .sort((a, b) => rank(a.op.operationId) - rank(b.op.operationId));
-    expect(operations).to.have.length(22);
+    expect(operations).to.have.length(29);
     const outcomes: string[] = [];
     for (const { path, method, op } of operations) {
       const params = (op.parameters as Json[]).filter((p) => p.in === "path");
@@ -133,6 +133,13 @@ describe("e2e: the docs page's examples and what / serves", function () {
       "TenantRegistry_ListTenants 200",
       "TenantRegistry_GetTenant 200",
       "TenantRegistry_UpdateTenant 200",
+      "WebhookRegistry_CreateWebhook 200",
+      "WebhookRegistry_ListWebhooks 200",
+      "WebhookRegistry_GetWebhook 404 WEBHOOK_NOT_FOUND",
+      "WebhookRegistry_DeleteWebhook 404 WEBHOOK_NOT_FOUND",
+      "WebhookRegistry_UpdateWebhook 404 WEBHOOK_NOT_FOUND",
+      "WebhookRegistry_TestWebhook 404 WEBHOOK_NOT_FOUND",
+      "EventRegistry_ListEvents 200",
       "ForwardAuth_Check 200",
       "ApiKeyRegistry_DeleteApiKey 404 API_KEY_NOT_FOUND",
       "UserRegistry_DeleteUser 200",

@@ -199,8 +199,8 @@ describe("e2e: lifecycle", function () {
     const base = `http://${sut.server.grpcAddress}`;
     const listed = spawnSync(buf, ["curl", "--protocol", "grpc", "--http2-prior-knowledge", "--list-methods", base], { encoding: "utf8" });
     expect(listed.status, listed.stderr).to.equal(0);
-    // Keyward's 16 and health's Check, Watch and List.
-    expect(listed.stdout.trim().split("\n")).to.have.length(24).and.include.members(["keyward.v1.ApiKeyRegistry/RegenerateApiKey", "grpc.health.v1.Health/Check"]);
+    // Keyward's 29 (EventRegistry's 2 and WebhookRegistry's 6 among them) and health's Check, Watch and List.
+    expect(listed.stdout.trim().split("\n")).to.have.length(32).and.include.members(["keyward.v1.ApiKeyRegistry/RegenerateApiKey", "grpc.health.v1.Health/Check"]);
     const called = spawnSync(buf, ["curl", "--protocol", "grpc", "--http2-prior-knowledge", "-H", `authorization: Bearer ${sut.admin}`, `${base}/keyward.v1.AuthService/GetAuthInfo`], { encoding: "utf8" });
     expect(called.status, called.stderr).to.equal(0);
     expect(JSON.parse(called.stdout).user.userId).to.equal("admin");

@@ -335,8 +335,9 @@ describe("e2e: REST gateway", function () {
       expect(reply.headers.get("content-type")).to.equal("application/json");
       expect(reply.json.openapi).to.equal("3.1.0");
       const operations = Object.values(reply.json.paths as Json).flatMap((methods) => Object.keys(methods as Json));
-      // The services' 21 routes, plus forward auth (/api/v1/auth/check).
-      expect(operations).to.have.length(22);
+      // The services' 28 routes (ListEvents and WebhookRegistry's six among them; StreamEvents has none),
+      // plus forward auth (/api/v1/auth/check).
+      expect(operations).to.have.length(29);
       expect(Object.keys(reply.json.components.securitySchemes)).to.deep.equal(["bearer", "ApiKey"]);
     });
 

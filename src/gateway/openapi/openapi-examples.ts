@@ -25,6 +25,10 @@ const FIELD_EXAMPLES: Readonly<Record<string, string>> = {
   newPassword: "correct horse battery staple",
   currentPassword: "correct horse battery staple",
   sessionId: "ZCHIBYBLLSH4SI326PLCI3RA3SQQPC5WXB2ASWA",
+  // Webhooks: a receiver's https URL (http is refused but to loopback) and one event type prefix.
+  webhookId: "ZCHIBYBLLSH4SI326PLCI3RA3SQQPC5WXB2ASWA",
+  url: "https://hooks.example.com/keyward",
+  eventTypes: "api_key.",
 };
 
 /** The example of a path parameter or string field named `jsonName`, if it needs one. */
