@@ -4,7 +4,7 @@
  * followed (a receiver that moved must be changed, not trusted to forward signed events elsewhere), and
  * a fresh connection each time (no pool to hold sockets of a slow receiver).
  */
-import { request as httpRequest, type IncomingMessage } from "node:http";
+import { request as httpRequest, type ClientRequest, type IncomingMessage } from "node:http";
 import { request as httpsRequest } from "node:https";
 
 /** Most bytes of an answer read before the connection is closed. */
@@ -37,11 +37,18 @@ export function postWebhook(url: string, body: string, headers: Record<string, s
       return;
     }
     const send = target.protocol === "https:" ? httpsRequest : httpRequest;
-    const req = send(target, {
-      method: "POST",
-      agent: false,
-      headers: { ...headers, "content-type": "application/json", "content-length": String(Buffer.byteLength(body)), "user-agent": "Keyward-Webhooks/1" },
-    });
+    let req: ClientRequest;
+    try {
+      req = send(target, {
+        method: "POST",
+        agent: false,
+        headers: { ...headers, "content-type": "application/json", "content-length": String(Buffer.byteLength(body)), "user-agent": "Keyward-Webhooks/1" },
+      });
+    } catch (error) {
+      // A URL Node will not request (stored before a rule changed): a failure like any other, not a throw.
+      resolve({ status: 0, error: describeFailure(error as NodeJS.ErrnoException) });
+      return;
+    }
     const timer = setTimeout(() => finish({ status: 0, error: "timeout" }), timeoutMs);
     const onAbort = () => finish({ status: 0, error: "aborted" });
     signal?.addEventListener("abort", onAbort, { once: true });
