@@ -11,6 +11,7 @@ import type { ApiKeyRegistry } from "../../gen/keyward/v1/api_key_pb.js";
 import type { AuthService } from "../../gen/keyward/v1/auth_pb.js";
 import { EventRegistry } from "../../gen/keyward/v1/event_pb.js";
 import type { TenantRegistry } from "../../gen/keyward/v1/tenant_pb.js";
+import type { WebhookRegistry } from "../../gen/keyward/v1/webhook_pb.js";
 import type { UserRegistry } from "../../gen/keyward/v1/user_pb.js";
 import { createKeywardClient, errorReason } from "../client/keyward-client.js";
 import { SETTINGS } from "../server/config.js";
@@ -73,6 +74,7 @@ export interface Api {
   readonly apiKeys: Client<typeof ApiKeyRegistry>;
   readonly auth: Client<typeof AuthService>;
   readonly tenants: Client<typeof TenantRegistry>;
+  readonly webhooks: Client<typeof WebhookRegistry>;
   readonly events: Client<typeof EventRegistry>;
 }
 

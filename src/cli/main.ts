@@ -11,6 +11,7 @@ import { addGlobalOptions, redact, registerSecretsFromArgv, writeErr } from "./c
 import { examples } from "./help.js";
 import { addEventsCommand } from "./events-command.js";
 import { addTenantsCommand } from "./tenants-command.js";
+import { addWebhooksCommand } from "./webhooks-command.js";
 import { addUsersCommand } from "./users-command.js";
 import { packageVersion } from "./version.js";
 
@@ -46,6 +47,7 @@ export function createProgram(): Command {
   addUsersCommand(program);
   addApiKeysCommand(program);
   addTenantsCommand(program);
+  addWebhooksCommand(program);
   addEventsCommand(program);
 
   // serve and bootstrap do not call the API: the client flags are not theirs to show.

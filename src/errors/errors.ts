@@ -209,6 +209,20 @@ export const LastAdmin = define(
   "user `{user_id}` is the last active admin; make another user an admin first",
 );
 
+// Webhooks (ARCHITECTURE.md, "Events").
+export const WebhookNotFound = define("not_found", "WEBHOOK_NOT_FOUND", "webhook `{webhook_id}` not found");
+export const WebhookLimitReached = define(
+  "failed_precondition",
+  "WEBHOOK_LIMIT_REACHED",
+  "{scope} already has the maximum of {limit} webhooks; delete one first",
+);
+/** A MongoDB server started without `--webhook-signing-key-file` cannot sign, so it makes no webhook. */
+export const WebhookSigningKeyMissing = define(
+  "failed_precondition",
+  "WEBHOOK_SIGNING_KEY_MISSING",
+  "this server has no webhook signing key: start it with --webhook-signing-key-file (the same file on every node)",
+);
+
 // Events (ARCHITECTURE.md, "Events"): reading the audit trail as a stream.
 /** A stream whose reader fell too far behind the trail: it resumes with `after_id`, losing nothing. */
 export const EventsStreamBehind = define(

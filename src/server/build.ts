@@ -9,6 +9,9 @@ import { EventRegistry } from "../../gen/keyward/v1/event_pb.js";
 import { SessionRegistry } from "../../gen/keyward/v1/session_pb.js";
 import { TenantRegistry } from "../../gen/keyward/v1/tenant_pb.js";
 import { UserRegistry } from "../../gen/keyward/v1/user_pb.js";
+import { WebhookRegistry } from "../../gen/keyward/v1/webhook_pb.js";
+import { createWebhookRegistry } from "../services/webhook-registry.js";
+import { createEventWorkers, type EventWorkers } from "./event-workers.js";
 import { ApiKeyVerifier, DEFAULT_VERIFIER_OPTIONS } from "../authn/verifier.js";
 import { AuthFailureLog, DEFAULT_AUTH_FAIL_MAX_TUPLES } from "../authn/auth-failure-log.js";
 import { createAuthorizationInterceptor, userLookupOf } from "../authz/authorization-interceptor.js";
@@ -61,6 +64,8 @@ export interface Keyward {
   readonly metrics: KeywardMetrics;
   /** Whether the store answers; serve.ts starts its checks and drains it on shutdown. */
   readonly readiness: Readiness;
+  /** The webhook dispatcher, expiry warnings and retention; serve.ts starts them (ARCHITECTURE.md, "Events"). */
+  readonly eventWorkers: EventWorkers;
   /** Stops following the feed, flushes pending usage and closes the store. */
   close(): Promise<void>;
 }
@@ -70,8 +75,23 @@ export async function build(config: Config, logger: Logger, now: () => number = 
   const metrics = new KeywardMetrics();
   const instrumented = instrumentStore(opened, metrics.storeDuration);
   const eventStreams = new EventStreams(instrumented, DEFAULT_EVENT_STREAM_OPTIONS);
-  // Writes made here wake this process's event streams at once; other processes' reach them by polling.
-  const store = wakingStore(instrumented, eventStreams.wake);
+  metrics.observeEvents(instrumented);
+  // Writes made here wake this process's event streams and webhook dispatcher at once; other processes'
+  // writes reach them by polling (ARCHITECTURE.md, "Events").
+  let wakeDispatcher = (): void => {};
+  const store = wakingStore(instrumented, () => {
+    eventStreams.wake();
+    wakeDispatcher();
+  });
+  let eventWorkers: EventWorkers;
+  try {
+    // The dispatcher's own claims and outcomes go to the store unwrapped: they must not wake it again.
+    eventWorkers = createEventWorkers(config, { store, outbox: instrumented }, logger, metrics.countDelivery, now);
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+  wakeDispatcher = () => eventWorkers.wake();
   // Readiness asks the store itself, so its probes stay out of the store latency metrics.
   const readiness = new Readiness(opened, logger);
   readiness.subscribe((ready) => metrics.setReady(ready));
@@ -141,6 +161,10 @@ export async function build(config: Config, logger: Logger, now: () => number = 
     bindService(AuthService, createAuthService(deps)),
     bindService(SessionRegistry, createSessionRegistry(deps)),
     bindService(TenantRegistry, createTenantRegistry(deps)),
+    bindService(
+      WebhookRegistry,
+      createWebhookRegistry({ store, sender: eventWorkers.sender, maxWebhooksPerScope: config.eventWorkers.maxWebhooksPerScope, now }),
+    ),
     bindService(EventRegistry, createEventRegistry({ store, clients, streams: eventStreams })),
   ];
   // Call metrics outermost, so they see the final code of every call, refusals included.
@@ -169,9 +193,12 @@ export async function build(config: Config, logger: Logger, now: () => number = 
     invoker: createInvoker(bindings, interceptors),
     metrics,
     readiness,
+    eventWorkers,
     async close() {
       readiness.drain();
       eventStreams.close();
+      // Before the store closes: an attempt in flight records its outcome.
+      await eventWorkers.stop();
       await revocations.stop();
       await usage.flush();
       await sessionUsage.flush();

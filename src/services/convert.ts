@@ -10,7 +10,9 @@ import { EventSchema, type Event } from "../../gen/keyward/v1/event_pb.js";
 import { SessionSchema, type Session } from "../../gen/keyward/v1/session_pb.js";
 import { TenantSchema, type Tenant } from "../../gen/keyward/v1/tenant_pb.js";
 import { UserSchema, UserState, type User } from "../../gen/keyward/v1/user_pb.js";
+import { WebhookDeliveryStateSchema, WebhookSchema, type Webhook } from "../../gen/keyward/v1/webhook_pb.js";
 import type {
+  WebhookRecord,
   ApiKeyRecord,
   EventRecord,
   SessionRecord,
@@ -131,5 +133,28 @@ export function eventToMessage(event: EventRecord): Event {
     reason: event.reason ?? "",
     count: event.count,
     previousHash: event.previousHash,
+  });
+}
+
+/** A webhook message, built field by field: its secret salt never leaves the store. */
+export function webhookToMessage(webhook: WebhookRecord): Webhook {
+  const d = webhook.delivery;
+  return create(WebhookSchema, {
+    webhookId: webhook.webhookId,
+    url: webhook.url,
+    eventTypes: [...webhook.eventTypes],
+    enabled: webhook.enabled,
+    tenantId: webhook.tenantId ?? "",
+    createdAt: timestampFromDate(webhook.createdAt),
+    updatedAt: timestampFromDate(webhook.updatedAt),
+    delivery: create(WebhookDeliveryStateSchema, {
+      pending: BigInt(d.pending),
+      delivered: BigInt(d.delivered),
+      failed: BigInt(d.failed),
+      lastAttemptAt: optionalTimestamp(d.lastAttemptAt),
+      lastStatus: d.lastStatus ?? 0,
+      lastError: d.lastError ?? "",
+      lastSuccessAt: optionalTimestamp(d.lastSuccessAt),
+    }),
   });
 }
