@@ -97,7 +97,7 @@ describe("e2e: no sequence of calls escalates (every RPC, door and starting cred
 
   before(async () => {
     // Sign-ins must not be throttled away: the property counts on every chosen password being tried.
-    server = await startServer({ args: ["--login-free-failures", "1000000", "--login-free-failures-per-address", "1000000"] });
+    server = await startServer({ args: ["--login-free-failures", "1000000", "--login-free-failures-per-address", "1000000", "--max-event-streams-per-client", "100"] });
     issuedKeys.add(server.adminKey());
     doors = openDoors(server.httpUrl, server.grpcAddress);
     store = openSqliteStore(join(server.dataDir, "keyward.db"));
