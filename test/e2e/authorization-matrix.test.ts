@@ -795,6 +795,7 @@ describe("e2e: authorization matrix (every RPC and caller shape over REST and gR
   });
 
   after(async () => {
+    if (process.env["MX_DEBUG"]) console.log("DEBUG-SERVER-OUTPUT\n" + (server?.output() ?? "").split("\n").slice(-15).join("\n"));
     doors?.close();
     await store?.close();
     if (server) {
