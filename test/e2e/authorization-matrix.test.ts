@@ -782,8 +782,9 @@ describe("e2e: authorization matrix (every RPC and caller shape over REST and gR
   let runMs = 0;
 
   before(async () => {
-    // Streams are opened 8 at a time from one address: above the default per-client cap.
-    server = await startServer({ args: ["--max-event-streams-per-client", "100"] });
+    // Streams are opened 8 at a time from one address: above the default per-client cap. The matrix's
+    // keys all expire within a day: expiry warnings (not what it tests) would write an event for each.
+    server = await startServer({ args: ["--max-event-streams-per-client", "100", "--expiry-warnings", ""] });
     issuedKeys.add(server.adminKey());
     doors = openDoors(server.httpUrl, server.grpcAddress);
     store = openSqliteStore(join(server.dataDir, "keyward.db"));
