@@ -211,7 +211,8 @@ export async function buildWorld(store: SqliteStore, shape: AttackerShape, optio
   await makeKey("b-user", [Right.USER_ALL], "{USER_ALL}");
   await makeSession("a-user");
   await makeSession("b-user");
-  const webhookIds = { system: `${prefix}-wh`, A: `${prefix}-wha`, B: `${prefix}-whb` };
+  // Webhook ids are key-id shaped (39 base32 characters).
+  const webhookIds = { system: generateKey().id, A: generateKey().id, B: generateKey().id };
   for (const [scope, webhookId] of Object.entries(webhookIds)) {
     await store.createWebhook(
       {
