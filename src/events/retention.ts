@@ -5,46 +5,45 @@
  */
 import type { Logger } from "../logger.js";
 import type { DeliveryStore, EventStore } from "../store/store.js";
-import { PeriodicTask } from "./periodic-task.js";
+import { PeriodicTask, yieldToIo } from "./periodic-task.js";
 
-/** Rows deleted per store call: short writes, so pruning never holds the store's write lock for long. */
-export const PRUNE_BATCH = 1000;
+/**
+ * Rows deleted per store call: short writes, so pruning never holds the store's write lock, nor (SQLite's
+ * calls being synchronous) the event loop, for long; it yields between calls.
+ */
+export const PRUNE_BATCH = 500;
 /** Most calls per kind in one round; the rest is left for the next round. */
-const MAX_BATCHES_PER_ROUND = 50;
+const MAX_BATCHES_PER_ROUND = 100;
 /** How often retention runs: old rows wait at most this much longer. */
 export const PRUNE_INTERVAL_MS = 10 * 60_000;
 
-export class RetentionPruner {
-  readonly #task: PeriodicTask;
-
-  constructor(store: EventStore & DeliveryStore, retentionMs: number, logger: Logger, now: () => number = Date.now, intervalMs = PRUNE_INTERVAL_MS) {
-    const prune = async (kind: string, call: (before: Date, limit: number) => Promise<number>) => {
-      const before = new Date(now() - retentionMs);
-      let total = 0;
-      for (let batch = 0; batch < MAX_BATCHES_PER_ROUND; batch++) {
-        const deleted = await call(before, PRUNE_BATCH);
-        total += deleted;
-        if (deleted < PRUNE_BATCH) break;
-      }
-      if (total > 0) logger.info(`pruned ${kind} past retention`, { count: total });
-    };
-    this.#task = new PeriodicTask(
-      "retention",
-      intervalMs,
-      async () => {
-        await prune("deliveries", (before, limit) => store.pruneDeliveries(before, limit));
-        await prune("events", (before, limit) => store.pruneEvents(before, limit));
-        return false;
-      },
-      logger,
-    );
-  }
-
-  start(): void {
-    this.#task.start();
-  }
-
-  stop(): Promise<void> {
-    return this.#task.stop();
-  }
+/** The pruning of one process: every `intervalMs`, deliveries then events past `retentionMs`. */
+export function retentionPruner(
+  store: EventStore & DeliveryStore,
+  retentionMs: number,
+  logger: Logger,
+  now: () => number = Date.now,
+  intervalMs = PRUNE_INTERVAL_MS,
+): PeriodicTask {
+  const prune = async (kind: string, call: (before: Date, limit: number) => Promise<number>) => {
+    const before = new Date(now() - retentionMs);
+    let total = 0;
+    for (let batch = 0; batch < MAX_BATCHES_PER_ROUND; batch++) {
+      const deleted = await call(before, PRUNE_BATCH);
+      total += deleted;
+      if (deleted < PRUNE_BATCH) break;
+      await yieldToIo();
+    }
+    if (total > 0) logger.info(`pruned ${kind} past retention`, { count: total });
+  };
+  return new PeriodicTask(
+    "retention",
+    intervalMs,
+    async () => {
+      await prune("deliveries", (before, limit) => store.pruneDeliveries(before, limit));
+      await prune("events", (before, limit) => store.pruneEvents(before, limit));
+      return false;
+    },
+    logger,
+  );
 }
