@@ -74,7 +74,11 @@ export async function build(config: Config, logger: Logger, now: () => number = 
   const opened = await openStore({ store: config.store, dataDir: config.dataDir }, logger);
   const metrics = new KeywardMetrics();
   const instrumented = instrumentStore(opened, metrics.storeDuration);
-  const eventStreams = new EventStreams(instrumented, DEFAULT_EVENT_STREAM_OPTIONS);
+  const eventStreams = new EventStreams(instrumented, {
+    ...DEFAULT_EVENT_STREAM_OPTIONS,
+    maxStreams: config.maxEventStreams,
+    maxStreamsPerClient: config.maxEventStreamsPerClient,
+  });
   metrics.observeEvents(instrumented);
   // Writes made here wake this process's event streams and webhook dispatcher at once; other processes'
   // writes reach them by polling (ARCHITECTURE.md, "Events").
