@@ -9,6 +9,7 @@ import { CallerProvider, callerOf } from "./caller.js";
 import { ErrorText } from "./components/error-text.js";
 import { Layout } from "./components/layout.js";
 import { AccountPage } from "./account/account-page.js";
+import { ActivityPage } from "./events/activity-page.js";
 import { MyKeysPage } from "./keys/my-keys-page.js";
 import { forgetPastedKey } from "./pasted-key.js";
 import { useRoute } from "./router.js";
@@ -18,6 +19,7 @@ import { TenantPage } from "./tenants/tenant-page.js";
 import { TenantsPage } from "./tenants/tenants-page.js";
 import { UserPage } from "./users/user-page.js";
 import { UsersPage } from "./users/users-page.js";
+import { WebhooksPage } from "./webhooks/webhooks-page.js";
 
 /** The query key of "who am I", refetched whenever a call is refused for its credentials. */
 export const AUTH_INFO_KEY = createConnectQueryKey({ schema: AuthService.method.getAuthInfo, cardinality: undefined });
@@ -71,6 +73,8 @@ export function App() {
         {route.screen === "account" && <AccountPage />}
         {route.screen === "tenants" && <TenantsPage />}
         {route.screen === "tenant" && <TenantPage key={route.tenantId} tenantId={route.tenantId} />}
+        {route.screen === "activity" && <ActivityPage />}
+        {route.screen === "webhooks" && <WebhooksPage />}
         {route.screen === "not-found" && (
           <section>
             <h1>Page not found</h1>
