@@ -52,7 +52,7 @@ describe("web console: tenants (real browser)", function () {
 
   it("a system admin sees Tenants in the navigation, creates acme, and creates its admin with a password on acme's page", async () => {
     const nav = system.getByRole("navigation", { name: "Main" });
-    expect(await nav.getByRole("link").allTextContents()).to.deep.equal(["My API keys", "Users", "Tenants", "Account", "API docs"]);
+    expect(await nav.getByRole("link").allTextContents()).to.deep.equal(["My API keys", "Activity", "Users", "Tenants", "Webhooks", "Account", "API docs"]);
     await system.getByRole("button", { name: "Generate key" }).click();
     const generate = system.getByRole("dialog", { name: "Generate API key" });
     await generate.getByRole("checkbox", { name: /^Admin: tenants/ }).waitFor();
@@ -131,7 +131,7 @@ describe("web console: tenants (real browser)", function () {
       const acme = await person.newPage();
       await signInWithPassword(acme, url, "acme-admin", ACME_ADMIN_PASSWORD);
       const nav = acme.getByRole("navigation", { name: "Main" });
-      expect(await nav.getByRole("link").allTextContents()).to.deep.equal(["My API keys", "Users", "Account", "API docs"], "no Tenants for a tenant admin");
+      expect(await nav.getByRole("link").allTextContents()).to.deep.equal(["My API keys", "Activity", "Users", "Webhooks", "Account", "API docs"], "no Tenants for a tenant admin");
       expect(await acme.locator(".whoami-name").textContent()).to.contain("tenant admin").and.contain("Acme Corp");
       // A tenant admin's keys are offered the admin rights it may hold, never managing tenants.
       await acme.getByRole("button", { name: "Generate key" }).click();
