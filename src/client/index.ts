@@ -7,8 +7,15 @@
  */
 export { createKeywardClient, errorReason, type KeywardClient, type KeywardClientOptions } from "./keyward-client.js";
 export { Code, ConnectError } from "@connectrpc/connect";
+export {
+  DEFAULT_SIGNATURE_TOLERANCE_SECONDS,
+  verifyWebhookSignature,
+  type VerifyWebhookOptions,
+  type WebhookVerification,
+} from "./webhook-signature.js";
 export * from "../../gen/keyward/v1/api_key_pb.js";
 export * from "../../gen/keyward/v1/auth_pb.js";
 export * from "../../gen/keyward/v1/rights_pb.js";
 export * from "../../gen/keyward/v1/tenant_pb.js";
 export * from "../../gen/keyward/v1/user_pb.js";
+export * from "../../gen/keyward/v1/webhook_pb.js";

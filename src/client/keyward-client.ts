@@ -14,6 +14,7 @@ import { ApiKeyRegistry } from "../../gen/keyward/v1/api_key_pb.js";
 import { AuthService } from "../../gen/keyward/v1/auth_pb.js";
 import { TenantRegistry } from "../../gen/keyward/v1/tenant_pb.js";
 import { UserRegistry } from "../../gen/keyward/v1/user_pb.js";
+import { WebhookRegistry } from "../../gen/keyward/v1/webhook_pb.js";
 
 /** Where Keyward is and how to call it. */
 export interface KeywardClientOptions {
@@ -33,6 +34,7 @@ export interface KeywardClient {
   readonly apiKeys: Client<typeof ApiKeyRegistry>;
   readonly auth: Client<typeof AuthService>;
   readonly tenants: Client<typeof TenantRegistry>;
+  readonly webhooks: Client<typeof WebhookRegistry>;
   /** The transport, for building clients of the same services with other options. */
   readonly transport: Transport;
 }
@@ -57,6 +59,7 @@ export function createKeywardClient(options: KeywardClientOptions): KeywardClien
     apiKeys: createClient(ApiKeyRegistry, transport),
     auth: createClient(AuthService, transport),
     tenants: createClient(TenantRegistry, transport),
+    webhooks: createClient(WebhookRegistry, transport),
     transport,
   };
 }

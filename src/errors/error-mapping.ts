@@ -21,6 +21,8 @@ import {
   TenantNotFound,
   UserAlreadyExists,
   UserNotFound,
+  WebhookLimitReached,
+  WebhookNotFound,
   validationFailed,
   type ErrorCode,
 } from "./errors.js";
@@ -105,6 +107,7 @@ function fromStoreError(error: unknown): KeywardError | undefined {
       if (error.entity === "api_key") return ApiKeyNotFound.create({ key_id: id });
       if (error.entity === "session") return SessionNotFound.create({ session_id: id });
       if (error.entity === "tenant") return TenantNotFound.create({ tenant_id: id });
+      if (error.entity === "webhook") return WebhookNotFound.create({ webhook_id: id });
       return UserNotFound.create({ user_id: id });
     case "already_exists":
       if (error.entity === "user") return UserAlreadyExists.create({ user_id: id });
@@ -112,6 +115,7 @@ function fromStoreError(error: unknown): KeywardError | undefined {
       // Key ids are 192 random bits: a duplicate is a bug or an attack, not a user error.
       return Internal.create({}, { cause: error });
     case "limit_reached":
+      if (error.entity === "webhook") return WebhookLimitReached.create({ scope: id === "" ? "the system" : `tenant \`${id}\``, limit: String(error.limit ?? "") });
       return ApiKeyLimitReached.create({ user_id: id, limit: String(error.limit ?? "") });
     case "last_admin":
       return LastAdmin.create({ user_id: id });

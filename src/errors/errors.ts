@@ -208,6 +208,20 @@ export const LastAdmin = define(
   "user `{user_id}` is the last active admin; make another user an admin first",
 );
 
+// Webhooks (ARCHITECTURE.md, "Events").
+export const WebhookNotFound = define("not_found", "WEBHOOK_NOT_FOUND", "webhook `{webhook_id}` not found");
+export const WebhookLimitReached = define(
+  "failed_precondition",
+  "WEBHOOK_LIMIT_REACHED",
+  "{scope} already has the maximum of {limit} webhooks; delete one first",
+);
+/** A MongoDB server started without `--webhook-signing-key-file` cannot sign, so it makes no webhook. */
+export const WebhookSigningKeyMissing = define(
+  "failed_precondition",
+  "WEBHOOK_SIGNING_KEY_MISSING",
+  "this server has no webhook signing key: start it with --webhook-signing-key-file (the same file on every node)",
+);
+
 // The REST gateway (src/gateway/): requests that never reach a method. The HTTP status of each is in
 // src/errors/http-status.ts; the messages name the route or limit, never the request body.
 export const RouteNotFound = define("not_found", "ROUTE_NOT_FOUND", "no route for {method} {path}; see /docs (interactive) or /openapi.json");

@@ -4,6 +4,7 @@
  * ever a label value.
  */
 import { Counter, Gauge, Registry, collectDefaultMetrics } from "prom-client";
+import type { DeliveryStore, EventStore } from "../store/store.js";
 import { PlainCounter, PlainHistogram, type CounterSeries } from "./plain-series.js";
 
 /** Seconds; calls and store reads here take from tens of microseconds to a few milliseconds. */
@@ -23,6 +24,9 @@ export interface CacheCounts {
   readonly size: number;
 }
 
+/** What the event metrics read from the store when scraped. */
+export type EventCounts = Pick<EventStore & DeliveryStore, "eventChainHead" | "countPendingDeliveries">;
+
 /** The metrics of one server and the registry that renders them. */
 export class KeywardMetrics {
   readonly registry = new Registry();
@@ -37,6 +41,10 @@ export class KeywardMetrics {
   readonly #feedLag: Gauge;
   readonly #ready: Gauge;
   #cache: () => CacheCounts | undefined = () => undefined;
+  /** Labels: result (delivered, retry, failed). */
+  readonly webhookDeliveries: PlainCounter;
+  readonly #deliverySeries: Record<"delivered" | "retry" | "failed", CounterSeries>;
+  #events: EventCounts | undefined;
   /** Label children by result: the results are a handful of reason strings. */
   readonly #authResults = new Map<string, CounterSeries>();
 
@@ -110,8 +118,52 @@ export class KeywardMetrics {
         this.set(cache()?.size ?? 0);
       },
     });
+    // Events (ARCHITECTURE.md, "Events"): the trail and the outbox are the store's, so they are read from
+    // it when scraped and are the same on every process; deliveries are counted by the process making them.
+    this.webhookDeliveries = new PlainCounter(
+      "keyward_webhook_deliveries_total",
+      "Webhook delivery attempts made by this process, by result: delivered, retry (failed, tried again later) or failed (given up)",
+      ["result"],
+      this.registry,
+    );
+    // Every result is shown from the start, at 0, so a rate over it never starts from a missing series.
+    this.#deliverySeries = {
+      delivered: this.webhookDeliveries.series("delivered"),
+      retry: this.webhookDeliveries.series("retry"),
+      failed: this.webhookDeliveries.series("failed"),
+    };
+    const events = () => this.#events;
+    new Counter({
+      name: "keyward_events_written_total",
+      help: "Events in the store's audit trail ever written, by every process (the chain's newest seq)",
+      registers,
+      async collect() {
+        this.reset();
+        const seq = await events()?.eventChainHead().then((head) => head.seq, () => undefined);
+        if (seq !== undefined) this.inc(seq);
+      },
+    });
+    new Gauge({
+      name: "keyward_webhook_outbox_depth",
+      help: "Webhook deliveries waiting to be sent or retried, over every webhook and process",
+      registers,
+      async collect() {
+        const depth = await events()?.countPendingDeliveries().then((n) => n, () => undefined);
+        if (depth !== undefined) this.set(depth);
+      },
+    });
     collectDefaultMetrics({ register: this.registry });
   }
+
+  /** Where the events written and the outbox depth are read from at scrape time. */
+  observeEvents(store: EventCounts): void {
+    this.#events = store;
+  }
+
+  /** Counts one recorded webhook delivery attempt by its result. */
+  readonly countDelivery = (result: "delivered" | "retry" | "failed"): void => {
+    this.#deliverySeries[result].inc();
+  };
 
   /** Counts one credential check's result (an {@link AuthenticationObserver} of the authorization interceptor). */
   readonly countAuthentication = (result: string): void => {

@@ -8,6 +8,10 @@ import { AuthService } from "../../gen/keyward/v1/auth_pb.js";
 import { SessionRegistry } from "../../gen/keyward/v1/session_pb.js";
 import { TenantRegistry } from "../../gen/keyward/v1/tenant_pb.js";
 import { UserRegistry } from "../../gen/keyward/v1/user_pb.js";
+import { WebhookRegistry } from "../../gen/keyward/v1/webhook_pb.js";
+import { wakeOnEventWrites } from "../events/wake-on-write.js";
+import { createWebhookRegistry } from "../services/webhook-registry.js";
+import { createEventWorkers, type EventWorkers } from "./event-workers.js";
 import { ApiKeyVerifier, DEFAULT_VERIFIER_OPTIONS } from "../authn/verifier.js";
 import { createAuthorizationInterceptor, userLookupOf } from "../authz/authorization-interceptor.js";
 import { ClientResolver } from "../net/client-address.js";
@@ -53,6 +57,8 @@ export interface Keyward {
   readonly metrics: KeywardMetrics;
   /** Whether the store answers; serve.ts starts its checks and drains it on shutdown. */
   readonly readiness: Readiness;
+  /** The webhook dispatcher, expiry warnings and retention; serve.ts starts them (ARCHITECTURE.md, "Events"). */
+  readonly eventWorkers: EventWorkers;
   /** Stops following the feed, flushes pending usage and closes the store. */
   close(): Promise<void>;
 }
@@ -60,7 +66,18 @@ export interface Keyward {
 export async function build(config: Config, logger: Logger, now: () => number = Date.now): Promise<Keyward> {
   const opened = await openStore({ store: config.store, dataDir: config.dataDir }, logger);
   const metrics = new KeywardMetrics();
-  const store = instrumentStore(opened, metrics.storeDuration);
+  // This process's own writes that queue webhook deliveries wake its dispatcher (ARCHITECTURE.md, "Events").
+  let wake = (): void => {};
+  const store = wakeOnEventWrites(instrumentStore(opened, metrics.storeDuration), () => wake());
+  metrics.observeEvents(store);
+  let eventWorkers: EventWorkers;
+  try {
+    eventWorkers = createEventWorkers(config, store, logger, metrics.countDelivery, now);
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+  wake = () => eventWorkers.wake();
   // Readiness asks the store itself, so its probes stay out of the store latency metrics.
   const readiness = new Readiness(opened, logger);
   readiness.subscribe((ready) => metrics.setReady(ready));
@@ -127,6 +144,10 @@ export async function build(config: Config, logger: Logger, now: () => number = 
     bindService(AuthService, createAuthService(deps)),
     bindService(SessionRegistry, createSessionRegistry(deps)),
     bindService(TenantRegistry, createTenantRegistry(deps)),
+    bindService(
+      WebhookRegistry,
+      createWebhookRegistry({ store, sender: eventWorkers.sender, maxWebhooksPerScope: config.eventWorkers.maxWebhooksPerScope, now }),
+    ),
   ];
   // Call metrics outermost, so they see the final code of every call, refusals included.
   const interceptors = [
@@ -151,8 +172,11 @@ export async function build(config: Config, logger: Logger, now: () => number = 
     invoker: createInvoker(bindings, interceptors),
     metrics,
     readiness,
+    eventWorkers,
     async close() {
       readiness.drain();
+      // Before the store closes: an attempt in flight records its outcome.
+      await eventWorkers.stop();
       await revocations.stop();
       await usage.flush();
       await sessionUsage.flush();

@@ -17,6 +17,9 @@ import { DEFAULT_DRAIN_TIMEOUT_MS, DEFAULT_MAX_CONCURRENT_STREAMS } from "../tra
 import { isLogLevel, type LogLevel } from "../logger.js";
 import { DEFAULT_MAX_REQUEST_BYTES } from "../request-limits.js";
 import { resolveStoreLocation } from "../store/store-location.js";
+import { parseExpiryPoints } from "../events/expiry-sweeper.js";
+import { DEFAULT_RETRY_SCHEDULE, type RetrySchedule } from "../events/retry-schedule.js";
+import type { ExpiryPoint } from "../store/store.js";
 import { parseListenAddress } from "../transport/listen-address.js";
 
 export interface Config {
@@ -54,6 +57,25 @@ export interface Config {
   readonly loginFreeFailuresPerAddress: number;
   /** IPv6 clients are counted by this prefix length (sign-in throttle, password queue). */
   readonly clientIpv6Prefix: number;
+  /** Webhooks, expiry warnings and retention (ARCHITECTURE.md, "Events"). */
+  readonly eventWorkers: EventWorkerSettings;
+}
+
+/** The background workers of events (ARCHITECTURE.md, "Events"; docs/webhooks.md). */
+export interface EventWorkerSettings {
+  /** The file holding the webhook signing key; undefined for the default (the SQLite data directory's). */
+  readonly webhookSigningKeyFile: string | undefined;
+  /** Longest time one delivery attempt may take, answer included. */
+  readonly webhookTimeoutMs: number;
+  /** How often the outbox is polled for deliveries queued by other processes or due for retry. */
+  readonly webhookPollIntervalMs: number;
+  readonly webhookRetry: RetrySchedule;
+  readonly maxWebhooksPerScope: number;
+  /** When before a key's expiry it is warned, longest first; empty for never. */
+  readonly expiryWarnings: readonly ExpiryPoint[];
+  readonly expirySweepIntervalMs: number;
+  /** Events (and finished deliveries) older than this are pruned. */
+  readonly eventRetentionMs: number;
 }
 
 /** Limits on what one client can hold on the listeners. */
@@ -114,6 +136,16 @@ export const SETTINGS = {
   sessionLifetime: { flag: "session-lifetime", env: "KEYWARD_SESSION_LIFETIME", fallback: "7d", help: "a sign-in session ends this long after sign-in, however used" },
   loginFreeFailures: { flag: "login-free-failures", env: "KEYWARD_LOGIN_FREE_FAILURES", fallback: "5", help: `sign-in attempts per user id, counted before the password is checked (a success clears them), before each further one waits, doubling from ${formatDuration(DEFAULT_THROTTLE.baseDelayMs)} to at most ${formatDuration(DEFAULT_THROTTLE.maxDelayMs)}; shared by every process on the store` },
   loginFreeFailuresPerAddress: { flag: "login-free-failures-per-address", env: "KEYWARD_LOGIN_FREE_FAILURES_PER_ADDRESS", fallback: "20", help: "the same per client address (IPv6: per network, see --client-ipv6-prefix); a success gives its attempt back" },
+  webhookSigningKeyFile: { flag: "webhook-signing-key-file", env: "KEYWARD_WEBHOOK_SIGNING_KEY_FILE", fallback: "", help: "file holding the key webhook secrets are derived from (at least 32 characters, e.g. from `openssl rand -base64 32`); default for sqlite: <data dir>/webhook-signing.key, made on first start; required with MongoDB, the same file on every node" },
+  webhookTimeout: { flag: "webhook-timeout", env: "KEYWARD_WEBHOOK_TIMEOUT", fallback: "10s", help: "longest a webhook delivery attempt may take, answer included; then it counts as failed and is retried" },
+  webhookPollInterval: { flag: "webhook-poll-interval", env: "KEYWARD_WEBHOOK_POLL_INTERVAL", fallback: "1s", help: "how often each process looks for webhook deliveries due (its own writes wake it at once)" },
+  webhookRetryMin: { flag: "webhook-retry-min", env: "KEYWARD_WEBHOOK_RETRY_MIN", fallback: formatDuration(DEFAULT_RETRY_SCHEDULE.minMs), help: "wait after a delivery's first failed attempt; doubled after each further one, less up to half at random" },
+  webhookRetryMax: { flag: "webhook-retry-max", env: "KEYWARD_WEBHOOK_RETRY_MAX", fallback: formatDuration(DEFAULT_RETRY_SCHEDULE.maxMs), help: "longest wait between two attempts of a delivery" },
+  webhookRetryFor: { flag: "webhook-retry-for", env: "KEYWARD_WEBHOOK_RETRY_FOR", fallback: formatDuration(DEFAULT_RETRY_SCHEDULE.giveUpAfterMs), help: "a delivery still failing this long after its event is given up (counted as failed)" },
+  maxWebhooksPerScope: { flag: "max-webhooks-per-scope", env: "KEYWARD_MAX_WEBHOOKS_PER_SCOPE", fallback: "20", help: "most webhooks one tenant, or the system admins together, may have" },
+  expiryWarnings: { flag: "expiry-warnings", env: "KEYWARD_EXPIRY_WARNINGS", fallback: "7d,1d", help: "when before an API key expires an api_key.expiring event is written (and sent to webhooks), comma-separated; empty for never" },
+  expirySweepInterval: { flag: "expiry-sweep-interval", env: "KEYWARD_EXPIRY_SWEEP_INTERVAL", fallback: "1m", help: "how often each process looks for keys that reached a warning point" },
+  eventRetention: { flag: "event-retention", env: "KEYWARD_EVENT_RETENTION", fallback: "90d", help: "events, and webhook deliveries finished, older than this are deleted in the background" },
   clientIpv6Prefix: { flag: "client-ipv6-prefix", env: "KEYWARD_CLIENT_IPV6_PREFIX", fallback: "64", help: "IPv6 clients are counted by this network prefix length (1 to 128) for the per-address sign-in throttle, their share of the password queue and the per-client connection cap: one host usually holds a whole /64; IPv4 clients count by their address" },
 } satisfies Record<string, Setting>;
 
@@ -223,6 +255,7 @@ export function loadConfig(
   const loginFreeFailuresPerAddress = integer(SETTINGS.loginFreeFailuresPerAddress, 1);
   const clientIpv6Prefix = integer(SETTINGS.clientIpv6Prefix, 1);
   if (clientIpv6Prefix > 128) problems.push(`${read(SETTINGS.clientIpv6Prefix).source}: "${clientIpv6Prefix}" must be at most 128`);
+  const eventWorkers = readEventWorkers(read, positive, integer, problems);
 
   if (problems.length > 0) return { ok: false, problems };
   return {
@@ -250,7 +283,37 @@ export function loadConfig(
       loginFreeFailures,
       loginFreeFailuresPerAddress,
       clientIpv6Prefix,
+      eventWorkers,
     },
+  };
+}
+
+/** The events block of the table, read and checked (ARCHITECTURE.md, "Events"). */
+function readEventWorkers(
+  read: (s: Setting) => { value: string; source: string },
+  positive: (s: Setting) => number,
+  integer: (s: Setting, min: number) => number,
+  problems: string[],
+): EventWorkerSettings {
+  const keyFile = read(SETTINGS.webhookSigningKeyFile).value.trim();
+  const webhookRetry: RetrySchedule = {
+    minMs: positive(SETTINGS.webhookRetryMin),
+    maxMs: positive(SETTINGS.webhookRetryMax),
+    giveUpAfterMs: positive(SETTINGS.webhookRetryFor),
+  };
+  if (webhookRetry.minMs > webhookRetry.maxMs) problems.push(`${read(SETTINGS.webhookRetryMin).source}: must not be longer than --webhook-retry-max`);
+  const warnings = read(SETTINGS.expiryWarnings);
+  const parsed = parseExpiryPoints(warnings.value);
+  if ("problem" in parsed) problems.push(`${warnings.source}: ${parsed.problem}`);
+  return {
+    webhookSigningKeyFile: keyFile === "" ? undefined : keyFile,
+    webhookTimeoutMs: positive(SETTINGS.webhookTimeout),
+    webhookPollIntervalMs: positive(SETTINGS.webhookPollInterval),
+    webhookRetry,
+    maxWebhooksPerScope: integer(SETTINGS.maxWebhooksPerScope, 1),
+    expiryWarnings: "points" in parsed ? parsed.points : [],
+    expirySweepIntervalMs: positive(SETTINGS.expirySweepInterval),
+    eventRetentionMs: positive(SETTINGS.eventRetention),
   };
 }
 

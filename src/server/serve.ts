@@ -60,6 +60,9 @@ export async function startKeyward(config: Config, logger: Logger, options: Star
     // gRPC health follows readiness: NOT_SERVING while the store does not answer or the server drains.
     keyward.readiness.subscribe((ready) => grpc.setServing(ready));
     keyward.readiness.start();
+    // Once serving: deliveries, expiry warnings and retention (ARCHITECTURE.md, "Events"); keyward.close()
+    // stops them before the store closes.
+    keyward.eventWorkers.start();
     logger.info(options.listeningMessage, {
       pid: process.pid,
       http: http.url,

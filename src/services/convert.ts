@@ -9,7 +9,11 @@ import { ApiKeySchema, ApiKeyState, type ApiKey } from "../../gen/keyward/v1/api
 import { SessionSchema, type Session } from "../../gen/keyward/v1/session_pb.js";
 import { TenantSchema, type Tenant } from "../../gen/keyward/v1/tenant_pb.js";
 import { UserSchema, UserState, type User } from "../../gen/keyward/v1/user_pb.js";
+import { EventSchema, type Event } from "../../gen/keyward/v1/event_pb.js";
+import { WebhookDeliveryStateSchema, WebhookSchema, type Webhook } from "../../gen/keyward/v1/webhook_pb.js";
 import type {
+  EventRecord,
+  WebhookRecord,
   ApiKeyRecord,
   SessionRecord,
   TenantRecord,
@@ -94,4 +98,57 @@ export function timestampMs(timestamp: Timestamp | undefined): number | undefine
 
 function optionalTimestamp(date: Date | undefined): Timestamp | undefined {
   return date ? timestampFromDate(date) : undefined;
+}
+
+// Events and webhooks (ARCHITECTURE.md, "Events").
+
+/** Digits of an event id: its seq, zero-padded so ids sort as their events do. */
+const EVENT_ID_DIGITS = 16;
+
+/** An event's public id: its seq in the chain, 16 digits (`0000000000000042`). */
+export function eventIdOf(seq: number): string {
+  return String(seq).padStart(EVENT_ID_DIGITS, "0");
+}
+
+export function eventToMessage(event: EventRecord): Event {
+  return create(EventSchema, {
+    id: eventIdOf(event.seq),
+    time: timestampFromDate(event.time),
+    type: event.type,
+    actor: { userId: event.actor.userId ?? "", apiKeyId: event.actor.apiKeyId ?? "", sessionId: event.actor.sessionId ?? "" },
+    subject: {
+      tenantId: event.subject.tenantId ?? "",
+      userId: event.subject.userId ?? "",
+      apiKeyId: event.subject.apiKeyId ?? "",
+      sessionId: event.subject.sessionId ?? "",
+    },
+    client: { address: event.client.address ?? "", userAgent: event.client.userAgent ?? "" },
+    changed: event.changed.map((c) => ({ field: c.field, before: c.before ?? "", after: c.after ?? "" })),
+    reason: event.reason ?? "",
+    count: event.count,
+    previousHash: event.previousHash,
+  });
+}
+
+/** A webhook message, built field by field: its secret salt never leaves the store. */
+export function webhookToMessage(webhook: WebhookRecord): Webhook {
+  const d = webhook.delivery;
+  return create(WebhookSchema, {
+    webhookId: webhook.webhookId,
+    url: webhook.url,
+    eventTypes: [...webhook.eventTypes],
+    enabled: webhook.enabled,
+    tenantId: webhook.tenantId ?? "",
+    createdAt: timestampFromDate(webhook.createdAt),
+    updatedAt: timestampFromDate(webhook.updatedAt),
+    delivery: create(WebhookDeliveryStateSchema, {
+      pending: BigInt(d.pending),
+      delivered: BigInt(d.delivered),
+      failed: BigInt(d.failed),
+      lastAttemptAt: optionalTimestamp(d.lastAttemptAt),
+      lastStatus: d.lastStatus ?? 0,
+      lastError: d.lastError ?? "",
+      lastSuccessAt: optionalTimestamp(d.lastSuccessAt),
+    }),
+  });
 }

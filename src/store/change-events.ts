@@ -89,6 +89,23 @@ export function apiKeyDeleted(key: ApiKeyRecord, owner: UserRecord | undefined):
   return changeEvent("api_key.delete", keySubject(key, owner));
 }
 
+/**
+ * `api_key.expiring`: the warning at the point labelled `label` (its `reason`) that `key` expires at its
+ * `expiresAt`. Keyward's own, whatever call is in progress: no actor, no client.
+ */
+export function apiKeyExpiring(key: ApiKeyRecord, owner: UserRecord | undefined, label: string, time: Date): NewEvent {
+  return {
+    time,
+    type: "api_key.expiring",
+    actor: {},
+    subject: dropAbsent(keySubject(key, owner)),
+    client: {},
+    changed: [{ field: "expires_at", after: json(key.expiresAt ?? null) }],
+    reason: label,
+    count: 1,
+  };
+}
+
 /** `session.create` (a sign-in). */
 export function sessionCreated(session: SessionRecord, owner: UserRecord | undefined): NewEvent {
   return changeEvent("session.create", { ...userSubject(owner, session.userId), sessionId: session.id });

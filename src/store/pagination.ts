@@ -1,8 +1,8 @@
 // Shared keyset-pagination steps: which list a token belongs to and how a fetched slice becomes a Page.
 // Adapters fetch `fetchSize(pageSize)` rows after the cursor, newest first, and hand them to `toPage`.
-import { encodePageToken, type SortKey } from "./page-token.js";
+import { decodePageToken, encodePageToken, type SortKey } from "./page-token.js";
 import type { ApiKeyFilter } from "./name-search.js";
-import type { Page } from "./store.js";
+import { StoreError, type EventListRequest, type EventPage, type EventRecord, type Page } from "./store.js";
 
 /** The scope of the user list's page tokens: every user, or one tenant's users. */
 export function userListScope(tenantId: string | undefined): string {
@@ -40,4 +40,41 @@ export function toPage<T>(
   const last = items.at(-1);
   const more = fetched.length > pageSize && last !== undefined;
   return { items, nextPageToken: more ? encodePageToken(scope, sortKeyOf(last)) : "", totalSize };
+}
+
+/** The scope of an event list's page tokens: the filter and bounds of the list, page after page. */
+export function eventListScope(request: EventListRequest): string {
+  return JSON.stringify([
+    "events",
+    request.tenantId ?? null,
+    request.userId ?? null,
+    request.apiKeyId ?? null,
+    request.typePrefix ?? null,
+    request.afterSeq ?? null,
+    request.beforeSeq ?? null,
+    request.since?.getTime() ?? null,
+  ]);
+}
+
+/**
+ * The seq an event list's page token points after (the last event shown), or undefined for the first
+ * page. Rejects a malformed or foreign token with `invalid_argument`, as {@link decodePageToken} does.
+ */
+export function decodeEventPageToken(scope: string, token: string): number | undefined {
+  const key = decodePageToken(scope, token);
+  if (key === undefined) return undefined;
+  const seq = /^[1-9][0-9]{0,15}$/.test(key.id) ? Number(key.id) : NaN;
+  if (!Number.isSafeInteger(seq)) throw new StoreError("invalid_argument", "invalid page token: pass a next_page_token from the same list and filter");
+  return seq;
+}
+
+/** Cuts events fetched newest first with {@link fetchSize} into a page whose token points after its last event. */
+export function toEventPage(fetched: EventRecord[], pageSize: number, scope: string): EventPage {
+  const page = toPage(fetched, pageSize, 0, scope, (event) => ({ createdAt: event.time, id: String(event.seq) }));
+  return { items: page.items, nextPageToken: page.nextPageToken };
+}
+
+/** The scope of a webhook list's page tokens: one tenant's webhooks, or all. */
+export function webhookListScope(tenantId: string | undefined): string {
+  return JSON.stringify(["webhooks", tenantId ?? null]);
 }

@@ -9,6 +9,8 @@ import {
   type StoreEntity,
   type TenantRecord,
   type UserRecord,
+  type WebhookDeliveryCounters,
+  type WebhookRecord,
 } from "./store.js";
 
 const USER_STATES: ReadonlySet<string> = new Set(["active", "suspended"]);
@@ -70,6 +72,49 @@ export function checkApiKeyRecord(key: ApiKeyRecord): void {
       : ["allowedIps must be strings"]),
   ];
   throwIfAny("api_key", problems);
+}
+
+/** Throws `invalid_argument` (webhook) unless `webhook` can be stored as is (its counters are not stored from it). */
+export function checkWebhookRecord(webhook: WebhookRecord): void {
+  throwIfAny("webhook", [
+    ...nonEmpty("webhookId", webhook.webhookId),
+    ...(webhook.tenantId === undefined ? [] : nonEmpty("tenantId", webhook.tenantId)),
+    ...nonEmpty("url", webhook.url),
+    ...(Array.isArray(webhook.eventTypes) && webhook.eventTypes.every((t) => typeof t === "string") ? [] : ["eventTypes must be strings"]),
+    ...(typeof webhook.enabled === "boolean" ? [] : ["enabled must be a boolean"]),
+    ...nonEmpty("secretSalt", webhook.secretSalt),
+    ...date("createdAt", webhook.createdAt),
+    ...date("updatedAt", webhook.updatedAt),
+  ]);
+}
+
+/** Checks an updater's result: identity, scope, secret salt and delivery counters unchanged, record storable. */
+export function checkUpdatedWebhook(current: WebhookRecord, next: WebhookRecord): void {
+  if (
+    next.webhookId !== current.webhookId ||
+    next.tenantId !== current.tenantId ||
+    next.secretSalt !== current.secretSalt ||
+    !sameCounters(current.delivery, next.delivery)
+  ) {
+    throw new StoreError("invalid_argument", "an update cannot change a webhook's id, tenantId, secretSalt or delivery counters", {
+      entity: "webhook",
+    });
+  }
+  checkWebhookRecord(next);
+}
+
+function sameCounters(a: WebhookDeliveryCounters, b: WebhookDeliveryCounters | undefined): boolean {
+  const time = (d: Date | undefined) => d?.getTime();
+  return (
+    b !== undefined &&
+    a.pending === b.pending &&
+    a.delivered === b.delivered &&
+    a.failed === b.failed &&
+    time(a.lastAttemptAt) === time(b.lastAttemptAt) &&
+    a.lastStatus === b.lastStatus &&
+    a.lastError === b.lastError &&
+    time(a.lastSuccessAt) === time(b.lastSuccessAt)
+  );
 }
 
 /** Throws `invalid_argument` (session) unless `session` can be stored as is. */

@@ -44,6 +44,16 @@ export function keyLimitReached(userId: string, maxKeysPerUser: number): StoreEr
   );
 }
 
+/** `limit_reached`: the webhook's scope (a tenant, or the system when `tenantId` is undefined) is full. */
+export function webhookLimitReached(tenantId: string | undefined, maxPerScope: number): StoreError {
+  const scope = tenantId === undefined ? "the system" : `tenant ${JSON.stringify(tenantId)}`;
+  return new StoreError("limit_reached", `${scope} already has the maximum of ${maxPerScope} webhooks`, {
+    entity: "webhook",
+    subjectId: tenantId,
+    limit: maxPerScope,
+  });
+}
+
 /** `last_admin`: the change would leave no active system admin. */
 export function lastActiveAdmin(userId: string): StoreError {
   return new StoreError("last_admin", `user ${JSON.stringify(userId)} is the last active admin`, {
@@ -105,6 +115,11 @@ export function sessionSubject(sessionId: string): Subject {
 /** The subject for a tenant id. */
 export function tenantSubject(tenantId: string): Subject {
   return { entity: "tenant", id: tenantId };
+}
+
+/** The subject for a webhook id. */
+export function webhookSubject(webhookId: string): Subject {
+  return { entity: "webhook", id: webhookId };
 }
 
 /** The subject for a sign-in attempt counter's id. */

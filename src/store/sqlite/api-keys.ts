@@ -1,4 +1,5 @@
 // The api_keys table: its SQL and the operations on it, as statements prepared once per connection.
+import { apiKeyCreated, apiKeyDeleted, apiKeyUpdated } from "../change-events.js";
 import { decodePageToken } from "../page-token.js";
 import { apiKeyFilterOf } from "../name-search.js";
 import { apiKeyListScope, fetchSize, toPage } from "../pagination.js";
@@ -14,6 +15,7 @@ import {
 } from "./api-key-rows.js";
 import type { SqliteDatabase } from "./connection.js";
 import { runSqlite } from "./errors.js";
+import type { AppendEvent } from "./events.js";
 import type { AppendRevocation } from "./revocations.js";
 import type { ReadUser } from "./users.js";
 
@@ -80,7 +82,7 @@ export class SqliteApiKeys implements ApiKeyStore {
   readonly #listTransaction;
   readonly #recordUseTransaction;
 
-  constructor(db: SqliteDatabase, appendRevocation: AppendRevocation, readUser: ReadUser) {
+  constructor(db: SqliteDatabase, appendRevocation: AppendRevocation, appendEvent: AppendEvent, readUser: ReadUser) {
     this.#db = db;
     this.#readUser = readUser;
     this.#insert = db.prepare<ApiKeyRow>(API_KEY_SQL.insert);
@@ -103,20 +105,27 @@ export class SqliteApiKeys implements ApiKeyStore {
       guard?.(owner);
       if (this.#count(key.userId) >= limits.maxKeysPerUser) throw keyLimitReached(key.userId, limits.maxKeysPerUser);
       this.#insert.run(apiKeyToRow(key));
+      appendEvent(apiKeyCreated(key, owner));
     });
     this.#updateTransaction = db.transaction((userId: string, keyId: string, updater: KeyUpdater) => {
       const current = this.#mustGet(userId, keyId);
-      const next = updater(current, this.#mustGetOwner(userId));
+      const owner = this.#mustGetOwner(userId);
+      const next = updater(current, owner);
       checkUpdatedApiKey(current, next);
       this.#update.run(apiKeyToRow(next));
       appendRevocation("api_key", keyId);
-      return this.#mustGet(userId, keyId);
+      const stored = this.#mustGet(userId, keyId);
+      const event = apiKeyUpdated(current, stored, owner);
+      if (event) appendEvent(event);
+      return stored;
     });
-    // The feed entry commits with the delete, or neither does.
+    // The feed entry and the event commit with the delete, or none does.
     this.#deleteTransaction = db.transaction((userId: string, keyId: string, guard: Guard<ApiKeyRecord> | undefined) => {
-      guard?.(this.#mustGet(userId, keyId));
+      const current = this.#mustGet(userId, keyId);
+      guard?.(current);
       if (this.#deleteOfUser.run(keyId, userId).changes === 0) throw notFound({ entity: "api_key", id: keyId });
       appendRevocation("api_key", keyId);
+      appendEvent(apiKeyDeleted(current, this.#readUser(userId)));
     });
     // One read transaction, so the page and its totalSize come from the same snapshot.
     this.#listTransaction = db.transaction((userId: string, request: ApiKeyListRequest) => this.#list(userId, request));

@@ -130,6 +130,101 @@ const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX users_by_tenant_newest_first ON users (tenant_id, created_at DESC, user_id DESC);
     `,
   },
+  {
+    version: 7,
+    description: "events, webhooks, their outbox and expiry warnings",
+    sql: `
+      -- The audit trail (ARCHITECTURE.md, "Events"). seq is the rowid, set by the appender from the chain
+      -- head (not AUTOINCREMENT: the head row, not sqlite_sequence, says where the chain stands).
+      CREATE TABLE events (
+        seq                INTEGER NOT NULL PRIMARY KEY,
+        time               INTEGER NOT NULL,
+        type               TEXT    NOT NULL,
+        actor_user_id      TEXT,
+        actor_api_key_id   TEXT,
+        actor_session_id   TEXT,
+        subject_tenant_id  TEXT,
+        subject_user_id    TEXT,
+        subject_api_key_id TEXT,
+        subject_session_id TEXT,
+        client_address     TEXT,
+        client_user_agent  TEXT,
+        changed            TEXT    NOT NULL,
+        reason             TEXT,
+        count              INTEGER NOT NULL,
+        previous_hash      TEXT    NOT NULL,
+        hash               TEXT    NOT NULL
+      ) STRICT;
+      -- One per filter that drives a list: each holds the rowid (seq), so it walks one user's, key's or
+      -- tenant's events in seq order, newest or oldest first, without a sort.
+      CREATE INDEX events_by_subject_user ON events (subject_user_id) WHERE subject_user_id IS NOT NULL;
+      CREATE INDEX events_by_actor_user ON events (actor_user_id) WHERE actor_user_id IS NOT NULL;
+      CREATE INDEX events_by_subject_api_key ON events (subject_api_key_id) WHERE subject_api_key_id IS NOT NULL;
+      CREATE INDEX events_by_subject_tenant ON events (subject_tenant_id) WHERE subject_tenant_id IS NOT NULL;
+      CREATE INDEX events_by_time ON events (time);
+      -- One row: the newest event's seq and hash (where the next one links), and the retention's anchor.
+      CREATE TABLE event_chain (
+        id                  INTEGER NOT NULL PRIMARY KEY CHECK (id = 1),
+        seq                 INTEGER NOT NULL,
+        hash                TEXT    NOT NULL,
+        pruned_through_seq  INTEGER NOT NULL,
+        pruned_through_hash TEXT    NOT NULL
+      ) STRICT;
+      INSERT INTO event_chain (id, seq, hash, pruned_through_seq, pruned_through_hash) VALUES (1, 0, '', 0, '');
+
+      -- No reference to tenants: a webhook is only ever matched by its tenant id against events.
+      CREATE TABLE webhooks (
+        webhook_id      TEXT    NOT NULL PRIMARY KEY,
+        tenant_id       TEXT,
+        url             TEXT    NOT NULL,
+        event_types     TEXT    NOT NULL,
+        enabled         INTEGER NOT NULL CHECK (enabled IN (0, 1)),
+        secret_salt     TEXT    NOT NULL,
+        created_at      INTEGER NOT NULL,
+        updated_at      INTEGER NOT NULL,
+        delivered       INTEGER NOT NULL DEFAULT 0,
+        failed          INTEGER NOT NULL DEFAULT 0,
+        last_attempt_at INTEGER,
+        last_status     INTEGER,
+        last_error      TEXT,
+        last_success_at INTEGER
+      ) STRICT, WITHOUT ROWID;
+      CREATE INDEX webhooks_newest_first ON webhooks (created_at DESC, webhook_id DESC);
+      -- Serves one scope's list and count, and the appender's match (tenant_id IS NULL: the system's).
+      CREATE INDEX webhooks_by_tenant_newest_first ON webhooks (tenant_id, created_at DESC, webhook_id DESC);
+
+      -- The outbox: one row per (webhook, event), queued in the event's transaction.
+      CREATE TABLE webhook_deliveries (
+        webhook_id      TEXT    NOT NULL REFERENCES webhooks (webhook_id) ON DELETE CASCADE,
+        event_seq       INTEGER NOT NULL REFERENCES events (seq) ON DELETE CASCADE,
+        state           TEXT    NOT NULL CHECK (state IN ('pending', 'delivered', 'failed')),
+        attempts        INTEGER NOT NULL,
+        next_attempt_at INTEGER NOT NULL,
+        lease_owner     TEXT,
+        lease_until     INTEGER,
+        queued_at       INTEGER NOT NULL,
+        finished_at     INTEGER,
+        PRIMARY KEY (webhook_id, event_seq)
+      ) STRICT, WITHOUT ROWID;
+      -- The claim: due pending deliveries, most overdue first (a claim moves next_attempt_at to its lease's end).
+      CREATE INDEX webhook_deliveries_due ON webhook_deliveries (state, next_attempt_at, event_seq);
+      -- A webhook's pending count, and the cascade from a pruned event.
+      CREATE INDEX webhook_deliveries_by_webhook_state ON webhook_deliveries (webhook_id, state);
+      CREATE INDEX webhook_deliveries_by_event ON webhook_deliveries (event_seq);
+      CREATE INDEX webhook_deliveries_finished ON webhook_deliveries (finished_at) WHERE finished_at IS NOT NULL;
+
+      -- One row per warning given: (key, point, expiry date), so a changed expiry is warned anew.
+      CREATE TABLE expiry_warnings (
+        key_id     TEXT    NOT NULL REFERENCES api_keys (id) ON DELETE CASCADE,
+        lead_ms    INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL,
+        warned_at  INTEGER NOT NULL,
+        PRIMARY KEY (key_id, lead_ms, expires_at)
+      ) STRICT, WITHOUT ROWID;
+      -- The sweep's range: keys expiring within a lead time.
+      CREATE INDEX api_keys_by_expiry ON api_keys (expires_at) WHERE expires_at IS NOT NULL;
+    `,
+  },
 ];
 
 /** The schema version this code expects. */

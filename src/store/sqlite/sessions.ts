@@ -1,4 +1,5 @@
 // The sessions table: its SQL and the operations on it, as statements prepared once per connection.
+import { sessionCreated, sessionDeleted } from "../change-events.js";
 import { decodePageToken } from "../page-token.js";
 import { fetchSize, sessionListScope, toPage } from "../pagination.js";
 import { checkSessionRecord } from "../record-checks.js";
@@ -6,6 +7,7 @@ import { notFound, sessionSubject } from "../store-errors.js";
 import type { ApiKeyUse, Guard, LiveSessions, Page, SessionListRequest, SessionRecord, SessionStore, SessionWithOwner, UserRecord } from "../store.js";
 import type { SqliteDatabase } from "./connection.js";
 import { runSqlite } from "./errors.js";
+import type { AppendEvent } from "./events.js";
 import type { AppendRevocation } from "./revocations.js";
 import type { ReadUser } from "./users.js";
 import { userFromColumns } from "./user-rows.js";
@@ -29,7 +31,6 @@ export const SESSION_SQL = {
   count: `SELECT count(*) AS n FROM sessions WHERE ${LIVE}`,
   deleteOfUser: "DELETE FROM sessions WHERE id = ? AND user_id = ?",
   prune: "DELETE FROM sessions WHERE user_id = @user_id AND (last_used_at < @used_since OR expires_at <= @expires_after)",
-  userExists: "SELECT 1 AS present FROM users WHERE user_id = ?",
   // Only moves forward: batches from several nodes may arrive out of order.
   recordUse: "UPDATE sessions SET last_used_at = @at WHERE id = @id AND last_used_at < @at",
 } as const;
@@ -99,7 +100,6 @@ export class SqliteSessions implements SessionStore {
   readonly #count;
   readonly #deleteOfUser;
   readonly #prune;
-  readonly #userExists;
   readonly #recordUse;
   readonly #createTransaction;
   readonly #listTransaction;
@@ -109,7 +109,7 @@ export class SqliteSessions implements SessionStore {
   /** Reads a user on the same connection, so inside the running transaction. */
   readonly #readUser: ReadUser;
 
-  constructor(db: SqliteDatabase, appendRevocation: AppendRevocation, readUser: ReadUser) {
+  constructor(db: SqliteDatabase, appendRevocation: AppendRevocation, appendEvent: AppendEvent, readUser: ReadUser) {
     this.#db = db;
     this.#readUser = readUser;
     this.#insert = db.prepare<SessionRow>(SESSION_SQL.insert);
@@ -119,11 +119,12 @@ export class SqliteSessions implements SessionStore {
     this.#count = db.prepare<LiveParams, { n: number }>(SESSION_SQL.count);
     this.#deleteOfUser = db.prepare<[string, string]>(SESSION_SQL.deleteOfUser);
     this.#prune = db.prepare<LiveParams>(SESSION_SQL.prune);
-    this.#userExists = db.prepare<[string], { present: number }>(SESSION_SQL.userExists);
     this.#recordUse = db.prepare<{ id: string; at: number }>(SESSION_SQL.recordUse);
     this.#createTransaction = db.transaction((session: SessionRecord) => {
-      if (!this.#userExists.get(session.userId)) throw notFound({ entity: "user", id: session.userId });
+      const owner = this.#readUser(session.userId);
+      if (!owner) throw notFound({ entity: "user", id: session.userId });
       this.#insert.run(sessionToRow(session));
+      appendEvent(sessionCreated(session, owner));
     });
     // One read transaction, so the page and its totalSize come from the same snapshot.
     this.#listTransaction = db.transaction((userId: string, request: SessionListRequest) => this.#list(userId, request));
@@ -135,6 +136,7 @@ export class SqliteSessions implements SessionStore {
       guard?.(owner);
       if (this.#deleteOfUser.run(sessionId, userId).changes === 0) throw notFound({ entity: "session", id: sessionId });
       appendRevocation("session", sessionId);
+      appendEvent(sessionDeleted({ id: sessionId, userId }, owner));
     });
     this.#recordUseTransaction = db.transaction((uses: ApiKeyUse[]) => {
       for (const use of uses) this.#recordUse.run({ id: use.id, at: use.at.getTime() });

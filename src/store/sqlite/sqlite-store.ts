@@ -7,12 +7,16 @@ import type { Store } from "../store.js";
 import { SqliteApiKeys } from "./api-keys.js";
 import { SqliteAttemptCounters } from "./attempt-counters.js";
 import { openDatabase, type SqliteDatabase } from "./connection.js";
+import { SqliteDeliveries, deliveryQueue } from "./deliveries.js";
 import { translateSqliteError } from "./errors.js";
+import { SqliteEvents, eventAppender } from "./events.js";
+import { SqliteExpiryWarnings } from "./expiry-warnings.js";
 import { migrate } from "./migrations.js";
 import { SqliteRevocations, revocationAppender } from "./revocations.js";
 import { SqliteSessions } from "./sessions.js";
 import { SqliteTenants } from "./tenants.js";
 import { SqliteUsers, userReader } from "./users.js";
+import { SqliteWebhooks } from "./webhooks.js";
 
 /**
  * Opens (creating if needed) the SQLite database at `filename`, a file path or `":memory:"`, and migrates
@@ -46,18 +50,26 @@ export interface SqliteStore extends Store {
   readonly database: SqliteDatabase;
 }
 
-/** The store on `db`, composed of one part per kind of record; every part's writes append to the one feed. */
+/**
+ * The store on `db`, composed of one part per kind of record; every part's writes append to the one
+ * revocation feed and the one event chain (which queues the outbox) inside their own transactions.
+ */
 function sqliteStore(db: SqliteDatabase): SqliteStore {
   const appendRevocation = revocationAppender(db);
+  const appendEvent = eventAppender(db, deliveryQueue(db));
   const readUser = userReader(db);
   const store = composeStore(
     [
-      new SqliteUsers(db, appendRevocation),
-      new SqliteTenants(db),
-      new SqliteApiKeys(db, appendRevocation, readUser),
+      new SqliteUsers(db, appendRevocation, appendEvent),
+      new SqliteTenants(db, appendEvent),
+      new SqliteApiKeys(db, appendRevocation, appendEvent, readUser),
       new SqliteRevocations(db),
-      new SqliteSessions(db, appendRevocation, readUser),
+      new SqliteSessions(db, appendRevocation, appendEvent, readUser),
       new SqliteAttemptCounters(db),
+      new SqliteEvents(db, appendEvent),
+      new SqliteWebhooks(db),
+      new SqliteDeliveries(db),
+      new SqliteExpiryWarnings(db, appendEvent, readUser),
     ],
     {
       database: db,

@@ -1,4 +1,5 @@
 // The tenants table: its SQL and the operations on it, as statements prepared once per connection.
+import { tenantChanged } from "../change-events.js";
 import { decodePageToken } from "../page-token.js";
 import { TENANT_LIST_SCOPE, fetchSize, toPage } from "../pagination.js";
 import { checkTenantRecord, checkUpdatedTenant } from "../record-checks.js";
@@ -6,6 +7,7 @@ import { found, notFound, tenantNotEmpty, tenantSubject } from "../store-errors.
 import type { Page, PageRequest, TenantRecord, TenantStore, Updater } from "../store.js";
 import type { SqliteDatabase } from "./connection.js";
 import { runSqlite } from "./errors.js";
+import type { AppendEvent } from "./events.js";
 
 const COLUMNS = "tenant_id, name, created_at, updated_at";
 
@@ -43,11 +45,12 @@ export class SqliteTenants implements TenantStore {
   readonly #firstPage;
   readonly #pageAfter;
   readonly #count;
+  readonly #createTransaction;
   readonly #updateTransaction;
   readonly #deleteTransaction;
   readonly #listTransaction;
 
-  constructor(db: SqliteDatabase) {
+  constructor(db: SqliteDatabase, appendEvent: AppendEvent) {
     this.#db = db;
     this.#insert = db.prepare<TenantRow>(TENANT_SQL.insert);
     this.#get = db.prepare<[string], TenantRow>(TENANT_SQL.get);
@@ -57,18 +60,25 @@ export class SqliteTenants implements TenantStore {
     this.#firstPage = db.prepare<{ limit: number }, TenantRow>(TENANT_SQL.firstPage);
     this.#pageAfter = db.prepare<Cursor & { limit: number }, TenantRow>(TENANT_SQL.pageAfter);
     this.#count = db.prepare<[], { n: number }>(TENANT_SQL.count);
+    this.#createTransaction = db.transaction((tenant: TenantRecord) => {
+      this.#insert.run(tenantToRow(tenant));
+      appendEvent(tenantChanged("tenant.create", undefined, tenant));
+    });
     this.#updateTransaction = db.transaction((tenantId: string, updater: Updater<TenantRecord>) => {
       const current = this.#mustGet(tenantId);
       const next = updater(current);
       checkUpdatedTenant(current, next);
       this.#update.run(tenantToRow(next));
-      return this.#mustGet(tenantId);
+      const stored = this.#mustGet(tenantId);
+      appendEvent(tenantChanged("tenant.update", current, stored));
+      return stored;
     });
     // IMMEDIATE (see delete): a user's create takes the same write lock and checks the tenant in it.
     this.#deleteTransaction = db.transaction((tenantId: string) => {
-      this.#mustGet(tenantId);
+      const current = this.#mustGet(tenantId);
       if (this.#hasUsers.get(tenantId)) throw tenantNotEmpty(tenantId);
       this.#delete.run(tenantId);
+      appendEvent(tenantChanged("tenant.delete", current, undefined));
     });
     // One read transaction, so the page and its totalSize come from the same snapshot.
     this.#listTransaction = db.transaction((request: PageRequest) => this.#list(request));
@@ -77,7 +87,7 @@ export class SqliteTenants implements TenantStore {
   async createTenant(tenant: TenantRecord): Promise<void> {
     return runSqlite(this.#db, tenantSubject(tenant.tenantId), () => {
       checkTenantRecord(tenant);
-      this.#insert.run(tenantToRow(tenant));
+      this.#createTransaction.immediate(tenant);
     });
   }
 

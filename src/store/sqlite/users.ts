@@ -2,10 +2,12 @@
 import { decodePageToken } from "../page-token.js";
 import { fetchSize, toPage, userListScope } from "../pagination.js";
 import { checkPasswordRecord, checkUpdatedUser, checkUserRecord } from "../record-checks.js";
+import { passwordUpdated, userCreated, userDeleted, userUpdated } from "../change-events.js";
 import { found, isActiveAdmin, lastActiveAdmin, notFound, tenantSubject, userSubject } from "../store-errors.js";
 import type { EndSessions, Guard, Page, PasswordRecord, Updater, UserListRequest, UserRecord, UserStore } from "../store.js";
 import type { SqliteDatabase } from "./connection.js";
 import { runSqlite } from "./errors.js";
+import type { AppendEvent } from "./events.js";
 import type { AppendRevocation } from "./revocations.js";
 import { rowToUser, userToRow, type UserRow } from "./user-rows.js";
 
@@ -79,7 +81,7 @@ export class SqliteUsers implements UserStore {
   readonly #deleteTransaction;
   readonly #listTransaction;
 
-  constructor(db: SqliteDatabase, appendRevocation: AppendRevocation) {
+  constructor(db: SqliteDatabase, appendRevocation: AppendRevocation, appendEvent: AppendEvent) {
     this.#db = db;
     this.#find = userReader(db);
     this.#insert = db.prepare<UserRow>(USER_SQL.insert);
@@ -102,6 +104,7 @@ export class SqliteUsers implements UserStore {
       // The record's own passwordSetAt is not the store's to take: only a password given here sets it.
       this.#insert.run({ ...userToRow(user), password_set_at: null });
       if (password) this.#setPassword.run({ user_id: user.userId, hash: password.hash, set_at: password.setAt.getTime() });
+      appendEvent(userCreated(user));
     });
     this.#setPasswordTransaction = db.transaction(
       (userId: string, password: PasswordRecord, endSessions: EndSessions | undefined, guard: Guard<UserRecord> | undefined) => {
@@ -113,6 +116,8 @@ export class SqliteUsers implements UserStore {
           // Other nodes drop the user's cached sessions (and keys, which they simply re-read).
           appendRevocation("user", userId);
         }
+        // The sessions it ends go with the password's event, without events of their own.
+        appendEvent(passwordUpdated(current));
       },
     );
     this.#updateTransaction = db.transaction((userId: string, updater: Updater<UserRecord>) => {
@@ -122,16 +127,22 @@ export class SqliteUsers implements UserStore {
       this.#update.run(userToRow(next));
       if (isActiveAdmin(current) && !isActiveAdmin(next)) this.#keepAnActiveAdmin(userId);
       appendRevocation("user", userId);
+      // Suspension's ended sessions go with the user's event, without events of their own.
       if (current.state !== "suspended" && next.state === "suspended") this.#endSessions.run({ user_id: userId, except: null });
-      return this.#mustGet(userId);
+      const stored = this.#mustGet(userId);
+      const event = userUpdated(current, stored);
+      if (event) appendEvent(event);
+      return stored;
     });
-    // The feed entry commits with the delete, or neither does.
+    // The feed entry and the event commit with the delete, or none does; the keys and sessions that go
+    // with the user have no events of their own.
     this.#deleteTransaction = db.transaction((userId: string, guard: Guard<UserRecord> | undefined) => {
       const current = this.#mustGet(userId);
       guard?.(current);
       this.#delete.run(userId);
       if (isActiveAdmin(current)) this.#keepAnActiveAdmin(userId);
       appendRevocation("user", userId);
+      appendEvent(userDeleted(current));
     });
     // One read transaction, so the page and its totalSize come from the same snapshot.
     this.#listTransaction = db.transaction((request: UserListRequest) => this.#list(request));

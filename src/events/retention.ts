@@ -1,0 +1,50 @@
+/**
+ * Retention (ARCHITECTURE.md, "Events"): events older than `--event-retention`, and deliveries finished
+ * (delivered or given up) that long ago, are deleted in the background in bounded batches. The store
+ * moves the chain's anchor with each pruning, so `keyward events verify` still walks what is left.
+ */
+import type { Logger } from "../logger.js";
+import type { DeliveryStore, EventStore } from "../store/store.js";
+import { PeriodicTask } from "./periodic-task.js";
+
+/** Rows deleted per store call: short writes, so pruning never holds the store's write lock for long. */
+export const PRUNE_BATCH = 1000;
+/** Most calls per kind in one round; the rest is left for the next round. */
+const MAX_BATCHES_PER_ROUND = 50;
+/** How often retention runs: old rows wait at most this much longer. */
+export const PRUNE_INTERVAL_MS = 10 * 60_000;
+
+export class RetentionPruner {
+  readonly #task: PeriodicTask;
+
+  constructor(store: EventStore & DeliveryStore, retentionMs: number, logger: Logger, now: () => number = Date.now, intervalMs = PRUNE_INTERVAL_MS) {
+    const prune = async (kind: string, call: (before: Date, limit: number) => Promise<number>) => {
+      const before = new Date(now() - retentionMs);
+      let total = 0;
+      for (let batch = 0; batch < MAX_BATCHES_PER_ROUND; batch++) {
+        const deleted = await call(before, PRUNE_BATCH);
+        total += deleted;
+        if (deleted < PRUNE_BATCH) break;
+      }
+      if (total > 0) logger.info(`pruned ${kind} past retention`, { count: total });
+    };
+    this.#task = new PeriodicTask(
+      "retention",
+      intervalMs,
+      async () => {
+        await prune("deliveries", (before, limit) => store.pruneDeliveries(before, limit));
+        await prune("events", (before, limit) => store.pruneEvents(before, limit));
+        return false;
+      },
+      logger,
+    );
+  }
+
+  start(): void {
+    this.#task.start();
+  }
+
+  stop(): Promise<void> {
+    return this.#task.stop();
+  }
+}
