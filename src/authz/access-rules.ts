@@ -14,6 +14,11 @@ export interface AccessRule {
   readonly subjectOf: ((request: unknown) => string) | undefined;
   readonly ownUserRights: readonly number[];
   readonly otherUserRights: readonly number[];
+  /**
+   * The user field may be left empty: the call then acts on no single user (every user in the caller's
+   * scope) and needs {@link otherUserRights}. When false, an empty user field is `VALIDATION_FAILED`.
+   */
+  readonly optionalUserField: boolean;
 }
 
 const rules = new WeakMap<DescMethod, AccessRule | undefined>();
@@ -34,6 +39,7 @@ function compile(method: DescMethod): AccessRule {
     subjectOf: option.userField === "" ? undefined : fieldReader(method.input, option.userField),
     ownUserRights: option.ownUserRights,
     otherUserRights: option.otherUserRights,
+    optionalUserField: option.optionalUserField,
   };
 }
 

@@ -13,6 +13,11 @@
  * Forward auth (src/gateway/forward-auth.ts) adds the rights its caller names through
  * {@link kRequiredRights}; they are checked here like any method's, so a gateway's answer is decided by
  * exactly the rule every call is.
+ *
+ * Events (ARCHITECTURE.md, "Events"): an authenticated call runs inside an event context naming its
+ * principal and client, so every store write it makes records who made it and from where; every refused
+ * credential, and every refusal for missing rights, is reported to the `auth.fail` log. A successful call
+ * reports nothing.
  */
 import { createContextKey, type Interceptor } from "@connectrpc/connect";
 import {
@@ -24,15 +29,17 @@ import {
   UserNotFound,
   validationFailed,
 } from "../errors/errors.js";
-import { SESSION_PREFIX } from "../keys/index.js";
+import { parseToken, SESSION_PREFIX } from "../keys/index.js";
 import { missingRights, rights as keywardRights, type RightsModel } from "../rights/index.js";
 import { accessRuleOf, type AccessRule } from "./access-rules.js";
 import type { ApiKeyVerifier } from "../authn/verifier.js";
-import { ClientResolver } from "../net/client-address.js";
+import { ClientResolver, type Client } from "../net/client-address.js";
+import { NO_AUTH_FAILURE_RECORDER, type AuthFailure, type AuthFailureRecorder } from "../authn/auth-failure-log.js";
+import { withEventContext } from "../store/event-context.js";
 import { credentialFrom, isSameOrigin, sessionCookieFrom } from "../authn/credentials.js";
 import { kPeer } from "../net/peer.js";
 import { kPrincipal, type Principal } from "../authn/principal.js";
-import { isStoreError, type Store, type UserRecord } from "../store/store.js";
+import { isStoreError, type EventContext, type Store, type UserRecord } from "../store/store.js";
 import { enforceReach, scopeOf } from "./tenant-scope.js";
 
 /**
@@ -42,6 +49,12 @@ import { enforceReach, scopeOf } from "./tenant-scope.js";
 export type AuthenticationObserver = (result: string) => void;
 
 const ignore: AuthenticationObserver = () => undefined;
+
+/**
+ * The one request message of a server-streaming call, set by the invoker: a `StreamRequest`'s message is
+ * an iterable, and the subject user is read from this message as from a unary call's.
+ */
+export const kStreamInput = createContextKey<unknown>(undefined, { description: "the request message of a server-streaming call" });
 
 /** Rights a call needs on top of its method's rule; set only by a door (forward auth), never from a request. */
 export const kRequiredRights = createContextKey<readonly number[]>([], { description: "rights required by the door" });
@@ -53,6 +66,8 @@ export interface AuthorizationOptions {
   readonly rights?: RightsModel;
   /** Told every authentication result (the metrics' counter); default: nobody. */
   readonly observe?: AuthenticationObserver;
+  /** Told every refused credential and every refusal for missing rights (`auth.fail`); default: nobody. */
+  readonly failures?: AuthFailureRecorder;
 }
 
 /** Reads a user for the scope decision: undefined when there is none. */
@@ -76,38 +91,107 @@ export function createAuthorizationInterceptor(
   const clients = options.clients ?? new ClientResolver([]);
   const rights = options.rights ?? keywardRights;
   const observe = options.observe ?? ignore;
+  const failures = options.failures ?? NO_AUTH_FAILURE_RECORDER;
   return (next) => async (request) => {
     const rule = accessRuleOf(request.method);
     if (!rule) throw AccessUndeclared.create({ method: `${request.service.typeName}.${request.method.name}` });
     if (rule.public) return next(request);
     let principal: Principal;
+    let client: Client | undefined;
+    let credential: string | undefined;
     try {
-      const client = clients.resolve(request.contextValues.get(kPeer), request.header);
+      client = clients.resolve(request.contextValues.get(kPeer), request.header);
       // The origin a same-origin page has: https when the client's connection is (its own TLS or a trusted proxy's).
-      const credential = chooseCredential(request.header, client.secure);
+      credential = chooseCredential(request.header, client.secure);
       if (credential === undefined) throw CredentialsMissing.create();
       principal = await verifier.verify(credential, client);
     } catch (error) {
       observe(error instanceof KeywardError ? error.reason : "ERROR");
+      // No credential sent is no credential refused; a failed check (the store is down) refuses none.
+      if (error instanceof KeywardError && error.reason !== CredentialsMissing.reason && client !== undefined) failures.record(refusedCredential(error.reason, credential, client));
       throw error;
     }
     observe("OK");
-    const subject = rule.subjectOf?.(request.message);
-    if (subject === "") throw validationFailed([{ field: rule.userField, description: "required" }]);
-    const required = request.contextValues.get(kRequiredRights);
-    let missing = missingFor(rule, principal, subject);
-    if (required.length > 0) missing = [...new Set([...missing, ...missingRights(principal.rights, required)])].sort((a, b) => a - b);
-    if (missing.length > 0) {
-      const names = missing.map((r) => rights.name(r)).join(", ");
-      throw InsufficientRights.create({ missing: names });
+    const resolved = client;
+    try {
+      let subject = rule.subjectOf?.(request.stream ? request.contextValues.get(kStreamInput) : request.message);
+      if (subject === "") {
+        if (!rule.optionalUserField) throw validationFailed([{ field: rule.userField, description: "required" }]);
+        // No single user: every user in the caller's scope, which needs the other-user rights.
+        subject = undefined;
+      }
+      const required = request.contextValues.get(kRequiredRights);
+      let missing = missingFor(rule, principal, subject);
+      if (required.length > 0) missing = [...new Set([...missing, ...missingRights(principal.rights, required)])].sort((a, b) => a - b);
+      if (missing.length > 0) {
+        const names = missing.map((r) => rights.name(r)).join(", ");
+        throw InsufficientRights.create({ missing: names });
+      }
+      if (subject !== undefined && subject !== principal.user.userId && scopeOf(principal) !== undefined) {
+        const target = await users(subject);
+        if (target === undefined) throw UserNotFound.create({ user_id: subject });
+        enforceReach(principal, target);
+      }
+      request.contextValues.set(kPrincipal, principal);
+      return await withEventContext(eventContextOf(principal, resolved), () => next(request));
+    } catch (error) {
+      // Refusals of what the principal may do, here or by the principal-access rules inside a write.
+      if (error instanceof KeywardError && REFUSED_PRINCIPAL.has(error.reason)) failures.record(refusedPrincipal(error.reason, principal, resolved));
+      throw error;
     }
-    if (subject !== undefined && subject !== principal.user.userId && scopeOf(principal) !== undefined) {
-      const target = await users(subject);
-      if (target === undefined) throw UserNotFound.create({ user_id: subject });
-      enforceReach(principal, target);
-    }
-    request.contextValues.set(kPrincipal, principal);
-    return next(request);
+  };
+}
+
+/** Reasons that refuse an authenticated principal: recorded as `auth.fail` with the principal as actor. */
+const REFUSED_PRINCIPAL: ReadonlySet<string> = new Set(["INSUFFICIENT_RIGHTS", "API_KEY_SECRET_SUPERSEDED"]);
+
+/** The event context of `principal`'s call from `client` (ARCHITECTURE.md, "Events"). */
+export function eventContextOf(principal: Principal, client: Client): EventContext {
+  return {
+    actor:
+      principal.session !== undefined
+        ? { userId: principal.user.userId, sessionId: principal.session.id }
+        : principal.key !== undefined
+          ? { userId: principal.user.userId, apiKeyId: principal.key.id }
+          : { userId: principal.user.userId },
+    client: clientOf(client),
+  };
+}
+
+/** The event form of a client: its address and User-Agent when known. */
+export function clientOf(client: Client): EventContext["client"] {
+  const userAgent = client.userAgent;
+  return {
+    ...(client.address === "" ? {} : { address: client.address }),
+    ...(userAgent === undefined ? {} : { userAgent: userAgent.slice(0, EVENT_USER_AGENT_MAX) }),
+  };
+}
+
+/** Longest User-Agent an event keeps (the resolver already cuts it shorter; this is the event's own bound). */
+const EVENT_USER_AGENT_MAX = 256;
+
+function refusedCredential(reason: string, credential: string | undefined, client: Client): AuthFailure {
+  const parsed = credential === undefined ? undefined : parseToken(credential);
+  const known = parsed?.ok === true;
+  return {
+    reason,
+    kind: known ? parsed.kind : undefined,
+    id: known ? parsed.id : "",
+    address: client.address,
+    userAgent: client.userAgent,
+  };
+}
+
+function refusedPrincipal(reason: string, principal: Principal, client: Client): AuthFailure {
+  const context = eventContextOf(principal, client);
+  return {
+    reason,
+    kind: principal.session === undefined ? "api_key" : "session",
+    id: principal.session?.id ?? principal.key?.id ?? "",
+    address: client.address,
+    userAgent: client.userAgent,
+    actor: context.actor,
+    owner: { userId: principal.user.userId, tenantId: principal.user.tenantId },
   };
 }
 

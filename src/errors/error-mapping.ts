@@ -63,15 +63,29 @@ export function toConnectError(error: unknown, logger: Logger): ConnectError {
   return fromKeywardError(domain);
 }
 
-/** Interceptor applying {@link toConnectError}. Put it first, so it wraps every other interceptor. */
+/**
+ * Interceptor applying {@link toConnectError}. Put it first, so it wraps every other interceptor. A
+ * server stream's errors are mapped too: those it throws while its messages are read.
+ */
 export function createErrorMappingInterceptor(logger: Logger): Interceptor {
   return (next) => async (request) => {
+    let response;
     try {
-      return await next(request);
+      response = await next(request);
     } catch (error) {
       throw toConnectError(error, logger);
     }
+    if (!response.stream) return response;
+    return { ...response, message: mapStreamErrors(response.message, logger) };
   };
+}
+
+async function* mapStreamErrors<T>(messages: AsyncIterable<T>, logger: Logger): AsyncIterable<T> {
+  try {
+    yield* messages;
+  } catch (error) {
+    throw toConnectError(error, logger);
+  }
 }
 
 function fromKeywardError(error: KeywardError): ConnectError {

@@ -13,6 +13,7 @@ import { wakeOnEventWrites } from "../events/wake-on-write.js";
 import { createWebhookRegistry } from "../services/webhook-registry.js";
 import { createEventWorkers, type EventWorkers } from "./event-workers.js";
 import { ApiKeyVerifier, DEFAULT_VERIFIER_OPTIONS } from "../authn/verifier.js";
+import { AuthFailureLog, DEFAULT_AUTH_FAIL_MAX_TUPLES } from "../authn/auth-failure-log.js";
 import { createAuthorizationInterceptor, userLookupOf } from "../authz/authorization-interceptor.js";
 import { ClientResolver } from "../net/client-address.js";
 import { createErrorMappingInterceptor } from "../errors/error-mapping.js";
@@ -47,6 +48,8 @@ export interface Keyward {
   /** Follows the store's revocation feed; started before build() returns. */
   readonly revocations: RevocationPoller;
   readonly sessionUsage: UsageRecorder;
+  /** Counts refused credentials and writes them as `auth.fail` events each window (ARCHITECTURE.md, "Events"). */
+  readonly authFailures: AuthFailureLog;
   readonly bindings: readonly ServiceBinding[];
   /**
    * Outermost first: call metrics, then error mapping wrapping the password transport check and
@@ -115,6 +118,8 @@ export async function build(config: Config, logger: Logger, now: () => number = 
   // The dummy hash that unknown users are checked against is made now, not by the first of them.
   await passwords.warmUp();
   const clients = new ClientResolver(config.trustedProxies);
+  const authFailures = new AuthFailureLog(store, logger, { windowMs: config.authFailWindowMs, maxTuples: DEFAULT_AUTH_FAIL_MAX_TUPLES, now });
+  authFailures.start();
   const deps: ServiceDeps = {
     store,
     caches: verifier,
@@ -136,6 +141,7 @@ export async function build(config: Config, logger: Logger, now: () => number = 
       now,
     ),
     limits: { maxKeysPerUser: config.maxKeysPerUser, maxKeyLifetimeMs: config.maxKeyLifetimeMs },
+    authFailures,
     now,
   };
   const bindings = [
@@ -159,6 +165,7 @@ export async function build(config: Config, logger: Logger, now: () => number = 
       clients,
       rights,
       observe: metrics.countAuthentication,
+      failures: authFailures,
     }),
   ];
   return {
@@ -167,6 +174,7 @@ export async function build(config: Config, logger: Logger, now: () => number = 
     usage,
     revocations,
     sessionUsage,
+    authFailures,
     bindings,
     interceptors,
     invoker: createInvoker(bindings, interceptors),
@@ -180,6 +188,8 @@ export async function build(config: Config, logger: Logger, now: () => number = 
       await revocations.stop();
       await usage.flush();
       await sessionUsage.flush();
+      // What was refused since the last window is written before the store goes.
+      await authFailures.stop();
       await store.close();
     },
   };

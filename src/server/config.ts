@@ -9,6 +9,7 @@ import { availableParallelism } from "node:os";
 import type { ClientConnectionLimitOptions } from "../net/client-connection-limit.js";
 import { parseNetwork } from "../net/networks.js";
 import { INSECURE_TRANSPORT_MODES, INSECURE_WARN_INTERVAL_MS, type InsecureTransportMode } from "../net/transport-policy.js";
+import { DEFAULT_AUTH_FAIL_WINDOW_MS } from "../authn/auth-failure-log.js";
 import { DEFAULT_REVOCATION_POLLER_OPTIONS } from "../authn/revocation-poller.js";
 import { DEFAULT_SESSION_IDLE_MS, DEFAULT_VERIFIER_OPTIONS } from "../authn/verifier.js";
 import { durationProblem, formatDuration, parseDuration } from "../durations.js";
@@ -59,6 +60,8 @@ export interface Config {
   readonly clientIpv6Prefix: number;
   /** Webhooks, expiry warnings and retention (ARCHITECTURE.md, "Events"). */
   readonly eventWorkers: EventWorkerSettings;
+  /** How long refused credentials are counted before one `auth.fail` event per tuple is written (ARCHITECTURE.md, "Events"). */
+  readonly authFailWindowMs: number;
 }
 
 /** The background workers of events (ARCHITECTURE.md, "Events"; docs/webhooks.md). */
@@ -147,6 +150,7 @@ export const SETTINGS = {
   expirySweepInterval: { flag: "expiry-sweep-interval", env: "KEYWARD_EXPIRY_SWEEP_INTERVAL", fallback: "1m", help: "how often each process looks for keys that reached a warning point" },
   eventRetention: { flag: "event-retention", env: "KEYWARD_EVENT_RETENTION", fallback: "90d", help: "events, and webhook deliveries finished, older than this are deleted in the background" },
   clientIpv6Prefix: { flag: "client-ipv6-prefix", env: "KEYWARD_CLIENT_IPV6_PREFIX", fallback: "64", help: "IPv6 clients are counted by this network prefix length (1 to 128) for the per-address sign-in throttle, their share of the password queue and the per-client connection cap: one host usually holds a whole /64; IPv4 clients count by their address" },
+  authFailWindow: { flag: "auth-fail-window", env: "KEYWARD_AUTH_FAIL_WINDOW", fallback: formatDuration(DEFAULT_AUTH_FAIL_WINDOW_MS), help: `refused credentials are counted this long, then written as one auth.fail event per credential id, reason and client address with its count (1s to 1h)` },
 } satisfies Record<string, Setting>;
 
 export type ConfigResult = { ok: true; config: Config } | { ok: false; problems: string[] };
@@ -257,6 +261,11 @@ export function loadConfig(
   if (clientIpv6Prefix > 128) problems.push(`${read(SETTINGS.clientIpv6Prefix).source}: "${clientIpv6Prefix}" must be at most 128`);
   const eventWorkers = readEventWorkers(read, positive, integer, problems);
 
+  const authFailWindowMs = positive(SETTINGS.authFailWindow);
+  if (authFailWindowMs !== 0 && (authFailWindowMs < 1_000 || authFailWindowMs > 3_600_000)) {
+    problems.push(`${read(SETTINGS.authFailWindow).source}: must be between 1s and 1h`);
+  }
+
   if (problems.length > 0) return { ok: false, problems };
   return {
     ok: true,
@@ -284,6 +293,7 @@ export function loadConfig(
       loginFreeFailuresPerAddress,
       clientIpv6Prefix,
       eventWorkers,
+      authFailWindowMs,
     },
   };
 }

@@ -1,3 +1,4 @@
+import type { AuthFailureRecorder } from "../authn/auth-failure-log.js";
 import type { ClientResolver } from "../net/client-address.js";
 import type { LoginThrottle } from "../passwords/login-throttle.js";
 import type { PasswordHasher } from "../passwords/password-hasher.js";
@@ -19,6 +20,8 @@ export interface ServiceDeps {
   /** Who is calling, by the interceptor's rule (`--trusted-proxies`), for handlers that need the client. */
   readonly clients: ClientResolver;
   readonly limits: ServiceLimits;
+  /** Told every refused sign-in (`auth.fail`, ARCHITECTURE.md, "Events"); none: nobody. */
+  readonly authFailures?: AuthFailureRecorder;
   /** Milliseconds since the epoch; injectable for tests. */
   readonly now: () => number;
 }

@@ -11,7 +11,9 @@ import { PASSWORD_MAX_LENGTH } from "../passwords/password-hasher.js";
 import { callerOf, enforceEndSession } from "../authz/principal-access.js";
 import { enforceReach } from "../authz/tenant-scope.js";
 import { principalOf } from "../authn/principal.js";
-import { LoginFailed } from "../errors/errors.js";
+import { KeywardError, LoginFailed, LoginThrottled } from "../errors/errors.js";
+import { clientOf } from "../authz/authorization-interceptor.js";
+import { withEventContext } from "../store/event-context.js";
 import { generateKey, hashSecret } from "../keys/index.js";
 import { liveSessionsAt } from "../authn/session-lifetime.js";
 import type { LiveSessions, SessionRecord } from "../store/store.js";
@@ -37,11 +39,23 @@ export function createSessionRegistry(deps: ServiceDeps): ServiceImpl<typeof Ses
       const client = deps.clients.resolveCall(context);
       // Login CSRF: refused before the password is checked or counted.
       if (request.setCookie) checkCookieSignIn(context.requestHeader, context.protocolName, client.secure);
-      const user = await checkPassword(deps, request.userId, request.password, client.address);
-      if (user === undefined) throw LoginFailed.create();
+      let user;
+      try {
+        user = await checkPassword(deps, request.userId, request.password, client.address);
+        if (user === undefined) throw LoginFailed.create();
+      } catch (error) {
+        // A refused sign-in is an `auth.fail` about the user id named (ARCHITECTURE.md, "Events").
+        if (LoginFailed.is(error) || LoginThrottled.is(error)) {
+          const failure = { reason: (error as KeywardError).reason, kind: "user" as const, id: request.userId, address: client.address, userAgent: client.userAgent };
+          deps.authFailures?.record(failure);
+        }
+        throw error;
+      }
       const now = deps.now();
+      // Sign-in has no principal yet: the user signing in is the actor of what it writes.
+      const signInContext = { actor: { userId: user.userId }, client: clientOf(client) };
       // Housekeeping at the one moment a user's sessions grow: ended ones are dropped.
-      await store.pruneSessions(user.userId, liveAt(now));
+      await withEventContext(signInContext, () => store.pruneSessions(user.userId, liveAt(now)));
       const token = generateKey(undefined, "session");
       const record: SessionRecord = {
         id: token.id,
@@ -54,7 +68,7 @@ export function createSessionRegistry(deps: ServiceDeps): ServiceImpl<typeof Ses
         userAgent: client.userAgent ?? "",
         address: client.address,
       };
-      await store.createSession(record);
+      await withEventContext(signInContext, () => store.createSession(record));
       if (request.setCookie) context.responseHeader.append("set-cookie", sessionCookie(token.key, sessions.absoluteMs, client.secure));
       return { session: sessionToMessage(record, sessions.end(record)), token: request.setCookie ? "" : token.key };
     },

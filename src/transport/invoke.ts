@@ -4,15 +4,28 @@
  * service implementation, and returns the response message with its headers and trailers. So
  * authentication, the access rule and error mapping exist once, for every door.
  */
-import { create, isMessage, type DescMessage, type DescMethodUnary, type DescService, type MessageShape } from "@bufbuild/protobuf";
+import {
+  create,
+  isMessage,
+  type DescMessage,
+  type DescMethodServerStreaming,
+  type DescMethodUnary,
+  type DescService,
+  type MessageInitShape,
+  type MessageShape,
+} from "@bufbuild/protobuf";
 import {
   createServiceImplSpec,
+  type HandlerContext,
   type Interceptor,
   type ServiceImpl,
+  type StreamRequest,
+  type StreamResponse,
   type UnaryRequest,
   type UnaryResponse,
 } from "@connectrpc/connect";
 import type { CallInit } from "./call-init.js";
+import { StreamCallRequest } from "./stream-call.js";
 import { CallContext, CallRequest, CallResponse } from "./unary-call.js";
 
 /** A service and its implementation, as registered on every door. */
@@ -37,10 +50,32 @@ export interface CallResult<O extends DescMessage = DescMessage> {
   readonly trailer: Headers | undefined;
 }
 
-/** Runs decoded unary calls through the interceptors into the implementations. */
+/**
+ * A server-streaming call the interceptors let through: its messages, produced as they are read. An
+ * error while streaming (an implementation's refusal) has been through the same interceptors' mapping
+ * (error-mapping.ts maps a stream's errors too).
+ */
+export interface StreamResult<O extends DescMessage = DescMessage> {
+  readonly messages: AsyncIterable<MessageShape<O>>;
+  readonly header: Headers | undefined;
+  readonly trailer: Headers | undefined;
+}
+
+/** Runs decoded calls through the interceptors into the implementations. */
 export interface Invoker {
   /** Every unary method of the registered services, by gRPC path `/keyward.v1.UserRegistry/GetUser`. */
   readonly methods: ReadonlyMap<string, DescMethodUnary>;
+  /** Every server-streaming method, by gRPC path (`/keyward.v1.EventRegistry/StreamEvents`). */
+  readonly streamingMethods: ReadonlyMap<string, DescMethodServerStreaming>;
+  /**
+   * Opens a server-streaming call through the same interceptor chain as {@link invoke}: authorization is
+   * decided before it resolves. Rejects with whatever the interceptors throw (a ConnectError).
+   */
+  invokeStream<I extends DescMessage, O extends DescMessage>(
+    method: DescMethodServerStreaming<I, O>,
+    message: MessageShape<I>,
+    init: CallInit,
+  ): Promise<StreamResult<O>>;
   /** Calls `method` with `message`. Rejects with whatever the interceptors throw (a ConnectError). */
   invoke<I extends DescMessage, O extends DescMessage>(
     method: DescMethodUnary<I, O>,
@@ -50,15 +85,43 @@ export interface Invoker {
 }
 
 type UnaryFn = (request: UnaryRequest) => Promise<UnaryResponse>;
+type StreamFn = (request: StreamRequest) => Promise<StreamResponse>;
+type StreamImpl = (request: MessageShape<DescMessage>, context: HandlerContext) => AsyncIterable<MessageInitShape<DescMessage>>;
 
 /** Builds the invoker. Each method's interceptor chain is composed once, here, not per call. */
 export function createInvoker(bindings: readonly ServiceBinding[], interceptors: readonly Interceptor[]): Invoker {
   const methods = new Map<string, DescMethodUnary>();
   const chains = new Map<DescMethodUnary, UnaryFn>();
+  const streamingMethods = new Map<string, DescMethodServerStreaming>();
+  const streamChains = new Map<DescMethodServerStreaming, StreamFn>();
   for (const { service, impl } of bindings) {
     const spec = createServiceImplSpec(service, impl);
     for (const described of service.methods) {
       const methodSpec = spec.methods[described.localName];
+      if (described.methodKind === "server_streaming" && methodSpec?.kind === "server_streaming") {
+        const method = described as DescMethodServerStreaming;
+        const implementation = methodSpec.impl as unknown as StreamImpl;
+        const innermost: StreamFn = async (request) => {
+          const context = new CallContext(service, method, request);
+          const produced = implementation((request as StreamCallRequest).input, context);
+          return {
+            stream: true,
+            service,
+            method,
+            message: asMessages(produced, method.output),
+            get header() {
+              return context.responseHeader;
+            },
+            get trailer() {
+              return context.responseTrailer;
+            },
+          };
+        };
+        const chain = interceptors.reduceRight<StreamFn>((next, interceptor) => interceptor(next as never) as StreamFn, innermost);
+        streamingMethods.set(`/${service.typeName}/${method.name}`, method);
+        streamChains.set(method, chain);
+        continue;
+      }
       if (described.methodKind !== "unary" || methodSpec?.kind !== "unary") continue;
       const method = described as DescMethodUnary;
       const implementation = methodSpec.impl;
@@ -76,6 +139,17 @@ export function createInvoker(bindings: readonly ServiceBinding[], interceptors:
 
   return {
     methods,
+    streamingMethods,
+    async invokeStream(method, message, init) {
+      const chain = streamChains.get(method as DescMethodServerStreaming);
+      if (!chain) throw new Error(`invokeStream: ${method.parent.typeName}.${method.name} is not registered`);
+      const response = await chain(new StreamCallRequest(method as DescMethodServerStreaming, message, init));
+      return {
+        messages: response.message as AsyncIterable<MessageShape<typeof method.output>>,
+        header: response.header,
+        trailer: response.trailer,
+      };
+    },
     async invoke(method, message, init) {
       const chain = chains.get(method as DescMethodUnary);
       if (!chain) throw new Error(`invoke: ${method.parent.typeName}.${method.name} is not registered`);
@@ -89,4 +163,9 @@ export function createInvoker(bindings: readonly ServiceBinding[], interceptors:
       };
     },
   };
+}
+
+/** The implementation's outputs as messages of `schema` (an implementation may yield init shapes). */
+async function* asMessages(produced: AsyncIterable<MessageInitShape<DescMessage>>, schema: DescMessage): AsyncIterable<MessageShape<DescMessage>> {
+  for await (const output of produced) yield isMessage(output, schema) ? output : create(schema, output);
 }

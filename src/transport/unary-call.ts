@@ -5,7 +5,7 @@
  * Whatever a call may not need (the abort signal, response headers and trailers) is created when first
  * read.
  */
-import type { DescMethodUnary, DescService, MessageShape } from "@bufbuild/protobuf";
+import type { DescMethodServerStreaming, DescMethodUnary, DescService, MessageShape } from "@bufbuild/protobuf";
 import { createContextKey, type ContextKey, type ContextValues, type HandlerContext, type StreamRequest, type UnaryRequest, type UnaryResponse } from "@connectrpc/connect";
 import { kPeer } from "../net/peer.js";
 import type { CallInit } from "./call-init.js";
@@ -37,6 +37,11 @@ class CallValues implements ContextValues {
   }
 }
 
+/** The context values a call starts with: the door's, its protocol and its peer. */
+export function callValuesOf(init: CallInit): ContextValues {
+  return (init.contextValues ?? new CallValues()).set(kProtocolName, init.protocolName).set(kPeer, init.peer);
+}
+
 /** The request the interceptor chain receives; the door's signal is read through, so a lazy one stays lazy. */
 export class CallRequest implements UnaryRequest {
   readonly stream = false;
@@ -55,7 +60,7 @@ export class CallRequest implements UnaryRequest {
     this.requestMethod = init.requestMethod;
     this.url = init.url;
     this.header = init.header;
-    this.contextValues = (init.contextValues ?? new CallValues()).set(kProtocolName, init.protocolName).set(kPeer, init.peer);
+    this.contextValues = callValuesOf(init);
   }
 
   get signal(): AbortSignal {
@@ -87,8 +92,9 @@ export class CallContext implements HandlerContext {
 
   constructor(
     readonly service: DescService,
-    readonly method: DescMethodUnary,
-    private readonly request: UnaryRequest,
+    /** A unary method, or a server-streaming one (stream-call.ts). */
+    readonly method: DescMethodUnary | DescMethodServerStreaming,
+    private readonly request: UnaryRequest | StreamRequest,
   ) {
     this.protocolName = request.contextValues.get(kProtocolName);
     this.requestMethod = request.requestMethod;
@@ -125,7 +131,7 @@ export class CallResponse implements UnaryResponse {
     readonly message: MessageShape<DescMethodUnary["output"]>,
   ) {
     this.service = context.service;
-    this.method = context.method;
+    this.method = context.method as DescMethodUnary;
   }
 
   get header(): Headers {

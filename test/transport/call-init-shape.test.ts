@@ -21,6 +21,11 @@ import { createStubServices } from "./support/stub-service.js";
 function recording(inner: Invoker, inits: CallInit[]): Invoker {
   return {
     methods: inner.methods,
+    streamingMethods: inner.streamingMethods,
+    invokeStream(method, message, init) {
+      inits.push(init);
+      return inner.invokeStream(method, message, init);
+    },
     invoke(method, message, init) {
       inits.push(init);
       return inner.invoke(method, message, init);

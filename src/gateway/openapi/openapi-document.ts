@@ -218,6 +218,7 @@ interface AccessRule {
   readonly userField: string;
   readonly ownUserRights: readonly number[];
   readonly otherUserRights: readonly number[];
+  readonly optionalUserField: boolean;
 }
 
 function accessOf(method: DescMethod): AccessRule | undefined {
@@ -235,13 +236,15 @@ function describeAccess(rule: AccessRule | undefined): string {
   const other = rule.otherUserRights.length === 0 ? "any valid API key" : rightNames(rule.otherUserRights);
   if (rule.userField === "") return `**Rights required:** ${other}.`;
   const own = rule.ownUserRights.length === 0 ? "any valid API key" : rightNames(rule.ownUserRights);
-  return `**Rights required:** ${own} when \`${rule.userField}\` is the caller's own user; ${other} for any other user (which also suffices on one's own).`;
+  const none = rule.optionalUserField ? ` Without \`${rule.userField}\` the call covers every user in the caller's scope and needs ${other}.` : "";
+  return `**Rights required:** ${own} when \`${rule.userField}\` is the caller's own user; ${other} for any other user (which also suffices on one's own).${none}`;
 }
 
 function accessExtension(rule: AccessRule): Record<string, unknown> {
   return {
     public: rule.public,
     ...(rule.userField === "" ? {} : { userField: rule.userField, ownUserRights: namesOf(rule.ownUserRights) }),
+    ...(rule.optionalUserField ? { optionalUserField: true } : {}),
     otherUserRights: namesOf(rule.otherUserRights),
   };
 }
