@@ -241,6 +241,7 @@ describe("web console: activity, a key's history and webhooks (real browser)", f
 
   it("offers the three new rights in the key dialogs, in plain words, to those who may hold them", async () => {
     await erin.goto(`${url}/#/keys`);
+    await erin.reload();
     await erin.getByRole("button", { name: "Generate key" }).click();
     const forUser = erin.getByRole("dialog", { name: "Generate API key" });
     const userEvents = forUser.getByRole("checkbox", { name: /^User: events read/ });
@@ -253,9 +254,9 @@ describe("web console: activity, a key's history and webhooks (real browser)", f
     await admin.getByRole("button", { name: "Generate key" }).click();
     const forAdmin = admin.getByRole("dialog", { name: "Generate API key" });
     for (const [label, help] of [
-      ["User: events read", "See this user's activity"],
+      ["User: events read", "See what was done to or by this user and their keys."],
       ["Admin: events read", "See the activity of every user this admin manages."],
-      ["Admin: webhooks", "See, add, change, test and delete webhooks"],
+      ["Admin: webhooks", "Manage webhooks, which send activity to other systems."],
     ] as const) {
       const box = forAdmin.locator("label.check", { has: admin.getByRole("checkbox", { name: new RegExp(`^${label}`) }) });
       expect(await box.locator(".check-help").textContent(), label).to.contain(help);
