@@ -45,6 +45,7 @@ const CODES: Record<ErrorCode, Code> = {
   already_exists: Code.AlreadyExists,
   failed_precondition: Code.FailedPrecondition,
   resource_exhausted: Code.ResourceExhausted,
+  out_of_range: Code.OutOfRange,
   unimplemented: Code.Unimplemented,
   deadline_exceeded: Code.DeadlineExceeded,
   unavailable: Code.Unavailable,

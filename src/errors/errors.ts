@@ -23,6 +23,7 @@ export type ErrorCode =
   | "already_exists"
   | "failed_precondition"
   | "resource_exhausted"
+  | "out_of_range"
   | "unimplemented"
   | "deadline_exceeded"
   | "unavailable"
@@ -220,6 +221,31 @@ export const WebhookSigningKeyMissing = define(
   "failed_precondition",
   "WEBHOOK_SIGNING_KEY_MISSING",
   "this server has no webhook signing key: start it with --webhook-signing-key-file (the same file on every node)",
+);
+// Events (ARCHITECTURE.md, "Events"): reading the audit trail as a stream.
+/** A stream whose reader fell too far behind the trail: it resumes with `after_id`, losing nothing. */
+export const EventsStreamBehind = define(
+  "resource_exhausted",
+  "EVENTS_STREAM_BEHIND",
+  "the stream's reader took nothing for {stall} while events were waiting, so the stream was ended; resume with after_id `{last_id}`",
+);
+/** A resume from an event that retention has already pruned. */
+export const EventsPruned = define(
+  "out_of_range",
+  "EVENTS_PRUNED",
+  "events up to `{pruned_through}` were pruned by retention; the oldest kept is `{oldest_id}`: resume with after_id `{pruned_through}`",
+);
+/** More event streams open than this process, or this client, may hold. */
+export const EventsStreamsExhausted = define(
+  "resource_exhausted",
+  "EVENTS_STREAMS_EXHAUSTED",
+  "{scope} already holds {limit} open event streams; close one, or page with ListEvents",
+);
+/** A streaming method asked over a door that does not stream (gRPC-Web, Connect's unary encodings). */
+export const StreamingUnsupported = define(
+  "unimplemented",
+  "STREAMING_UNSUPPORTED",
+  "{method} is server streaming, served over gRPC and Connect streaming (`application/connect+proto` or `application/connect+json`) only; page with ListEvents otherwise",
 );
 
 // The REST gateway (src/gateway/): requests that never reach a method. The HTTP status of each is in

@@ -5,6 +5,7 @@
 import type { Interceptor } from "@connectrpc/connect";
 import { ApiKeyRegistry } from "../../gen/keyward/v1/api_key_pb.js";
 import { AuthService } from "../../gen/keyward/v1/auth_pb.js";
+import { EventRegistry } from "../../gen/keyward/v1/event_pb.js";
 import { SessionRegistry } from "../../gen/keyward/v1/session_pb.js";
 import { TenantRegistry } from "../../gen/keyward/v1/tenant_pb.js";
 import { UserRegistry } from "../../gen/keyward/v1/user_pb.js";
@@ -30,6 +31,8 @@ import { KeywardMetrics } from "../metrics/metrics.js";
 import { rights } from "../rights/index.js";
 import { createApiKeyRegistry } from "../services/api-key-registry.js";
 import { createAuthService } from "../services/auth-service.js";
+import { createEventRegistry } from "../services/event-registry.js";
+import { DEFAULT_EVENT_STREAM_OPTIONS, EventStreams, wakingStore } from "../services/event-streams.js";
 import type { ServiceDeps } from "../services/service-deps.js";
 import { createSessionRegistry } from "../services/session-registry.js";
 import { createTenantRegistry } from "../services/tenant-registry.js";
@@ -50,6 +53,8 @@ export interface Keyward {
   readonly sessionUsage: UsageRecorder;
   /** Counts refused credentials and writes them as `auth.fail` events each window (ARCHITECTURE.md, "Events"). */
   readonly authFailures: AuthFailureLog;
+  /** The open `StreamEvents` tails; serve.ts ends them when the server stops. */
+  readonly eventStreams: EventStreams;
   readonly bindings: readonly ServiceBinding[];
   /**
    * Outermost first: call metrics, then error mapping wrapping the password transport check and
@@ -69,14 +74,18 @@ export interface Keyward {
 export async function build(config: Config, logger: Logger, now: () => number = Date.now): Promise<Keyward> {
   const opened = await openStore({ store: config.store, dataDir: config.dataDir }, logger);
   const metrics = new KeywardMetrics();
-  // This process's own writes that queue webhook deliveries wake its dispatcher (ARCHITECTURE.md, "Events").
+  const instrumented = instrumentStore(opened, metrics.storeDuration);
+  const eventStreams = new EventStreams(instrumented, DEFAULT_EVENT_STREAM_OPTIONS);
+  // This process's own writes that append events wake its event streams and, when they queue webhook
+  // deliveries, its dispatcher, at once; other processes' writes reach both by polling (ARCHITECTURE.md, "Events").
   let wake = (): void => {};
-  const store = wakeOnEventWrites(instrumentStore(opened, metrics.storeDuration), () => wake());
+  const store = wakeOnEventWrites(wakingStore(instrumented, eventStreams.wake), () => wake());
   metrics.observeEvents(store);
   let eventWorkers: EventWorkers;
   try {
     eventWorkers = createEventWorkers(config, store, logger, metrics.countDelivery, now);
   } catch (error) {
+    eventStreams.close();
     await store.close();
     throw error;
   }
@@ -154,6 +163,7 @@ export async function build(config: Config, logger: Logger, now: () => number = 
       WebhookRegistry,
       createWebhookRegistry({ store, sender: eventWorkers.sender, maxWebhooksPerScope: config.eventWorkers.maxWebhooksPerScope, now }),
     ),
+    bindService(EventRegistry, createEventRegistry({ store, clients, streams: eventStreams })),
   ];
   // Call metrics outermost, so they see the final code of every call, refusals included.
   const interceptors = [
@@ -175,6 +185,7 @@ export async function build(config: Config, logger: Logger, now: () => number = 
     revocations,
     sessionUsage,
     authFailures,
+    eventStreams,
     bindings,
     interceptors,
     invoker: createInvoker(bindings, interceptors),
@@ -185,6 +196,7 @@ export async function build(config: Config, logger: Logger, now: () => number = 
       readiness.drain();
       // Before the store closes: an attempt in flight records its outcome.
       await eventWorkers.stop();
+      eventStreams.close();
       await revocations.stop();
       await usage.flush();
       await sessionUsage.flush();

@@ -78,6 +78,8 @@ export async function startKeyward(config: Config, logger: Logger, options: Star
         stopping ??= (async () => {
           // Load balancers see /readyz 503 and gRPC NOT_SERVING before the listeners stop accepting.
           keyward.readiness.drain();
+          // Open event streams end cleanly now, so the listeners' drain does not wait for them.
+          keyward.eventStreams.close();
           await Promise.all(stops.map((stop) => stop()));
           await keyward.close();
         })();

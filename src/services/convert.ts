@@ -6,15 +6,15 @@
 import { create } from "@bufbuild/protobuf";
 import { timestampDate, timestampFromDate, type Timestamp } from "@bufbuild/protobuf/wkt";
 import { ApiKeySchema, ApiKeyState, type ApiKey } from "../../gen/keyward/v1/api_key_pb.js";
+import { EventSchema, type Event } from "../../gen/keyward/v1/event_pb.js";
 import { SessionSchema, type Session } from "../../gen/keyward/v1/session_pb.js";
 import { TenantSchema, type Tenant } from "../../gen/keyward/v1/tenant_pb.js";
 import { UserSchema, UserState, type User } from "../../gen/keyward/v1/user_pb.js";
-import { EventSchema, type Event } from "../../gen/keyward/v1/event_pb.js";
 import { WebhookDeliveryStateSchema, WebhookSchema, type Webhook } from "../../gen/keyward/v1/webhook_pb.js";
 import type {
-  EventRecord,
   WebhookRecord,
   ApiKeyRecord,
+  EventRecord,
   SessionRecord,
   TenantRecord,
   ApiKeyState as StoredKeyState,
@@ -102,14 +102,22 @@ function optionalTimestamp(date: Date | undefined): Timestamp | undefined {
 
 // Events and webhooks (ARCHITECTURE.md, "Events").
 
-/** Digits of an event id: its seq, zero-padded so ids sort as their events do. */
-const EVENT_ID_DIGITS = 16;
+/** Digits of an event id: its seq, zero-padded so ids sort as text as they sort as numbers. */
+export const EVENT_ID_DIGITS = 16;
 
-/** An event's public id: its seq in the chain, 16 digits (`0000000000000042`). */
+/** The id of the event at `seq` (`0000000000000042`). */
 export function eventIdOf(seq: number): string {
   return String(seq).padStart(EVENT_ID_DIGITS, "0");
 }
 
+/** The seq an event id names, or undefined when the text is not an event id. */
+export function seqOfEventId(id: string): number | undefined {
+  if (!/^\d{16}$/.test(id)) return undefined;
+  const seq = Number(id);
+  return Number.isSafeInteger(seq) ? seq : undefined;
+}
+
+/** An event as the API shows it: every field but its own hash (the next event's link holds it). */
 export function eventToMessage(event: EventRecord): Event {
   return create(EventSchema, {
     id: eventIdOf(event.seq),

@@ -6,8 +6,18 @@
  * is the identity): a decoder that throws there would be answered INTERNAL, where a refused request is
  * INVALID_ARGUMENT naming its fields, like on every other door.
  */
-import { fromBinary, toBinary, type DescMethodUnary, type DescService, type MessageShape } from "@bufbuild/protobuf";
-import { status, type handleUnaryCall, type MethodDefinition, type ServiceDefinition, type UntypedServiceImplementation } from "@grpc/grpc-js";
+import { fromBinary, toBinary, type DescMethodServerStreaming, type DescMethodUnary, type DescService, type MessageShape } from "@bufbuild/protobuf";
+import {
+  status,
+  type handleServerStreamingCall,
+  type handleUnaryCall,
+  type MethodDefinition,
+  type ServerUnaryCall,
+  type ServiceDefinition,
+  type UntypedServiceImplementation,
+} from "@grpc/grpc-js";
+import { DEFAULT_STREAM_STALL_MS } from "../stream-pace.js";
+import { drainedWithin, pumpStream } from "./stream-pump.js";
 import { toConnectError } from "../errors/error-mapping.js";
 import type { Logger } from "../logger.js";
 import { memoizeEncoding } from "./reusable-response.js";
@@ -35,6 +45,12 @@ export function createGrpcService(service: DescService, invoker: Invoker, logger
   const implementation: UntypedServiceImplementation = {};
   for (const described of service.methods) {
     const path = `/${service.typeName}/${described.name}`;
+    const streaming = invoker.streamingMethods.get(path);
+    if (streaming !== undefined) {
+      definition[streaming.name] = { ...methodDefinition(streaming, path), responseStream: true };
+      implementation[streaming.name] = serverStreamingHandler(streaming, path, invoker, logger, secure);
+      continue;
+    }
     const method = invoker.methods.get(path);
     if (method === undefined) continue;
     definition[method.name] = methodDefinition(method, path);
@@ -43,7 +59,7 @@ export function createGrpcService(service: DescService, invoker: Invoker, logger
   return { definition, implementation };
 }
 
-function methodDefinition(method: DescMethodUnary, path: string): MethodDefinition<Buffer, Message> {
+function methodDefinition(method: DescMethodUnary | DescMethodServerStreaming, path: string): MethodDefinition<Buffer, Message> {
   return {
     path,
     originalName: method.localName,
@@ -94,6 +110,54 @@ function unaryHandler(method: DescMethodUnary, path: string, invoker: Invoker, l
     answer().catch((error: unknown) => {
       logger.error("grpc call could not be answered", { path, error });
       respond({ code: status.INTERNAL, details: "internal error" });
+    });
+  };
+}
+
+/**
+ * A server-streaming call: opened through the invoker (the same interceptors, so the same authorization),
+ * then pumped with back-pressure (stream-pump.ts). A stream has no default deadline: a live tail is
+ * meant to stay open; the client's own deadline holds, and the server's stop ends it.
+ */
+function serverStreamingHandler(method: DescMethodServerStreaming, path: string, invoker: Invoker, logger: Logger, secure: boolean): handleServerStreamingCall<Buffer, Message> {
+  return (call) => {
+    let request: Message;
+    try {
+      request = decodeRequest(method.input, call.request, "binary");
+    } catch (error) {
+      call.emit("error", grpcStatusOf(toConnectError(error, logger), logger, path));
+      return;
+    }
+    const answer = async () => {
+      const cancellation = new GrpcCallSignal(call as unknown as ServerUnaryCall<unknown, unknown>);
+      try {
+        const result = await invoker.invokeStream(method, request, {
+          protocolName: "grpc",
+          header: metadataToHeaders(call.metadata),
+          end: cancellation,
+          requestMethod: "POST",
+          url: path,
+          peer: grpcPeer(call as unknown as ServerUnaryCall<unknown, unknown>, secure),
+        });
+        if (hasEntries(result.header)) call.sendMetadata(headersToMetadata(result.header));
+        const sink = {
+          write: (message: Message) => call.write(message),
+          drained: (ms: number) => drainedWithin(call, ms),
+          get gone() {
+            return call.cancelled;
+          },
+        };
+        await pumpStream(result.messages, sink, result.pace, DEFAULT_STREAM_STALL_MS);
+        if (!call.cancelled) call.end(hasEntries(result.trailer) ? headersToMetadata(result.trailer) : undefined);
+      } catch (reason) {
+        if (!call.cancelled) call.emit("error", grpcStatusOf(reason, logger, path));
+      } finally {
+        cancellation.dispose();
+      }
+    };
+    answer().catch((error: unknown) => {
+      logger.error("grpc stream could not be answered", { path, error });
+      call.emit("error", { code: status.INTERNAL, details: "internal error" });
     });
   };
 }

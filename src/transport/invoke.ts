@@ -25,6 +25,7 @@ import {
   type UnaryResponse,
 } from "@connectrpc/connect";
 import type { CallInit } from "./call-init.js";
+import type { StreamPace } from "../stream-pace.js";
 import { StreamCallRequest } from "./stream-call.js";
 import { CallContext, CallRequest, CallResponse } from "./unary-call.js";
 
@@ -57,6 +58,8 @@ export interface CallResult<O extends DescMessage = DescMessage> {
  */
 export interface StreamResult<O extends DescMessage = DescMessage> {
   readonly messages: AsyncIterable<MessageShape<O>>;
+  /** The door marks its reader's stalls here (stream-pump.ts). */
+  readonly pace: StreamPace;
   readonly header: Headers | undefined;
   readonly trailer: Headers | undefined;
 }
@@ -143,9 +146,11 @@ export function createInvoker(bindings: readonly ServiceBinding[], interceptors:
     async invokeStream(method, message, init) {
       const chain = streamChains.get(method as DescMethodServerStreaming);
       if (!chain) throw new Error(`invokeStream: ${method.parent.typeName}.${method.name} is not registered`);
-      const response = await chain(new StreamCallRequest(method as DescMethodServerStreaming, message, init));
+      const request = new StreamCallRequest(method as DescMethodServerStreaming, message, init);
+      const response = await chain(request);
       return {
         messages: response.message as AsyncIterable<MessageShape<typeof method.output>>,
+        pace: request.pace,
         header: response.header,
         trailer: response.trailer,
       };

@@ -7,6 +7,7 @@
 import type { DescMethodServerStreaming, DescService, MessageShape } from "@bufbuild/protobuf";
 import type { ContextValues, StreamRequest } from "@connectrpc/connect";
 import { kStreamInput } from "../authz/authorization-interceptor.js";
+import { kStreamPace, StreamPace } from "../stream-pace.js";
 import type { CallInit } from "./call-init.js";
 import { callValuesOf } from "./unary-call.js";
 
@@ -18,6 +19,8 @@ export class StreamCallRequest implements StreamRequest {
   readonly url: string;
   readonly header: Headers;
   readonly contextValues: ContextValues;
+  /** How its reader keeps up, as the door marks it. */
+  readonly pace = new StreamPace();
 
   constructor(
     readonly method: DescMethodServerStreaming,
@@ -28,7 +31,7 @@ export class StreamCallRequest implements StreamRequest {
     this.requestMethod = init.requestMethod;
     this.url = init.url;
     this.header = init.header;
-    this.contextValues = callValuesOf(init).set(kStreamInput, input);
+    this.contextValues = callValuesOf(init).set(kStreamInput, input).set(kStreamPace, this.pace);
   }
 
   get message(): AsyncIterable<MessageShape<DescMethodServerStreaming["input"]>> {

@@ -3,6 +3,9 @@
 import { describeApiKeys } from "./conformance/api-keys.js";
 import { describeAttemptCounters } from "./conformance/attempt-counters.js";
 import { describeConcurrency } from "./conformance/concurrency.js";
+import { describeDeliveries } from "./conformance/deliveries.js";
+import { describeEvents } from "./conformance/events.js";
+import { describeExpiryWarnings } from "./conformance/expiry-warnings.js";
 import { describeGuards } from "./conformance/guards.js";
 import { describeLifecycle } from "./conformance/lifecycle.js";
 import { describeListing } from "./conformance/listing.js";
@@ -12,8 +15,9 @@ import { describeSessions } from "./conformance/sessions.js";
 import { describeTenants } from "./conformance/tenants.js";
 import { StoreUnderTest, type StoreFactory } from "./conformance/store-under-test.js";
 import { describeUsers } from "./conformance/users.js";
+import { describeWebhooks } from "./conformance/webhooks.js";
 
-export type { StoreFactory, StoreHarness } from "./conformance/store-under-test.js";
+export type { RawEventAccess, StoreFactory, StoreHarness } from "./conformance/store-under-test.js";
 
 /** Options for {@link describeStoreConformance}. */
 export interface ConformanceOptions {
@@ -42,6 +46,10 @@ export function describeStoreConformance(name: string, factory: StoreFactory, op
     describeSessions(subject);
     describeTenants(subject);
     describeAttemptCounters(subject);
+    describeEvents(subject);
+    describeWebhooks(subject);
+    describeDeliveries(subject);
+    describeExpiryWarnings(subject);
     describeLifecycle(subject, options.persistent);
   });
 }

@@ -16,6 +16,7 @@ import { TENANT_SQL } from "../../src/store/sqlite/tenants.js";
 import { describeStoreConformance } from "./conformance.js";
 import { NO_CAP, apiKeyRecord, at, userRecord } from "./conformance/fixtures.js";
 import type { CapWorkerResult, CapWorkerTask } from "./support/sqlite-cap-worker.js";
+import { sqliteFileRawEvents, sqliteRawEvents } from "./support/sqlite-raw-events.js";
 
 async function tempDir(): Promise<string> {
   return mkdtemp(join(tmpdir(), "keyward-sqlite-"));
@@ -31,6 +32,7 @@ describeStoreConformance(
       reopen: async () => openSqliteStore(file),
       openPeer: async () => openSqliteStore(file),
       cleanup: () => rm(dir, { recursive: true, force: true }),
+      rawEvents: sqliteFileRawEvents(file),
     };
   },
   { persistent: true },
@@ -38,7 +40,10 @@ describeStoreConformance(
 
 describeStoreConformance(
   "SQLite :memory:",
-  async () => ({ store: openSqliteStore(":memory:"), cleanup: async () => {} }),
+  async () => {
+    const store = openSqliteStore(":memory:");
+    return { store, cleanup: async () => {}, rawEvents: sqliteRawEvents(() => store.database, false) };
+  },
   { persistent: false },
 );
 

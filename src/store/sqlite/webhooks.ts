@@ -146,7 +146,8 @@ export class SqliteWebhooks implements WebhookStore {
       return this.#mustGet(webhookId);
     });
     this.#deleteTransaction = db.transaction((webhookId: string, guard: Guard<WebhookRecord> | undefined) => {
-      guard?.(this.#mustGet(webhookId));
+      const current = this.#mustGet(webhookId);
+      guard?.(current);
       this.#delete.run(webhookId);
     });
     // One read transaction, so the page and its totalSize come from the same snapshot.

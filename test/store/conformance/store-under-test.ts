@@ -10,6 +10,24 @@ export interface StoreHarness {
   openPeer?: () => Promise<Store>;
   /** Removes what the harness created (files, databases). Stores are closed before it runs. */
   cleanup: () => Promise<void>;
+  /** Straight access to the stored events, past the store. */
+  rawEvents: RawEventAccess;
+}
+
+/**
+ * What someone with the backend's files or credentials can do to the stored events, past the store: how
+ * the conformance suite injects a failure between a change and its event, and tampers with the chain.
+ */
+export interface RawEventAccess {
+  /**
+   * From now on, every event append fails inside its write (after the change it records was written in
+   * the same transaction), as a crash between the two would; returns how to undo that.
+   */
+  failAppends(): Promise<() => Promise<void>>;
+  /** Rewrites the stored `type` of event `seq`, leaving everything else (its hash too). */
+  editEventType(seq: number, type: string): Promise<void>;
+  /** Deletes the stored event `seq`. */
+  deleteEvent(seq: number): Promise<void>;
 }
 
 /** Opens a fresh, empty store for one test. */
@@ -34,6 +52,12 @@ export class StoreUnderTest {
   /** Whether the factory can reopen its data. */
   get canReopen(): boolean {
     return this.#harness?.reopen !== undefined;
+  }
+
+  /** Straight access to the current test's stored events. */
+  get rawEvents(): RawEventAccess {
+    if (!this.#harness) throw new Error("no store: used outside a test");
+    return this.#harness.rawEvents;
   }
 
   /** A second connection to the current test's data, or undefined when the backend has none; the caller closes it. */
