@@ -95,7 +95,8 @@ function EventRow({ event }: { readonly event: Event }) {
       </td>
       <td data-label="Actor">
         {keyword ? (
-          <span className="muted">Keyward</span>
+          // A refused credential identifies nobody; any other event without an actor is Keyward's own.
+          <span className="muted">{event.type === "auth.fail" ? "Not identified" : "Keyward"}</span>
         ) : (
           <div className="event-actor">
             {actor?.userId && (
@@ -104,7 +105,11 @@ function EventRow({ event }: { readonly event: Event }) {
                 {actor.userId === caller.user.userId && <span className="muted"> (you)</span>}
               </span>
             )}
-            {actor?.apiKeyId && <span className="small muted mono">with key {actor.apiKeyId}</span>}
+            {actor?.apiKeyId && (
+              <span className="small muted event-id" title={`Key id ${actor.apiKeyId}`}>
+                with key <span className="mono">{actor.apiKeyId}</span>
+              </span>
+            )}
             {actor?.sessionId && <span className="small muted">with a password session</span>}
           </div>
         )}
@@ -112,7 +117,11 @@ function EventRow({ event }: { readonly event: Event }) {
       <td data-label="Subject">
         <div className="event-subject">
           {subject?.userId && <span>user {subject.userId}</span>}
-          {subject?.apiKeyId && <span className="small mono">key {subject.apiKeyId}</span>}
+          {subject?.apiKeyId && (
+            <span className="small event-id" title={`Key id ${subject.apiKeyId}`}>
+              key <span className="mono">{subject.apiKeyId}</span>
+            </span>
+          )}
           {subject?.sessionId && <span className="small muted">a session</span>}
           {subject?.tenantId && <span className="small muted">tenant {subject.tenantId}</span>}
         </div>
