@@ -182,6 +182,35 @@ describe("web console: tenants (real browser)", function () {
     }
   });
 
+  it("acme's admin sees everyone's Activity in acme only, as the API lists it, and Webhooks says it serves acme's activity", async () => {
+    const { key } = await sut.fx.key("acme-admin", [Right.ALL], { name: "acme-admin-activity" });
+    issuedKeys.add(key);
+    const person = await newPerson(browser);
+    try {
+      const acme = await person.newPage();
+      await signInWithKey(acme, url, key);
+      await acme.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Activity" }).click();
+      await acme.getByRole("switch", { name: "Show everyone in Acme Corp" }).click();
+      const table = acme.getByRole("region", { name: "Activity table" });
+      await table.locator("tbody tr[data-event-id]").first().waitFor();
+      const direct = await rest(key, "/api/v1/events");
+      expect(direct.status).to.equal(200);
+      const ids = await table.locator("tbody tr[data-event-id]").evaluateAll((rows) => rows.map((row) => row.getAttribute("data-event-id")));
+      expect(ids).to.deep.equal(direct.body.events.map((event: { id: string }) => event.id));
+      const subjects = await table.locator("tbody td[data-label='Subject']").allTextContents();
+      expect(subjects.filter((subject) => !subject.includes("tenant acme")), "only acme's events").to.deep.equal([]);
+      expect(subjects.some((subject) => subject.includes("user acme-billing")), "acme-billing's creation is there").to.equal(true);
+      await expectAccessible(acme, "a tenant admin's activity");
+
+      // A tenant admin's webhooks receive acme's events; the page says so.
+      await acme.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Webhooks" }).click();
+      await acme.getByRole("heading", { level: 1, name: "Webhooks" }).waitFor();
+      expect(await acme.locator(".page-head").textContent()).to.contain("the activity of Acme Corp");
+    } finally {
+      await person.close();
+    }
+  });
+
   it("for acme's admin, a globex user and a system user are not found, in the API's words, and Tenants is refused", async () => {
     const { key } = await sut.fx.key("acme-admin", [Right.ALL], { name: "acme-admin-all" });
     const person = await newPerson(browser);

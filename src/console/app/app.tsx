@@ -1,5 +1,5 @@
 /** The console's frame: sign-in until a credential works, then the layout and the screen of the route. */
-import { useCallback } from "react";
+import { lazy, Suspense, useCallback } from "react";
 import { createConnectQueryKey, useMutation, useQuery } from "@connectrpc/connect-query";
 import { useQueryClient } from "@tanstack/react-query";
 import { AuthService } from "../../../gen/keyward/v1/auth_pb.js";
@@ -9,7 +9,6 @@ import { CallerProvider, callerOf } from "./caller.js";
 import { ErrorText } from "./components/error-text.js";
 import { Layout } from "./components/layout.js";
 import { AccountPage } from "./account/account-page.js";
-import { ActivityPage } from "./events/activity-page.js";
 import { MyKeysPage } from "./keys/my-keys-page.js";
 import { forgetPastedKey } from "./pasted-key.js";
 import { useRoute } from "./router.js";
@@ -19,7 +18,10 @@ import { TenantPage } from "./tenants/tenant-page.js";
 import { TenantsPage } from "./tenants/tenants-page.js";
 import { UserPage } from "./users/user-page.js";
 import { UsersPage } from "./users/users-page.js";
-import { WebhooksPage } from "./webhooks/webhooks-page.js";
+
+// Screens only some callers use load on first visit, so everyone else's first load stays small.
+const ActivityPage = lazy(() => import("./events/activity-page.js").then((module) => ({ default: module.ActivityPage })));
+const WebhooksPage = lazy(() => import("./webhooks/webhooks-page.js").then((module) => ({ default: module.WebhooksPage })));
 
 /** The query key of "who am I", refetched whenever a call is refused for its credentials. */
 export const AUTH_INFO_KEY = createConnectQueryKey({ schema: AuthService.method.getAuthInfo, cardinality: undefined });
@@ -73,8 +75,10 @@ export function App() {
         {route.screen === "account" && <AccountPage />}
         {route.screen === "tenants" && <TenantsPage />}
         {route.screen === "tenant" && <TenantPage key={route.tenantId} tenantId={route.tenantId} />}
-        {route.screen === "activity" && <ActivityPage />}
-        {route.screen === "webhooks" && <WebhooksPage />}
+        <Suspense fallback={<Loading />}>
+          {route.screen === "activity" && <ActivityPage />}
+          {route.screen === "webhooks" && <WebhooksPage />}
+        </Suspense>
         {route.screen === "not-found" && (
           <section>
             <h1>Page not found</h1>
@@ -85,5 +89,14 @@ export function App() {
         )}
       </Layout>
     </CallerProvider>
+  );
+}
+
+/** What a screen shows while its code loads. */
+function Loading() {
+  return (
+    <p className="muted" aria-busy="true">
+      Loading…
+    </p>
   );
 }

@@ -4,7 +4,7 @@
  * Regenerate, Delete and, for callers who may read the owner's events, History. Used for "My API keys"
  * and for an admin's view of another user.
  */
-import { useEffect, useState } from "react";
+import { lazy, Suspense, useEffect, useState } from "react";
 import { createConnectQueryKey, useMutation, useQuery } from "@connectrpc/connect-query";
 import { keepPreviousData, useQueryClient } from "@tanstack/react-query";
 import { timestampDate } from "@bufbuild/protobuf/wkt";
@@ -16,7 +16,9 @@ import { Pager, usePaging } from "../components/pager.js";
 import { TimeText } from "../components/time-text.js";
 import { labelOf, type KeyOwner } from "../rights.js";
 import { DeleteKeyDialog, EditKeyDialog, GenerateKeyDialog, RegenerateKeyDialog } from "./key-dialogs.js";
-import { KeyHistoryDialog } from "./key-history-dialog.js";
+
+// A key's history loads the events screens' code on first use.
+const KeyHistoryDialog = lazy(() => import("./key-history-dialog.js").then((module) => ({ default: module.KeyHistoryDialog })));
 
 /** Keys per page. */
 export const KEYS_PAGE_SIZE = 20;
@@ -125,7 +127,11 @@ export function KeysPanel({ userId, owner, title }: KeysPanelProps) {
       {dialog?.kind === "edit" && <EditKeyDialog apiKey={dialog.apiKey} owner={owner} onClose={() => setDialog(undefined)} />}
       {dialog?.kind === "regenerate" && <RegenerateKeyDialog apiKey={dialog.apiKey} onClose={() => setDialog(undefined)} />}
       {dialog?.kind === "delete" && <DeleteKeyDialog apiKey={dialog.apiKey} onClose={() => setDialog(undefined)} />}
-      {dialog?.kind === "history" && <KeyHistoryDialog apiKey={dialog.apiKey} onClose={() => setDialog(undefined)} />}
+      {dialog?.kind === "history" && (
+        <Suspense fallback={null}>
+          <KeyHistoryDialog apiKey={dialog.apiKey} onClose={() => setDialog(undefined)} />
+        </Suspense>
+      )}
     </section>
   );
 }
