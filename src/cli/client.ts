@@ -4,12 +4,14 @@
  * and pagination. The API key never reaches any output: everything written to stderr passes `redact`.
  */
 import { readFileSync } from "node:fs";
-import { Code, ConnectError, type Client } from "@connectrpc/connect";
+import { Code, ConnectError, createClient, type Client } from "@connectrpc/connect";
 import { Option, type Command } from "commander";
 import { BadRequestSchema } from "../../gen/google/rpc/error_details_pb.js";
 import type { ApiKeyRegistry } from "../../gen/keyward/v1/api_key_pb.js";
 import type { AuthService } from "../../gen/keyward/v1/auth_pb.js";
+import { EventRegistry } from "../../gen/keyward/v1/event_pb.js";
 import type { TenantRegistry } from "../../gen/keyward/v1/tenant_pb.js";
+import type { WebhookRegistry } from "../../gen/keyward/v1/webhook_pb.js";
 import type { UserRegistry } from "../../gen/keyward/v1/user_pb.js";
 import { createKeywardClient, errorReason } from "../client/keyward-client.js";
 import { SETTINGS } from "../server/config.js";
@@ -72,6 +74,8 @@ export interface Api {
   readonly apiKeys: Client<typeof ApiKeyRegistry>;
   readonly auth: Client<typeof AuthService>;
   readonly tenants: Client<typeof TenantRegistry>;
+  readonly webhooks: Client<typeof WebhookRegistry>;
+  readonly events: Client<typeof EventRegistry>;
 }
 
 /** What an action gets: its flags (own and global), the output mode and the API. */
@@ -79,6 +83,9 @@ export interface Context {
   readonly options: Record<string, unknown>;
   readonly json: boolean;
   readonly api: Api;
+  /** Where the API is and the key it is called with, for the calls `api` cannot make (a stream). */
+  readonly url: string;
+  readonly apiKey: string | undefined;
   print(text: string): void;
 }
 
@@ -118,7 +125,8 @@ function readApiKey(command: Command, options: Record<string, unknown>): string 
 
 function createApi(url: string, key: string | undefined): Api {
   // The client's default deadline, like any other program's.
-  return createKeywardClient({ baseUrl: url, apiKey: key });
+  const client = createKeywardClient({ baseUrl: url, apiKey: key });
+  return { ...client, events: createClient(EventRegistry, client.transport) };
 }
 
 const NETWORK_ERRORS = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "ECONNRESET", "EHOSTUNREACH", "ENETUNREACH", "ETIMEDOUT", "EPIPE"]);
@@ -164,8 +172,9 @@ export function handle(command: Command, run: (context: Context, ...args: string
     let url = DEFAULT_URL;
     try {
       url = readUrl(String(options["url"]));
-      const api = createApi(url, readApiKey(self, options));
-      await run({ options, json: options["json"] === true, api, print: (text) => process.stdout.write(text) }, ...args);
+      const apiKey = readApiKey(self, options);
+      const api = createApi(url, apiKey);
+      await run({ options, json: options["json"] === true, api, url, apiKey, print: (text) => process.stdout.write(text) }, ...args);
     } catch (error) {
       if (error instanceof UsageError) self.error(`error: ${error.message}`, { exitCode: 2, code: "keyward.usage" });
       if (!(error instanceof ConnectError)) throw error;

@@ -9,7 +9,9 @@ import { addApiKeysCommand } from "./api-keys-command.js";
 import { addAuthInfoCommand } from "./auth-info-command.js";
 import { addGlobalOptions, redact, registerSecretsFromArgv, writeErr } from "./client.js";
 import { examples } from "./help.js";
+import { addEventsCommand } from "./events-command.js";
 import { addTenantsCommand } from "./tenants-command.js";
+import { addWebhooksCommand } from "./webhooks-command.js";
 import { addUsersCommand } from "./users-command.js";
 import { packageVersion } from "./version.js";
 
@@ -45,6 +47,8 @@ export function createProgram(): Command {
   addUsersCommand(program);
   addApiKeysCommand(program);
   addTenantsCommand(program);
+  addWebhooksCommand(program);
+  addEventsCommand(program);
 
   // serve and bootstrap do not call the API: the client flags are not theirs to show.
   const serve = program.command("serve").description("run the Keyward server (REST, Connect, gRPC-Web on --http-addr; gRPC on --grpc-addr)");

@@ -5,8 +5,10 @@
 import { toJson, type DescMessage, type MessageShape } from "@bufbuild/protobuf";
 import { timestampDate, type Timestamp } from "@bufbuild/protobuf/wkt";
 import { ApiKeyState, type ApiKey } from "../../gen/keyward/v1/api_key_pb.js";
+import type { Event } from "../../gen/keyward/v1/event_pb.js";
 import type { Tenant } from "../../gen/keyward/v1/tenant_pb.js";
 import type { User } from "../../gen/keyward/v1/user_pb.js";
+import type { TestWebhookResponse, Webhook } from "../../gen/keyward/v1/webhook_pb.js";
 import { apiKeyStates, userStates } from "./enum-flags.js";
 import { shortRightName } from "./rights-flags.js";
 import { escapeJsonText, escapeText } from "./safe-text.js";
@@ -143,6 +145,34 @@ export function apiKeysTable(keys: readonly ApiKey[]): string {
   );
 }
 
+/** Events, one line each (ARCHITECTURE.md, "Events"): who, what, from where, and what changed. */
+export function eventsTable(events: readonly Event[]): string {
+  if (events.length === 0) return "No events.\n";
+  return formatTable(EVENT_COLUMNS, events.map(eventRow));
+}
+
+/** The columns of {@link eventsTable}; `keyward events tail` prints them once, then a row per event. */
+export const EVENT_COLUMNS = ["ID", "TIME", "TYPE", "ACTOR", "SUBJECT", "CLIENT", "DETAIL"] as const;
+
+/** One event as a row of {@link EVENT_COLUMNS}. */
+export function eventRow(event: Event): string[] {
+  const actor = event.actor;
+  const who = actor?.userId ? `${actor.userId}${actor.apiKeyId ? ` key ${actor.apiKeyId}` : actor.sessionId ? ` session ${actor.sessionId}` : ""}` : "keyward";
+  const subject = event.subject;
+  const what = [
+    subject?.tenantId ? `tenant ${subject.tenantId}` : "",
+    subject?.userId ? `user ${subject.userId}` : "",
+    subject?.apiKeyId ? `key ${subject.apiKeyId}` : "",
+    subject?.sessionId ? `session ${subject.sessionId}` : "",
+  ].filter((part) => part !== "");
+  const detail = [
+    event.reason,
+    event.count > 1 ? `x${event.count}` : "",
+    event.changed.map((c) => (c.before || c.after ? `${c.field}: ${c.before || "-"} -> ${c.after || "-"}` : c.field)).join("; "),
+  ].filter((part) => part !== "");
+  return [event.id, formatTime(event.time, "-"), event.type, who, what.join(" ") || "-", event.client?.address || "-", detail.join(" ") || "-"];
+}
+
 /** A new key's metadata, then the notice, then the key alone on the last line (as `keyward bootstrap`). */
 export function newKeyText(key: ApiKey | undefined, secretKey: string): string {
   return `${key ? apiKeyBlock(key) : ""}\n${KEY_NOTICE}\n\n${secretKey}\n`;
@@ -151,4 +181,55 @@ export function newKeyText(key: ApiKey | undefined, secretKey: string): string {
 /** The message as the API's proto3 JSON (what the Connect protocol returns), pretty-printed. */
 export function jsonText<Desc extends DescMessage>(schema: Desc, message: MessageShape<Desc>): string {
   return `${escapeJsonText(JSON.stringify(toJson(schema, message), null, 2))}\n`;
+}
+
+// Webhooks (ARCHITECTURE.md, "Events").
+
+/** The words printed with a new webhook's secret. */
+export const WEBHOOK_SECRET_NOTICE = "Copy the signing secret now: it will not be shown again. Receivers check each delivery's X-Keyward-Signature with it.";
+
+export function webhookBlock(webhook: Webhook): string {
+  const d = webhook.delivery;
+  return formatBlock([
+    ["Webhook ID", webhook.webhookId],
+    ["URL", webhook.url],
+    ["Events", webhook.eventTypes.length > 0 ? webhook.eventTypes.join(", ") : "all"],
+    ["Enabled", webhook.enabled ? "yes" : "no"],
+    ["Tenant", webhook.tenantId || "-"],
+    ["Created", formatTime(webhook.createdAt, "-")],
+    ["Updated", formatTime(webhook.updatedAt, "-")],
+    ["Pending", String(d?.pending ?? 0n)],
+    ["Delivered", String(d?.delivered ?? 0n)],
+    ["Failed", String(d?.failed ?? 0n)],
+    ["Last attempt", d?.lastAttemptAt ? `${formatTime(d.lastAttemptAt, "-")} (${d.lastError || `HTTP ${d.lastStatus}`})` : "never"],
+    ["Last success", formatTime(d?.lastSuccessAt, "never")],
+  ]);
+}
+
+export function webhooksTable(webhooks: readonly Webhook[]): string {
+  if (webhooks.length === 0) return "No webhooks.\n";
+  return formatTable(
+    ["ID", "URL", "EVENTS", "ENABLED", "PENDING", "DELIVERED", "FAILED", "LAST ERROR"],
+    webhooks.map((w) => [
+      w.webhookId,
+      w.url,
+      w.eventTypes.length > 0 ? w.eventTypes.join(",") : "all",
+      w.enabled ? "yes" : "no",
+      String(w.delivery?.pending ?? 0n),
+      String(w.delivery?.delivered ?? 0n),
+      String(w.delivery?.failed ?? 0n),
+      w.delivery?.lastError || "-",
+    ]),
+  );
+}
+
+/** A new webhook and its secret, with the notice. */
+export function newWebhookText(webhook: Webhook | undefined, secret: string): string {
+  return `${webhook ? webhookBlock(webhook) : ""}\n${WEBHOOK_SECRET_NOTICE}\n\n${secret}\n`;
+}
+
+/** What the receiver answered to a test event. */
+export function webhookTestText(response: TestWebhookResponse): string {
+  const answer = response.error === "" ? `answered HTTP ${response.status}` : `failed: ${response.error}`;
+  return `Sent test event ${response.event?.id ?? ""} (${response.event?.type ?? "webhook.test"}): the receiver ${answer}.\n`;
 }

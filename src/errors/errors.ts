@@ -222,6 +222,7 @@ export const WebhookSigningKeyMissing = define(
   "WEBHOOK_SIGNING_KEY_MISSING",
   "this server has no webhook signing key: start it with --webhook-signing-key-file (the same file on every node)",
 );
+
 // Events (ARCHITECTURE.md, "Events"): reading the audit trail as a stream.
 /** A stream whose reader fell too far behind the trail: it resumes with `after_id`, losing nothing. */
 export const EventsStreamBehind = define(

@@ -28,6 +28,7 @@ import { decodeRequest } from "../transport/decoding/request-decoding.js";
 import { headersOf } from "./request-headers.js";
 import { writeStatusJson, type HttpRoute } from "./http-routes.js";
 import { protocolOf, type UnaryHttpProtocol } from "../transport/unary-http-protocols.js";
+import { connectStreamFormat, serveConnectStream, streamingUnsupported } from "./connect-stream.js";
 
 /** What the Connect route serves. */
 export interface ConnectRouteOptions {
@@ -77,9 +78,10 @@ export function createConnectRoute(options: ConnectRouteOptions): HttpRoute {
   }
 
   return {
-    claims: (_request, path) => invoker.methods.has(path),
+    claims: (_request, path) => invoker.methods.has(path) || invoker.streamingMethods.has(path),
     answer(request, response, path) {
-      const method = invoker.methods.get(path)!;
+      const streaming = invoker.streamingMethods.get(path);
+      const method = invoker.methods.get(path) ?? streaming!;
       if (request.headers.host === undefined) {
         // HTTP/1.1 requires Host (Node refuses its absence itself); no Connect or gRPC-Web client sends HTTP/1.0 without it.
         refuse(request, response, 400, new ConnectError("request has no Host header", Code.InvalidArgument));
@@ -90,7 +92,17 @@ export function createConnectRoute(options: ConnectRouteOptions): HttpRoute {
         refuse(request, response, 405, error, { allow: "POST" });
         return;
       }
+      if (streaming !== undefined) {
+        const format = connectStreamFormat(request.headers["content-type"]);
+        if (format !== undefined) return serveConnectStream({ invoker, maxRequestBytes: limit, asConnectError }, format, streaming, request, response);
+      }
       const protocol = protocolOf(request.headers["content-type"]);
+      if (protocol !== undefined && streaming !== undefined) {
+        // gRPC-Web, or Connect's unary encodings: answered in that protocol's words, saying which stream.
+        lingerOnUnreadBody(request, response);
+        protocol.writeError(response, asConnectError(streamingUnsupported(streaming)));
+        return;
+      }
       if (protocol === undefined) {
         const type = String(request.headers["content-type"] ?? "(none)").slice(0, 100);
         const error = new ConnectError(
@@ -100,7 +112,7 @@ export function createConnectRoute(options: ConnectRouteOptions): HttpRoute {
         refuse(request, response, 415, error);
         return;
       }
-        return serve(protocol, method, request, response);
+      return serve(protocol, method as DescMethodUnary, request, response);
     },
   };
 }

@@ -10,7 +10,6 @@ import { SessionRegistry } from "../../gen/keyward/v1/session_pb.js";
 import { TenantRegistry } from "../../gen/keyward/v1/tenant_pb.js";
 import { UserRegistry } from "../../gen/keyward/v1/user_pb.js";
 import { WebhookRegistry } from "../../gen/keyward/v1/webhook_pb.js";
-import { wakeOnEventWrites } from "../events/wake-on-write.js";
 import { createWebhookRegistry } from "../services/webhook-registry.js";
 import { createEventWorkers, type EventWorkers } from "./event-workers.js";
 import { ApiKeyVerifier, DEFAULT_VERIFIER_OPTIONS } from "../authn/verifier.js";
@@ -75,21 +74,28 @@ export async function build(config: Config, logger: Logger, now: () => number = 
   const opened = await openStore({ store: config.store, dataDir: config.dataDir }, logger);
   const metrics = new KeywardMetrics();
   const instrumented = instrumentStore(opened, metrics.storeDuration);
-  const eventStreams = new EventStreams(instrumented, DEFAULT_EVENT_STREAM_OPTIONS);
-  // This process's own writes that append events wake its event streams and, when they queue webhook
-  // deliveries, its dispatcher, at once; other processes' writes reach both by polling (ARCHITECTURE.md, "Events").
-  let wake = (): void => {};
-  const store = wakeOnEventWrites(wakingStore(instrumented, eventStreams.wake), () => wake());
-  metrics.observeEvents(store);
+  const eventStreams = new EventStreams(instrumented, {
+    ...DEFAULT_EVENT_STREAM_OPTIONS,
+    maxStreams: config.maxEventStreams,
+    maxStreamsPerClient: config.maxEventStreamsPerClient,
+  });
+  metrics.observeEvents(instrumented);
+  // Writes made here wake this process's event streams and webhook dispatcher at once; other processes'
+  // writes reach them by polling (ARCHITECTURE.md, "Events").
+  let wakeDispatcher = (): void => {};
+  const store = wakingStore(instrumented, () => {
+    eventStreams.wake();
+    wakeDispatcher();
+  });
   let eventWorkers: EventWorkers;
   try {
-    eventWorkers = createEventWorkers(config, store, logger, metrics.countDelivery, now);
+    // The dispatcher's own claims and outcomes go to the store unwrapped: they must not wake it again.
+    eventWorkers = createEventWorkers(config, { store, outbox: instrumented }, logger, metrics.countDelivery, now);
   } catch (error) {
-    eventStreams.close();
     await store.close();
     throw error;
   }
-  wake = () => eventWorkers.wake();
+  wakeDispatcher = () => eventWorkers.wake();
   // Readiness asks the store itself, so its probes stay out of the store latency metrics.
   const readiness = new Readiness(opened, logger);
   readiness.subscribe((ready) => metrics.setReady(ready));
@@ -194,9 +200,9 @@ export async function build(config: Config, logger: Logger, now: () => number = 
     eventWorkers,
     async close() {
       readiness.drain();
+      eventStreams.close();
       // Before the store closes: an attempt in flight records its outcome.
       await eventWorkers.stop();
-      eventStreams.close();
       await revocations.stop();
       await usage.flush();
       await sessionUsage.flush();

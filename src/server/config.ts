@@ -10,6 +10,7 @@ import type { ClientConnectionLimitOptions } from "../net/client-connection-limi
 import { parseNetwork } from "../net/networks.js";
 import { INSECURE_TRANSPORT_MODES, INSECURE_WARN_INTERVAL_MS, type InsecureTransportMode } from "../net/transport-policy.js";
 import { DEFAULT_AUTH_FAIL_WINDOW_MS } from "../authn/auth-failure-log.js";
+import { DEFAULT_EVENT_STREAM_OPTIONS } from "../services/event-streams.js";
 import { DEFAULT_REVOCATION_POLLER_OPTIONS } from "../authn/revocation-poller.js";
 import { DEFAULT_SESSION_IDLE_MS, DEFAULT_VERIFIER_OPTIONS } from "../authn/verifier.js";
 import { durationProblem, formatDuration, parseDuration } from "../durations.js";
@@ -58,10 +59,13 @@ export interface Config {
   readonly loginFreeFailuresPerAddress: number;
   /** IPv6 clients are counted by this prefix length (sign-in throttle, password queue). */
   readonly clientIpv6Prefix: number;
-  /** Webhooks, expiry warnings and retention (ARCHITECTURE.md, "Events"). */
-  readonly eventWorkers: EventWorkerSettings;
   /** How long refused credentials are counted before one `auth.fail` event per tuple is written (ARCHITECTURE.md, "Events"). */
   readonly authFailWindowMs: number;
+  /** Most `StreamEvents` streams open at once in this process, and from one client address. */
+  readonly maxEventStreams: number;
+  readonly maxEventStreamsPerClient: number;
+  /** Webhooks, expiry warnings and retention (ARCHITECTURE.md, "Events"). */
+  readonly eventWorkers: EventWorkerSettings;
 }
 
 /** The background workers of events (ARCHITECTURE.md, "Events"; docs/webhooks.md). */
@@ -139,6 +143,10 @@ export const SETTINGS = {
   sessionLifetime: { flag: "session-lifetime", env: "KEYWARD_SESSION_LIFETIME", fallback: "7d", help: "a sign-in session ends this long after sign-in, however used" },
   loginFreeFailures: { flag: "login-free-failures", env: "KEYWARD_LOGIN_FREE_FAILURES", fallback: "5", help: `sign-in attempts per user id, counted before the password is checked (a success clears them), before each further one waits, doubling from ${formatDuration(DEFAULT_THROTTLE.baseDelayMs)} to at most ${formatDuration(DEFAULT_THROTTLE.maxDelayMs)}; shared by every process on the store` },
   loginFreeFailuresPerAddress: { flag: "login-free-failures-per-address", env: "KEYWARD_LOGIN_FREE_FAILURES_PER_ADDRESS", fallback: "20", help: "the same per client address (IPv6: per network, see --client-ipv6-prefix); a success gives its attempt back" },
+  clientIpv6Prefix: { flag: "client-ipv6-prefix", env: "KEYWARD_CLIENT_IPV6_PREFIX", fallback: "64", help: "IPv6 clients are counted by this network prefix length (1 to 128) for the per-address sign-in throttle, their share of the password queue and the per-client connection cap: one host usually holds a whole /64; IPv4 clients count by their address" },
+  authFailWindow: { flag: "auth-fail-window", env: "KEYWARD_AUTH_FAIL_WINDOW", fallback: formatDuration(DEFAULT_AUTH_FAIL_WINDOW_MS), help: `refused credentials are counted this long, then written as one auth.fail event per credential id, reason and client address with its count (1s to 1h)` },
+  maxEventStreams: { flag: "max-event-streams", env: "KEYWARD_MAX_EVENT_STREAMS", fallback: String(DEFAULT_EVENT_STREAM_OPTIONS.maxStreams), help: "most StreamEvents streams open at once in each process; more are refused (EVENTS_STREAMS_EXHAUSTED)" },
+  maxEventStreamsPerClient: { flag: "max-event-streams-per-client", env: "KEYWARD_MAX_EVENT_STREAMS_PER_CLIENT", fallback: String(DEFAULT_EVENT_STREAM_OPTIONS.maxStreamsPerClient), help: "most StreamEvents streams one client address holds open at once in each process, at most --max-event-streams" },
   webhookSigningKeyFile: { flag: "webhook-signing-key-file", env: "KEYWARD_WEBHOOK_SIGNING_KEY_FILE", fallback: "", help: "file holding the key webhook secrets are derived from (at least 32 characters, e.g. from `openssl rand -base64 32`); default for sqlite: <data dir>/webhook-signing.key, made on first start; required with MongoDB, the same file on every node" },
   webhookTimeout: { flag: "webhook-timeout", env: "KEYWARD_WEBHOOK_TIMEOUT", fallback: "10s", help: "longest a webhook delivery attempt may take, answer included; then it counts as failed and is retried" },
   webhookPollInterval: { flag: "webhook-poll-interval", env: "KEYWARD_WEBHOOK_POLL_INTERVAL", fallback: "1s", help: "how often each process looks for webhook deliveries due (its own writes wake it at once)" },
@@ -149,8 +157,6 @@ export const SETTINGS = {
   expiryWarnings: { flag: "expiry-warnings", env: "KEYWARD_EXPIRY_WARNINGS", fallback: "7d,1d", help: "when before an API key expires an api_key.expiring event is written (and sent to webhooks), comma-separated; empty for never" },
   expirySweepInterval: { flag: "expiry-sweep-interval", env: "KEYWARD_EXPIRY_SWEEP_INTERVAL", fallback: "1m", help: "how often each process looks for keys that reached a warning point" },
   eventRetention: { flag: "event-retention", env: "KEYWARD_EVENT_RETENTION", fallback: "90d", help: "events, and webhook deliveries finished, older than this are deleted in the background" },
-  clientIpv6Prefix: { flag: "client-ipv6-prefix", env: "KEYWARD_CLIENT_IPV6_PREFIX", fallback: "64", help: "IPv6 clients are counted by this network prefix length (1 to 128) for the per-address sign-in throttle, their share of the password queue and the per-client connection cap: one host usually holds a whole /64; IPv4 clients count by their address" },
-  authFailWindow: { flag: "auth-fail-window", env: "KEYWARD_AUTH_FAIL_WINDOW", fallback: formatDuration(DEFAULT_AUTH_FAIL_WINDOW_MS), help: `refused credentials are counted this long, then written as one auth.fail event per credential id, reason and client address with its count (1s to 1h)` },
 } satisfies Record<string, Setting>;
 
 export type ConfigResult = { ok: true; config: Config } | { ok: false; problems: string[] };
@@ -265,6 +271,11 @@ export function loadConfig(
   if (authFailWindowMs !== 0 && (authFailWindowMs < 1_000 || authFailWindowMs > 3_600_000)) {
     problems.push(`${read(SETTINGS.authFailWindow).source}: must be between 1s and 1h`);
   }
+  const maxEventStreams = integer(SETTINGS.maxEventStreams, 1);
+  const maxEventStreamsPerClient = integer(SETTINGS.maxEventStreamsPerClient, 1);
+  if (maxEventStreamsPerClient > maxEventStreams) {
+    problems.push(`${read(SETTINGS.maxEventStreamsPerClient).source}: ${maxEventStreamsPerClient} must not exceed --max-event-streams (${maxEventStreams})`);
+  }
 
   if (problems.length > 0) return { ok: false, problems };
   return {
@@ -292,8 +303,10 @@ export function loadConfig(
       loginFreeFailures,
       loginFreeFailuresPerAddress,
       clientIpv6Prefix,
-      eventWorkers,
       authFailWindowMs,
+      maxEventStreams,
+      maxEventStreamsPerClient,
+      eventWorkers,
     },
   };
 }

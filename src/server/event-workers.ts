@@ -14,7 +14,7 @@ import { loadWebhookSigningKey } from "../events/webhook-signing-key.js";
 import type { Logger } from "../logger.js";
 import { eventIdOf, eventToMessage } from "../services/convert.js";
 import { resolveStoreLocation } from "../store/store-location.js";
-import type { EventRecord, Store } from "../store/store.js";
+import type { DeliveryStore, EventRecord, Store } from "../store/store.js";
 import { SETTINGS, type Config } from "./config.js";
 
 /** The workers of one process. */
@@ -34,16 +34,18 @@ export function webhookBody(event: EventRecord): string {
 }
 
 /**
- * Loads the signing key and builds the workers. Throws when a signing key that should exist cannot be
+ * Loads the signing key and builds the workers: the dispatcher claims and finishes deliveries on
+ * `outbox`, the others write through `store`. Throws when a signing key that should exist cannot be
  * read or made (a named file, or the SQLite data directory's): starting would leave webhooks unsigned.
  */
 export function createEventWorkers(
   config: Config,
-  store: Store,
+  stores: { readonly store: Store; readonly outbox: DeliveryStore },
   logger: Logger,
   observe: (result: DeliveryResult) => void,
   now: () => number = Date.now,
 ): EventWorkers {
+  const { store, outbox } = stores;
   const settings = config.eventWorkers;
   const location = resolveStoreLocation({ store: config.store, dataDir: config.dataDir });
   const signing = loadWebhookSigningKey(settings.webhookSigningKeyFile, location);
@@ -53,7 +55,7 @@ export function createEventWorkers(
     if (signing.created && signing.path !== undefined) logger.info("webhook signing key created", { path: signing.path });
     if (signing.shared) logger.warn("the webhook signing key file can be read by other users; make it private (chmod 600)", { path: signing.path });
     sender = new WebhookSender(signing.key, webhookBody, settings.webhookTimeoutMs, now);
-    dispatcher = new WebhookDispatcher(store, sender, logger, {
+    dispatcher = new WebhookDispatcher(outbox, sender, logger, {
       pollIntervalMs: settings.webhookPollIntervalMs,
       schedule: settings.webhookRetry,
       eventId: (event) => eventIdOf(event.seq),

@@ -100,8 +100,6 @@ function optionalTimestamp(date: Date | undefined): Timestamp | undefined {
   return date ? timestampFromDate(date) : undefined;
 }
 
-// Events and webhooks (ARCHITECTURE.md, "Events").
-
 /** Digits of an event id: its seq, zero-padded so ids sort as text as they sort as numbers. */
 export const EVENT_ID_DIGITS = 16;
 

@@ -4,7 +4,7 @@ import { StoreError } from "./store.js";
 
 /** The settings that choose a store (`KEYWARD_STORE` and `KEYWARD_DATA_DIR`). */
 export interface StoreSettings {
-  /** `"sqlite"` (a file in `dataDir`), `"memory"`, or a `mongodb://` / `mongodb+srv://` URL. */
+  /** `"sqlite"` (a file in `dataDir`), `sqlite:<file>`, `"memory"`, or a `mongodb://` / `mongodb+srv://` URL. */
   store: string;
   dataDir: string;
 }
@@ -18,15 +18,19 @@ export type StoreLocation =
 /** The SQLite database's file name inside the data directory. */
 export const SQLITE_FILE_NAME = "keyward.db";
 
+/** `sqlite:<file>` names a SQLite file anywhere (the `keyward events verify` of a copied file, say). */
+const SQLITE_FILE_PREFIX = "sqlite:";
+
 /** Resolves the settings; throws `invalid_argument` for an unknown `store` value. */
 export function resolveStoreLocation(settings: StoreSettings): StoreLocation {
   const { store } = settings;
   if (store === "sqlite") return { kind: "sqlite", path: join(resolve(settings.dataDir), SQLITE_FILE_NAME) };
+  if (store.startsWith(SQLITE_FILE_PREFIX) && store.length > SQLITE_FILE_PREFIX.length) return { kind: "sqlite", path: resolve(store.slice(SQLITE_FILE_PREFIX.length)) };
   if (store === "memory") return { kind: "memory" };
   if (store.startsWith("mongodb://") || store.startsWith("mongodb+srv://")) return { kind: "mongodb", url: store };
   throw new StoreError(
     "invalid_argument",
-    `unknown store ${JSON.stringify(redactMongoUrl(store))}: use "sqlite", "memory" or a mongodb:// URL`,
+    `unknown store ${JSON.stringify(redactMongoUrl(store))}: use "sqlite", "sqlite:<file>", "memory" or a mongodb:// URL`,
   );
 }
 

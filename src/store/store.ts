@@ -426,7 +426,7 @@ export interface AttemptCounterStore {
  * changed record: `deleteUser` appends `user.delete` alone, not one per key), so a change and its event
  * commit or roll back together; `recordApiKeyUse`, `recordSessionUse`, the attempt counters and the
  * feed's pruning append none. The event's actor and client come from the write's
- * {@link EventContext} (see `events/event-context.ts` for how a call supplies it); without one, the
+ * {@link EventContext} (see `store/event-context.ts` for how a call supplies it); without one, the
  * actor is Keyward itself.
  *
  * Events form one hash chain per store: event `seq` carries the hash of event `seq - 1`'s canonical form
@@ -500,16 +500,18 @@ export interface WebhookStore {
 export interface DeliveryStore {
   /**
    * Leases up to `limit` due deliveries (state `pending`, `nextAttemptAt <= now`, no live lease) to
-   * `lease.owner` until `lease.until`, oldest event first, in one write: two processes claiming at once
-   * never get the same delivery. Returns them with their event and webhook.
+   * `lease.owner` until `lease.until`, most overdue first (for fresh deliveries, oldest event first), in
+   * one write: two processes claiming at once never get the same delivery. Returns them with their event
+   * and webhook.
    */
   claimDeliveries(now: Date, lease: DeliveryLease, limit: number): Promise<ClaimedDelivery[]>;
 
   /**
-   * Records an attempt's outcome on a delivery still leased to `owner` (else does nothing and returns
-   * false: the lease expired and another process may own it): `delivered`, or back to `pending` with the
-   * next attempt's time, or `failed` for good; and updates the webhook's counters and last attempt in the
-   * same write.
+   * Records an attempt's outcome on a pending delivery last leased to `owner` (else does nothing and
+   * returns false: another process claimed it since the lease expired, or it is finished): `delivered`,
+   * or back to `pending` with the next attempt's time, or `failed` for good; and updates the webhook's
+   * counters and last attempt in the same write. A lease that expired unclaimed still counts, since no
+   * one else can be sending the delivery.
    */
   finishDelivery(webhookId: string, eventSeq: number, owner: string, outcome: DeliveryOutcome): Promise<boolean>;
 
@@ -593,6 +595,12 @@ export interface EventRecord extends NewEvent {
 /** See {@link EventStore.eventChainHead}. */
 export interface EventChainHead {
   seq: number;
+  /**
+   * The hash of event `seq` as the chain recorded it when appending (`""` when none was ever written), so
+   * `keyward events verify` tells a newest event deleted, or replaced with a rehashed row, from an intact
+   * chain. Optional until every adapter returns it; the verifier checks it when present.
+   */
+  hash?: string;
   prunedThroughSeq: number;
   prunedThroughHash: string;
 }

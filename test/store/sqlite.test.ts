@@ -8,14 +8,22 @@ import { Worker } from "node:worker_threads";
 import { apiKeyToRow } from "../../src/store/sqlite/api-key-rows.js";
 import { API_KEY_SQL } from "../../src/store/sqlite/api-keys.js";
 import { LATEST_SCHEMA_VERSION, schemaVersion } from "../../src/store/sqlite/migrations.js";
+import { chainEvent } from "../../src/store/event-chain.js";
+import { DELIVERY_SQL } from "../../src/store/sqlite/deliveries.js";
+import { eventToRow } from "../../src/store/sqlite/event-rows.js";
+import { EVENT_SQL, type EventQueryParams } from "../../src/store/sqlite/events.js";
+import { EXPIRY_WARNING_SQL } from "../../src/store/sqlite/expiry-warnings.js";
 import { REVOCATION_SQL } from "../../src/store/sqlite/revocations.js";
+import { WEBHOOK_SQL } from "../../src/store/sqlite/webhooks.js";
 import { openSqliteStore, type SqliteStore } from "../../src/store/sqlite/sqlite-store.js";
 import { userToRow } from "../../src/store/sqlite/user-rows.js";
 import { USER_SQL } from "../../src/store/sqlite/users.js";
 import { TENANT_SQL } from "../../src/store/sqlite/tenants.js";
 import { describeStoreConformance } from "./conformance.js";
+import { newEvent, webhookRecord } from "./conformance/event-fixtures.js";
 import { NO_CAP, apiKeyRecord, at, userRecord } from "./conformance/fixtures.js";
 import type { CapWorkerResult, CapWorkerTask } from "./support/sqlite-cap-worker.js";
+import type { OutboxWorkerResult, OutboxWorkerTask } from "./support/sqlite-outbox-worker.js";
 import { sqliteFileRawEvents, sqliteRawEvents } from "./support/sqlite-raw-events.js";
 
 async function tempDir(): Promise<string> {
@@ -119,6 +127,7 @@ describe("store: SQLite adapter", () => {
     let store: SqliteStore;
     const USERS = 1000;
     const KEYS_PER_USER = 100;
+    const EVENTS = 100_000;
     const probe = apiKeyRecord("user-500", { createdAt: at(50), name: "the probe" });
 
     before(() => {
@@ -135,10 +144,36 @@ describe("store: SQLite adapter", () => {
           const tenant = u % 2 === 1 ? { tenantId: `tenant-${u % 10}` } : {};
           insertUser.run(userToRow(userRecord({ userId, admin: u % 100 === 0, createdAt: at(u), ...tenant })));
           for (let k = 0; k < KEYS_PER_USER; k++) {
-            const key = userId === probe.userId && k === 0 ? probe : apiKeyRecord(userId, { createdAt: at(k) });
+            const key = userId === probe.userId && k === 0
+              ? probe
+              : apiKeyRecord(userId, { createdAt: at(k), ...(k % 10 === 0 ? { expiresAt: at(86_400_000 * k) } : {}) });
             insertKey.run(apiKeyToRow(key));
           }
         }
+        // 100k events about and by those users, chained, with a delivery queued for a tenth of them.
+        const insertEvent = db.prepare(EVENT_SQL.insert);
+        const insertWebhook = db.prepare(`INSERT INTO webhooks (webhook_id, tenant_id, url, event_types, enabled, secret_salt,
+          created_at, updated_at) VALUES (?, ?, 'https://example.com/', '[]', 1, 'salt', ?, ?)`);
+        const queue = db.prepare(DELIVERY_SQL.queue);
+        for (let w = 0; w < 100; w++) insertWebhook.run(`wh-${w}`, w % 2 === 0 ? null : `tenant-${w % 10}`, w, w);
+        let previous = { seq: 0, hash: "" };
+        for (let e = 0; e < EVENTS; e++) {
+          const u = e % USERS;
+          const event = chainEvent(
+            newEvent({
+              time: at(e),
+              type: ["api_key.update", "user.update", "auth.fail", "session.create"][e % 4]!,
+              actor: { userId: `user-${(u * 7) % USERS}` },
+              subject: { userId: `user-${u}`, apiKeyId: `key-${e % 5000}`, ...(u % 2 === 1 ? { tenantId: `tenant-${u % 10}` } : {}) },
+            }),
+            previous.seq,
+            previous.hash,
+          );
+          insertEvent.run(eventToRow(event));
+          previous = event;
+          if (e % 10 === 0) queue.run({ webhook_id: `wh-${e % 100}`, event_seq: event.seq, queued_at: e });
+        }
+        db.prepare(EVENT_SQL.moveHead).run({ seq: previous.seq, hash: previous.hash });
       })();
       db.exec("ANALYZE");
     });
@@ -196,9 +231,25 @@ describe("store: SQLite adapter", () => {
         feedAfter: plan(REVOCATION_SQL.after, 5, 500),
         feedNewestBefore: plan(REVOCATION_SQL.newestBefore, 5),
         feedPrune: plan(REVOCATION_SQL.prune, 5),
+        // Events (ARCHITECTURE.md, "Events"): every filter's page, newest and oldest first, is an index walk.
+        ...eventPlans(),
+        eventsOldest: plan(EVENT_SQL.oldest, 5, 100),
+        eventsFirstSince: plan(EVENT_SQL.firstSince, 99_000),
+        eventsPrune: plan(EVENT_SQL.prune, 5),
+        webhookGet: plan(WEBHOOK_SQL.get, "wh-1"),
+        webhooksOfTenant: plan(WEBHOOK_SQL.pageAfterOfTenant, { tenant_id: "tenant-1", created_at: 5, id: "wh-5", limit: 51 }),
+        webhooksOfSystem: plan(WEBHOOK_SQL.countOfSystem),
+        webhooksPage: plan(WEBHOOK_SQL.pageAfter, { created_at: 5, id: "wh-5", limit: 51 }),
+        appendMatchSystem: plan(DELIVERY_SQL.systemWebhooks),
+        appendMatchTenant: plan(DELIVERY_SQL.tenantWebhooks, "tenant-1"),
+        claimDue: plan(DELIVERY_SQL.due, { now: 5000, limit: 10 }),
+        outboxDepth: plan(DELIVERY_SQL.pending),
+        outboxPrune: plan(DELIVERY_SQL.prune, { before: 5, limit: 100 }),
+        expiring: plan(EXPIRY_WARNING_SQL.candidates, { now: 0, until: 86_400_000 * 7, lead_ms: 86_400_000 * 7, limit: 100 }),
       };
       for (const [query, details] of Object.entries(plans)) {
-        for (const detail of details) {
+        // Lines that only structure a plan (a merged compound select, a subquery) scan nothing themselves.
+        for (const detail of details.filter((line) => !/^(MERGE \(UNION\)|LEFT|RIGHT|(CORRELATED SCALAR|LIST) SUBQUERY \d+)$/.test(line))) {
           expect(detail, query).to.match(/^(SEARCH \w+ USING|SCAN \w+ USING (COVERING )?INDEX)/);
           expect(detail, query).to.not.match(/TEMP B-TREE/);
         }
@@ -207,6 +258,44 @@ describe("store: SQLite adapter", () => {
       expect(plans.userPageAfter.join()).to.match(/\(\(created_at,user_id\)<\(\?,\?\)\)/);
       expect(plans.tenantUsersPageAfter.join()).to.match(/users_by_tenant_newest_first \(tenant_id=\? AND \(created_at,user_id\)<\(\?,\?\)\)/);
       expect(plans.tenantUsersCount.join()).to.match(/users_by_tenant_newest_first \(tenant_id=\?\)/);
+      const events: Record<string, string[]> = plans;
+      for (const order of ["newestFirst", "oldestFirst"]) {
+        expect(events[`${order}.apiKey`]!.join(), order).to.match(/events_by_subject_api_key \(subject_api_key_id=\? AND rowid>\? AND rowid<\?\)/);
+        expect(events[`${order}.tenant`]!.join(), order).to.match(/events_by_subject_tenant \(subject_tenant_id=\? AND rowid>\? AND rowid<\?\)/);
+        expect(events[`${order}.user`]!.join(), order).to.match(/^MERGE \(UNION\).*events_by_subject_user \(subject_user_id=\?.*events_by_actor_user \(actor_user_id=\?/);
+        expect(events[`${order}.all`]!.join(), order).to.match(/INTEGER PRIMARY KEY \(rowid>\? AND rowid<\?\)/);
+      }
+      expect(plans.eventsFirstSince.join()).to.match(/COVERING INDEX events_by_time \(time>\?\)/);
+      expect(plans.claimDue.join()).to.match(/webhook_deliveries_due \(state=\? AND next_attempt_at<\?\)/);
+      expect(plans.expiring.join()).to.match(/api_keys_by_expiry \(expires_at>\? AND expires_at<\?\)/);
+    });
+
+    /** The plan of every event read, each filter's statement with a cursor and bounds bound. */
+    function eventPlans(): Record<string, string[]> {
+      const params: EventQueryParams = {
+        tenant_id: "tenant-1",
+        user_id: "user-1",
+        api_key_id: "key-1",
+        type_prefix: "api_key.",
+        since: 5,
+        after: 10,
+        before: 90_000,
+        limit: 51,
+      };
+      return Object.fromEntries(
+        (["newestFirst", "oldestFirst"] as const).flatMap((order) =>
+          Object.entries(EVENT_SQL[order]).map(([driver, sql]) => [`${order}.${driver}`, plan(sql, params)]),
+        ),
+      );
+    }
+
+    it("lists a user's, a key's and a tenant's events and pages them through the store", async () => {
+      const page = await store.listEvents({ pageSize: 3, pageToken: "", userId: "user-7" });
+      expect(page.items.map((e) => e.seq)).to.deep.equal([99_008, 99_002, 98_008]);
+      const next = await store.listEvents({ pageSize: 3, pageToken: page.nextPageToken, userId: "user-7" });
+      expect(next.items[0]!.seq).to.be.lessThan(page.items[2]!.seq);
+      const ofKey = await store.readEvents(0, 3, { apiKeyId: "key-42" });
+      expect(ofKey.map((e) => e.seq)).to.deep.equal([43, 5043, 10_043]);
     });
   });
 
@@ -232,16 +321,61 @@ describe("store: SQLite adapter", () => {
     expect(total).to.deep.equal({ created: 10, limited: workers * 10 - 10, errors: [] });
     expect(await open().countApiKeys(user.userId)).to.equal(10);
   });
+
+  it("never hands one delivery to two connections claiming in parallel threads", async function () {
+    this.timeout(30_000);
+    const setup = open();
+    for (let w = 0; w < 3; w++) await setup.createWebhook(webhookRecord(), 10);
+    await setup.appendEvents(Array.from({ length: 40 }, () => newEvent()));
+    await setup.close();
+    const now = Date.now() + 60_000;
+    const results = await Promise.all(
+      ["a", "b", "c", "d"].map((owner) => runOutboxWorker({ kind: "claim", file, owner, now, batch: 2 })),
+    );
+    expect(results.flatMap((r) => r.errors)).to.deep.equal([]);
+    const claimed = results.flatMap((r) => r.got);
+    expect(claimed).to.have.length(120);
+    expect(new Set(claimed).size, "each delivery claimed once").to.equal(120);
+  });
+
+  it("warns each key once per point when connections sweep in parallel threads", async function () {
+    this.timeout(30_000);
+    const setup = open();
+    const user = userRecord();
+    await setup.createUser(user);
+    const now = Date.UTC(2030, 0, 1);
+    const keys = Array.from({ length: 12 }, (_, i) => apiKeyRecord(user.userId, { expiresAt: new Date(now + (i + 1) * 3_600_000) }));
+    for (const key of keys) await setup.createApiKey(key, NO_CAP);
+    await setup.close();
+    const points = [
+      { leadMs: 7 * 86_400_000, label: "7d" },
+      { leadMs: 86_400_000, label: "1d" },
+    ];
+    const results = await Promise.all(Array.from({ length: 4 }, () => runOutboxWorker({ kind: "warn", file, now, points, rounds: 6 })));
+    expect(results.flatMap((r) => r.errors)).to.deep.equal([]);
+    const given = results.flatMap((r) => r.got).sort();
+    expect(given).to.deep.equal(keys.flatMap((k) => [`${k.id}:1d`, `${k.id}:7d`]).sort());
+    const events = await open().readEvents(0, 1000, { typePrefix: "api_key.expiring" });
+    expect(events).to.have.length(24);
+  });
 });
 
+function runOutboxWorker(task: OutboxWorkerTask): Promise<OutboxWorkerResult> {
+  return runWorker("./support/sqlite-outbox-worker.ts", task);
+}
+
 function runCapWorker(task: CapWorkerTask): Promise<CapWorkerResult> {
-  const module = new URL("./support/sqlite-cap-worker.ts", import.meta.url).href;
+  return runWorker("./support/sqlite-cap-worker.ts", task);
+}
+
+function runWorker<Task extends object, Result>(path: string, task: Task): Promise<Result> {
+  const module = new URL(path, import.meta.url).href;
   return new Promise((resolve, reject) => {
     const worker = new Worker(new URL("./support/ts-worker.mjs", import.meta.url), { workerData: { ...task, module } });
     worker.once("message", resolve);
     worker.once("error", reject);
     worker.once("exit", (code) => {
-      if (code !== 0) reject(new Error(`cap worker exited with ${code}`));
+      if (code !== 0) reject(new Error(`worker ${path} exited with ${code}`));
     });
   });
 }

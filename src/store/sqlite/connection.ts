@@ -29,3 +29,15 @@ export function openDatabase(filename: string): SqliteDatabase {
     throw error;
   }
 }
+
+/**
+ * A lookup of one record by its key through `sql` on `db`, prepared once; undefined when absent. On the
+ * connection of a running transaction it reads what that transaction sees.
+ */
+export function rowReader<Row, T>(db: SqliteDatabase, sql: string, toRecord: (row: Row) => T): (key: string) => T | undefined {
+  const get = db.prepare<[string], Row>(sql);
+  return (key) => {
+    const row = get.get(key);
+    return row === undefined ? undefined : toRecord(row);
+  };
+}

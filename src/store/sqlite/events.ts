@@ -52,6 +52,9 @@ export const EVENT_SQL = {
     @actor_session_id, @subject_tenant_id, @subject_user_id, @subject_api_key_id, @subject_session_id, @client_address,
     @client_user_agent, @changed, @reason, @count, @previous_hash, @hash)`,
   head: "SELECT seq, hash, pruned_through_seq, pruned_through_hash FROM event_chain WHERE id = 1",
+  // The first event at or after a time, whatever the order of times: a list with `since` walks no further
+  // back than it. Counted in the time index alone.
+  firstSince: "SELECT min(seq) AS seq FROM events INDEXED BY events_by_time WHERE time >= ?",
   moveHead: "UPDATE event_chain SET seq = @seq, hash = @hash WHERE id = 1",
   // The oldest events (those after the anchor), to find the prefix of the chain that is old enough to go.
   oldest: "SELECT seq, time, hash FROM events WHERE seq > ? ORDER BY seq LIMIT ?",
@@ -124,6 +127,8 @@ export class SqliteEvents implements EventStore {
   readonly #moveAnchor;
   readonly #newestFirst;
   readonly #oldestFirst;
+  readonly #firstSince;
+  readonly #listTransaction;
   readonly #appendTransaction;
   readonly #pruneTransaction;
 
@@ -141,6 +146,9 @@ export class SqliteEvents implements EventStore {
     });
     this.#newestFirst = prepareAll(EVENT_SQL.newestFirst);
     this.#oldestFirst = prepareAll(EVENT_SQL.oldestFirst);
+    this.#firstSince = db.prepare<[number], { seq: number | null }>(EVENT_SQL.firstSince);
+    // One read transaction: the floor that `since` sets and the page come from the same snapshot.
+    this.#listTransaction = db.transaction((request: EventListRequest) => this.#list(request));
     this.#appendTransaction = db.transaction((events: NewEvent[]) => events.map((event) => appendEvent(event)));
     // Only a prefix of the chain goes (an event newer than `before` stops it, whatever follows), so what
     // is kept always links to the anchor moved here in the same write.
@@ -164,20 +172,29 @@ export class SqliteEvents implements EventStore {
     return runSqlite(this.#db, undefined, () => (events.length === 0 ? [] : this.#appendTransaction.immediate(events)));
   }
 
-  /** One statement: the page is one consistent read. */
   async listEvents(request: EventListRequest): Promise<EventPage> {
-    return runSqlite(this.#db, undefined, () => {
-      const scope = eventListScope(request);
-      const cursor = decodeEventPageToken(scope, request.pageToken);
-      const params = queryParams(request, {
-        after: request.afterSeq ?? 0,
-        before: Math.min(request.beforeSeq ?? Number.MAX_SAFE_INTEGER, cursor ?? Number.MAX_SAFE_INTEGER),
-        since: request.since?.getTime() ?? null,
-        limit: fetchSize(request.pageSize),
-      });
-      const rows = this.#newestFirst[driverOf(request)].all(params);
-      return toEventPage(rows.map(rowToEvent), request.pageSize, scope);
+    return runSqlite(this.#db, undefined, () => this.#listTransaction(request));
+  }
+
+  #list(request: EventListRequest): EventPage {
+    const scope = eventListScope(request);
+    const cursor = decodeEventPageToken(scope, request.pageToken);
+    let after = request.afterSeq ?? 0;
+    const since = request.since?.getTime() ?? null;
+    if (since !== null) {
+      // Without this floor, a list of the last hour that fills no page would walk the whole trail.
+      const first = this.#firstSince.get(since)?.seq;
+      if (first === null || first === undefined) return { items: [], nextPageToken: "" };
+      after = Math.max(after, first - 1);
+    }
+    const params = queryParams(request, {
+      after,
+      before: Math.min(request.beforeSeq ?? Number.MAX_SAFE_INTEGER, cursor ?? Number.MAX_SAFE_INTEGER),
+      since,
+      limit: fetchSize(request.pageSize),
     });
+    const rows = this.#newestFirst[driverOf(request)].all(params);
+    return toEventPage(rows.map(rowToEvent), request.pageSize, scope);
   }
 
   async readEvents(after: number, limit: number, filter: EventFilter = {}): Promise<EventRecord[]> {

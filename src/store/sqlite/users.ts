@@ -5,7 +5,7 @@ import { checkPasswordRecord, checkUpdatedUser, checkUserRecord } from "../recor
 import { passwordUpdated, userCreated, userDeleted, userUpdated } from "../change-events.js";
 import { found, isActiveAdmin, lastActiveAdmin, notFound, tenantSubject, userSubject } from "../store-errors.js";
 import type { EndSessions, Guard, Page, PasswordRecord, Updater, UserListRequest, UserRecord, UserStore } from "../store.js";
-import type { SqliteDatabase } from "./connection.js";
+import { rowReader, type SqliteDatabase } from "./connection.js";
 import { runSqlite } from "./errors.js";
 import type { AppendEvent } from "./events.js";
 import type { AppendRevocation } from "./revocations.js";
@@ -50,11 +50,7 @@ export type ReadUser = (userId: string) => UserRecord | undefined;
 
 /** The user reader on `db`, for the other tables' transactions. */
 export function userReader(db: SqliteDatabase): ReadUser {
-  const get = db.prepare<[string], UserRow>(USER_SQL.get);
-  return (userId) => {
-    const row = get.get(userId);
-    return row && rowToUser(row);
-  };
+  return rowReader(db, USER_SQL.get, rowToUser);
 }
 
 /** The users' slice of the Store: the users table's operations, as statements prepared once per connection. */

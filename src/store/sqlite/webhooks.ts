@@ -5,7 +5,7 @@ import { fetchSize, toPage, webhookListScope } from "../pagination.js";
 import { checkUpdatedWebhook, checkWebhookRecord } from "../record-checks.js";
 import { found, notFound, webhookLimitReached, webhookSubject } from "../store-errors.js";
 import type { Guard, Page, Updater, WebhookListRequest, WebhookRecord, WebhookStore } from "../store.js";
-import type { SqliteDatabase } from "./connection.js";
+import { rowReader, type SqliteDatabase } from "./connection.js";
 import { runSqlite } from "./errors.js";
 
 /** The columns of a webhook as read, its pending deliveries counted from the outbox's per-webhook index. */
@@ -94,11 +94,7 @@ export type ReadWebhook = (webhookId: string) => WebhookRecord | undefined;
 
 /** The webhook reader on `db`, for the outbox's claims. */
 export function webhookReader(db: SqliteDatabase): ReadWebhook {
-  const get = db.prepare<[string], WebhookRow>(WEBHOOK_SQL.get);
-  return (webhookId) => {
-    const row = get.get(webhookId);
-    return row && rowToWebhook(row);
-  };
+  return rowReader(db, WEBHOOK_SQL.get, rowToWebhook);
 }
 
 /** The webhooks' slice of the Store, on one connection. */

@@ -1,0 +1,318 @@
+/**
+ * Webhooks end to end (ARCHITECTURE.md, "Events"), against real `keyward serve` processes on SQLite
+ * files and receivers on 127.0.0.1, with short retry settings so a day of retries fits in seconds:
+ * an event reaches a receiver that fails its first tries once, signed; a restart in the middle of the
+ * retries loses nothing; two processes on one store deliver each event once; a receiver that hangs is
+ * cut at the timeout and tried again; TestWebhook; expiry warnings with two processes; the delivery
+ * state in GetWebhook and /metrics; the tenant scope, validation and limit of WebhookRegistry.
+ */
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { DescMessage, DescMethodUnary, MessageInitShape } from "@bufbuild/protobuf";
+import { timestampFromDate } from "@bufbuild/protobuf/wkt";
+import { expect } from "chai";
+import { ApiKeyRegistry } from "../../gen/keyward/v1/api_key_pb.js";
+import { Right } from "../../gen/keyward/v1/rights_pb.js";
+import { TenantRegistry } from "../../gen/keyward/v1/tenant_pb.js";
+import { UserRegistry } from "../../gen/keyward/v1/user_pb.js";
+import { WebhookRegistry } from "../../gen/keyward/v1/webhook_pb.js";
+import { openDoors, type Doors, type Outcome } from "./support/doors.js";
+import { ok } from "./support/fixtures.js";
+import { metricValue } from "./support/metrics-text.js";
+import { callRest } from "./support/rest-door.js";
+import { issuedKeys } from "./support/secret-scan.js";
+import { removeDataDir, startServer, type ServerProcess } from "./support/server-process.js";
+import { startReceiver, type Receiver } from "./support/webhook-receiver.js";
+
+/** A day of retries in about two seconds: 100 ms doubling to 400 ms, given up after 30 s. */
+const FAST = [
+  "--webhook-retry-min", "100ms",
+  "--webhook-retry-max", "400ms",
+  "--webhook-retry-for", "30s",
+  "--webhook-poll-interval", "100ms",
+  "--webhook-timeout", "1s",
+];
+
+interface Node {
+  server: ServerProcess;
+  doors: Doors;
+}
+
+describe("e2e: webhooks", function () {
+  this.timeout(120_000);
+  const nodes: Node[] = [];
+  const receivers: Receiver[] = [];
+  const dataDirs: string[] = [];
+  const secrets: string[] = [];
+
+  async function node(dataDir: string, args: string[] = []): Promise<Node> {
+    const server = await startServer({ dataDir, args: [...FAST, ...args] });
+    const made = { server, doors: openDoors(server.httpUrl, server.grpcAddress) };
+    nodes.push(made);
+    return made;
+  }
+  async function stop(n: Node): Promise<void> {
+    n.doors.close();
+    expect(await n.server.stop()).to.equal(0);
+    nodes.splice(nodes.indexOf(n), 1);
+  }
+  function newDataDir(): string {
+    const dir = mkdtempSync(join(tmpdir(), "keyward-webhooks-"));
+    dataDirs.push(dir);
+    return dir;
+  }
+  async function receiver(policy?: Parameters<typeof startReceiver>[0]): Promise<Receiver> {
+    const made = await startReceiver(policy);
+    receivers.push(made);
+    return made;
+  }
+  function call<I extends DescMessage, O extends DescMessage>(n: Node, method: DescMethodUnary<I, O>, request: MessageInitShape<I>, credential = n.server.adminKey()): Promise<Outcome<O>> {
+    return n.doors.call("connect", method, request, credential);
+  }
+  /** Creates a webhook to `to` on `n` and gives the receiver its secret. */
+  async function hook(n: Node, to: Receiver, eventTypes: string[], credential?: string): Promise<string> {
+    const created = ok(await call(n, WebhookRegistry.method.createWebhook, { webhook: { url: to.url, eventTypes } }, credential));
+    expect(created.secret).to.match(/^whsec_[A-Za-z0-9_-]{43}$/);
+    to.secret = created.secret;
+    secrets.push(created.secret);
+    return created.webhook!.webhookId;
+  }
+  async function createUser(n: Node, userId: string): Promise<void> {
+    ok(await call(n, UserRegistry.method.createUser, { user: { userId, name: userId } }));
+  }
+  /** The event id of the user.create event for `userId` among the receiver's attempts. */
+  const userCreated = (to: Receiver, userId: string) =>
+    to.attempts.find((a) => a.event.type === "user.create" && a.event.subject?.["userId"] === userId)?.eventId;
+  const settle = (ms = 800) => new Promise((resolve) => setTimeout(resolve, ms));
+
+  afterEach(async () => {
+    for (const n of [...nodes]) await stop(n);
+    for (const r of receivers.splice(0)) await r.close();
+  });
+  after(() => {
+    for (const dir of dataDirs) removeDataDir(dir);
+  });
+
+  it("delivers an event once, signed, to a receiver that fails its first two tries, and shows it in GetWebhook and /metrics", async () => {
+    const a = await node(newDataDir());
+    issuedKeys.add(a.server.adminKey());
+    const to = await receiver((_id, attempt) => (attempt <= 2 ? "fail" : "ok"));
+    const webhookId = await hook(a, to, ["user."]);
+    await createUser(a, "wh-retried");
+    await to.waitFor(() => {
+      const id = userCreated(to, "wh-retried");
+      return id !== undefined && to.deliveredCount(id) === 1;
+    }, "the delivery after two failures");
+    await settle();
+    const eventId = userCreated(to, "wh-retried")!;
+    const tries = to.attempts.filter((t) => t.eventId === eventId);
+    expect(tries.map((t) => t.answer)).to.deep.equal(["fail", "fail", "ok"]);
+    expect(tries.every((t) => t.signed)).to.equal(true);
+    expect(eventId).to.match(/^\d{16}$/);
+    expect(tries[2]!.event).to.include({ id: eventId, type: "user.create" });
+
+    const state = ok(await call(a, WebhookRegistry.method.getWebhook, { webhookId })).webhook!;
+    expect(state.delivery).to.include({ pending: 0n, delivered: 1n, failed: 0n, lastStatus: 204, lastError: "" });
+    expect(state.delivery!.lastSuccessAt).to.not.equal(undefined);
+    const metrics = await (await fetch(`${a.server.httpUrl}/metrics`)).text();
+    expect(metricValue(metrics, "keyward_webhook_deliveries_total", { result: "retry" })).to.equal(2);
+    expect(metricValue(metrics, "keyward_webhook_deliveries_total", { result: "delivered" })).to.equal(1);
+    expect(metricValue(metrics, "keyward_webhook_outbox_depth", {})).to.equal(0);
+    expect(metricValue(metrics, "keyward_events_written_total", {})).to.be.at.least(1);
+  });
+
+  it("loses nothing when the server restarts in the middle of the retries", async () => {
+    const dataDir = newDataDir();
+    const first = await node(dataDir);
+    let up = false;
+    const to = await receiver(() => (up ? "ok" : "fail"));
+    await hook(first, to, ["user.create"]);
+    await createUser(first, "wh-restart");
+    await to.waitFor(() => to.attempts.length >= 2, "two failed attempts");
+    await stop(first);
+    const failedBefore = to.attempts.length;
+    up = true;
+    const second = await node(dataDir);
+    await to.waitFor(() => to.attempts.some((t) => t.answer === "ok"), "the delivery after the restart");
+    await settle();
+    const eventId = userCreated(to, "wh-restart")!;
+    expect(to.deliveredCount(eventId)).to.equal(1);
+    expect(to.attempts.slice(0, failedBefore).every((t) => t.answer === "fail" && t.eventId === eventId)).to.equal(true);
+    expect(to.attempts.every((t) => t.signed)).to.equal(true);
+    const metrics = await (await fetch(`${second.server.httpUrl}/metrics`)).text();
+    expect(metricValue(metrics, "keyward_webhook_deliveries_total", { result: "delivered" })).to.equal(1);
+  });
+
+  it("delivers each event exactly once with two processes on one store", async () => {
+    const dataDir = newDataDir();
+    const a = await node(dataDir);
+    const b = await node(dataDir);
+    const to = await receiver();
+    await hook(a, to, ["user.create"]);
+    const userIds = Array.from({ length: 20 }, (_, i) => `wh-pair-${i}`);
+    await Promise.all(userIds.map((userId, i) => createUser(i % 2 === 0 ? a : b, userId)));
+    await to.waitFor(() => userIds.every((userId) => userCreated(to, userId) !== undefined), "every event");
+    await settle(1500);
+    const ids = to.attempts.map((t) => t.eventId);
+    expect(ids).to.have.length(20);
+    expect(new Set(ids).size).to.equal(20);
+    expect(to.attempts.every((t) => t.signed && t.answer === "ok")).to.equal(true);
+  });
+
+  it("cuts a receiver that hangs at the timeout and tries again", async () => {
+    const a = await node(newDataDir(), ["--webhook-timeout", "500ms"]);
+    const to = await receiver((_id, attempt) => (attempt === 1 ? "hang" : "ok"));
+    const webhookId = await hook(a, to, ["user.create"]);
+    await createUser(a, "wh-hang");
+    await to.waitFor(() => to.attempts.some((t) => t.answer === "ok"), "the attempt after the hang");
+    const eventId = userCreated(to, "wh-hang")!;
+    expect(to.attempts.filter((t) => t.eventId === eventId).map((t) => t.answer)).to.deep.equal(["hang", "ok"]);
+    const metrics = await (await fetch(`${a.server.httpUrl}/metrics`)).text();
+    expect(metricValue(metrics, "keyward_webhook_deliveries_total", { result: "retry" })).to.equal(1);
+    const state = ok(await call(a, WebhookRegistry.method.getWebhook, { webhookId })).webhook!;
+    expect(state.delivery).to.include({ delivered: 1n, lastStatus: 204 });
+  });
+
+  it("gives a delivery up after --webhook-retry-for and counts it failed", async () => {
+    const a = await node(newDataDir(), ["--webhook-retry-for", "1s"]);
+    const to = await receiver(() => "fail");
+    const webhookId = await hook(a, to, ["user.create"]);
+    await createUser(a, "wh-given-up");
+    let state = ok(await call(a, WebhookRegistry.method.getWebhook, { webhookId })).webhook!;
+    const deadline = Date.now() + 20_000;
+    while (state.delivery!.failed === 0n && Date.now() < deadline) {
+      await settle(200);
+      state = ok(await call(a, WebhookRegistry.method.getWebhook, { webhookId })).webhook!;
+    }
+    expect(state.delivery).to.include({ pending: 0n, delivered: 0n, failed: 1n, lastStatus: 500, lastError: "HTTP 500" });
+    expect(to.attempts.length).to.be.at.least(2);
+    const metrics = await (await fetch(`${a.server.httpUrl}/metrics`)).text();
+    expect(metricValue(metrics, "keyward_webhook_deliveries_total", { result: "failed" })).to.equal(1);
+  });
+
+  it("TestWebhook sends one signed webhook.test event and answers what the receiver said", async () => {
+    const a = await node(newDataDir());
+    const to = await receiver();
+    const webhookId = await hook(a, to, ["user.create"]);
+    const tested = ok(await call(a, WebhookRegistry.method.testWebhook, { webhookId }));
+    expect(tested).to.deep.include({ status: 204, error: "" });
+    expect(tested.event).to.include({ type: "webhook.test", id: "0000000000000000" });
+    expect(to.attempts).to.have.length(1);
+    expect(to.attempts[0]).to.include({ signed: true, eventId: "0000000000000000" });
+    expect(to.attempts[0]!.event.type).to.equal("webhook.test");
+    to.policy = () => "fail";
+    const failed = ok(await call(a, WebhookRegistry.method.testWebhook, { webhookId }));
+    expect(failed).to.deep.include({ status: 500, error: "HTTP 500" });
+    await settle(500);
+    // Tests are sent once, outside the outbox: no retry follows.
+    expect(to.attempts).to.have.length(2);
+  });
+
+  it("warns of expiry once per key and point with two processes sweeping one store", async () => {
+    const dataDir = newDataDir();
+    const sweep = ["--expiry-sweep-interval", "100ms", "--expiry-warnings", "7d,1d"];
+    const a = await node(dataDir, sweep);
+    const b = await node(dataDir, sweep);
+    const to = await receiver();
+    await hook(a, to, ["api_key.expiring"]);
+    await createUser(a, "wh-expiring");
+    const key = (hours: number) =>
+      call(b, ApiKeyRegistry.method.createApiKey, {
+        userId: "wh-expiring",
+        name: `in ${hours} h`,
+        rights: [Right.USER_INFO],
+        expiresAt: timestampFromDate(new Date(Date.now() + hours * 3_600_000)),
+      });
+    const soon = ok(await key(12));
+    const later = ok(await key(72));
+    const never = ok(await key(24 * 30));
+    for (const k of [soon, later, never]) issuedKeys.add(k.key);
+    await to.waitFor(() => to.attempts.length >= 3, "three warnings");
+    await settle(1500);
+    const warnings = to.attempts.map((t) => `${t.event.subject?.["apiKeyId"]} ${t.event.reason}`).sort();
+    expect(warnings).to.deep.equal([`${soon.apiKey!.id} 1d`, `${soon.apiKey!.id} 7d`, `${later.apiKey!.id} 7d`].sort());
+    expect(to.attempts.every((t) => t.signed && t.event.type === "api_key.expiring")).to.equal(true);
+  });
+
+  describe("WebhookRegistry", () => {
+    it("keeps a tenant admin to its tenant's webhooks: others are WEBHOOK_NOT_FOUND on every door", async () => {
+      const a = await node(newDataDir());
+      const to = await receiver();
+      const systemHook = await hook(a, to, []);
+      ok(await call(a, TenantRegistry.method.createTenant, { tenant: { tenantId: "acme", name: "Acme" } }));
+      ok(await call(a, UserRegistry.method.createUser, { user: { userId: "acme-admin", admin: true, tenantId: "acme" } }));
+      const acme = ok(await call(a, ApiKeyRegistry.method.createApiKey, { userId: "acme-admin", name: "hooks", rights: [Right.ADMIN_WEBHOOKS, Right.ADMIN_EVENTS_READ] })).key;
+      issuedKeys.add(acme);
+      const acmeReceiver = await receiver();
+      const acmeHook = await hook(a, acmeReceiver, ["api_key."], acme);
+      const own = ok(await call(a, WebhookRegistry.method.getWebhook, { webhookId: acmeHook }, acme)).webhook!;
+      expect(own).to.include({ tenantId: "acme", enabled: true });
+      const listed = ok(await call(a, WebhookRegistry.method.listWebhooks, {}, acme));
+      expect(listed.webhooks.map((w) => w.webhookId)).to.deep.equal([acmeHook]);
+      expect(listed.totalSize).to.equal(1);
+      const all = ok(await call(a, WebhookRegistry.method.listWebhooks, {}));
+      expect(all.webhooks.map((w) => w.webhookId)).to.have.members([acmeHook, systemHook]);
+
+      const notFound = (outcome: Outcome) => {
+        expect(outcome.ok).to.equal(false);
+        if (!outcome.ok) expect([outcome.codeName, outcome.reason]).to.deep.equal(["NotFound", "WEBHOOK_NOT_FOUND"]);
+      };
+      for (const door of ["connect", "grpc", "grpc-web"] as const) {
+        notFound(await a.doors.call(door, WebhookRegistry.method.getWebhook, { webhookId: systemHook }, acme));
+      }
+      const rest = await callRest(a.server.httpUrl, WebhookRegistry.method.getWebhook, { webhookId: systemHook }, acme);
+      notFound(rest);
+      notFound(await call(a, WebhookRegistry.method.updateWebhook, { webhook: { webhookId: systemHook, enabled: false }, updateMask: { paths: ["enabled"] } }, acme));
+      notFound(await call(a, WebhookRegistry.method.deleteWebhook, { webhookId: systemHook }, acme));
+      notFound(await call(a, WebhookRegistry.method.testWebhook, { webhookId: systemHook }, acme));
+      expect(to.attempts.filter((t) => t.event.type === "webhook.test")).to.have.length(0);
+      // Untouched by the refused calls.
+      expect(ok(await call(a, WebhookRegistry.method.getWebhook, { webhookId: systemHook })).webhook!.enabled).to.equal(true);
+
+      const updated = ok(
+        await call(a, WebhookRegistry.method.updateWebhook, { webhook: { webhookId: acmeHook, enabled: false, eventTypes: ["auth.fail"] }, updateMask: { paths: ["enabled", "event_types"] } }, acme),
+      ).webhook!;
+      expect(updated).to.deep.include({ enabled: false, eventTypes: ["auth.fail"], url: acmeReceiver.url });
+      ok(await call(a, WebhookRegistry.method.deleteWebhook, { webhookId: acmeHook }, acme));
+      notFound(await call(a, WebhookRegistry.method.getWebhook, { webhookId: acmeHook }));
+    });
+
+    it("never returns the secret after creation, nor logs it", async () => {
+      const a = await node(newDataDir());
+      const to = await receiver();
+      const webhookId = await hook(a, to, []);
+      const shown = JSON.stringify(await callRest(a.server.httpUrl, WebhookRegistry.method.getWebhook, { webhookId }, a.server.adminKey()));
+      const listed = JSON.stringify(await callRest(a.server.httpUrl, WebhookRegistry.method.listWebhooks, {}, a.server.adminKey()));
+      const secretBody = to.secret.slice("whsec_".length);
+      expect(shown).to.not.contain(secretBody);
+      expect(listed).to.not.contain(secretBody);
+      expect(shown).to.not.match(/salt/i);
+      ok(await call(a, WebhookRegistry.method.testWebhook, { webhookId }));
+      for (const secret of secrets) expect(a.server.output()).to.not.contain(secret.slice("whsec_".length));
+    });
+
+    it("refuses bad URLs and event types naming the field, and a scope past --max-webhooks-per-scope", async () => {
+      const a = await node(newDataDir(), ["--max-webhooks-per-scope", "1"]);
+      const refused = async (webhook: { url: string; eventTypes?: string[] }, field: string, text: string) => {
+        const outcome = await call(a, WebhookRegistry.method.createWebhook, { webhook });
+        expect(outcome.ok).to.equal(false);
+        if (!outcome.ok) {
+          expect([outcome.codeName, outcome.reason]).to.deep.equal(["InvalidArgument", "VALIDATION_FAILED"]);
+          expect(outcome.message).to.contain(field).and.contain(text);
+        }
+      };
+      await refused({ url: "http://hooks.example.com/x" }, "webhook.url", "loopback");
+      await refused({ url: "https://u:p@hooks.example.com/" }, "webhook.url", "user name or password");
+      await refused({ url: "https://hooks.example.com/", eventTypes: ["API KEY"] }, "webhook.event_types[0]", "event type");
+      const to = await receiver();
+      await hook(a, to, []);
+      const second = await call(a, WebhookRegistry.method.createWebhook, { webhook: { url: to.url } });
+      expect(second.ok).to.equal(false);
+      if (!second.ok) {
+        expect([second.codeName, second.reason]).to.deep.equal(["FailedPrecondition", "WEBHOOK_LIMIT_REACHED"]);
+        expect(second.message).to.contain("the system already has the maximum of 1 webhooks");
+      }
+    });
+  });
+});
