@@ -34,30 +34,19 @@ export function parseExpiryPoints(text: string): { points: ExpiryPoint[] } | { p
   return { points: points.sort((a, b) => b.leadMs - a.leadMs) };
 }
 
-export class ExpirySweeper {
-  readonly #task: PeriodicTask;
-
-  constructor(store: ExpiryWarningStore, points: readonly ExpiryPoint[], intervalMs: number, logger: Logger, now: () => number = Date.now) {
-    this.#task = new PeriodicTask(
-      "expiry warnings",
-      intervalMs,
-      async () => {
-        for (let batch = 0; batch < MAX_BATCHES_PER_SWEEP; batch++) {
-          const warned = await store.warnExpiringKeys(new Date(now()), points, EXPIRY_BATCH);
-          if (warned.length > 0) logger.info("api keys warned of their expiry", { count: warned.length });
-          if (warned.length < EXPIRY_BATCH) return false;
-        }
-        return false;
-      },
-      logger,
-    );
-  }
-
-  start(): void {
-    this.#task.start();
-  }
-
-  stop(): Promise<void> {
-    return this.#task.stop();
-  }
+/** The sweep of one process: every `intervalMs`, the keys that reached a point are warned. */
+export function expirySweeper(store: ExpiryWarningStore, points: readonly ExpiryPoint[], intervalMs: number, logger: Logger, now: () => number = Date.now): PeriodicTask {
+  return new PeriodicTask(
+    "expiry warnings",
+    intervalMs,
+    async () => {
+      for (let batch = 0; batch < MAX_BATCHES_PER_SWEEP; batch++) {
+        const warned = await store.warnExpiringKeys(new Date(now()), points, EXPIRY_BATCH);
+        if (warned.length > 0) logger.info("api keys warned of their expiry", { count: warned.length });
+        if (warned.length < EXPIRY_BATCH) return false;
+      }
+      return false;
+    },
+    logger,
+  );
 }

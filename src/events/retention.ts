@@ -14,37 +14,32 @@ const MAX_BATCHES_PER_ROUND = 50;
 /** How often retention runs: old rows wait at most this much longer. */
 export const PRUNE_INTERVAL_MS = 10 * 60_000;
 
-export class RetentionPruner {
-  readonly #task: PeriodicTask;
-
-  constructor(store: EventStore & DeliveryStore, retentionMs: number, logger: Logger, now: () => number = Date.now, intervalMs = PRUNE_INTERVAL_MS) {
-    const prune = async (kind: string, call: (before: Date, limit: number) => Promise<number>) => {
-      const before = new Date(now() - retentionMs);
-      let total = 0;
-      for (let batch = 0; batch < MAX_BATCHES_PER_ROUND; batch++) {
-        const deleted = await call(before, PRUNE_BATCH);
-        total += deleted;
-        if (deleted < PRUNE_BATCH) break;
-      }
-      if (total > 0) logger.info(`pruned ${kind} past retention`, { count: total });
-    };
-    this.#task = new PeriodicTask(
-      "retention",
-      intervalMs,
-      async () => {
-        await prune("deliveries", (before, limit) => store.pruneDeliveries(before, limit));
-        await prune("events", (before, limit) => store.pruneEvents(before, limit));
-        return false;
-      },
-      logger,
-    );
-  }
-
-  start(): void {
-    this.#task.start();
-  }
-
-  stop(): Promise<void> {
-    return this.#task.stop();
-  }
+/** The pruning of one process: every `intervalMs`, deliveries then events past `retentionMs`. */
+export function retentionPruner(
+  store: EventStore & DeliveryStore,
+  retentionMs: number,
+  logger: Logger,
+  now: () => number = Date.now,
+  intervalMs = PRUNE_INTERVAL_MS,
+): PeriodicTask {
+  const prune = async (kind: string, call: (before: Date, limit: number) => Promise<number>) => {
+    const before = new Date(now() - retentionMs);
+    let total = 0;
+    for (let batch = 0; batch < MAX_BATCHES_PER_ROUND; batch++) {
+      const deleted = await call(before, PRUNE_BATCH);
+      total += deleted;
+      if (deleted < PRUNE_BATCH) break;
+    }
+    if (total > 0) logger.info(`pruned ${kind} past retention`, { count: total });
+  };
+  return new PeriodicTask(
+    "retention",
+    intervalMs,
+    async () => {
+      await prune("deliveries", (before, limit) => store.pruneDeliveries(before, limit));
+      await prune("events", (before, limit) => store.pruneEvents(before, limit));
+      return false;
+    },
+    logger,
+  );
 }

@@ -21,6 +21,9 @@ const WAKE_GAP_MS = 50;
 /** Time beyond the attempt's timeout a lease covers: recording the outcome. */
 const LEASE_MARGIN_MS = 30_000;
 
+/** The last error of a delivery held back because its webhook is disabled. */
+export const PAUSED_ERROR = "webhook disabled";
+
 /** A delivery's result, as counted by `/metrics`. */
 export type DeliveryResult = DeliveryOutcome["result"];
 
@@ -114,7 +117,10 @@ export class WebhookDispatcher {
   async #deliver(delivery: ClaimedDelivery): Promise<void> {
     const { webhook, event } = delivery;
     const eventId = this.#options.eventId(event);
-    const result = await this.#sender.send(webhook, event, eventId);
+    // Disabled since this was queued: nothing is sent while it stays so (its owner stopped it, perhaps
+    // for a reason), and the delivery waits on its schedule, resuming when it is enabled again.
+    const paused = !webhook.enabled;
+    const result = paused ? { status: 0, error: PAUSED_ERROR } : await this.#sender.send(webhook, event, eventId);
     const at = new Date(this.#now());
     const outcome = outcomeOf(result, this.#options.schedule, delivery, at);
     const fields = { webhook_id: webhook.webhookId, event_id: eventId, attempt: delivery.attempts + 1, status: result.status };
@@ -130,7 +136,7 @@ export class WebhookDispatcher {
       this.#logger.warn("webhook delivery lease expired before its outcome was recorded", fields);
       return;
     }
-    this.#options.observe?.(outcome.result);
+    if (!paused) this.#options.observe?.(outcome.result);
     if (outcome.result === "retry") this.#logger.debug("webhook delivery failed; retrying", { ...fields, error: outcome.error, next_attempt_at: outcome.nextAttemptAt.toISOString() });
     if (outcome.result === "failed") this.#logger.warn("webhook delivery given up", { ...fields, error: outcome.error });
   }

@@ -7,8 +7,8 @@
  */
 import { toJsonString } from "@bufbuild/protobuf";
 import { EventSchema } from "../../gen/keyward/v1/event_pb.js";
-import { ExpirySweeper } from "../events/expiry-sweeper.js";
-import { RetentionPruner } from "../events/retention.js";
+import { expirySweeper } from "../events/expiry-sweeper.js";
+import { retentionPruner } from "../events/retention.js";
 import { WebhookDispatcher, WebhookSender, type DeliveryResult } from "../events/webhook-dispatcher.js";
 import { loadWebhookSigningKey } from "../events/webhook-signing-key.js";
 import type { Logger } from "../logger.js";
@@ -68,8 +68,8 @@ export function createEventWorkers(
   } else {
     throw new Error(`--${SETTINGS.webhookSigningKeyFile.flag}: ${signing.problem}`);
   }
-  const sweeper = new ExpirySweeper(store, settings.expiryWarnings, settings.expirySweepIntervalMs, logger, now);
-  const retention = new RetentionPruner(store, settings.eventRetentionMs, logger, now);
+  const sweeper = expirySweeper(store, settings.expiryWarnings, settings.expirySweepIntervalMs, logger, now);
+  const retention = retentionPruner(store, settings.eventRetentionMs, logger, now);
   let started = false;
   return {
     sender,

@@ -17,6 +17,7 @@ import { Right } from "../../gen/keyward/v1/rights_pb.js";
 import { TenantRegistry } from "../../gen/keyward/v1/tenant_pb.js";
 import { UserRegistry } from "../../gen/keyward/v1/user_pb.js";
 import { WebhookRegistry } from "../../gen/keyward/v1/webhook_pb.js";
+import { generateKey } from "../../src/keys/index.js";
 import { openDoors, type Doors, type Outcome } from "./support/doors.js";
 import { ok } from "./support/fixtures.js";
 import { metricValue } from "./support/metrics-text.js";
@@ -122,6 +123,37 @@ describe("e2e: webhooks", function () {
     expect(metricValue(metrics, "keyward_events_written_total", {})).to.be.at.least(1);
   });
 
+  it("sends a key's life (created, disabled, used with a wrong secret, deleted) as four kinds of event, each once, signed, with actor and client", async () => {
+    const a = await node(newDataDir(), ["--auth-fail-window", "1s"]);
+    const to = await receiver();
+    await hook(a, to, ["api_key.", "auth.fail"]);
+    await createUser(a, "wh-life");
+    const created = ok(await call(a, ApiKeyRegistry.method.createApiKey, { userId: "wh-life", name: "life", rights: [Right.USER_INFO] }));
+    issuedKeys.add(created.key);
+    const keyId = created.apiKey!.id;
+    ok(await call(a, ApiKeyRegistry.method.updateApiKey, { apiKey: { userId: "wh-life", id: keyId, state: 2 }, updateMask: { paths: ["state"] } }));
+    // Well formed (its checksum holds), but not the key's secret.
+    const wrong = generateKey(keyId).key;
+    const refused = await fetch(`${a.server.httpUrl}/api/v1/auth_info`, { headers: { authorization: `Bearer ${wrong}` } });
+    expect(refused.status).to.equal(401);
+    ok(await call(a, ApiKeyRegistry.method.deleteApiKey, { userId: "wh-life", keyId }));
+    const kinds = ["api_key.create", "api_key.update", "auth.fail", "api_key.delete"];
+    await to.waitFor(() => kinds.every((kind) => to.attempts.some((t) => t.event.type === kind)), "the four kinds of event");
+    await settle();
+    expect(to.attempts.map((t) => t.event.type)).to.have.members(kinds);
+    expect(new Set(to.attempts.map((t) => t.eventId)).size).to.equal(4);
+    expect(to.attempts.map((t) => [t.event.type, t.signed, t.event.subject?.["apiKeyId"]])).to.deep.equal(to.attempts.map((t) => [t.event.type, true, keyId]));
+    const adminId = to.attempts.find((t) => t.event.type === "api_key.create")!.event.actor?.["userId"];
+    expect(adminId, "the admin is the actor").to.be.a("string").and.not.equal("");
+    for (const t of to.attempts.filter((t) => t.event.type !== "auth.fail")) {
+      expect(t.event.actor?.["userId"]).to.equal(adminId);
+      expect((t.event as { client?: { address?: string } }).client?.address).to.equal("127.0.0.1");
+    }
+    const fail = to.attempts.find((t) => t.event.type === "auth.fail")!.event as { reason?: string; client?: { address?: string } };
+    expect(fail.reason).to.equal("API_KEY_INVALID");
+    expect(fail.client?.address).to.equal("127.0.0.1");
+  });
+
   it("loses nothing when the server restarts in the middle of the retries", async () => {
     const dataDir = newDataDir();
     const first = await node(dataDir);
@@ -174,6 +206,25 @@ describe("e2e: webhooks", function () {
     expect(state.delivery).to.include({ delivered: 1n, lastStatus: 204 });
   });
 
+  it("holds a queued delivery back while its webhook is disabled, and sends it once enabled again", async () => {
+    const a = await node(newDataDir());
+    const to = await receiver(() => "fail");
+    const webhookId = await hook(a, to, ["user.create"]);
+    await createUser(a, "wh-paused");
+    await to.waitFor(() => to.attempts.length >= 1, "the first attempt");
+    ok(await call(a, WebhookRegistry.method.updateWebhook, { webhook: { webhookId, enabled: false }, updateMask: { paths: ["enabled"] } }));
+    await settle(300);
+    const whileDisabled = to.attempts.length;
+    await settle(1500);
+    expect(to.attempts.length, "no attempt while disabled").to.equal(whileDisabled);
+    const paused = ok(await call(a, WebhookRegistry.method.getWebhook, { webhookId })).webhook!;
+    expect(paused.delivery).to.include({ pending: 1n, lastStatus: 0, lastError: "webhook disabled" });
+    to.policy = () => "ok";
+    ok(await call(a, WebhookRegistry.method.updateWebhook, { webhook: { webhookId, enabled: true }, updateMask: { paths: ["enabled"] } }));
+    await to.waitFor(() => to.attempts.some((t) => t.answer === "ok"), "the delivery once enabled");
+    expect(to.deliveredCount(userCreated(to, "wh-paused")!)).to.equal(1);
+  });
+
   it("gives a delivery up after --webhook-retry-for and counts it failed", async () => {
     const a = await node(newDataDir(), ["--webhook-retry-for", "1s"]);
     const to = await receiver(() => "fail");
@@ -189,6 +240,20 @@ describe("e2e: webhooks", function () {
     expect(to.attempts.length).to.be.at.least(2);
     const metrics = await (await fetch(`${a.server.httpUrl}/metrics`)).text();
     expect(metricValue(metrics, "keyward_webhook_deliveries_total", { result: "failed" })).to.equal(1);
+  });
+
+  it("an idle dispatcher claims once per poll interval: its own claims do not wake it", async () => {
+    const a = await node(newDataDir(), ["--webhook-poll-interval", "1s"]);
+    const to = await receiver();
+    await hook(a, to, ["user.create"]);
+    await createUser(a, "wh-idle");
+    await to.waitFor(() => to.attempts.length === 1, "the delivery");
+    const claims = async () =>
+      metricValue(await (await fetch(`${a.server.httpUrl}/metrics`)).text(), "keyward_store_operation_duration_seconds_count", { operation: "claimDeliveries", outcome: "ok" });
+    const before = await claims();
+    await settle(3000);
+    // About three in three seconds; a dispatcher woken by its own claims makes one every 50 ms (about 60).
+    expect((await claims()) - before).to.be.within(1, 10);
   });
 
   it("TestWebhook sends one signed webhook.test event and answers what the receiver said", async () => {
