@@ -384,6 +384,30 @@ describe("web console: activity, a key's history and webhooks (real browser)", f
     await admin.context().close();
   });
 
+  it("a key that may read no events has no Activity entry and no History button, and #/activity shows only the API's refusal", async () => {
+    const { key } = await sut.fx.key("erin", [Right.USER_INFO, Right.USER_SETTINGS_API_KEYS], { name: "no-events" });
+    issuedKeys.add(key);
+    const person = await newPerson(browser);
+    try {
+      const page = await person.newPage();
+      await signInWithKey(page, url, key);
+      expect(await page.getByRole("navigation", { name: "Main" }).getByRole("link").allTextContents()).to.deep.equal(["My API keys", "Account", "API docs"]);
+      await keyRow(page, "no-events").waitFor();
+      expect(await page.getByRole("button", { name: /^History of / }).count(), "no History without the right").to.equal(0);
+      await page.goto(`${url}/#/activity`);
+      const alert = page.getByRole("alert");
+      await alert.waitFor();
+      const direct = await rest(key, "/api/v1/events?user_id=erin");
+      expect([direct.status, direct.reason]).to.deep.equal([403, "INSUFFICIENT_RIGHTS"]);
+      expect(await alert.textContent()).to.equal(String(direct.body.message).replace(/`/g, ""));
+      expect(await page.getByRole("table").count(), "no table").to.equal(0);
+      expect(await page.getByRole("combobox").count(), "no filter").to.equal(0);
+      await expectAccessible(page, "activity, refused");
+    } finally {
+      await person.close();
+    }
+  });
+
   it("a non-admin has no Webhooks entry, and its address shows only the API's refusal", async () => {
     const nav = erin.getByRole("navigation", { name: "Main" });
     expect(await nav.getByRole("link", { name: "Webhooks" }).count()).to.equal(0);

@@ -2,7 +2,7 @@
  * Activity: the signed-in user's own events (what was done to or by them, their keys and sessions, and
  * refused uses of their keys), newest first, filtered by kind. Admins holding `RIGHT_ADMIN_EVENTS_READ`
  * switch to everyone in their scope, and may narrow that to one user. A caller without the rights sees
- * the API's refusal.
+ * the API's refusal alone.
  */
 import { useEffect, useState } from "react";
 import { useCaller } from "../caller.js";
@@ -37,33 +37,36 @@ export function ActivityPage() {
         </p>
       </div>
       <section className="panel" aria-label="Activity">
-        <div className="toolbar">
-          <label>
-            <span className="visually-hidden">Filter by kind of event</span>
-            <select value={type} onChange={(event) => setType(event.target.value)}>
-              {TYPE_FILTERS.map((filter) => (
-                <option key={filter.prefix} value={filter.prefix}>
-                  {filter.label}
-                </option>
-              ))}
-            </select>
-          </label>
-          {everyone && (
-            <label className="toolbar-search">
-              <span className="visually-hidden">Only the user with this id</span>
-              <input type="search" placeholder="Any user (or type a user id)" value={userText} onChange={(event) => setUserText(event.target.value)} spellCheck={false} autoCapitalize="off" />
+        {/* A caller who may read no events gets the API's refusal alone. */}
+        {(caller.canReadOwnEvents || caller.canReadScopeEvents) && (
+          <div className="toolbar">
+            <label>
+              <span className="visually-hidden">Filter by kind of event</span>
+              <select value={type} onChange={(event) => setType(event.target.value)}>
+                {TYPE_FILTERS.map((filter) => (
+                  <option key={filter.prefix} value={filter.prefix}>
+                    {filter.label}
+                  </option>
+                ))}
+              </select>
             </label>
-          )}
-          <span className="grow" />
-          {caller.canReadScopeEvents && (
-            <span className="status-cell">
-              <button type="button" role="switch" aria-checked={everyone} aria-labelledby="activity-everyone" className="switch" onClick={() => setEveryone(!everyone)}>
-                <span className="switch-knob" aria-hidden="true" />
-              </button>
-              <span id="activity-everyone">Show {scopeWords}</span>
-            </span>
-          )}
-        </div>
+            {everyone && (
+              <label className="toolbar-search">
+                <span className="visually-hidden">Only the user with this id</span>
+                <input type="search" placeholder="Any user (or type a user id)" value={userText} onChange={(event) => setUserText(event.target.value)} spellCheck={false} autoCapitalize="off" />
+              </label>
+            )}
+            <span className="grow" />
+            {caller.canReadScopeEvents && (
+              <span className="status-cell">
+                <button type="button" role="switch" aria-checked={everyone} aria-labelledby="activity-everyone" className="switch" onClick={() => setEveryone(!everyone)}>
+                  <span className="switch-knob" aria-hidden="true" />
+                </button>
+                <span id="activity-everyone">Show {scopeWords}</span>
+              </span>
+            )}
+          </div>
+        )}
         <EventsTable
           key={`${everyone}/${filters.userId}/${type}`}
           filters={filters}

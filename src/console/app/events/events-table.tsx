@@ -42,6 +42,8 @@ export function EventsTable({ filters, name, emptyText }: EventsTableProps) {
   );
   const events = list.data?.pages.flatMap((page) => page.events) ?? [];
   const count = `${events.length} ${events.length === 1 ? "event" : "events"}`;
+  // A refusal is the whole answer: no table around it.
+  if (list.isError && list.data === undefined) return <ErrorText error={list.error} />;
   return (
     <>
       <ErrorText error={list.error} />
