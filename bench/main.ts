@@ -15,7 +15,9 @@
  *    `--workers 2` server;
  * 5. server RSS during and after the load phases;
  * 6. when nginx is installed, the edge (bench/edge.ts): nginx in front of a tiny upstream directly, against
- *    the nginx recipe with auth_request to Keyward, 32 connections: throughput ratio and added latency.
+ *    the nginx recipe with auth_request to Keyward, 32 connections: throughput ratio and added latency;
+ * 7. events (bench/events.ts, alone: `npm run bench:events`): an event's CPU on a key update against
+ *    GetAuthInfo's, that authenticated calls write no event, and the auth.fail rows of a bounded flood.
  *
  * Fairness: every server (Keyward, its --workers 2 twin, both baselines, the edge's Keyward) runs with the
  * same Node flags, npm start's (plus --server-flags); the bare grpc-js server has channelz off as Keyward's
@@ -37,6 +39,7 @@ import { join } from "node:path";
 import { GetAuthInfoRequestSchema } from "../gen/keyward/v1/auth_pb.js";
 import type { MicroResult, MicroSpec } from "./micro/verify-bench.js";
 import { runEdgeBench } from "./edge.js";
+import { runEventsBench } from "./events.js";
 import { ensureBuiltServer } from "./lib/build.js";
 import { runHttpTarget, type HttpTarget } from "./lib/http-run.js";
 import { h2loadVersion, runGrpcPhase, type GrpcGenerator } from "./lib/grpc-load.js";
@@ -256,6 +259,8 @@ async function main(argv: string[]): Promise<void> {
     const g = (id: string) => grpcRounds.get(id)!;
     const h = (id: string) => httpRounds.get(id);
     const paired = (a: LoadRound[] | undefined, b: LoadRound[] | undefined) => (a && b ? pairedRatio(a, b) : undefined);
+    // 7. Events: an event's cost on a key update, no event on authenticated calls, the auth.fail flood.
+    const events = await runEventsBench(progress);
     const results: Results = {
       mode: mode.name,
       startedAt: startedAt.toISOString(),
@@ -325,7 +330,7 @@ async function main(argv: string[]): Promise<void> {
     results.seconds = (performance.now() - started) / 1000;
     const table = buildTable(results);
     process.stdout.write(`${table}\n`);
-    writeFileSync(join(ROOT, "bench/results.json"), `${JSON.stringify({ ...results, table }, null, 2)}\n`);
+    writeFileSync(join(ROOT, "bench/results.json"), `${JSON.stringify({ ...results, events, table }, null, 2)}\n`);
     progress(`wrote bench/results.json (${results.seconds.toFixed(0)} s)`);
     if (profileDir) printProfiles(profileDir);
     if (results.targets.some((t) => t.pass === false)) process.exitCode = 1;

@@ -7,12 +7,16 @@
 import { formatDuration, parseDuration } from "../durations.js";
 import type { Logger } from "../logger.js";
 import type { ExpiryPoint, ExpiryWarningStore } from "../store/store.js";
-import { PeriodicTask } from "./periodic-task.js";
+import { PeriodicTask, yieldToIo } from "./periodic-task.js";
 
-/** Keys warned per store call; a sweep calls again while a call comes back full. */
-export const EXPIRY_BATCH = 500;
+/**
+ * Keys warned per point per store call. Small: each key is its own write (its mark and its event), and on
+ * SQLite a call holds the event loop until all of them are done, so a call must stay short for the
+ * calls served meanwhile; a sweep calls again (after yielding) while a call comes back full.
+ */
+export const EXPIRY_BATCH = 20;
 /** Most calls one sweep makes, so a sweep's time is bounded; the rest waits for the next interval. */
-const MAX_BATCHES_PER_SWEEP = 20;
+const MAX_BATCHES_PER_SWEEP = 250;
 /** Most warning points. */
 export const MAX_EXPIRY_POINTS = 10;
 
@@ -43,7 +47,9 @@ export function expirySweeper(store: ExpiryWarningStore, points: readonly Expiry
       for (let batch = 0; batch < MAX_BATCHES_PER_SWEEP; batch++) {
         const warned = await store.warnExpiringKeys(new Date(now()), points, EXPIRY_BATCH);
         if (warned.length > 0) logger.info("api keys warned of their expiry", { count: warned.length });
-        if (warned.length < EXPIRY_BATCH) return false;
+        // Done when no point came back full (each event's reason is its point's label).
+        if (points.every((point) => warned.filter((event) => event.reason === point.label).length < EXPIRY_BATCH)) return false;
+        await yieldToIo();
       }
       return false;
     },

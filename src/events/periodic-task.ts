@@ -6,6 +6,15 @@
  */
 import type { Logger } from "../logger.js";
 
+/**
+ * Lets pending I/O run before more work. SQLite's calls are synchronous, so a loop of store calls that
+ * only awaits them never gives the event loop back: between batches, background work waits for this,
+ * and calls in flight are answered in between.
+ */
+export function yieldToIo(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
 /** One round: resolves true when it left work undone and the next should start at once. */
 export type Round = () => Promise<boolean>;
 
@@ -65,7 +74,10 @@ export class PeriodicTask {
         this.#lastFailure = message;
       }
       if (this.#stopping) break;
-      if (more) continue;
+      if (more) {
+        await yieldToIo();
+        continue;
+      }
       await this.#sleep(started);
     }
   }

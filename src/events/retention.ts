@@ -5,12 +5,15 @@
  */
 import type { Logger } from "../logger.js";
 import type { DeliveryStore, EventStore } from "../store/store.js";
-import { PeriodicTask } from "./periodic-task.js";
+import { PeriodicTask, yieldToIo } from "./periodic-task.js";
 
-/** Rows deleted per store call: short writes, so pruning never holds the store's write lock for long. */
-export const PRUNE_BATCH = 1000;
+/**
+ * Rows deleted per store call: short writes, so pruning never holds the store's write lock, nor (SQLite's
+ * calls being synchronous) the event loop, for long; it yields between calls.
+ */
+export const PRUNE_BATCH = 500;
 /** Most calls per kind in one round; the rest is left for the next round. */
-const MAX_BATCHES_PER_ROUND = 50;
+const MAX_BATCHES_PER_ROUND = 100;
 /** How often retention runs: old rows wait at most this much longer. */
 export const PRUNE_INTERVAL_MS = 10 * 60_000;
 
@@ -29,6 +32,7 @@ export function retentionPruner(
       const deleted = await call(before, PRUNE_BATCH);
       total += deleted;
       if (deleted < PRUNE_BATCH) break;
+      await yieldToIo();
     }
     if (total > 0) logger.info(`pruned ${kind} past retention`, { count: total });
   };

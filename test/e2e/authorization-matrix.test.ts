@@ -18,7 +18,7 @@
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { DescMessage, DescMethod, DescMethodUnary, DescService, MessageInitShape } from "@bufbuild/protobuf";
+import type { DescMessage, DescMethod, DescMethodServerStreaming, DescMethodUnary, DescService, MessageInitShape } from "@bufbuild/protobuf";
 import { getOption, hasOption } from "@bufbuild/protobuf";
 import { Code } from "@connectrpc/connect";
 import { expect } from "chai";
@@ -29,9 +29,9 @@ import { PasswordHasher } from "../../src/passwords/password-hasher.js";
 import { generateKey, hashSecret } from "../../src/keys/index.js";
 import { newApiKey } from "../../src/services/new-api-key.js";
 import { openSqliteStore, type SqliteStore } from "../../src/store/sqlite/sqlite-store.js";
-import type { ApiKeyRecord, PasswordRecord, UserRecord } from "../../src/store/store.js";
+import type { ApiKeyRecord, PasswordRecord, UserRecord, WebhookRecord } from "../../src/store/store.js";
 import { ALL_RIGHTS, expand, expectedAnswer, rightName, type Expectation, type UserChange } from "./support/access-model.js";
-import { openDoors, type Doors, type Outcome } from "./support/doors.js";
+import { firstOfStream, openDoors, type Doors, type Outcome } from "./support/doors.js";
 import { callRest } from "./support/rest-door.js";
 import { issuedKeys } from "./support/secret-scan.js";
 import { removeDataDir, startServer, type ServerProcess } from "./support/server-process.js";
@@ -45,8 +45,10 @@ for (const file of readdirSync(GEN).filter((f) => f.endsWith("_pb.ts")).sort()) 
 }
 const METHODS: DescMethod[] = SERVICES.flatMap((s) => s.methods);
 
-type Door = "rest" | "grpc";
+type Door = "rest" | "grpc" | "connect";
 const DOORS: readonly Door[] = ["rest", "grpc"];
+/** The doors a method is called on: REST and gRPC; a server stream (no REST route) Connect's streaming and gRPC. */
+const doorsOf = (method: DescMethod): readonly Door[] => (method.methodKind === "server_streaming" ? ["connect", "grpc"] : DOORS);
 
 /** Who calls: the owner's kind, the calling key's rights, and which of its secrets it uses. */
 interface CallerShape {
@@ -119,7 +121,8 @@ const SYSTEM_CALLERS_ON_TENANTS = new Set(
   ].map((c) => c.label),
 );
 
-type SubjectKind = "own" | "other user" | "other admin" | "own path, other user's key" | "none";
+/** `everyone`: a method whose user field may be empty (`optional_user_field`), called without it. */
+type SubjectKind = "own" | "other user" | "other admin" | "own path, other user's key" | "none" | "everyone";
 type TargetKind = "narrower" | "equal" | "broader" | "widest";
 const TARGET_KINDS: readonly TargetKind[] = ["narrower", "equal", "broader", "widest"];
 
@@ -168,6 +171,8 @@ interface World {
   readonly signInUserId: string;
   /** For DeleteSession: a session of the path's user. */
   readonly sessionId: string | undefined;
+  /** For WebhookRegistry: a webhook of the variant's scope. */
+  readonly webhook: WebhookRecord | undefined;
 }
 
 /** Every user the matrix makes has this password, hashed once (argon2 per user would take minutes). */
@@ -192,6 +197,8 @@ interface Variant {
   readonly subjectWithoutPassword?: boolean;
   /** The tenant the request names, if any. */
   readonly namesTenant?: (w: World) => string | undefined;
+  /** For WebhookRegistry: where the webhook the call names lives (the caller's own scope, tenant B's, the system's). */
+  readonly webhookIn?: "own scope" | "B" | "system";
 }
 
 /** How each RPC is called. `target` says whether the case needs an existing key, rights to grant, or neither. */
@@ -370,6 +377,30 @@ const SPECS: Record<string, RpcSpec> = {
     variants: [{ name: "", request: (w) => ({ tenant: { tenantId: w.tenantId, name: "renamed" }, updateMask: { paths: ["name"] } }) }],
   },
   "keyward.v1.TenantRegistry.DeleteTenant": { target: "none", variants: [{ name: "", request: (w) => ({ tenantId: w.tenantId }) }] },
+  // Events (ARCHITECTURE.md, "Events"): a stream replays from the first event, so an allowed one answers at once.
+  "keyward.v1.EventRegistry.ListEvents": { target: "none", variants: [{ name: "", request: (w) => ({ userId: w.pathUserId, pageSize: 1 }) }] },
+  "keyward.v1.EventRegistry.StreamEvents": { target: "none", variants: [{ name: "", request: (w) => ({ userId: w.pathUserId, afterId: "0000000000000000" }) }] },
+  "keyward.v1.WebhookRegistry.CreateWebhook": {
+    target: "none",
+    variants: [{ name: "", request: () => ({ webhook: { url: "http://127.0.0.1:9/matrix", enabled: false } }) }],
+  },
+  "keyward.v1.WebhookRegistry.ListWebhooks": { target: "none", variants: [{ name: "", request: () => ({ pageSize: 1 }) }] },
+  ...Object.fromEntries(
+    (["GetWebhook", "UpdateWebhook", "DeleteWebhook", "TestWebhook"] as const).map((name) => [
+      `keyward.v1.WebhookRegistry.${name}`,
+      {
+        target: "none",
+        variants: (["own scope", "B", "system"] as const).map((where): Variant => ({
+          name: `a webhook of ${where === "own scope" ? "its own scope" : where === "B" ? "tenant B" : "the system"}`,
+          webhookIn: where,
+          request: (w) =>
+            name === "UpdateWebhook"
+              ? { webhook: { webhookId: w.webhook!.webhookId, enabled: false }, updateMask: { paths: ["enabled"] } }
+              : { webhookId: w.webhook!.webhookId },
+        })),
+      } satisfies RpcSpec,
+    ]),
+  ),
 };
 
 /** One cell of the matrix. */
@@ -398,6 +429,7 @@ function subjectsOf(method: DescMethod, spec: RpcSpec): SubjectKind[] {
   if (!rule || rule.userField === "") return ["none"];
   const subjects: SubjectKind[] = ["own", "other user", "other admin"];
   if (spec.target === "key") subjects.push("own path, other user's key");
+  if (rule.optionalUserField) subjects.push("everyone");
   return subjects;
 }
 
@@ -413,7 +445,7 @@ function generateCases(): Case[] {
             for (const target of spec.target === "none" ? [undefined] : TARGET_KINDS) {
               const ownerAdmin = subject === "other admin" || (subject === "own" && caller.admin);
               if (target !== undefined && targetRights(target, caller.rights, ownerAdmin) === undefined) continue;
-              for (const door of DOORS) {
+              for (const door of doorsOf(method)) {
                 const rights = target === undefined ? "" : ` ${target} key ${short(targetRights(target, caller.rights, ownerAdmin)!)}`;
                 const where = subject === "own" || subject === "none" || place === "system" ? "" : ` in tenant ${place}`;
                 const name = `${method.name}${variant.name ? ` (${variant.name})` : ""} over ${door}: ${caller.label} on ${subject}${where}${rights}`;
@@ -431,7 +463,7 @@ function generateCases(): Case[] {
  */
 function placesOf(caller: CallerShape, subject: SubjectKind): Place[] {
   const home: Place = caller.inTenant ? "A" : "system";
-  if (subject === "own" || subject === "none" || subject === "own path, other user's key") return [home];
+  if (subject === "own" || subject === "none" || subject === "everyone" || subject === "own path, other user's key") return [home];
   if (caller.inTenant) return ["A", "B", "system"];
   return SYSTEM_CALLERS_ON_TENANTS.has(caller.label) ? ["system", "A"] : ["system"];
 }
@@ -487,7 +519,7 @@ async function setUp(store: SqliteStore, c: Case): Promise<World> {
   const spec = SPECS[`${c.method.parent.typeName}.${c.method.name}`]!;
   const wanted = c.target === undefined ? undefined : targetRights(c.target, c.caller.rights, targetOwner?.admin ?? false);
   const target = spec.target === "key" && wanted && targetOwner ? (await makeKey(targetOwner.userId, wanted)).record : undefined;
-  const pathUserId = c.subject === "own path, other user's key" ? callerUser.userId : (subject?.userId ?? callerUser.userId);
+  const pathUserId = c.subject === "everyone" ? "" : c.subject === "own path, other user's key" ? callerUser.userId : (subject?.userId ?? callerUser.userId);
   const signInUserId = c.method.name === "CreateSession" ? (await makeUser(false)).userId : "";
   const tenantId = uniqueId("mx-t");
   if (c.method.parent.name === "TenantRegistry") await store.createTenant({ tenantId, name: "matrix", createdAt: now, updatedAt: now });
@@ -507,9 +539,26 @@ async function setUp(store: SqliteStore, c: Case): Promise<World> {
     });
     sessionId = token.id;
   }
+  let webhook: WebhookRecord | undefined;
+  if (c.variant.webhookIn !== undefined) {
+    const tenant = c.variant.webhookIn === "own scope" ? callerUser.tenantId : c.variant.webhookIn === "B" ? TENANT_IDS.B : undefined;
+    webhook = {
+      webhookId: generateKey().id,
+      url: "http://127.0.0.1:9/matrix",
+      eventTypes: [],
+      enabled: false,
+      secretSalt: "matrix",
+      createdAt: now,
+      updatedAt: now,
+      delivery: { pending: 0, delivered: 0, failed: 0 },
+      ...(tenant === undefined ? {} : { tenantId: tenant }),
+    };
+    await store.createWebhook(webhook, 1_000_000);
+  }
   return {
     caller,
     pathUserId,
+    webhook,
     targetOwner,
     target,
     grant: spec.target === "grant" ? wanted : undefined,
@@ -535,7 +584,8 @@ async function snapshot(store: SqliteStore, w: World): Promise<string> {
   const session = w.sessionId ? (await store.findSessionWithOwner(w.sessionId)) !== undefined : undefined;
   const tenant = await store.getTenant(w.tenantId).catch(() => undefined);
   const tenantCreated = await store.getTenant(w.newTenantId).then(() => true, () => false);
-  return JSON.stringify({ user, password, key, created, keys, session, tenant, tenantCreated });
+  const webhook = w.webhook ? await store.getWebhook(w.webhook.webhookId).catch(() => undefined) : undefined;
+  return JSON.stringify({ user, password, key, created, keys, session, tenant, tenantCreated, webhook });
 }
 
 async function runCase(store: SqliteStore, server: ServerProcess, doors: Doors, c: Case): Promise<Result> {
@@ -551,8 +601,9 @@ async function runCase(store: SqliteStore, server: ServerProcess, doors: Doors, 
       superseded: c.caller.superseded,
       tenant: w.caller.tenantId,
     },
-    subjectUserId: w.pathUserId,
+    subjectUserId: w.pathUserId === "" ? undefined : w.pathUserId,
     subjectTenant: w.subject?.tenantId,
+    webhookTenant: w.webhook === undefined ? undefined : { tenant: w.webhook.tenantId },
     namesTenant: c.variant.namesTenant?.(w),
     foreignKey: c.subject === "own path, other user's key",
     touches: c.variant.touchesKey ? w.target!.rights : undefined,
@@ -562,9 +613,11 @@ async function runCase(store: SqliteStore, server: ServerProcess, doors: Doors, 
   });
   const request = c.variant.request(w);
   const actual =
-    c.door === "rest"
-      ? await callRest(server.httpUrl, c.method, request, w.caller.key)
-      : await doors.call("grpc", c.method as DescMethodUnary, request, w.caller.key);
+    c.method.methodKind === "server_streaming"
+      ? await firstOfStream(server, c.door, c.method as DescMethodServerStreaming, request, w.caller.key)
+      : c.door === "rest"
+        ? await callRest(server.httpUrl, c.method, request, w.caller.key)
+        : await doors.call("grpc", c.method as DescMethodUnary, request, w.caller.key);
   const issued = actual.ok ? (actual.message as unknown as { key?: unknown }).key : undefined;
   if (typeof issued === "string") issuedKeys.add(issued);
   const after = await snapshot(store, w);
@@ -729,7 +782,9 @@ describe("e2e: authorization matrix (every RPC and caller shape over REST and gR
   let runMs = 0;
 
   before(async () => {
-    server = await startServer();
+    // Streams are opened 8 at a time from one address: above the default per-client cap. The matrix's
+    // keys all expire within a day: expiry warnings (not what it tests) would write an event for each.
+    server = await startServer({ args: ["--max-event-streams-per-client", "100", "--expiry-warnings", ""] });
     issuedKeys.add(server.adminKey());
     doors = openDoors(server.httpUrl, server.grpcAddress);
     store = openSqliteStore(join(server.dataDir, "keyward.db"));
@@ -741,6 +796,7 @@ describe("e2e: authorization matrix (every RPC and caller shape over REST and gR
   });
 
   after(async () => {
+    if (process.env["MX_DEBUG"]) console.log("DEBUG-SERVER-OUTPUT\n" + (server?.output() ?? "").split("\n").slice(-15).join("\n"));
     doors?.close();
     await store?.close();
     if (server) {
@@ -775,7 +831,7 @@ describe("e2e: authorization matrix (every RPC and caller shape over REST and gR
   });
 
   for (const method of METHODS) {
-    for (const door of DOORS) {
+    for (const door of doorsOf(method)) {
       it(`${method.parent.name}.${method.name} over ${door}: the server gives the model's answer in every case, and refusals change nothing`, () => {
         const mine = results.filter((r) => r.case.method === method && r.case.door === door);
         expect(mine.length, "cases run").to.be.greaterThan(0);

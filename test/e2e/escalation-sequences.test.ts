@@ -85,6 +85,24 @@ const TENANT_ROUND_TRIP: [AttackerShape, { attackerHasPassword: boolean }, Step[
   ],
 ];
 
+/**
+ * And for events and webhooks (ARCHITECTURE.md, "Events"): an admin's session lists and streams events,
+ * creates a webhook, and reads, changes, tests and deletes the webhooks of each scope, over every door.
+ */
+const EVENTS_ROUND_TRIP: [AttackerShape, { attackerHasPassword: boolean }, Step[]] = [
+  ATTACKER_SHAPES.find((s) => s.label === "session of an admin")!,
+  { attackerHasPassword: false },
+  [
+    { rpc: "keyward.v1.EventRegistry.ListEvents", door: "rest", cred: 0, args: { user: -1 } },
+    { rpc: "keyward.v1.EventRegistry.StreamEvents", door: "connect", cred: 0, args: { user: ROLES.indexOf("user") } },
+    { rpc: "keyward.v1.WebhookRegistry.CreateWebhook", door: "grpc", cred: 0, args: {} },
+    { rpc: "keyward.v1.WebhookRegistry.GetWebhook", door: "grpc", cred: 0, args: { scope: "system" } },
+    { rpc: "keyward.v1.WebhookRegistry.UpdateWebhook", door: "connect", cred: 0, args: { scope: "A" } },
+    { rpc: "keyward.v1.WebhookRegistry.TestWebhook", door: "grpc-web", cred: 0, args: { scope: "B" } },
+    { rpc: "keyward.v1.WebhookRegistry.DeleteWebhook", door: "rest", cred: 0, args: { scope: "system" } },
+  ],
+];
+
 /** The fixture users' password: the test knows it, the attacker never learns it. */
 const FIXTURE_PASSWORD = "a fixture password the attacker never learns";
 
@@ -97,7 +115,7 @@ describe("e2e: no sequence of calls escalates (every RPC, door and starting cred
 
   before(async () => {
     // Sign-ins must not be throttled away: the property counts on every chosen password being tried.
-    server = await startServer({ args: ["--login-free-failures", "1000000", "--login-free-failures-per-address", "1000000"] });
+    server = await startServer({ args: ["--login-free-failures", "1000000", "--login-free-failures-per-address", "1000000", "--max-event-streams-per-client", "100"] });
     issuedKeys.add(server.adminKey());
     doors = openDoors(server.httpUrl, server.grpcAddress);
     store = openSqliteStore(join(server.dataDir, "keyward.db"));
@@ -153,7 +171,7 @@ describe("e2e: no sequence of calls escalates (every RPC, door and starting cred
       const passwords = new ChosenPasswords();
       passwords.choose(FIXTURE_PASSWORD);
       const signIn = await credentialProblems(before, [], passwords, start, names, () => "the chosen password");
-      expect(signIn.join("\n")).to.match(/sign-in as other-admin with the chosen password.*would hold \{USER_INFO,.*,ALL,ADMIN_TENANTS\}/);
+      expect(signIn.join("\n")).to.match(/sign-in as other-admin with the chosen password.*would hold \{USER_INFO,.*,ALL,ADMIN_TENANTS,.*ADMIN_WEBHOOKS\}/);
     });
 
     it("an old secret in its grace period that regenerates its key, or sets a password, breaks the grace rule", async () => {
@@ -176,7 +194,7 @@ describe("e2e: no sequence of calls escalates (every RPC, door and starting cred
       names.learn(before);
       // The universe of tenant B's user lies within the start rights: only the scope rule catches this.
       const after = withUser(before, world.userIds["b-user"], (u) => ({ ...u, name: "renamed" }));
-      const start = new Set<number>([Right.USER_INFO, Right.USER_SETTINGS_BASIC, Right.USER_SETTINGS_API_KEYS, Right.USER_DELETE, Right.USER_ALL, Right.ADMIN_USERS_WRITE]);
+      const start = new Set<number>([Right.USER_INFO, Right.USER_SETTINGS_BASIC, Right.USER_SETTINGS_API_KEYS, Right.USER_DELETE, Right.USER_EVENTS_READ, Right.USER_ALL, Right.ADMIN_USERS_WRITE]);
       const call = { caller: { rights: start, owner: world.userIds.attacker, grace: false }, method: UserRegistry.method.updateUser };
       expect(changeProblems(before, after, call, start, world, names).join("\n")).to.match(/reached b-user outside tenant A/);
       const withinA = withUser(before, world.userIds["a-user"], (u) => ({ ...u, name: "renamed" }));
@@ -193,7 +211,7 @@ describe("e2e: no sequence of calls escalates (every RPC, door and starting cred
     });
 
     it("creating a plain user, or changing a user within the start rights, is no escalation", async () => {
-      const start = new Set<number>([Right.USER_ALL, Right.USER_INFO, Right.USER_SETTINGS_BASIC, Right.USER_SETTINGS_API_KEYS, Right.USER_DELETE, Right.ADMIN_USERS_WRITE]);
+      const start = new Set<number>([Right.USER_ALL, Right.USER_INFO, Right.USER_SETTINGS_BASIC, Right.USER_SETTINGS_API_KEYS, Right.USER_DELETE, Right.USER_EVENTS_READ, Right.ADMIN_USERS_WRITE]);
       const { before, world, names } = await judged((s) => s, [...start]);
       const plainUser = world.userIds.user;
       const after = withUser(before, plainUser, (u) => ({ ...u, name: "renamed", password_hash: "$argon2id$changed" }));
@@ -212,7 +230,7 @@ describe("e2e: no sequence of calls escalates (every RPC, door and starting cred
         (shape, options, steps) => runSequence(harness, shape, options, steps),
       );
       const started = Date.now();
-      const examples = SHAPE === undefined && PATH === undefined ? [PASSWORD_ROUND_TRIP, TENANT_ROUND_TRIP] : [];
+      const examples = SHAPE === undefined && PATH === undefined ? [PASSWORD_ROUND_TRIP, TENANT_ROUND_TRIP, EVENTS_ROUND_TRIP] : [];
       const details = await fc.check(property, { numRuns: RUNS, seed: SEED, examples, ...(PATH === undefined ? {} : { path: PATH }) });
       const seconds = ((Date.now() - started) / 1000).toFixed(1);
       const { sequences, calls, answeredOk } = harness.stats;

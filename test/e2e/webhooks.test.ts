@@ -6,7 +6,7 @@
  * cut at the timeout and tried again; TestWebhook; expiry warnings with two processes; the delivery
  * state in GetWebhook and /metrics; the tenant scope, validation and limit of WebhookRegistry.
  */
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { DescMessage, DescMethodUnary, MessageInitShape } from "@bufbuild/protobuf";
@@ -25,6 +25,9 @@ import { callRest } from "./support/rest-door.js";
 import { issuedKeys } from "./support/secret-scan.js";
 import { removeDataDir, startServer, type ServerProcess } from "./support/server-process.js";
 import { startReceiver, type Receiver } from "./support/webhook-receiver.js";
+import { withDatabase } from "./support/mongo-url.js";
+
+const mongoUrl = process.env["MONGODB_URL"] ?? "";
 
 /** A day of retries in about two seconds: 100 ms doubling to 400 ms, given up after 30 s. */
 const FAST = [
@@ -298,6 +301,41 @@ describe("e2e: webhooks", function () {
     const warnings = to.attempts.map((t) => `${t.event.subject?.["apiKeyId"]} ${t.event.reason}`).sort();
     expect(warnings).to.deep.equal([`${soon.apiKey!.id} 1d`, `${soon.apiKey!.id} 7d`, `${later.apiKey!.id} 7d`].sort());
     expect(to.attempts.every((t) => t.signed && t.event.type === "api_key.expiring")).to.equal(true);
+  });
+
+  describe(mongoUrl === "" ? "on MongoDB (skipped: no MONGODB_URL; npm test sets one to a stand-in when installed)" : "on MongoDB", () => {
+    before(function () {
+      if (mongoUrl === "") this.skip();
+    });
+
+    it("two processes sharing --webhook-signing-key-file deliver each event once, signed; one without the file refuses webhooks", async () => {
+      const store = withDatabase(mongoUrl, `keyward_webhooks_${Date.now().toString(36)}_${process.pid}`);
+      const keyDir = newDataDir();
+      const keyFile = join(keyDir, "signing.key");
+      writeFileSync(keyFile, "a-shared-signing-key-of-at-least-32-characters\n", { mode: 0o600 });
+      const withKey = ["--store", store, "--webhook-signing-key-file", keyFile];
+      const a = await node(newDataDir(), withKey);
+      const b = await node(newDataDir(), withKey);
+      const keyless = await node(newDataDir(), ["--store", store]);
+      expect(keyless.server.output()).to.contain("webhooks are not sent by this process");
+      const admin = a.server.adminKey();
+      const refused = await call(keyless, WebhookRegistry.method.createWebhook, { webhook: { url: "https://hooks.example.com/" } }, admin);
+      expect(refused.ok ? "" : refused.reason).to.equal("WEBHOOK_SIGNING_KEY_MISSING");
+
+      const to = await receiver();
+      await hook(a, to, ["user.create"], admin);
+      const userIds = Array.from({ length: 10 }, (_, i) => `wh-mongo-${i}`);
+      const nodesInTurn = [a, b, keyless];
+      // One after the other: the stand-in has no write conflicts between transactions, so appends racing
+      // from several processes are what it cannot show (the SQLite test above races them); the two
+      // dispatchers still race for every delivery.
+      for (const [i, userId] of userIds.entries()) ok(await call(nodesInTurn[i % 3]!, UserRegistry.method.createUser, { user: { userId } }, admin));
+      await to.waitFor(() => userIds.every((userId) => userCreated(to, userId) !== undefined), "every event");
+      await settle(1500);
+      expect(to.attempts).to.have.length(10);
+      expect(new Set(to.attempts.map((t) => t.eventId)).size).to.equal(10);
+      expect(to.attempts.every((t) => t.signed)).to.equal(true);
+    });
   });
 
   describe("WebhookRegistry", () => {

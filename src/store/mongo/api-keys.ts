@@ -1,5 +1,6 @@
 // Operations on the api_keys collection.
 import type { AnyBulkWriteOperation, Collection, Db, Document, Filter, MongoClient, UpdateFilter } from "mongodb";
+import { apiKeyCreated, apiKeyDeleted, apiKeyUpdated } from "../change-events.js";
 import { apiKeyFilterOf, type ApiKeyFilter } from "../name-search.js";
 import { decodePageToken } from "../page-token.js";
 import { apiKeyListScope, fetchSize, toPage } from "../pagination.js";
@@ -19,6 +20,7 @@ import { API_KEYS, USERS } from "./indexes.js";
 import { NEWEST_FIRST, afterSortKey } from "./keyset.js";
 import { retryOnVersionChange } from "./optimistic-update.js";
 import type { MongoOperations } from "./errors.js";
+import type { MongoEventLog } from "./events.js";
 import type { MongoRevocationLog } from "./revocations.js";
 import { inTransaction } from "./transactions.js";
 
@@ -28,12 +30,14 @@ export class MongoApiKeys implements ApiKeyStore {
   readonly #users: Collection<UserDocument>;
   readonly #apiKeys: Collection<ApiKeyDocument>;
   readonly #revocations: MongoRevocationLog;
+  readonly #events: MongoEventLog;
   readonly #operations: MongoOperations;
 
-  constructor(client: MongoClient, db: Db, revocations: MongoRevocationLog, operations: MongoOperations) {
+  constructor(client: MongoClient, db: Db, revocations: MongoRevocationLog, events: MongoEventLog, operations: MongoOperations) {
     this.#operations = operations;
     this.#client = client;
     this.#revocations = revocations;
+    this.#events = events;
     this.#users = db.collection<UserDocument>(USERS);
     this.#apiKeys = db.collection<ApiKeyDocument>(API_KEYS);
   }
@@ -66,8 +70,10 @@ export class MongoApiKeys implements ApiKeyStore {
           guard?.(documentToUser(owner));
           throw keyLimitReached(key.userId, limits.maxKeysPerUser);
         }
-        guard?.(documentToUser(claimed));
+        const owner = documentToUser(claimed);
+        guard?.(owner);
         await this.#apiKeys.insertOne(apiKeyToDocument(key, 0), { session });
+        await this.#events.appendOne(session, apiKeyCreated(key, owner));
       });
     });
   }
@@ -135,8 +141,10 @@ export class MongoApiKeys implements ApiKeyStore {
             { session, returnDocument: "after" },
           );
           if (!written) return undefined;
+          const updated = documentToApiKey(written);
           await this.#revocations.append(session, "api_key", keyId);
-          return documentToApiKey(written);
+          await this.#events.appendOne(session, apiKeyUpdated(current, updated, documentToUser(owner)));
+          return updated;
         }),
       );
     });
@@ -152,11 +160,17 @@ export class MongoApiKeys implements ApiKeyStore {
       await inTransaction(this.#client, async (session) => {
         const doc = await this.#apiKeys.findOne({ _id: keyId, userId }, { session });
         if (!doc) throw notFound(apiKeySubject(keyId));
-        guard?.(documentToApiKey(doc));
+        const key = documentToApiKey(doc);
+        guard?.(key);
         const removed = await this.#apiKeys.deleteOne({ _id: keyId, userId, version: doc.version }, { session });
         if (removed.deletedCount === 0) throw notFound(apiKeySubject(keyId));
-        await this.#users.updateOne({ _id: userId }, { $inc: { keyCount: -1 } }, { session });
+        const owner = await this.#users.findOneAndUpdate(
+          { _id: userId },
+          { $inc: { keyCount: -1 } },
+          { session, returnDocument: "after", projection: { passwordHash: 0 } },
+        );
         await this.#revocations.append(session, "api_key", keyId);
+        await this.#events.appendOne(session, apiKeyDeleted(key, owner ? documentToUser(owner) : undefined));
       });
     });
   }

@@ -7,12 +7,16 @@ import { StoreError, isStoreError, type Store } from "../store.js";
 import { MongoApiKeys } from "./api-keys.js";
 import { MongoAttemptCounters, ensureAttemptCounters } from "./attempt-counters.js";
 import { createClient, databaseNameFromUrl, requireTransactions } from "./connection.js";
+import { MongoDeliveries } from "./deliveries.js";
 import { MongoOperations, translateMongoError } from "./errors.js";
+import { MongoEventLog, MongoEvents, ensureEventChain } from "./events.js";
+import { MongoExpiryWarnings } from "./expiry-warnings.js";
 import { ensureGuards, ensureIndexes } from "./indexes.js";
 import { MongoRevocationLog, MongoRevocations, ensureRevocationFeed } from "./revocations.js";
 import { MongoSessions } from "./sessions.js";
 import { MongoTenants } from "./tenants.js";
 import { MongoUsers } from "./users.js";
+import { MongoWebhooks } from "./webhooks.js";
 
 /** Options for {@link openMongoStore}. */
 export interface MongoStoreOptions {
@@ -35,6 +39,7 @@ export async function openMongoStore(url: string, options: MongoStoreOptions = {
     await ensureGuards(db);
     await ensureRevocationFeed(db);
     await ensureAttemptCounters(db);
+    await ensureEventChain(db);
     return mongoStore(client, db);
   } catch (error) {
     await client.close().catch(() => undefined);
@@ -63,18 +68,26 @@ export interface MongoStore extends Store {
   readonly database: Db;
 }
 
-/** The store on `db`, composed of one part per kind of record, sharing one open/closed state and one feed. */
+/**
+ * The store on `db`, composed of one part per kind of record, sharing one open/closed state, one feed
+ * and one event chain.
+ */
 function mongoStore(client: MongoClient, db: Db): MongoStore {
   const operations = new MongoOperations();
   const log = new MongoRevocationLog(db);
+  const events = new MongoEventLog(db);
   const store = composeStore(
     [
-      new MongoUsers(client, db, log, operations),
-      new MongoTenants(client, db, operations),
-      new MongoApiKeys(client, db, log, operations),
+      new MongoUsers(client, db, log, events, operations),
+      new MongoTenants(client, db, events, operations),
+      new MongoApiKeys(client, db, log, events, operations),
       new MongoRevocations(client, db, operations),
-      new MongoSessions(client, db, log, operations),
+      new MongoSessions(client, db, log, events, operations),
       new MongoAttemptCounters(db, operations),
+      new MongoEvents(client, db, events, operations),
+      new MongoWebhooks(client, db, operations),
+      new MongoDeliveries(client, db, operations),
+      new MongoExpiryWarnings(client, db, events, operations),
     ],
     {
       database: db,

@@ -60,7 +60,7 @@ export class MongoRevocationLog {
       await this.#entries.insertOne({ _id: feed.seq, kind, subjectId, at }, { session });
     } catch (error) {
       // Only a server that lets two transactions read the same counter value gets here (see inTransaction).
-      if (error instanceof mongoDriver().MongoServerError && error.code === DUPLICATE_KEY) throw new SeqTaken(feed.seq, error);
+      if (error instanceof mongoDriver().MongoServerError && error.code === DUPLICATE_KEY) throw new SeqTaken("revocation feed", feed.seq, error);
       throw error;
     }
   }

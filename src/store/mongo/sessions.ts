@@ -1,5 +1,6 @@
 // Operations on the sessions collection.
 import type { AnyBulkWriteOperation, Collection, Db, Document, Filter, MongoClient } from "mongodb";
+import { sessionCreated, sessionDeleted } from "../change-events.js";
 import { decodePageToken } from "../page-token.js";
 import { fetchSize, sessionListScope, toPage } from "../pagination.js";
 import { checkSessionRecord } from "../record-checks.js";
@@ -17,6 +18,7 @@ import {
 import { SESSIONS, USERS } from "./indexes.js";
 import { NEWEST_FIRST, afterSortKey } from "./keyset.js";
 import type { MongoOperations } from "./errors.js";
+import type { MongoEventLog } from "./events.js";
 import type { MongoRevocationLog } from "./revocations.js";
 import { inTransaction } from "./transactions.js";
 
@@ -24,29 +26,34 @@ import { inTransaction } from "./transactions.js";
 export class MongoSessions implements SessionStore {
   readonly #client: MongoClient;
   readonly #revocations: MongoRevocationLog;
+  readonly #events: MongoEventLog;
   readonly #operations: MongoOperations;
   readonly #users: Collection<UserDocument>;
   readonly #sessions: Collection<SessionDocument>;
 
-  constructor(client: MongoClient, db: Db, revocations: MongoRevocationLog, operations: MongoOperations) {
+  constructor(client: MongoClient, db: Db, revocations: MongoRevocationLog, events: MongoEventLog, operations: MongoOperations) {
     this.#operations = operations;
     this.#client = client;
     this.#revocations = revocations;
+    this.#events = events;
     this.#users = db.collection<UserDocument>(USERS);
     this.#sessions = db.collection<SessionDocument>(SESSIONS);
   }
 
   /**
-   * Inserts the session after checking that its user exists. Not one transaction: a user deleted in
-   * between leaves a session without a user, which authenticates no one (the lookup needs the user) and
-   * which nothing lists.
+   * Inserts the session after checking that its user exists, with its event, in one transaction. The
+   * user is only read: a user deleted meanwhile may leave a session without a user, which authenticates
+   * no one (the lookup needs the user) and which nothing lists.
    */
   async createSession(session: SessionRecord): Promise<void> {
     return this.#operations.run(sessionSubject(session.id), async () => {
       checkSessionRecord(session);
-      const owner = await this.#users.findOne({ _id: session.userId }, { projection: { _id: 1 } });
-      if (!owner) throw notFound(userSubject(session.userId));
-      await this.#sessions.insertOne(sessionToDocument(session));
+      await inTransaction(this.#client, async (transaction) => {
+        const owner = await this.#users.findOne({ _id: session.userId }, { session: transaction, projection: { passwordHash: 0 } });
+        if (!owner) throw notFound(userSubject(session.userId));
+        await this.#sessions.insertOne(sessionToDocument(session), { session: transaction });
+        await this.#events.appendOne(transaction, sessionCreated(session, documentToUser(owner)));
+      });
     });
   }
 
@@ -82,10 +89,12 @@ export class MongoSessions implements SessionStore {
       await inTransaction(this.#client, async (session) => {
         const owner = await this.#users.findOne({ _id: userId }, { session, projection: { passwordHash: 0 } });
         if (!owner) throw notFound(userSubject(userId));
-        guard?.(documentToUser(owner));
+        const user = documentToUser(owner);
+        guard?.(user);
         const removed = await this.#sessions.deleteOne({ _id: sessionId, userId }, { session });
         if (removed.deletedCount === 0) throw notFound(sessionSubject(sessionId));
         await this.#revocations.append(session, "session", sessionId);
+        await this.#events.appendOne(session, sessionDeleted({ id: sessionId, userId }, user));
       });
     });
   }

@@ -1,5 +1,6 @@
 // Operations on the tenants collection.
 import type { Collection, Db, Filter, MongoClient } from "mongodb";
+import { tenantChanged } from "../change-events.js";
 import { decodePageToken } from "../page-token.js";
 import { TENANT_LIST_SCOPE, fetchSize, toPage } from "../pagination.js";
 import { checkTenantRecord, checkUpdatedTenant } from "../record-checks.js";
@@ -7,6 +8,7 @@ import { found, notFound, tenantNotEmpty, tenantSubject } from "../store-errors.
 import type { Page, PageRequest, TenantRecord, TenantStore, Updater } from "../store.js";
 import { documentToTenant, newTenantDocument, type TenantDocument, type UserDocument } from "./documents.js";
 import type { MongoOperations } from "./errors.js";
+import type { MongoEventLog } from "./events.js";
 import { TENANTS, USERS } from "./indexes.js";
 import { NEWEST_FIRST, afterSortKey } from "./keyset.js";
 import { retryOnVersionChange } from "./optimistic-update.js";
@@ -16,12 +18,14 @@ import { inTransaction } from "./transactions.js";
 export class MongoTenants implements TenantStore {
   readonly #client: MongoClient;
   readonly #operations: MongoOperations;
+  readonly #events: MongoEventLog;
   readonly #tenants: Collection<TenantDocument>;
   readonly #users: Collection<UserDocument>;
 
-  constructor(client: MongoClient, db: Db, operations: MongoOperations) {
+  constructor(client: MongoClient, db: Db, events: MongoEventLog, operations: MongoOperations) {
     this.#client = client;
     this.#operations = operations;
+    this.#events = events;
     this.#tenants = db.collection<TenantDocument>(TENANTS);
     this.#users = db.collection<UserDocument>(USERS);
   }
@@ -29,7 +33,10 @@ export class MongoTenants implements TenantStore {
   async createTenant(tenant: TenantRecord): Promise<void> {
     await this.#operations.run(tenantSubject(tenant.tenantId), async () => {
       checkTenantRecord(tenant);
-      await this.#tenants.insertOne(newTenantDocument(tenant));
+      await inTransaction(this.#client, async (session) => {
+        await this.#tenants.insertOne(newTenantDocument(tenant), { session });
+        await this.#events.appendOne(session, tenantChanged("tenant.create", undefined, tenant));
+      });
     });
   }
 
@@ -55,25 +62,33 @@ export class MongoTenants implements TenantStore {
     }));
   }
 
-  /** Read, apply the updater, then write only if `version` is still the one read; otherwise read again. */
+  /**
+   * Read, apply the updater, then write only if `version` is still the one read; otherwise read again.
+   * The write and its event share a transaction.
+   */
   async updateTenant(tenantId: string, updater: Updater<TenantRecord>): Promise<TenantRecord> {
     return this.#operations.run(tenantSubject(tenantId), () => this.#update(tenantId, updater));
   }
 
   async #update(tenantId: string, updater: Updater<TenantRecord>): Promise<TenantRecord> {
-    return retryOnVersionChange(tenantSubject(tenantId), async () => {
-      const doc = await this.#tenants.findOne({ _id: tenantId });
-      if (!doc) throw notFound(tenantSubject(tenantId));
-      const current = documentToTenant(doc);
-      const next = updater(current);
-      checkUpdatedTenant(current, next);
-      const written = await this.#tenants.findOneAndUpdate(
-        { _id: tenantId, version: doc.version },
-        { $set: { name: next.name, createdAt: next.createdAt, updatedAt: next.updatedAt }, $inc: { version: 1 } },
-        { returnDocument: "after" },
-      );
-      return written ? documentToTenant(written) : undefined;
-    });
+    return retryOnVersionChange(tenantSubject(tenantId), () =>
+      inTransaction(this.#client, async (session) => {
+        const doc = await this.#tenants.findOne({ _id: tenantId }, { session });
+        if (!doc) throw notFound(tenantSubject(tenantId));
+        const current = documentToTenant(doc);
+        const next = updater(current);
+        checkUpdatedTenant(current, next);
+        const written = await this.#tenants.findOneAndUpdate(
+          { _id: tenantId, version: doc.version },
+          { $set: { name: next.name, createdAt: next.createdAt, updatedAt: next.updatedAt }, $inc: { version: 1 } },
+          { session, returnDocument: "after" },
+        );
+        if (!written) return undefined;
+        const updated = documentToTenant(written);
+        await this.#events.appendOne(session, tenantChanged("tenant.update", current, updated));
+        return updated;
+      }),
+    );
   }
 
   /**
@@ -90,10 +105,11 @@ export class MongoTenants implements TenantStore {
 
   async #delete(tenantId: string): Promise<void> {
     await inTransaction(this.#client, async (session) => {
-      const claimed = await this.#tenants.updateOne({ _id: tenantId }, { $inc: { guardWrites: 1 } }, { session });
-      if (claimed.matchedCount === 0) throw notFound(tenantSubject(tenantId));
+      const claimed = await this.#tenants.findOneAndUpdate({ _id: tenantId }, { $inc: { guardWrites: 1 } }, { session, returnDocument: "before" });
+      if (!claimed) throw notFound(tenantSubject(tenantId));
       if (await this.#users.findOne({ tenantId }, { session, projection: { _id: 1 } })) throw tenantNotEmpty(tenantId);
       await this.#tenants.deleteOne({ _id: tenantId }, { session });
+      await this.#events.appendOne(session, tenantChanged("tenant.delete", documentToTenant(claimed), undefined));
     });
   }
 }

@@ -36,13 +36,14 @@ export async function inTransaction<T>(client: MongoClient, work: (session: Clie
 }
 
 /**
- * A revocation-feed seq another transaction inserted first: a write conflict that a server without
- * conflict detection on the counter document reports as a duplicate key instead. Retried like one.
+ * A seq (of the revocation feed or the event chain) another transaction inserted first: a write conflict
+ * that a server without conflict detection on the counter document reports as a duplicate key instead.
+ * Retried like one.
  */
 export class SeqTaken extends Error {
   override readonly name = "SeqTaken";
-  constructor(seq: number, cause: unknown) {
-    super(`revocation feed seq ${seq} was taken by a concurrent transaction`, { cause });
+  constructor(sequence: string, seq: number, cause: unknown) {
+    super(`${sequence} seq ${seq} was taken by a concurrent transaction`, { cause });
   }
 }
 

@@ -1,5 +1,6 @@
 // Operations on the users collection.
 import type { ClientSession, Collection, Db, Filter, MongoClient } from "mongodb";
+import { passwordUpdated, userCreated, userDeleted, userUpdated } from "../change-events.js";
 import { decodePageToken } from "../page-token.js";
 import { fetchSize, toPage, userListScope } from "../pagination.js";
 import { checkPasswordRecord, checkUpdatedUser, checkUserRecord } from "../record-checks.js";
@@ -19,6 +20,7 @@ import { ACTIVE_ADMINS_GUARD, API_KEYS, GUARDS, SESSIONS, TENANTS, USERS } from 
 import { NEWEST_FIRST, afterSortKey } from "./keyset.js";
 import { retryOnVersionChange } from "./optimistic-update.js";
 import type { MongoOperations } from "./errors.js";
+import type { MongoEventLog } from "./events.js";
 import type { MongoRevocationLog } from "./revocations.js";
 import { inTransaction } from "./transactions.js";
 
@@ -28,15 +30,17 @@ export class MongoUsers implements UserStore {
   readonly #users: Collection<UserDocument>;
   readonly #apiKeys: Collection<ApiKeyDocument>;
   readonly #revocations: MongoRevocationLog;
+  readonly #events: MongoEventLog;
   readonly #operations: MongoOperations;
   readonly #guards: Collection<GuardDocument>;
   readonly #sessions: Collection<SessionDocument>;
   readonly #tenants: Collection<TenantDocument>;
 
-  constructor(client: MongoClient, db: Db, revocations: MongoRevocationLog, operations: MongoOperations) {
+  constructor(client: MongoClient, db: Db, revocations: MongoRevocationLog, events: MongoEventLog, operations: MongoOperations) {
     this.#operations = operations;
     this.#client = client;
     this.#revocations = revocations;
+    this.#events = events;
     this.#users = db.collection<UserDocument>(USERS);
     this.#apiKeys = db.collection<ApiKeyDocument>(API_KEYS);
     this.#guards = db.collection<GuardDocument>(GUARDS);
@@ -54,17 +58,16 @@ export class MongoUsers implements UserStore {
         doc.passwordSetAt = password.setAt;
       }
       const { tenantId } = user;
-      if (tenantId === undefined) {
-        await this.#users.insertOne(doc);
-        return;
-      }
-      // A tenant user: the tenant's document is written in the same transaction as the insert, so a
-      // concurrent delete of the tenant (which writes that document first too) conflicts with it, and
-      // whichever runs second sees the other's result (ARCHITECTURE.md, "Tenants"; tenants.ts).
+      // The insert and its event in one transaction. A tenant user's tenant document is written in it
+      // too, so a concurrent delete of the tenant (which writes that document first too) conflicts with
+      // it, and whichever runs second sees the other's result (ARCHITECTURE.md, "Tenants"; tenants.ts).
       await inTransaction(this.#client, async (session) => {
-        const claimed = await this.#tenants.updateOne({ _id: tenantId }, { $inc: { guardWrites: 1 } }, { session });
-        if (claimed.matchedCount === 0) throw notFound(tenantSubject(tenantId));
+        if (tenantId !== undefined) {
+          const claimed = await this.#tenants.updateOne({ _id: tenantId }, { $inc: { guardWrites: 1 } }, { session });
+          if (claimed.matchedCount === 0) throw notFound(tenantSubject(tenantId));
+        }
         await this.#users.insertOne(doc, { session });
+        await this.#events.appendOne(session, userCreated(documentToUser(doc)));
       });
     });
   }
@@ -99,6 +102,7 @@ export class MongoUsers implements UserStore {
           // Other nodes drop the user's cached sessions (and keys, which they simply re-read).
           await this.#revocations.append(session, "user", userId);
         }
+        await this.#events.appendOne(session, passwordUpdated(documentToUser(before)));
       });
     });
   }
@@ -135,7 +139,7 @@ export class MongoUsers implements UserStore {
   /**
    * Read, apply the updater, then write only if `version` is still the one read; otherwise read again.
    * `$set` of the record's fields (not a replace) leaves `keyCount`, which key creates change concurrently
-   * without bumping the version, untouched. The write and its revocation-feed entry share a transaction.
+   * without bumping the version, untouched. The write, its revocation-feed entry and its event share a transaction.
    */
   async updateUser(userId: string, updater: Updater<UserRecord>): Promise<UserRecord> {
     return this.#operations.run(userSubject(userId), async () => {
@@ -152,6 +156,7 @@ export class MongoUsers implements UserStore {
           // Suspension ends the user's sessions in the same write (ARCHITECTURE.md, "Sessions and passwords").
           if (current.state !== "suspended" && next.state === "suspended") await this.#sessions.deleteMany({ userId }, { session });
           await this.#revocations.append(session, "user", userId);
+          await this.#events.appendOne(session, userUpdated(current, written));
           return written;
         }),
       );
@@ -200,6 +205,8 @@ export class MongoUsers implements UserStore {
         await this.#sessions.deleteMany({ userId }, { session });
         if (isActiveAdmin(documentToUser(doc))) await this.#keepAnActiveAdmin(userId, session);
         await this.#revocations.append(session, "user", userId);
+        // One event for the user: its keys and sessions go with it.
+        await this.#events.appendOne(session, userDeleted(documentToUser(doc)));
       });
     });
   }

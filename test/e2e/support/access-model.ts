@@ -83,6 +83,8 @@ export interface AccessQuestion {
   readonly subjectUserId: string | undefined;
   /** Where that user lives. */
   readonly subjectTenant?: Place;
+  /** The webhook a call names, by where it lives (its tenant, or undefined for the system's); undefined: none. */
+  readonly webhookTenant?: { readonly tenant: Place } | undefined;
   /** The tenant a request names (`CreateUser`'s `user.tenant_id`, `ListUsers`' `tenant_id`); undefined for none. */
   readonly namesTenant?: Place;
   /** The key id in the path belongs to a user other than the path's. */
@@ -135,10 +137,14 @@ export function expectedAnswer(question: AccessQuestion): Expectation {
   if (!holdsAll(held, needed)) return refused(Code.PermissionDenied, "INSUFFICIENT_RIGHTS");
   // Tenant scope: a tenant's user reaches only its tenant's users; anyone else is as if missing.
   if (caller.tenant !== undefined) {
-    if (rule.userField !== "" && question.subjectUserId !== caller.userId && question.subjectTenant !== caller.tenant) {
+    // A call that names no user (an optional user field left empty) covers the caller's scope: nothing to refuse here.
+    const named = rule.userField !== "" && question.subjectUserId !== undefined;
+    if (named && question.subjectUserId !== caller.userId && question.subjectTenant !== caller.tenant) {
       return refused(Code.NotFound, "USER_NOT_FOUND");
     }
     if (question.namesTenant !== undefined && question.namesTenant !== caller.tenant) return refused(Code.NotFound, "TENANT_NOT_FOUND");
+    // Webhooks are scoped as users are: another tenant's, or the system's, is as if missing.
+    if (question.webhookTenant !== undefined && question.webhookTenant.tenant !== caller.tenant) return refused(Code.NotFound, "WEBHOOK_NOT_FOUND");
   }
   if (question.foreignKey) return refused(Code.NotFound, "API_KEY_NOT_FOUND");
   // Grace rule: an old secret may call, but not touch or create keys, set passwords or grant admin.

@@ -4,9 +4,18 @@
  * every door answers the same call with the same code and reason.
  */
 import * as grpc from "@grpc/grpc-js";
-import { fromBinary, toBinary, type DescMessage, type DescMethodUnary, type MessageInitShape, type MessageShape, create } from "@bufbuild/protobuf";
+import {
+  fromBinary,
+  toBinary,
+  type DescMessage,
+  type DescMethodServerStreaming,
+  type DescMethodUnary,
+  type MessageInitShape,
+  type MessageShape,
+  create,
+} from "@bufbuild/protobuf";
 import { Code, ConnectError, createClient, type Transport } from "@connectrpc/connect";
-import { createConnectTransport, createGrpcWebTransport } from "@connectrpc/connect-node";
+import { createConnectTransport, createGrpcTransport, createGrpcWebTransport } from "@connectrpc/connect-node";
 import { ErrorInfoSchema } from "../../../gen/google/rpc/error_details_pb.js";
 import { StatusSchema } from "../../../gen/google/rpc/status_pb.js";
 
@@ -26,6 +35,8 @@ export interface Doors {
     headers?: Record<string, string>,
   ): Promise<Outcome<O>>;
   close(): void;
+  /** The gRPC listener's `host:port`. */
+  readonly grpcAddress: string;
 }
 
 export function openDoors(httpUrl: string, grpcAddress: string): Doors {
@@ -35,6 +46,7 @@ export function openDoors(httpUrl: string, grpcAddress: string): Doors {
     "grpc-web": createGrpcWebTransport({ baseUrl: httpUrl, httpVersion: "1.1" }),
   };
   return {
+    grpcAddress,
     async call(door, method, init, key, headers = {}) {
       const all = { ...headers, ...(key === undefined ? {} : { authorization: `Bearer ${key}` }) };
       const request = create(method.input, init);
@@ -91,4 +103,41 @@ function callGrpc<I extends DescMessage, O extends DescMessage>(
       },
     );
   });
+}
+
+const streamTransports = new Map<string, Transport>();
+
+/**
+ * Opens a server stream over Connect's streaming protocol or gRPC and settles on its first message (ok)
+ * or its error; the stream is then cancelled. A stream the server accepts must answer with a message.
+ */
+export async function firstOfStream<I extends DescMessage, O extends DescMessage>(
+  server: { readonly httpUrl: string; readonly grpcAddress: string },
+  door: "connect" | "grpc" | "rest",
+  method: DescMethodServerStreaming<I, O>,
+  init: MessageInitShape<I>,
+  key: string,
+): Promise<Outcome<O>> {
+  const request = create(method.input, init);
+  const abort = new AbortController();
+  const baseUrl = door === "grpc" ? `http://${server.grpcAddress}` : server.httpUrl;
+  // One transport per server and door, so streams share connections (a server caps those per client).
+  let transport = streamTransports.get(baseUrl);
+  if (transport === undefined) {
+    transport = door === "grpc" ? createGrpcTransport({ baseUrl }) : createConnectTransport({ baseUrl, httpVersion: "1.1" });
+    streamTransports.set(baseUrl, transport);
+  }
+  const client = createClient(method.parent, transport) as unknown as Record<string, (r: unknown, o: unknown) => AsyncIterable<MessageShape<O>>>;
+  try {
+    for await (const message of client[method.localName]!(request, { headers: { authorization: `Bearer ${key}` }, signal: abort.signal, timeoutMs: 10_000 })) {
+      return { ok: true, message };
+    }
+    return { ok: false, code: Code.Unknown, codeName: "Unknown", reason: "", message: "the stream ended without a message", metadata: {} };
+  } catch (error) {
+    const e = ConnectError.from(error);
+    const info = e.findDetails(ErrorInfoSchema)[0];
+    return { ok: false, code: e.code, codeName: Code[e.code], reason: info?.reason ?? "", message: e.rawMessage, metadata: { ...(info?.metadata ?? {}) } };
+  } finally {
+    abort.abort();
+  }
 }

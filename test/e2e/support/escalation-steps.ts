@@ -5,17 +5,19 @@
  * step runs, so a sequence stays meaningful while fast-check shrinks it. Every step goes through one of
  * the doors: REST (fetch), gRPC (@grpc/grpc-js), Connect or gRPC-Web (connect-node).
  */
-import type { DescMessage, DescMethodUnary, MessageInitShape } from "@bufbuild/protobuf";
+import type { DescMessage, DescMethodServerStreaming, DescMethodUnary, MessageInitShape } from "@bufbuild/protobuf";
 import { Code } from "@connectrpc/connect";
 import fc from "fast-check";
 import { ApiKeyRegistry, ApiKeyState } from "../../../gen/keyward/v1/api_key_pb.js";
 import { AuthService } from "../../../gen/keyward/v1/auth_pb.js";
+import { EventRegistry } from "../../../gen/keyward/v1/event_pb.js";
+import { WebhookRegistry } from "../../../gen/keyward/v1/webhook_pb.js";
 import { RightSchema } from "../../../gen/keyward/v1/rights_pb.js";
 import { SessionRegistry } from "../../../gen/keyward/v1/session_pb.js";
 import { TenantRegistry } from "../../../gen/keyward/v1/tenant_pb.js";
 import { UserRegistry, UserState } from "../../../gen/keyward/v1/user_pb.js";
 import { ALL_RIGHTS } from "./access-model.js";
-import type { Doors, Outcome } from "./doors.js";
+import { firstOfStream, type Doors, type Outcome } from "./doors.js";
 import { rightsText, type Names } from "./escalation-model.js";
 import { ROLES, type Role, type Snapshot, type World } from "./escalation-world.js";
 import { callRest } from "./rest-door.js";
@@ -45,6 +47,8 @@ export interface Step {
 export interface Call {
   readonly summary: string;
   readonly method?: DescMethodUnary;
+  /** A server stream: its first message (or refusal) is the answer. */
+  readonly stream?: DescMethodServerStreaming;
   readonly request?: MessageInitShape<DescMessage>;
   /** The call carries no credential (sign-in is public: the attacker has no reason to send one). */
   readonly anonymous?: boolean;
@@ -307,18 +311,66 @@ export const STEP_KINDS: Readonly<Record<string, StepKind<unknown>>> = {
     args: fc.record({ tenant: tenantRef }),
     resolve: (a, c) => ({ method: TenantRegistry.method.deleteTenant, request: { tenantId: tenantIdOf(c, a.tenant) }, summary: tenantText(a.tenant).slice(2) }),
   }),
+  "keyward.v1.EventRegistry.ListEvents": kind({
+    args: fc.record({ user: fc.oneof(userRef, fc.constant(-1)) }),
+    resolve: (a, c) => ({
+      method: EventRegistry.method.listEvents,
+      request: { userId: a.user < 0 ? "" : userOf(c, a.user), pageSize: 10 },
+      summary: a.user < 0 ? "everyone in scope" : `user ${c.names.of(userOf(c, a.user))}`,
+    }),
+  }),
+  "keyward.v1.EventRegistry.StreamEvents": kind({
+    args: fc.record({ user: fc.oneof(userRef, fc.constant(-1)) }),
+    resolve: (a, c) => ({
+      stream: EventRegistry.method.streamEvents,
+      // From the first event: an allowed stream answers at once.
+      request: { userId: a.user < 0 ? "" : userOf(c, a.user), afterId: "0000000000000000" },
+      summary: a.user < 0 ? "everyone in scope" : `user ${c.names.of(userOf(c, a.user))}`,
+    }),
+  }),
+  "keyward.v1.WebhookRegistry.CreateWebhook": kind({
+    args: fc.constant({}),
+    resolve: () => ({ method: WebhookRegistry.method.createWebhook, request: { webhook: { url: "http://127.0.0.1:9/attacker", enabled: false } }, summary: "" }),
+  }),
+  "keyward.v1.WebhookRegistry.ListWebhooks": kind({
+    args: fc.constant({}),
+    resolve: () => ({ method: WebhookRegistry.method.listWebhooks, request: { pageSize: 10 }, summary: "" }),
+  }),
+  ...Object.fromEntries(
+    (
+      [
+        ["GetWebhook", WebhookRegistry.method.getWebhook],
+        ["DeleteWebhook", WebhookRegistry.method.deleteWebhook],
+        ["TestWebhook", WebhookRegistry.method.testWebhook],
+        ["UpdateWebhook", WebhookRegistry.method.updateWebhook],
+      ] as const
+    ).map(([name, method]) => [
+      `keyward.v1.WebhookRegistry.${name}`,
+      kind({
+        args: fc.record({ scope: fc.constantFrom("system" as const, "A" as const, "B" as const) }),
+        resolve: (a, c) => {
+          const webhookId = c.world.webhookIds[a.scope];
+          const request = name === "UpdateWebhook" ? { webhook: { webhookId, enabled: false }, updateMask: { paths: ["enabled"] } } : { webhookId };
+          return { method: method as DescMethodUnary, request, summary: `the ${a.scope === "system" ? "system's" : `tenant ${a.scope}'s`} webhook` };
+        },
+      }),
+    ]),
+  ),
   "/api/v1/auth/check": kind({
     args: fc.record({ rights: fc.subarray([...ALL_RIGHTS], { maxLength: 2 }) }),
     resolve: (a) => ({ forwardAuth: a.rights, summary: `rights ${rightsText(a.rights)}` }),
   }),
 };
 
+const STREAMING = new Set(["keyward.v1.EventRegistry.StreamEvents"]);
+
 /** One step: any kind, any door (forward auth has only its HTTP path), any held credential. */
 export const stepArbitrary: fc.Arbitrary<Step> = fc.oneof(
   ...Object.entries(STEP_KINDS).map(([rpc, k]) =>
     fc.record({
       rpc: fc.constant(rpc),
-      door: rpc.startsWith("/") ? fc.constant<Door>("rest") : fc.constantFrom(...DOOR_NAMES),
+      // Forward auth has only its HTTP path; a server stream only the streaming doors.
+      door: rpc.startsWith("/") ? fc.constant<Door>("rest") : STREAMING.has(rpc) ? fc.constantFrom<Door>("connect", "grpc") : fc.constantFrom(...DOOR_NAMES),
       cred: fc.oneof(fc.nat({ max: 7 }), fc.constant(-1)),
       args: k.args as fc.Arbitrary<Record<string, unknown>>,
     }),
@@ -347,7 +399,10 @@ export async function send(door: Door, call: Call, token: string | undefined, do
   const method = call.method!;
   let outcome: Outcome;
   try {
-    outcome = door === "rest" ? await callRest(httpUrl, method, call.request!, token) : await doors.call(door, method, call.request!, token);
+    if (call.stream !== undefined) {
+      outcome = await firstOfStream({ httpUrl, grpcAddress: doors.grpcAddress }, door === "grpc" ? "grpc" : "connect", call.stream, call.request!, token ?? "");
+      if (outcome.ok) return { ok: true, text: "OK, streams" };
+    } else outcome = door === "rest" ? await callRest(httpUrl, method, call.request!, token) : await doors.call(door, method, call.request!, token);
   } catch (error) {
     return { ok: false, text: `transport failure: ${String(error)}`, fault: String(error) };
   }

@@ -129,6 +129,8 @@ export interface World {
   readonly tenantIds: Readonly<Record<TenantName, string>> & { readonly new: string };
   /** The attacker's tenant: what it may reach when it starts in one; undefined for a system attacker. */
   readonly scope: string | undefined;
+  /** A webhook of the system's scope and one of each tenant's (ARCHITECTURE.md, "Events"). */
+  readonly webhookIds: Readonly<Record<"system" | TenantName, string>>;
 }
 
 const DAY = 86_400_000;
@@ -209,8 +211,28 @@ export async function buildWorld(store: SqliteStore, shape: AttackerShape, optio
   await makeKey("b-user", [Right.USER_ALL], "{USER_ALL}");
   await makeSession("a-user");
   await makeSession("b-user");
+  // Webhook ids are key-id shaped (39 base32 characters).
+  const webhookIds = { system: generateKey().id, A: generateKey().id, B: generateKey().id };
+  for (const [scope, webhookId] of Object.entries(webhookIds)) {
+    await store.createWebhook(
+      {
+        webhookId,
+        // Loopback's discard port: a test delivery is refused at once and leaves the machine never.
+        url: "http://127.0.0.1:9/escalation",
+        eventTypes: [],
+        enabled: false,
+        secretSalt: "escalation",
+        createdAt: now,
+        updatedAt: now,
+        delivery: { pending: 0, delivered: 0, failed: 0 },
+        ...(scope === "system" ? {} : { tenantId: tenantIds[scope as TenantName] }),
+      },
+      1_000_000,
+    );
+  }
 
   return {
+    webhookIds,
     prefix,
     shape,
     userIds,
