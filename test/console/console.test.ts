@@ -460,7 +460,7 @@ describe("web console (real browser)", function () {
         const danaPage = await person.newPage();
         const danaKey = (await sut.fx.key("dana", [Right.USER_ALL], { name: "dana-console" })).key;
         await signInWithKey(danaPage, url, danaKey);
-        expect(await danaPage.getByRole("navigation", { name: "Main" }).getByRole("link").allTextContents()).to.deep.equal(["My API keys", "Account", "API docs"]);
+        expect(await danaPage.getByRole("navigation", { name: "Main" }).getByRole("link").allTextContents()).to.deep.equal(["My API keys", "Activity", "Account", "API docs"]);
         await danaPage.goto(`${url}/#/users/admin`);
         const refusal = (await danaPage.getByRole("alert").textContent()) ?? "";
         const direct = (await (await fetch(`${url}/api/v1/users/admin`, { headers: { authorization: `Bearer ${danaKey}` } })).json()) as { message: string };

@@ -52,7 +52,7 @@ describe("web console: tenants (real browser)", function () {
 
   it("a system admin sees Tenants in the navigation, creates acme, and creates its admin with a password on acme's page", async () => {
     const nav = system.getByRole("navigation", { name: "Main" });
-    expect(await nav.getByRole("link").allTextContents()).to.deep.equal(["My API keys", "Users", "Tenants", "Account", "API docs"]);
+    expect(await nav.getByRole("link").allTextContents()).to.deep.equal(["My API keys", "Activity", "Users", "Tenants", "Webhooks", "Account", "API docs"]);
     await system.getByRole("button", { name: "Generate key" }).click();
     const generate = system.getByRole("dialog", { name: "Generate API key" });
     await generate.getByRole("checkbox", { name: /^Admin: tenants/ }).waitFor();
@@ -131,7 +131,7 @@ describe("web console: tenants (real browser)", function () {
       const acme = await person.newPage();
       await signInWithPassword(acme, url, "acme-admin", ACME_ADMIN_PASSWORD);
       const nav = acme.getByRole("navigation", { name: "Main" });
-      expect(await nav.getByRole("link").allTextContents()).to.deep.equal(["My API keys", "Users", "Account", "API docs"], "no Tenants for a tenant admin");
+      expect(await nav.getByRole("link").allTextContents()).to.deep.equal(["My API keys", "Activity", "Users", "Webhooks", "Account", "API docs"], "no Tenants for a tenant admin");
       expect(await acme.locator(".whoami-name").textContent()).to.contain("tenant admin").and.contain("Acme Corp");
       // A tenant admin's keys are offered the admin rights it may hold, never managing tenants.
       await acme.getByRole("button", { name: "Generate key" }).click();
@@ -177,6 +177,35 @@ describe("web console: tenants (real browser)", function () {
       expect(info.body).to.deep.include({ rights: ["RIGHT_USER_INFO"] });
       expect((info.body.user as { userId: string; tenantId: string })).to.include({ userId: "acme-billing", tenantId: "acme" });
       await expectAccessible(acme, "a tenant user's keys");
+    } finally {
+      await person.close();
+    }
+  });
+
+  it("acme's admin sees everyone's Activity in acme only, as the API lists it, and Webhooks says it serves acme's activity", async () => {
+    const { key } = await sut.fx.key("acme-admin", [Right.ALL], { name: "acme-admin-activity" });
+    issuedKeys.add(key);
+    const person = await newPerson(browser);
+    try {
+      const acme = await person.newPage();
+      await signInWithKey(acme, url, key);
+      await acme.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Activity" }).click();
+      await acme.getByRole("switch", { name: "Show everyone in Acme Corp" }).click();
+      const table = acme.getByRole("region", { name: "Activity table" });
+      await table.locator("tbody tr[data-event-id]").first().waitFor();
+      const direct = await rest(key, "/api/v1/events");
+      expect(direct.status).to.equal(200);
+      const ids = await table.locator("tbody tr[data-event-id]").evaluateAll((rows) => rows.map((row) => row.getAttribute("data-event-id")));
+      expect(ids).to.deep.equal(direct.body.events.map((event: { id: string }) => event.id));
+      const subjects = await table.locator("tbody td[data-label='Subject']").allTextContents();
+      expect(subjects.filter((subject) => !subject.includes("tenant acme")), "only acme's events").to.deep.equal([]);
+      expect(subjects.some((subject) => subject.includes("user acme-billing")), "acme-billing's creation is there").to.equal(true);
+      await expectAccessible(acme, "a tenant admin's activity");
+
+      // A tenant admin's webhooks receive acme's events; the page says so.
+      await acme.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Webhooks" }).click();
+      await acme.getByRole("heading", { level: 1, name: "Webhooks" }).waitFor();
+      expect(await acme.locator(".page-head").textContent()).to.contain("the activity of Acme Corp");
     } finally {
       await person.close();
     }

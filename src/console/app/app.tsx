@@ -1,5 +1,5 @@
 /** The console's frame: sign-in until a credential works, then the layout and the screen of the route. */
-import { useCallback } from "react";
+import { lazy, Suspense, useCallback } from "react";
 import { createConnectQueryKey, useMutation, useQuery } from "@connectrpc/connect-query";
 import { useQueryClient } from "@tanstack/react-query";
 import { AuthService } from "../../../gen/keyward/v1/auth_pb.js";
@@ -18,6 +18,10 @@ import { TenantPage } from "./tenants/tenant-page.js";
 import { TenantsPage } from "./tenants/tenants-page.js";
 import { UserPage } from "./users/user-page.js";
 import { UsersPage } from "./users/users-page.js";
+
+// Screens only some callers use load on first visit, so everyone else's first load stays small.
+const ActivityPage = lazy(() => import("./events/activity-page.js").then((module) => ({ default: module.ActivityPage })));
+const WebhooksPage = lazy(() => import("./webhooks/webhooks-page.js").then((module) => ({ default: module.WebhooksPage })));
 
 /** The query key of "who am I", refetched whenever a call is refused for its credentials. */
 export const AUTH_INFO_KEY = createConnectQueryKey({ schema: AuthService.method.getAuthInfo, cardinality: undefined });
@@ -71,6 +75,10 @@ export function App() {
         {route.screen === "account" && <AccountPage />}
         {route.screen === "tenants" && <TenantsPage />}
         {route.screen === "tenant" && <TenantPage key={route.tenantId} tenantId={route.tenantId} />}
+        <Suspense fallback={<Loading />}>
+          {route.screen === "activity" && <ActivityPage />}
+          {route.screen === "webhooks" && <WebhooksPage />}
+        </Suspense>
         {route.screen === "not-found" && (
           <section>
             <h1>Page not found</h1>
@@ -81,5 +89,14 @@ export function App() {
         )}
       </Layout>
     </CallerProvider>
+  );
+}
+
+/** What a screen shows while its code loads. */
+function Loading() {
+  return (
+    <p className="muted" aria-busy="true">
+      Loading…
+    </p>
   );
 }

@@ -26,6 +26,12 @@ export interface Caller {
   readonly canAdminUsers: boolean;
   /** Whether the Tenants screens apply: the credential can manage tenants (system admins only). */
   readonly canAdminTenants: boolean;
+  /** Whether the credential can read its own user's events (Activity, a key's history). */
+  readonly canReadOwnEvents: boolean;
+  /** Whether the credential can read the events of everyone in its admin scope (Activity's "Everyone"). */
+  readonly canReadScopeEvents: boolean;
+  /** Whether the Webhooks screen applies: the credential can manage webhooks (admins only). */
+  readonly canAdminWebhooks: boolean;
   /** The tenant of the signed-in user; undefined for a system user. A tenant admin administers it only. */
   readonly tenant: CallerTenant | undefined;
   readonly signOut: () => Promise<void>;
@@ -41,6 +47,9 @@ export function callerOf(info: GetAuthInfoResponse, signOut: () => Promise<void>
     rights,
     canAdminUsers: rights.has(Right.ADMIN_USERS_READ),
     canAdminTenants: rights.has(Right.ADMIN_TENANTS),
+    canReadOwnEvents: rights.has(Right.USER_EVENTS_READ),
+    canReadScopeEvents: rights.has(Right.ADMIN_EVENTS_READ),
+    canAdminWebhooks: rights.has(Right.ADMIN_WEBHOOKS),
     tenant: info.user?.tenantId ? { tenantId: info.user.tenantId, name: info.tenant?.name ?? "" } : undefined,
     signOut,
   };

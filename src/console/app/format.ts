@@ -6,6 +6,10 @@ const DATE_TIME = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", time
 /** A timestamp for a table cell, or `fallback` when unset. */
 export function formatTime(timestamp: Timestamp | undefined, fallback: string): { text: string; iso?: string } {
   if (timestamp === undefined) return { text: fallback };
-  const date = timestampDate(timestamp);
+  return formatDate(timestampDate(timestamp));
+}
+
+/** A date for a table cell. */
+export function formatDate(date: Date): { text: string; iso: string } {
   return { text: DATE_TIME.format(date), iso: date.toISOString() };
 }

@@ -44,12 +44,15 @@ const FOR_PEOPLE: Readonly<Record<string, string>> = {
   RIGHT_USER_SETTINGS_BASIC: "Change this user's name and email.",
   RIGHT_USER_SETTINGS_API_KEYS: "Create, see, change and delete this user's API keys.",
   RIGHT_USER_DELETE: "Delete this user and all their API keys.",
+  RIGHT_USER_EVENTS_READ: "See what was done to or by this user and their keys.",
   RIGHT_USER_ALL: "Everything this user can do with their own account, now and in future versions.",
   RIGHT_ADMIN_USERS_READ: "See every user.",
   RIGHT_ADMIN_USERS_WRITE: "Create users, and change or delete any user.",
   RIGHT_ADMIN_API_KEYS: "Manage any user's API keys, giving them no right this key lacks.",
   RIGHT_ADMIN_TENANTS: "See, create, rename and delete tenants.",
-  RIGHT_ADMIN_ALL: "Everything an admin can do to other users and their keys, now and in future versions.",
+  RIGHT_ADMIN_EVENTS_READ: "See the activity of every user this admin manages.",
+  RIGHT_ADMIN_WEBHOOKS: "Manage webhooks, which send activity to other systems.",
+  RIGHT_ADMIN_ALL: "Every admin right above, and any added in future versions.",
   RIGHT_ALL: "Everything this user can do, now and in future versions.",
 };
 
@@ -81,7 +84,9 @@ export function rightsChoiceFor(owner: KeyOwner): RightsChoice {
   // The broadest pseudo-right in the owner's universe: RIGHT_ALL for admins, RIGHT_USER_ALL otherwise.
   const all = universe.filter((right) => rights.isPseudo(right)).sort((a, b) => rights.expand([b]).size - rights.expand([a]).size)[0]!;
   const families = new Map<string, number[]>();
-  for (const right of universe) {
+  // Each family's own "all" last, after the rights it covers (a right added later has a higher number).
+  const pseudoLast = [...universe.filter((right) => !rights.isPseudo(right)), ...universe.filter((right) => rights.isPseudo(right))];
+  for (const right of pseudoLast) {
     if (right === all) continue;
     const { family } = partsOf(right);
     families.set(family, [...(families.get(family) ?? []), right]);

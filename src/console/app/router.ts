@@ -12,6 +12,8 @@ export type Route =
   | { readonly screen: "account" }
   | { readonly screen: "tenants" }
   | { readonly screen: "tenant"; readonly tenantId: string }
+  | { readonly screen: "activity" }
+  | { readonly screen: "webhooks" }
   | { readonly screen: "not-found"; readonly path: string };
 
 /** The route of a fragment such as `#/users/dana/keys`. */
@@ -22,6 +24,8 @@ export function parseRoute(hash: string): Route {
   if (parts.length === 1 && parts[0] === "users") return { screen: "users" };
   if (parts.length === 1 && parts[0] === "account") return { screen: "account" };
   if (parts.length === 1 && parts[0] === "tenants") return { screen: "tenants" };
+  if (parts.length === 1 && parts[0] === "activity") return { screen: "activity" };
+  if (parts.length === 1 && parts[0] === "webhooks") return { screen: "webhooks" };
   if (parts[0] === "tenants" && parts.length === 2) return { screen: "tenant", tenantId: parts[1]! };
   if (parts[0] === "users" && parts.length === 2) return { screen: "user", userId: parts[1]!, tab: "profile" };
   if (parts[0] === "users" && parts.length === 3 && parts[2] === "keys") return { screen: "user", userId: parts[1]!, tab: "keys" };
@@ -43,6 +47,10 @@ export function hrefOf(route: Route): string {
       return "#/tenants";
     case "tenant":
       return `#/tenants/${encodeURIComponent(route.tenantId)}`;
+    case "activity":
+      return "#/activity";
+    case "webhooks":
+      return "#/webhooks";
     case "not-found":
       return `#${route.path}`;
   }

@@ -1,7 +1,8 @@
 /**
- * The frame of every signed-in screen: a skip link, the header with the navigation (admin screens only
- * for callers that can read other users, Tenants only for those that can manage tenants), who is signed
- * in (and in which tenant), and the main region.
+ * The frame of every signed-in screen: a skip link, the header with the navigation (each screen only for
+ * callers holding the right it needs: Activity for reading events, Users for reading other users, Tenants
+ * for managing tenants, Webhooks for managing webhooks), who is signed in (and in which tenant), and the
+ * main region.
  */
 import type { ReactNode } from "react";
 import { useCaller } from "../caller.js";
@@ -37,6 +38,13 @@ export function Layout({ route, children }: LayoutProps) {
                 My API keys
               </a>
             </li>
+            {(caller.canReadOwnEvents || caller.canReadScopeEvents) && (
+              <li>
+                <a href="#/activity" aria-current={current(["activity"])}>
+                  Activity
+                </a>
+              </li>
+            )}
             {caller.canAdminUsers && (
               <li>
                 <a href="#/users" aria-current={current(["users", "user"], false)}>
@@ -48,6 +56,13 @@ export function Layout({ route, children }: LayoutProps) {
               <li>
                 <a href="#/tenants" aria-current={current(["tenants", "tenant"])}>
                   Tenants
+                </a>
+              </li>
+            )}
+            {caller.canAdminWebhooks && (
+              <li>
+                <a href="#/webhooks" aria-current={current(["webhooks"])}>
+                  Webhooks
                 </a>
               </li>
             )}

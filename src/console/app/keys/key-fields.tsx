@@ -144,7 +144,7 @@ export function NetworksField({ value, onChange }: NetworksFieldProps) {
         aria-describedby={helpId}
       />
       <span id={helpId} className="check-help">
-        Addresses or CIDRs, one per line (for example 10.0.0.0/8 or 2001:db8::/32). Empty: the key works from anywhere.
+        Addresses or CIDRs, one per line, e.g. 10.0.0.0/8. Empty: anywhere.
       </span>
     </div>
   );

@@ -1,19 +1,24 @@
 /**
  * A user's API keys (ThingsBoard's and TrueNAS's key screens): a table with name, rights, a status
  * toggle, created, expires and last used; search by name, filter by state, paging; Generate, Edit,
- * Regenerate and Delete. Used for "My API keys" and for an admin's view of another user.
+ * Regenerate, Delete and, for callers who may read the owner's events, History. Used for "My API keys"
+ * and for an admin's view of another user.
  */
-import { useEffect, useState } from "react";
+import { lazy, Suspense, useEffect, useState } from "react";
 import { createConnectQueryKey, useMutation, useQuery } from "@connectrpc/connect-query";
 import { keepPreviousData, useQueryClient } from "@tanstack/react-query";
 import { timestampDate } from "@bufbuild/protobuf/wkt";
 import { ApiKeyRegistry, ApiKeyState, type ApiKey } from "../../../../gen/keyward/v1/api_key_pb.js";
+import { useCaller } from "../caller.js";
 import { DataTable } from "../components/data-table.js";
 import { ErrorText } from "../components/error-text.js";
 import { Pager, usePaging } from "../components/pager.js";
 import { TimeText } from "../components/time-text.js";
 import { labelOf, type KeyOwner } from "../rights.js";
 import { DeleteKeyDialog, EditKeyDialog, GenerateKeyDialog, RegenerateKeyDialog } from "./key-dialogs.js";
+
+// A key's history loads the events screens' code on first use.
+const KeyHistoryDialog = lazy(() => import("./key-history-dialog.js").then((module) => ({ default: module.KeyHistoryDialog })));
 
 /** Keys per page. */
 export const KEYS_PAGE_SIZE = 20;
@@ -26,13 +31,19 @@ export interface KeysPanelProps {
   readonly title: string;
 }
 
+/** What a key's row buttons open. */
+type KeyAction = "history" | "edit" | "regenerate" | "delete";
+
 type OpenDialog =
   | { readonly kind: "generate" }
-  | { readonly kind: "edit" | "regenerate" | "delete"; readonly apiKey: ApiKey }
+  | { readonly kind: KeyAction; readonly apiKey: ApiKey }
   | undefined;
 
 /** The keys table of one user with its toolbar and dialogs. */
 export function KeysPanel({ userId, owner, title }: KeysPanelProps) {
+  const caller = useCaller();
+  // One's own events need RIGHT_USER_EVENTS_READ, another user's RIGHT_ADMIN_EVENTS_READ.
+  const canSeeHistory = userId === caller.user.userId ? caller.canReadOwnEvents : caller.canReadScopeEvents;
   const [search, setSearch] = useState("");
   const [query, setQuery] = useState("");
   const [state, setState] = useState<ApiKeyState>(ApiKeyState.UNSPECIFIED);
@@ -100,6 +111,7 @@ export function KeysPanel({ userId, owner, title }: KeysPanelProps) {
             key={apiKey.id}
             apiKey={apiKey}
             busy={update.isPending && update.variables?.apiKey?.id === apiKey.id}
+            canSeeHistory={canSeeHistory}
             onToggle={(active) =>
               update.mutate({
                 apiKey: { userId: apiKey.userId, id: apiKey.id, state: active ? ApiKeyState.ACTIVE : ApiKeyState.DISABLED },
@@ -115,6 +127,11 @@ export function KeysPanel({ userId, owner, title }: KeysPanelProps) {
       {dialog?.kind === "edit" && <EditKeyDialog apiKey={dialog.apiKey} owner={owner} onClose={() => setDialog(undefined)} />}
       {dialog?.kind === "regenerate" && <RegenerateKeyDialog apiKey={dialog.apiKey} onClose={() => setDialog(undefined)} />}
       {dialog?.kind === "delete" && <DeleteKeyDialog apiKey={dialog.apiKey} onClose={() => setDialog(undefined)} />}
+      {dialog?.kind === "history" && (
+        <Suspense fallback={null}>
+          <KeyHistoryDialog apiKey={dialog.apiKey} onClose={() => setDialog(undefined)} />
+        </Suspense>
+      )}
     </section>
   );
 }
@@ -123,11 +140,12 @@ export function KeysPanel({ userId, owner, title }: KeysPanelProps) {
 interface KeyRowProps {
   readonly apiKey: ApiKey;
   readonly busy: boolean;
+  readonly canSeeHistory: boolean;
   readonly onToggle: (active: boolean) => void;
-  readonly onOpen: (kind: "edit" | "regenerate" | "delete") => void;
+  readonly onOpen: (kind: KeyAction) => void;
 }
 
-function KeyRow({ apiKey, busy, onToggle, onOpen }: KeyRowProps) {
+function KeyRow({ apiKey, busy, canSeeHistory, onToggle, onOpen }: KeyRowProps) {
   const active = apiKey.state !== ApiKeyState.DISABLED;
   const expired = apiKey.expiresAt !== undefined && timestampDate(apiKey.expiresAt).getTime() <= Date.now();
   const label = apiKey.name || apiKey.id;
@@ -197,6 +215,11 @@ function KeyRow({ apiKey, busy, onToggle, onOpen }: KeyRowProps) {
         </div>
       </td>
       <td className="actions">
+        {canSeeHistory && (
+          <button type="button" className="button button-small" aria-label={`History of ${label}`} onClick={() => onOpen("history")}>
+            History
+          </button>
+        )}
         <button type="button" className="button button-small" aria-label={`Edit ${label}`} onClick={() => onOpen("edit")}>
           Edit
         </button>
