@@ -7,6 +7,7 @@
  */
 import { randomBytes } from "node:crypto";
 import type { Logger } from "../logger.js";
+import type { OutboundTargets } from "../net/outbound-targets.js";
 import type { ClaimedDelivery, DeliveryOutcome, DeliveryStore, EventRecord, WebhookRecord } from "../store/store.js";
 import { PeriodicTask } from "./periodic-task.js";
 import { nextAttemptAt, type RetrySchedule } from "./retry-schedule.js";
@@ -32,13 +33,18 @@ export class WebhookSender {
   readonly #key: WebhookSigningKey;
   readonly #render: (event: EventRecord) => string;
   readonly #timeoutMs: number;
+  readonly #targets: OutboundTargets;
   readonly #now: () => number;
 
-  /** `render` gives an event's body: the `Event` message in proto JSON. */
-  constructor(key: WebhookSigningKey, render: (event: EventRecord) => string, timeoutMs: number, now: () => number = Date.now) {
+  /**
+   * `render` gives an event's body: the `Event` message in proto JSON; `targets` the addresses receivers
+   * may be at.
+   */
+  constructor(key: WebhookSigningKey, render: (event: EventRecord) => string, timeoutMs: number, targets: OutboundTargets, now: () => number = Date.now) {
     this.#key = key;
     this.#render = render;
     this.#timeoutMs = timeoutMs;
+    this.#targets = targets;
     this.#now = now;
   }
 
@@ -54,7 +60,7 @@ export class WebhookSender {
       [SIGNATURE_HEADER]: signatureHeader(this.secretOf(webhook), Math.floor(this.#now() / 1000), body),
       [EVENT_ID_HEADER]: eventId,
     };
-    return postWebhook(webhook.url, body, headers, this.#timeoutMs);
+    return postWebhook(webhook.url, body, headers, this.#timeoutMs, this.#targets);
   }
 
   get timeoutMs(): number {

@@ -133,6 +133,19 @@ export function isLoopback(text: string): boolean {
   return LOOPBACK.includes(text);
 }
 
+/** `64:ff9b::/96`, the NAT64 well-known prefix: its top 96 bits. */
+const NAT64_HIGH_BITS = 0x64ff9bn << 64n;
+
+/**
+ * The IPv4 address a NAT64 address (`64:ff9b::/96`, RFC 6052) translates to, as text; undefined for any
+ * other address. A NAT64 gateway connects to that IPv4 address, so it is what an outbound check judges.
+ */
+export function nat64Target(text: string): string | undefined {
+  const parsed = parseWrittenAddress(text);
+  if (parsed === undefined || parsed.family !== 6 || parsed.value >> 32n !== NAT64_HIGH_BITS) return undefined;
+  return formatAddress({ family: 4, value: parsed.value & 0xffffffffn });
+}
+
 const LOOPBACK = new NetworkList(["127.0.0.0/8", "::1/128"]);
 
 function toNetwork(cidr: string): Network {

@@ -167,7 +167,7 @@ export async function build(config: Config, logger: Logger, now: () => number = 
     bindService(TenantRegistry, createTenantRegistry(deps)),
     bindService(
       WebhookRegistry,
-      createWebhookRegistry({ store, sender: eventWorkers.sender, maxWebhooksPerScope: config.eventWorkers.maxWebhooksPerScope, now }),
+      createWebhookRegistry({ store, sender: eventWorkers.sender, targets: eventWorkers.targets, maxWebhooksPerScope: config.eventWorkers.maxWebhooksPerScope, now }),
     ),
     bindService(EventRegistry, createEventRegistry({ store, clients, streams: eventStreams })),
   ];

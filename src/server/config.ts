@@ -78,6 +78,8 @@ export interface EventWorkerSettings {
   readonly webhookPollIntervalMs: number;
   readonly webhookRetry: RetrySchedule;
   readonly maxWebhooksPerScope: number;
+  /** Canonical CIDRs webhooks may be delivered to beyond the public internet (none by default). */
+  readonly webhookTargetNetworks: readonly string[];
   /** When before a key's expiry it is warned, longest first; empty for never. */
   readonly expiryWarnings: readonly ExpiryPoint[];
   readonly expirySweepIntervalMs: number;
@@ -153,6 +155,7 @@ export const SETTINGS = {
   webhookRetryMin: { flag: "webhook-retry-min", env: "KEYWARD_WEBHOOK_RETRY_MIN", fallback: formatDuration(DEFAULT_RETRY_SCHEDULE.minMs), help: "wait after a delivery's first failed attempt; doubled after each further one, less up to half at random" },
   webhookRetryMax: { flag: "webhook-retry-max", env: "KEYWARD_WEBHOOK_RETRY_MAX", fallback: formatDuration(DEFAULT_RETRY_SCHEDULE.maxMs), help: "longest wait between two attempts of a delivery" },
   webhookRetryFor: { flag: "webhook-retry-for", env: "KEYWARD_WEBHOOK_RETRY_FOR", fallback: formatDuration(DEFAULT_RETRY_SCHEDULE.giveUpAfterMs), help: "a delivery still failing this long after its event is given up (counted as failed)" },
+  webhookTargetNetworks: { flag: "webhook-target-networks", env: "KEYWARD_WEBHOOK_TARGET_NETWORKS", fallback: "", help: "comma-separated CIDRs webhooks may be delivered to beyond public addresses, e.g. 127.0.0.1/32 for a receiver on this machine; none by default (loopback, private, link-local and other non-public addresses are refused)" },
   maxWebhooksPerScope: { flag: "max-webhooks-per-scope", env: "KEYWARD_MAX_WEBHOOKS_PER_SCOPE", fallback: "20", help: "most webhooks one tenant, or the system admins together, may have" },
   expiryWarnings: { flag: "expiry-warnings", env: "KEYWARD_EXPIRY_WARNINGS", fallback: "7d,1d", help: "when before an API key expires an api_key.expiring event is written (and sent to webhooks), comma-separated; empty for never" },
   expirySweepInterval: { flag: "expiry-sweep-interval", env: "KEYWARD_EXPIRY_SWEEP_INTERVAL", fallback: "1m", help: "how often each process looks for keys that reached a warning point" },
@@ -334,6 +337,7 @@ function readEventWorkers(
     webhookPollIntervalMs: positive(SETTINGS.webhookPollInterval),
     webhookRetry,
     maxWebhooksPerScope: integer(SETTINGS.maxWebhooksPerScope, 1),
+    webhookTargetNetworks: readNetworks(read(SETTINGS.webhookTargetNetworks), problems),
     expiryWarnings: "points" in parsed ? parsed.points : [],
     expirySweepIntervalMs: positive(SETTINGS.expirySweepInterval),
     eventRetentionMs: positive(SETTINGS.eventRetention),

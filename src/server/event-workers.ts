@@ -12,6 +12,7 @@ import { retentionPruner } from "../events/retention.js";
 import { WebhookDispatcher, WebhookSender, type DeliveryResult } from "../events/webhook-dispatcher.js";
 import { loadWebhookSigningKey } from "../events/webhook-signing-key.js";
 import type { Logger } from "../logger.js";
+import { OutboundTargets } from "../net/outbound-targets.js";
 import { eventIdOf, eventToMessage } from "../services/convert.js";
 import { resolveStoreLocation } from "../store/store-location.js";
 import type { DeliveryStore, EventRecord, Store } from "../store/store.js";
@@ -21,6 +22,8 @@ import { SETTINGS, type Config } from "./config.js";
 export interface EventWorkers {
   /** Signs and posts; undefined when this process has no signing key (MongoDB without the key file). */
   readonly sender: WebhookSender | undefined;
+  /** The addresses webhook receivers may be at (`--webhook-target-networks` and the public internet). */
+  readonly targets: OutboundTargets;
   /** Wakes the dispatcher: this process just queued deliveries. */
   wake(): void;
   start(): void;
@@ -49,12 +52,13 @@ export function createEventWorkers(
   const settings = config.eventWorkers;
   const location = resolveStoreLocation({ store: config.store, dataDir: config.dataDir });
   const signing = loadWebhookSigningKey(settings.webhookSigningKeyFile, location);
+  const targets = new OutboundTargets(settings.webhookTargetNetworks);
   let sender: WebhookSender | undefined;
   let dispatcher: WebhookDispatcher | undefined;
   if (signing.ok) {
     if (signing.created && signing.path !== undefined) logger.info("webhook signing key created", { path: signing.path });
     if (signing.shared) logger.warn("the webhook signing key file can be read by other users; make it private (chmod 600)", { path: signing.path });
-    sender = new WebhookSender(signing.key, webhookBody, settings.webhookTimeoutMs, now);
+    sender = new WebhookSender(signing.key, webhookBody, settings.webhookTimeoutMs, targets, now);
     dispatcher = new WebhookDispatcher(outbox, sender, logger, {
       pollIntervalMs: settings.webhookPollIntervalMs,
       schedule: settings.webhookRetry,
@@ -73,6 +77,7 @@ export function createEventWorkers(
   let started = false;
   return {
     sender,
+    targets,
     wake: () => dispatcher?.wake(),
     start() {
       started = true;

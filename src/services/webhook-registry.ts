@@ -16,6 +16,7 @@ import { principalOf, type Principal } from "../authn/principal.js";
 import { scopeOf } from "../authz/tenant-scope.js";
 import { WebhookNotFound, WebhookSigningKeyMissing } from "../errors/errors.js";
 import type { WebhookSender } from "../events/webhook-dispatcher.js";
+import type { OutboundTargets } from "../net/outbound-targets.js";
 import { newSecretSalt } from "../events/webhook-signing-key.js";
 import { generateKeyId } from "../keys/index.js";
 import { currentEventContext } from "../store/event-context.js";
@@ -35,6 +36,8 @@ export interface WebhookRegistryDeps {
   readonly store: Store;
   /** Signs and posts; undefined when this server has no signing key (then webhooks cannot be made or tested). */
   readonly sender: WebhookSender | undefined;
+  /** Where receivers may be: a URL whose host is an address outside it is refused at once. */
+  readonly targets: OutboundTargets;
   /** Most webhooks one scope (a tenant, or the system) may have. */
   readonly maxWebhooksPerScope: number;
   readonly now: () => number;
@@ -59,7 +62,7 @@ export function createWebhookRegistry(deps: WebhookRegistryDeps): ServiceImpl<ty
     async createWebhook(request, context) {
       const given = request.webhook ?? create(WebhookSchema);
       const v = new Violations();
-      const url = checkWebhookUrl(v, "webhook.url", given.url);
+      const url = checkWebhookUrl(v, "webhook.url", given.url, deps.targets);
       const eventTypes = checkEventTypes(v, "webhook.event_types", given.eventTypes);
       v.done();
       const sender = senderOrRefuse();
@@ -105,7 +108,7 @@ export function createWebhookRegistry(deps: WebhookRegistryDeps): ServiceImpl<ty
       const webhookId = given?.webhookId ?? "";
       checkWebhookId(v, "webhook.webhook_id", webhookId);
       const has = (path: string) => paths.includes(path);
-      const url = has("url") ? checkWebhookUrl(v, "webhook.url", given?.url ?? "") : undefined;
+      const url = has("url") ? checkWebhookUrl(v, "webhook.url", given?.url ?? "", deps.targets) : undefined;
       const eventTypes = has("event_types") ? checkEventTypes(v, "webhook.event_types", given?.eventTypes ?? []) : undefined;
       v.done();
       const principal = principalOf(context);

@@ -3,10 +3,13 @@
  * its own initiative, so it is held to more than "a URL": `https://`, or `http://` only to this machine's
  * loopback (a receiver on the same host, or a test), at most 2048 characters, with no user name or
  * password in it (a credential in a URL ends up in logs and in the console). Event types are prefixes of
- * the event type names (`api_key.`, `auth.fail`).
+ * the event type names (`api_key.`, `auth.fail`). A host that is an address the outbound policy refuses
+ * (loopback, private, link-local, … unless the operator listed it) is refused here at once; a host name is
+ * judged at each delivery, on the addresses it then resolves to.
  */
 import { ID_LENGTH } from "../keys/index.js";
 import { isAddress, isLoopback } from "../net/networks.js";
+import type { OutboundTargets } from "../net/outbound-targets.js";
 import type { Violations } from "./validation.js";
 
 export const WEBHOOK_URL_MAX = 2048;
@@ -21,8 +24,11 @@ export function checkWebhookId(v: Violations, field: string, webhookId: string):
   v.check(WEBHOOK_ID_PATTERN.test(webhookId), field, `must be a ${ID_LENGTH}-character webhook id (A-Z, 2-7)`);
 }
 
-/** Checks a receiver URL; returns it as the URL parser normalised it (what is stored and posted to). */
-export function checkWebhookUrl(v: Violations, field: string, text: string): string {
+/**
+ * Checks a receiver URL, and its host against `targets` when it is an address; returns it as the URL
+ * parser normalised it (what is stored and posted to).
+ */
+export function checkWebhookUrl(v: Violations, field: string, text: string, targets: OutboundTargets): string {
   if (!v.check(text !== "", field, "required: the receiver's https:// URL")) return text;
   if (!v.check(text.length <= WEBHOOK_URL_MAX, field, `must be at most ${WEBHOOK_URL_MAX} characters`)) return text;
   let url: URL;
@@ -38,6 +44,11 @@ export function checkWebhookUrl(v: Violations, field: string, text: string): str
   }
   if (url.protocol === "http:" && !isLoopbackHost(url.hostname)) {
     v.add(field, "must be https://; http:// is allowed only to a loopback address (127.0.0.1, [::1], localhost)");
+  }
+  const host = addressOf(url.hostname);
+  const refusal = isAddress(host) ? targets.refusal(host) : undefined;
+  if (refusal !== undefined) {
+    v.add(field, `${refusal}: webhooks are delivered only to public addresses and to the networks the operator lists in --webhook-target-networks`);
   }
   v.check(url.username === "" && url.password === "", field, "must not contain a user name or password: authenticate the receiver by the signature");
   v.check(url.hash === "", field, "must not contain a #fragment");
@@ -60,6 +71,11 @@ export function checkEventTypes(v: Violations, field: string, given: readonly st
 /** `localhost` or a loopback address (as the URL parser writes hosts: IPv6 in brackets). */
 function isLoopbackHost(hostname: string): boolean {
   if (hostname === "localhost") return true;
-  const host = hostname.startsWith("[") && hostname.endsWith("]") ? hostname.slice(1, -1) : hostname;
+  const host = addressOf(hostname);
   return isAddress(host) && isLoopback(host);
+}
+
+/** A URL's host without the brackets the URL parser writes around IPv6. */
+function addressOf(hostname: string): string {
+  return hostname.startsWith("[") && hostname.endsWith("]") ? hostname.slice(1, -1) : hostname;
 }

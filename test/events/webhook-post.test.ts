@@ -6,6 +6,10 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { expect } from "chai";
 import { postWebhook } from "../../src/events/webhook-post.js";
+import { OutboundTargets } from "../../src/net/outbound-targets.js";
+
+/** The receivers here are on loopback, which the operator must list. */
+const LOOPBACK_ALLOWED = new OutboundTargets(["127.0.0.0/8", "::1/128"]);
 
 async function receiver(handle: (req: IncomingMessage, res: ServerResponse, body: string) => void): Promise<{ server: Server; url: string }> {
   const server = createServer((req, res) => {
@@ -38,14 +42,14 @@ describe("postWebhook", () => {
       seen = { method: req.method, type: req.headers["content-type"], signature: req.headers["x-keyward-signature"] as string, body };
       res.writeHead(204).end();
     });
-    const result = await postWebhook(url, '{"a":1}', { "X-Keyward-Signature": "t=1,v1=00" }, 5_000);
+    const result = await postWebhook(url, '{"a":1}', { "X-Keyward-Signature": "t=1,v1=00" }, 5_000, LOOPBACK_ALLOWED);
     expect(result).to.deep.equal({ status: 204, error: "" });
     expect(seen).to.deep.equal({ method: "POST", type: "application/json", signature: "t=1,v1=00", body: '{"a":1}' });
   });
 
   it("reports a non-2xx answer with its status", async () => {
     const url = await start((_req, res) => res.writeHead(503).end("down"));
-    expect(await postWebhook(url, "{}", {}, 5_000)).to.deep.equal({ status: 503, error: "HTTP 503" });
+    expect(await postWebhook(url, "{}", {}, 5_000, LOOPBACK_ALLOWED)).to.deep.equal({ status: 503, error: "HTTP 503" });
   });
 
   it("does not follow a redirect", async () => {
@@ -55,7 +59,7 @@ describe("postWebhook", () => {
       res.writeHead(200).end();
     });
     const url = await start((_req, res) => res.writeHead(307, { location: target }).end());
-    expect(await postWebhook(url, "{}", {}, 5_000)).to.deep.equal({ status: 307, error: "HTTP 307 (redirects are not followed)" });
+    expect(await postWebhook(url, "{}", {}, 5_000, LOOPBACK_ALLOWED)).to.deep.equal({ status: 307, error: "HTTP 307 (redirects are not followed)" });
     expect(elsewhere).to.equal(0);
   });
 
@@ -63,7 +67,7 @@ describe("postWebhook", () => {
     const url = await start(() => {
       /* never answers */
     });
-    expect(await postWebhook(url, "{}", {}, 300)).to.deep.equal({ status: 0, error: "timeout" });
+    expect(await postWebhook(url, "{}", {}, 300, LOOPBACK_ALLOWED)).to.deep.equal({ status: 0, error: "timeout" });
   });
 
   it("cuts an answer that never ends after a bounded read, keeping its status", async () => {
@@ -78,7 +82,7 @@ describe("postWebhook", () => {
       res.on("drain", pump);
       pump();
     });
-    expect(await postWebhook(url, "{}", {}, 10_000)).to.deep.equal({ status: 200, error: "" });
+    expect(await postWebhook(url, "{}", {}, 10_000, LOOPBACK_ALLOWED)).to.deep.equal({ status: 200, error: "" });
   });
 
   it("reports a refused connection", async () => {
@@ -86,6 +90,37 @@ describe("postWebhook", () => {
     servers[0]!.close();
     servers.length = 0;
     await new Promise((resolve) => setTimeout(resolve, 20));
-    expect(await postWebhook(url, "{}", {}, 5_000)).to.deep.equal({ status: 0, error: "connection refused" });
+    expect(await postWebhook(url, "{}", {}, 5_000, LOOPBACK_ALLOWED)).to.deep.equal({ status: 0, error: "connection refused" });
+  });
+
+  describe("outbound targets", () => {
+    const none = new OutboundTargets([]);
+    /** A receiver on 127.0.0.1 that counts what reaches it. */
+    const counting = async () => {
+      let received = 0;
+      const url = await start((_req, res) => {
+        received += 1;
+        res.writeHead(204).end();
+      });
+      return { url, received: () => received };
+    };
+
+    it("refuses a loopback receiver without the setting: no connection is made", async () => {
+      const { url, received } = await counting();
+      const port = new URL(url).port;
+      expect(await postWebhook(url, "{}", {}, 5_000, none)).to.deep.equal({ status: 0, error: "target not allowed" });
+      expect(await postWebhook(`http://[::ffff:127.0.0.1]:${port}/hook`, "{}", {}, 5_000, none)).to.deep.equal({ status: 0, error: "target not allowed" });
+      expect(received()).to.equal(0);
+    });
+
+    it("refuses a host name whose addresses are all refused, judged on what it resolves to when connecting", async () => {
+      const { url, received } = await counting();
+      const byName = url.replace("127.0.0.1", "localhost");
+      expect(await postWebhook(byName, "{}", {}, 5_000, none)).to.deep.equal({ status: 0, error: "target not allowed" });
+      expect(received()).to.equal(0);
+      // Listed, the same name is delivered to (only to its allowed addresses: ::1 is not listed here).
+      expect(await postWebhook(byName, "{}", {}, 5_000, new OutboundTargets(["127.0.0.1/32"]))).to.deep.equal({ status: 204, error: "" });
+      expect(received()).to.equal(1);
+    });
   });
 });

@@ -36,7 +36,7 @@ describe("event workers", () => {
       const workers = createEventWorkers(config, { store, outbox: store }, createLogger("info", (line) => lines.push(line)), () => {});
       expect(workers.sender).to.equal(undefined);
       expect(lines.join("")).to.contain("webhooks are not sent by this process").and.contain("--webhook-signing-key-file");
-      const registry = createWebhookRegistry({ store, sender: undefined, maxWebhooksPerScope: 20, now: Date.now });
+      const registry = createWebhookRegistry({ store, sender: undefined, targets: workers.targets, maxWebhooksPerScope: 20, now: Date.now });
       const values = createContextValues().set(kPrincipal, { user: { userId: "root", admin: true } } as never);
       const refused = await Promise.resolve(registry.createWebhook(create(CreateWebhookRequestSchema, { webhook: { url: "https://hooks.example.com/" } }), { values } as never)).catch((e: unknown) => e);
       expect(refused).to.be.instanceOf(KeywardError);
