@@ -4,7 +4,8 @@
  * an event reaches a receiver that fails its first tries once, signed; a restart in the middle of the
  * retries loses nothing; two processes on one store deliver each event once; a receiver that hangs is
  * cut at the timeout and tried again; TestWebhook; expiry warnings with two processes; the delivery
- * state in GetWebhook and /metrics; the tenant scope, validation and limit of WebhookRegistry.
+ * state in GetWebhook and /metrics; the tenant scope, validation and limit of WebhookRegistry; the
+ * outbound policy (receivers on loopback only when --webhook-target-networks lists it).
  */
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -38,6 +39,9 @@ const FAST = [
   "--webhook-timeout", "1s",
 ];
 
+/** The receivers here are on 127.0.0.1, which a server delivers to only when the operator lists it. */
+const LOOPBACK_RECEIVERS = ["--webhook-target-networks", "127.0.0.1/32"];
+
 interface Node {
   server: ServerProcess;
   doors: Doors;
@@ -50,8 +54,9 @@ describe("e2e: webhooks", function () {
   const dataDirs: string[] = [];
   const secrets: string[] = [];
 
-  async function node(dataDir: string, args: string[] = []): Promise<Node> {
-    const server = await startServer({ dataDir, args: [...FAST, ...args] });
+  /** A server on `dataDir`; `targets` are its extra target networks (loopback unless told otherwise). */
+  async function node(dataDir: string, args: string[] = [], targets = LOOPBACK_RECEIVERS): Promise<Node> {
+    const server = await startServer({ dataDir, args: [...FAST, ...targets, ...args] });
     const made = { server, doors: openDoors(server.httpUrl, server.grpcAddress) };
     nodes.push(made);
     return made;
@@ -416,6 +421,80 @@ describe("e2e: webhooks", function () {
         expect([second.codeName, second.reason]).to.deep.equal(["FailedPrecondition", "WEBHOOK_LIMIT_REACHED"]);
         expect(second.message).to.contain("the system already has the maximum of 1 webhooks");
       }
+    });
+  });
+
+  describe("outbound targets", () => {
+    /** The delivery state of `webhookId`, once its first attempt is recorded. */
+    async function firstOutcome(n: Node, webhookId: string) {
+      const deadline = Date.now() + 20_000;
+      for (;;) {
+        const state = ok(await call(n, WebhookRegistry.method.getWebhook, { webhookId })).webhook!.delivery!;
+        if (state.lastAttemptAt !== undefined || Date.now() > deadline) return state;
+        await settle(100);
+      }
+    }
+
+    it("refuses an IP-literal URL to a non-public address at create and update, naming webhook.url and why", async () => {
+      const a = await node(newDataDir(), [], []);
+      for (const [url, reason] of [
+        ["https://169.254.169.254/latest/meta-data/", "169.254.169.254 is a link-local address"],
+        ["https://10.0.0.7/hook", "10.0.0.7 is a private address"],
+        ["http://127.0.0.1:9/hook", "127.0.0.1 is a loopback address"],
+        ["https://[::ffff:192.168.1.1]/", "192.168.1.1 is a private address"],
+      ] as const) {
+        const outcome = await call(a, WebhookRegistry.method.createWebhook, { webhook: { url } });
+        expect(outcome.ok, url).to.equal(false);
+        if (!outcome.ok) {
+          expect([outcome.codeName, outcome.reason]).to.deep.equal(["InvalidArgument", "VALIDATION_FAILED"]);
+          expect(outcome.message).to.contain(`webhook.url: ${reason}`).and.contain("--webhook-target-networks");
+        }
+      }
+      const created = ok(await call(a, WebhookRegistry.method.createWebhook, { webhook: { url: "https://hooks.example.com/k" } }));
+      secrets.push(created.secret);
+      const updated = await call(a, WebhookRegistry.method.updateWebhook, { webhook: { webhookId: created.webhook!.webhookId, url: "https://172.16.0.1/" }, updateMask: { paths: ["url"] } });
+      expect(updated.ok).to.equal(false);
+      if (!updated.ok) expect(updated.message).to.contain("webhook.url: 172.16.0.1 is a private address");
+      expect(ok(await call(a, WebhookRegistry.method.getWebhook, { webhookId: created.webhook!.webhookId })).webhook!.url).to.equal("https://hooks.example.com/k");
+    });
+
+    it("does not deliver to, nor test, a 127.0.0.1 receiver once the setting no longer lists it: `target not allowed`, and the receiver gets nothing", async () => {
+      const dataDir = newDataDir();
+      const listed = await node(dataDir);
+      const to = await receiver();
+      const webhookId = await hook(listed, to, ["user.create"]);
+      await stop(listed);
+      const a = await node(dataDir, [], []);
+      await createUser(a, "wh-narrowed");
+      const state = await firstOutcome(a, webhookId);
+      expect(state).to.include({ pending: 1n, delivered: 0n, lastStatus: 0, lastError: "target not allowed" });
+      const tested = ok(await call(a, WebhookRegistry.method.testWebhook, { webhookId }));
+      expect(tested).to.deep.include({ status: 0, error: "target not allowed" });
+      await settle(500);
+      expect(to.attempts).to.deep.equal([]);
+    });
+
+    it("judges a host name on the addresses it resolves to when sending: localhost is refused without the setting, delivered to with 127.0.0.1/32 listed", async () => {
+      const to = await receiver();
+      const byName = to.url.replace("127.0.0.1", "localhost");
+      const a = await node(newDataDir(), [], []);
+      const created = ok(await call(a, WebhookRegistry.method.createWebhook, { webhook: { url: byName, eventTypes: ["user.create"] } }));
+      to.secret = created.secret;
+      secrets.push(created.secret);
+      const webhookId = created.webhook!.webhookId;
+      expect(ok(await call(a, WebhookRegistry.method.testWebhook, { webhookId }))).to.deep.include({ status: 0, error: "target not allowed" });
+      await createUser(a, "wh-by-name");
+      expect(await firstOutcome(a, webhookId)).to.include({ lastStatus: 0, lastError: "target not allowed" });
+      expect(to.attempts).to.deep.equal([]);
+
+      const b = await node(newDataDir());
+      const allowed = ok(await call(b, WebhookRegistry.method.createWebhook, { webhook: { url: byName, eventTypes: ["user.create"] } }));
+      to.secret = allowed.secret;
+      secrets.push(allowed.secret);
+      expect(ok(await call(b, WebhookRegistry.method.testWebhook, { webhookId: allowed.webhook!.webhookId }))).to.deep.include({ status: 204, error: "" });
+      await createUser(b, "wh-by-name-listed");
+      await to.waitFor(() => userCreated(to, "wh-by-name-listed") !== undefined, "the delivery to localhost");
+      expect(to.attempts.every((t) => t.signed)).to.equal(true);
     });
   });
 });
