@@ -60,7 +60,8 @@ describe("web console: activity, a key's history and webhooks (real browser)", f
     requirePackages(this, "test/console", PACKAGES.chromium);
   });
   // A short window, so a refused credential is written as its auth.fail event within a second.
-  const sut = useServer({ args: ["--auth-fail-window", "1s"] });
+  // The receiver is on 127.0.0.1, which webhooks reach only when the operator lists it.
+  const sut = useServer({ args: ["--auth-fail-window", "1s", "--webhook-target-networks", "127.0.0.1/32"] });
   let browser: Browser;
   let url: string;
   let erin: Page;

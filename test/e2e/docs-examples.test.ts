@@ -12,6 +12,9 @@
  *   (`package.json`, …) and a link to each top-level folder (the built `dist/`, `node_modules/`, …)
  *   except `.git` and `data/`, and its own server started there with `npm start`, which writes
  *   `data/admin.key`. Nothing else runs before the page. Blocks must not write into the linked folders.
+ *   A page whose examples need a setting says so before its first section, in the words "started with
+ *   `npm start -- <flags>`" (webhooks.md: a receiver on this machine needs `--webhook-target-networks`),
+ *   and its server is started with those flags.
  * - **Ports.** That server listens on free ports, not on 8080 and 9090 (a developer's own `npm start` may
  *   hold them). In the page's blocks and documented outputs, 8080, 9090, 8000 (a gateway) and 3000 (the
  *   service behind it), as whole numbers, are replaced with the ports of this run, and so are they in
@@ -229,6 +232,14 @@ describe("e2e: README.md and docs/, as pasted", function () {
   }
 });
 
+/** The flags a page says its server is started with ("started with `npm start -- <flags>`" in its intro). */
+function pageServerFlags(page: string): string[] {
+  const text = readFileSync(join(ROOT, page), "utf8");
+  const intro = text.slice(0, text.indexOf("\n## ") === -1 ? undefined : text.indexOf("\n## "));
+  const said = /started\s+with\s+`npm start -- ([^`]+)`/.exec(intro);
+  return said === null ? [] : said[1]!.trim().split(/\s+/);
+}
+
 /** A page's clone, its server and its shell. */
 interface PageRun {
   clone: string;
@@ -256,7 +267,7 @@ function usePage(page: string, local: RegistryScratch): PageRun {
     for (const entry of readdirSync(join(ROOT, "deploy"))) if (entry !== "gateways") symlinkSync(join(ROOT, "deploy", entry), join(run.clone, "deploy", entry));
     mkdirSync(join(run.clone, "deploy/gateways"));
 
-    run.server = await startServer({ launch: viaNpmStart, cwd: run.clone, dataDir: join(run.clone, "data") });
+    run.server = await startServer({ launch: viaNpmStart, cwd: run.clone, dataDir: join(run.clone, "data"), args: pageServerFlags(page) });
     issuedKeys.add(run.server.adminKey());
     run.ports = {
       http: Number(new URL(run.server.httpUrl).port),
