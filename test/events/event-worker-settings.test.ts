@@ -1,10 +1,10 @@
 // The events block of the configuration: defaults as documented, `--expiry-warnings` parsed longest
-// first, and every bad value named by its flag.
+// first, `--webhook-target-networks` canonical, and every bad value named by its flag.
 import { expect } from "chai";
 import { loadConfig } from "../../src/server/config.js";
 
 describe("event worker settings", () => {
-  it("defaults: 10 s timeout, 30 s doubling to 1 h for a day, warnings 7 days and 1 day before expiry, 90 days of events", () => {
+  it("defaults: 10 s timeout, no webhook target networks (public addresses only), 30 s doubling to 1 h for a day, warnings 7 days and 1 day before expiry, 90 days of events", () => {
     const result = loadConfig({}, {});
     if (!result.ok) throw new Error(result.problems.join("; "));
     expect(result.config.eventWorkers).to.deep.equal({
@@ -13,6 +13,7 @@ describe("event worker settings", () => {
       webhookPollIntervalMs: 1_000,
       webhookRetry: { minMs: 30_000, maxMs: 3_600_000, giveUpAfterMs: 86_400_000 },
       maxWebhooksPerScope: 20,
+      webhookTargetNetworks: [],
       expiryWarnings: [
         { leadMs: 7 * 86_400_000, label: "7d" },
         { leadMs: 86_400_000, label: "1d" },
@@ -36,5 +37,17 @@ describe("event worker settings", () => {
     ]);
     const twice = loadConfig({ "expiry-warnings": "1d,24h" }, {});
     expect(twice.ok ? [] : twice.problems).to.deep.equal(['--expiry-warnings: "24h" is given twice']);
+  });
+
+  it("reads webhook target networks from the flag or its variable, canonical, and refuses a bad one up front naming where it came from", () => {
+    const flag = loadConfig({ "webhook-target-networks": "127.0.0.1, ::ffff:10.0.0.0/104" }, {});
+    expect(flag.ok && flag.config.eventWorkers.webhookTargetNetworks).to.deep.equal(["127.0.0.1/32", "10.0.0.0/8"]);
+    const env = loadConfig({}, { KEYWARD_WEBHOOK_TARGET_NETWORKS: "fd00::/8" });
+    expect(env.ok && env.config.eventWorkers.webhookTargetNetworks).to.deep.equal(["fd00::/8"]);
+    const bad = loadConfig({ "webhook-target-networks": "10.1.2.3/8,localhost" }, {});
+    expect(bad.ok ? [] : bad.problems).to.deep.equal([
+      "--webhook-target-networks: `10.1.2.3/8` has host bits set; the network is `10.0.0.0/8`",
+      "--webhook-target-networks: `localhost` is not an IPv4 or IPv6 address or CIDR",
+    ]);
   });
 });

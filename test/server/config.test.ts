@@ -70,22 +70,3 @@ describe("server/config: listener limits", () => {
     expect(zero.ok ? [] : zero.problems).to.deep.equal(['KEYWARD_MAX_CONNECTIONS_PER_CLIENT: "0" must be a whole number >= 1']);
   });
 });
-
-describe("server/config: webhook target networks", () => {
-  it("lists none by default: webhooks go only to public addresses", () => {
-    const loaded = loadConfig({}, {});
-    expect(loaded.ok && loaded.config.eventWorkers.webhookTargetNetworks).to.deep.equal([]);
-  });
-
-  it("reads CIDRs from the flag or its variable, canonical, and refuses a bad one up front naming where it came from", () => {
-    const flag = loadConfig({ "webhook-target-networks": "127.0.0.1, ::ffff:10.0.0.0/104" }, {});
-    expect(flag.ok && flag.config.eventWorkers.webhookTargetNetworks).to.deep.equal(["127.0.0.1/32", "10.0.0.0/8"]);
-    const env = loadConfig({}, { KEYWARD_WEBHOOK_TARGET_NETWORKS: "fd00::/8" });
-    expect(env.ok && env.config.eventWorkers.webhookTargetNetworks).to.deep.equal(["fd00::/8"]);
-    const bad = loadConfig({ "webhook-target-networks": "10.1.2.3/8,localhost" }, {});
-    expect(bad.ok).to.equal(false);
-    expect(bad.ok ? "" : bad.problems.join("\n"))
-      .to.contain("--webhook-target-networks: `10.1.2.3/8` has host bits set; the network is `10.0.0.0/8`")
-      .and.contain("--webhook-target-networks: `localhost` is not an IPv4 or IPv6 address or CIDR");
-  });
-});
