@@ -382,7 +382,7 @@ const SPECS: Record<string, RpcSpec> = {
   "keyward.v1.EventRegistry.StreamEvents": { target: "none", variants: [{ name: "", request: (w) => ({ userId: w.pathUserId, afterId: "0000000000000000" }) }] },
   "keyward.v1.WebhookRegistry.CreateWebhook": {
     target: "none",
-    variants: [{ name: "", request: () => ({ webhook: { url: "http://127.0.0.1:9/matrix", enabled: false } }) }],
+    variants: [{ name: "", request: () => ({ webhook: { url: "http://localhost:9/matrix", enabled: false } }) }],
   },
   "keyward.v1.WebhookRegistry.ListWebhooks": { target: "none", variants: [{ name: "", request: () => ({ pageSize: 1 }) }] },
   ...Object.fromEntries(

@@ -330,7 +330,7 @@ export const STEP_KINDS: Readonly<Record<string, StepKind<unknown>>> = {
   }),
   "keyward.v1.WebhookRegistry.CreateWebhook": kind({
     args: fc.constant({}),
-    resolve: () => ({ method: WebhookRegistry.method.createWebhook, request: { webhook: { url: "http://127.0.0.1:9/attacker", enabled: false } }, summary: "" }),
+    resolve: () => ({ method: WebhookRegistry.method.createWebhook, request: { webhook: { url: "http://localhost:9/attacker", enabled: false } }, summary: "" }),
   }),
   "keyward.v1.WebhookRegistry.ListWebhooks": kind({
     args: fc.constant({}),
