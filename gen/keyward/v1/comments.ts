@@ -301,7 +301,7 @@ export const protoComments: Readonly<Record<string, string>> = {
   "keyward.v1.Webhook.event_types": "Event type prefixes to send (`api_key.`, `auth.fail`); empty sends every event in scope. At most 20,\neach at most 64 characters.",
   "keyward.v1.Webhook.tenant_id": "The tenant whose events it receives; empty for a system admin's webhook (every event).",
   "keyward.v1.Webhook.updated_at": "When it was last changed.",
-  "keyward.v1.Webhook.url": "Where events are posted: an `https://` URL, or `http://` to a loopback address. At most 2048\ncharacters.",
+  "keyward.v1.Webhook.url": "Where events are posted: an `https://` URL, or `http://` to a loopback address. At most 2048\ncharacters. Delivered only to public addresses and to the networks the operator lists\n(`--webhook-target-networks`); an address outside them is refused here, a host name that resolves\nonly to such addresses fails each attempt with `target not allowed`.",
   "keyward.v1.Webhook.webhook_id": "Unique id, chosen by Keyward.",
   "keyward.v1.WebhookDeliveryState": "WebhookDeliveryState is how a webhook's deliveries are going.",
   "keyward.v1.WebhookDeliveryState.delivered": "Deliveries that succeeded.",

@@ -36,7 +36,9 @@ export type Webhook = Message<"keyward.v1.Webhook"> & {
 
   /**
    * Where events are posted: an `https://` URL, or `http://` to a loopback address. At most 2048
-   * characters.
+   * characters. Delivered only to public addresses and to the networks the operator lists
+   * (`--webhook-target-networks`); an address outside them is refused here, a host name that resolves
+   * only to such addresses fails each attempt with `target not allowed`.
    *
    * @generated from field: string url = 2;
    */
