@@ -36,7 +36,7 @@ export function addWebhooksCommand(program: Command): Command {
       .alias("add")
       .description("create a webhook; its signing secret is printed once")
       // Not --url: that global flag names Keyward itself.
-      .requiredOption("--webhook-url <url>", "the receiver: https://, or http:// to a loopback address (at most 2048 characters, no user or password)")
+      .requiredOption("--webhook-url <url>", "the receiver: https://, or http:// to a loopback address (at most 2048 characters, no user or password); the server delivers only to public addresses and the networks of its --webhook-target-networks")
       .option("--event <type>", EVENT_HELP, collect)
       .addHelpText(
         "after",
