@@ -100,7 +100,7 @@ describe("auth: principal access", () => {
       }
       expect(refusal).to.be.instanceOf(KeywardError);
       expect((refusal as KeywardError).code).to.equal("permission_denied");
-      expect((refusal as KeywardError).metadata).to.include({ user_id: "alice", missing: "RIGHT_USER_INFO, RIGHT_USER_SETTINGS_BASIC, RIGHT_USER_SETTINGS_API_KEYS, RIGHT_USER_DELETE, RIGHT_USER_ALL" });
+      expect((refusal as KeywardError).metadata).to.include({ user_id: "alice", missing: "RIGHT_USER_INFO, RIGHT_USER_SETTINGS_BASIC, RIGHT_USER_SETTINGS_API_KEYS, RIGHT_USER_DELETE, RIGHT_USER_ALL, RIGHT_USER_EVENTS_READ" });
     });
 
     it("self-service: one's own rights decide on one's own user, but never for admin or state", () => {

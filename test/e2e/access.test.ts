@@ -277,7 +277,7 @@ describe("e2e: access on every door", function () {
       const user = await sut.fx.user();
       const all = await sut.fx.key(user, [Right.USER_ALL]);
       const info = ok(await sut.doors.call("grpc", AuthService.method.getAuthInfo, {}, all.key));
-      expect(info.rights).to.deep.equal([Right.USER_INFO, Right.USER_SETTINGS_BASIC, Right.USER_SETTINGS_API_KEYS, Right.USER_DELETE, Right.USER_ALL]);
+      expect(info.rights).to.deep.equal([Right.USER_INFO, Right.USER_SETTINGS_BASIC, Right.USER_SETTINGS_API_KEYS, Right.USER_DELETE, Right.USER_ALL, Right.USER_EVENTS_READ]);
     });
   });
 

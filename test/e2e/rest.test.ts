@@ -260,7 +260,7 @@ describe("e2e: REST gateway", function () {
         expect(reply.status, reply.text).to.equal(200);
         expect(reply.json.user).to.include({ userId });
         expect(reply.json.apiKey).to.include({ id, userId });
-        expect(reply.json.rights).to.deep.equal(["RIGHT_USER_INFO", "RIGHT_USER_SETTINGS_BASIC", "RIGHT_USER_SETTINGS_API_KEYS", "RIGHT_USER_DELETE", "RIGHT_USER_ALL"]);
+        expect(reply.json.rights).to.deep.equal(["RIGHT_USER_INFO", "RIGHT_USER_SETTINGS_BASIC", "RIGHT_USER_SETTINGS_API_KEYS", "RIGHT_USER_DELETE", "RIGHT_USER_ALL", "RIGHT_USER_EVENTS_READ"]);
       }
     });
 

@@ -9,9 +9,18 @@ const USER_RIGHTS = [
   Right.USER_SETTINGS_BASIC,
   Right.USER_SETTINGS_API_KEYS,
   Right.USER_DELETE,
+  Right.USER_EVENTS_READ,
   Right.USER_ALL,
 ];
-const ADMIN_RIGHTS = [Right.ADMIN_USERS_READ, Right.ADMIN_USERS_WRITE, Right.ADMIN_API_KEYS, Right.ADMIN_TENANTS, Right.ADMIN_ALL];
+const ADMIN_RIGHTS = [
+  Right.ADMIN_USERS_READ,
+  Right.ADMIN_USERS_WRITE,
+  Right.ADMIN_API_KEYS,
+  Right.ADMIN_TENANTS,
+  Right.ADMIN_EVENTS_READ,
+  Right.ADMIN_WEBHOOKS,
+  Right.ADMIN_ALL,
+];
 /** A number no value of today's enum has. */
 const FUTURE = Math.max(...RightSchema.values.map((v) => v.number)) + 1;
 const sorted = (set: Iterable<number>) => [...set].sort((a, b) => a - b);
