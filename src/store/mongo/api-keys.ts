@@ -21,6 +21,7 @@ import { NEWEST_FIRST, afterSortKey } from "./keyset.js";
 import { retryOnVersionChange } from "./optimistic-update.js";
 import type { MongoOperations } from "./errors.js";
 import type { MongoEventLog } from "./events.js";
+import { literalPattern } from "./literal-pattern.js";
 import type { MongoRevocationLog } from "./revocations.js";
 import { inTransaction } from "./transactions.js";
 
@@ -225,11 +226,6 @@ function matchingFilter(userId: string, filter: ApiKeyFilter): Filter<ApiKeyDocu
     matching.nameFolded = { $regex: literalPattern(filter.nameContains) };
   }
   return matching;
-}
-
-/** A regular expression source matching `text` literally (every metacharacter escaped). */
-export function literalPattern(text: string): string {
-  return text.replace(/[\\^$.*+?()[\]{}|\-/]/g, "\\$&");
 }
 
 /** Sets the use's time and client; a client field the use lacks is unset, so an old address never sits beside a newer time. */

@@ -5,7 +5,7 @@ import type { ClientSession, Collection, Db, Filter, MongoClient } from "mongodb
 import { chainEvent } from "../event-chain.js";
 import { decodeEventPageToken, eventListScope, fetchSize, toEventPage } from "../pagination.js";
 import type { EventChainHead, EventFilter, EventListRequest, EventPage, EventRecord, EventStore, NewEvent } from "../store.js";
-import { literalPattern } from "./api-keys.js";
+import { literalPattern } from "./literal-pattern.js";
 import { MongoDeliveryQueue } from "./deliveries.js";
 import { mongoDriver } from "./driver.js";
 import type { MongoOperations } from "./errors.js";
