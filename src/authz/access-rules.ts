@@ -19,7 +19,17 @@ export interface AccessRule {
    * scope) and needs {@link otherUserRights}. When false, an empty user field is `VALIDATION_FAILED`.
    */
   readonly optionalUserField: boolean;
+  /**
+   * Reads the field that may name the calling key as {@link SELF_KEY_ID} (the option's `self_key_field`);
+   * undefined when the method has none.
+   */
+  readonly selfKeyOf: ((request: unknown) => string) | undefined;
+  /** Proto path of that field, for errors. */
+  readonly selfKeyField: string;
 }
+
+/** The key id that names the calling key itself (self-rotation). */
+export const SELF_KEY_ID = "self";
 
 const rules = new WeakMap<DescMethod, AccessRule | undefined>();
 
@@ -40,6 +50,8 @@ function compile(method: DescMethod): AccessRule {
     ownUserRights: option.ownUserRights,
     otherUserRights: option.otherUserRights,
     optionalUserField: option.optionalUserField,
+    selfKeyOf: option.selfKeyField === "" ? undefined : fieldReader(method.input, option.selfKeyField),
+    selfKeyField: option.selfKeyField,
   };
 }
 

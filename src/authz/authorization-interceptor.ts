@@ -31,7 +31,7 @@ import {
 } from "../errors/errors.js";
 import { parseToken, SESSION_PREFIX } from "../keys/index.js";
 import { missingRights, rights as keywardRights, type RightsModel } from "../rights/index.js";
-import { accessRuleOf, type AccessRule } from "./access-rules.js";
+import { accessRuleOf, SELF_KEY_ID, type AccessRule } from "./access-rules.js";
 import type { ApiKeyVerifier } from "../authn/verifier.js";
 import { ClientResolver, type Client } from "../net/client-address.js";
 import { NO_AUTH_FAILURE_RECORDER, type AuthFailure, type AuthFailureRecorder } from "../authn/auth-failure-log.js";
@@ -114,14 +114,18 @@ export function createAuthorizationInterceptor(
     observe("OK");
     const resolved = client;
     try {
-      let subject = rule.subjectOf?.(request.stream ? request.contextValues.get(kStreamInput) : request.message);
+      const input = request.stream ? request.contextValues.get(kStreamInput) : request.message;
+      let subject = rule.subjectOf?.(input);
+      const self = rule.selfKeyOf?.(input) === SELF_KEY_ID;
+      if (self) subject = selfSubject(rule, principal, subject);
       if (subject === "") {
         if (!rule.optionalUserField) throw validationFailed([{ field: rule.userField, description: "required" }]);
         // No single user: every user in the caller's scope, which needs the other-user rights.
         subject = undefined;
       }
       const required = request.contextValues.get(kRequiredRights);
-      let missing = missingFor(rule, principal, subject);
+      // A call on the calling key itself needs no right: it hands out nothing the key does not carry.
+      let missing = self ? [] : missingFor(rule, principal, subject);
       if (required.length > 0) missing = [...new Set([...missing, ...missingRights(principal.rights, required)])].sort((a, b) => a - b);
       if (missing.length > 0) {
         const names = missing.map((r) => rights.name(r)).join(", ");
@@ -211,6 +215,20 @@ function chooseCredential(header: Headers, secure: boolean): string | undefined 
   if (isSameOrigin(header, secure)) return cookie;
   if (sent === undefined) throw SessionCrossOrigin.create();
   return sent;
+}
+
+/**
+ * The subject of a call naming the calling key as `self`: its owner. Only an API key has a self to name,
+ * and a user field naming anyone else is a contradiction, refused rather than guessed at.
+ */
+function selfSubject(rule: AccessRule, principal: Principal, named: string | undefined): string {
+  if (principal.key === undefined) {
+    throw validationFailed([{ field: rule.selfKeyField, description: `\`${SELF_KEY_ID}\` names the calling API key; this call was made with a session` }]);
+  }
+  if (named !== undefined && named !== "" && named !== principal.user.userId) {
+    throw validationFailed([{ field: rule.userField, description: `must be empty or the calling key's owner when ${rule.selfKeyField} is \`${SELF_KEY_ID}\`` }]);
+  }
+  return principal.user.userId;
 }
 
 /**

@@ -114,6 +114,18 @@ export const ApiKeyIpNotAllowed = define(
   "API key `{key_id}` may not be used from {address}",
 );
 
+// Metering (ARCHITECTURE.md, "Keys"): a key's rate limit and usage credits, judged after its other checks.
+export const ApiKeyRateLimited = define(
+  "resource_exhausted",
+  "API_KEY_RATE_LIMITED",
+  "API key `{key_id}` may make {requests} calls per {period}; try again in {retry_after_seconds} s",
+);
+export const ApiKeyUsageExhausted = define(
+  "resource_exhausted",
+  "API_KEY_USAGE_EXHAUSTED",
+  "API key `{key_id}` has no uses left{until}",
+);
+
 // Sessions (ARCHITECTURE.md, "Sessions and passwords").
 /** Unknown, ended and wrong-secret sessions look the same, like API keys. */
 export const SessionInvalid = define("unauthenticated", "SESSION_INVALID", "invalid session: sign in again");
@@ -175,6 +187,15 @@ export const ApiKeySecretSuperseded = define(
   "API_KEY_SECRET_SUPERSEDED",
   "API key `{key_id}` was used with its previous secret, which a regenerate replaced: until the grace period ends it may still call, but not create, change, regenerate or delete API keys, set passwords or grant admin; use the new secret",
 );
+/**
+ * The metered rule: a key with a rate limit or usage credits may not mint a credential (which would not
+ * be metered) nor loosen any key's limits.
+ */
+export const ApiKeyMetered = define(
+  "permission_denied",
+  "API_KEY_METERED",
+  "API key `{key_id}` has a rate limit or usage credits, so it may not {action}",
+);
 export const RightsOutsideOwnerUniverse = define(
   "permission_denied",
   "RIGHTS_OUTSIDE_OWNER_UNIVERSE",
@@ -207,6 +228,19 @@ export const LastAdmin = define(
   "failed_precondition",
   "LAST_ADMIN",
   "user `{user_id}` is the last active admin; make another user an admin first",
+);
+
+// Leak reports (ARCHITECTURE.md, "Keys"): GitHub's secret-scanning partner endpoint.
+export const LeakReportsNotConfigured = define(
+  "not_found",
+  "LEAK_REPORTS_NOT_CONFIGURED",
+  "leak reports are not accepted here: start Keyward with --leak-report-keys",
+);
+/** An unknown key identifier, a missing or malformed signature and a wrong one read the same. */
+export const LeakReportSignatureInvalid = define(
+  "unauthenticated",
+  "LEAK_REPORT_SIGNATURE_INVALID",
+  "the report's Github-Public-Key-Signature does not verify with a configured key: {problem}",
 );
 
 // Webhooks (ARCHITECTURE.md, "Events").

@@ -5,16 +5,21 @@
 import { currentEventContext } from "./event-context.js";
 import type { ApiKeyRecord, EventChange, EventSubject, NewEvent, SessionRecord, TenantRecord, UserRecord } from "./store.js";
 
-/** The event of a change of `type` to `subject` at `time`, with the current call's actor and client. */
+/**
+ * The event of a change of `type` to `subject` at `time`, with the current call's actor and client; a
+ * context with a cause gives the event the cause's type and reason instead.
+ */
 export function changeEvent(type: string, subject: EventSubject, changed: EventChange[] = [], time = new Date()): NewEvent {
   const context = currentEventContext();
+  const cause = context?.cause;
   return {
     time,
-    type,
+    type: cause?.type ?? type,
     actor: { ...context?.actor },
     subject: dropAbsent(subject),
     client: { ...context?.client },
     changed,
+    ...(cause?.reason === undefined ? {} : { reason: cause.reason }),
     count: 1,
   };
 }

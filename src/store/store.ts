@@ -122,6 +122,48 @@ export interface ApiKeyRecord {
   lastUsedUserAgent?: string;
   /** CIDRs (canonical `address/prefix`) the key may be used from; absent or empty means anywhere. */
   allowedIps?: string[];
+  /** Calls allowed per window; absent means no limit. The windows' counts live in attempt counters. */
+  rateLimit?: RateLimitRecord;
+  /**
+   * Uses left as of {@link refilledAt}, less every use handed out since (servers lease blocks of uses
+   * ahead: {@link ApiKeyStore.takeApiKeyUses}); absent means unlimited. Read it through
+   * `store/usage-credits.ts`'s `creditsAt`, which applies a refill that is due.
+   */
+  remainingUses?: number;
+  /** Sets {@link remainingUses} back to `amount` every `periodMs` after {@link refilledAt}; only with `remainingUses`. */
+  refill?: UsageRefillRecord;
+  /**
+   * When the current count of uses began: set with `remainingUses` (create, or an update that sets it),
+   * moved on by whole refill periods as refills happen. Leases carry it, so a lease from before a reset
+   * or a refill is never returned into the new count. Present exactly when `remainingUses` is.
+   */
+  refilledAt?: Date;
+  /** Free-form facts for downstream services (at most 16 entries, validated by the service); absent or empty means none. */
+  metadata?: Record<string, string>;
+}
+
+/** A key's rate limit: at most `requests` calls per window of `periodMs`. */
+export interface RateLimitRecord {
+  requests: number;
+  periodMs: number;
+}
+
+/** A key's refill of usage credits: `remainingUses` becomes `amount` every `periodMs`. */
+export interface UsageRefillRecord {
+  amount: number;
+  periodMs: number;
+}
+
+/** What {@link ApiKeyStore.takeApiKeyUses} handed out. */
+export interface UsesLease {
+  /** Uses granted to the caller, 0 to the number asked for; 0 means none are left (or the key is gone). */
+  granted: number;
+  /** Uses left in the store after this grant (after a refill, if one was due). */
+  remaining: number;
+  /** The key's `refilledAt` the grant was taken from: return unused uses with it. */
+  epoch: Date;
+  /** When the next refill is due, if the key has one. */
+  nextRefillAt?: Date;
 }
 
 /** One page of a list, newest first (createdAt desc, then id desc). */
@@ -336,6 +378,23 @@ export interface ApiKeyStore {
    * ignored (batches from several nodes may arrive out of order), and so are ids that no longer exist.
    */
   recordApiKeyUse(uses: ApiKeyUse[]): Promise<void>;
+
+  /**
+   * Leases up to `want` (≥ 1) uses of a key's usage credits in one atomic write: applies a refill that is
+   * due at `now` (`remainingUses = refill.amount`, `refilledAt` moved on by whole periods), grants
+   * `min(want, remainingUses)` and counts them off. Undefined when the key is absent or has no
+   * `remainingUses` (unlimited). Writes no event and no revocation-feed entry and leaves `updatedAt`
+   * alone: a use is not a change. Holds under concurrent takes from any number of processes: the sum of
+   * grants never exceeds what the key had (ARCHITECTURE.md, "Keys").
+   */
+  takeApiKeyUses(keyId: string, want: number, now: Date): Promise<UsesLease | undefined>;
+
+  /**
+   * Gives back `count` leased uses that were not used, in one atomic write, only if the key's
+   * `refilledAt` still equals `epoch` (no reset, refill or new count since the lease); otherwise, or when
+   * the key is gone or unlimited now, does nothing. Returns whether the uses went back.
+   */
+  returnApiKeyUses(keyId: string, count: number, epoch: Date): Promise<boolean>;
 }
 
 /** The revocation feed (ARCHITECTURE.md, "Caches and the revocation feed"). */
@@ -400,7 +459,11 @@ export interface SessionStore {
   recordSessionUse(uses: ApiKeyUse[]): Promise<void>;
 }
 
-/** Sign-in attempt counters. */
+/**
+ * Counters with an expiry, shared by every process and node on the store: sign-in attempts (by user and
+ * by client network), keys' rate-limit windows, leak reports already acted on. Their ids are namespaced
+ * by their users (`rate:<key id>`, `leak-report:<digest>`, ...).
+ */
 export interface AttemptCounterStore {
 
   /**
@@ -538,6 +601,18 @@ export interface ExpiryWarningStore {
 export interface EventContext {
   actor: EventActor;
   client: EventClient;
+  /**
+   * Why the writes of this context happen, when it is not the actor's own request: each change event
+   * they append takes `cause.type` instead of its own type and `cause.reason` as its reason (a leak
+   * report disabling a key records `api_key.leaked` with the report's URL, not `api_key.update`).
+   */
+  cause?: EventCause;
+}
+
+/** See {@link EventContext.cause}. */
+export interface EventCause {
+  type: string;
+  reason?: string;
 }
 
 /** Who caused an event; every field absent for Keyward itself. */
@@ -576,7 +651,10 @@ export interface NewEvent {
   subject: EventSubject;
   client: EventClient;
   changed: EventChange[];
-  /** For `auth.fail`, the refusal's reason; for `api_key.expiring`, the point's label. */
+  /**
+   * For `auth.fail`, the refusal's reason; for `api_key.expiring`, the point's label; for an event with a
+   * cause (`api_key.leaked`), the cause's reason (the report's URL).
+   */
   reason?: string;
   /** Occurrences it stands for; 1 but for aggregated `auth.fail`. */
   count: number;
@@ -723,9 +801,10 @@ export interface RevocationBatch {
 }
 
 /**
- * A counter of sign-in attempts for one subject (a user id, or a client's network), kept in the store so
- * that every process and node sharing it counts together. The store knows no policy: the caller's
- * updater decides what an attempt costs and when the counter lapses.
+ * A counter for one subject (sign-in attempts of a user id or a client's network; the calls a key made in
+ * its rate-limit window; a leak report already acted on), kept in the store so that every process and
+ * node sharing it counts together. The store knows no policy: the caller's updater decides what an
+ * attempt costs and when the counter lapses.
  */
 export interface AttemptCounter {
   /** Attempts counted and not yet given back or forgotten. */

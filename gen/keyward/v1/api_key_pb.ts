@@ -18,7 +18,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file keyward/v1/api_key.proto.
  */
 export const file_keyward_v1_api_key: GenFile = /*@__PURE__*/
-  fileDesc("ChhrZXl3YXJkL3YxL2FwaV9rZXkucHJvdG8SCmtleXdhcmQudjEi8gMKBkFwaUtleRIPCgJpZBgBIAEoCUID4EEFEhQKB3VzZXJfaWQYAiABKAlCA+BBBRIMCgRuYW1lGAMgASgJEiEKBnJpZ2h0cxgEIAMoDjIRLmtleXdhcmQudjEuUmlnaHQSJgoFc3RhdGUYBSABKA4yFy5rZXl3YXJkLnYxLkFwaUtleVN0YXRlEi4KCmV4cGlyZXNfYXQYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjMKCmNyZWF0ZWRfYXQYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wQgPgQQMSMwoKdXBkYXRlZF9hdBgIIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBCA+BBAxI1CgxsYXN0X3VzZWRfYXQYCSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wQgPgQQMSRAobcHJldmlvdXNfc2VjcmV0X3ZhbGlkX3VudGlsGAogASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEID4EEDEhMKC2FsbG93ZWRfaXBzGAsgAygJEhkKDGxhc3RfdXNlZF9pcBgMIAEoCUID4EEDEiEKFGxhc3RfdXNlZF91c2VyX2FnZW50GA0gASgJQgPgQQMipgEKE0NyZWF0ZUFwaUtleVJlcXVlc3QSFAoHdXNlcl9pZBgBIAEoCUID4EECEgwKBG5hbWUYAiABKAkSJgoGcmlnaHRzGAMgAygOMhEua2V5d2FyZC52MS5SaWdodEID4EECEi4KCmV4cGlyZXNfYXQYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhMKC2FsbG93ZWRfaXBzGAUgAygJIkgKFENyZWF0ZUFwaUtleVJlc3BvbnNlEiMKB2FwaV9rZXkYASABKAsyEi5rZXl3YXJkLnYxLkFwaUtleRILCgNrZXkYAiABKAkiiAEKEkxpc3RBcGlLZXlzUmVxdWVzdBIUCgd1c2VyX2lkGAEgASgJQgPgQQISEQoJcGFnZV9zaXplGAIgASgFEhIKCnBhZ2VfdG9rZW4YAyABKAkSJgoFc3RhdGUYBCABKA4yFy5rZXl3YXJkLnYxLkFwaUtleVN0YXRlEg0KBXF1ZXJ5GAUgASgJImgKE0xpc3RBcGlLZXlzUmVzcG9uc2USJAoIYXBpX2tleXMYASADKAsyEi5rZXl3YXJkLnYxLkFwaUtleRIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkSEgoKdG90YWxfc2l6ZRgDIAEoBSI9ChBHZXRBcGlLZXlSZXF1ZXN0EhQKB3VzZXJfaWQYASABKAlCA+BBAhITCgZrZXlfaWQYAiABKAlCA+BBAiI4ChFHZXRBcGlLZXlSZXNwb25zZRIjCgdhcGlfa2V5GAEgASgLMhIua2V5d2FyZC52MS5BcGlLZXkidQoTVXBkYXRlQXBpS2V5UmVxdWVzdBIoCgdhcGlfa2V5GAEgASgLMhIua2V5d2FyZC52MS5BcGlLZXlCA+BBAhI0Cgt1cGRhdGVfbWFzaxgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5GaWVsZE1hc2tCA+BBAiI7ChRVcGRhdGVBcGlLZXlSZXNwb25zZRIjCgdhcGlfa2V5GAEgASgLMhIua2V5d2FyZC52MS5BcGlLZXkiQAoTRGVsZXRlQXBpS2V5UmVxdWVzdBIUCgd1c2VyX2lkGAEgASgJQgPgQQISEwoGa2V5X2lkGAIgASgJQgPgQQIiFgoURGVsZXRlQXBpS2V5UmVzcG9uc2UidQoXUmVnZW5lcmF0ZUFwaUtleVJlcXVlc3QSFAoHdXNlcl9pZBgBIAEoCUID4EECEhMKBmtleV9pZBgCIAEoCUID4EECEi8KDGdyYWNlX3BlcmlvZBgDIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbiJMChhSZWdlbmVyYXRlQXBpS2V5UmVzcG9uc2USIwoHYXBpX2tleRgBIAEoCzISLmtleXdhcmQudjEuQXBpS2V5EgsKA2tleRgCIAEoCSpiCgtBcGlLZXlTdGF0ZRIdChlBUElfS0VZX1NUQVRFX1VOU1BFQ0lGSUVEEAASGAoUQVBJX0tFWV9TVEFURV9BQ1RJVkUQARIaChZBUElfS0VZX1NUQVRFX0RJU0FCTEVEEAIy0QcKDkFwaUtleVJlZ2lzdHJ5EpEBCgxDcmVhdGVBcGlLZXkSHy5rZXl3YXJkLnYxLkNyZWF0ZUFwaUtleVJlcXVlc3QaIC5rZXl3YXJkLnYxLkNyZWF0ZUFwaUtleVJlc3BvbnNlIj6inxkPEgd1c2VyX2lkGgEDIgEIgtPkkwIlOgEqIiAvYXBpL3YxL3VzZXJzL3t1c2VyX2lkfS9hcGkta2V5cxKLAQoLTGlzdEFwaUtleXMSHi5rZXl3YXJkLnYxLkxpc3RBcGlLZXlzUmVxdWVzdBofLmtleXdhcmQudjEuTGlzdEFwaUtleXNSZXNwb25zZSI7op8ZDxIHdXNlcl9pZBoBAyIBCILT5JMCIhIgL2FwaS92MS91c2Vycy97dXNlcl9pZH0vYXBpLWtleXMSlwEKCUdldEFwaUtleRIcLmtleXdhcmQudjEuR2V0QXBpS2V5UmVxdWVzdBodLmtleXdhcmQudjEuR2V0QXBpS2V5UmVzcG9uc2UiTaKfGQ8SB3VzZXJfaWQaAQMiAQiC0+STAjRiB2FwaV9rZXkSKS9hcGkvdjEvdXNlcnMve3VzZXJfaWR9L2FwaS1rZXlzL3trZXlfaWR9ErQBCgxVcGRhdGVBcGlLZXkSHy5rZXl3YXJkLnYxLlVwZGF0ZUFwaUtleVJlcXVlc3QaIC5rZXl3YXJkLnYxLlVwZGF0ZUFwaUtleVJlc3BvbnNlImGinxkXEg9hcGlfa2V5LnVzZXJfaWQaAQMiAQiC0+STAkA6B2FwaV9rZXkyNS9hcGkvdjEvdXNlcnMve2FwaV9rZXkudXNlcl9pZH0vYXBpLWtleXMve2FwaV9rZXkuaWR9EpcBCgxEZWxldGVBcGlLZXkSHy5rZXl3YXJkLnYxLkRlbGV0ZUFwaUtleVJlcXVlc3QaIC5rZXl3YXJkLnYxLkRlbGV0ZUFwaUtleVJlc3BvbnNlIkSinxkPEgd1c2VyX2lkGgEDIgEIgtPkkwIrKikvYXBpL3YxL3VzZXJzL3t1c2VyX2lkfS9hcGkta2V5cy97a2V5X2lkfRKxAQoQUmVnZW5lcmF0ZUFwaUtleRIjLmtleXdhcmQudjEuUmVnZW5lcmF0ZUFwaUtleVJlcXVlc3QaJC5rZXl3YXJkLnYxLlJlZ2VuZXJhdGVBcGlLZXlSZXNwb25zZSJSop8ZDxIHdXNlcl9pZBoBAyIBCILT5JMCOToBKiI0L2FwaS92MS91c2Vycy97dXNlcl9pZH0vYXBpLWtleXMve2tleV9pZH06cmVnZW5lcmF0ZWIGcHJvdG8z", [file_google_api_annotations, file_google_api_field_behavior, file_google_protobuf_duration, file_google_protobuf_field_mask, file_google_protobuf_timestamp, file_keyward_v1_rights]);
+  fileDesc("ChhrZXl3YXJkL3YxL2FwaV9rZXkucHJvdG8SCmtleXdhcmQudjEilAYKBkFwaUtleRIPCgJpZBgBIAEoCUID4EEFEhQKB3VzZXJfaWQYAiABKAlCA+BBBRIMCgRuYW1lGAMgASgJEiEKBnJpZ2h0cxgEIAMoDjIRLmtleXdhcmQudjEuUmlnaHQSJgoFc3RhdGUYBSABKA4yFy5rZXl3YXJkLnYxLkFwaUtleVN0YXRlEi4KCmV4cGlyZXNfYXQYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjMKCmNyZWF0ZWRfYXQYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wQgPgQQMSMwoKdXBkYXRlZF9hdBgIIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBCA+BBAxI1CgxsYXN0X3VzZWRfYXQYCSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wQgPgQQMSRAobcHJldmlvdXNfc2VjcmV0X3ZhbGlkX3VudGlsGAogASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEID4EEDEhMKC2FsbG93ZWRfaXBzGAsgAygJEhkKDGxhc3RfdXNlZF9pcBgMIAEoCUID4EEDEiEKFGxhc3RfdXNlZF91c2VyX2FnZW50GA0gASgJQgPgQQMSKQoKcmF0ZV9saW1pdBgOIAEoCzIVLmtleXdhcmQudjEuUmF0ZUxpbWl0EhsKDnJlbWFpbmluZ191c2VzGA8gASgFSACIAQESJwoGcmVmaWxsGBAgASgLMhcua2V5d2FyZC52MS5Vc2FnZVJlZmlsbBI3Cg5uZXh0X3JlZmlsbF9hdBgRIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBCA+BBAxIyCghtZXRhZGF0YRgSIAMoCzIgLmtleXdhcmQudjEuQXBpS2V5Lk1ldGFkYXRhRW50cnkaLwoNTWV0YWRhdGFFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBQhEKD19yZW1haW5pbmdfdXNlcyJICglSYXRlTGltaXQSEAoIcmVxdWVzdHMYASABKAUSKQoGcGVyaW9kGAIgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uIkgKC1VzYWdlUmVmaWxsEg4KBmFtb3VudBgBIAEoBRIpCgZwZXJpb2QYAiABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24inAMKE0NyZWF0ZUFwaUtleVJlcXVlc3QSFAoHdXNlcl9pZBgBIAEoCUID4EECEgwKBG5hbWUYAiABKAkSJgoGcmlnaHRzGAMgAygOMhEua2V5d2FyZC52MS5SaWdodEID4EECEi4KCmV4cGlyZXNfYXQYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhMKC2FsbG93ZWRfaXBzGAUgAygJEikKCnJhdGVfbGltaXQYBiABKAsyFS5rZXl3YXJkLnYxLlJhdGVMaW1pdBIbCg5yZW1haW5pbmdfdXNlcxgHIAEoBUgAiAEBEicKBnJlZmlsbBgIIAEoCzIXLmtleXdhcmQudjEuVXNhZ2VSZWZpbGwSPwoIbWV0YWRhdGEYCSADKAsyLS5rZXl3YXJkLnYxLkNyZWF0ZUFwaUtleVJlcXVlc3QuTWV0YWRhdGFFbnRyeRovCg1NZXRhZGF0YUVudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAFCEQoPX3JlbWFpbmluZ191c2VzIkgKFENyZWF0ZUFwaUtleVJlc3BvbnNlEiMKB2FwaV9rZXkYASABKAsyEi5rZXl3YXJkLnYxLkFwaUtleRILCgNrZXkYAiABKAkiiAEKEkxpc3RBcGlLZXlzUmVxdWVzdBIUCgd1c2VyX2lkGAEgASgJQgPgQQISEQoJcGFnZV9zaXplGAIgASgFEhIKCnBhZ2VfdG9rZW4YAyABKAkSJgoFc3RhdGUYBCABKA4yFy5rZXl3YXJkLnYxLkFwaUtleVN0YXRlEg0KBXF1ZXJ5GAUgASgJImgKE0xpc3RBcGlLZXlzUmVzcG9uc2USJAoIYXBpX2tleXMYASADKAsyEi5rZXl3YXJkLnYxLkFwaUtleRIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkSEgoKdG90YWxfc2l6ZRgDIAEoBSI9ChBHZXRBcGlLZXlSZXF1ZXN0EhQKB3VzZXJfaWQYASABKAlCA+BBAhITCgZrZXlfaWQYAiABKAlCA+BBAiI4ChFHZXRBcGlLZXlSZXNwb25zZRIjCgdhcGlfa2V5GAEgASgLMhIua2V5d2FyZC52MS5BcGlLZXkidQoTVXBkYXRlQXBpS2V5UmVxdWVzdBIoCgdhcGlfa2V5GAEgASgLMhIua2V5d2FyZC52MS5BcGlLZXlCA+BBAhI0Cgt1cGRhdGVfbWFzaxgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5GaWVsZE1hc2tCA+BBAiI7ChRVcGRhdGVBcGlLZXlSZXNwb25zZRIjCgdhcGlfa2V5GAEgASgLMhIua2V5d2FyZC52MS5BcGlLZXkiQAoTRGVsZXRlQXBpS2V5UmVxdWVzdBIUCgd1c2VyX2lkGAEgASgJQgPgQQISEwoGa2V5X2lkGAIgASgJQgPgQQIiFgoURGVsZXRlQXBpS2V5UmVzcG9uc2UidQoXUmVnZW5lcmF0ZUFwaUtleVJlcXVlc3QSFAoHdXNlcl9pZBgBIAEoCUID4EECEhMKBmtleV9pZBgCIAEoCUID4EECEi8KDGdyYWNlX3BlcmlvZBgDIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbiJMChhSZWdlbmVyYXRlQXBpS2V5UmVzcG9uc2USIwoHYXBpX2tleRgBIAEoCzISLmtleXdhcmQudjEuQXBpS2V5EgsKA2tleRgCIAEoCSpiCgtBcGlLZXlTdGF0ZRIdChlBUElfS0VZX1NUQVRFX1VOU1BFQ0lGSUVEEAASGAoUQVBJX0tFWV9TVEFURV9BQ1RJVkUQARIaChZBUElfS0VZX1NUQVRFX0RJU0FCTEVEEAIyiggKDkFwaUtleVJlZ2lzdHJ5EpEBCgxDcmVhdGVBcGlLZXkSHy5rZXl3YXJkLnYxLkNyZWF0ZUFwaUtleVJlcXVlc3QaIC5rZXl3YXJkLnYxLkNyZWF0ZUFwaUtleVJlc3BvbnNlIj6inxkPEgd1c2VyX2lkGgEDIgEIgtPkkwIlOgEqIiAvYXBpL3YxL3VzZXJzL3t1c2VyX2lkfS9hcGkta2V5cxKLAQoLTGlzdEFwaUtleXMSHi5rZXl3YXJkLnYxLkxpc3RBcGlLZXlzUmVxdWVzdBofLmtleXdhcmQudjEuTGlzdEFwaUtleXNSZXNwb25zZSI7op8ZDxIHdXNlcl9pZBoBAyIBCILT5JMCIhIgL2FwaS92MS91c2Vycy97dXNlcl9pZH0vYXBpLWtleXMSlwEKCUdldEFwaUtleRIcLmtleXdhcmQudjEuR2V0QXBpS2V5UmVxdWVzdBodLmtleXdhcmQudjEuR2V0QXBpS2V5UmVzcG9uc2UiTaKfGQ8SB3VzZXJfaWQaAQMiAQiC0+STAjRiB2FwaV9rZXkSKS9hcGkvdjEvdXNlcnMve3VzZXJfaWR9L2FwaS1rZXlzL3trZXlfaWR9ErQBCgxVcGRhdGVBcGlLZXkSHy5rZXl3YXJkLnYxLlVwZGF0ZUFwaUtleVJlcXVlc3QaIC5rZXl3YXJkLnYxLlVwZGF0ZUFwaUtleVJlc3BvbnNlImGinxkXEg9hcGlfa2V5LnVzZXJfaWQaAQMiAQiC0+STAkA6B2FwaV9rZXkyNS9hcGkvdjEvdXNlcnMve2FwaV9rZXkudXNlcl9pZH0vYXBpLWtleXMve2FwaV9rZXkuaWR9EpcBCgxEZWxldGVBcGlLZXkSHy5rZXl3YXJkLnYxLkRlbGV0ZUFwaUtleVJlcXVlc3QaIC5rZXl3YXJkLnYxLkRlbGV0ZUFwaUtleVJlc3BvbnNlIkSinxkPEgd1c2VyX2lkGgEDIgEIgtPkkwIrKikvYXBpL3YxL3VzZXJzL3t1c2VyX2lkfS9hcGkta2V5cy97a2V5X2lkfRLqAQoQUmVnZW5lcmF0ZUFwaUtleRIjLmtleXdhcmQudjEuUmVnZW5lcmF0ZUFwaUtleVJlcXVlc3QaJC5rZXl3YXJkLnYxLlJlZ2VuZXJhdGVBcGlLZXlSZXNwb25zZSKKAaKfGRcSB3VzZXJfaWQaAQMiAQgyBmtleV9pZILT5JMCaToBKlouOgEqIikvYXBpL3YxL2FwaS1rZXlzL3trZXlfaWQ9c2VsZn06cmVnZW5lcmF0ZSI0L2FwaS92MS91c2Vycy97dXNlcl9pZH0vYXBpLWtleXMve2tleV9pZH06cmVnZW5lcmF0ZWIGcHJvdG8z", [file_google_api_annotations, file_google_api_field_behavior, file_google_protobuf_duration, file_google_protobuf_field_mask, file_google_protobuf_timestamp, file_keyward_v1_rights]);
 
 /**
  * ApiKey is the metadata of a key. It never carries the key's secret or its hash.
@@ -120,6 +120,49 @@ export type ApiKey = Message<"keyward.v1.ApiKey"> & {
    * @generated from field: string last_used_user_agent = 13;
    */
   lastUsedUserAgent: string;
+
+  /**
+   * At most this many authenticated calls per window; unset means no limit. A call over it is
+   * `RESOURCE_EXHAUSTED` (`API_KEY_RATE_LIMITED`) with `google.rpc.RetryInfo`, and over REST and forward
+   * auth `Retry-After`; REST and forward-auth answers carry `X-RateLimit-Limit`, `X-RateLimit-Remaining` and
+   * `X-RateLimit-Reset`. Changing it is touching the key (key-access rule; metered rule).
+   *
+   * @generated from field: keyward.v1.RateLimit rate_limit = 14;
+   */
+  rateLimit?: RateLimit | undefined;
+
+  /**
+   * Authenticated calls the key has left; unset means unlimited. Each authenticated call takes one; at zero
+   * calls are `RESOURCE_EXHAUSTED` (`API_KEY_USAGE_EXHAUSTED`). Uses a server has reserved in advance are
+   * already counted off (see the docs' "Rate limits and usage credits"). Setting it starts a new count.
+   *
+   * @generated from field: optional int32 remaining_uses = 15;
+   */
+  remainingUses?: number | undefined;
+
+  /**
+   * Sets `remaining_uses` back to `refill.amount` every `refill.period`; needs `remaining_uses`.
+   *
+   * @generated from field: keyward.v1.UsageRefill refill = 16;
+   */
+  refill?: UsageRefill | undefined;
+
+  /**
+   * When `refill` next sets `remaining_uses`; unset without a refill.
+   *
+   * @generated from field: google.protobuf.Timestamp next_refill_at = 17;
+   */
+  nextRefillAt?: Timestamp | undefined;
+
+  /**
+   * What the services behind a gateway should know of the key (a plan, a customer id): at most 16 entries;
+   * keys 1 to 64 characters of `A-Za-z0-9`, `_`, `-` and `.`, starting with a letter or digit; values at
+   * most 256 bytes of UTF-8 without control characters. Returned by `GetAuthInfo` and, when asked for, by
+   * forward auth. Not a secret store: every reader of the key sees it.
+   *
+   * @generated from field: map<string, string> metadata = 18;
+   */
+  metadata: { [key: string]: string };
 };
 
 /**
@@ -128,6 +171,64 @@ export type ApiKey = Message<"keyward.v1.ApiKey"> & {
  */
 export const ApiKeySchema: GenMessage<ApiKey> = /*@__PURE__*/
   messageDesc(file_keyward_v1_api_key, 0);
+
+/**
+ * RateLimit is a key's allowance of calls per fixed window. A window starts with the first call after the
+ * previous window ended, and `X-RateLimit-Reset` says when it ends.
+ *
+ * @generated from message keyward.v1.RateLimit
+ */
+export type RateLimit = Message<"keyward.v1.RateLimit"> & {
+  /**
+   * Calls allowed per window: 1 to 1,000,000.
+   *
+   * @generated from field: int32 requests = 1;
+   */
+  requests: number;
+
+  /**
+   * The window's length: 1 second to 1 day, whole seconds.
+   *
+   * @generated from field: google.protobuf.Duration period = 2;
+   */
+  period?: Duration | undefined;
+};
+
+/**
+ * Describes the message keyward.v1.RateLimit.
+ * Use `create(RateLimitSchema)` to create a new message.
+ */
+export const RateLimitSchema: GenMessage<RateLimit> = /*@__PURE__*/
+  messageDesc(file_keyward_v1_api_key, 1);
+
+/**
+ * UsageRefill gives a key its remaining uses back on a schedule.
+ *
+ * @generated from message keyward.v1.UsageRefill
+ */
+export type UsageRefill = Message<"keyward.v1.UsageRefill"> & {
+  /**
+   * What `remaining_uses` is set to at each refill: 1 to 1,000,000,000.
+   *
+   * @generated from field: int32 amount = 1;
+   */
+  amount: number;
+
+  /**
+   * Time between refills: 1 minute to 366 days, whole seconds. The first refill is one period after
+   * `remaining_uses` was set.
+   *
+   * @generated from field: google.protobuf.Duration period = 2;
+   */
+  period?: Duration | undefined;
+};
+
+/**
+ * Describes the message keyward.v1.UsageRefill.
+ * Use `create(UsageRefillSchema)` to create a new message.
+ */
+export const UsageRefillSchema: GenMessage<UsageRefill> = /*@__PURE__*/
+  messageDesc(file_keyward_v1_api_key, 2);
 
 /**
  * CreateApiKeyRequest is the input of `CreateApiKey`.
@@ -170,6 +271,34 @@ export type CreateApiKeyRequest = Message<"keyward.v1.CreateApiKeyRequest"> & {
    * @generated from field: repeated string allowed_ips = 5;
    */
   allowedIps: string[];
+
+  /**
+   * Calls allowed per window (see `ApiKey.rate_limit`); unset means no limit.
+   *
+   * @generated from field: keyward.v1.RateLimit rate_limit = 6;
+   */
+  rateLimit?: RateLimit | undefined;
+
+  /**
+   * Authenticated calls the key may make (see `ApiKey.remaining_uses`); unset means unlimited.
+   *
+   * @generated from field: optional int32 remaining_uses = 7;
+   */
+  remainingUses?: number | undefined;
+
+  /**
+   * Gives the key its uses back on a schedule (see `ApiKey.refill`); needs `remaining_uses`.
+   *
+   * @generated from field: keyward.v1.UsageRefill refill = 8;
+   */
+  refill?: UsageRefill | undefined;
+
+  /**
+   * What the services behind a gateway should know of the key (see `ApiKey.metadata`).
+   *
+   * @generated from field: map<string, string> metadata = 9;
+   */
+  metadata: { [key: string]: string };
 };
 
 /**
@@ -177,7 +306,7 @@ export type CreateApiKeyRequest = Message<"keyward.v1.CreateApiKeyRequest"> & {
  * Use `create(CreateApiKeyRequestSchema)` to create a new message.
  */
 export const CreateApiKeyRequestSchema: GenMessage<CreateApiKeyRequest> = /*@__PURE__*/
-  messageDesc(file_keyward_v1_api_key, 1);
+  messageDesc(file_keyward_v1_api_key, 3);
 
 /**
  * CreateApiKeyResponse is the output of `CreateApiKey`.
@@ -205,7 +334,7 @@ export type CreateApiKeyResponse = Message<"keyward.v1.CreateApiKeyResponse"> & 
  * Use `create(CreateApiKeyResponseSchema)` to create a new message.
  */
 export const CreateApiKeyResponseSchema: GenMessage<CreateApiKeyResponse> = /*@__PURE__*/
-  messageDesc(file_keyward_v1_api_key, 2);
+  messageDesc(file_keyward_v1_api_key, 4);
 
 /**
  * ListApiKeysRequest is the input of `ListApiKeys`.
@@ -254,7 +383,7 @@ export type ListApiKeysRequest = Message<"keyward.v1.ListApiKeysRequest"> & {
  * Use `create(ListApiKeysRequestSchema)` to create a new message.
  */
 export const ListApiKeysRequestSchema: GenMessage<ListApiKeysRequest> = /*@__PURE__*/
-  messageDesc(file_keyward_v1_api_key, 3);
+  messageDesc(file_keyward_v1_api_key, 5);
 
 /**
  * ListApiKeysResponse is one page of keys, newest first.
@@ -289,7 +418,7 @@ export type ListApiKeysResponse = Message<"keyward.v1.ListApiKeysResponse"> & {
  * Use `create(ListApiKeysResponseSchema)` to create a new message.
  */
 export const ListApiKeysResponseSchema: GenMessage<ListApiKeysResponse> = /*@__PURE__*/
-  messageDesc(file_keyward_v1_api_key, 4);
+  messageDesc(file_keyward_v1_api_key, 6);
 
 /**
  * GetApiKeyRequest is the input of `GetApiKey`.
@@ -317,7 +446,7 @@ export type GetApiKeyRequest = Message<"keyward.v1.GetApiKeyRequest"> & {
  * Use `create(GetApiKeyRequestSchema)` to create a new message.
  */
 export const GetApiKeyRequestSchema: GenMessage<GetApiKeyRequest> = /*@__PURE__*/
-  messageDesc(file_keyward_v1_api_key, 5);
+  messageDesc(file_keyward_v1_api_key, 7);
 
 /**
  * GetApiKeyResponse is the output of `GetApiKey`. Over REST the body is the key itself.
@@ -338,7 +467,7 @@ export type GetApiKeyResponse = Message<"keyward.v1.GetApiKeyResponse"> & {
  * Use `create(GetApiKeyResponseSchema)` to create a new message.
  */
 export const GetApiKeyResponseSchema: GenMessage<GetApiKeyResponse> = /*@__PURE__*/
-  messageDesc(file_keyward_v1_api_key, 6);
+  messageDesc(file_keyward_v1_api_key, 8);
 
 /**
  * UpdateApiKeyRequest is the input of `UpdateApiKey`.
@@ -356,7 +485,9 @@ export type UpdateApiKeyRequest = Message<"keyward.v1.UpdateApiKeyRequest"> & {
 
   /**
    * The fields to change: any of `name`, `rights`, `state`, `expires_at`,
-   * `allowed_ips` (an empty list in the mask clears it: anywhere). Other or unknown paths are
+   * `allowed_ips` (an empty list in the mask clears it: anywhere), `rate_limit`, `remaining_uses`,
+   * `refill` (each in the mask with no value clears it: no limit) and `metadata` (replaced whole; an
+   * empty map clears it). Other or unknown paths are
    * `INVALID_ARGUMENT`, quoted as written, and so is an empty mask. `expires_at` in the mask with no value
    * clears the expiry. Over REST, `?update_mask=name,rights`; without it, the mask is the JSON body's
    * top-level keys other than `userId` and `id`, so `{"state": "API_KEY_STATE_DISABLED"}` only disables the
@@ -372,7 +503,7 @@ export type UpdateApiKeyRequest = Message<"keyward.v1.UpdateApiKeyRequest"> & {
  * Use `create(UpdateApiKeyRequestSchema)` to create a new message.
  */
 export const UpdateApiKeyRequestSchema: GenMessage<UpdateApiKeyRequest> = /*@__PURE__*/
-  messageDesc(file_keyward_v1_api_key, 7);
+  messageDesc(file_keyward_v1_api_key, 9);
 
 /**
  * UpdateApiKeyResponse is the output of `UpdateApiKey`.
@@ -393,7 +524,7 @@ export type UpdateApiKeyResponse = Message<"keyward.v1.UpdateApiKeyResponse"> & 
  * Use `create(UpdateApiKeyResponseSchema)` to create a new message.
  */
 export const UpdateApiKeyResponseSchema: GenMessage<UpdateApiKeyResponse> = /*@__PURE__*/
-  messageDesc(file_keyward_v1_api_key, 8);
+  messageDesc(file_keyward_v1_api_key, 10);
 
 /**
  * DeleteApiKeyRequest is the input of `DeleteApiKey`.
@@ -421,7 +552,7 @@ export type DeleteApiKeyRequest = Message<"keyward.v1.DeleteApiKeyRequest"> & {
  * Use `create(DeleteApiKeyRequestSchema)` to create a new message.
  */
 export const DeleteApiKeyRequestSchema: GenMessage<DeleteApiKeyRequest> = /*@__PURE__*/
-  messageDesc(file_keyward_v1_api_key, 9);
+  messageDesc(file_keyward_v1_api_key, 11);
 
 /**
  * DeleteApiKeyResponse is the output of `DeleteApiKey`.
@@ -436,7 +567,7 @@ export type DeleteApiKeyResponse = Message<"keyward.v1.DeleteApiKeyResponse"> & 
  * Use `create(DeleteApiKeyResponseSchema)` to create a new message.
  */
 export const DeleteApiKeyResponseSchema: GenMessage<DeleteApiKeyResponse> = /*@__PURE__*/
-  messageDesc(file_keyward_v1_api_key, 10);
+  messageDesc(file_keyward_v1_api_key, 12);
 
 /**
  * RegenerateApiKeyRequest is the input of `RegenerateApiKey`.
@@ -445,14 +576,14 @@ export const DeleteApiKeyResponseSchema: GenMessage<DeleteApiKeyResponse> = /*@_
  */
 export type RegenerateApiKeyRequest = Message<"keyward.v1.RegenerateApiKeyRequest"> & {
   /**
-   * The user that owns the key.
+   * The user that owns the key; may be empty when `key_id` is `self`.
    *
    * @generated from field: string user_id = 1;
    */
   userId: string;
 
   /**
-   * The key's id.
+   * The key's id, or `self` for the key making the call.
    *
    * @generated from field: string key_id = 2;
    */
@@ -472,7 +603,7 @@ export type RegenerateApiKeyRequest = Message<"keyward.v1.RegenerateApiKeyReques
  * Use `create(RegenerateApiKeyRequestSchema)` to create a new message.
  */
 export const RegenerateApiKeyRequestSchema: GenMessage<RegenerateApiKeyRequest> = /*@__PURE__*/
-  messageDesc(file_keyward_v1_api_key, 11);
+  messageDesc(file_keyward_v1_api_key, 13);
 
 /**
  * RegenerateApiKeyResponse is the output of `RegenerateApiKey`.
@@ -500,7 +631,7 @@ export type RegenerateApiKeyResponse = Message<"keyward.v1.RegenerateApiKeyRespo
  * Use `create(RegenerateApiKeyResponseSchema)` to create a new message.
  */
 export const RegenerateApiKeyResponseSchema: GenMessage<RegenerateApiKeyResponse> = /*@__PURE__*/
-  messageDesc(file_keyward_v1_api_key, 12);
+  messageDesc(file_keyward_v1_api_key, 14);
 
 /**
  * ApiKeyState says whether a key may be used. Switching it is reversible, unlike `DeleteApiKey`.
@@ -561,6 +692,13 @@ export const ApiKeyStateSchema: GenEnum<ApiKeyState> = /*@__PURE__*/
  * current rights, but may not create, change, regenerate or delete any key (nor set a password or grant
  * admin): `PERMISSION_DENIED` (`API_KEY_SECRET_SUPERSEDED`). Only the new secret can, so an old secret
  * that leaked can neither take the key over nor mint a new credential.
+ *
+ * Metered rule: a key with a rate limit or usage credits (a metered key) may not mint a credential — create
+ * a key, regenerate a key other than itself, set a password or create a user with one (a session is not
+ * metered) — and may not loosen a limit of any key, itself included (remove or raise a rate limit, remove or
+ * raise the remaining uses or the refill): `PERMISSION_DENIED` (`API_KEY_METERED`). Lowering is allowed.
+ * Otherwise a rate limit, the remaining uses and the refill are fields of the key like any other: changing
+ * them is touching the key (key-access rule).
  *
  * @generated from service keyward.v1.ApiKeyRegistry
  */
@@ -637,9 +775,15 @@ export const ApiKeyRegistry: GenService<{
    * key once. The old secret stops working at once, or at the end of `grace_period` if one is given, so
    * clients can switch without downtime.
    *
-   * Errors: `NOT_FOUND` (`API_KEY_NOT_FOUND`), `INVALID_ARGUMENT` (grace period negative or over 7 days),
-   * `PERMISSION_DENIED` (key-access rule: the caller must hold every right of the key it regenerates;
-   * grace rule: never with a secret an earlier regenerate replaced, `API_KEY_SECRET_SUPERSEDED`).
+   * Self-rotation: `key_id` `self` (REST: `POST /api/v1/api-keys/self:regenerate`) regenerates the calling
+   * key itself, with `user_id` empty or its owner's; it needs no right at all (the new secret carries
+   * exactly what the old one did) but must be called with an API key's current secret (grace rule). Its
+   * rate limit, remaining uses, refill and metadata stay as they are.
+   *
+   * Errors: `NOT_FOUND` (`API_KEY_NOT_FOUND`), `INVALID_ARGUMENT` (grace period negative or over 7 days;
+   * `self` called with a session, or with another user's id), `PERMISSION_DENIED` (key-access rule: the
+   * caller must hold every right of the key it regenerates; grace rule: never with a secret an earlier
+   * regenerate replaced, `API_KEY_SECRET_SUPERSEDED`; metered rule, `API_KEY_METERED`).
    *
    * @generated from rpc keyward.v1.ApiKeyRegistry.RegenerateApiKey
    */

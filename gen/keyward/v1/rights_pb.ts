@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file keyward/v1/rights.proto.
  */
 export const file_keyward_v1_rights: GenFile = /*@__PURE__*/
-  fileDesc("ChdrZXl3YXJkL3YxL3JpZ2h0cy5wcm90bxIKa2V5d2FyZC52MSKjAQoGQWNjZXNzEg4KBnB1YmxpYxgBIAEoCBISCgp1c2VyX2ZpZWxkGAIgASgJEioKD293bl91c2VyX3JpZ2h0cxgDIAMoDjIRLmtleXdhcmQudjEuUmlnaHQSLAoRb3RoZXJfdXNlcl9yaWdodHMYBCADKA4yES5rZXl3YXJkLnYxLlJpZ2h0EhsKE29wdGlvbmFsX3VzZXJfZmllbGQYBSABKAgq/gIKBVJpZ2h0EhEKDVJJR0hUX0lOVkFMSUQQABITCg9SSUdIVF9VU0VSX0lORk8QARIdChlSSUdIVF9VU0VSX1NFVFRJTkdTX0JBU0lDEAISIAocUklHSFRfVVNFUl9TRVRUSU5HU19BUElfS0VZUxADEhUKEVJJR0hUX1VTRVJfREVMRVRFEAQSGgoWUklHSFRfVVNFUl9FVkVOVFNfUkVBRBAMEhIKDlJJR0hUX1VTRVJfQUxMEAUSGgoWUklHSFRfQURNSU5fVVNFUlNfUkVBRBAGEhsKF1JJR0hUX0FETUlOX1VTRVJTX1dSSVRFEAcSGAoUUklHSFRfQURNSU5fQVBJX0tFWVMQCBIXChNSSUdIVF9BRE1JTl9URU5BTlRTEAsSGwoXUklHSFRfQURNSU5fRVZFTlRTX1JFQUQQDRIYChRSSUdIVF9BRE1JTl9XRUJIT09LUxAOEhMKD1JJR0hUX0FETUlOX0FMTBAJEg0KCVJJR0hUX0FMTBAKOkwKBmFjY2VzcxIeLmdvb2dsZS5wcm90b2J1Zi5NZXRob2RPcHRpb25zGPSTAyABKAsyEi5rZXl3YXJkLnYxLkFjY2Vzc1IGYWNjZXNzYgZwcm90bzM", [file_google_protobuf_descriptor]);
+  fileDesc("ChdrZXl3YXJkL3YxL3JpZ2h0cy5wcm90bxIKa2V5d2FyZC52MSK7AQoGQWNjZXNzEg4KBnB1YmxpYxgBIAEoCBISCgp1c2VyX2ZpZWxkGAIgASgJEioKD293bl91c2VyX3JpZ2h0cxgDIAMoDjIRLmtleXdhcmQudjEuUmlnaHQSLAoRb3RoZXJfdXNlcl9yaWdodHMYBCADKA4yES5rZXl3YXJkLnYxLlJpZ2h0EhsKE29wdGlvbmFsX3VzZXJfZmllbGQYBSABKAgSFgoOc2VsZl9rZXlfZmllbGQYBiABKAkq/gIKBVJpZ2h0EhEKDVJJR0hUX0lOVkFMSUQQABITCg9SSUdIVF9VU0VSX0lORk8QARIdChlSSUdIVF9VU0VSX1NFVFRJTkdTX0JBU0lDEAISIAocUklHSFRfVVNFUl9TRVRUSU5HU19BUElfS0VZUxADEhUKEVJJR0hUX1VTRVJfREVMRVRFEAQSGgoWUklHSFRfVVNFUl9FVkVOVFNfUkVBRBAMEhIKDlJJR0hUX1VTRVJfQUxMEAUSGgoWUklHSFRfQURNSU5fVVNFUlNfUkVBRBAGEhsKF1JJR0hUX0FETUlOX1VTRVJTX1dSSVRFEAcSGAoUUklHSFRfQURNSU5fQVBJX0tFWVMQCBIXChNSSUdIVF9BRE1JTl9URU5BTlRTEAsSGwoXUklHSFRfQURNSU5fRVZFTlRTX1JFQUQQDRIYChRSSUdIVF9BRE1JTl9XRUJIT09LUxAOEhMKD1JJR0hUX0FETUlOX0FMTBAJEg0KCVJJR0hUX0FMTBAKOkwKBmFjY2VzcxIeLmdvb2dsZS5wcm90b2J1Zi5NZXRob2RPcHRpb25zGPSTAyABKAsyEi5rZXl3YXJkLnYxLkFjY2Vzc1IGYWNjZXNzYgZwcm90bzM", [file_google_protobuf_descriptor]);
 
 /**
  * Access declares what a caller needs to call an RPC. It is read from the method descriptor by Keyward's
@@ -77,6 +77,16 @@ export type Access = Message<"keyward.v1.Access"> & {
    * @generated from field: bool optional_user_field = 5;
    */
   optionalUserField: boolean;
+
+  /**
+   * Path of a request field that may name the calling key itself with the value `self` (self-rotation).
+   * Then the call must be made with an API key (else `INVALID_ARGUMENT` naming the field), `user_field`
+   * must be empty or the key's owner, and no right is needed: the call acts on the credential that made
+   * it. Any other value is judged by the rules above.
+   *
+   * @generated from field: string self_key_field = 6;
+   */
+  selfKeyField: string;
 };
 
 /**

@@ -6,7 +6,7 @@ import { decodePageToken } from "../page-token.js";
 import { apiKeyListScope, fetchSize, toPage } from "../pagination.js";
 import { checkApiKeyRecord, checkUpdatedApiKey } from "../record-checks.js";
 import { apiKeySubject, found, keyLimitReached, notFound, userSubject } from "../store-errors.js";
-import type { ApiKeyLimits, ApiKeyStore, ApiKeyListRequest, ApiKeyRecord, ApiKeyUse, ApiKeyWithOwner, Guard, KeyUpdater, Page, UserRecord } from "../store.js";
+import type { ApiKeyLimits, ApiKeyStore, ApiKeyListRequest, ApiKeyRecord, ApiKeyUse, ApiKeyWithOwner, Guard, KeyUpdater, Page, UserRecord, UsesLease } from "../store.js";
 import {
   apiKeyToDocument,
   documentToApiKey,
@@ -186,6 +186,15 @@ export class MongoApiKeys implements ApiKeyStore {
    * One unordered bulk write; each update applies only if it moves `lastUsedAt` forward. It bumps
    * `version` so that an update racing with it re-reads instead of writing back the old `lastUsedAt`.
    */
+  // Contract placeholders, replaced by the adapter's implementation on the store branch.
+  takeApiKeyUses(_keyId: string, _want: number, _now: Date): Promise<UsesLease | undefined> {
+    return Promise.reject(new Error("takeApiKeyUses: not written yet"));
+  }
+
+  returnApiKeyUses(_keyId: string, _count: number, _epoch: Date): Promise<boolean> {
+    return Promise.reject(new Error("returnApiKeyUses: not written yet"));
+  }
+
   async recordApiKeyUse(uses: ApiKeyUse[]): Promise<void> {
     return this.#operations.run(undefined, async () => {
       if (uses.length === 0) return;

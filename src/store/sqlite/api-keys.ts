@@ -5,7 +5,7 @@ import { apiKeyFilterOf } from "../name-search.js";
 import { apiKeyListScope, fetchSize, toPage } from "../pagination.js";
 import { checkApiKeyRecord, checkUpdatedApiKey } from "../record-checks.js";
 import { apiKeySubject, found, keyLimitReached, notFound } from "../store-errors.js";
-import type { ApiKeyLimits, ApiKeyListRequest, ApiKeyRecord, ApiKeyStore, ApiKeyUse, ApiKeyWithOwner, Guard, KeyUpdater, Page, UserRecord } from "../store.js";
+import type { ApiKeyLimits, ApiKeyListRequest, ApiKeyRecord, ApiKeyStore, ApiKeyUse, ApiKeyWithOwner, Guard, KeyUpdater, Page, UserRecord, UsesLease } from "../store.js";
 import {
   KEY_WITH_OWNER_JSON,
   apiKeyToRow,
@@ -176,6 +176,15 @@ export class SqliteApiKeys implements ApiKeyStore {
 
   async countApiKeys(userId: string): Promise<number> {
     return runSqlite(this.#db, undefined, () => this.#count(userId));
+  }
+
+  // Contract placeholders, replaced by the adapter's implementation on the store branch.
+  takeApiKeyUses(_keyId: string, _want: number, _now: Date): Promise<UsesLease | undefined> {
+    return Promise.reject(new Error("takeApiKeyUses: not written yet"));
+  }
+
+  returnApiKeyUses(_keyId: string, _count: number, _epoch: Date): Promise<boolean> {
+    return Promise.reject(new Error("returnApiKeyUses: not written yet"));
   }
 
   async recordApiKeyUse(uses: ApiKeyUse[]): Promise<void> {
