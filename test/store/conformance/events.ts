@@ -108,7 +108,7 @@ export function describeEvents(subject: StoreUnderTest): void {
             rateLimit: { requests: 10, periodMs: 60_000 },
             remainingUses: 7,
             refill: { amount: 7, periodMs: 3_600_000 },
-            metadata: { plan: "other-plan-value" },
+            metadata: { plan: "other-plan-value", region: "eu" },
           })),
         "api_key.update",
         aboutKey,
@@ -126,7 +126,7 @@ export function describeEvents(subject: StoreUnderTest): void {
       ]);
       // Metadata in another order is the same metadata; a new count of the same size is a change.
       await expectEvent(
-        () => subject.store.updateApiKey(user.userId, key.id, (k) => ({ ...k, metadata: { plan: "other-plan-value" }, ...newUsageCount(k, 5, new Date()) })),
+        () => subject.store.updateApiKey(user.userId, key.id, (k) => ({ ...k, metadata: { region: "eu", plan: "other-plan-value" }, ...newUsageCount(k, 5, new Date()) })),
         "api_key.update",
         aboutKey,
         [{ field: "remaining_uses", before: "5", after: "5" }],
