@@ -358,7 +358,9 @@ export interface ApiKeyStore {
    * Atomically reads the key and its owner, applies `updater` and writes the result, which it returns.
    * Rejects with `not_found` (api_key) when absent or owned by another user; `invalid_argument` if the
    * updater changes `id` or `userId`; `conflict` if optimistic retries run out; or with whatever the
-   * updater threw.
+   * updater threw. The usage credits are settled by `store/usage-credits.ts`'s `settleUsageEpoch`: a result
+   * that changes `remainingUses` or the refill, or moves `refilledAt` (`newUsageCount`), begins a new count
+   * that older leases cannot be returned into; otherwise the stored count stays, uses leased meanwhile included.
    */
   updateApiKey(userId: string, keyId: string, updater: KeyUpdater): Promise<ApiKeyRecord>;
 
