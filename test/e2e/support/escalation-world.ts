@@ -24,15 +24,30 @@ export interface AttackerShape {
   readonly rights: readonly number[];
   /** The attacker's user lives in tenant A (ARCHITECTURE.md, "Tenants"); a system user otherwise. */
   readonly inTenant?: boolean;
+  /** The start key is metered (ARCHITECTURE.md, "Keys"): a rate limit and usage credits with a refill, {@link START_LIMITS}. */
+  readonly metered?: boolean;
 }
 
+/**
+ * A metered start key's limits: never reached by a sequence's calls, and each below its maximum so that
+ * raising it is a valid request the metered rule must refuse.
+ */
+export const START_LIMITS = {
+  rateLimit: { requests: 100_000, periodMs: 60_000 },
+  remainingUses: 100_000,
+  refill: { amount: 100_000, periodMs: 86_400_000 },
+} as const;
+/** A fixture key of the attacker's user with tight limits, for steps that try to loosen another key. */
+const TIGHT_LIMITS = { rateLimit: { requests: 10, periodMs: 60_000 }, remainingUses: 50, refill: { amount: 50, periodMs: 86_400_000 } };
+
 const short = (rights: readonly number[]) => `{${rights.map((r) => rightName(r).replace(/^RIGHT_/, "")).join(",")}}`;
-const keyShape = (admin: boolean, rights: number[], credential: "key" | "grace" = "key", inTenant = false): AttackerShape => ({
-  label: `${credential === "grace" ? "old secret in grace of " : ""}${inTenant ? "tenant A's " : ""}${admin ? "admin" : "user"}${short(rights)}`,
+const keyShape = (admin: boolean, rights: number[], credential: "key" | "grace" = "key", inTenant = false, metered = false): AttackerShape => ({
+  label: `${credential === "grace" ? "old secret in grace of " : ""}${metered ? "metered " : ""}${inTenant ? "tenant A's " : ""}${admin ? "admin" : "user"}${short(rights)}`,
   admin,
   credential,
   rights,
   inTenant,
+  metered,
 });
 
 /** Every starting credential the property draws from. */
@@ -69,6 +84,11 @@ export const ATTACKER_SHAPES: readonly AttackerShape[] = [
   keyShape(true, [Right.ALL], "grace", true),
   { label: "session of tenant A's admin", admin: true, credential: "session", rights: [], inTenant: true },
   { label: "session of tenant A's user", admin: false, credential: "session", rights: [], inTenant: true },
+  // Metered keys: whatever rights they carry, they mint no credential and loosen no limit.
+  keyShape(true, [Right.ALL], "key", false, true),
+  keyShape(true, [Right.ADMIN_USERS_WRITE, Right.ADMIN_API_KEYS], "key", false, true),
+  keyShape(false, [Right.USER_ALL], "key", false, true),
+  keyShape(true, [Right.ALL], "key", true, true),
 ];
 
 /** What the world is made of besides the shape. */
@@ -159,8 +179,8 @@ export async function buildWorld(store: SqliteStore, shape: AttackerShape, optio
   await makeUser("no-password", false, false);
 
   const keys: { id: string; name: string }[] = [];
-  const makeKey = async (role: Role, rights: number[], name: string, graceOldSecret = false) => {
-    const made = newApiKey({ userId: userIds[role], name, rights, now });
+  const makeKey = async (role: Role, rights: number[], name: string, graceOldSecret = false, limits: Pick<Parameters<typeof newApiKey>[0], "rateLimit" | "remainingUses" | "refill"> = {}) => {
+    const made = newApiKey({ userId: userIds[role], name, rights, now, ...limits });
     if (graceOldSecret) {
       // Regenerated an hour of grace ago: the old secret (the attacker's) still works, the new one is the owner's.
       const fresh = generateKey(made.record.id);
@@ -194,10 +214,11 @@ export async function buildWorld(store: SqliteStore, shape: AttackerShape, optio
 
   let start: string;
   if (shape.credential === "session") start = await makeSession("attacker");
-  else start = await makeKey("attacker", [...shape.rights], short(shape.rights), shape.credential === "grace");
+  else start = await makeKey("attacker", [...shape.rights], short(shape.rights), shape.credential === "grace", shape.metered ? START_LIMITS : {});
   // The attacker's user has broader keys than the one it holds, and a session it does not hold.
   await makeKey("attacker", [shape.admin ? Right.ALL : Right.USER_ALL], shape.admin ? "{ALL}" : "{USER_ALL}");
   await makeKey("attacker", [Right.USER_INFO], "{USER_INFO}");
+  await makeKey("attacker", [Right.USER_INFO], "{USER_INFO} metered", false, TIGHT_LIMITS);
   if (shape.credential !== "session") await makeSession("attacker");
   await makeKey("other-admin", [Right.ALL], "{ALL}");
   await makeKey("user", [Right.USER_ALL], "{USER_ALL}");
