@@ -87,15 +87,16 @@ export function apiKeyBlock(key: ApiKey): string {
     ["Updated", formatTime(key.updatedAt, "-")],
     ["Last used", lastUsed(key)],
     ["Allowed networks", key.allowedIps.length > 0 ? key.allowedIps.join(", ") : "anywhere"],
-    ["Rate limit", key.rateLimit ? `${key.rateLimit.requests} calls per ${periodText(key.rateLimit.period)}` : "none"],
-    ["Remaining uses", key.remainingUses === undefined ? "unlimited" : String(key.remainingUses)],
   ];
+  // Limits and metadata show only when the key has them: most keys have none.
+  if (key.rateLimit) pairs.push(["Rate limit", `${key.rateLimit.requests} calls per ${periodText(key.rateLimit.period)}`]);
+  if (key.remainingUses !== undefined) pairs.push(["Remaining uses", String(key.remainingUses)]);
   if (key.refill) {
     pairs.push(["Refill", `${key.refill.amount} uses every ${periodText(key.refill.period)}, next ${formatTime(key.nextRefillAt, "-")}`]);
   }
   // Metadata values are the key owner's text: escaped on output like every other field (formatBlock).
   const metadata = Object.entries(key.metadata).sort(([a], [b]) => a.localeCompare(b));
-  pairs.push(["Metadata", metadata.length > 0 ? metadata.map(([k, v]) => `${k}=${v}`).join(", ") : "-"]);
+  if (metadata.length > 0) pairs.push(["Metadata", metadata.map(([k, v]) => `${k}=${v}`).join(", ")]);
   if (key.previousSecretValidUntil) {
     pairs.push(["Old secret valid until", formatTime(key.previousSecretValidUntil, "-")]);
   }
