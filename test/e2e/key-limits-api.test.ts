@@ -93,7 +93,7 @@ describe("e2e: a key's limits and metadata through the API", function () {
     const orphan = await rest("PATCH", `/api/v1/users/${userId}/api-keys/${keyId}`, { refill: { amount: 5, period: "60s" } });
     expect(orphan.status).to.equal(400);
     expect(violations(orphan.json)).to.deep.equal({ "api_key.refill": "needs remaining_uses: the key has none (unlimited); set both" });
-    const bad = await rest("PATCH", `/api/v1/users/${userId}/api-keys/${keyId}`, { rateLimit: { requests: 5, period: "2h" }, metadata: { "-x": "y" } });
+    const bad = await rest("PATCH", `/api/v1/users/${userId}/api-keys/${keyId}`, { rateLimit: { requests: 5, period: "172800s" }, metadata: { "-x": "y" } });
     expect(Object.keys(violations(bad.json))).to.deep.equal(["api_key.rate_limit.period", "api_key.metadata"]);
 
     const set = await rest("PATCH", `/api/v1/users/${userId}/api-keys/${keyId}`, { remainingUses: 7, rateLimit: { requests: 5, period: "1s" }, metadata: { plan: "trial" } });
