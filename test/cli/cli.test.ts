@@ -387,7 +387,7 @@ describe("cli: the keyward command against a real server", function () {
       expect(bad.stderr).to.contain("VALIDATION_FAILED").and.contain("rate_limit.requests: must be 1 to 1,000,000").and.contain("refill: needs remaining_uses").and.contain("metadata: key `bad key`");
     });
 
-    it("rotate-self gives the key it runs with a new secret, printed once, with --grace keeping the old one; a session cannot", async () => {
+    it("rotate-self gives the key it runs with a new secret, printed once, with --grace keeping the old one, which may not rotate the key again", async () => {
       const userId = await ctx.fx.user();
       const { apiKey, key } = await createKey(userId, "--right-user-info", "--remaining-uses", "50");
       const human = await ok(["api-keys", "rotate-self", "--grace", "1h"], { KEYWARD_API_KEY: key });
