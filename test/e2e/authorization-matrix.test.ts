@@ -32,6 +32,7 @@ import { openSqliteStore, type SqliteStore } from "../../src/store/sqlite/sqlite
 import type { ApiKeyRecord, PasswordRecord, UserRecord, WebhookRecord } from "../../src/store/store.js";
 import { ALL_RIGHTS, expand, expectedAnswer, rightName, type Expectation, type UserChange } from "./support/access-model.js";
 import { firstOfStream, openDoors, type Doors, type Outcome } from "./support/doors.js";
+import { writeSession } from "./support/fixture-session.js";
 import { callRest } from "./support/rest-door.js";
 import { issuedKeys } from "./support/secret-scan.js";
 import { removeDataDir, startServer, type ServerProcess } from "./support/server-process.js";
@@ -524,21 +525,7 @@ async function setUp(store: SqliteStore, c: Case): Promise<World> {
   const tenantId = uniqueId("mx-t");
   if (c.method.parent.name === "TenantRegistry") await store.createTenant({ tenantId, name: "matrix", createdAt: now, updatedAt: now });
   let sessionId: string | undefined;
-  if (c.method.name === "DeleteSession") {
-    const token = generateKey(undefined, "session");
-    const at = new Date();
-    await store.createSession({
-      id: token.id,
-      userId: pathUserId,
-      secretHash: hashSecret(token.secret),
-      createdAt: at,
-      expiresAt: new Date(at.getTime() + DAY),
-      lastUsedAt: at,
-      userAgent: "matrix",
-      address: "127.0.0.1",
-    });
-    sessionId = token.id;
-  }
+  if (c.method.name === "DeleteSession") sessionId = (await writeSession(store, pathUserId, "matrix")).id;
   let webhook: WebhookRecord | undefined;
   if (c.variant.webhookIn !== undefined) {
     const tenant = c.variant.webhookIn === "own scope" ? callerUser.tenantId : c.variant.webhookIn === "B" ? TENANT_IDS.B : undefined;
@@ -960,18 +947,7 @@ async function meteredWorld(store: SqliteStore, prefix: string): Promise<Metered
   const tight = await key(userId, [Right.USER_INFO], { rateLimit: { requests: 10, periodMs: 60_000 }, remainingUses: 50, refill: { amount: 50, periodMs: DAY } });
   const info = await key(userId, [Right.USER_INFO]);
   const demoted = await key(plainUserId, [Right.ALL]);
-  const token = generateKey(undefined, "session");
-  await store.createSession({
-    id: token.id,
-    userId,
-    secretHash: hashSecret(token.secret),
-    createdAt: now,
-    expiresAt: new Date(now.getTime() + DAY),
-    lastUsedAt: now,
-    userAgent: "matrix",
-    address: "127.0.0.1",
-  });
-  issuedKeys.add(token.key);
+  const session = await writeSession(store, userId, "matrix", now);
   return {
     userId,
     plainUserId,
@@ -982,7 +958,7 @@ async function meteredWorld(store: SqliteStore, prefix: string): Promise<Metered
     infoKey: info.key,
     demotedKey: demoted.key,
     demotedKeyId: demoted.record.id,
-    session: token.key,
+    session: session.token,
   };
 }
 

@@ -11,6 +11,7 @@ import { newApiKey } from "../../../src/services/new-api-key.js";
 import type { SqliteStore } from "../../../src/store/sqlite/sqlite-store.js";
 import type { PasswordRecord, UserRecord } from "../../../src/store/store.js";
 import { rightName } from "./access-model.js";
+import { writeSession } from "./fixture-session.js";
 import { issuedKeys } from "./secret-scan.js";
 
 /** How the attacker's one starting credential looks. */
@@ -196,20 +197,9 @@ export async function buildWorld(store: SqliteStore, shape: AttackerShape, optio
   };
   const sessions: { id: string; name: string }[] = [];
   const makeSession = async (role: Role) => {
-    const token = generateKey(undefined, "session");
-    await store.createSession({
-      id: token.id,
-      userId: userIds[role],
-      secretHash: hashSecret(token.secret),
-      createdAt: now,
-      expiresAt: new Date(now.getTime() + DAY),
-      lastUsedAt: now,
-      userAgent: "escalation fixture",
-      address: "127.0.0.1",
-    });
-    issuedKeys.add(token.key);
-    sessions.push({ id: token.id, name: `${role}'s session ${sessions.length + 1}` });
-    return token.key;
+    const session = await writeSession(store, userIds[role], "escalation fixture", now);
+    sessions.push({ id: session.id, name: `${role}'s session ${sessions.length + 1}` });
+    return session.token;
   };
 
   let start: string;
