@@ -128,7 +128,8 @@ function operation(route: RestRoute, registry: SchemaRegistry, comments: Readonl
   }
   if (hasPathVariables) responses["404"] = { $ref: "#/components/responses/NotFound" };
   responses.default = { $ref: "#/components/responses/Error" };
-  const body = requestBody(route, registry, comments);
+  // Self-rotation's example leaves the user out: the key's owner is implied, and anyone else is refused.
+  const body = requestBody(route, registry, comments, self && rule ? [rule.userField] : []);
   return {
     tags: [method.parent.name],
     operationId: route.operationId,
@@ -180,7 +181,7 @@ function queryParameters(route: RestRoute, registry: SchemaRegistry): Schema[] {
   });
 }
 
-function requestBody(route: RestRoute, registry: SchemaRegistry, comments: Readonly<Record<string, string>>): Schema | undefined {
+function requestBody(route: RestRoute, registry: SchemaRegistry, comments: Readonly<Record<string, string>>, unexampled: readonly string[]): Schema | undefined {
   const body = route.body;
   if (body.kind === "none") return undefined;
   let schema: Schema;
@@ -202,6 +203,7 @@ function requestBody(route: RestRoute, registry: SchemaRegistry, comments: Reado
     const input = route.method.input;
     const bound = new Set(route.pathFields.filter((f) => f.length === 1).map((f) => f[0]!.name));
     schema = registry.objectSchema(input, input.fields.filter((f) => !bound.has(f.name)));
+    for (const field of input.fields) if (unexampled.includes(field.name)) boundInBody.add(field.jsonName);
   }
   const required = body.kind === "field" && hasBehavior(body.field, FieldBehavior.REQUIRED);
   const description = body.kind === "field" ? comments[`${body.field.parent.typeName}.${body.field.name}`] : undefined;
