@@ -84,9 +84,9 @@ describe("cli: the keyward command against a real server", function () {
       child.once("error", reject);
       child.once("close", (code) => {
         for (const key of stdout.match(KEY_PATTERN) ?? []) issuedKeys.add(key);
-        // Keys belong on stdout of create and regenerate only; everything else joins the run's secret scan.
+        // Keys belong on stdout of create, regenerate and rotate-self only; everything else joins the run's secret scan.
         allServerOutput.push(stderr);
-        if (!args.some((arg) => ["create", "regenerate"].includes(arg))) allServerOutput.push(stdout);
+        if (!args.some((arg) => ["create", "regenerate", "rotate-self"].includes(arg))) allServerOutput.push(stdout);
         resolve({ code, stdout, stderr });
       });
     });
@@ -128,7 +128,7 @@ describe("cli: the keyward command against a real server", function () {
       ]);
       expect(root.stdout).to.contain("auth-info").and.contain("users").and.contain("api-keys").and.contain("serve").and.contain("bootstrap").and.contain("Examples:");
       for (const command of ["create", "get", "list", "update", "delete"]) expect(users.stdout).to.contain(command);
-      for (const command of ["create", "get", "list", "update", "delete", "regenerate"]) expect(keys.stdout).to.contain(command);
+      for (const command of ["create", "get", "list", "update", "delete", "regenerate", "rotate-self"]) expect(keys.stdout).to.contain(command);
       const rights = RightSchema.values.filter((v) => v.number !== 0);
       expect(rights.length).to.be.greaterThan(5);
       for (const help of [create.stdout, update.stdout]) {
@@ -137,6 +137,8 @@ describe("cli: the keyward command against a real server", function () {
         expect(help).to.contain("--rights <names>").and.contain("--url <url>").and.contain("KEYWARD_API_KEY").and.contain("Examples:");
       }
       expect(create.stdout).to.contain(NOTICE);
+      expect(create.stdout).to.contain("--rate-limit <calls/period>").and.contain("--refill <uses/period>").and.contain("--metadata <key=value>").and.contain("is metered");
+      expect(update.stdout).to.contain("--no-rate-limit").and.contain("--no-remaining-uses").and.contain("--no-refill").and.contain("--no-metadata");
     });
   });
 
@@ -354,6 +356,57 @@ describe("cli: the keyward command against a real server", function () {
   });
 
   describe("api-keys", () => {
+    it("--rate-limit, --remaining-uses, --refill and --metadata set a key's limits; get shows them; update changes and --no-* clears them", async () => {
+      const userId = await ctx.fx.user();
+      type Limited = JsonKey & { rateLimit?: { requests: number; period: string }; remainingUses?: number; refill?: { amount: number; period: string }; nextRefillAt?: string; metadata?: Record<string, string> };
+      const created = await json<{ apiKey: Limited; key: string }>([
+        "api-keys", "create", "--user-id", userId, "--right-user-info",
+        "--rate-limit", "100/60s", "--remaining-uses", "1000", "--refill", "1000/1d", "--metadata", "plan=pro", "--metadata", "region=eu=west",
+      ]);
+      expect(created.apiKey.rateLimit).to.deep.equal({ requests: 100, period: "60s" });
+      expect(created.apiKey.remainingUses).to.equal(1000);
+      expect(created.apiKey.refill).to.deep.equal({ amount: 1000, period: "86400s" });
+      expect(Date.parse(created.apiKey.nextRefillAt!) - Date.parse(created.apiKey.createdAt)).to.be.within(86_399_000, 86_401_000);
+      expect(created.apiKey.metadata).to.deep.equal({ plan: "pro", region: "eu=west" });
+      const keyId = created.apiKey.id;
+      const get = await ok(["api-keys", "get", "--user-id", userId, keyId]);
+      expect(get.stdout).to.match(/Rate limit:\s+100 calls per 1m\n/).and.match(/Remaining uses:\s+1000\n/).and.match(/Refill:\s+1000 uses every 1d, next 20/);
+      expect(get.stdout).to.match(/Metadata:\s+plan=pro, region=eu=west\n/);
+      const changed = await json<{ apiKey: Limited }>(["api-keys", "update", "--user-id", userId, keyId, "--rate-limit", "5/s", "--remaining-uses", "3", "--metadata", "plan=free"]);
+      expect(changed.apiKey.rateLimit).to.deep.equal({ requests: 5, period: "1s" });
+      expect(changed.apiKey.remainingUses).to.equal(3);
+      expect(changed.apiKey.refill, "a refill not named stays").to.deep.equal({ amount: 1000, period: "86400s" });
+      expect(changed.apiKey.metadata).to.deep.equal({ plan: "free" });
+      const cleared = await json<{ apiKey: Limited }>(["api-keys", "update", "--user-id", userId, keyId, "--no-rate-limit", "--no-remaining-uses", "--no-metadata"]);
+      expect([cleared.apiKey.rateLimit, cleared.apiKey.remainingUses, cleared.apiKey.refill, cleared.apiKey.nextRefillAt]).to.deep.equal([undefined, undefined, undefined, undefined]);
+      expect(cleared.apiKey.metadata ?? {}).to.deep.equal({});
+      const plain = await ok(["api-keys", "get", "--user-id", userId, keyId]);
+      expect(plain.stdout).to.not.match(/Rate limit|Remaining uses|Refill|Metadata/);
+      const bad = await keyward(["api-keys", "create", "--user-id", userId, "--right-user-info", "--rate-limit", "0/1d", "--refill", "5/1d", "--metadata", "bad key=x"]);
+      expect(bad.code).to.equal(1);
+      expect(bad.stderr).to.contain("VALIDATION_FAILED").and.contain("rate_limit.requests: must be 1 to 1,000,000").and.contain("refill: needs remaining_uses").and.contain("metadata: key `bad key`");
+    });
+
+    it("rotate-self gives the key it runs with a new secret, printed once, with --grace keeping the old one, which may not rotate the key again", async () => {
+      const userId = await ctx.fx.user();
+      const { apiKey, key } = await createKey(userId, "--right-user-info", "--remaining-uses", "50");
+      const human = await ok(["api-keys", "rotate-self", "--grace", "1h"], { KEYWARD_API_KEY: key });
+      const [rotated] = human.stdout.match(KEY_PATTERN) ?? [];
+      expect(rotated!.split(".")[1]).to.equal(apiKey.id);
+      expect(rotated).to.not.equal(key);
+      expect(human.stdout).to.contain(NOTICE).and.match(/Old secret valid until:\s+20/).and.match(/Remaining uses:\s+\d+/);
+      expect(human.stdout.split(secretOf(rotated!))).to.have.length(2);
+      // The old secret works during its grace but may not rotate the key again.
+      const again = await keyward(["api-keys", "rotate-self"], { KEYWARD_API_KEY: key });
+      expect(again.code).to.equal(1);
+      expect(again.stderr).to.contain("PERMISSION_DENIED API_KEY_SECRET_SUPERSEDED");
+      const viaJson = await json<{ apiKey: JsonKey; key: string }>(["api-keys", "rotate-self"], { KEYWARD_API_KEY: rotated });
+      expect(viaJson.apiKey.id).to.equal(apiKey.id);
+      expect((await keyward(["auth-info"], { KEYWARD_API_KEY: rotated })).code, "without --grace the previous secret stops at once").to.equal(1);
+      const help = await ok(["api-keys", "rotate-self", "--help"]);
+      expect(help.stdout).to.contain("--grace <duration>").and.contain("needs no right").and.contain("Examples:");
+    });
+
     it("--allowed-ip (repeatable) on create and update sets the key's networks, get and list show them, --any-ip clears them", async () => {
       const userId = await ctx.fx.user();
       const created = await json<{ apiKey: JsonKey & { allowedIps?: string[] }; key: string }>([
@@ -495,6 +548,13 @@ describe("cli: the keyward command against a real server", function () {
       ["--expiry with --no-expiry", ["api-keys", "update", "--user-id", "u-1", "K", "--expiry", "2099-01-01T00:00:00Z", "--no-expiry"], /--expiry and --no-expiry/],
       ["an --expires-in unit Keyward does not know", ["api-keys", "create", "--user-id", "u-1", "--right-user-info", "--expires-in", "1y"], /--expires-in `1y` has the unknown unit `y`; the units are ms, s, m, h, d/],
       ["bad --grace-period", ["api-keys", "regenerate", "--user-id", "u-1", "K", "--grace-period", "a bit"], /--grace-period `a bit` is not a duration/],
+      ["bad --grace", ["api-keys", "rotate-self", "--grace", "soon"], /--grace `soon` is not a duration/],
+      ["--rate-limit without a period", ["api-keys", "create", "--user-id", "u-1", "--right-all", "--rate-limit", "100"], /--rate-limit `100` must be <count>\/<duration>, e.g. 100\/60s/],
+      ["--refill with an unknown unit", ["api-keys", "create", "--user-id", "u-1", "--right-all", "--refill", "5/1w"], /--refill `5\/1w`: the period has the unknown unit `w`/],
+      ["--remaining-uses not a number", ["api-keys", "create", "--user-id", "u-1", "--right-all", "--remaining-uses", "lots"], /--remaining-uses `lots` must be a whole number/],
+      ["--metadata without =", ["api-keys", "create", "--user-id", "u-1", "--right-all", "--metadata", "plan"], /--metadata `plan` must be key=value/],
+      ["--metadata key twice", ["api-keys", "create", "--user-id", "u-1", "--right-all", "--metadata", "a=1", "--metadata", "a=2"], /--metadata key `a` is given twice/],
+      ["--rate-limit with --no-rate-limit", ["api-keys", "update", "--user-id", "u-1", "K", "--rate-limit", "5/s", "--no-rate-limit"], /--rate-limit and --no-rate-limit contradict/],
       ["bad --page-size", ["users", "list", "--page-size", "0"], /--page-size `0` must be a whole number from 1 to 1000/],
       ["bad --state", ["api-keys", "list", "--user-id", "u-1", "--state", "paused"], /Allowed choices are active, disabled/],
       ["nothing to update", ["users", "update", "u-1"], /nothing to update/],

@@ -22,9 +22,9 @@ import type { DescMessage, DescMethod, DescMethodServerStreaming, DescMethodUnar
 import { getOption, hasOption } from "@bufbuild/protobuf";
 import { Code } from "@connectrpc/connect";
 import { expect } from "chai";
-import { ApiKeyState } from "../../gen/keyward/v1/api_key_pb.js";
+import { ApiKeyRegistry, ApiKeyState } from "../../gen/keyward/v1/api_key_pb.js";
 import { Right, access } from "../../gen/keyward/v1/rights_pb.js";
-import { UserState } from "../../gen/keyward/v1/user_pb.js";
+import { UserRegistry, UserState } from "../../gen/keyward/v1/user_pb.js";
 import { PasswordHasher } from "../../src/passwords/password-hasher.js";
 import { generateKey, hashSecret } from "../../src/keys/index.js";
 import { newApiKey } from "../../src/services/new-api-key.js";
@@ -32,6 +32,7 @@ import { openSqliteStore, type SqliteStore } from "../../src/store/sqlite/sqlite
 import type { ApiKeyRecord, PasswordRecord, UserRecord, WebhookRecord } from "../../src/store/store.js";
 import { ALL_RIGHTS, expand, expectedAnswer, rightName, type Expectation, type UserChange } from "./support/access-model.js";
 import { firstOfStream, openDoors, type Doors, type Outcome } from "./support/doors.js";
+import { writeSession } from "./support/fixture-session.js";
 import { callRest } from "./support/rest-door.js";
 import { issuedKeys } from "./support/secret-scan.js";
 import { removeDataDir, startServer, type ServerProcess } from "./support/server-process.js";
@@ -524,21 +525,7 @@ async function setUp(store: SqliteStore, c: Case): Promise<World> {
   const tenantId = uniqueId("mx-t");
   if (c.method.parent.name === "TenantRegistry") await store.createTenant({ tenantId, name: "matrix", createdAt: now, updatedAt: now });
   let sessionId: string | undefined;
-  if (c.method.name === "DeleteSession") {
-    const token = generateKey(undefined, "session");
-    const at = new Date();
-    await store.createSession({
-      id: token.id,
-      userId: pathUserId,
-      secretHash: hashSecret(token.secret),
-      createdAt: at,
-      expiresAt: new Date(at.getTime() + DAY),
-      lastUsedAt: at,
-      userAgent: "matrix",
-      address: "127.0.0.1",
-    });
-    sessionId = token.id;
-  }
+  if (c.method.name === "DeleteSession") sessionId = (await writeSession(store, pathUserId, "matrix")).id;
   let webhook: WebhookRecord | undefined;
   if (c.variant.webhookIn !== undefined) {
     const tenant = c.variant.webhookIn === "own scope" ? callerUser.tenantId : c.variant.webhookIn === "B" ? TENANT_IDS.B : undefined;
@@ -851,4 +838,149 @@ describe("e2e: authorization matrix (every RPC and caller shape over REST and gR
       }
     });
   }
+
+  // Metered keys and self-rotation (ARCHITECTURE.md, "Keys"): a few explicit calls per door rather than
+  // another caller shape across the whole matrix, which would multiply its run time.
+  for (const door of ["rest", "grpc"] as const) {
+    it(`metered keys over ${door}: every way to mint a credential or loosen a limit is API_KEY_METERED and changes nothing; lowering and rotating itself pass`, async () => {
+      const m = await meteredWorld(store, `mx-meter-${door}-${process.pid}`);
+      const send = (method: DescMethodUnary, request: MessageInitShape<DescMessage>, token = m.meteredKey) =>
+        door === "rest" ? callRest(server.httpUrl, method, request, token) : doors.call("grpc", method, request, token);
+      const seconds = (n: number) => ({ seconds: BigInt(n), nanos: 0 });
+      const refused: [string, DescMethodUnary, MessageInitShape<DescMessage>][] = [
+        ["create a key", ApiKeyRegistry.method.createApiKey, { userId: m.userId, rights: [Right.USER_INFO] }],
+        ["regenerate another key", ApiKeyRegistry.method.regenerateApiKey, { userId: m.userId, keyId: m.otherKeyId }],
+        ["set its own password", UserRegistry.method.updatePassword, { userId: m.userId, currentPassword: MATRIX_PASSWORD, newPassword: "a metered key's choice, 12+" }],
+        ["create a user with a password", UserRegistry.method.createUser, { user: { userId: `${m.userId}-new`, password: "a metered key's choice, 12+" } }],
+        ["remove another key's rate limit", ApiKeyRegistry.method.updateApiKey, { apiKey: { userId: m.userId, id: m.tightKeyId }, updateMask: { paths: ["rate_limit"] } }],
+        ["raise its own uses", ApiKeyRegistry.method.updateApiKey, { apiKey: { userId: m.userId, id: m.meteredKeyId, remainingUses: 1_000_000_000 }, updateMask: { paths: ["remaining_uses"] } }],
+        ["shorten its own window", ApiKeyRegistry.method.updateApiKey, { apiKey: { userId: m.userId, id: m.meteredKeyId, rateLimit: { requests: 100_000, period: seconds(1) } }, updateMask: { paths: ["rate_limit"] } }],
+        ["raise another key's refill", ApiKeyRegistry.method.updateApiKey, { apiKey: { userId: m.userId, id: m.tightKeyId, refill: { amount: 51, period: seconds(86_400) } }, updateMask: { paths: ["refill"] } }],
+      ];
+      for (const [what, method, request] of refused) {
+        const before = await meteredState(store, m.userId);
+        const answer = await send(method, request);
+        expect(answer.ok ? "OK" : `${answer.codeName} ${answer.reason}`, what).to.equal("PermissionDenied API_KEY_METERED");
+        expect(usesMoved(before, await meteredState(store, m.userId)), `${what}: the store changed`).to.equal("");
+      }
+      const lowered = await send(ApiKeyRegistry.method.updateApiKey, {
+        apiKey: { userId: m.userId, id: m.tightKeyId, remainingUses: 10, rateLimit: { requests: 5, period: seconds(60) } },
+        updateMask: { paths: ["remaining_uses", "rate_limit"] },
+      });
+      expect(lowered.ok, "lowering another key's limits").to.equal(true);
+      const rotated = await send(ApiKeyRegistry.method.regenerateApiKey, { userId: m.userId, keyId: "self", gracePeriod: seconds(3600) });
+      if (!rotated.ok) throw new Error(`self-rotation refused: ${rotated.reason} ${rotated.message}`);
+      const { apiKey, key } = rotated.message as unknown as { apiKey: { id: string; rateLimit?: { requests: number }; remainingUses?: number }; key: string };
+      issuedKeys.add(key);
+      expect(apiKey.id).to.equal(m.meteredKeyId);
+      expect(apiKey.rateLimit?.requests, "the limits stay").to.equal(100_000);
+      expect(apiKey.remainingUses).to.be.a("number").and.at.most(100_000);
+      // The old secret, still in its grace period, may not rotate the key again: only the current one can.
+      const again = await send(ApiKeyRegistry.method.regenerateApiKey, { userId: m.userId, keyId: "self" });
+      expect(again.ok ? "OK" : `${again.codeName} ${again.reason}`).to.equal("PermissionDenied API_KEY_SECRET_SUPERSEDED");
+    });
+
+    it(`self-rotation over ${door}: needs no right, keeps a key outside its owner's universe as it is, and is refused to a session and for another user`, async () => {
+      const m = await meteredWorld(store, `mx-self-${door}-${process.pid}`);
+      const send = (request: MessageInitShape<DescMessage>, token: string) =>
+        door === "rest" ? callRest(server.httpUrl, ApiKeyRegistry.method.regenerateApiKey, request, token) : doors.call("grpc", ApiKeyRegistry.method.regenerateApiKey, request, token);
+      const said = (o: Outcome) => (o.ok ? "OK" : `${o.codeName} ${o.reason}`);
+      // A {USER_INFO} key holds no API-key right; a demoted admin's {ALL} key holds rights its owner no longer has.
+      expect(said(await send({ userId: m.userId, keyId: "self" }, m.infoKey)), "{USER_INFO} key").to.equal("OK");
+      expect(said(await send({ userId: m.plainUserId, keyId: m.demotedKeyId }, m.demotedKey)), "the demoted key by id").to.equal("PermissionDenied INSUFFICIENT_RIGHTS");
+      expect(said(await send({ userId: m.plainUserId, keyId: "self" }, m.demotedKey)), "the demoted key as self").to.equal("OK");
+      expect(said(await send({ userId: m.userId, keyId: "self" }, m.session)), "a session").to.equal("InvalidArgument VALIDATION_FAILED");
+      expect(said(await send({ userId: m.plainUserId, keyId: "self" }, m.meteredKey)), "another user's id").to.equal("InvalidArgument VALIDATION_FAILED");
+    });
+  }
+
+  it("self-rotation over REST's own path: POST /api/v1/api-keys/self:regenerate with an empty body", async () => {
+    const m = await meteredWorld(store, `mx-self-path-${process.pid}`);
+    const response = await fetch(new URL("/api/v1/api-keys/self:regenerate", server.httpUrl), {
+      method: "POST",
+      headers: { authorization: `Bearer ${m.infoKey}`, "content-type": "application/json" },
+      body: "{}",
+    });
+    const body = (await response.json()) as { apiKey?: { id: string }; key?: string };
+    expect(response.status).to.equal(200);
+    issuedKeys.add(body.key!);
+    expect(body.apiKey!.id).to.equal(m.infoKey.split(".")[1]);
+    expect(body.key!.split(".")[1]).to.equal(m.infoKey.split(".")[1]);
+    const old = await fetch(new URL("/api/v1/auth_info", server.httpUrl), { headers: { authorization: `Bearer ${m.infoKey}` } });
+    expect(old.status, "the old secret stops at once without a grace period").to.equal(401);
+  });
 });
+
+/** The fixtures of the metered and self-rotation cases. */
+interface MeteredWorld {
+  readonly userId: string;
+  readonly plainUserId: string;
+  /** An admin's {ALL} key with a rate limit and uses (never reached by these calls). */
+  readonly meteredKey: string;
+  readonly meteredKeyId: string;
+  /** An unmetered {ALL} key of the same user. */
+  readonly otherKeyId: string;
+  /** A {USER_INFO} key of the same user with tight limits. */
+  readonly tightKeyId: string;
+  /** A {USER_INFO} key of the same user, unmetered. */
+  readonly infoKey: string;
+  /** A {ALL} key of a plain user (an admin's key after a demotion). */
+  readonly demotedKey: string;
+  readonly demotedKeyId: string;
+  readonly session: string;
+}
+
+async function meteredWorld(store: SqliteStore, prefix: string): Promise<MeteredWorld> {
+  const now = new Date();
+  const user = (userId: string, admin: boolean): UserRecord => ({ userId, name: "", email: "", admin, state: "active", createdAt: now, updatedAt: now });
+  const [userId, plainUserId] = [prefix, `${prefix}-plain`];
+  await store.createUser(user(userId, true), matrixPassword);
+  await store.createUser(user(plainUserId, false), matrixPassword);
+  const key = async (owner: string, rights: number[], limits: Partial<Parameters<typeof newApiKey>[0]> = {}) => {
+    const made = newApiKey({ userId: owner, name: "metered", rights, expiresAt: new Date(Date.now() + DAY), now, ...limits });
+    await store.createApiKey(made.record, { maxKeysPerUser: 1000 });
+    issuedKeys.add(made.key);
+    return made;
+  };
+  const metered = await key(userId, [Right.ALL], { rateLimit: { requests: 100_000, periodMs: 60_000 }, remainingUses: 100_000 });
+  const other = await key(userId, [Right.ALL]);
+  const tight = await key(userId, [Right.USER_INFO], { rateLimit: { requests: 10, periodMs: 60_000 }, remainingUses: 50, refill: { amount: 50, periodMs: DAY } });
+  const info = await key(userId, [Right.USER_INFO]);
+  const demoted = await key(plainUserId, [Right.ALL]);
+  const session = await writeSession(store, userId, "matrix", now);
+  return {
+    userId,
+    plainUserId,
+    meteredKey: metered.key,
+    meteredKeyId: metered.record.id,
+    otherKeyId: other.record.id,
+    tightKeyId: tight.record.id,
+    infoKey: info.key,
+    demotedKey: demoted.key,
+    demotedKeyId: demoted.record.id,
+    session: session.token,
+  };
+}
+
+/** The user's keys and password as stored, without what use moves (last use; uses, compared apart). */
+async function meteredState(store: SqliteStore, userId: string): Promise<{ text: string; uses: Map<string, number | undefined> }> {
+  const user = await store.getUser(userId);
+  const keys = (await store.listApiKeys(userId, { pageSize: 100, pageToken: "" })).items;
+  const uses = new Map(keys.map((k) => [k.id, k.remainingUses]));
+  const stable = keys.map(({ lastUsedAt: _a, lastUsedIp: _b, lastUsedUserAgent: _c, remainingUses: _d, refilledAt: _e, ...rest }) => rest);
+  const created = await store.getUser(`${userId}-new`).then(
+    () => true,
+    () => false,
+  );
+  return { text: JSON.stringify({ user, stable, created }), uses };
+}
+
+/** What changed between two states beyond use: "" when nothing (a use only ever lowers a count). */
+function usesMoved(before: { text: string; uses: Map<string, number | undefined> }, after: { text: string; uses: Map<string, number | undefined> }): string {
+  if (before.text !== after.text) return `before ${before.text}\nafter  ${after.text}`;
+  for (const [id, was] of before.uses) {
+    const now = after.uses.get(id);
+    if (was === undefined ? now !== undefined : now === undefined || now > was) return `uses of ${id}: ${String(was)} → ${String(now)}`;
+  }
+  return "";
+}

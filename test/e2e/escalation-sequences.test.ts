@@ -20,10 +20,12 @@ import { fileURLToPath } from "node:url";
 import type { DescService } from "@bufbuild/protobuf";
 import { expect } from "chai";
 import fc from "fast-check";
+import { ApiKeyRegistry } from "../../gen/keyward/v1/api_key_pb.js";
 import { Right } from "../../gen/keyward/v1/rights_pb.js";
 import { UserRegistry } from "../../gen/keyward/v1/user_pb.js";
 import { PasswordHasher } from "../../src/passwords/password-hasher.js";
 import { openSqliteStore, type SqliteStore } from "../../src/store/sqlite/sqlite-store.js";
+import { expand } from "./support/access-model.js";
 import { openDoors, type Doors } from "./support/doors.js";
 import { changeProblems, credentialProblems, ChosenPasswords, Names } from "./support/escalation-model.js";
 import { runSequence, SequenceViolation, type Harness } from "./support/escalation-run.js";
@@ -208,6 +210,37 @@ describe("e2e: no sequence of calls escalates (every RPC, door and starting cred
       expect(held.join("\n")).to.match(/b-user's key acts as b-user, outside tenant A/);
       const renamedTenant = { ...before, tenants: new Map([...before.tenants].map(([id, t]) => [id, { ...t, name: "x" }])) };
       expect(changeProblems(before, renamedTenant, call, start, world, names).join("\n")).to.match(/changed tenant .* without RIGHT_ADMIN_TENANTS/);
+    });
+
+    it("a metered key creating a key, regenerating another, setting a password or loosening a limit breaks the metered rule; rotating itself does not", async () => {
+      const { before, world, names } = await judged((s) => s, [Right.ALL]);
+      const start = new Set(expand([Right.ALL]));
+      names.learn(before);
+      const [own, other] = [world.keys[0]!.id, world.keys[1]!.id];
+      const tight = [...before.keys.values()].find((k) => k["remaining_uses"] === 50)!;
+      const edit = (edits: Record<string, Record<string, unknown>>): Snapshot => ({
+        ...before,
+        at: before.at + 1,
+        keys: new Map([...before.keys].map(([id, k]) => [id, edits[id] ? ({ ...k, ...edits[id] } as typeof k) : k])),
+      });
+      const metered = { rights: start, owner: world.userIds.attacker, grace: false, keyId: own, metered: true };
+      const call = { caller: metered, method: ApiKeyRegistry.method.updateApiKey };
+      const judge = (after: Snapshot) => changeProblems(before, after, call, start, world, names).join("\n");
+      expect(judge(edit({ [other]: { secret_hash: "sha256:new" } }))).to.match(/a metered key regenerated attacker's key \{ALL\}/);
+      expect(judge(edit({ [tight.id]: { rate_limit_requests: null, rate_limit_period_ms: null } }))).to.match(/removed or raised its rate limit|rate limit/);
+      expect(judge(edit({ [tight.id]: { rate_limit_requests: 10, rate_limit_period_ms: 59_999 } }))).to.match(/a metered key removed or raised the limits of .*metered/);
+      expect(judge(edit({ [tight.id]: { remaining_uses: 51 } }))).to.match(/uses \(50 → 51\)/);
+      expect(judge(edit({ [tight.id]: { refill_amount: 51 } }))).to.match(/added or raised the limits of/);
+      // Lowering, and rotating itself, are allowed.
+      expect(judge(edit({ [tight.id]: { remaining_uses: 49, rate_limit_requests: 9 } }))).to.equal("");
+      expect(judge(edit({ [own]: { secret_hash: "sha256:rotated", updated_at: 1 } }))).to.equal("");
+      const created = new Map(before.keys).set("NEWKEY", { ...before.keys.get(own)!, id: "NEWKEY" });
+      expect(judge({ ...before, keys: created })).to.match(/a metered key created/);
+      const passwordSet = withUser(before, world.userIds.attacker, (u) => ({ ...u, password_hash: "$argon2id$chosen" }));
+      expect(judge(passwordSet)).to.match(/a metered key set the password of attacker/);
+      // The same changes by an unmetered {ALL} key are no escalation.
+      const free = { caller: { ...metered, metered: false }, method: ApiKeyRegistry.method.updateApiKey };
+      expect(changeProblems(before, edit({ [tight.id]: { remaining_uses: 51 } }), free, start, world, names)).to.deep.equal([]);
     });
 
     it("creating a plain user, or changing a user within the start rights, is no escalation", async () => {

@@ -31,6 +31,18 @@ const FIELD_EXAMPLES: Readonly<Record<string, string>> = {
   eventTypes: "api_key.",
 };
 
+/** Values for number fields whose zero would be refused (a key's limits), by JSON name. */
+const NUMBER_EXAMPLES: Readonly<Record<string, number>> = {
+  requests: 100,
+  remainingUses: 1000,
+  amount: 1000,
+};
+
+/** Values for maps, by JSON name: an empty map would show nothing of the shape. */
+const MAP_EXAMPLES: Readonly<Record<string, Record<string, string>>> = {
+  metadata: { plan: "pro" },
+};
+
 /** The example of a path parameter or string field named `jsonName`, if it needs one. */
 export function fieldExample(jsonName: string): string | undefined {
   return FIELD_EXAMPLES[jsonName];
@@ -47,6 +59,7 @@ export function exampleOf(schema: Schema, schemas: Readonly<Record<string, Schem
   const type = Array.isArray(schema.type) ? schema.type[0] : schema.type;
   switch (type) {
     case "object": {
+      if (MAP_EXAMPLES[name] !== undefined && schema.properties === undefined) return MAP_EXAMPLES[name];
       const properties = (schema.properties ?? {}) as Record<string, Schema>;
       const example: Record<string, unknown> = {};
       for (const [property, value] of Object.entries(properties)) {
@@ -63,7 +76,7 @@ export function exampleOf(schema: Schema, schemas: Readonly<Record<string, Schem
       return false;
     case "integer":
     case "number":
-      return 0;
+      return NUMBER_EXAMPLES[name] ?? 0;
     default:
       return {};
   }

@@ -19,6 +19,13 @@
  *   keys that go with their deleted owner are judged as that owner's deletion.
  * - Grace rule: a call made with an old secret in its grace period creates, changes, deletes or
  *   regenerates no key, sets no password and grants no admin.
+ * - Metered rule (ARCHITECTURE.md, "Keys"): a call made with a key that has a rate limit or usage credits
+ *   creates no key, regenerates no key but itself, sets no password and loosens no key's limits (removes
+ *   or raises a rate limit, the uses left or a refill, or adds a refill; uses compared as of the later
+ *   snapshot, a refill that fell due counted, so the uses the call itself spent are no change).
+ * - Self-rotation: a key's current secret giving that key a new secret (nothing else changed) is no
+ *   change of a broader principal, even when the key's rights exceed its owner's universe: the new
+ *   secret's power is the old one's.
  * - Tenant scope (ARCHITECTURE.md, "Tenants"): an attacker that starts in a tenant changes, creates or
  *   deletes no user (nor its keys or sessions) outside that tenant, and no credential it holds, nor any
  *   session a chosen password could open, reaches a user outside it. Only a start holding
@@ -39,6 +46,10 @@ export interface Power {
   readonly owner: string | undefined;
   /** An old secret inside its grace period. */
   readonly grace: boolean;
+  /** The key the credential is, when it is a key's secret. */
+  readonly keyId?: string;
+  /** That key has a rate limit or usage credits. */
+  readonly metered?: boolean;
 }
 
 const NOTHING: Power = { rights: new Set(), owner: undefined, grace: false };
@@ -72,8 +83,31 @@ export function powerOf(credential: Credential, snapshot: Snapshot): Power {
   const grace = !current && key.previous_secret_hash === presented && (key.previous_secret_valid_until ?? 0) > snapshot.at;
   if (!current && !grace) return NOTHING;
   if (key.state !== "active" || (key.expires_at !== null && key.expires_at <= snapshot.at)) return NOTHING;
-  return { rights: effective(JSON.parse(key.rights) as number[], holder(owner)), owner: owner.user_id, grace };
+  return { rights: effective(JSON.parse(key.rights) as number[], holder(owner)), owner: owner.user_id, grace, keyId: key.id, metered: isMetered(key) };
 }
+
+const isMetered = (key: KeyRow) => key["rate_limit_requests"] != null || key["remaining_uses"] != null;
+
+/** The uses `key` has left at `at`: its stored count, or its refill's amount once a refill fell due. Undefined: unlimited. */
+function usesAt(key: KeyRow, at: number): number | undefined {
+  const [remaining, amount, period, since] = [key["remaining_uses"], key["refill_amount"], key["refill_period_ms"], key["refilled_at"]] as (number | null)[];
+  if (remaining == null) return undefined;
+  return amount != null && period != null && since != null && at - since >= period ? amount : remaining;
+}
+
+/** What the change of `was` to `now` loosens, read from the design's words; undefined when nothing. */
+function loosened(was: KeyRow, now: KeyRow, at: number): string | undefined {
+  const [r1, p1, r2, p2] = [was["rate_limit_requests"], was["rate_limit_period_ms"], now["rate_limit_requests"], now["rate_limit_period_ms"]] as (number | null)[];
+  if (r1 != null && (r2 == null || r2 > r1! || r2 * p1! > r1! * p2!)) return "removed or raised its rate limit";
+  const [left, willHave] = [usesAt(was, at), usesAt(now, at)];
+  if (left !== undefined && (willHave === undefined || willHave > left)) return `removed or raised its uses (${left} → ${willHave ?? "unlimited"})`;
+  const [a1, q1, a2, q2] = [was["refill_amount"], was["refill_period_ms"], now["refill_amount"], now["refill_period_ms"]] as (number | null)[];
+  if (a2 != null && (a1 == null || a2 > a1 || a2 * q1! > a1 * q2!)) return "added or raised its refill";
+  return undefined;
+}
+
+/** Columns a regenerate writes. */
+const SECRET_COLUMNS = new Set(["secret_hash", "previous_secret_hash", "previous_secret_valid_until", "updated_at", "refilled_at"]);
 
 /** Readable names for a world's ids, so a failure reads as a story rather than a list of random ids. */
 export class Names {
@@ -151,6 +185,9 @@ export function changeProblems(before: Snapshot, after: Snapshot, call: CallFact
       problems.push(`an old secret in its grace period set the password of ${who}`);
     }
     if (grace && now?.admin === 1 && was?.admin !== 1) problems.push(`an old secret in its grace period made ${who} an admin`);
+    if (call.caller?.metered && now?.password_hash != null && now.password_hash !== was?.password_hash) {
+      problems.push(`a metered key set the password of ${who}`);
+    }
     // Creating a user with neither a password nor admin gives no one anything.
     if (!was && now && now.password_hash === null && now.admin === 0) continue;
     const selfService =
@@ -179,6 +216,16 @@ export function changeProblems(before: Snapshot, after: Snapshot, call: CallFact
     if (was && !now && !after.users.has(was.user_id)) continue;
     const what = !was ? "created" : !now ? "deleted" : `changed ${Object.keys(now).filter((c) => !same(was[c], now[c])).join(", ")}`;
     if (grace) problems.push(`an old secret in its grace period touched ${names.of(keyId)} (${what})`);
+    const changed = was && now ? Object.keys(now).filter((c) => !same(was[c], now[c])) : [];
+    const regenerated = changed.includes("secret_hash");
+    if (call.caller?.metered) {
+      if (!was) problems.push(`a metered key created ${names.of(keyId)}`);
+      if (regenerated && keyId !== call.caller.keyId) problems.push(`a metered key regenerated ${names.of(keyId)}`);
+      const loose = was && now ? loosened(was, now, after.at) : undefined;
+      if (loose !== undefined) problems.push(`a metered key ${loose.replace("its", `the limits of ${names.of(keyId)}:`)}`);
+    }
+    // Self-rotation: the caller's own key, its current secret, gave itself a new secret and nothing else.
+    if (!grace && keyId === call.caller?.keyId && regenerated && changed.every((c) => SECRET_COLUMNS.has(c))) continue;
     const owner = before.users.get((was ?? now)!.user_id) ?? after.users.get((was ?? now)!.user_id);
     if (outOfScope(world, owner)) problems.push(`${what} ${names.of(keyId)} of ${names.of(owner!.user_id)}, outside tenant A`);
     const outside = beyond(new Set([...keyRights(was, owner), ...keyRights(now, owner)]), start);

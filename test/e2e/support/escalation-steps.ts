@@ -103,6 +103,26 @@ const inDays = (days: number) => ({ seconds: BigInt(Math.floor(Date.now() / 1000
 
 const kind = <A>(k: StepKind<A>): StepKind<unknown> => k as StepKind<unknown>;
 
+/** Limits a new key may be given: none, or each of a rate limit, uses and a refill (ARCHITECTURE.md, "Keys"). */
+const newKeyLimits = fc.constantFrom("none" as const, "rate limit" as const, "uses with a refill" as const);
+const seconds = (s: number) => ({ seconds: BigInt(s), nanos: 0 });
+/**
+ * Changes to a key's limits: each cleared, set loose (the maxima) or set tight, and metadata. Loose
+ * values are the largest allowed, so they raise any limit a world's key has.
+ */
+const limitChange = fc.oneof(
+  fc.record({ path: fc.constant("rate_limit"), to: fc.constantFrom("clear", "loose", "tight") }),
+  fc.record({ path: fc.constant("remaining_uses"), to: fc.constantFrom("clear", "loose", "tight") }),
+  fc.record({ path: fc.constant("refill"), to: fc.constantFrom("clear", "loose", "tight") }),
+  fc.record({ path: fc.constant("metadata"), to: fc.constantFrom("clear", "loose", "tight") }),
+);
+const LIMIT_VALUES: Record<string, Record<"loose" | "tight", Record<string, unknown>>> = {
+  rate_limit: { loose: { rateLimit: { requests: 1_000_000, period: seconds(1) } }, tight: { rateLimit: { requests: 1, period: seconds(86_400) } } },
+  remaining_uses: { loose: { remainingUses: 1_000_000_000 }, tight: { remainingUses: 1 } },
+  refill: { loose: { refill: { amount: 1_000_000_000, period: seconds(60) } }, tight: { refill: { amount: 1, period: seconds(366 * 86_400) } } },
+  metadata: { loose: { metadata: { plan: "enterprise" } }, tight: { metadata: { plan: "free" } } },
+};
+
 /** A tenant a request names: none, the world's A or B, or (for a create) one that does not exist yet. */
 const tenantRef = fc.constantFrom("none" as const, "A" as const, "B" as const, "new" as const);
 const tenantIdOf = (c: StepContext, ref: "none" | "A" | "B" | "new") => (ref === "none" ? "" : c.world.tenantIds[ref]);
@@ -211,13 +231,27 @@ export const STEP_KINDS: Readonly<Record<string, StepKind<unknown>>> = {
   "keyward.v1.SessionRegistry.ListSessions": onUser(SessionRegistry.method.listSessions),
   "keyward.v1.SessionRegistry.DeleteSession": onRecord(SessionRegistry.method.deleteSession, "sessionId"),
   "keyward.v1.ApiKeyRegistry.CreateApiKey": kind({
-    args: fc.record({ user: userRef, rights: rightsChoice, expires: fc.boolean(), loopbackOnly: fc.boolean() }),
+    args: fc.record({ user: userRef, rights: rightsChoice, expires: fc.boolean(), loopbackOnly: fc.boolean(), limits: newKeyLimits }),
     resolve: (a, c) => {
       const rights = rightsOf(c, a.rights);
+      const limits =
+        a.limits === "rate limit"
+          ? { rateLimit: { requests: 10, period: seconds(60) } }
+          : a.limits === "uses with a refill"
+            ? { remainingUses: 5, refill: { amount: 5, period: seconds(86_400) } }
+            : {};
       return {
         method: ApiKeyRegistry.method.createApiKey,
-        request: { userId: userOf(c, a.user), name: "made by the attacker", rights, ...(a.expires ? { expiresAt: inDays(1) } : {}), allowedIps: a.loopbackOnly ? ["127.0.0.0/8"] : [] },
-        summary: `for ${c.names.of(userOf(c, a.user))}, rights ${rightsText(rights)}${a.expires ? ", expires in a day" : ""}${a.loopbackOnly ? ", loopback only" : ""}`,
+        request: {
+          userId: userOf(c, a.user),
+          name: "made by the attacker",
+          rights,
+          ...(a.expires ? { expiresAt: inDays(1) } : {}),
+          allowedIps: a.loopbackOnly ? ["127.0.0.0/8"] : [],
+          ...limits,
+          metadata: { by: "attacker" },
+        },
+        summary: `for ${c.names.of(userOf(c, a.user))}, rights ${rightsText(rights)}${a.expires ? ", expires in a day" : ""}${a.loopbackOnly ? ", loopback only" : ""}${a.limits === "none" ? "" : `, ${a.limits}`}`,
       };
     },
   }),
@@ -233,12 +267,13 @@ export const STEP_KINDS: Readonly<Record<string, StepKind<unknown>>> = {
         fc.record({ path: fc.constant("state"), disabled: fc.boolean() }),
         fc.record({ path: fc.constant("expires_at"), clear: fc.boolean() }),
         fc.record({ path: fc.constant("allowed_ips"), clear: fc.boolean() }),
+        limitChange,
       ),
     }),
     resolve: (a, c) => {
       const key = keyOf(c, a.key);
       const userId = pathUser(c, a.path, key.owner);
-      const change = a.change as { path: string; rights?: "the start key's" | number[]; disabled?: boolean; clear?: boolean };
+      const change = a.change as { path: string; rights?: "the start key's" | number[]; disabled?: boolean; clear?: boolean; to?: "clear" | "loose" | "tight" };
       let fields: Record<string, unknown>;
       let value: string;
       switch (change.path) {
@@ -256,8 +291,12 @@ export const STEP_KINDS: Readonly<Record<string, StepKind<unknown>>> = {
         case "expires_at":
           [fields, value] = [change.clear ? {} : { expiresAt: inDays(30) }, change.clear ? "clear the expiry" : "expire in 30 days"];
           break;
-        default:
+        case "allowed_ips":
           [fields, value] = [{ allowedIps: change.clear ? [] : ["127.0.0.0/8"] }, change.clear ? "usable from anywhere" : "loopback only"];
+          break;
+        default:
+          // A limit in the mask with no value clears it.
+          [fields, value] = [change.to === "clear" ? {} : LIMIT_VALUES[change.path]![change.to!]!, `${change.to} ${change.path}`];
       }
       return {
         method: ApiKeyRegistry.method.updateApiKey,
@@ -268,8 +307,16 @@ export const STEP_KINDS: Readonly<Record<string, StepKind<unknown>>> = {
   }),
   "keyward.v1.ApiKeyRegistry.DeleteApiKey": onRecord(ApiKeyRegistry.method.deleteApiKey, "keyId"),
   "keyward.v1.ApiKeyRegistry.RegenerateApiKey": kind({
-    args: fc.record({ key: fc.nat({ max: 15 }), path: pathRef, graceSeconds: fc.constantFrom(0, 3600, 604_800) }),
+    args: fc.record({ key: fc.nat({ max: 15 }), path: pathRef, graceSeconds: fc.constantFrom(0, 3600, 604_800), self: fc.boolean() }),
     resolve: (a, c) => {
+      if (a.self) {
+        // Self-rotation: `self` under the caller's own user (over REST the primary binding's path).
+        return {
+          method: ApiKeyRegistry.method.regenerateApiKey,
+          request: { userId: c.callerUserId, keyId: "self", ...(a.graceSeconds > 0 ? { gracePeriod: { seconds: BigInt(a.graceSeconds), nanos: 0 } } : {}) },
+          summary: `self${a.graceSeconds > 0 ? `, grace ${a.graceSeconds} s` : ""}`,
+        };
+      }
       const key = keyOf(c, a.key);
       const userId = pathUser(c, a.path, key.owner);
       return {

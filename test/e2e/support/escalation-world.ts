@@ -11,6 +11,7 @@ import { newApiKey } from "../../../src/services/new-api-key.js";
 import type { SqliteStore } from "../../../src/store/sqlite/sqlite-store.js";
 import type { PasswordRecord, UserRecord } from "../../../src/store/store.js";
 import { rightName } from "./access-model.js";
+import { writeSession } from "./fixture-session.js";
 import { issuedKeys } from "./secret-scan.js";
 
 /** How the attacker's one starting credential looks. */
@@ -24,15 +25,30 @@ export interface AttackerShape {
   readonly rights: readonly number[];
   /** The attacker's user lives in tenant A (ARCHITECTURE.md, "Tenants"); a system user otherwise. */
   readonly inTenant?: boolean;
+  /** The start key is metered (ARCHITECTURE.md, "Keys"): a rate limit and usage credits with a refill, {@link START_LIMITS}. */
+  readonly metered?: boolean;
 }
 
+/**
+ * A metered start key's limits: never reached by a sequence's calls, and each below its maximum so that
+ * raising it is a valid request the metered rule must refuse.
+ */
+export const START_LIMITS = {
+  rateLimit: { requests: 100_000, periodMs: 60_000 },
+  remainingUses: 100_000,
+  refill: { amount: 100_000, periodMs: 86_400_000 },
+} as const;
+/** A fixture key of the attacker's user with tight limits, for steps that try to loosen another key. */
+const TIGHT_LIMITS = { rateLimit: { requests: 10, periodMs: 60_000 }, remainingUses: 50, refill: { amount: 50, periodMs: 86_400_000 } };
+
 const short = (rights: readonly number[]) => `{${rights.map((r) => rightName(r).replace(/^RIGHT_/, "")).join(",")}}`;
-const keyShape = (admin: boolean, rights: number[], credential: "key" | "grace" = "key", inTenant = false): AttackerShape => ({
-  label: `${credential === "grace" ? "old secret in grace of " : ""}${inTenant ? "tenant A's " : ""}${admin ? "admin" : "user"}${short(rights)}`,
+const keyShape = (admin: boolean, rights: number[], credential: "key" | "grace" = "key", inTenant = false, metered = false): AttackerShape => ({
+  label: `${credential === "grace" ? "old secret in grace of " : ""}${metered ? "metered " : ""}${inTenant ? "tenant A's " : ""}${admin ? "admin" : "user"}${short(rights)}`,
   admin,
   credential,
   rights,
   inTenant,
+  metered,
 });
 
 /** Every starting credential the property draws from. */
@@ -69,6 +85,11 @@ export const ATTACKER_SHAPES: readonly AttackerShape[] = [
   keyShape(true, [Right.ALL], "grace", true),
   { label: "session of tenant A's admin", admin: true, credential: "session", rights: [], inTenant: true },
   { label: "session of tenant A's user", admin: false, credential: "session", rights: [], inTenant: true },
+  // Metered keys: whatever rights they carry, they mint no credential and loosen no limit.
+  keyShape(true, [Right.ALL], "key", false, true),
+  keyShape(true, [Right.ADMIN_USERS_WRITE, Right.ADMIN_API_KEYS], "key", false, true),
+  keyShape(false, [Right.USER_ALL], "key", false, true),
+  keyShape(true, [Right.ALL], "key", true, true),
 ];
 
 /** What the world is made of besides the shape. */
@@ -159,8 +180,8 @@ export async function buildWorld(store: SqliteStore, shape: AttackerShape, optio
   await makeUser("no-password", false, false);
 
   const keys: { id: string; name: string }[] = [];
-  const makeKey = async (role: Role, rights: number[], name: string, graceOldSecret = false) => {
-    const made = newApiKey({ userId: userIds[role], name, rights, now });
+  const makeKey = async (role: Role, rights: number[], name: string, graceOldSecret = false, limits: Pick<Parameters<typeof newApiKey>[0], "rateLimit" | "remainingUses" | "refill"> = {}) => {
+    const made = newApiKey({ userId: userIds[role], name, rights, now, ...limits });
     if (graceOldSecret) {
       // Regenerated an hour of grace ago: the old secret (the attacker's) still works, the new one is the owner's.
       const fresh = generateKey(made.record.id);
@@ -176,28 +197,18 @@ export async function buildWorld(store: SqliteStore, shape: AttackerShape, optio
   };
   const sessions: { id: string; name: string }[] = [];
   const makeSession = async (role: Role) => {
-    const token = generateKey(undefined, "session");
-    await store.createSession({
-      id: token.id,
-      userId: userIds[role],
-      secretHash: hashSecret(token.secret),
-      createdAt: now,
-      expiresAt: new Date(now.getTime() + DAY),
-      lastUsedAt: now,
-      userAgent: "escalation fixture",
-      address: "127.0.0.1",
-    });
-    issuedKeys.add(token.key);
-    sessions.push({ id: token.id, name: `${role}'s session ${sessions.length + 1}` });
-    return token.key;
+    const session = await writeSession(store, userIds[role], "escalation fixture", now);
+    sessions.push({ id: session.id, name: `${role}'s session ${sessions.length + 1}` });
+    return session.token;
   };
 
   let start: string;
   if (shape.credential === "session") start = await makeSession("attacker");
-  else start = await makeKey("attacker", [...shape.rights], short(shape.rights), shape.credential === "grace");
+  else start = await makeKey("attacker", [...shape.rights], short(shape.rights), shape.credential === "grace", shape.metered ? START_LIMITS : {});
   // The attacker's user has broader keys than the one it holds, and a session it does not hold.
   await makeKey("attacker", [shape.admin ? Right.ALL : Right.USER_ALL], shape.admin ? "{ALL}" : "{USER_ALL}");
   await makeKey("attacker", [Right.USER_INFO], "{USER_INFO}");
+  await makeKey("attacker", [Right.USER_INFO], "{USER_INFO} metered", false, TIGHT_LIMITS);
   if (shape.credential !== "session") await makeSession("attacker");
   await makeKey("other-admin", [Right.ALL], "{ALL}");
   await makeKey("user", [Right.USER_ALL], "{USER_ALL}");
