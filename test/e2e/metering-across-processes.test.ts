@@ -7,12 +7,12 @@ import { durationFromMs } from "@bufbuild/protobuf/wkt";
 import { expect } from "chai";
 import { ApiKeyRegistry } from "../../gen/keyward/v1/api_key_pb.js";
 import { AuthService } from "../../gen/keyward/v1/auth_pb.js";
-import { Right } from "../../gen/keyward/v1/rights_pb.js";
 import { creditBlockOf } from "../../src/authn/credit-leases.js";
 import { rateBlockOf } from "../../src/authn/rate-windows.js";
 import { openDoors, type Doors } from "./support/doors.js";
 import { Fixtures, ok, type Actor } from "./support/fixtures.js";
 import { issuedKeys } from "./support/secret-scan.js";
+import { meteredKey as meteredKeyOf, type Limits } from "./support/metered-keys.js";
 import { removeDataDir, startServer, type ServerProcess } from "./support/server-process.js";
 
 const LONG_CACHE = ["--auth-cache-ttl", "10m", "--revocation-poll-interval", "100ms"];
@@ -44,25 +44,7 @@ describe("e2e: rate limits and usage credits across two processes on one SQLite 
     removeDataDir(first.dataDir);
   });
 
-  async function meteredKey(limits: { rateLimit?: { requests: number; periodMs: number }; remainingUses?: number }): Promise<Actor> {
-    const userId = await fx.user();
-    const response = ok(
-      await here.call(
-        "connect",
-        ApiKeyRegistry.method.createApiKey,
-        {
-          userId,
-          name: "metered",
-          rights: [Right.USER_INFO],
-          rateLimit: limits.rateLimit && { requests: limits.rateLimit.requests, period: durationFromMs(limits.rateLimit.periodMs) },
-          remainingUses: limits.remainingUses,
-        },
-        admin,
-      ),
-    );
-    issuedKeys.add(response.key);
-    return { userId, key: response.key, apiKey: response.apiKey! };
-  }
+  const meteredKey = (limits: Limits) => meteredKeyOf(here, fx, admin, limits);
 
   async function outcome(doors: Doors, key: string): Promise<string> {
     const result = await doors.call("grpc", AuthService.method.getAuthInfo, {}, key);

@@ -4,15 +4,12 @@
 // a key's uses run out on every door alike; forward auth answers the metadata entries a proxy asks for.
 import * as grpc from "@grpc/grpc-js";
 import { fromBinary, toBinary, create } from "@bufbuild/protobuf";
-import { durationFromMs } from "@bufbuild/protobuf/wkt";
 import { expect } from "chai";
 import { ErrorInfoSchema, RetryInfoSchema } from "../../gen/google/rpc/error_details_pb.js";
 import { StatusSchema } from "../../gen/google/rpc/status_pb.js";
-import { ApiKeyRegistry } from "../../gen/keyward/v1/api_key_pb.js";
 import { AuthService } from "../../gen/keyward/v1/auth_pb.js";
 import { Right } from "../../gen/keyward/v1/rights_pb.js";
-import { ok, type Actor } from "./support/fixtures.js";
-import { issuedKeys } from "./support/secret-scan.js";
+import { meteredKey as meteredKeyOf, type Limits } from "./support/metered-keys.js";
 import { useServer } from "./support/server-process.js";
 
 /** What one call showed: its HTTP status (or gRPC code), reason and the headers the meter speaks in. */
@@ -30,27 +27,7 @@ interface Seen {
 describe("e2e: rate limits and usage credits on every door", function () {
   const server = useServer();
 
-  /** A new user's key with the given limits (and metadata), made through the API. */
-  async function meteredKey(limits: { rateLimit?: { requests: number; periodMs: number }; remainingUses?: number; metadata?: Record<string, string> }): Promise<Actor> {
-    const userId = await server.fx.user();
-    const response = ok(
-      await server.doors.call(
-        "connect",
-        ApiKeyRegistry.method.createApiKey,
-        {
-          userId,
-          name: "metered",
-          rights: [Right.USER_INFO],
-          rateLimit: limits.rateLimit && { requests: limits.rateLimit.requests, period: durationFromMs(limits.rateLimit.periodMs) },
-          remainingUses: limits.remainingUses,
-          metadata: limits.metadata ?? {},
-        },
-        server.admin,
-      ),
-    );
-    issuedKeys.add(response.key);
-    return { userId, key: response.key, apiKey: response.apiKey! };
-  }
+  const meteredKey = (limits: Limits) => meteredKeyOf(server.doors, server.fx, server.admin, limits);
 
   async function overHttp(path: string, key: string, headers: Record<string, string> = {}): Promise<Seen & { headers: Headers }> {
     const response = await fetch(`${server.server.httpUrl}${path}`, { headers: { authorization: `Bearer ${key}`, ...headers } });
