@@ -18,6 +18,9 @@
  *    the nginx recipe with auth_request to Keyward, 32 connections: throughput ratio and added latency;
  * 7. events (bench/events.ts, alone: `npm run bench:events`): an event's CPU on a key update against
  *    GetAuthInfo's, that authenticated calls write no event, and the auth.fail rows of a bounded flood.
+ * 8. metering (bench/metering.ts, alone: `npm run bench:metering`): CPU per authenticated call with a rate
+ *    limit, with usage credits and with both against the same call without, and per forward-auth check
+ *    with a rate limit.
  *
  * Fairness: every server (Keyward, its --workers 2 twin, both baselines, the edge's Keyward) runs with the
  * same Node flags, npm start's (plus --server-flags); the bare grpc-js server has channelz off as Keyward's
@@ -40,6 +43,7 @@ import { GetAuthInfoRequestSchema } from "../gen/keyward/v1/auth_pb.js";
 import type { MicroResult, MicroSpec } from "./micro/verify-bench.js";
 import { runEdgeBench } from "./edge.js";
 import { runEventsBench } from "./events.js";
+import { runMeteringBench } from "./metering.js";
 import { ensureBuiltServer } from "./lib/build.js";
 import { runHttpTarget, type HttpTarget } from "./lib/http-run.js";
 import { h2loadVersion, runGrpcPhase, type GrpcGenerator } from "./lib/grpc-load.js";
@@ -261,6 +265,8 @@ async function main(argv: string[]): Promise<void> {
     const paired = (a: LoadRound[] | undefined, b: LoadRound[] | undefined) => (a && b ? pairedRatio(a, b) : undefined);
     // 7. Events: an event's cost on a key update, no event on authenticated calls, the auth.fail flood.
     const events = await runEventsBench(progress);
+    // 8. Metering: a rate limit's and usage credits' CPU per call.
+    const metering = await runMeteringBench(progress);
     const results: Results = {
       mode: mode.name,
       startedAt: startedAt.toISOString(),
@@ -330,7 +336,7 @@ async function main(argv: string[]): Promise<void> {
     results.seconds = (performance.now() - started) / 1000;
     const table = buildTable(results);
     process.stdout.write(`${table}\n`);
-    writeFileSync(join(ROOT, "bench/results.json"), `${JSON.stringify({ ...results, events, table }, null, 2)}\n`);
+    writeFileSync(join(ROOT, "bench/results.json"), `${JSON.stringify({ ...results, events, metering, table }, null, 2)}\n`);
     progress(`wrote bench/results.json (${results.seconds.toFixed(0)} s)`);
     if (profileDir) printProfiles(profileDir);
     if (results.targets.some((t) => t.pass === false)) process.exitCode = 1;
