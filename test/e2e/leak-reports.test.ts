@@ -7,6 +7,7 @@
  * previous secret ends its grace; `--leak-report-action delete` deletes; the work is bounded.
  */
 import { createHash, generateKeyPairSync, sign, type KeyObject } from "node:crypto";
+import { request as httpRequest, type ClientRequest } from "node:http";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -257,6 +258,33 @@ describe("leak reports (e2e)", function () {
       expect(get.status).to.equal(405);
       expect(get.headers.get("allow")).to.equal("POST");
     });
+
+    it("reads at most 4 report bodies at once: a fifth is 503 LEAK_REPORTS_BUSY with Retry-After, and the slots come back when the slow senders go", async () => {
+      const url = new URL(`${sut.server.httpUrl}/api/v1/leaks/github`);
+      const held: ClientRequest[] = [];
+      for (let i = 0; i < 4; i++) {
+        const slow = httpRequest({ host: url.hostname, port: url.port, path: url.pathname, method: "POST", headers: { "content-type": "application/json", "content-length": 1000, "github-public-key-identifier": KEY_ID, "github-public-key-signature": signatureOf("x") } });
+        slow.on("error", () => {});
+        slow.write("[");
+        held.push(slow);
+      }
+      let busy: Awaited<ReturnType<typeof post>> | undefined;
+      for (let i = 0; i < 100 && busy === undefined; i++) {
+        const answer = await report(sut, [{ token: "some_token" }]);
+        if (answer.status === 503) busy = answer;
+        else await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      expect(busy, "a fifth report is refused while four are being read").to.not.equal(undefined);
+      expect(reasonOf(busy!.json)).to.equal("LEAK_REPORTS_BUSY");
+      expect(busy!.headers.get("retry-after")).to.equal("1");
+      for (const slow of held) slow.destroy();
+      let status = 0;
+      for (let i = 0; i < 100 && status !== 200; i++) {
+        status = (await report(sut, [{ token: "some_token" }])).status;
+        if (status !== 200) await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      expect(status).to.equal(200);
+    });
   });
 
   describe("--leak-report-action delete", () => {
@@ -267,8 +295,12 @@ describe("leak reports (e2e)", function () {
       const rotated = await sut.fx.key(leaky.userId, [Right.USER_INFO]);
       const fresh = ok(await sut.doors.call("connect", ApiKeyRegistry.method.regenerateApiKey, { userId: leaky.userId, keyId: rotated.apiKey.id, gracePeriod: durationFromMs(3_600_000) }, sut.admin));
       issuedKeys.add(fresh.key);
-      const answer = await report(sut, [{ token: leaky.key }, { token: rotated.key }]);
+      const body = bodyOf([{ token: leaky.key }, { token: rotated.key }]);
+      const headers = { "github-public-key-identifier": KEY_ID, "github-public-key-signature": signatureOf(body) };
+      const answer = await post(sut, body, headers);
       expect(answer.json.map((e: any) => e.label)).to.deep.equal(["true_positive", "true_positive"]);
+      // Replayed: the key is gone and the grace over, yet the answer is the same (read from the report's marks).
+      expect((await post(sut, body, headers)).json).to.deep.equal(answer.json);
       const gone = await sut.doors.call("connect", ApiKeyRegistry.method.getApiKey, { userId: leaky.userId, keyId: leaky.apiKey.id }, sut.admin);
       expect(gone.ok ? "found" : gone.reason).to.equal("API_KEY_NOT_FOUND");
       expect(await standing(sut.doors, leaky.key)).to.equal("API_KEY_INVALID");
