@@ -236,7 +236,7 @@ export const LeakReportsNotConfigured = define(
   "LEAK_REPORTS_NOT_CONFIGURED",
   "leak reports are not accepted here: start Keyward with --leak-report-keys",
 );
-/** An unknown key identifier, a missing or malformed signature and a wrong one read the same. */
+/** A missing header, an unknown key identifier and a malformed or wrong signature: one reason, the `problem` says which. */
 export const LeakReportSignatureInvalid = define(
   "unauthenticated",
   "LEAK_REPORT_SIGNATURE_INVALID",
