@@ -236,11 +236,17 @@ export const LeakReportsNotConfigured = define(
   "LEAK_REPORTS_NOT_CONFIGURED",
   "leak reports are not accepted here: start Keyward with --leak-report-keys",
 );
-/** An unknown key identifier, a missing or malformed signature and a wrong one read the same. */
+/** A missing header, an unknown key identifier and a malformed or wrong signature: one reason, the `problem` says which. */
 export const LeakReportSignatureInvalid = define(
   "unauthenticated",
   "LEAK_REPORT_SIGNATURE_INVALID",
   "the report's Github-Public-Key-Signature does not verify with a configured key: {problem}",
+);
+/** More reports being read at once than the endpoint takes; GitHub sends the report again later. */
+export const LeakReportsBusy = define(
+  "unavailable",
+  "LEAK_REPORTS_BUSY",
+  "too many leak reports are being read at once; try again in a second",
 );
 
 // Webhooks (ARCHITECTURE.md, "Events").
