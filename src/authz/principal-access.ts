@@ -30,10 +30,17 @@
  * - Grace rule: a key's previous secret, accepted during a regenerate's grace period, may call with the
  *   key's rights but may not create, change, regenerate or delete keys, set passwords or grant admin: only
  *   the current secret can, so a leaked old secret can neither take the key over nor mint a new credential.
+ * - Metered rule: a key with a rate limit or usage credits may not mint a credential, which would not be
+ *   metered (create a key, regenerate a key other than itself, set a password, create a user with one),
+ *   and may not loosen any key's limits, itself included (remove or raise a rate limit, the remaining uses
+ *   or a refill; add a refill). Lowering is allowed. A session is never metered.
+ * - Self-rotation (`key_id` `self`): the calling key regenerating itself needs the grace rule only; the new
+ *   secret carries exactly what the old one did, so neither the key-access nor the metered rule applies.
  */
 import type { HandlerContext } from "@connectrpc/connect";
 import { Right } from "../../gen/keyward/v1/rights_pb.js";
 import {
+  ApiKeyMetered,
   ApiKeySecretSuperseded,
   InsufficientRights,
   KeyRightsNotHeld,
@@ -43,6 +50,7 @@ import {
 } from "../errors/errors.js";
 import { changedRights, missingRights, rights } from "../rights/index.js";
 import type { ApiKeyRecord, UserRecord } from "../store/store.js";
+import { creditsAt } from "../store/usage-credits.js";
 import { accessRuleOf } from "./access-rules.js";
 import { principalOf, type Principal } from "../authn/principal.js";
 import { enforceReach, scopeOf } from "./tenant-scope.js";
@@ -68,6 +76,7 @@ export function callerOf(context: Pick<HandlerContext, "values" | "method">): Ca
 export function enforceCreateKey(caller: Caller, owner: UserRecord, granted: readonly number[]): void {
   enforceReach(caller.principal, owner);
   refuseSupersededSecret(caller);
+  refuseMetered(caller, "create a key");
   enforceGrantRule(caller.principal, owner, [], granted);
   enforceIssueFor(caller, owner, "issue it a key");
 }
@@ -80,7 +89,12 @@ export interface KeyChange {
   readonly rights?: readonly number[] | undefined;
   /** The key gets a new secret, which the caller receives. */
   readonly regenerates?: boolean | undefined;
+  /** The key as the change leaves it, when the change may move its limits; judged at `now`. */
+  readonly after?: { readonly key: KeyLimits; readonly now: Date } | undefined;
 }
+
+/** The parts of a key the metered rule compares. */
+export type KeyLimits = Pick<ApiKeyRecord, "rateLimit" | "remainingUses" | "refill" | "refilledAt">;
 
 /**
  * Touching the existing `key` (changing any field, disabling, enabling, regenerating, deleting): the grace
@@ -91,12 +105,46 @@ export interface KeyChange {
 export function enforceTouchKey(caller: Caller, key: ApiKeyRecord, change?: KeyChange): void {
   if (change) enforceReach(caller.principal, change.owner);
   refuseSupersededSecret(caller);
+  if (change?.regenerates && key.id !== caller.principal.key?.id) refuseMetered(caller, "regenerate another key", key);
+  if (change?.after) {
+    const loosened = loosening(key, change.after.key, change.after.now);
+    if (loosened !== undefined) refuseMetered(caller, loosened, key);
+  }
   const missing = missingRights(caller.principal.rights, keyPotential(caller, key));
   if (missing.length > 0) throw KeyRightsNotHeld.create({ key_id: key.id, missing: names(missing) });
   if (change === undefined) return;
   if (change.rights) enforceGrantRule(caller.principal, change.owner, key.rights, change.rights);
   if (change.regenerates) enforceIssueFor(caller, change.owner, "regenerate its key");
   else if (change.rights?.some((right) => !key.rights.includes(right))) enforceIssueFor(caller, change.owner, "give its key rights");
+}
+
+/**
+ * Self-rotation: the calling key gives itself a new secret. Only the grace rule applies: the secret it
+ * hands out carries exactly the rights, limits and credits of the one that asked, so nothing is granted.
+ */
+export function enforceRotateSelf(caller: Caller, key: ApiKeyRecord): void {
+  if (caller.principal.key?.id !== key.id) throw new Error("enforceRotateSelf: the key is not the caller's own");
+  refuseSupersededSecret(caller);
+}
+
+/**
+ * What a change of `before`'s limits to `after` loosens, as the action the metered rule names, or
+ * undefined when it loosens nothing. Loosening: removing a limit, raising a rate limit's requests or its
+ * requests per time, raising the uses left as of `now` (a refill that fell due counted), adding a refill
+ * or raising its amount or amount per time. Each comparison is exact (cross-multiplied, no rounding).
+ */
+export function loosening(before: KeyLimits, after: KeyLimits, now: Date): string | undefined {
+  const [was, is] = [before.rateLimit, after.rateLimit];
+  if (was !== undefined && (is === undefined || is.requests > was.requests || is.requests * was.periodMs > was.requests * is.periodMs)) {
+    return "remove or raise a rate limit";
+  }
+  const [left, willHave] = [creditsAt(before, now)?.remaining, creditsAt(after, now)?.remaining];
+  if (left !== undefined && (willHave === undefined || willHave > left)) return "remove or raise remaining uses";
+  const [refilled, refills] = [before.refill, after.refill];
+  if (refills !== undefined && (refilled === undefined || refills.amount > refilled.amount || refills.amount * refilled.periodMs > refilled.amount * refills.periodMs)) {
+    return "add or raise a refill";
+  }
+  return undefined;
 }
 
 /**
@@ -147,6 +195,7 @@ export function enforceCreateUser(caller: Caller, user: UserRecord, withPassword
   enforceReach(caller.principal, user);
   if (!withPassword && !user.admin) return;
   refuseSupersededSecret(caller);
+  if (withPassword) refuseMetered(caller, "create a user with a password");
   enforceUserAccess(caller, undefined, user, false, `create it ${withPassword ? "with a password" : "as an admin"}`);
 }
 
@@ -184,6 +233,7 @@ export type PasswordAccess = "current password" | "first password" | "other user
 export function passwordAccess(caller: Caller, target: UserRecord): PasswordAccess {
   enforceReach(caller.principal, target);
   refuseSupersededSecret(caller);
+  refuseMetered(caller, "set a password");
   if (isSelfService(caller, target.userId, false)) {
     if (target.passwordSetAt !== undefined) return "current password";
     // The first-password rule: a session will carry the whole universe, so the credential must too.
@@ -233,6 +283,22 @@ function enforceUserAccess(caller: Caller, before: UserRecord | undefined, after
 function refuseSupersededSecret(caller: Caller): void {
   const { principal } = caller;
   if (principal.supersededSecret) throw ApiKeySecretSuperseded.create({ key_id: principal.key?.id ?? "" });
+}
+
+/**
+ * The metered rule: refuses `action` to a caller whose key has a rate limit or usage credits. When the
+ * call touches the caller's own key, its stored record (`touched`, read inside this write) counts too, so
+ * a limit set since the key was verified is already in force.
+ */
+function refuseMetered(caller: Caller, action: string, touched?: ApiKeyRecord): void {
+  const own = caller.principal.key;
+  if (own === undefined) return;
+  if (isMetered(own) || (touched?.id === own.id && isMetered(touched))) throw ApiKeyMetered.create({ key_id: own.id, action });
+}
+
+/** Whether `key` is metered: it has a rate limit or usage credits. */
+export function isMetered(key: Pick<ApiKeyRecord, "rateLimit" | "remainingUses">): boolean {
+  return key.rateLimit !== undefined || key.remainingUses !== undefined;
 }
 
 /** What `user` may hold, suspension aside: what it holds once active. */

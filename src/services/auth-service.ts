@@ -10,7 +10,7 @@ import type { ServiceDeps, SessionPolicy } from "./service-deps.js";
 
 type SessionEnd = SessionPolicy["end"];
 
-export function createAuthService(deps: Pick<ServiceDeps, "sessions" | "store">): ServiceImpl<typeof AuthService> {
+export function createAuthService(deps: Pick<ServiceDeps, "sessions" | "store" | "now">): ServiceImpl<typeof AuthService> {
   const sessionEnd: SessionEnd = (session) => deps.sessions.end(session);
   const readTenant = (tenantId: string) => deps.store.getTenant(tenantId);
   /**
@@ -25,8 +25,9 @@ export function createAuthService(deps: Pick<ServiceDeps, "sessions" | "store">)
   const answers = new WeakMap<Principal, GetAuthInfoResponse>();
   const answerOf = (principal: Principal): GetAuthInfoResponse | Promise<GetAuthInfoResponse> => {
     const { tenantId } = principal.user;
-    if (tenantId === undefined) return answerFor(principal, sessionEnd, undefined);
-    return readTenant(tenantId).then((tenant) => answerFor(principal, sessionEnd, tenant));
+    const now = new Date(deps.now());
+    if (tenantId === undefined) return answerFor(principal, sessionEnd, undefined, now);
+    return readTenant(tenantId).then((tenant) => answerFor(principal, sessionEnd, tenant, now));
   };
   return {
     getAuthInfo(_request, context) {
@@ -50,10 +51,14 @@ export function createAuthService(deps: Pick<ServiceDeps, "sessions" | "store">)
   };
 }
 
-function answerFor(principal: Principal, sessionEnd: SessionEnd, tenant: TenantRecord | undefined): GetAuthInfoResponse {
+/**
+ * The answer for `principal` as of `now`. A metered key's `remaining_uses` is its count when the key was
+ * verified (the cached record), not a live count: `GetApiKey` reads the store.
+ */
+function answerFor(principal: Principal, sessionEnd: SessionEnd, tenant: TenantRecord | undefined, now: Date): GetAuthInfoResponse {
   return create(GetAuthInfoResponseSchema, {
     user: userToMessage(principal.user),
-    apiKey: principal.key && apiKeyToMessage(principal.key),
+    apiKey: principal.key && apiKeyToMessage(principal.key, now),
     session: principal.session && sessionToMessage(principal.session, sessionEnd(principal.session)),
     rights: [...principal.rights].sort((a, b) => a - b),
     tenant: tenant && tenantToMessage(tenant),

@@ -4,8 +4,8 @@
  * into a response by accident.
  */
 import { create } from "@bufbuild/protobuf";
-import { timestampDate, timestampFromDate, type Timestamp } from "@bufbuild/protobuf/wkt";
-import { ApiKeySchema, ApiKeyState, type ApiKey } from "../../gen/keyward/v1/api_key_pb.js";
+import { durationFromMs, timestampDate, timestampFromDate, type Timestamp } from "@bufbuild/protobuf/wkt";
+import { ApiKeySchema, ApiKeyState, RateLimitSchema, UsageRefillSchema, type ApiKey } from "../../gen/keyward/v1/api_key_pb.js";
 import { EventSchema, type Event } from "../../gen/keyward/v1/event_pb.js";
 import { SessionSchema, type Session } from "../../gen/keyward/v1/session_pb.js";
 import { TenantSchema, type Tenant } from "../../gen/keyward/v1/tenant_pb.js";
@@ -21,6 +21,7 @@ import type {
   UserRecord,
   UserState as StoredUserState,
 } from "../store/store.js";
+import { creditsAt } from "../store/usage-credits.js";
 
 export function userToMessage(user: UserRecord): User {
   return create(UserSchema, {
@@ -59,7 +60,12 @@ export function sessionToMessage(session: SessionRecord, end: Date): Session {
   });
 }
 
-export function apiKeyToMessage(key: ApiKeyRecord): ApiKey {
+/**
+ * A key's message as of `now`: its remaining uses and next refill are read through `creditsAt`, so a
+ * refill that fell due shows even before a call takes a use.
+ */
+export function apiKeyToMessage(key: ApiKeyRecord, now: Date): ApiKey {
+  const credits = creditsAt(key, now);
   return create(ApiKeySchema, {
     id: key.id,
     userId: key.userId,
@@ -74,6 +80,11 @@ export function apiKeyToMessage(key: ApiKeyRecord): ApiKey {
     allowedIps: key.allowedIps ? [...key.allowedIps] : [],
     lastUsedIp: key.lastUsedIp ?? "",
     lastUsedUserAgent: key.lastUsedUserAgent ?? "",
+    rateLimit: key.rateLimit && create(RateLimitSchema, { requests: key.rateLimit.requests, period: durationFromMs(key.rateLimit.periodMs) }),
+    remainingUses: credits?.remaining,
+    refill: key.refill && create(UsageRefillSchema, { amount: key.refill.amount, period: durationFromMs(key.refill.periodMs) }),
+    nextRefillAt: optionalTimestamp(credits?.nextRefillAt),
+    metadata: { ...key.metadata },
   });
 }
 

@@ -1,5 +1,5 @@
 import { generateKey, hashSecret } from "../keys/index.js";
-import type { ApiKeyRecord } from "../store/store.js";
+import type { ApiKeyRecord, RateLimitRecord, UsageRefillRecord } from "../store/store.js";
 
 /** A key about to be stored, and its full text, which is shown once and never stored. */
 export interface NewApiKey {
@@ -15,6 +15,12 @@ export function newApiKey(init: {
   expiresAt?: Date | undefined;
   /** Canonical CIDRs; empty or absent means anywhere. */
   allowedIps?: string[];
+  rateLimit?: RateLimitRecord | undefined;
+  /** Undefined means unlimited; a refill is kept only with a count. */
+  remainingUses?: number | undefined;
+  refill?: UsageRefillRecord | undefined;
+  /** Empty or absent means none. */
+  metadata?: Record<string, string> | undefined;
   now: Date;
 }): NewApiKey {
   const { id, secret, key } = generateKey();
@@ -29,6 +35,12 @@ export function newApiKey(init: {
       secretHash: hashSecret(secret),
       expiresAt: init.expiresAt,
       ...(init.allowedIps !== undefined && init.allowedIps.length > 0 ? { allowedIps: init.allowedIps } : {}),
+      ...(init.rateLimit === undefined ? {} : { rateLimit: init.rateLimit }),
+      // The count begins now: `refilledAt` is the epoch leases carry and refills count from.
+      ...(init.remainingUses === undefined
+        ? {}
+        : { remainingUses: init.remainingUses, refilledAt: init.now, ...(init.refill === undefined ? {} : { refill: init.refill }) }),
+      ...(init.metadata === undefined || Object.keys(init.metadata).length === 0 ? {} : { metadata: init.metadata }),
       createdAt: init.now,
       updatedAt: init.now,
     },
