@@ -241,7 +241,8 @@ function MetadataField({ rows, onChange, problems }: { readonly rows: readonly M
   const byKey = new Map<string, FieldProblem[]>();
   const general: FieldProblem[] = [];
   for (const problem of problems) {
-    const key = metadataKeyOf(problem.field);
+    // A bad key is reported on the whole map, quoting the key (`key \`plan!\` must be …`).
+    const key = metadataKeyOf(problem.field) ?? /^key `([^`]*)`/.exec(problem.description)?.[1];
     if (key !== undefined && rows.some((row) => row.key.trim() === key)) byKey.set(key, [...(byKey.get(key) ?? []), { field: "", description: problem.description }]);
     else general.push({ field: "", description: problem.description });
   }
