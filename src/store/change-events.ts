@@ -1,7 +1,9 @@
 // What each change records about itself (ARCHITECTURE.md, "Events"): the one description of changes,
 // called by both adapters inside the write that makes the change, from the records before and after it.
 // Values appear only for the fields that decide what a credential can do (rights, state, expiry,
-// networks, admin); other fields are named without values, and secrets and hashes never appear.
+// networks, admin, rate limit, usage credits and refill); other fields (name, email, metadata) are named
+// without values, and secrets and hashes never appear. A use of a key (its last use, a lease of its
+// credits) is not a change and records nothing.
 import { currentEventContext } from "./event-context.js";
 import type { ApiKeyRecord, EventChange, EventSubject, NewEvent, SessionRecord, TenantRecord, UserRecord } from "./store.js";
 
@@ -67,6 +69,10 @@ export function apiKeyCreated(key: ApiKeyRecord, owner: UserRecord): NewEvent {
     { field: "state", after: json(key.state) },
     ...(key.expiresAt ? [{ field: "expires_at", after: json(key.expiresAt) }] : []),
     ...(key.allowedIps?.length ? [{ field: "allowed_ips", after: json(key.allowedIps) }] : []),
+    ...(key.rateLimit ? [{ field: "rate_limit", after: json(rateLimitValue(key)) }] : []),
+    ...(key.remainingUses !== undefined ? [{ field: "remaining_uses", after: json(key.remainingUses) }] : []),
+    ...(key.refill ? [{ field: "refill", after: json(refillValue(key)) }] : []),
+    ...(Object.keys(key.metadata ?? {}).length > 0 ? [{ field: "metadata" }] : []),
   ]);
 }
 
@@ -84,6 +90,10 @@ export function apiKeyUpdated(before: ApiKeyRecord, after: ApiKeyRecord, owner: 
     ...valued("expires_at", before.expiresAt ?? null, after.expiresAt ?? null),
     ...valued("allowed_ips", before.allowedIps ?? [], after.allowedIps ?? []),
     ...valued("previous_secret_valid_until", before.previousSecretValidUntil ?? null, after.previousSecretValidUntil ?? null),
+    ...valued("rate_limit", rateLimitValue(before), rateLimitValue(after)),
+    ...remainingUsesChange(before, after),
+    ...valued("refill", refillValue(before), refillValue(after)),
+    ...named("metadata", metadataText(before), metadataText(after)),
   ];
   if (changed.length === 0) return undefined;
   return changeEvent(regenerated ? "api_key.regenerate" : "api_key.update", keySubject(after, owner), changed);
@@ -119,6 +129,35 @@ export function sessionCreated(session: SessionRecord, owner: UserRecord | undef
 /** `session.delete` (a sign-out, or a session ended by someone). */
 export function sessionDeleted(session: { id: string; userId: string }, owner: UserRecord | undefined): NewEvent {
   return changeEvent("session.delete", { ...userSubject(owner, session.userId), sessionId: session.id });
+}
+
+/** A rate limit as the API writes it (`{"requests": 5, "period": "1s"}`), null when none. */
+function rateLimitValue(key: ApiKeyRecord): { requests: number; period: string } | null {
+  return key.rateLimit ? { requests: key.rateLimit.requests, period: durationValue(key.rateLimit.periodMs) } : null;
+}
+
+/** A refill as the API writes it (`{"amount": 1000, "period": "86400s"}`), null when none. */
+function refillValue(key: ApiKeyRecord): { amount: number; period: string } | null {
+  return key.refill ? { amount: key.refill.amount, period: durationValue(key.refill.periodMs) } : null;
+}
+
+/** Metadata in a form that compares equal whatever the order of its entries. */
+function metadataText(key: ApiKeyRecord): string {
+  return json(Object.entries(key.metadata ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
+
+/** A period in protobuf Duration's JSON form. */
+function durationValue(ms: number): string {
+  return `${ms / 1000}s`;
+}
+
+/**
+ * `remaining_uses` when an update set a new count: its value changed, or a new count of the same size
+ * began (a new epoch). The count leases take between updates is not a change and is not compared.
+ */
+function remainingUsesChange(before: ApiKeyRecord, after: ApiKeyRecord): EventChange[] {
+  const newCount = before.refilledAt?.getTime() !== after.refilledAt?.getTime() || before.remainingUses !== after.remainingUses;
+  return newCount ? [{ field: "remaining_uses", before: json(before.remainingUses ?? null), after: json(after.remainingUses ?? null) }] : [];
 }
 
 function userSubject(user: UserRecord | undefined, userId = user?.userId): EventSubject {

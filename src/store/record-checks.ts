@@ -70,6 +70,7 @@ export function checkApiKeyRecord(key: ApiKeyRecord): void {
     ...(key.allowedIps === undefined || (Array.isArray(key.allowedIps) && key.allowedIps.every((c) => typeof c === "string"))
       ? []
       : ["allowedIps must be strings"]),
+    ...meterProblems(key),
   ];
   throwIfAny("api_key", problems);
 }
@@ -159,6 +160,14 @@ export function checkUpdatedUser(current: UserRecord, next: UserRecord): void {
   checkUserRecord(next);
 }
 
+/**
+ * Throws `invalid_argument` (api_key) unless `count`, the uses a lease asks for or gives back, is a whole
+ * number >= 1 and `at` (the take's time or the lease's epoch) a valid Date.
+ */
+export function checkUsesLease(countField: string, count: number, dateField: string, at: Date): void {
+  throwIfAny("api_key", [...whole(countField, count, 1), ...date(dateField, at)]);
+}
+
 /** Checks an updater's result: identity fields unchanged, record storable. */
 export function checkUpdatedApiKey(current: ApiKeyRecord, next: ApiKeyRecord): void {
   if (next.id !== current.id || next.userId !== current.userId) {
@@ -167,6 +176,30 @@ export function checkUpdatedApiKey(current: ApiKeyRecord, next: ApiKeyRecord): v
     });
   }
   checkApiKeyRecord(next);
+}
+
+/** The rate limit, usage credits and metadata: whole numbers in range, and the fields that go together. */
+function meterProblems(key: ApiKeyRecord): string[] {
+  const problems: string[] = [];
+  if (key.rateLimit !== undefined) {
+    problems.push(...whole("rateLimit.requests", key.rateLimit.requests, 1), ...whole("rateLimit.periodMs", key.rateLimit.periodMs, 1));
+  }
+  if (key.remainingUses !== undefined) {
+    problems.push(...whole("remainingUses", key.remainingUses, 0), ...date("refilledAt", key.refilledAt));
+  } else {
+    if (key.refilledAt !== undefined) problems.push("refilledAt needs remainingUses");
+    if (key.refill !== undefined) problems.push("refill needs remainingUses");
+  }
+  if (key.refill !== undefined) problems.push(...whole("refill.amount", key.refill.amount, 1), ...whole("refill.periodMs", key.refill.periodMs, 1));
+  const metadata: unknown = key.metadata;
+  if (metadata !== undefined && (typeof metadata !== "object" || metadata === null || Object.values(metadata).some((v) => typeof v !== "string"))) {
+    problems.push("metadata must map strings to strings");
+  }
+  return problems;
+}
+
+function whole(field: string, value: unknown, min: number): string[] {
+  return Number.isSafeInteger(value) && (value as number) >= min ? [] : [`${field} must be a whole number >= ${min}`];
 }
 
 function nonEmpty(field: string, value: unknown): string[] {

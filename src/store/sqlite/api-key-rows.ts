@@ -1,4 +1,5 @@
-// api_keys rows: how an ApiKeyRecord is laid out in SQLite (dates as integer ms, rights as JSON).
+// api_keys rows: how an ApiKeyRecord is laid out in SQLite (dates and periods as integer ms, rights and
+// metadata as JSON).
 import { foldName } from "../name-search.js";
 import type { ApiKeyRecord, ApiKeyState, ApiKeyWithOwner } from "../store.js";
 import { userFromColumns } from "./user-rows.js";
@@ -21,6 +22,13 @@ export interface ApiKeyRow {
   last_used_ip: string | null;
   last_used_user_agent: string | null;
   allowed_ips: string | null;
+  rate_limit_requests: number | null;
+  rate_limit_period_ms: number | null;
+  remaining_uses: number | null;
+  refill_amount: number | null;
+  refill_period_ms: number | null;
+  refilled_at: number | null;
+  metadata: string | null;
 }
 
 /** Maps a record to its row: the named parameters of the api_keys statements. */
@@ -42,6 +50,13 @@ export function apiKeyToRow(key: ApiKeyRecord): ApiKeyRow {
     last_used_ip: key.lastUsedIp ?? null,
     last_used_user_agent: key.lastUsedUserAgent ?? null,
     allowed_ips: key.allowedIps === undefined || key.allowedIps.length === 0 ? null : JSON.stringify(key.allowedIps),
+    rate_limit_requests: key.rateLimit?.requests ?? null,
+    rate_limit_period_ms: key.rateLimit?.periodMs ?? null,
+    remaining_uses: key.remainingUses ?? null,
+    refill_amount: key.refill?.amount ?? null,
+    refill_period_ms: key.refill?.periodMs ?? null,
+    refilled_at: key.refilledAt?.getTime() ?? null,
+    metadata: key.metadata === undefined || Object.keys(key.metadata).length === 0 ? null : JSON.stringify(key.metadata),
   };
 }
 
@@ -63,6 +78,16 @@ export function rowToApiKey(row: ApiKeyRow): ApiKeyRecord {
   if (row.expires_at !== null) key.expiresAt = new Date(row.expires_at);
   if (row.last_used_at !== null) key.lastUsedAt = new Date(row.last_used_at);
   addClientColumns(key, row.last_used_ip, row.last_used_user_agent, row.allowed_ips);
+  addMeterColumns(
+    key,
+    row.rate_limit_requests,
+    row.rate_limit_period_ms,
+    row.remaining_uses,
+    row.refill_amount,
+    row.refill_period_ms,
+    row.refilled_at,
+    row.metadata === null ? null : (JSON.parse(row.metadata) as Record<string, string>),
+  );
   return key;
 }
 
@@ -93,6 +118,13 @@ export type KeyWithOwnerRow = [
   user_updated_at: number,
   user_password_set_at: number | null,
   user_tenant_id: string | null,
+  rate_limit_requests: number | null,
+  rate_limit_period_ms: number | null,
+  remaining_uses: number | null,
+  refill_amount: number | null,
+  refill_period_ms: number | null,
+  refilled_at: number | null,
+  metadata: Record<string, string> | null,
 ];
 
 /**
@@ -100,11 +132,13 @@ export type KeyWithOwnerRow = [
  * array of the columns, in order. One text value and one `JSON.parse` cost a third less than 22 values
  * (`npm run bench:sqlite-floor`): better-sqlite3 builds a JavaScript value per column, and that, not the
  * two b-tree seeks, was most of the authentication path's read. SQLite's JSON escapes every text exactly.
+ * Migration 8's columns come last; the metadata object is embedded as JSON, so it is parsed once with the rest.
  */
 export const KEY_WITH_OWNER_JSON = `json_array(k.user_id, k.name, k.rights, k.state, k.secret_hash,
   k.previous_secret_hash, k.previous_secret_valid_until, k.expires_at, k.created_at, k.updated_at, k.last_used_at,
   k.last_used_ip, k.last_used_user_agent, k.allowed_ips, u.name, u.email, u.admin, u.state, u.created_at,
-  u.updated_at, u.password_set_at, u.tenant_id)`;
+  u.updated_at, u.password_set_at, u.tenant_id, k.rate_limit_requests, k.rate_limit_period_ms, k.remaining_uses,
+  k.refill_amount, k.refill_period_ms, k.refilled_at, json(k.metadata))`;
 
 /**
  * Maps the joined row of the key `keyId` (the text of {@link KEY_WITH_OWNER_JSON}) back to its records, as
@@ -127,6 +161,7 @@ export function rowToApiKeyWithOwner(keyId: string, json: string): ApiKeyWithOwn
   if (row[7] !== null) key.expiresAt = new Date(row[7]);
   if (row[10] !== null) key.lastUsedAt = new Date(row[10]);
   addClientColumns(key, row[11], row[12], row[13]);
+  addMeterColumns(key, row[22], row[23], row[24], row[25], row[26], row[27], row[28]);
   const user = userFromColumns(row[0], row[14], row[15], row[16], row[17], row[18], row[19], row[20], row[21]);
   return { key, user };
 }
@@ -136,4 +171,22 @@ function addClientColumns(key: ApiKeyRecord, ip: string | null, userAgent: strin
   if (ip !== null) key.lastUsedIp = ip;
   if (userAgent !== null) key.lastUsedUserAgent = userAgent;
   if (allowedIps !== null) key.allowedIps = JSON.parse(allowedIps) as string[];
+}
+
+/** The columns added by migration 8; NULLs stay absent fields (a pair is present only when both are set). */
+function addMeterColumns(
+  key: ApiKeyRecord,
+  rateLimitRequests: number | null,
+  rateLimitPeriodMs: number | null,
+  remainingUses: number | null,
+  refillAmount: number | null,
+  refillPeriodMs: number | null,
+  refilledAt: number | null,
+  metadata: Record<string, string> | null,
+): void {
+  if (rateLimitRequests !== null && rateLimitPeriodMs !== null) key.rateLimit = { requests: rateLimitRequests, periodMs: rateLimitPeriodMs };
+  if (remainingUses !== null) key.remainingUses = remainingUses;
+  if (refillAmount !== null && refillPeriodMs !== null) key.refill = { amount: refillAmount, periodMs: refillPeriodMs };
+  if (refilledAt !== null) key.refilledAt = new Date(refilledAt);
+  if (metadata !== null) key.metadata = metadata;
 }

@@ -3,8 +3,9 @@ import { apiKeyCreated, apiKeyDeleted, apiKeyUpdated } from "../change-events.js
 import { decodePageToken } from "../page-token.js";
 import { apiKeyFilterOf } from "../name-search.js";
 import { apiKeyListScope, fetchSize, toPage } from "../pagination.js";
-import { checkApiKeyRecord, checkUpdatedApiKey } from "../record-checks.js";
+import { checkApiKeyRecord, checkUpdatedApiKey, checkUsesLease } from "../record-checks.js";
 import { apiKeySubject, found, keyLimitReached, notFound } from "../store-errors.js";
+import { creditsAt, leaseOf, settleUsageEpoch } from "../usage-credits.js";
 import type { ApiKeyLimits, ApiKeyListRequest, ApiKeyRecord, ApiKeyStore, ApiKeyUse, ApiKeyWithOwner, Guard, KeyUpdater, Page, UserRecord, UsesLease } from "../store.js";
 import {
   KEY_WITH_OWNER_JSON,
@@ -21,7 +22,8 @@ import type { ReadUser } from "./users.js";
 
 const COLUMNS = `id, user_id, name, name_folded, rights, state, secret_hash, previous_secret_hash,
   previous_secret_valid_until, expires_at, created_at, updated_at, last_used_at, last_used_ip,
-  last_used_user_agent, allowed_ips`;
+  last_used_user_agent, allowed_ips, rate_limit_requests, rate_limit_period_ms, remaining_uses, refill_amount,
+  refill_period_ms, refilled_at, metadata`;
 
 // NULL parameters switch a filter off, so one statement serves every filter combination; the
 // (user_id, created_at, id) index still drives the scan and the order.
@@ -33,7 +35,8 @@ const LIST_FILTER = `user_id = @user_id
 export const API_KEY_SQL = {
   insert: `INSERT INTO api_keys (${COLUMNS}) VALUES (@id, @user_id, @name, @name_folded, @rights, @state,
     @secret_hash, @previous_secret_hash, @previous_secret_valid_until, @expires_at, @created_at, @updated_at,
-    @last_used_at, @last_used_ip, @last_used_user_agent, @allowed_ips)`,
+    @last_used_at, @last_used_ip, @last_used_user_agent, @allowed_ips, @rate_limit_requests, @rate_limit_period_ms,
+    @remaining_uses, @refill_amount, @refill_period_ms, @refilled_at, @metadata)`,
   findById: `SELECT ${COLUMNS} FROM api_keys WHERE id = ?`,
   // One statement for the authentication hot path: two primary-key seeks, one read transaction.
   findWithOwner: `SELECT ${KEY_WITH_OWNER_JSON} FROM api_keys AS k JOIN users AS u ON u.user_id = k.user_id
@@ -43,7 +46,10 @@ export const API_KEY_SQL = {
     secret_hash = @secret_hash, previous_secret_hash = @previous_secret_hash,
     previous_secret_valid_until = @previous_secret_valid_until, expires_at = @expires_at,
     created_at = @created_at, updated_at = @updated_at, last_used_at = @last_used_at,
-    last_used_ip = @last_used_ip, last_used_user_agent = @last_used_user_agent, allowed_ips = @allowed_ips
+    last_used_ip = @last_used_ip, last_used_user_agent = @last_used_user_agent, allowed_ips = @allowed_ips,
+    rate_limit_requests = @rate_limit_requests, rate_limit_period_ms = @rate_limit_period_ms,
+    remaining_uses = @remaining_uses, refill_amount = @refill_amount, refill_period_ms = @refill_period_ms,
+    refilled_at = @refilled_at, metadata = @metadata
     WHERE id = @id`,
   deleteOfUser: "DELETE FROM api_keys WHERE id = ? AND user_id = ?",
   countOfUser: "SELECT count(*) AS n FROM api_keys WHERE user_id = ?",
@@ -55,7 +61,15 @@ export const API_KEY_SQL = {
   // Only moves forward: batches from several nodes may arrive out of order.
   recordUse: `UPDATE api_keys SET last_used_at = @at, last_used_ip = @ip, last_used_user_agent = @user_agent
     WHERE id = @id AND (last_used_at IS NULL OR last_used_at < @at)`,
+  // A lease of usage credits: read and written under one IMMEDIATE transaction; updated_at stays.
+  creditsOf: `SELECT remaining_uses, refill_amount, refill_period_ms, refilled_at FROM api_keys WHERE id = ?`,
+  setCredits: `UPDATE api_keys SET remaining_uses = @remaining_uses, refilled_at = @refilled_at WHERE id = @id`,
+  // Only into the count the lease came from: a reset or refill since moved refilled_at on.
+  returnUses: `UPDATE api_keys SET remaining_uses = remaining_uses + @count
+    WHERE id = @id AND refilled_at = @epoch AND remaining_uses IS NOT NULL`,
 } as const;
+
+type CreditsRow = Pick<ApiKeyRow, "remaining_uses" | "refill_amount" | "refill_period_ms" | "refilled_at">;
 
 type ListParams = { user_id: string; state: string | null; name_contains: string | null };
 type Cursor = { created_at: number; id: string };
@@ -76,11 +90,15 @@ export class SqliteApiKeys implements ApiKeyStore {
   readonly #pageAfter;
   readonly #countFiltered;
   readonly #recordUse;
+  readonly #creditsOf;
+  readonly #setCredits;
+  readonly #returnUses;
   readonly #createTransaction;
   readonly #updateTransaction;
   readonly #deleteTransaction;
   readonly #listTransaction;
   readonly #recordUseTransaction;
+  readonly #takeTransaction;
 
   constructor(db: SqliteDatabase, appendRevocation: AppendRevocation, appendEvent: AppendEvent, readUser: ReadUser) {
     this.#db = db;
@@ -96,6 +114,9 @@ export class SqliteApiKeys implements ApiKeyStore {
     this.#pageAfter = db.prepare<ListParams & Cursor & { limit: number }, ApiKeyRow>(API_KEY_SQL.pageAfter);
     this.#countFiltered = db.prepare<ListParams, { n: number }>(API_KEY_SQL.countFiltered);
     this.#recordUse = db.prepare<{ id: string; at: number; ip: string | null; user_agent: string | null }>(API_KEY_SQL.recordUse);
+    this.#creditsOf = db.prepare<[string], CreditsRow>(API_KEY_SQL.creditsOf);
+    this.#setCredits = db.prepare<{ id: string; remaining_uses: number; refilled_at: number }>(API_KEY_SQL.setCredits);
+    this.#returnUses = db.prepare<{ id: string; count: number; epoch: number }>(API_KEY_SQL.returnUses);
 
     // IMMEDIATE transactions take the write lock before reading, so check-then-write sequences (the cap,
     // read-modify-write) are serialized against other connections too, not just within this process.
@@ -107,10 +128,24 @@ export class SqliteApiKeys implements ApiKeyStore {
       this.#insert.run(apiKeyToRow(key));
       appendEvent(apiKeyCreated(key, owner));
     });
+    // The write lock is taken before the read, so takes from every process and connection are serialized.
+    this.#takeTransaction = db.transaction((keyId: string, want: number, now: Date): UsesLease | undefined => {
+      const row = this.#creditsOf.get(keyId);
+      if (row === undefined) return undefined;
+      const stored = creditsRowToRecord(row);
+      const credits = creditsAt(stored, now);
+      if (credits === undefined) return undefined;
+      const granted = Math.min(want, credits.remaining);
+      const remaining = credits.remaining - granted;
+      if (granted > 0 || credits.refilledAt.getTime() !== stored.refilledAt?.getTime()) {
+        this.#setCredits.run({ id: keyId, remaining_uses: remaining, refilled_at: credits.refilledAt.getTime() });
+      }
+      return leaseOf(granted, remaining, credits);
+    });
     this.#updateTransaction = db.transaction((userId: string, keyId: string, updater: KeyUpdater) => {
       const current = this.#mustGet(userId, keyId);
       const owner = this.#mustGetOwner(userId);
-      const next = updater(current, owner);
+      const next = settleUsageEpoch(current, updater(current, owner), new Date());
       checkUpdatedApiKey(current, next);
       this.#update.run(apiKeyToRow(next));
       appendRevocation("api_key", keyId);
@@ -137,8 +172,9 @@ export class SqliteApiKeys implements ApiKeyStore {
   /** The guard, the cap and the insert under one IMMEDIATE transaction, so the guard judges the owner as stored. */
   async createApiKey(key: ApiKeyRecord, limits: ApiKeyLimits, guard?: Guard<UserRecord>): Promise<void> {
     return runSqlite(this.#db, apiKeySubject(key.id), () => {
-      checkApiKeyRecord(key);
-      this.#createTransaction.immediate(key, limits, guard);
+      const stored = settleUsageEpoch(undefined, key, key.createdAt);
+      checkApiKeyRecord(stored);
+      this.#createTransaction.immediate(stored, limits, guard);
     });
   }
 
@@ -178,13 +214,20 @@ export class SqliteApiKeys implements ApiKeyStore {
     return runSqlite(this.#db, undefined, () => this.#count(userId));
   }
 
-  // Contract placeholders, replaced by the adapter's implementation on the store branch.
-  takeApiKeyUses(_keyId: string, _want: number, _now: Date): Promise<UsesLease | undefined> {
-    return Promise.reject(new Error("takeApiKeyUses: not written yet"));
+  /** Read, refill if due, grant and count off under one IMMEDIATE transaction: no event, no feed entry. */
+  async takeApiKeyUses(keyId: string, want: number, now: Date): Promise<UsesLease | undefined> {
+    return runSqlite(this.#db, apiKeySubject(keyId), () => {
+      checkUsesLease("want", want, "now", now);
+      return this.#takeTransaction.immediate(keyId, want, now);
+    });
   }
 
-  returnApiKeyUses(_keyId: string, _count: number, _epoch: Date): Promise<boolean> {
-    return Promise.reject(new Error("returnApiKeyUses: not written yet"));
+  /** One conditional UPDATE: it adds the uses back only while refilled_at is still the lease's epoch. */
+  async returnApiKeyUses(keyId: string, count: number, epoch: Date): Promise<boolean> {
+    return runSqlite(this.#db, apiKeySubject(keyId), () => {
+      checkUsesLease("count", count, "epoch", epoch);
+      return this.#returnUses.run({ id: keyId, count, epoch: epoch.getTime() }).changes === 1;
+    });
   }
 
   async recordApiKeyUse(uses: ApiKeyUse[]): Promise<void> {
@@ -227,4 +270,13 @@ export class SqliteApiKeys implements ApiKeyStore {
     if (!owner) throw notFound({ entity: "user", id: userId });
     return owner;
   }
+}
+
+/** The credit fields of a row, as `creditsAt` reads them. */
+function creditsRowToRecord(row: CreditsRow): Pick<ApiKeyRecord, "remainingUses" | "refill" | "refilledAt"> {
+  const credits: Pick<ApiKeyRecord, "remainingUses" | "refill" | "refilledAt"> = {};
+  if (row.remaining_uses !== null) credits.remainingUses = row.remaining_uses;
+  if (row.refill_amount !== null && row.refill_period_ms !== null) credits.refill = { amount: row.refill_amount, periodMs: row.refill_period_ms };
+  if (row.refilled_at !== null) credits.refilledAt = new Date(row.refilled_at);
+  return credits;
 }

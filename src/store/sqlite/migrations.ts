@@ -225,6 +225,22 @@ const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX api_keys_by_expiry ON api_keys (expires_at) WHERE expires_at IS NOT NULL;
     `,
   },
+  {
+    version: 8,
+    description: "api key rate limits, usage credits and metadata",
+    sql: `
+      -- NULL (every key before this version) means no limit, unlimited uses, no refill, no metadata. The
+      -- pairs are set together or not at all; remaining_uses and refilled_at likewise (record-checks.ts).
+      ALTER TABLE api_keys ADD COLUMN rate_limit_requests INTEGER;
+      ALTER TABLE api_keys ADD COLUMN rate_limit_period_ms INTEGER;
+      ALTER TABLE api_keys ADD COLUMN remaining_uses INTEGER;
+      ALTER TABLE api_keys ADD COLUMN refill_amount INTEGER;
+      ALTER TABLE api_keys ADD COLUMN refill_period_ms INTEGER;
+      ALTER TABLE api_keys ADD COLUMN refilled_at INTEGER;
+      -- A JSON object of strings; NULL when empty.
+      ALTER TABLE api_keys ADD COLUMN metadata TEXT;
+    `,
+  },
 ];
 
 /** The schema version this code expects. */

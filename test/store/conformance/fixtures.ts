@@ -77,6 +77,11 @@ export function fullApiKeyRecord(userId: string, overrides: Partial<ApiKeyRecord
     expiresAt: at(365 * 86_400_000 + 3),
     lastUsedAt: at(5_007),
     allowedIps: ["192.0.2.0/24", "2001:db8::/32"],
+    rateLimit: { requests: 120, periodMs: 60_000 },
+    remainingUses: 999,
+    refill: { amount: 1_000, periodMs: 86_400_000 },
+    refilledAt: at(7_001),
+    metadata: { plan: "gold", "region.eu": "Zürich \"quoted\"" },
     ...overrides,
   });
 }
