@@ -164,7 +164,9 @@ export function changedLimitPaths(apiKey: ApiKey, initial: LimitsInput, input: L
   const paths: string[] = [];
   if (perPeriodKey(rateLimitOf(input)) !== perPeriodKey(apiKey.rateLimit)) paths.push("rate_limit");
   if (input.remainingUses.trim() !== initial.remainingUses.trim()) paths.push("remaining_uses");
-  if (perPeriodKey(refillOf(input)) !== perPeriodKey(apiKey.refill)) paths.push("refill");
+  // A count set or cleared is sent with the refill as the dialog shows it: the API would otherwise keep
+  // the stored refill with a new count, or drop it with a cleared one, unlike what the person sees.
+  if (paths.includes("remaining_uses") || perPeriodKey(refillOf(input)) !== perPeriodKey(apiKey.refill)) paths.push("refill");
   if (!sameMap(metadataOf(input), apiKey.metadata)) paths.push("metadata");
   return paths;
 }
