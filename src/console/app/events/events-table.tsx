@@ -108,8 +108,9 @@ function EventRow({ event }: { readonly event: Event }) {
       </td>
       <td data-label="Actor">
         {keyword ? (
-          // A refused credential identifies nobody; any other event without an actor is Keyward's own.
-          <span className="muted">{event.type === "auth.fail" ? "Not identified" : "Keyward"}</span>
+          // A refused credential identifies nobody; any other event without an actor is Keyward's own (a
+          // leaked key's, on a report from outside).
+          <span className="muted">{event.type === "auth.fail" ? "Not identified" : event.type === "api_key.leaked" ? "Keyward, on a leak report" : "Keyward"}</span>
         ) : (
           <div className="event-actor">
             {actor?.userId && (
