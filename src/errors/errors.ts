@@ -242,6 +242,12 @@ export const LeakReportSignatureInvalid = define(
   "LEAK_REPORT_SIGNATURE_INVALID",
   "the report's Github-Public-Key-Signature does not verify with a configured key: {problem}",
 );
+/** More reports being read at once than the endpoint takes; GitHub sends the report again later. */
+export const LeakReportsBusy = define(
+  "unavailable",
+  "LEAK_REPORTS_BUSY",
+  "too many leak reports are being read at once; try again in a second",
+);
 
 // Webhooks (ARCHITECTURE.md, "Events").
 export const WebhookNotFound = define("not_found", "WEBHOOK_NOT_FOUND", "webhook `{webhook_id}` not found");

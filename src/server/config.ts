@@ -23,6 +23,8 @@ import { parseExpiryPoints } from "../events/expiry-sweeper.js";
 import { DEFAULT_RETRY_SCHEDULE, type RetrySchedule } from "../events/retry-schedule.js";
 import type { ExpiryPoint } from "../store/store.js";
 import { parseListenAddress } from "../transport/listen-address.js";
+import { LEAK_REPORT_ACTIONS, type LeakReportAction } from "../gateway/leak-report-actions.js";
+import { readLeakReportKeys } from "../gateway/leak-report-keys.js";
 
 export interface Config {
   /** `host:port`, validated; port 0 picks a free port. */
@@ -66,6 +68,15 @@ export interface Config {
   readonly maxEventStreamsPerClient: number;
   /** Webhooks, expiry warnings and retention (ARCHITECTURE.md, "Events"). */
   readonly eventWorkers: EventWorkerSettings;
+  /** GitHub's leak reports (docs/leak-reports.md); undefined when `--leak-report-keys` is not set. */
+  readonly leakReports: LeakReportConfig | undefined;
+}
+
+/** Leak reports: where the signing keys are and what a report does to a leaked key (ARCHITECTURE.md, "Keys"). */
+export interface LeakReportConfig {
+  /** The keys file, checked at start (it parses and lists P-256 keys) and read again when it changes. */
+  readonly keysFile: string;
+  readonly action: LeakReportAction;
 }
 
 /** The background workers of events (ARCHITECTURE.md, "Events"; docs/webhooks.md). */
@@ -160,6 +171,8 @@ export const SETTINGS = {
   expiryWarnings: { flag: "expiry-warnings", env: "KEYWARD_EXPIRY_WARNINGS", fallback: "7d,1d", help: "when before an API key expires an api_key.expiring event is written (and sent to webhooks), comma-separated; empty for never" },
   expirySweepInterval: { flag: "expiry-sweep-interval", env: "KEYWARD_EXPIRY_SWEEP_INTERVAL", fallback: "1m", help: "how often each process looks for keys that reached a warning point" },
   eventRetention: { flag: "event-retention", env: "KEYWARD_EVENT_RETENTION", fallback: "90d", help: "events, and webhook deliveries finished, older than this are deleted in the background" },
+  leakReportKeys: { flag: "leak-report-keys", env: "KEYWARD_LEAK_REPORT_KEYS", fallback: "", help: "file holding GitHub's secret-scanning public keys (the answer of https://api.github.com/meta/public_keys/secret_scanning), read again when it changes; set, POST /api/v1/leaks/github takes GitHub's leaked-key reports; empty for none (404)" },
+  leakReportAction: { flag: "leak-report-action", env: "KEYWARD_LEAK_REPORT_ACTION", fallback: "disable", help: "what a leak report does to a key whose current secret leaked: disable or delete (a leaked previous secret in its grace period ends the grace)" },
 } satisfies Record<string, Setting>;
 
 export type ConfigResult = { ok: true; config: Config } | { ok: false; problems: string[] };
@@ -280,6 +293,8 @@ export function loadConfig(
     problems.push(`${read(SETTINGS.maxEventStreamsPerClient).source}: ${maxEventStreamsPerClient} must not exceed --max-event-streams (${maxEventStreams})`);
   }
 
+  const leakReports = readLeakReports(read(SETTINGS.leakReportKeys), read(SETTINGS.leakReportAction), problems);
+
   if (problems.length > 0) return { ok: false, problems };
   return {
     ok: true,
@@ -310,8 +325,25 @@ export function loadConfig(
       maxEventStreams,
       maxEventStreamsPerClient,
       eventWorkers,
+      leakReports,
     },
   };
+}
+
+/** The leak-report settings; the keys file is read now, so a wrong path or file is a problem at start. */
+function readLeakReports(keys: { value: string; source: string }, action: { value: string; source: string }, problems: string[]): LeakReportConfig | undefined {
+  if (!(LEAK_REPORT_ACTIONS as readonly string[]).includes(action.value)) {
+    problems.push(`${action.source}: "${action.value}" must be ${LEAK_REPORT_ACTIONS.join(" or ")}`);
+  }
+  const keysFile = keys.value.trim();
+  if (keysFile === "") return undefined;
+  try {
+    readLeakReportKeys(keysFile);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    problems.push(`${keys.source}: ${code === undefined ? (error as Error).message : `cannot read "${keysFile}": ${code}`}`);
+  }
+  return { keysFile, action: action.value as LeakReportAction };
 }
 
 /** The events block of the table, read and checked (ARCHITECTURE.md, "Events"). */

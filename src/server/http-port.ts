@@ -7,6 +7,9 @@
  */
 import { toConnectError } from "../errors/error-mapping.js";
 import { createForwardAuthRoute } from "../gateway/forward-auth.js";
+import { LeakReportKeyFile } from "../gateway/leak-report-keys.js";
+import { createLeakReportRoute, type LeakReportParts } from "../gateway/leak-reports.js";
+import { ClientResolver } from "../net/client-address.js";
 import { createDocsRoute } from "../gateway/openapi/docs-page.js";
 import { buildOpenApiDocument } from "../gateway/openapi/openapi-document.js";
 import { createRestGateway } from "../gateway/rest/rest-gateway.js";
@@ -33,6 +36,8 @@ export interface HttpPortParts {
   readonly ops: OpsSources;
   /** The built console (default: `dist/console` of this checkout). */
   readonly consoleDir?: string | undefined;
+  /** GitHub's leak reports; without them `/api/v1/leaks/github` answers 404 (ARCHITECTURE.md, "Keys"). */
+  readonly leakReports?: LeakReportParts | undefined;
 }
 
 /**
@@ -56,6 +61,8 @@ export function createHttpPort(parts: HttpPortParts): HttpHandler {
       createConsoleRoute(parts.consoleDir),
       // /api/v1/auth/check and below, any method: before REST, whose routes would answer 405
       createForwardAuthRoute(invoker, asConnectError),
+      // POST /api/v1/leaks/github: GitHub's secret-scanning reports, before REST, whose routes would answer 404
+      createLeakReportRoute(parts.leakReports, asConnectError),
       // everything else: the google.api.http rules, 404 or 405 where none matches (ARCHITECTURE.md, "The REST gateway")
       rest.route,
     ],
@@ -71,7 +78,20 @@ export function keywardHttpPort(keyward: Keyward, config: Config, logger: Logger
     maxRequestBytes: config.bodyLimitBytes,
     defaultDeadlineMs: config.limits.defaultDeadlineMs,
     ops: { readiness: () => keyward.readiness.state, metrics: () => keyward.metrics.render() },
+    leakReports: leakReportPartsOf(keyward, config, logger),
   });
+}
+
+/** What the leak-report route acts with, when `--leak-report-keys` is set. */
+function leakReportPartsOf(keyward: Keyward, config: Config, logger: Logger): LeakReportParts | undefined {
+  const settings = config.leakReports;
+  if (settings === undefined) return undefined;
+  return {
+    settings: { keys: new LeakReportKeyFile(settings.keysFile, logger), action: settings.action },
+    store: keyward.store,
+    forgetKey: (keyId) => keyward.verifier.forgetKey(keyId),
+    clients: new ClientResolver(config.trustedProxies),
+  };
 }
 
 /** Starts the HTTP listener on `config.httpAddr`, serving `handler` with every listener setting of `config`. */
