@@ -14,7 +14,7 @@ import { Right } from "../../gen/keyward/v1/rights_pb.js";
 import { useServer } from "../e2e/support/server-process.js";
 import { issuedKeys } from "../e2e/support/secret-scan.js";
 import { PACKAGES, requirePackages } from "../support/test-packages.js";
-import { expectAccessible, newPerson, useBrowser } from "./support/browser.js";
+import { expectAccessible, newPerson, screenshot, useBrowser } from "./support/browser.js";
 import { keyRow, signInWithKey, signInWithPassword } from "./support/console-page.js";
 
 const HANA_PASSWORD = "hana limits password 2026";
@@ -87,6 +87,7 @@ describe("web console: a key's rate limit, usage credits and metadata (real brow
     await dialog.getByLabel("Metadata value 2").fill("eu-west ☁");
     expect((await summary.textContent())?.trim()).to.equal("Rate limit, uses and metadata (rate limit, uses with refill, 2 metadata entries)");
     await expectAccessible(hana, "generate dialog with limits");
+    await screenshot(hana, "generate-key-limits");
     await dialog.getByRole("button", { name: "Generate key" }).click();
 
     const shown = hana.getByRole("dialog", { name: "Your new API key" });
@@ -114,6 +115,7 @@ describe("web console: a key's rate limit, usage credits and metadata (real brow
     ]);
     expect(await keyRow(hana, "metered-gateway").locator("td[data-label='Name'] .key-name").textContent()).to.equal("metered-gateway");
     await expectAccessible(hana, "my keys with limits");
+    await screenshot(hana, "my-keys-limits");
   });
 
   it("still fits the Generate dialog, folded, on a 1280×800 screen without scrolling", async () => {
@@ -170,6 +172,7 @@ describe("web console: a key's rate limit, usage credits and metadata (real brow
     expect(await dialog.locator(`#${(await note.getAttribute("aria-describedby"))!.replace(/:/g, "\\:")}`).textContent()).to.equal(descriptionOf("metadata[note]"));
     expect(await dialog.getByLabel("Remaining uses").getAttribute("aria-invalid"), "a field the API did not name is not marked").to.equal(null);
     await expectAccessible(hana, "generate dialog refused");
+    await screenshot(hana, "generate-key-refused");
     expect((await hanasKeys()).length, "nothing created").to.equal(before);
 
     // A key used twice is the console's own catch: a map cannot hold both, and no request is sent.
