@@ -3,7 +3,8 @@
  * with `--json`, and the one-time notice that goes with a new key. Pure string building, except `print*`.
  */
 import { toJson, type DescMessage, type MessageShape } from "@bufbuild/protobuf";
-import { timestampDate, type Timestamp } from "@bufbuild/protobuf/wkt";
+import { durationMs, timestampDate, type Duration, type Timestamp } from "@bufbuild/protobuf/wkt";
+import { formatDuration } from "../durations.js";
 import { ApiKeyState, type ApiKey } from "../../gen/keyward/v1/api_key_pb.js";
 import type { Event } from "../../gen/keyward/v1/event_pb.js";
 import type { Tenant } from "../../gen/keyward/v1/tenant_pb.js";
@@ -86,11 +87,24 @@ export function apiKeyBlock(key: ApiKey): string {
     ["Updated", formatTime(key.updatedAt, "-")],
     ["Last used", lastUsed(key)],
     ["Allowed networks", key.allowedIps.length > 0 ? key.allowedIps.join(", ") : "anywhere"],
+    ["Rate limit", key.rateLimit ? `${key.rateLimit.requests} calls per ${periodText(key.rateLimit.period)}` : "none"],
+    ["Remaining uses", key.remainingUses === undefined ? "unlimited" : String(key.remainingUses)],
   ];
+  if (key.refill) {
+    pairs.push(["Refill", `${key.refill.amount} uses every ${periodText(key.refill.period)}, next ${formatTime(key.nextRefillAt, "-")}`]);
+  }
+  // Metadata values are the key owner's text: escaped on output like every other field (formatBlock).
+  const metadata = Object.entries(key.metadata).sort(([a], [b]) => a.localeCompare(b));
+  pairs.push(["Metadata", metadata.length > 0 ? metadata.map(([k, v]) => `${k}=${v}`).join(", ") : "-"]);
   if (key.previousSecretValidUntil) {
     pairs.push(["Old secret valid until", formatTime(key.previousSecretValidUntil, "-")]);
   }
   return formatBlock(pairs);
+}
+
+/** A period as the flags take it: `60s` reads `1m`, `86400s` reads `1d`. */
+function periodText(period: Duration | undefined): string {
+  return period ? formatDuration(durationMs(period)) : "-";
 }
 
 /** `2026-12-01T10:00:00Z from 192.0.2.7 (curl/8.5.0)`, or "never". */

@@ -56,9 +56,9 @@ export function resolveExpiry(flags: { expiry?: string | false; expiresIn?: stri
 }
 
 /** `--grace-period 1h` as a Duration; `0` is allowed (the old secret stops at once). */
-export function parseGracePeriod(text: string): Duration {
+export function parseGracePeriod(text: string, flag = "--grace-period"): Duration {
   const ms = parseDuration(text);
-  if (ms === undefined) throw new UsageError(`--grace-period \`${text}\` ${durationProblem(text)}`);
+  if (ms === undefined) throw new UsageError(`${flag} \`${text}\` ${durationProblem(text)}`);
   return durationFromMs(ms);
 }
 
@@ -67,4 +67,46 @@ export function parsePageSize(text: string): number {
   const size = /^\d+$/.test(text.trim()) ? Number(text) : NaN;
   if (!(size >= 1 && size <= PAGE_SIZE_MAX)) throw new UsageError(`--page-size \`${text}\` must be a whole number from 1 to ${PAGE_SIZE_MAX}`);
   return size;
+}
+
+/** A count and a period, as `--rate-limit 100/60s` and `--refill 1000/1d` give them. */
+export interface CountPer {
+  readonly count: number;
+  readonly period: Duration;
+}
+
+/**
+ * `<count>/<duration>` (`100/60s`, `1000/1d`; a bare unit means one of it: `5/s`). Only the shape is
+ * checked here; the server judges the ranges and names the field.
+ */
+export function parseCountPer(flag: string, text: string): CountPer {
+  const match = /^\s*(\d+)\s*\/\s*(\S+)\s*$/.exec(text);
+  const example = flag === "--refill" ? "1000/1d" : "100/60s";
+  if (!match) throw new UsageError(`${flag} \`${text}\` must be <count>/<duration>, e.g. ${example}`);
+  const periodText = /^[a-z]+$/.test(match[2]!) ? `1${match[2]}` : match[2]!;
+  const ms = parseDuration(periodText);
+  if (ms === undefined) throw new UsageError(`${flag} \`${text}\`: the period ${durationProblem(match[2]!)}`);
+  const count = Number(match[1]);
+  if (!Number.isSafeInteger(count) || count > 2_147_483_647) throw new UsageError(`${flag} \`${text}\`: the count is too large`);
+  return { count, period: durationFromMs(ms) };
+}
+
+/** `--remaining-uses`: a whole number (the server judges the range). */
+export function parseUses(text: string): number {
+  const uses = /^\s*\d+\s*$/.test(text) ? Number(text) : NaN;
+  if (!(uses <= 2_147_483_647)) throw new UsageError(`--remaining-uses \`${text}\` must be a whole number, e.g. 1000`);
+  return uses;
+}
+
+/** Repeated `--metadata key=value` as one map: each splits at its first `=`; a key given twice is a mistake. */
+export function parseMetadata(given: readonly string[]): Record<string, string> {
+  const metadata: Record<string, string> = {};
+  for (const text of given) {
+    const at = text.indexOf("=");
+    if (at <= 0) throw new UsageError(`--metadata \`${text}\` must be key=value, e.g. plan=pro`);
+    const key = text.slice(0, at);
+    if (Object.hasOwn(metadata, key)) throw new UsageError(`--metadata key \`${key}\` is given twice`);
+    metadata[key] = text.slice(at + 1);
+  }
+  return metadata;
 }

@@ -60,3 +60,11 @@ export function leaseOf(granted: number, remaining: number, credits: CreditsNow)
   if (credits.nextRefillAt !== undefined) lease.nextRefillAt = credits.nextRefillAt;
   return lease;
 }
+
+/**
+ * The fields an updater sets to give `current` a new count of `remainingUses` at `now`: a `refilledAt`
+ * later than the stored one, so the store starts a new epoch even when the count is the one it has.
+ */
+export function newUsageCount(current: Pick<ApiKeyRecord, "refilledAt">, remainingUses: number, now: Date): Pick<ApiKeyRecord, "remainingUses" | "refilledAt"> {
+  return { remainingUses, refilledAt: new Date(Math.max(now.getTime(), (current.refilledAt?.getTime() ?? Number.NEGATIVE_INFINITY) + 1)) };
+}

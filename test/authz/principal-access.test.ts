@@ -9,10 +9,12 @@ import {
   enforceCreateKey,
   enforceCreateUser,
   enforceDeleteUser,
+  enforceRotateSelf,
   enforceEndSession,
   enforceSetPassword,
   enforceTouchKey,
   enforceUpdateUser,
+  loosening,
   passwordAccess,
   type Caller,
 } from "../../src/authz/principal-access.js";
@@ -31,10 +33,20 @@ function key(owner: string, keyRights: number[]): ApiKeyRecord {
 }
 
 /** A caller: `owner` using a key with `keyRights`, on a method whose own-user rights are `ownUserRights`. */
-function caller(owner: UserRecord, keyRights: number[], options: { ownUserRights?: number[]; superseded?: boolean } = {}): Caller {
+function caller(
+  owner: UserRecord,
+  keyRights: number[],
+  options: { ownUserRights?: number[]; superseded?: boolean; limits?: Partial<ApiKeyRecord> } = {},
+): Caller {
   const held = rights.effective(keyRights, { admin: owner.admin, suspended: owner.state === "suspended" });
   return {
-    principal: { user: owner, key: key(owner.userId, keyRights), session: undefined, rights: held, supersededSecret: options.superseded ?? false },
+    principal: {
+      user: owner,
+      key: { ...key(owner.userId, keyRights), ...options.limits },
+      session: undefined,
+      rights: held,
+      supersededSecret: options.superseded ?? false,
+    },
     ownUserRights: options.ownUserRights ?? [],
   };
 }
@@ -166,6 +178,99 @@ describe("auth: principal access", () => {
       expect(answer(() => enforceUpdateUser(old, alice, { ...alice, state: "suspended" }, ["state"]))).to.equal("OK");
       expect(answer(() => enforceDeleteUser(old, alice))).to.equal("OK");
       expect(answer(() => enforceEndSession(old, alice))).to.equal("OK");
+    });
+  });
+
+  describe("metered rule", () => {
+    const MIN = 60_000;
+    const limited = { rateLimit: { requests: 10, periodMs: 1000 } };
+    const counted = { remainingUses: 100, refilledAt: T };
+    const own = [Right.USER_SETTINGS_API_KEYS];
+    const other = key("alice", [Right.USER_INFO]);
+
+    it("refuses a key with a rate limit or uses every way to mint a credential; an unmetered key and a session pass", () => {
+      for (const limits of [limited, counted]) {
+        const metered = caller(admin, [Right.ALL], { limits, ownUserRights: own });
+        const self = metered.principal.key!;
+        for (const [what, run] of [
+          ["create key", () => enforceCreateKey(metered, admin, [Right.USER_INFO])],
+          ["regenerate another key", () => enforceTouchKey(metered, other, { owner: alice, regenerates: true })],
+          ["set own password", () => passwordAccess(metered, admin)],
+          ["set another's password", () => passwordAccess(metered, alice)],
+          ["create user with password", () => enforceCreateUser(metered, user("pw"), true)],
+        ] as const) {
+          expect(answer(run), what).to.equal("API_KEY_METERED");
+        }
+        // Itself: by id (the key-access rule then decides) and as `self` (the grace rule alone).
+        expect(answer(() => enforceTouchKey(metered, self, { owner: admin, regenerates: true }))).to.equal("OK");
+        expect(answer(() => enforceRotateSelf(metered, self))).to.equal("OK");
+        expect(answer(() => enforceCreateUser(metered, user("plain"), false))).to.equal("OK");
+      }
+      const free = caller(admin, [Right.ALL], { ownUserRights: own });
+      expect(answer(() => enforceCreateKey(free, admin, [Right.USER_INFO]))).to.equal("OK");
+      expect(answer(() => enforceTouchKey(free, other, { owner: alice, regenerates: true }))).to.equal("OK");
+      const session = { ...free, principal: { ...free.principal, key: undefined, session: { id: "S", userId: "root" } as never } };
+      expect(answer(() => enforceCreateKey(session, admin, [Right.USER_INFO]))).to.equal("OK");
+    });
+
+    it("judges the caller's own key as stored inside the write: a limit set since it was verified counts", () => {
+      const verified = caller(admin, [Right.ALL]);
+      const stored = { ...verified.principal.key!, ...limited };
+      const later = key("root2", [Right.USER_INFO]);
+      expect(answer(() => enforceTouchKey(verified, stored, { owner: admin, after: { key: {}, now: T } }))).to.equal("API_KEY_METERED");
+      expect(answer(() => enforceTouchKey(verified, later, { owner: admin, regenerates: true }))).to.equal("OK");
+    });
+
+    it("names loosening exactly: removing or raising any limit, in amount or per time; lowering passes", () => {
+      const rate = (requests: number, periodMs: number) => ({ rateLimit: { requests, periodMs } });
+      const uses = (remainingUses: number, refill?: { amount: number; periodMs: number }) => ({ remainingUses, refilledAt: T, ...(refill ? { refill } : {}) });
+      const cases: [string, object, object, string | undefined][] = [
+        ["same rate", rate(10, 1000), rate(10, 1000), undefined],
+        ["fewer requests", rate(10, 1000), rate(5, 1000), undefined],
+        ["longer window", rate(10, 1000), rate(10, 2000), undefined],
+        ["same ratio, more requests", rate(10, 1000), rate(20, 2000), "remove or raise a rate limit"],
+        ["shorter window", rate(10, 1000), rate(10, 999), "remove or raise a rate limit"],
+        ["removed rate", rate(10, 1000), {}, "remove or raise a rate limit"],
+        ["added rate", {}, rate(1, 1000), undefined],
+        ["fewer uses", uses(100), uses(99), undefined],
+        ["more uses", uses(100), uses(101), "remove or raise remaining uses"],
+        ["unlimited uses", uses(100), {}, "remove or raise remaining uses"],
+        ["added uses", {}, uses(5), undefined],
+        ["added refill", uses(100), uses(100, { amount: 1, periodMs: 366 * 86_400_000 }), "add or raise a refill"],
+        ["bigger refill", uses(100, { amount: 10, periodMs: MIN }), uses(100, { amount: 11, periodMs: MIN }), "add or raise a refill"],
+        ["faster refill", uses(100, { amount: 10, periodMs: 2 * MIN }), uses(100, { amount: 10, periodMs: MIN }), "add or raise a refill"],
+        ["slower refill", uses(100, { amount: 10, periodMs: MIN }), uses(100, { amount: 10, periodMs: 2 * MIN }), undefined],
+        ["removed refill", uses(100, { amount: 10, periodMs: MIN }), uses(100), undefined],
+      ];
+      for (const [what, before, after, expected] of cases) expect(loosening(before, after, T), what).to.equal(expected);
+      // Uses are compared as of now: a refill that fell due counts, so setting the count to it is no raise.
+      const due = { remainingUses: 0, refilledAt: T, refill: { amount: 50, periodMs: MIN } };
+      const later = new Date(T.getTime() + MIN);
+      expect(loosening(due, { ...due, remainingUses: 50, refilledAt: later }, later)).to.equal(undefined);
+      expect(loosening(due, { ...due, remainingUses: 50, refilledAt: T }, T)).to.equal("remove or raise remaining uses");
+    });
+
+    it("refuses a metered key loosening any key, itself included, and lets an unmetered one", () => {
+      const metered = caller(admin, [Right.ALL], { limits: limited });
+      const self = metered.principal.key!;
+      const raise = { key: { rateLimit: { requests: 11, periodMs: 1000 } }, now: T };
+      expect(answer(() => enforceTouchKey(metered, self, { owner: admin, after: raise }))).to.equal("API_KEY_METERED");
+      const narrowOther = { ...key("root", [Right.USER_INFO]), id: "KEYOTHER", remainingUses: 3, refilledAt: T };
+      expect(answer(() => enforceTouchKey(metered, narrowOther, { owner: admin, after: { key: {}, now: T } }))).to.equal("API_KEY_METERED");
+      expect(answer(() => enforceTouchKey(metered, narrowOther, { owner: admin, after: { key: { remainingUses: 2, refilledAt: T }, now: T } }))).to.equal("OK");
+      const free = caller(admin, [Right.ALL]);
+      expect(answer(() => enforceTouchKey(free, narrowOther, { owner: admin, after: { key: {}, now: T } }))).to.equal("OK");
+    });
+
+    it("self-rotation applies the grace rule only: an old secret is refused, a shrunken universe is not", () => {
+      const old = caller(admin, [Right.ALL], { superseded: true });
+      expect(answer(() => enforceRotateSelf(old, old.principal.key!))).to.equal("API_KEY_SECRET_SUPERSEDED");
+      // The owner lost admin: the key's ADMIN rights are outside its universe, so the key-access rule
+      // would refuse a regenerate by id; rotating itself hands out nothing more than it has.
+      const demoted = caller(user("root"), [Right.ALL]);
+      expect(answer(() => enforceTouchKey(demoted, demoted.principal.key!, { owner: user("root"), regenerates: true }))).to.equal("INSUFFICIENT_RIGHTS");
+      expect(answer(() => enforceRotateSelf(demoted, demoted.principal.key!))).to.equal("OK");
+      expect(() => enforceRotateSelf(demoted, key("alice", [Right.USER_INFO]))).to.throw("not the caller's own");
     });
   });
 });

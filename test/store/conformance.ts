@@ -14,6 +14,7 @@ import { describeRevocations } from "./conformance/revocations.js";
 import { describeSessions } from "./conformance/sessions.js";
 import { describeTenants } from "./conformance/tenants.js";
 import { StoreUnderTest, type StoreFactory } from "./conformance/store-under-test.js";
+import { describeUsageCredits } from "./conformance/usage-credits.js";
 import { describeUsers } from "./conformance/users.js";
 import { describeWebhooks } from "./conformance/webhooks.js";
 
@@ -38,6 +39,7 @@ export function describeStoreConformance(name: string, factory: StoreFactory, op
 
     describeUsers(subject);
     describeApiKeys(subject);
+    describeUsageCredits(subject);
     describeListing(subject);
     describeConcurrency(subject);
     describeGuards(subject);

@@ -24,6 +24,7 @@ import { newEvent, webhookRecord } from "./conformance/event-fixtures.js";
 import { NO_CAP, apiKeyRecord, at, userRecord } from "./conformance/fixtures.js";
 import type { CapWorkerResult, CapWorkerTask } from "./support/sqlite-cap-worker.js";
 import type { OutboxWorkerResult, OutboxWorkerTask } from "./support/sqlite-outbox-worker.js";
+import type { UsesWorkerResult, UsesWorkerTask } from "./support/sqlite-uses-worker.js";
 import { sqliteFileRawEvents, sqliteRawEvents } from "./support/sqlite-raw-events.js";
 
 async function tempDir(): Promise<string> {
@@ -320,6 +321,27 @@ describe("store: SQLite adapter", () => {
     );
     expect(total).to.deep.equal({ created: 10, limited: workers * 10 - 10, errors: [] });
     expect(await open().countApiKeys(user.userId)).to.equal(10);
+  });
+
+  it("never grants more uses than a key has to connections leasing and updating it in parallel threads", async function () {
+    this.timeout(30_000);
+    const setup = open();
+    const user = userRecord();
+    await setup.createUser(user);
+    const key = apiKeyRecord(user.userId, { rights: [], remainingUses: 500 });
+    await setup.createApiKey(key, NO_CAP);
+    await setup.close();
+    const ready = new SharedArrayBuffer(4);
+    const results = await Promise.all(
+      [1, 2, 3, 4].map((right) =>
+        runWorker<UsesWorkerTask, UsesWorkerResult>("./support/sqlite-uses-worker.ts", { file, userId: user.userId, keyId: key.id, want: 3, right, ready, threads: 4 }),
+      ),
+    );
+    expect(results.flatMap((r) => r.errors)).to.deep.equal([]);
+    expect(results.reduce((sum, r) => sum + r.granted, 0)).to.equal(500);
+    expect(results.every((r) => r.granted > 0), `every thread was granted some: ${JSON.stringify(results)}`).to.equal(true);
+    const stored = await open().getApiKey(user.userId, key.id);
+    expect([stored.remainingUses, [...stored.rights].sort()]).to.deep.equal([0, [1, 2, 3, 4]]);
   });
 
   it("never hands one delivery to two connections claiming in parallel threads", async function () {

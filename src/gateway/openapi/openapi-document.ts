@@ -18,7 +18,8 @@ import { FORWARD_AUTH_PATH } from "../forward-auth.js";
 import { exampleOf, fieldExample } from "./openapi-examples.js";
 import { FORWARD_AUTH_TAG, forwardAuthPathItem } from "./openapi-forward-auth.js";
 import { hasBehavior, SchemaRegistry, type Schema } from "./openapi-schemas.js";
-import { encodeLiteral } from "../rest/path-template.js";
+import { encodeLiteral, type PathTemplate, type TemplateVariable } from "../rest/path-template.js";
+import { SELF_KEY_ID } from "../../authz/access-rules.js";
 import { queryParametersOf } from "../rest/url-fields.js";
 import { updateMaskFieldOf } from "../rest/transcode-request.js";
 
@@ -77,13 +78,16 @@ export function buildOpenApiDocument(routes: readonly RestRoute[], comments: Rea
   };
 }
 
-/** The OpenAPI path of a route: variables as `{field.path}`, literals encoded, the verb kept. */
+/**
+ * The OpenAPI path of a route: variables as `{field.path}`, literals encoded, the verb kept. A variable
+ * bound to literals only (`{key_id=self}`) has one value, so the path shows that value and no parameter.
+ */
 export function openApiPath(route: RestRoute): string {
   const { segments, variables, verb } = route.template;
   const parts: string[] = [];
   for (let i = 0; i < segments.length; ) {
     const variable = variables.find((v) => v.start === i);
-    if (variable) {
+    if (variable && fixedValueOf(route.template, variable) === undefined) {
       parts.push(`{${variable.fieldPath}}`);
       i = variable.end ?? segments.length;
       continue;
@@ -95,10 +99,24 @@ export function openApiPath(route: RestRoute): string {
   return `/${parts.join("/")}${verb === undefined ? "" : `:${encodeLiteral(verb)}`}`;
 }
 
+/** The one value of a variable bound to literal segments only (`{key_id=self}`); undefined otherwise. */
+function fixedValueOf(template: PathTemplate, variable: TemplateVariable): string | undefined {
+  if (variable.end === undefined) return undefined;
+  const covered = template.segments.slice(variable.start, variable.end);
+  return covered.every((s) => s.kind === "literal") ? covered.map((s) => (s.kind === "literal" ? s.value : "")).join("/") : undefined;
+}
+
+/** Whether `route` fixes the method's self-key field to the calling key (`{key_id=self}`). */
+function namesSelf(route: RestRoute, rule: AccessRule | undefined): boolean {
+  if (rule === undefined || rule.selfKeyField === "") return false;
+  return route.template.variables.some((v) => v.fieldPath === rule.selfKeyField && fixedValueOf(route.template, v) === SELF_KEY_ID);
+}
+
 function operation(route: RestRoute, registry: SchemaRegistry, comments: Readonly<Record<string, string>>): Record<string, unknown> {
   const method = route.method;
   const comment = comments[`${method.parent.typeName}.${method.name}`] ?? "";
   const rule = accessOf(method);
+  const self = namesSelf(route, rule);
   const hasPathVariables = route.pathFields.length > 0;
   const responses: Record<string, unknown> = {
     "200": { description: "OK", content: { "application/json": { schema: responseSchema(route, registry) } } },
@@ -114,19 +132,23 @@ function operation(route: RestRoute, registry: SchemaRegistry, comments: Readonl
   return {
     tags: [method.parent.name],
     operationId: route.operationId,
-    summary: summaryOf(comment) ?? method.name,
-    description: [comment, describeAccess(rule), maskNote(route)].filter((s) => s !== "").join("\n\n"),
+    summary: self ? SELF_SUMMARY : (summaryOf(comment) ?? method.name),
+    description: [comment, self ? SELF_ACCESS : describeAccess(rule), maskNote(route)].filter((s) => s !== "").join("\n\n"),
     parameters: [...pathParameters(route, registry), ...queryParameters(route, registry)],
     ...(body ? { requestBody: body } : {}),
     responses,
     security: rule?.public === true ? [] : [{ bearer: [] }, { ApiKey: [] }],
-    ...(rule ? { "x-keyward-access": accessExtension(rule) } : {}),
+    ...(rule ? { "x-keyward-access": self ? { public: false, selfKey: true } : accessExtension(rule) } : {}),
   };
 }
 
+const SELF_SUMMARY = "Gives the calling API key a new secret (self-rotation).";
+const SELF_ACCESS =
+  "**Rights required:** none; the call must be made with an API key's current secret, and regenerates that key (its owner's id may be left out of the body).";
+
 function pathParameters(route: RestRoute, registry: SchemaRegistry): Schema[] {
-  return route.template.variables.map((variable, i) => {
-    const fields = route.pathFields[i]!;
+  const variables = route.template.variables.map((variable, i) => ({ variable, fields: route.pathFields[i]! }));
+  return variables.filter(({ variable }) => fixedValueOf(route.template, variable) === undefined).map(({ variable, fields }) => {
     const schema = registry.field(fields[fields.length - 1]!);
     const { description, ...rest } = schema;
     const multi = variable.end === undefined || variable.end - variable.start > 1;
@@ -219,6 +241,7 @@ interface AccessRule {
   readonly ownUserRights: readonly number[];
   readonly otherUserRights: readonly number[];
   readonly optionalUserField: boolean;
+  readonly selfKeyField: string;
 }
 
 function accessOf(method: DescMethod): AccessRule | undefined {

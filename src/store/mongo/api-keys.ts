@@ -4,8 +4,9 @@ import { apiKeyCreated, apiKeyDeleted, apiKeyUpdated } from "../change-events.js
 import { apiKeyFilterOf, type ApiKeyFilter } from "../name-search.js";
 import { decodePageToken } from "../page-token.js";
 import { apiKeyListScope, fetchSize, toPage } from "../pagination.js";
-import { checkApiKeyRecord, checkUpdatedApiKey } from "../record-checks.js";
+import { checkApiKeyRecord, checkUpdatedApiKey, checkUsesLease } from "../record-checks.js";
 import { apiKeySubject, found, keyLimitReached, notFound, userSubject } from "../store-errors.js";
+import { creditsAt, leaseOf, settleUsageEpoch } from "../usage-credits.js";
 import type { ApiKeyLimits, ApiKeyStore, ApiKeyListRequest, ApiKeyRecord, ApiKeyUse, ApiKeyWithOwner, Guard, KeyUpdater, Page, UserRecord, UsesLease } from "../store.js";
 import {
   apiKeyToDocument,
@@ -24,6 +25,15 @@ import type { MongoEventLog } from "./events.js";
 import { literalPattern } from "./literal-pattern.js";
 import type { MongoRevocationLog } from "./revocations.js";
 import { inTransaction } from "./transactions.js";
+
+/** The fields a lease reads. */
+const CREDIT_FIELDS = { remainingUses: 1, refill: 1, refilledAt: 1 } as const;
+
+/**
+ * Attempts of a take before it gives up with `conflict`: more than an update's, as every server leasing
+ * from a busy key contends for its one document.
+ */
+const MAX_TAKE_ATTEMPTS = 50;
 
 /** The API keys' slice of the Store: operations on the api_keys collection. */
 export class MongoApiKeys implements ApiKeyStore {
@@ -58,6 +68,7 @@ export class MongoApiKeys implements ApiKeyStore {
    */
   async createApiKey(key: ApiKeyRecord, limits: ApiKeyLimits, guard?: Guard<UserRecord>): Promise<void> {
     return this.#operations.run(apiKeySubject(key.id), async () => {
+      key = settleUsageEpoch(undefined, key, key.createdAt);
       checkApiKeyRecord(key);
       await inTransaction(this.#client, async (session) => {
         const claimed = await this.#users.findOneAndUpdate(
@@ -134,7 +145,7 @@ export class MongoApiKeys implements ApiKeyStore {
           const owner = await this.#users.findOne({ _id: userId }, { session, projection: { passwordHash: 0 } });
           if (!owner) throw notFound(userSubject(userId));
           const current = documentToApiKey(doc);
-          const next = updater(current, documentToUser(owner));
+          const next = settleUsageEpoch(current, updater(current, documentToUser(owner)), new Date());
           checkUpdatedApiKey(current, next);
           const written = await this.#apiKeys.findOneAndReplace(
             { _id: keyId, userId, version: doc.version },
@@ -183,18 +194,61 @@ export class MongoApiKeys implements ApiKeyStore {
   }
 
   /**
+   * Compare-and-set, no transaction: read the key, apply `creditsAt`, then write only if the document still
+   * holds the count read. Without a refill due, the write is a conditional `$inc` that holds whatever
+   * other takes did in between (`remainingUses >= granted` in the same epoch), so concurrent takes rarely
+   * read again; a due refill is written only over the exact count and epoch read. Each write bumps
+   * `version`, so an update racing with it re-reads instead of writing back the count it read.
+   */
+  async takeApiKeyUses(keyId: string, want: number, now: Date): Promise<UsesLease | undefined> {
+    return this.#operations.run(apiKeySubject(keyId), async () => {
+      checkUsesLease("want", want, "now", now);
+      const outcome = await retryOnVersionChange(
+        apiKeySubject(keyId),
+        async () => {
+          const doc = await this.#apiKeys.findOne({ _id: keyId }, { projection: CREDIT_FIELDS });
+          if (doc === null) return { lease: undefined };
+          const credits = creditsAt(documentToCredits(doc), now);
+          if (credits === undefined) return { lease: undefined };
+          const granted = Math.min(want, credits.remaining);
+          const refilled = credits.refilledAt.getTime() !== doc.refilledAt?.getTime();
+          if (refilled) {
+            const written = await this.#apiKeys.updateOne(
+              { _id: keyId, remainingUses: doc.remainingUses, refilledAt: doc.refilledAt },
+              { $set: { remainingUses: credits.remaining - granted, refilledAt: credits.refilledAt }, $inc: { version: 1 } },
+            );
+            return written.matchedCount === 1 ? { lease: leaseOf(granted, credits.remaining - granted, credits) } : undefined;
+          }
+          if (granted === 0) return { lease: leaseOf(0, credits.remaining, credits) };
+          const written = await this.#apiKeys.findOneAndUpdate(
+            { _id: keyId, refilledAt: credits.refilledAt, remainingUses: { $gte: granted } },
+            { $inc: { remainingUses: -granted, version: 1 } },
+            { returnDocument: "after", projection: CREDIT_FIELDS },
+          );
+          return written?.remainingUses == null ? undefined : { lease: leaseOf(granted, written.remainingUses, credits) };
+        },
+        MAX_TAKE_ATTEMPTS,
+      );
+      return outcome.lease;
+    });
+  }
+
+  /** One conditional `$inc`: the uses go back only while `refilledAt` is still the lease's epoch. */
+  async returnApiKeyUses(keyId: string, count: number, epoch: Date): Promise<boolean> {
+    return this.#operations.run(apiKeySubject(keyId), async () => {
+      checkUsesLease("count", count, "epoch", epoch);
+      const written = await this.#apiKeys.updateOne(
+        { _id: keyId, refilledAt: epoch, remainingUses: { $exists: true } },
+        { $inc: { remainingUses: count, version: 1 } },
+      );
+      return written.matchedCount === 1;
+    });
+  }
+
+  /**
    * One unordered bulk write; each update applies only if it moves `lastUsedAt` forward. It bumps
    * `version` so that an update racing with it re-reads instead of writing back the old `lastUsedAt`.
    */
-  // Contract placeholders, replaced by the adapter's implementation on the store branch.
-  takeApiKeyUses(_keyId: string, _want: number, _now: Date): Promise<UsesLease | undefined> {
-    return Promise.reject(new Error("takeApiKeyUses: not written yet"));
-  }
-
-  returnApiKeyUses(_keyId: string, _count: number, _epoch: Date): Promise<boolean> {
-    return Promise.reject(new Error("returnApiKeyUses: not written yet"));
-  }
-
   async recordApiKeyUse(uses: ApiKeyUse[]): Promise<void> {
     return this.#operations.run(undefined, async () => {
       if (uses.length === 0) return;
@@ -248,4 +302,13 @@ function useUpdate(use: ApiKeyUse): UpdateFilter<ApiKeyDocument> {
   const update: UpdateFilter<ApiKeyDocument> = { $set: set, $inc: { version: 1 } };
   if (Object.keys(unset).length > 0) update.$unset = unset;
   return update;
+}
+
+/** The credit fields of a document, as `creditsAt` reads them. A null written by another tool reads as absent. */
+function documentToCredits(doc: Pick<ApiKeyDocument, "remainingUses" | "refill" | "refilledAt">): Pick<ApiKeyRecord, "remainingUses" | "refill" | "refilledAt"> {
+  const credits: Pick<ApiKeyRecord, "remainingUses" | "refill" | "refilledAt"> = {};
+  if (doc.remainingUses != null) credits.remainingUses = doc.remainingUses;
+  if (doc.refill != null) credits.refill = doc.refill;
+  if (doc.refilledAt != null) credits.refilledAt = doc.refilledAt;
+  return credits;
 }

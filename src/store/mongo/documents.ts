@@ -159,6 +159,11 @@ export function apiKeyToDocument(key: ApiKeyRecord, version: number): ApiKeyDocu
   if (key.lastUsedIp !== undefined) doc.lastUsedIp = key.lastUsedIp;
   if (key.lastUsedUserAgent !== undefined) doc.lastUsedUserAgent = key.lastUsedUserAgent;
   if (key.allowedIps !== undefined && key.allowedIps.length > 0) doc.allowedIps = [...key.allowedIps];
+  if (key.rateLimit !== undefined) doc.rateLimit = { requests: key.rateLimit.requests, periodMs: key.rateLimit.periodMs };
+  if (key.remainingUses !== undefined) doc.remainingUses = key.remainingUses;
+  if (key.refill !== undefined) doc.refill = { amount: key.refill.amount, periodMs: key.refill.periodMs };
+  if (key.refilledAt !== undefined) doc.refilledAt = key.refilledAt;
+  if (key.metadata !== undefined && Object.keys(key.metadata).length > 0) doc.metadata = { ...key.metadata };
   return doc;
 }
 
@@ -181,6 +186,11 @@ export function documentToApiKey(doc: ApiKeyDocument): ApiKeyRecord {
   if (doc.lastUsedIp != null) key.lastUsedIp = doc.lastUsedIp;
   if (doc.lastUsedUserAgent != null) key.lastUsedUserAgent = doc.lastUsedUserAgent;
   if (doc.allowedIps != null && doc.allowedIps.length > 0) key.allowedIps = [...doc.allowedIps];
+  if (doc.rateLimit != null) key.rateLimit = { requests: doc.rateLimit.requests, periodMs: doc.rateLimit.periodMs };
+  if (doc.remainingUses != null) key.remainingUses = doc.remainingUses;
+  if (doc.refill != null) key.refill = { amount: doc.refill.amount, periodMs: doc.refill.periodMs };
+  if (doc.refilledAt != null) key.refilledAt = doc.refilledAt;
+  if (doc.metadata != null && Object.keys(doc.metadata).length > 0) key.metadata = { ...doc.metadata };
   return key;
 }
 

@@ -39,10 +39,22 @@ describe("gateway/openapi", () => {
     // Forward auth is the one operation outside the route table (it answers any method and path below it).
     const routed = [...KEYWARD_ROUTES.map((r) => `${r.httpMethod} ${openApiPath(r)}`), "GET /api/v1/auth/check"];
     expect(documented.sort()).to.deep.equal(routed.sort());
-    expect(new Set(documented.map((d) => op(d.split(" ")[0]!.toLowerCase(), d.split(" ")[1]!).operationId)).size).to.equal(17);
+    expect(new Set(documented.map((d) => op(d.split(" ")[0]!.toLowerCase(), d.split(" ")[1]!).operationId)).size).to.equal(18);
     expect(openApiPath(KEYWARD_ROUTES.find((r) => r.operationId === "ApiKeyRegistry_RegenerateApiKey")!)).to.equal(
       "/api/v1/users/{user_id}/api-keys/{key_id}:regenerate",
     );
+  });
+
+  it("renders self-rotation's {key_id=self} binding as its literal path, with no key parameter and no rights required", () => {
+    const route = KEYWARD_ROUTES.find((r) => r.operationId === "ApiKeyRegistry_RegenerateApiKey_1")!;
+    expect(openApiPath(route)).to.equal("/api/v1/api-keys/self:regenerate");
+    const self = op("post", "/api/v1/api-keys/self:regenerate");
+    expect(self.parameters).to.deep.equal([]);
+    expect(self.summary).to.equal("Gives the calling API key a new secret (self-rotation).");
+    expect(self.description).to.contain("**Rights required:** none; the call must be made with an API key's current secret");
+    expect(self["x-keyward-access"]).to.deep.equal({ public: false, selfKey: true });
+    const body = self.requestBody.content["application/json"].schema;
+    expect(Object.keys(body.properties)).to.deep.equal(["userId", "gracePeriod"]); // key_id is the path's `self`
   });
 
   it("declares the bearer and ApiKey (X-Authorization) schemes and requires one on protected operations", () => {
@@ -88,7 +100,10 @@ describe("gateway/openapi", () => {
   it("describes bodies, path and query parameters and unwrapped responses as the gateway handles them", () => {
     const create = op("post", "/api/v1/users/{user_id}/api-keys");
     const body = create.requestBody.content["application/json"].schema;
-    expect(Object.keys(body.properties)).to.deep.equal(["name", "rights", "expiresAt", "allowedIps"]); // user_id comes from the path
+    // user_id comes from the path
+    expect(Object.keys(body.properties)).to.deep.equal(["name", "rights", "expiresAt", "allowedIps", "rateLimit", "remainingUses", "refill", "metadata"]);
+    expect(body.properties.rateLimit.$ref).to.equal("#/components/schemas/keyward.v1.RateLimit");
+    expect(body.properties.metadata).to.deep.include({ type: "object", additionalProperties: { type: "string" } });
     expect(body.properties.rights).to.deep.include({ type: "array", items: { $ref: "#/components/schemas/keyward.v1.Right" } });
     expect(body.required).to.deep.equal(["rights"]);
     const list = op("get", "/api/v1/users/{user_id}/api-keys");

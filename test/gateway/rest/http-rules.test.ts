@@ -39,6 +39,7 @@ describe("gateway/http-rules", () => {
       "PATCH /api/v1/users/{api_key.user_id}/api-keys/{api_key.id} api_key",
       "DELETE /api/v1/users/{user_id}/api-keys/{key_id} none",
       "POST /api/v1/users/{user_id}/api-keys/{key_id}:regenerate all",
+      "POST /api/v1/api-keys/{key_id=self}:regenerate all",
       "GET /api/v1/auth_info none",
       "POST /api/v1/sessions all",
       "GET /api/v1/users/{user_id}/sessions none",

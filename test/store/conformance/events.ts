@@ -9,6 +9,7 @@ import { NO_CAP, apiKeyRecord, at, expectStoreError, newKeyId, newUserId, reject
 import { sessionRecord } from "./sessions.js";
 import type { StoreUnderTest } from "./store-under-test.js";
 import { tenantRecord } from "./tenants.js";
+import { newUsageCount } from "../../../src/store/usage-credits.js";
 
 const password = (setAt = at(3_003)) => ({ hash: "$argon2id$v=19$m=19456,t=2,p=1$conformance", setAt });
 
@@ -77,6 +78,90 @@ export function describeEvents(subject: StoreUnderTest): void {
       await expectEvent(() => store.deleteSession(user.userId, session.id), "session.delete", aboutSession);
       await expectEvent(() => store.deleteUser(user.userId), "user.delete", own);
       await expectEvent(() => store.deleteTenant(tenant.tenantId), "tenant.delete", { tenantId: tenant.tenantId });
+    });
+
+    it("records a key's rate limit, credits and refill with values and its metadata by name only", async () => {
+      const user = userRecord();
+      await subject.store.createUser(user);
+      const own = { userId: user.userId };
+      const key = apiKeyRecord(user.userId, {
+        rights: [1],
+        rateLimit: { requests: 5, periodMs: 1_000 },
+        remainingUses: 100,
+        refill: { amount: 100, periodMs: 86_400_000 },
+        metadata: { plan: "secret-plan-value" },
+      });
+      const aboutKey = { ...own, apiKeyId: key.id };
+      const created = await expectEvent(() => subject.store.createApiKey(key, NO_CAP), "api_key.create", aboutKey, [
+        { field: "rights", after: "[1]" },
+        { field: "state", after: '"active"' },
+        { field: "rate_limit", after: '{"requests":5,"period":"1s"}' },
+        { field: "remaining_uses", after: "100" },
+        { field: "refill", after: '{"amount":100,"period":"86400s"}' },
+        { field: "metadata" },
+      ]);
+      expect(JSON.stringify(created)).to.not.include("secret-plan-value");
+      await expectEvent(
+        () =>
+          subject.store.updateApiKey(user.userId, key.id, (k) => ({
+            ...k,
+            rateLimit: { requests: 10, periodMs: 60_000 },
+            remainingUses: 7,
+            refill: { amount: 7, periodMs: 3_600_000 },
+            metadata: { plan: "other-plan-value" },
+          })),
+        "api_key.update",
+        aboutKey,
+        [
+          { field: "rate_limit", before: '{"requests":5,"period":"1s"}', after: '{"requests":10,"period":"60s"}' },
+          { field: "remaining_uses", before: "100", after: "7" },
+          { field: "refill", before: '{"amount":100,"period":"86400s"}', after: '{"amount":7,"period":"3600s"}' },
+          { field: "metadata" },
+        ],
+      );
+      // A take is a use, not a change; an update of the name alone does not record the count it moved.
+      await subject.store.takeApiKeyUses(key.id, 2, new Date());
+      await expectEvent(() => subject.store.updateApiKey(user.userId, key.id, (k) => ({ ...k, name: "renamed" })), "api_key.update", aboutKey, [
+        { field: "name" },
+      ]);
+      // Metadata in another order is the same metadata; a new count of the same size is a change.
+      await expectEvent(
+        () => subject.store.updateApiKey(user.userId, key.id, (k) => ({ ...k, metadata: { plan: "other-plan-value" }, ...newUsageCount(k, 5, new Date()) })),
+        "api_key.update",
+        aboutKey,
+        [{ field: "remaining_uses", before: "5", after: "5" }],
+      );
+      await expectEvent(
+        () => subject.store.updateApiKey(user.userId, key.id, ({ rateLimit: _l, remainingUses: _u, refill: _r, refilledAt: _a, metadata: _m, ...k }) => k),
+        "api_key.update",
+        aboutKey,
+        [
+          { field: "rate_limit", before: '{"requests":10,"period":"60s"}', after: "null" },
+          { field: "remaining_uses", before: "5", after: "null" },
+          { field: "refill", before: '{"amount":7,"period":"3600s"}', after: "null" },
+          { field: "metadata" },
+        ],
+      );
+    });
+
+    it("gives a change made under a cause the cause's type and reason, with the context's actor and client", async () => {
+      const user = userRecord();
+      await subject.store.createUser(user);
+      const key = apiKeyRecord(user.userId);
+      await subject.store.createApiKey(key, NO_CAP);
+      const cause = { type: "api_key.leaked", reason: "https://github.com/octo/repo/blob/main/.env" };
+      const context = { actor: {}, client: { address: "192.0.2.7" }, cause };
+      const events = await withEventContext(context, () =>
+        appendedBy(() => subject.store.updateApiKey(user.userId, key.id, (k) => ({ ...k, state: "disabled" }))),
+      );
+      expect(events.map(({ type, reason, actor, client, changed }) => ({ type, reason, actor, client, changed }))).to.deep.equal([
+        { type: "api_key.leaked", reason: cause.reason, actor: {}, client: { address: "192.0.2.7" }, changed: [{ field: "state", before: '"active"', after: '"disabled"' }] },
+      ]);
+      // Outside the cause's context, the same kind of change is the actor's own again.
+      const later = await withEventContext(CONTEXT, () =>
+        appendedBy(() => subject.store.updateApiKey(user.userId, key.id, (k) => ({ ...k, state: "active" }))),
+      );
+      expect(later.map((event) => [event.type, event.reason])).to.deep.equal([["api_key.update", undefined]]);
     });
 
     it("names no actor and no client for a write made outside any event context (Keyward itself)", async () => {
