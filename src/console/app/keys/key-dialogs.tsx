@@ -58,8 +58,8 @@ export function GenerateKeyDialog({ userId, owner, onClose }: KeyDialogProps & {
         <div className="fields-row">
           <ExpiryField value={expiry} onChange={setExpiry} />
           <NetworksField value={networks} onChange={setNetworks} />
+          <LimitsFields value={limits} onChange={setLimits} problems={problems} startOpen={false} />
         </div>
-        <LimitsFields value={limits} onChange={setLimits} problems={problems} startOpen={false} />
         <ErrorText error={create.error} />
         <DialogActions onCancel={onClose} label="Generate key" pending={create.isPending} />
       </form>
@@ -119,8 +119,8 @@ export function EditKeyDialog({ apiKey, owner, onClose }: KeyDialogProps & { rea
         <div className="fields-row">
           <ExpiryField value={expiry} onChange={setExpiry} current={formatTime(apiKey.expiresAt, "never").text} />
           <NetworksField value={networks} onChange={setNetworks} />
+          <LimitsFields value={limits} onChange={setLimits} problems={problems} startOpen={hasLimitsOrMetadata(initialLimits)} />
         </div>
-        <LimitsFields value={limits} onChange={setLimits} problems={problems} startOpen={hasLimitsOrMetadata(initialLimits)} />
         <ErrorText error={update.error} />
         <DialogActions onCancel={onClose} label="Save changes" pending={update.isPending} />
       </form>

@@ -1,7 +1,7 @@
 /**
  * The limits part of the Generate and Edit dialogs: a rate limit (calls per period), usage credits
  * (remaining uses and a refill) and metadata (key/value rows, at most 16), folded away under one summary
- * until wanted, so the dialog still fits a laptop screen. A refusal of the API that names one of these
+ * beside the expiry and networks until wanted, so the dialog still fits a laptop screen. A refusal of the API that names one of these
  * fields is shown next to it, in the API's words.
  */
 import { useEffect, useId, useState, type ReactNode } from "react";
