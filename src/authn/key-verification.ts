@@ -14,6 +14,7 @@ import { networkListOf } from "../net/networks.js";
 import type { RightsModel } from "../rights/index.js";
 import type { ApiKeyWithOwner } from "../store/store.js";
 import type { CachedCredential } from "./credential-cache.js";
+import { isMetered } from "./key-meter.js";
 import { rightsOwnerOf, type Principal } from "./principal.js";
 
 /** A verified key as cached: what every call with it needs, built once per store read. */
@@ -30,6 +31,8 @@ export interface KeyEntry extends CachedCredential {
   readonly checkSecret: (secret: string) => boolean;
   /** The replaced secret's check, while a rotation grace period is set. */
   readonly checkPreviousSecret: ((secret: string) => boolean) | undefined;
+  /** Whether calls are metered (a rate limit or usage credits): the one check an unmetered key pays. */
+  readonly metered: boolean;
 }
 
 /** The entry of a key and its owner as read at `fetchedAt`: effective rights are the key's within the owner's universe. */
@@ -42,6 +45,7 @@ export function keyEntry({ key, user }: ApiKeyWithOwner, fetchedAt: number, righ
     supersededPrincipal: inGrace ? { ...principal, supersededSecret: true } : undefined,
     checkSecret: secretChecker(key.secretHash),
     checkPreviousSecret: inGrace ? secretChecker(key.previousSecretHash!) : undefined,
+    metered: isMetered(key),
     fetchedAt,
     touchedAt: fetchedAt,
   };

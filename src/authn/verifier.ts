@@ -11,6 +11,7 @@
  *
  * The client (ARCHITECTURE.md, "The network edge") is judged here too, so every door and forward auth
  * share it: the transport policy refuses or warns about credentials that crossed a network unencrypted.
+ * So are a key's rate limit and usage credits (key-meter.ts), after every other check of the key.
  */
 import { CredentialsMalformed } from "../errors/errors.js";
 import { parseToken, SESSION_PREFIX, TOKEN_PROBLEM_TEXT } from "../keys/index.js";
@@ -24,6 +25,8 @@ import type { Principal } from "./principal.js";
 import { sessionEnd } from "./session-lifetime.js";
 import { checkSession, sessionEntry, type SessionEntry } from "./session-verification.js";
 import type { UsageRecorder } from "./usage-recorder.js";
+import { KeyMeter } from "./key-meter.js";
+import type { RateLimitReading } from "./meter-reading.js";
 
 export interface VerifierOptions {
   /** How long a verified key's records are reused before re-reading the store. 0 disables the cache. */
@@ -38,6 +41,8 @@ export interface VerifierOptions {
   readonly rights?: RightsModel;
   /** What to do with credentials sent unencrypted over a network; none: allow them. */
   readonly transport?: TransportPolicy;
+  /** Judges keys' rate limits and usage credits; default: a meter of its own on the same store and clock. */
+  readonly meter?: KeyMeter;
 }
 
 /** The client of a call made without a network connection (tests, tools): no address, not loopback. */
@@ -64,6 +69,8 @@ export class ApiKeyVerifier {
   private readonly now: () => number;
   private readonly rights: RightsModel;
   private readonly sessionIdleMs: number;
+  /** Keys' rate limits and usage credits. */
+  readonly meter: KeyMeter;
 
   constructor(
     private readonly store: Store,
@@ -74,6 +81,7 @@ export class ApiKeyVerifier {
     this.now = options.now ?? Date.now;
     this.rights = options.rights ?? keywardRights;
     this.sessionIdleMs = options.sessionIdleMs ?? DEFAULT_SESSION_IDLE_MS;
+    this.meter = options.meter ?? new KeyMeter(store, this.now);
     this.cache = new CredentialCache({ ttlMs: options.cacheTtlMs, size: options.cacheSize, negativeTtlMs: options.negativeTtlMs }, this.now);
   }
 
@@ -85,9 +93,10 @@ export class ApiKeyVerifier {
   /**
    * The principal of `credential` (an API key or a session token) presented by `client`, or a KeywardError
    * saying why not (`UNAUTHENTICATED`, or `PERMISSION_DENIED` / `API_KEY_IP_NOT_ALLOWED` from outside the
-   * key's networks).
+   * key's networks, `RESOURCE_EXHAUSTED` from its rate limit or usage credits). A key's rate-limit
+   * window is written into `reading` when given (the `X-RateLimit-*` headers), on refusal too.
    */
-  async verify(credential: string, client: Client = NO_CLIENT): Promise<Principal> {
+  async verify(credential: string, client: Client = NO_CLIENT, reading?: RateLimitReading): Promise<Principal> {
     const parsed = parseToken(credential);
     if (!parsed.ok) throw CredentialsMalformed.create({ problem: TOKEN_PROBLEM_TEXT[parsed.problem] });
     this.options.transport?.refuseInsecure(client);
@@ -109,8 +118,13 @@ export class ApiKeyVerifier {
       this.sessionUsage?.record(session.id, now, session.lastUsedAt);
       return principal;
     }
-    const principal = checkKey(entry?.kind === "api_key" ? entry : undefined, parsed.secret, now, client);
+    const keyEntry = entry?.kind === "api_key" ? entry : undefined;
+    const principal = checkKey(keyEntry, parsed.secret, now, client);
     const key = principal.key!;
+    if (keyEntry!.metered) {
+      const admitted = this.meter.admit(key, now, reading);
+      if (admitted !== undefined) await admitted;
+    }
     this.usage?.record(key.id, now, key.lastUsedAt, client);
     this.options.transport?.warnInsecure(client, key.id, now);
     return principal;
@@ -124,6 +138,7 @@ export class ApiKeyVerifier {
   /** Drops a key from the caches (it was changed, regenerated, deleted or created on this node; other nodes hear of it from the revocation feed). */
   forgetKey(keyId: string): void {
     this.cache.forget(keyId);
+    this.meter.forgetKey(keyId);
   }
 
   /** Drops a session from the caches (it was ended on this node). */
@@ -134,11 +149,13 @@ export class ApiKeyVerifier {
   /** Drops every cached key of a user (the user was changed, suspended or deleted on this node). */
   forgetUser(userId: string): void {
     this.cache.forgetUser(userId);
+    this.meter.forgetUser(userId);
   }
 
   /** Drops every cached key and every remembered unknown id (the revocation feed could not say what changed). */
   forgetAll(): void {
     this.cache.forgetAll();
+    this.meter.forgetAll();
   }
 
   /** How many keys are cached now (expired ones are dropped within two TTLs). For monitoring and tests. */

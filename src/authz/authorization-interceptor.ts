@@ -17,7 +17,8 @@
  * Events (ARCHITECTURE.md, "Events"): an authenticated call runs inside an event context naming its
  * principal and client, so every store write it makes records who made it and from where; every refused
  * credential, and every refusal for missing rights, is reported to the `auth.fail` log. A successful call
- * reports nothing.
+ * reports nothing. A call refused by its key's rate limit or usage credits (judged by the verifier) is
+ * a refused credential too, so its owner sees a flood of them.
  */
 import { createContextKey, type Interceptor } from "@connectrpc/connect";
 import {
@@ -39,6 +40,7 @@ import { withEventContext } from "../store/event-context.js";
 import { credentialFrom, isSameOrigin, sessionCookieFrom } from "../authn/credentials.js";
 import { kPeer } from "../net/peer.js";
 import { kPrincipal, type Principal } from "../authn/principal.js";
+import { kRateLimitReading } from "../authn/meter-reading.js";
 import { isStoreError, type EventContext, type Store, type UserRecord } from "../store/store.js";
 import { enforceReach, scopeOf } from "./tenant-scope.js";
 
@@ -104,7 +106,8 @@ export function createAuthorizationInterceptor(
       // The origin a same-origin page has: https when the client's connection is (its own TLS or a trusted proxy's).
       credential = chooseCredential(request.header, client.secure);
       if (credential === undefined) throw CredentialsMissing.create();
-      principal = await verifier.verify(credential, client);
+      // A door answering with X-RateLimit-* headers put a reading in the context values for the meter to fill.
+      principal = await verifier.verify(credential, client, request.contextValues.get(kRateLimitReading));
     } catch (error) {
       observe(error instanceof KeywardError ? error.reason : "ERROR");
       // No credential sent is no credential refused; a failed check (the store is down) refuses none.

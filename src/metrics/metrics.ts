@@ -24,6 +24,18 @@ export interface CacheCounts {
   readonly size: number;
 }
 
+/** What the key meter counted since start (ARCHITECTURE.md, "Keys"); read when scraped. */
+export interface MeterCounts {
+  /** Blocks of calls leased from keys' rate-limit windows. */
+  readonly rateLeases: number;
+  /** Blocks of usage credits leased. */
+  readonly creditLeases: number;
+  /** Leased uses given back unused. */
+  readonly creditsReturned: number;
+  /** Keys with a window or a lease held now. */
+  readonly keys: number;
+}
+
 /** What the event metrics read from the store when scraped. */
 export type EventCounts = Pick<EventStore & DeliveryStore, "eventChainHead" | "countPendingDeliveries">;
 
@@ -41,6 +53,7 @@ export class KeywardMetrics {
   readonly #feedLag: Gauge;
   readonly #ready: Gauge;
   #cache: () => CacheCounts | undefined = () => undefined;
+  #meter: () => MeterCounts | undefined = () => undefined;
   /** Labels: result (delivered, retry, failed). */
   readonly webhookDeliveries: PlainCounter;
   readonly #deliverySeries: Record<"delivered" | "retry" | "failed", CounterSeries>;
@@ -118,6 +131,40 @@ export class KeywardMetrics {
         this.set(cache()?.size ?? 0);
       },
     });
+    // The meter (ARCHITECTURE.md, "Keys"): store writes it made, so an operator sees what metering costs.
+    // Its refusals are counted by keyward_authentications_total's reasons.
+    const meter = () => this.#meter();
+    new Counter({
+      name: "keyward_meter_leases_total",
+      help: "Blocks leased from the store by this process's key meter, by kind: rate (calls of a rate-limit window) or credits (usage credits)",
+      labelNames: ["kind"],
+      registers,
+      collect() {
+        const counts = meter();
+        this.reset();
+        if (!counts) return;
+        this.inc({ kind: "rate" }, counts.rateLeases);
+        this.inc({ kind: "credits" }, counts.creditLeases);
+      },
+    });
+    new Counter({
+      name: "keyward_meter_credits_returned_total",
+      help: "Leased usage credits this process gave back unused (idle key, changed key, graceful stop)",
+      registers,
+      collect() {
+        const counts = meter();
+        this.reset();
+        if (counts) this.inc(counts.creditsReturned);
+      },
+    });
+    new Gauge({
+      name: "keyward_meter_keys",
+      help: "Metered keys with a rate-limit window or a lease of credits held by this process now",
+      registers,
+      collect() {
+        this.set(meter()?.keys ?? 0);
+      },
+    });
     // Events (ARCHITECTURE.md, "Events"): the trail and the outbox are the store's, so they are read from
     // it when scraped and are the same on every process; deliveries are counted by the process making them.
     this.webhookDeliveries = new PlainCounter(
@@ -178,6 +225,11 @@ export class KeywardMetrics {
   /** Where the verifier cache's counts are read from at scrape time. */
   observeCache(read: () => CacheCounts): void {
     this.#cache = read;
+  }
+
+  /** Where the key meter's counts are read from at scrape time. */
+  observeMeter(read: () => MeterCounts): void {
+    this.#meter = read;
   }
 
   /** Sets the revocation-feed lag: seconds between the newest change in the store and the last one applied here. */

@@ -13,6 +13,7 @@ import { WebhookRegistry } from "../../gen/keyward/v1/webhook_pb.js";
 import { createWebhookRegistry } from "../services/webhook-registry.js";
 import { createEventWorkers, type EventWorkers } from "./event-workers.js";
 import { ApiKeyVerifier, DEFAULT_VERIFIER_OPTIONS } from "../authn/verifier.js";
+import { DEFAULT_KEY_METER_OPTIONS, KeyMeter } from "../authn/key-meter.js";
 import { AuthFailureLog, DEFAULT_AUTH_FAIL_MAX_TUPLES } from "../authn/auth-failure-log.js";
 import { createAuthorizationInterceptor, userLookupOf } from "../authz/authorization-interceptor.js";
 import { ClientResolver } from "../net/client-address.js";
@@ -66,7 +67,7 @@ export interface Keyward {
   readonly readiness: Readiness;
   /** The webhook dispatcher, expiry warnings and retention; serve.ts starts them (ARCHITECTURE.md, "Events"). */
   readonly eventWorkers: EventWorkers;
-  /** Stops following the feed, flushes pending usage and closes the store. */
+  /** Stops following the feed, gives back leased usage credits, flushes pending usage and closes the store. */
   close(): Promise<void>;
 }
 
@@ -112,11 +113,13 @@ export async function build(config: Config, logger: Logger, now: () => number = 
       sessionIdleMs: config.sessionIdleMs,
       now,
       transport,
+      meter: new KeyMeter(store, now, DEFAULT_KEY_METER_OPTIONS, logger),
     },
     usage,
     sessionUsage,
   );
   metrics.observeCache(() => ({ ...verifier.counts, size: verifier.cachedKeys }));
+  metrics.observeMeter(() => verifier.meter.counts);
   const revocations = new RevocationPoller(store, verifier, logger, {
     ...DEFAULT_REVOCATION_POLLER_OPTIONS,
     intervalMs: config.revocationPollIntervalMs,
@@ -204,6 +207,8 @@ export async function build(config: Config, logger: Logger, now: () => number = 
       // Before the store closes: an attempt in flight records its outcome.
       await eventWorkers.stop();
       await revocations.stop();
+      // Leased usage credits not used go back, so a graceful stop loses none.
+      await verifier.meter.stop();
       await usage.flush();
       await sessionUsage.flush();
       // What was refused since the last window is written before the store goes.

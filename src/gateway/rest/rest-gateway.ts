@@ -5,7 +5,8 @@
  * machinery. Answers are proto3 JSON (camelCase, default values included, as grpc-gateway and
  * vanguard-go emit them) with status 200; errors are `google.rpc.Status` JSON with the HTTP status of
  * their code. Nothing a client sends reaches a stack trace: unexpected failures are logged by the error
- * mapping and answered `INTERNAL`.
+ * mapping and answered `INTERNAL`. A key with a rate limit gets its window in `X-RateLimit-*` headers
+ * on every answer, refusals included (ARCHITECTURE.md, "Keys").
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { create, toJson, type DescMessage, type JsonWriteOptions, type MessageShape } from "@bufbuild/protobuf";
@@ -29,6 +30,8 @@ import { checkJsonContentType } from "./request-body.js";
 import { RouteTable, type RouteMatch } from "./route-table.js";
 import { transcodeRequest } from "./transcode-request.js";
 import { checkQuerySize } from "./url-fields.js";
+import { createContextValues } from "@connectrpc/connect";
+import { kRateLimitReading, newRateLimitReading, setRateLimitHeaders, type RateLimitReading } from "../../authn/meter-reading.js";
 
 /** What the gateway serves and with what limits. */
 export interface RestGatewayOptions {
@@ -67,7 +70,7 @@ export function createRestGateway(options: RestGatewayOptions): RestGateway {
   for (const route of routes) table.add(route.httpMethod, route.template, { route, serialize: memoizeEncoding(serializerOf(route)) }, route.name);
   const asConnectError = (error: unknown) => toConnectError(error, logger);
 
-  async function serve(request: IncomingMessage, response: ServerResponse): Promise<void> {
+  async function serve(request: IncomingMessage, response: ServerResponse, reading: RateLimitReading): Promise<void> {
     const target = request.url ?? "/";
     const queryAt = target.indexOf("?");
     const rawPath = queryAt === -1 ? target : target.slice(0, queryAt);
@@ -99,8 +102,10 @@ export function createRestGateway(options: RestGatewayOptions): RestGateway {
           requestMethod: method,
           url: target,
           peer: httpPeer(request),
+          contextValues: createContextValues().set(kRateLimitReading, reading),
         }),
       );
+      setRateLimitHeaders(response, reading);
       writeJson(response, 200, serialize(result.message), result.header);
     } finally {
       call.dispose();
@@ -109,9 +114,11 @@ export function createRestGateway(options: RestGatewayOptions): RestGateway {
 
   /** Never rejects. */
   async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const reading = newRateLimitReading();
     try {
-      await serve(request, response);
+      await serve(request, response, reading);
     } catch (error) {
+      setRateLimitHeaders(response, reading);
       // After the client went away (CANCELED) there is nobody to answer; writeError then does nothing.
       writeError(response, asConnectError(error), request);
     }
