@@ -294,4 +294,60 @@ describe("web console: a key's rate limit, usage credits and metadata (real brow
       await person.close();
     }
   });
+
+  /** A key of hana's with all user rights and `limits` set by the admin over REST. */
+  async function limitedKey(name: string, limits: Record<string, unknown>): Promise<string> {
+    const { key, apiKey } = await sut.fx.key("hana", [Right.USER_ALL], { name });
+    issuedKeys.add(key);
+    const mask = Object.keys(limits).map((field) => field.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)).join(",");
+    const set = await rest(`/api/v1/users/hana/api-keys/${apiKey.id}?update_mask=${mask}`, { method: "PATCH", body: JSON.stringify(limits) });
+    expect(set.status, JSON.stringify(set.body)).to.equal(200);
+    return key;
+  }
+
+  it("a pasted key with no uses left is refused at sign-in with the API's message and what its owner can do", async () => {
+    const key = await limitedKey("used-up", { remainingUses: 0 });
+    const direct = await rest("/api/v1/auth_info", {}, key);
+    expect([direct.status, direct.reason]).to.deep.equal([429, "API_KEY_USAGE_EXHAUSTED"]);
+    const person = await newPerson(chromium.browser);
+    try {
+      const page = await person.newPage();
+      await page.goto(`${url}/`);
+      await page.getByRole("tab", { name: "API key" }).click();
+      await page.getByRole("textbox", { name: "API key" }).fill(key);
+      await page.getByRole("button", { name: "Sign in with key" }).click();
+      const alert = page.getByRole("alert");
+      await alert.waitFor();
+      expect(await alert.textContent()).to.equal(
+        `${(direct.body.message as string).replace(/`/g, "")}This key has used all its calls. Its owner can give it more uses in Edit, signed in with a password or a key without limits.`,
+      );
+      expect(await page.evaluate(() => sessionStorage.length), "a refused key is not kept").to.equal(0);
+      await expectAccessible(page, "sign-in refused for no uses");
+    } finally {
+      await person.close();
+    }
+  });
+
+  it("a pasted key over its rate limit gets the API's message and how long to wait, where the refused list would be", async () => {
+    // Signing in asks "who am I" twice (the check, then the console's own): the third call is over.
+    const key = await limitedKey("two-a-minute", { rateLimit: { requests: 2, period: "60s" } });
+    const person = await newPerson(chromium.browser);
+    try {
+      const page = await person.newPage();
+      await signInWithKey(page, url, key);
+      const alert = page.getByRole("region", { name: "My API keys" }).getByRole("alert");
+      await alert.waitFor();
+      const text = (await alert.textContent()) ?? "";
+      expect(text).to.match(/^API key \S+ may make 2 calls per/);
+      expect(await alert.locator(".error-hint").textContent()).to.match(
+        /^This key has made all the calls its rate limit allows for now\. Wait (\d+ seconds|a second) and try again, or raise its limit in Edit \(signed in with a password or a key without limits\)\.$/,
+      );
+      const seconds = Number(/Wait (\d+) seconds/.exec(text)?.[1] ?? "1");
+      expect(seconds).to.be.within(1, 60);
+      const direct = await rest("/api/v1/auth_info", {}, key);
+      expect([direct.status, direct.reason]).to.deep.equal([429, "API_KEY_RATE_LIMITED"]);
+    } finally {
+      await person.close();
+    }
+  });
 });
