@@ -133,6 +133,35 @@ function ProblemText({ id, problems }: { readonly id: string; readonly problems:
   );
 }
 
+/**
+ * A number input for whole numbers; marked invalid, and described by the refusal's words, when
+ * `problemId` is given. The range is the API's to judge (so its refusal names it); `min` only keeps the
+ * spinner's arrows from going below it.
+ */
+function WholeNumberInput(props: {
+  readonly id: string;
+  readonly value: string;
+  readonly onChange: (value: string) => void;
+  readonly placeholder?: string;
+  readonly min?: number;
+  readonly problemId: string | undefined;
+}) {
+  return (
+    <input
+      id={props.id}
+      type="number"
+      inputMode="numeric"
+      min={props.min ?? 0}
+      step={1}
+      value={props.value}
+      placeholder={props.placeholder}
+      onChange={(event) => props.onChange(event.target.value)}
+      aria-invalid={props.problemId !== undefined || undefined}
+      aria-describedby={props.problemId}
+    />
+  );
+}
+
 /** A whole-number input with its label; empty means "none". */
 function NumberField(props: {
   readonly label: string;
@@ -147,18 +176,7 @@ function NumberField(props: {
   return (
     <div className="field">
       <label htmlFor={id}>{props.label}</label>
-      <input
-        id={id}
-        type="number"
-        inputMode="numeric"
-        min={0}
-        step={1}
-        value={props.value}
-        placeholder={props.placeholder}
-        onChange={(event) => props.onChange(event.target.value)}
-        aria-invalid={invalid || undefined}
-        aria-describedby={invalid ? problemId : undefined}
-      />
+      <WholeNumberInput id={id} value={props.value} placeholder={props.placeholder} onChange={props.onChange} problemId={invalid ? problemId : undefined} />
       <ProblemText id={problemId} problems={props.problems} />
     </div>
   );
@@ -180,40 +198,21 @@ function PerPeriod(props: {
   const problemId = useId();
   const { value, onChange } = props;
   const invalid = (props.problems?.length ?? 0) > 0;
-  const described = { "aria-invalid": invalid || undefined, "aria-describedby": invalid ? problemId : undefined };
+  const problemIdIf = invalid ? problemId : undefined;
   const plural = value.period.count.trim() !== "1";
   return (
     <div className="field">
       <div className="per-period">
         <div className="field">
           <label htmlFor={amountId}>{props.amountLabel}</label>
-          <input
-            id={amountId}
-            type="number"
-            inputMode="numeric"
-            min={0}
-            step={1}
-            value={value.amount}
-            placeholder={props.placeholder}
-            onChange={(event) => onChange({ ...value, amount: event.target.value })}
-            {...described}
-          />
+          <WholeNumberInput id={amountId} value={value.amount} placeholder={props.placeholder} onChange={(amount) => onChange({ ...value, amount })} problemId={problemIdIf} />
         </div>
         <div className="field per-period-count">
           <label htmlFor={countId}>
             {props.periodLabel}
             <span className="visually-hidden"> ({props.name} period)</span>
           </label>
-          <input
-            id={countId}
-            type="number"
-            inputMode="numeric"
-            min={1}
-            step={1}
-            value={value.period.count}
-            onChange={(event) => onChange({ ...value, period: { ...value.period, count: event.target.value } })}
-            {...described}
-          />
+          <WholeNumberInput id={countId} min={1} value={value.period.count} onChange={(count) => onChange({ ...value, period: { ...value.period, count } })} problemId={problemIdIf} />
         </div>
         <select
           className="per-period-unit"
