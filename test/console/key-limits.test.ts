@@ -1,12 +1,13 @@
 /**
  * A key's rate limit, usage credits and metadata in the web console (ARCHITECTURE.md, "Keys" and "The web
- * console"), in Debian's Chromium against the real server: the Generate dialog folds them away (its fit on a
- * laptop screen is console-wording.test.ts's), sets all four, and the API stores exactly what was typed; the key's row shows the
- * limit, the uses left, the refill and when it is next due, and the metadata; the API's refusals naming one
- * of these fields are shown next to that field, and nothing is created; Edit opens them unfolded, changes
- * only what was changed (an edit of the name leaves the count of uses alone), clears a limit and replaces
- * the metadata whole; Activity words the changes; a metered key's refusal says what to do. Each step is
- * checked against the API too, not only against what the page says.
+ * console"), in Debian's Chromium against the real server: the Generate dialog folds them away (its fit on
+ * a laptop screen is console-wording.test.ts's), sets all four, and the API stores exactly what was typed;
+ * the key's row shows the limit, the uses left, the refill and when it is next due, and the metadata; the
+ * API's refusals naming one of these fields are shown next to that field, and nothing is created; Edit
+ * opens them unfolded, changes only what was changed (an edit of the name leaves the count of uses alone),
+ * clears a limit and replaces the metadata whole; Activity words the changes; a metered key's refusal, a
+ * pasted key with no uses left and one over its rate limit each read the API's message and what to do.
+ * Each step is checked against the API too, not only against what the page says.
  */
 import type { Locator, Page } from "playwright-core";
 import { expect } from "chai";

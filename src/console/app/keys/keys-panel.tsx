@@ -1,8 +1,8 @@
 /**
  * A user's API keys (ThingsBoard's and TrueNAS's key screens): a table with name (and metadata), rights,
- * a status toggle, limits (rate limit, remaining uses, next refill), created, expires and last used; search by name, filter by state, paging; Generate, Edit,
- * Regenerate, Delete and, for callers who may read the owner's events, History. Used for "My API keys"
- * and for an admin's view of another user.
+ * a status toggle, limits (rate limit, remaining uses, next refill), created, expires and last used;
+ * search by name, filter by state, paging; Generate, Edit, Regenerate, Delete and, for callers who may
+ * read the owner's events, History. Used for "My API keys" and for an admin's view of another user.
  */
 import { lazy, Suspense, useEffect, useState } from "react";
 import { createConnectQueryKey, useMutation, useQuery } from "@connectrpc/connect-query";
