@@ -2,7 +2,7 @@
  * Refusals as the API words them (ARCHITECTURE.md, "The web console": "every refusal of the API shows its message").
  */
 import { Code, ConnectError } from "@connectrpc/connect";
-import { ErrorInfoSchema } from "../../../gen/google/rpc/error_details_pb.js";
+import { BadRequestSchema, ErrorInfoSchema, RetryInfoSchema } from "../../../gen/google/rpc/error_details_pb.js";
 
 /** The API's message for a failed call; for a network failure, a sentence saying so. */
 export function messageOf(error: unknown): string {
@@ -22,4 +22,23 @@ export function isUnauthenticated(error: unknown): boolean {
 export function reasonOf(error: unknown): string | undefined {
   if (!(error instanceof ConnectError)) return undefined;
   return error.findDetails(ErrorInfoSchema)[0]?.reason;
+}
+
+/** One bad field of a refusal (`google.rpc.BadRequest`): its proto path (`api_key.rate_limit.requests`) and what is wrong. */
+export interface FieldProblem {
+  readonly field: string;
+  readonly description: string;
+}
+
+/** The bad fields a refusal names (`INVALID_ARGUMENT`, reason `VALIDATION_FAILED`); empty for any other. */
+export function fieldProblemsOf(error: unknown): FieldProblem[] {
+  if (!(error instanceof ConnectError)) return [];
+  return error.findDetails(BadRequestSchema).flatMap((badRequest) => badRequest.fieldViolations.map(({ field, description }) => ({ field, description })));
+}
+
+/** How long a refusal asks the caller to wait (`google.rpc.RetryInfo`), in whole seconds, if it says. */
+export function retryAfterSecondsOf(error: unknown): number | undefined {
+  if (!(error instanceof ConnectError)) return undefined;
+  const delay = error.findDetails(RetryInfoSchema)[0]?.retryDelay;
+  return delay === undefined ? undefined : Math.max(1, Math.ceil(Number(delay.seconds) + delay.nanos / 1e9));
 }

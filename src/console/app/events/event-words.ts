@@ -6,6 +6,7 @@
  */
 import type { Event, EventChange } from "../../../../gen/keyward/v1/event_pb.js";
 import { formatDate } from "../format.js";
+import { countText } from "../keys/key-limits.js";
 import { labelOf } from "../rights.js";
 
 const TYPES: Readonly<Record<string, string>> = {
@@ -64,11 +65,29 @@ const REASONS: Readonly<Record<string, string>> = {
   API_KEY_SECRET_SUPERSEDED: "old secret of a regenerated API key",
   CREDENTIALS_MALFORMED: "malformed credentials",
   LOGIN_THROTTLED: "too many sign-in attempts",
+  API_KEY_RATE_LIMITED: "API key over its rate limit",
+  API_KEY_USAGE_EXHAUSTED: "API key with no uses left",
+  API_KEY_METERED: "not allowed for an API key with limits",
 };
+
+/**
+ * Where a leaked key was found: the URL of an `api_key.leaked` event's reason (the page the report
+ * named), when it is an http(s) URL the console may link to; undefined otherwise.
+ */
+export function leakUrl(event: Event): string | undefined {
+  if (event.type !== "api_key.leaked" || event.reason === "") return undefined;
+  try {
+    const url = new URL(event.reason);
+    return url.protocol === "https:" || url.protocol === "http:" ? url.href : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 /** An event's reason in words: why a credential was refused, or when an expiring key expires. */
 export function reasonWords(event: Event): string {
   if (event.reason === "") return "";
+  if (event.type === "api_key.leaked") return `found at ${event.reason}`;
   if (event.type === "api_key.expiring") {
     const days = /^(\d+)d$/.exec(event.reason);
     if (days) return days[1] === "1" ? "expires within a day" : `expires within ${days[1]} days`;
@@ -87,6 +106,10 @@ const FIELDS: Readonly<Record<string, string>> = {
   secret: "Secret",
   password: "Password",
   previous_secret_valid_until: "Old secret works until",
+  rate_limit: "Rate limit",
+  remaining_uses: "Remaining uses",
+  refill: "Refill",
+  metadata: "Metadata",
 };
 
 /** One changed field in words: its name, and its values before and after when the event has them. */
@@ -118,6 +141,15 @@ function valueWords(field: string, json: string): string {
       return value === true ? "Yes" : value === false ? "No" : json;
     case "allowed_ips":
       return Array.isArray(value) ? (value.length === 0 ? "anywhere" : value.join(", ")) : json;
+    case "rate_limit":
+      if (value === null) return "no limit";
+      return perPeriodWords(value, "requests", (n, period) => `${countText(n)} ${n === 1 ? "call" : "calls"} per ${period}`) ?? json;
+    case "remaining_uses":
+      if (value === null) return "unlimited";
+      return typeof value === "number" ? countText(value) : json;
+    case "refill":
+      if (value === null) return "none";
+      return perPeriodWords(value, "amount", (n, period) => `to ${countText(n)} every ${period}`) ?? json;
     case "expires_at":
     case "previous_secret_valid_until":
       if (value === null) return field === "expires_at" ? "never" : "none";
@@ -125,6 +157,36 @@ function valueWords(field: string, json: string): string {
     default:
       return json;
   }
+}
+
+/**
+ * A recorded amount per period (`{"requests": 100, "period": "60s"}`; the period also as seconds or
+ * milliseconds) in words, or undefined when the value has another shape.
+ */
+function perPeriodWords(value: unknown, amountField: string, words: (amount: number, period: string) => string): string | undefined {
+  if (typeof value !== "object" || value === null) return undefined;
+  const record = value as Record<string, unknown>;
+  const amount = record[amountField];
+  const seconds = periodSeconds(record);
+  if (typeof amount !== "number" || seconds === undefined || !Number.isInteger(seconds) || seconds <= 0) return undefined;
+  const unit = ([[86_400, "day"], [3_600, "hour"], [60, "minute"], [1, "second"]] as const).find(([length]) => seconds % length === 0)!;
+  const count = seconds / unit[0];
+  return words(amount, count === 1 ? unit[1] : `${countText(count)} ${unit[1]}s`);
+}
+
+/** A recorded period in whole seconds: `"60s"` (proto JSON), `period_seconds`, or `period_ms`/`periodMs`. */
+function periodSeconds(record: Record<string, unknown>): number | undefined {
+  const { period } = record;
+  if (typeof period === "string") {
+    const match = /^(\d+)(?:\.0*)?s$/.exec(period);
+    if (match) return Number(match[1]);
+  }
+  if (typeof period === "number") return period;
+  const seconds = record.period_seconds ?? record.periodSeconds;
+  if (typeof seconds === "number") return seconds;
+  const ms = record.period_ms ?? record.periodMs;
+  if (typeof ms === "number") return ms / 1000;
+  return undefined;
 }
 
 function parsed(json: string): unknown {

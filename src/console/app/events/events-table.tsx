@@ -10,7 +10,7 @@ import { useCaller } from "../caller.js";
 import { DataTable } from "../components/data-table.js";
 import { ErrorText } from "../components/error-text.js";
 import { TimeText } from "../components/time-text.js";
-import { changeWords, reasonWords, typeWords } from "./event-words.js";
+import { changeWords, leakUrl, reasonWords, typeWords } from "./event-words.js";
 
 /** Events per page. */
 export const EVENTS_PAGE_SIZE = 50;
@@ -79,6 +79,7 @@ export function EventsTable({ filters, name, emptyText }: EventsTableProps) {
 function EventRow({ event }: { readonly event: Event }) {
   const caller = useCaller();
   const reason = reasonWords(event);
+  const leakedAt = leakUrl(event);
   const { actor, subject, client } = event;
   const keyword = !actor?.userId && !actor?.apiKeyId && !actor?.sessionId;
   return (
@@ -91,14 +92,25 @@ function EventRow({ event }: { readonly event: Event }) {
           <span className="event-type" title={event.type}>
             {typeWords(event)}
           </span>
-          {reason && <span className="small muted event-reason">{reason}</span>}
+          {leakedAt !== undefined ? (
+            // Where the report says the key was found: a link (never followed by the console), opened without a referrer.
+            <span className="small muted event-reason event-leak">
+              found at{" "}
+              <a href={leakedAt} rel="noopener noreferrer nofollow" target="_blank">
+                {leakedAt}
+              </a>
+            </span>
+          ) : (
+            reason && <span className="small muted event-reason">{reason}</span>
+          )}
           {event.count > 1 && <span className="badge badge-muted event-count">{event.count} times</span>}
         </div>
       </td>
       <td data-label="Actor">
         {keyword ? (
-          // A refused credential identifies nobody; any other event without an actor is Keyward's own.
-          <span className="muted">{event.type === "auth.fail" ? "Not identified" : "Keyward"}</span>
+          // A refused credential identifies nobody; any other event without an actor is Keyward's own (a
+          // leaked key's, on a report from outside).
+          <span className="muted">{event.type === "auth.fail" ? "Not identified" : event.type === "api_key.leaked" ? "Keyward, on a leak report" : "Keyward"}</span>
         ) : (
           <div className="event-actor">
             {actor?.userId && (

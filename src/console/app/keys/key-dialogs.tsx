@@ -2,15 +2,18 @@
  * Generate, edit, regenerate and delete a key: each a dialog whose refusals show the API's message and
  * which, on success, refreshes every key list.
  */
-import { useState, type FormEvent } from "react";
+import { useMemo, useState, type FormEvent } from "react";
 import { durationFromMs } from "@bufbuild/protobuf/wkt";
 import { useMutation } from "@connectrpc/connect-query";
 import { ApiKeyRegistry, type ApiKey } from "../../../../gen/keyward/v1/api_key_pb.js";
 import { Dialog, DialogActions } from "../components/dialog.js";
+import { fieldProblemsOf } from "../api-error.js";
 import { ErrorText } from "../components/error-text.js";
 import { formatTime } from "../format.js";
 import { expiryTimestamp, type ExpiryChoice } from "./expiry.js";
 import { ExpiryField, grantedRights, networkEntries, NetworksField, RightsField } from "./key-fields.js";
+import { changedLimitPaths, duplicateMetadataRows, limitsFields, limitsInput, type LimitsInput } from "./key-limits.js";
+import { LimitsFields } from "./limits-fields.js";
 import { NewKeyDialog } from "./new-key-dialog.js";
 import { useRefresh } from "../refresh.js";
 import type { KeyOwner } from "../rights.js";
@@ -20,21 +23,24 @@ interface KeyDialogProps {
   readonly onClose: () => void;
 }
 
-/** "Generate API key": name, rights, expiry, networks; then the key, once. */
+/** "Generate API key": name, rights, expiry, networks, limits and metadata; then the key, once. */
 export function GenerateKeyDialog({ userId, owner, onClose }: KeyDialogProps & { readonly userId: string; readonly owner: KeyOwner }) {
   const [name, setName] = useState("");
   const [selected, setSelected] = useState<Set<number>>(new Set());
   const [expiry, setExpiry] = useState<ExpiryChoice>({ kind: "never" });
   const [networks, setNetworks] = useState("");
+  const [limits, setLimits] = useState<LimitsInput>(() => limitsInput());
   const [fullKey, setFullKey] = useState<string | undefined>(undefined);
   const refresh = useRefresh(ApiKeyRegistry);
   const create = useMutation(ApiKeyRegistry.method.createApiKey);
+  const problems = useMemo(() => fieldProblemsOf(create.error), [create.error]);
   if (fullKey !== undefined) return <NewKeyDialog title="Your new API key" fullKey={fullKey} onClose={onClose} />;
   const submit = async (event: FormEvent) => {
     event.preventDefault();
+    if (duplicateMetadataRows(limits.metadata).size > 0) return;
     const expiresAt = expiryTimestamp(expiry) ?? undefined;
     const answer = await create
-      .mutateAsync({ userId, name: name.trim(), rights: grantedRights(selected), expiresAt, allowedIps: networkEntries(networks) })
+      .mutateAsync({ userId, name: name.trim(), rights: grantedRights(selected), expiresAt, allowedIps: networkEntries(networks), ...limitsFields(limits) })
       .catch(() => undefined);
     if (answer) {
       void refresh();
@@ -52,6 +58,7 @@ export function GenerateKeyDialog({ userId, owner, onClose }: KeyDialogProps & {
         <div className="fields-row">
           <ExpiryField value={expiry} onChange={setExpiry} />
           <NetworksField value={networks} onChange={setNetworks} />
+          <LimitsFields value={limits} onChange={setLimits} problems={problems} startOpen={false} />
         </div>
         <ErrorText error={create.error} />
         <DialogActions onCancel={onClose} label="Generate key" pending={create.isPending} />
@@ -60,14 +67,20 @@ export function GenerateKeyDialog({ userId, owner, onClose }: KeyDialogProps & {
   );
 }
 
-/** "Edit API key": name, rights, expiry and networks, sent with an update mask naming only what changed. */
+/**
+ * "Edit API key": name, rights, expiry, networks, limits and metadata, sent with an update mask naming only
+ * what changed.
+ */
 export function EditKeyDialog({ apiKey, owner, onClose }: KeyDialogProps & { readonly apiKey: ApiKey; readonly owner: KeyOwner }) {
   const [name, setName] = useState(apiKey.name);
   const [selected, setSelected] = useState<Set<number>>(new Set(apiKey.rights));
   const [expiry, setExpiry] = useState<ExpiryChoice>({ kind: "keep" });
   const [networks, setNetworks] = useState(apiKey.allowedIps.join("\n"));
+  const [initialLimits] = useState<LimitsInput>(() => limitsInput(apiKey));
+  const [limits, setLimits] = useState<LimitsInput>(initialLimits);
   const refresh = useRefresh(ApiKeyRegistry);
   const update = useMutation(ApiKeyRegistry.method.updateApiKey);
+  const problems = useMemo(() => fieldProblemsOf(update.error), [update.error]);
   const submit = async (event: FormEvent) => {
     event.preventDefault();
     const paths: string[] = [];
@@ -78,13 +91,15 @@ export function EditKeyDialog({ apiKey, owner, onClose }: KeyDialogProps & { rea
     if (expiresAt !== null) paths.push("expires_at");
     const allowedIps = networkEntries(networks);
     if (allowedIps.join() !== apiKey.allowedIps.join()) paths.push("allowed_ips");
+    if (duplicateMetadataRows(limits.metadata).size > 0) return;
+    paths.push(...changedLimitPaths(apiKey, initialLimits, limits));
     if (paths.length === 0) {
       onClose();
       return;
     }
     const answer = await update
       .mutateAsync({
-        apiKey: { userId: apiKey.userId, id: apiKey.id, name: name.trim(), rights: newRights, expiresAt: expiresAt ?? undefined, allowedIps },
+        apiKey: { userId: apiKey.userId, id: apiKey.id, name: name.trim(), rights: newRights, expiresAt: expiresAt ?? undefined, allowedIps, ...limitsFields(limits) },
         updateMask: { paths },
       })
       .catch(() => undefined);
@@ -104,12 +119,18 @@ export function EditKeyDialog({ apiKey, owner, onClose }: KeyDialogProps & { rea
         <div className="fields-row">
           <ExpiryField value={expiry} onChange={setExpiry} current={formatTime(apiKey.expiresAt, "never").text} />
           <NetworksField value={networks} onChange={setNetworks} />
+          <LimitsFields value={limits} onChange={setLimits} problems={problems} startOpen={hasLimitsOrMetadata(initialLimits)} />
         </div>
         <ErrorText error={update.error} />
         <DialogActions onCancel={onClose} label="Save changes" pending={update.isPending} />
       </form>
     </Dialog>
   );
+}
+
+/** Whether a key has anything the limits part of the dialog shows, so the dialog opens it. */
+function hasLimitsOrMetadata(limits: LimitsInput): boolean {
+  return limits.rateLimit.amount !== "" || limits.remainingUses !== "" || limits.refill.amount !== "" || limits.metadata.length > 0;
 }
 
 /** Grace periods offered on regenerate (the API allows up to 7 days). */
@@ -144,7 +165,7 @@ export function RegenerateKeyDialog({ apiKey, onClose }: KeyDialogProps & { read
   return (
     <Dialog title={`Regenerate ${apiKey.name || apiKey.id}`} name="regenerate-key" onClose={onClose}>
       <form className="form" onSubmit={submit}>
-        <p>The key keeps its id, name, rights and expiry and gets a new secret. Clients must switch to the new key.</p>
+        <p>The key keeps its id, name, rights, expiry, limits, remaining uses and metadata and gets a new secret. Clients must switch to the new key.</p>
         <label>
           Grace period for the old secret
           <select value={graceMs} onChange={(event) => setGraceMs(Number(event.target.value))}>

@@ -139,12 +139,12 @@ export function NetworksField({ value, onChange }: NetworksFieldProps) {
         rows={2}
         value={value}
         onChange={(event) => onChange(event.target.value)}
-        placeholder="Anywhere"
+        placeholder="Anywhere, or e.g. 10.0.0.0/8"
         spellCheck={false}
         aria-describedby={helpId}
       />
       <span id={helpId} className="check-help">
-        Addresses or CIDRs, one per line, e.g. 10.0.0.0/8. Empty: anywhere.
+        Addresses or CIDRs, one per line.
       </span>
     </div>
   );

@@ -1,8 +1,8 @@
 /**
- * A user's API keys (ThingsBoard's and TrueNAS's key screens): a table with name, rights, a status
- * toggle, created, expires and last used; search by name, filter by state, paging; Generate, Edit,
- * Regenerate, Delete and, for callers who may read the owner's events, History. Used for "My API keys"
- * and for an admin's view of another user.
+ * A user's API keys (ThingsBoard's and TrueNAS's key screens): a table with name (and metadata), rights,
+ * a status toggle, limits (rate limit, remaining uses, next refill), created, expires and last used;
+ * search by name, filter by state, paging; Generate, Edit, Regenerate, Delete and, for callers who may
+ * read the owner's events, History. Used for "My API keys" and for an admin's view of another user.
  */
 import { lazy, Suspense, useEffect, useState } from "react";
 import { createConnectQueryKey, useMutation, useQuery } from "@connectrpc/connect-query";
@@ -16,6 +16,7 @@ import { Pager, usePaging } from "../components/pager.js";
 import { TimeText } from "../components/time-text.js";
 import { labelOf, type KeyOwner } from "../rights.js";
 import { DeleteKeyDialog, EditKeyDialog, GenerateKeyDialog, RegenerateKeyDialog } from "./key-dialogs.js";
+import { rateLimitText, refillText, remainingUsesText } from "./key-limits.js";
 
 // A key's history loads the events screens' code on first use.
 const KeyHistoryDialog = lazy(() => import("./key-history-dialog.js").then((module) => ({ default: module.KeyHistoryDialog })));
@@ -101,7 +102,7 @@ export function KeysPanel({ userId, owner, title }: KeysPanelProps) {
       <ErrorText error={list.error ?? update.error} />
       <DataTable
         name={title}
-        columns={["Name", "Rights", "Status", "Created", "Expires", "Last used"]}
+        columns={["Name", "Rights", "Status", "Limits", "Created", "Expires", "Last used"]}
         actions
         busy={list.isFetching}
         message={list.isPending ? "Loading…" : list.isSuccess && keys.length === 0 ? emptyText : undefined}
@@ -162,6 +163,7 @@ function KeyRow({ apiKey, busy, canSeeHistory, onToggle, onOpen }: KeyRowProps) 
               only from {apiKey.allowedIps.join(", ")}
             </span>
           )}
+          <KeyMetadata apiKey={apiKey} label={label} />
         </div>
       </td>
       <td data-label="Rights">
@@ -190,6 +192,9 @@ function KeyRow({ apiKey, busy, canSeeHistory, onToggle, onOpen }: KeyRowProps) 
             {expired ? "Expired" : active ? "Active" : "Disabled"}
           </span>
         </span>
+      </td>
+      <td data-label="Limits">
+        <KeyLimits apiKey={apiKey} />
       </td>
       <td data-label="Created">
         <TimeText value={apiKey.createdAt} fallback="—" />
@@ -231,5 +236,48 @@ function KeyRow({ apiKey, busy, canSeeHistory, onToggle, onOpen }: KeyRowProps) 
         </button>
       </td>
     </tr>
+  );
+}
+
+/** A key's metadata as "key: value" chips; long values are cut, whole in the title. */
+function KeyMetadata({ apiKey, label }: { readonly apiKey: ApiKey; readonly label: string }) {
+  const entries = Object.entries(apiKey.metadata).sort(([a], [b]) => a.localeCompare(b));
+  if (entries.length === 0) return null;
+  return (
+    <ul className="chips key-metadata" aria-label={`Metadata of ${label}`}>
+      {entries.map(([key, value]) => (
+        <li key={key} className="chip chip-quiet" title={`${key}: ${value}`}>
+          <span className="mono">{key}</span>: {value}
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+/**
+ * A key's rate limit and usage credits: "100 calls per minute", "42 uses left", "refills to 1,000 every
+ * day" and when. The uses shown exclude those a server has reserved and not yet used (ARCHITECTURE.md,
+ * "Keys"), so the number can drop by more than the calls made.
+ */
+function KeyLimits({ apiKey }: { readonly apiKey: ApiKey }) {
+  const { rateLimit, remainingUses, refill, nextRefillAt } = apiKey;
+  if (rateLimit === undefined && remainingUses === undefined) return <span className="muted">None</span>;
+  return (
+    <div className="key-limits">
+      {rateLimit !== undefined && <span className="key-rate-limit">{rateLimitText(rateLimit)}</span>}
+      {remainingUses !== undefined && (
+        <span className={remainingUses <= 0 ? "key-uses status-disabled" : "key-uses"}>{remainingUsesText(remainingUses)}</span>
+      )}
+      {refill !== undefined && (
+        <span className="small muted key-refill">
+          {refillText(refill)}
+          {nextRefillAt !== undefined && (
+            <>
+              , next <TimeText value={nextRefillAt} fallback="" />
+            </>
+          )}
+        </span>
+      )}
+    </div>
   );
 }
