@@ -138,15 +138,21 @@ export class RateWindows {
         counted = granted;
         return { attempts: counted, nextAttemptAt: new Date(endsAt), expiresAt: new Date(endsAt) };
       }
-      endsAt = current.expiresAt.getTime();
+      // A window begun under a longer period (the limit changed since) ends one new period from now at
+      // the latest: its count carries over, so the change loosens nothing, but it does not outlast the
+      // period the key now has.
+      const storedEnd = current.expiresAt.getTime();
+      endsAt = Math.min(storedEnd, now + window.periodMs);
+      const end = new Date(endsAt);
       if (current.attempts >= window.requests) {
         granted = 0;
         counted = current.attempts;
-        throw WINDOW_FULL;
+        if (endsAt === storedEnd) throw WINDOW_FULL;
+        return { attempts: counted, nextAttemptAt: end, expiresAt: end };
       }
       granted = Math.min(block, window.requests - current.attempts);
       counted = current.attempts + granted;
-      return { attempts: counted, nextAttemptAt: current.nextAttemptAt, expiresAt: current.expiresAt };
+      return { attempts: counted, nextAttemptAt: end, expiresAt: end };
     };
     try {
       await this.store.updateAttemptCounter(rateCounterId(keyId), new Date(now), take);

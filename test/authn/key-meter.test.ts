@@ -170,6 +170,20 @@ describe("auth: the key meter (rate limits and usage credits)", () => {
       expect(await outcomes(v, generated.key, 10)).to.deep.equal(Array(10).fill("ok"));
     });
 
+    it("a shorter period ends the window it carries over by then, so a key moved from an hour to a second waits a second, not the hour", async () => {
+      const { generated, record } = await storedKey({ rateLimit: { requests: 2, periodMs: HOUR } });
+      const v = process();
+      expect(await outcomes(v, generated.key, 3)).to.deep.equal(["ok", "ok", "API_KEY_RATE_LIMITED"]);
+      await store.updateApiKey("alice", record.id, (current) => ({ ...current, rateLimit: { requests: 1, periodMs: SECOND } }));
+      v.forgetKey(record.id);
+      // The count (2) carries over, so the new window is full; but it ends a second from now.
+      const refusal = await v.verify(generated.key).then(() => undefined, (error: KeywardError) => error);
+      expect(refusal?.reason).to.equal("API_KEY_RATE_LIMITED");
+      expect(refusal?.retryDelayMs).to.be.at.most(SECOND);
+      clock += SECOND;
+      expect(await outcomes(v, generated.key, 2)).to.deep.equal(["ok", "API_KEY_RATE_LIMITED"]);
+    });
+
     it("takes no credit for a call its rate limit refused", async () => {
       const { generated, record } = await storedKey({ rateLimit: { requests: 2, periodMs: HOUR }, ...credits(10) });
       const v = process();

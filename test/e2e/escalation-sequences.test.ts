@@ -229,7 +229,10 @@ describe("e2e: no sequence of calls escalates (every RPC, door and starting cred
       expect(judge(edit({ [other]: { secret_hash: "sha256:new" } }))).to.match(/a metered key regenerated attacker's key \{ALL\}/);
       expect(judge(edit({ [tight.id]: { rate_limit_requests: null, rate_limit_period_ms: null } }))).to.match(/removed or raised its rate limit|rate limit/);
       expect(judge(edit({ [tight.id]: { rate_limit_requests: 10, rate_limit_period_ms: 59_999 } }))).to.match(/a metered key removed or raised the limits of .*metered/);
-      expect(judge(edit({ [tight.id]: { remaining_uses: 51 } }))).to.match(/uses \(50 → 51\)/);
+      // A new count (a new `refilled_at`) may not rise at all; within one count, by no more than one lease given back.
+      expect(judge(edit({ [tight.id]: { remaining_uses: 51, refilled_at: (tight["refilled_at"] as number) + 1 } }))).to.match(/uses \(50 → 51\)/);
+      expect(judge(edit({ [tight.id]: { remaining_uses: 151 } }))).to.match(/uses \(50 → 151\)/);
+      expect(judge(edit({ [tight.id]: { remaining_uses: 51 } }))).to.equal("");
       expect(judge(edit({ [tight.id]: { refill_amount: 51 } }))).to.match(/added or raised the limits of/);
       // Lowering, and rotating itself, are allowed.
       expect(judge(edit({ [tight.id]: { remaining_uses: 49, rate_limit_requests: 9 } }))).to.equal("");

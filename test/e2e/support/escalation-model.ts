@@ -95,12 +95,28 @@ function usesAt(key: KeyRow, at: number): number | undefined {
   return amount != null && period != null && since != null && at - since >= period ? amount : remaining;
 }
 
+/** The most uses a server leases at once, and so gives back at once. */
+const LEASE_BLOCK_MAX = 100;
+
+/**
+ * Whether `was` became `now` by use alone: only the count of uses moved, within one count (the same
+ * `refilled_at`), down by uses leased or up by at most one lease given back. Using a key is not touching it.
+ */
+function usedOnly(was: KeyRow, now: KeyRow): boolean {
+  const moved = Object.keys({ ...was, ...now }).filter((column) => !same(was[column], now[column]));
+  if (moved.length !== 1 || moved[0] !== "remaining_uses" || was["remaining_uses"] == null || now["remaining_uses"] == null) return false;
+  return (now["remaining_uses"] as number) <= (was["remaining_uses"] as number) + LEASE_BLOCK_MAX;
+}
+
 /** What the change of `was` to `now` loosens, read from the design's words; undefined when nothing. */
 function loosened(was: KeyRow, now: KeyRow, at: number): string | undefined {
   const [r1, p1, r2, p2] = [was["rate_limit_requests"], was["rate_limit_period_ms"], now["rate_limit_requests"], now["rate_limit_period_ms"]] as (number | null)[];
   if (r1 != null && (r2 == null || r2 > r1! || r2 * p1! > r1! * p2!)) return "removed or raised its rate limit";
   const [left, willHave] = [usesAt(was, at), usesAt(now, at)];
-  if (left !== undefined && (willHave === undefined || willHave > left)) return `removed or raised its uses (${left} → ${willHave ?? "unlimited"})`;
+  // Within one count (the same `refilled_at`) the count rises only by a lease given back (the meter returns
+  // a changed key's unused block, at most 100 uses); a new count starts a new epoch and may not rise at all.
+  const returned = was["refilled_at"] === now["refilled_at"] ? LEASE_BLOCK_MAX : 0;
+  if (left !== undefined && (willHave === undefined || willHave > left + returned)) return `removed or raised its uses (${left} → ${willHave ?? "unlimited"})`;
   const [a1, q1, a2, q2] = [was["refill_amount"], was["refill_period_ms"], now["refill_amount"], now["refill_period_ms"]] as (number | null)[];
   if (a2 != null && (a1 == null || a2 > a1 || a2 * q1! > a1 * q2!)) return "added or raised its refill";
   return undefined;
@@ -211,7 +227,7 @@ export function changeProblems(before: Snapshot, after: Snapshot, call: CallFact
   for (const keyId of new Set([...before.keys.keys(), ...after.keys.keys()])) {
     const was = before.keys.get(keyId);
     const now = after.keys.get(keyId);
-    if (same(was, now)) continue;
+    if (same(was, now) || (was && now && usedOnly(was, now))) continue;
     // A key that went with its deleted owner is judged as that owner's deletion, above.
     if (was && !now && !after.users.has(was.user_id)) continue;
     const what = !was ? "created" : !now ? "deleted" : `changed ${Object.keys(now).filter((c) => !same(was[c], now[c])).join(", ")}`;
