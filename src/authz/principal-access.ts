@@ -52,6 +52,7 @@ import { changedRights, missingRights, rights } from "../rights/index.js";
 import type { ApiKeyRecord, UserRecord } from "../store/store.js";
 import { creditsAt } from "../store/usage-credits.js";
 import { accessRuleOf } from "./access-rules.js";
+import { isMetered } from "../authn/key-meter.js";
 import { principalOf, type Principal } from "../authn/principal.js";
 import { enforceReach, scopeOf } from "./tenant-scope.js";
 
@@ -294,11 +295,6 @@ function refuseMetered(caller: Caller, action: string, touched?: ApiKeyRecord): 
   const own = caller.principal.key;
   if (own === undefined) return;
   if (isMetered(own) || (touched?.id === own.id && isMetered(touched))) throw ApiKeyMetered.create({ key_id: own.id, action });
-}
-
-/** Whether `key` is metered: it has a rate limit or usage credits. */
-export function isMetered(key: Pick<ApiKeyRecord, "rateLimit" | "remainingUses">): boolean {
-  return key.rateLimit !== undefined || key.remainingUses !== undefined;
 }
 
 /** What `user` may hold, suspension aside: what it holds once active. */
