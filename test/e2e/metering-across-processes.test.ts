@@ -11,38 +11,23 @@ import { creditBlockOf } from "../../src/authn/credit-leases.js";
 import { rateBlockOf } from "../../src/authn/rate-windows.js";
 import { openDoors, type Doors } from "./support/doors.js";
 import { Fixtures, ok, type Actor } from "./support/fixtures.js";
-import { issuedKeys } from "./support/secret-scan.js";
 import { meteredKey as meteredKeyOf, type Limits } from "./support/metered-keys.js";
-import { removeDataDir, startServer, type ServerProcess } from "./support/server-process.js";
+import { startServer, type ServerProcess } from "./support/server-process.js";
+import { startTwoServers, stopTwoServers, type TwoServers } from "./support/two-servers.js";
 
 const LONG_CACHE = ["--auth-cache-ttl", "10m", "--revocation-poll-interval", "100ms"];
 const HOUR = 3_600_000;
 
 describe("e2e: rate limits and usage credits across two processes on one SQLite file", function () {
-  let first: ServerProcess;
-  let second: ServerProcess;
-  let here: Doors;
-  let there: Doors;
-  let fx: Fixtures;
-  let admin: string;
+  let servers: TwoServers;
+  let first: ServerProcess, here: Doors, there: Doors, fx: Fixtures, admin: string;
 
   before(async () => {
-    first = await startServer({ args: LONG_CACHE });
-    second = await startServer({ dataDir: first.dataDir, args: LONG_CACHE });
-    here = openDoors(first.httpUrl, first.grpcAddress);
-    there = openDoors(second.httpUrl, second.grpcAddress);
-    admin = first.adminKey();
-    issuedKeys.add(admin);
-    fx = new Fixtures(here, admin);
+    servers = await startTwoServers(LONG_CACHE);
+    ({ first, here, there, fx, admin } = servers);
   });
 
-  after(async () => {
-    here.close();
-    there.close();
-    expect(await second.stop()).to.equal(0);
-    expect(await first.stop()).to.equal(0);
-    removeDataDir(first.dataDir);
-  });
+  after(() => stopTwoServers(servers));
 
   const meteredKey = (limits: Limits) => meteredKeyOf(here, fx, admin, limits);
 

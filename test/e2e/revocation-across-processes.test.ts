@@ -8,10 +8,10 @@ import { AuthService } from "../../gen/keyward/v1/auth_pb.js";
 import { Right } from "../../gen/keyward/v1/rights_pb.js";
 import { SessionRegistry } from "../../gen/keyward/v1/session_pb.js";
 import { UserRegistry, UserState } from "../../gen/keyward/v1/user_pb.js";
-import { openDoors, type Doors, type Outcome } from "./support/doors.js";
+import { type Doors, type Outcome } from "./support/doors.js";
 import { Fixtures, ok, type Actor } from "./support/fixtures.js";
 import { issuedKeys } from "./support/secret-scan.js";
-import { removeDataDir, startServer, type ServerProcess } from "./support/server-process.js";
+import { startTwoServers, stopTwoServers, type TwoServers } from "./support/two-servers.js";
 
 /** The promise under test (ARCHITECTURE.md, "Caches and the revocation feed"). */
 const PROPAGATION_LIMIT_MS = 1_000;
@@ -33,30 +33,15 @@ async function msUntilRefused(probe: () => Promise<Outcome>, reason: string): Pr
 }
 
 describe("e2e: revocation across two processes on one SQLite file", function () {
-  let first: ServerProcess;
-  let second: ServerProcess;
-  let here: Doors;
-  let there: Doors;
-  let fx: Fixtures;
-  let admin: string;
+  let servers: TwoServers;
+  let here: Doors, there: Doors, fx: Fixtures, admin: string;
 
   before(async () => {
-    first = await startServer({ args: LONG_CACHE });
-    second = await startServer({ dataDir: first.dataDir, args: LONG_CACHE });
-    here = openDoors(first.httpUrl, first.grpcAddress);
-    there = openDoors(second.httpUrl, second.grpcAddress);
-    admin = first.adminKey();
-    issuedKeys.add(admin);
-    fx = new Fixtures(here, admin);
+    servers = await startTwoServers(LONG_CACHE);
+    ({ here, there, fx, admin } = servers);
   });
 
-  after(async () => {
-    here.close();
-    there.close();
-    expect(await second.stop()).to.equal(0);
-    expect(await first.stop()).to.equal(0);
-    removeDataDir(first.dataDir);
-  });
+  after(() => stopTwoServers(servers));
 
   /** A key that the other process accepts now, so its cache holds it. */
   async function cachedThere(rights: Right[] = [Right.USER_INFO], options: { admin?: boolean } = {}): Promise<Actor> {
