@@ -145,14 +145,19 @@ describe("events (e2e)", function () {
       }
       // One malformed credential: no id, aggregated under an empty one.
       await doors.call("grpc", AuthService.method.getAuthInfo, {}, "NNSXS.not-a-key");
+      // Calls slowed by a busy machine may straddle a window's end: then two events share the count.
+      const counted = (events: Event[]) => events.reduce((sum, e) => sum + e.count, 0);
       const fails = await eventually(
         () => eventsOf(doors, owner.key, { userId: owner.userId, type: "auth.fail" }),
-        (events) => events.length > 0,
+        (events) => counted(events) >= calls,
       );
-      expect(fails).to.have.length(1);
-      expect(fails[0]).to.deep.include({ reason: "API_KEY_INVALID", count: calls });
-      expect(fails[0]!.subject).to.deep.include({ userId: owner.userId, apiKeyId: owner.apiKey.id });
-      expect(fails[0]!.client).to.deep.include({ address: "127.0.0.1", userAgent: USER_AGENT });
+      expect(counted(fails)).to.equal(calls);
+      expect(fails.length, "aggregated: fewer events than refusals").to.be.below(calls);
+      for (const fail of fails) {
+        expect(fail).to.deep.include({ reason: "API_KEY_INVALID" });
+        expect(fail.subject).to.deep.include({ userId: owner.userId, apiKeyId: owner.apiKey.id });
+        expect(fail.client).to.deep.include({ address: "127.0.0.1", userAgent: USER_AGENT });
+      }
       const malformed = await eventually(
         () => eventsOf(doors, admin, { type: "auth.fail" }),
         (events) => events.some((e) => e.reason === "CREDENTIALS_MALFORMED"),
