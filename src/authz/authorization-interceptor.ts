@@ -14,12 +14,14 @@
  * {@link kRequiredRights}; they are checked here like any method's, so a gateway's answer is decided by
  * exactly the rule every call is.
  *
- * Events (ARCHITECTURE.md, "Events"): an authenticated call runs inside an event context naming its
- * principal and client, so every store write it makes records who made it and from where; every refused
- * credential, and every refusal for missing rights, is reported to the `auth.fail` log. A successful call
- * reports nothing. A call refused by its key's rate limit or usage credits (judged by the verifier) is
+ * Events (ARCHITECTURE.md, "Events"): an authenticated call of a method with side effects (one not
+ * declared `idempotency_level = NO_SIDE_EFFECTS`) runs inside an event context naming its principal and
+ * client, so every store write it makes records who made it and from where; every refused credential,
+ * and every refusal for missing rights, is reported to the `auth.fail` log. A successful call reports
+ * nothing. A call refused by its key's rate limit or usage credits (judged by the verifier) is
  * a refused credential too, so its owner sees a flood of them.
  */
+import { MethodOptions_IdempotencyLevel } from "@bufbuild/protobuf/wkt";
 import { createContextKey, type Interceptor } from "@connectrpc/connect";
 import {
   AccessUndeclared,
@@ -140,6 +142,8 @@ export function createAuthorizationInterceptor(
         enforceReach(principal, target);
       }
       request.contextValues.set(kPrincipal, principal);
+      // A method declared without side effects writes nothing an event records: it needs no context.
+      if (request.method.idempotency === MethodOptions_IdempotencyLevel.NO_SIDE_EFFECTS) return await next(request);
       return await withEventContext(eventContextOf(principal, resolved), () => next(request));
     } catch (error) {
       // Refusals of what the principal may do, here or by the principal-access rules inside a write.

@@ -23,7 +23,9 @@ import { Right } from "../../gen/keyward/v1/rights_pb.js";
 import { SessionRegistry } from "../../gen/keyward/v1/session_pb.js";
 import { TenantRegistry } from "../../gen/keyward/v1/tenant_pb.js";
 import { UserRegistry } from "../../gen/keyward/v1/user_pb.js";
-import { generateKey } from "../../src/keys/index.js";
+import { WebhookRegistry } from "../../gen/keyward/v1/webhook_pb.js";
+import { MethodOptions_IdempotencyLevel } from "@bufbuild/protobuf/wkt";
+import { generateKey, ID_LENGTH } from "../../src/keys/index.js";
 import { openDoors, type DoorName, type Doors } from "./support/doors.js";
 import { ok, uniqueUserId } from "./support/fixtures.js";
 import { issuedKeys } from "./support/secret-scan.js";
@@ -194,6 +196,51 @@ describe("events (e2e)", function () {
       const head = async () => ok(await doors.call("connect", EventRegistry.method.listEvents, { pageSize: 1 }, admin)).events[0]!.id;
       const before = await head();
       for (let i = 0; i < 50; i++) ok(await doors.call(i % 2 === 0 ? "grpc" : "connect", AuthService.method.getAuthInfo, {}, caller.key));
+      await new Promise((resolve) => setTimeout(resolve, 1_500)); // a whole auth.fail window
+      expect(await head()).to.equal(before);
+    });
+
+    it("records no event in any method declared without side effects, on every door, after a write's event context ended", async () => {
+      const { doors, fx, admin } = ctx;
+      const caller = await fx.actor([Right.USER_INFO]);
+      const tenantId = `ro-${process.pid}`;
+      ok(await doors.call("grpc", TenantRegistry.method.createTenant, { tenant: { tenantId, name: tenantId } }, admin));
+      // A write with a context first: the reads below run after it ended (the storage is then disabled).
+      const written = await eventually(
+        () => eventsOf(doors, admin, { type: "tenant.create" }),
+        (events) => events.some((e) => e.subject?.tenantId === tenantId),
+      );
+      expect(written.find((e) => e.subject?.tenantId === tenantId)!.actor!.apiKeyId).to.not.equal("");
+      ok(await doors.call("grpc", AuthService.method.getAuthInfo, {}, caller.key));
+      await new Promise((resolve) => setTimeout(resolve, 1_500)); // the key's first use, and any auth.fail window
+      const calls = {
+        "keyward.v1.AuthService.GetAuthInfo": (door: DoorName) => doors.call(door, AuthService.method.getAuthInfo, {}, caller.key),
+        "keyward.v1.UserRegistry.GetUser": (door: DoorName) => doors.call(door, UserRegistry.method.getUser, { userId: caller.userId }, admin),
+        "keyward.v1.UserRegistry.ListUsers": (door: DoorName) => doors.call(door, UserRegistry.method.listUsers, { pageSize: 5 }, admin),
+        "keyward.v1.ApiKeyRegistry.GetApiKey": (door: DoorName) => doors.call(door, ApiKeyRegistry.method.getApiKey, { userId: caller.userId, keyId: caller.apiKey.id }, admin),
+        "keyward.v1.ApiKeyRegistry.ListApiKeys": (door: DoorName) => doors.call(door, ApiKeyRegistry.method.listApiKeys, { userId: caller.userId }, admin),
+        "keyward.v1.SessionRegistry.ListSessions": (door: DoorName) => doors.call(door, SessionRegistry.method.listSessions, { userId: caller.userId }, admin),
+        "keyward.v1.TenantRegistry.GetTenant": (door: DoorName) => doors.call(door, TenantRegistry.method.getTenant, { tenantId }, admin),
+        "keyward.v1.TenantRegistry.ListTenants": (door: DoorName) => doors.call(door, TenantRegistry.method.listTenants, {}, admin),
+        "keyward.v1.EventRegistry.ListEvents": (door: DoorName) => doors.call(door, EventRegistry.method.listEvents, { pageSize: 1 }, admin),
+        "keyward.v1.WebhookRegistry.ListWebhooks": (door: DoorName) => doors.call(door, WebhookRegistry.method.listWebhooks, {}, admin),
+        // Refused as not found: still the method's whole path, and a refusal records no event either.
+        "keyward.v1.WebhookRegistry.GetWebhook": (door: DoorName) => doors.call(door, WebhookRegistry.method.getWebhook, { webhookId: "A".repeat(ID_LENGTH) }, admin),
+      };
+      // Every unary method so declared is here (StreamEvents, a stream, is tailed by its own tests).
+      const declared = [AuthService, UserRegistry, ApiKeyRegistry, SessionRegistry, TenantRegistry, EventRegistry, WebhookRegistry]
+        .flatMap((service) => service.methods)
+        .filter((m) => m.idempotency === MethodOptions_IdempotencyLevel.NO_SIDE_EFFECTS && m.methodKind === "unary")
+        .map((m) => `${m.parent.typeName}.${m.name}`);
+      expect(Object.keys(calls).sort()).to.deep.equal(declared.sort());
+      const head = async () => ok(await doors.call("connect", EventRegistry.method.listEvents, { pageSize: 1 }, admin)).events[0]!.id;
+      const before = await head();
+      for (const door of ["grpc", "connect", "grpc-web"] as const) {
+        for (const [name, call] of Object.entries(calls)) {
+          const answer = await call(door);
+          expect(answer.ok || answer.reason, `${name} on ${door}`).to.equal(name.endsWith("GetWebhook") ? "WEBHOOK_NOT_FOUND" : true);
+        }
+      }
       await new Promise((resolve) => setTimeout(resolve, 1_500)); // a whole auth.fail window
       expect(await head()).to.equal(before);
     });
