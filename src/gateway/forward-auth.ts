@@ -97,7 +97,7 @@ function createForwardAuth(invoker: Invoker, asConnectError: (error: unknown) =>
         [IDENTITY_HEADERS.userId]: user?.userId ?? "",
         [IDENTITY_HEADERS.keyId]: apiKey?.id ?? "",
         [IDENTITY_HEADERS.tenantId]: user?.tenantId ?? "",
-        [IDENTITY_HEADERS.rights]: rights.map((r) => keywardRights.name(r)).join(","),
+        [IDENTITY_HEADERS.rights]: rightsHeaderOf(rights),
         "cache-control": "no-store",
         "content-length": 0,
       });
@@ -112,6 +112,17 @@ function createForwardAuth(invoker: Invoker, asConnectError: (error: unknown) =>
       call?.dispose();
     }
   };
+}
+
+/**
+ * The rights header of an answer's rights. A cached principal's answer is built once (auth-service.ts),
+ * so its rights array is the same object call after call: its header is written once too.
+ */
+const rightsHeaders = new WeakMap<readonly number[], string>();
+function rightsHeaderOf(rights: readonly number[]): string {
+  let header = rightsHeaders.get(rights);
+  if (header === undefined) rightsHeaders.set(rights, (header = rights.map((r) => keywardRights.name(r)).join(",")));
+  return header;
 }
 
 /** The query parameters forward auth reads on its own path. */
