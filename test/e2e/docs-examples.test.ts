@@ -39,6 +39,7 @@
  * examples may create the same user (a reader runs every page against one server), and the README stays
  * a front door of at most 200 lines.
  */
+import { execFileSync } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, relative, resolve } from "node:path";
@@ -284,8 +285,10 @@ function usePage(page: string, local: RegistryScratch): PageRun {
 
     mkdirSync(join(dir, "tmp"));
     mkdirSync(join(dir, "blocks"));
+    const npmEnv = Object.fromEntries(Object.entries(local.registry.npmEnv).filter(([name]) => !name.startsWith("KEYWARD_")));
     const env: Record<string, string> = {
-      ...Object.fromEntries(Object.entries(local.registry.npmEnv).filter(([name]) => !name.startsWith("KEYWARD_"))),
+      ...npmEnv,
+      PATH: `${npxShim(dir, run.clone)}:${npmEnv.PATH ?? ""}`,
       KEYWARD_URL: run.server.httpUrl,
       TMPDIR: join(dir, "tmp"),
       XDG_CONFIG_HOME: join(dir, "tmp"),
@@ -300,6 +303,30 @@ function usePage(page: string, local: RegistryScratch): PageRun {
   });
   return run;
 }
+
+/**
+ * A directory holding an `npx` that runs `npx keyward ...` as npm does, the clone's own bin
+ * (package.json's `bin`, `dist/src/cli/main.js`), without npm's start-up on each
+ * of the pages' many calls (seconds each, minutes in all); anything else goes to npm's own npx. That npm
+ * resolves `npx keyward` to that file is checked once, below.
+ */
+function npxShim(dir: string, clone: string): string {
+  const bin = join(dir, "bin");
+  mkdirSync(bin);
+  const npx = execFileSync("bash", ["-c", "command -v npx"], { encoding: "utf8" }).trim();
+  writeFileSync(join(bin, "npx"), `#!/bin/sh\nif [ "$1" = keyward ]; then shift; exec node ${JSON.stringify(join(clone, "dist/src/cli/main.js"))} "$@"; fi\nexec ${JSON.stringify(npx)} "$@"\n`, { mode: 0o755 });
+  return bin;
+}
+
+describe("e2e: the pages' npx keyward", () => {
+  it("is the project's own CLI, dist/src/cli/main.js, when npm runs it", function () {
+    this.timeout(60_000);
+    // Offline: the resolution is local, and npm's look at the public registry would only add minutes here.
+    const viaNpm = execFileSync("npx", ["keyward", "--version"], { cwd: ROOT, encoding: "utf8", env: { ...process.env, npm_config_offline: "true" } });
+    expect(JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")).bin).to.deep.equal({ keyward: "dist/src/cli/main.js" });
+    expect(viaNpm).to.equal(execFileSync(process.execPath, [join(ROOT, "dist/src/cli/main.js"), "--version"], { encoding: "utf8" }));
+  });
+});
 
 async function runStep(context: Mocha.Context, run: PageRun, step: Exclude<Step, { kind: "no-run" }>): Promise<void> {
   if (step.kind === "file") {
