@@ -57,7 +57,7 @@ const SMALL: StoreShape = { users: 1_000, keys: 1_000, keysOfOneUser: 1_000, eve
 
 /** Rounds and the wall time of each measured window, by mode. */
 const MODES = {
-  quick: { rounds: 3, windowMs: 700, startupRounds: 3 },
+  quick: { rounds: 3, windowMs: 500, startupRounds: 3 },
   full: { rounds: 5, windowMs: 2_000, startupRounds: 5 },
 } as const;
 
@@ -192,7 +192,9 @@ async function startupCost(dataDir: string, nodeFlags: readonly string[], built:
 
 /** Runs the management bench; prints a table when `progress` is the console. */
 export async function runManagementBench(options: { readonly quick: boolean; readonly progress: (line: string) => void; readonly nodeFlags: readonly string[] }): Promise<ManagementResult> {
-  const { progress, nodeFlags } = options;
+  const { nodeFlags } = options;
+  const began = performance.now();
+  const progress = (line: string) => options.progress(`${line} [${((performance.now() - began) / 1000).toFixed(1)} s]`);
   const mode = options.quick ? MODES.quick : MODES.full;
   const build = ensureBuiltServer();
   progress(`management: server from ${build.note}`);
@@ -227,6 +229,7 @@ export async function runManagementBench(options: { readonly quick: boolean; rea
     targets.push(large);
     // Warm-up: every path once on each, so first-call compilation is outside the windows.
     for (const target of [small, large]) for (const path of Object.values(LISTS)) for (let i = 0; i < 20; i++) await getter(target, path)();
+    progress("management: both servers up and warm");
 
     const listRounds: Record<keyof typeof LISTS, { small: number; large: number }[]> = { listApiKeys: [], listUsers: [], listEvents: [] };
     const createRounds: { create: number; authInfo: number }[] = [];
@@ -259,6 +262,7 @@ export async function runManagementBench(options: { readonly quick: boolean; rea
       createRounds.push({ create: createUs, authInfo: authInfoUs });
       await deleteCreated();
     }
+    progress("management: lists and key creation measured");
     const peakRssMB = (memoryOf(large.server.pid).peakMiB * 1024 * 1024) / 1e6;
 
     const scale = (name: keyof typeof LISTS): ScaleRatio => {
