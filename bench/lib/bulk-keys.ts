@@ -36,6 +36,21 @@ const ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
 /** The first 4 characters (20 bits) of a filler id place it; the rest is random. */
 const PLACE_BITS = 20;
 
+/**
+ * The `i`th of `count` filler keys: an id placed at `i / count` of the id space (so ids ascend with `i`)
+ * with a random tail, and a random `sha256:` hash, both from `random` (64 bytes per key); `codes` is
+ * scratch space of {@link ID_LENGTH} entries.
+ */
+export function fillerKey(i: number, count: number, random: Buffer, codes: number[]): { id: string; secretHash: string } {
+  if (count > 2 ** PLACE_BITS) throw new RangeError("fillerKey: at most 2^20 filler keys per load");
+  const place = Math.floor((i * 2 ** PLACE_BITS) / count);
+  for (let c = 0; c < 4; c++) codes[c] = ALPHABET.charCodeAt((place >> (PLACE_BITS - 5 * (c + 1))) & 31);
+  for (let c = 4; c < ID_LENGTH - 1; c++) codes[c] = ALPHABET.charCodeAt(random[64 * i + c]! & 31);
+  // 24 bytes are 192 bits: the last of the 39 characters carries 2 bits, its low 3 bits are zero.
+  codes[ID_LENGTH - 1] = ALPHABET.charCodeAt((random[64 * i + ID_LENGTH]! & 3) << 3);
+  return { id: String.fromCharCode(...codes), secretHash: `sha256:${random.subarray(64 * i + 32, 64 * i + 64).toString("base64url")}` };
+}
+
 /** Adds the keys (and their owners) to `store` in one transaction; returns the full text of the real keys. */
 export function bulkLoadKeys(store: SqliteStore, load: BulkLoad): string[] {
   if (load.filler > 2 ** PLACE_BITS) throw new RangeError("bulkLoadKeys: at most 2^20 filler keys per load");
@@ -65,13 +80,8 @@ export function bulkLoadKeys(store: SqliteStore, load: BulkLoad): string[] {
       insertUser.run(userToRow({ userId: userId(u), name: `Bench user ${u}`, email: "", admin: false, state: "active", createdAt: at, updatedAt: at }));
     }
     for (let i = 0; i < load.filler; i++) {
-      const place = Math.floor((i * 2 ** PLACE_BITS) / load.filler);
-      for (let c = 0; c < 4; c++) codes[c] = ALPHABET.charCodeAt((place >> (PLACE_BITS - 5 * (c + 1))) & 31);
-      for (let c = 4; c < ID_LENGTH - 1; c++) codes[c] = ALPHABET.charCodeAt(random[64 * i + c]! & 31);
-      // 24 bytes are 192 bits: the last of the 39 characters carries 2 bits, its low 3 bits are zero.
-      codes[ID_LENGTH - 1] = ALPHABET.charCodeAt((random[64 * i + ID_LENGTH]! & 3) << 3);
-      const hash = `sha256:${random.subarray(64 * i + 32, 64 * i + 64).toString("base64url")}`;
-      insertKey.run(apiKeyToRow(keyRecord(i, String.fromCharCode(...codes), hash)));
+      const filler = fillerKey(i, load.filler, random, codes);
+      insertKey.run(apiKeyToRow(keyRecord(i, filler.id, filler.secretHash)));
     }
     real.forEach((key, j) => insertKey.run(apiKeyToRow(keyRecord(load.filler + j, key.id, hashSecret(key.secret)))));
   })();
@@ -84,14 +94,18 @@ export function bulkLoadKeys(store: SqliteStore, load: BulkLoad): string[] {
  * `last_used_at` lies a week ahead. The usage recorder writes a key's use at most once a minute, and each
  * write changes the size of GetAuthInfo's answer (the timestamp's encoding), which would blur the byte
  * count h2load's error check relies on; with the stored time ahead, every call still runs the
- * recorder's per-call check, but no write changes the answer mid-run.
+ * recorder's per-call check, but no write changes the answer mid-run. `limits` meter it (a rate limit,
+ * usage credits), so the meter's work is part of every call.
  */
-export function addLoadKey(store: SqliteStore): string {
+export function addLoadKey(store: SqliteStore, limits: Pick<ApiKeyRecord, "rateLimit" | "remainingUses" | "refilledAt"> = {}): string {
   const db = store.database;
   const now = new Date();
-  db.prepare(USER_SQL.insert).run(
-    userToRow({ userId: "bench-load", name: "Bench load", email: "", admin: true, state: "active", createdAt: now, updatedAt: now }),
-  );
+  // A second load key joins the first's owner.
+  if (db.prepare(USER_SQL.get).get("bench-load") === undefined) {
+    db.prepare(USER_SQL.insert).run(
+      userToRow({ userId: "bench-load", name: "Bench load", email: "", admin: true, state: "active", createdAt: now, updatedAt: now }),
+    );
+  }
   const key = generateKey();
   const record: ApiKeyRecord = {
     id: key.id,
@@ -103,6 +117,7 @@ export function addLoadKey(store: SqliteStore): string {
     createdAt: now,
     updatedAt: now,
     lastUsedAt: new Date(now.getTime() + LOAD_KEY_LAST_USED_AHEAD_MS),
+    ...limits,
   };
   db.prepare(API_KEY_SQL.insert).run(apiKeyToRow(record));
   return key.key;
