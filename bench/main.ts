@@ -273,7 +273,7 @@ async function main(argv: string[]): Promise<void> {
     const metering = await runMeteringBench(progress, { settings: mode.metering, nodeFlags: serverFlags });
     // 7. Management at scale: list pages, key creation, startup and RSS on the large store (bench/management.ts).
     progress("management at scale (bench/management.ts)...");
-    const management = await runManagementBench({ quick: mode.name === "quick", progress: (line) => progress(`management: ${line}`), nodeFlags: serverFlags });
+    const management = await runManagementBench({ quick: mode.name === "quick", progress, nodeFlags: serverFlags });
     // 8. Events (information, full mode): an event's cost on a key update, no event on authenticated
     // calls, the auth.fail flood.
     const events = mode.informationPhases ? await runEventsBench(progress) : undefined;
