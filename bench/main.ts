@@ -396,8 +396,8 @@ async function alternate<T extends { readonly id: string }>(
   for (let round = 0; round <= mode.loadRounds; round++) {
     progress(`${phase}: ${round === 0 ? "warm-up round" : `round ${round}/${mode.loadRounds}`} (${targets.map((t) => t.id).join(", ")})...`);
     for (const target of targets) {
-      // The twin's JITs are cold in two workers, each seeing half the calls: it warms up four times as long.
-      const warmup = target.id.endsWith("Workers") ? 4 * mode.warmupRoundMs : mode.warmupRoundMs;
+      // A twin's JITs are cold in two processes, each seeing half the calls: it warms up a little over twice as long.
+      const warmup = target.id.endsWith("Workers") ? 2 * mode.warmupRoundMs + 1_000 : mode.warmupRoundMs;
       const settings = round === 0 ? { warmupMs: 0, durationMs: warmup } : { warmupMs: mode.runWarmupMs, durationMs: mode.durationMs };
       const result = await run(target, settings);
       if (round > 0) rounds.get(target.id)!.push(result);
