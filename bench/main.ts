@@ -1,9 +1,9 @@
 /**
  * `npm run bench` (full) and `npm run bench -- --quick` (under 3 minutes on 2 cores, every verdict).
  *
- * Judges issue 29's targets as ratios of server CPU per call against a baseline measured in the same
- * rounds, prints one table (stdout) with progress on stderr, writes bench/results.json and appends a
- * line to bench/history.jsonl. Everything runs on 127.0.0.1, in child processes this script starts and
+ * Judges the performance targets (docs/performance.md, "Running the bench") as ratios of server CPU per
+ * call against a baseline measured in the same rounds, prints one table (stdout) with progress on
+ * stderr, writes bench/results.json and appends a line to bench/history.jsonl. Everything runs on 127.0.0.1, in child processes this script starts and
  * stops:
  *
  * 1. verification micro-benchmarks (information; one process, one core), which also build the SQLite

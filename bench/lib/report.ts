@@ -189,7 +189,7 @@ export interface Results {
   targets: Target[];
 }
 
-/** Issue 29's verdicts, each a ratio of server CPU per call in this run, and the information rows. */
+/** The verdicts (docs/performance.md, "Running the bench"), each a ratio of server CPU per call in this run, and the information rows. */
 export function evaluateTargets(r: Results): Target[] {
   const verdict = (id: string, description: string, value: number | undefined, comparator: ">=" | "<=", target: number, rounds?: number[], note?: string): Target => ({
     id,
@@ -239,7 +239,7 @@ export function evaluateTargets(r: Results): Target[] {
     // Target 5: the twin's CPU is summed over its primary and workers.
     cpu("workers.grpc", "gRPC --workers 2 / one worker, CPU per call", q.grpcWorkers, 1.1),
     cpu("workers.rest", "REST --workers 2 / one worker, CPU per call", q.restWorkers, 1.1),
-    // Issue 28's: a metered call at most 10 % above the same call without.
+    // Metering (ARCHITECTURE.md, "Keys"): a metered call at most 10 % above the same call without.
     verdict("metering.rate", "metering: auth_info with a rate limit / without, CPU per call", m.ratio.rate, "<=", 1.1, m.ratioRounds.rate),
     verdict("metering.credits", "metering: auth_info with usage credits / without, CPU per call", m.ratio.credits, "<=", 1.1, m.ratioRounds.credits),
     verdict("metering.both", "metering: auth_info with both / without, CPU per call", m.ratio.both, "<=", 1.1, m.ratioRounds.both),
@@ -254,7 +254,7 @@ export function evaluateTargets(r: Results): Target[] {
     verdict("memory.large", `server peak RSS on the large store (${count(g.rows.keys)} keys), MB`, g.peakRssMB, "<=", 200),
     verdict("memory.load", `server peak RSS during the load phases (${count(r.settings.keys)} keys), MB`, r.memory.peakUnderLoadMB, "<=", 200),
     verdict("errors", "error responses in all load phases", errors, "<=", 0),
-    // Retired by issue 29: printed, never judged.
+    // Retired targets: printed beside their old goals, never judged.
     info("verify.cached", "cached verify, ops per CPU-second on one core", v.cached.opsPerSec, ">=", 1_000_000),
     info("verify.uncached", "uncached verify (SQLite), ops per CPU-second", v.uncachedSmall.opsPerSec, ">=", 60_000),
     info("verify.growth", `uncached growth ${count(v.large)} / ${count(v.small)} keys, time per verify`, v.growthRatio, "<=", 1.2),
