@@ -70,8 +70,9 @@ export async function buildStore(file: string, shape: StoreShape): Promise<LoadK
     const insertKey = db.prepare(API_KEY_SQL.insert);
     const insertEvent = db.prepare(EVENT_SQL.insert);
     const moveHead = db.prepare(EVENT_SQL.moveHead);
-    const start = Date.now() - shape.users - shape.keys - 60_000;
-    const userAt = (u: number) => new Date(start + u);
+    // Times descend as ids ascend, so the newest-first indexes (created_at DESC) are filled by appending too.
+    const start = Date.now() - 60_000;
+    const userAt = (u: number) => new Date(start - shape.keys - u);
     const user = (u: number): UserRecord => ({ userId: userIdOf(u), name: `Scale user ${u}`, email: "", admin: false, state: "active", createdAt: userAt(u), updatedAt: userAt(u) });
     const spread = shape.keys - shape.keysOfOneUser;
     const ownerOf = (i: number) => (i < shape.keysOfOneUser ? 0 : 1 + Math.floor(((i - shape.keysOfOneUser) * (shape.users - 1)) / spread));
@@ -81,14 +82,15 @@ export async function buildStore(file: string, shape: StoreShape): Promise<LoadK
       for (let u = 0; u < shape.users; u++) insertUser.run(userToRow(user(u)));
       for (let i = 0; i < shape.keys; i++) {
         const key = fillerKey(i, shape.keys, random, codes);
-        const at = new Date(start + shape.users + i);
+        const at = new Date(start - i);
         insertKey.run(
           apiKeyToRow({ id: key.id, userId: userIdOf(ownerOf(i)), name: `scale key ${i}`, rights: [Right.USER_INFO], state: "active", secretHash: key.secretHash, createdAt: at, updatedAt: at }),
         );
       }
       let previous = { seq: 0, hash: "" };
+      // Oldest first: the trail's times ascend with its seqs, as a real one's do.
       for (let e = 0; e < shape.events; e++) {
-        const subject = user(Math.floor((e * shape.users) / shape.events));
+        const subject = user(shape.users - 1 - Math.floor((e * shape.users) / shape.events));
         const event = chainEvent({ ...userCreated(subject), time: subject.createdAt, actor: { userId: LOAD_USER_ID } }, previous.seq, previous.hash);
         insertEvent.run(eventToRow(event));
         previous = event;

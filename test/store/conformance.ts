@@ -13,6 +13,7 @@ import { describeRecords } from "./conformance/records.js";
 import { describeRevocations } from "./conformance/revocations.js";
 import { describeSessions } from "./conformance/sessions.js";
 import { describeTenants } from "./conformance/tenants.js";
+import { describeTotals } from "./conformance/totals.js";
 import { StoreUnderTest, type StoreFactory } from "./conformance/store-under-test.js";
 import { describeUsageCredits } from "./conformance/usage-credits.js";
 import { describeUsers } from "./conformance/users.js";
@@ -41,6 +42,7 @@ export function describeStoreConformance(name: string, factory: StoreFactory, op
     describeApiKeys(subject);
     describeUsageCredits(subject);
     describeListing(subject);
+    describeTotals(subject);
     describeConcurrency(subject);
     describeGuards(subject);
     describeRecords(subject);

@@ -7,7 +7,8 @@ import { join } from "node:path";
 import { Worker } from "node:worker_threads";
 import { apiKeyToRow } from "../../src/store/sqlite/api-key-rows.js";
 import { API_KEY_SQL } from "../../src/store/sqlite/api-keys.js";
-import { LATEST_SCHEMA_VERSION, schemaVersion } from "../../src/store/sqlite/migrations.js";
+import { openDatabase } from "../../src/store/sqlite/connection.js";
+import { LATEST_SCHEMA_VERSION, migrate, schemaVersion } from "../../src/store/sqlite/migrations.js";
 import { chainEvent } from "../../src/store/event-chain.js";
 import { DELIVERY_SQL } from "../../src/store/sqlite/deliveries.js";
 import { eventToRow } from "../../src/store/sqlite/event-rows.js";
@@ -15,6 +16,7 @@ import { EVENT_SQL, type EventQueryParams } from "../../src/store/sqlite/events.
 import { EXPIRY_WARNING_SQL } from "../../src/store/sqlite/expiry-warnings.js";
 import { REVOCATION_SQL } from "../../src/store/sqlite/revocations.js";
 import { WEBHOOK_SQL } from "../../src/store/sqlite/webhooks.js";
+import { ROW_COUNT_SQL } from "../../src/store/sqlite/row-counts.js";
 import { openSqliteStore, type SqliteStore } from "../../src/store/sqlite/sqlite-store.js";
 import { userToRow } from "../../src/store/sqlite/user-rows.js";
 import { USER_SQL } from "../../src/store/sqlite/users.js";
@@ -117,6 +119,56 @@ describe("store: SQLite adapter", () => {
     expect(() => openSqliteStore(file)).to.throw(/newer than this Keyward supports/);
   });
 
+  it("counts the rows of a file written before row counts when it migrates it, and keeps them after", async () => {
+    // A file as the release before row counts left it: schema version 8, rows written by its SQL.
+    const old = openDatabase(file);
+    migrate(old, 8);
+    const tenant = "tenant-old";
+    old.prepare("INSERT INTO tenants (tenant_id, name, created_at, updated_at) VALUES (?, 'Old', 0, 0)").run(tenant);
+    const users = [userRecord(), userRecord(), userRecord({ tenantId: tenant }), userRecord({ tenantId: tenant }), userRecord({ tenantId: tenant })];
+    for (const user of users) old.prepare(USER_SQL.insert).run(userToRow(user));
+    const keysOf = [7, 0, 3, 0, 1];
+    users.forEach((user, u) => {
+      for (let i = 0; i < keysOf[u]!; i++) old.prepare(API_KEY_SQL.insert).run(apiKeyToRow(apiKeyRecord(user.userId)));
+    });
+    expect(schemaVersion(old)).to.equal(8);
+    old.close();
+
+    const store = open();
+    expect(schemaVersion(store.database)).to.equal(LATEST_SCHEMA_VERSION);
+    const total = (request: Parameters<SqliteStore["listUsers"]>[0]) => store.listUsers(request).then((page) => page.totalSize);
+    expect(await total({ pageSize: 1, pageToken: "" })).to.equal(5);
+    expect(await total({ pageSize: 1, pageToken: "", tenantId: tenant })).to.equal(3);
+    expect((await store.listTenants({ pageSize: 1, pageToken: "" })).totalSize).to.equal(1);
+    for (const [u, user] of users.entries()) {
+      expect(await store.countApiKeys(user.userId)).to.equal(keysOf[u]);
+      expect((await store.listApiKeys(user.userId, { pageSize: 1, pageToken: "" })).totalSize).to.equal(keysOf[u]);
+    }
+    // And the triggers keep them from there: a user's delete takes its 7 keys with it.
+    await store.deleteUser(users[0]!.userId);
+    await store.createUser(userRecord({ userId: users[0]!.userId }));
+    expect(await store.countApiKeys(users[0]!.userId)).to.equal(0);
+    expect(await total({ pageSize: 1, pageToken: "" })).to.equal(5);
+  });
+
+  it("moves counts with a row that changes tenant or owner (no Keyward call does; a hand edit may)", async () => {
+    const store = open();
+    const db = store.database;
+    for (const tenantId of ["t-a", "t-b"]) db.prepare("INSERT INTO tenants (tenant_id, name, created_at, updated_at) VALUES (?, '', 0, 0)").run(tenantId);
+    const [alice, bob] = [userRecord({ tenantId: "t-a" }), userRecord()];
+    await store.createUser(alice);
+    await store.createUser(bob);
+    const key = apiKeyRecord(alice.userId);
+    await store.createApiKey(key, NO_CAP);
+    db.prepare("UPDATE users SET tenant_id = 't-b' WHERE user_id = ?").run(alice.userId);
+    db.prepare("UPDATE users SET tenant_id = 't-a' WHERE user_id = ?").run(bob.userId);
+    db.prepare("UPDATE users SET tenant_id = NULL WHERE user_id = ?").run(bob.userId);
+    db.prepare("UPDATE api_keys SET user_id = ? WHERE id = ?").run(bob.userId, key.id);
+    const ofTenant = async (tenantId: string) => (await store.listUsers({ pageSize: 1, pageToken: "", tenantId })).totalSize;
+    expect([await ofTenant("t-a"), await ofTenant("t-b")]).to.deep.equal([0, 1]);
+    expect([await store.countApiKeys(alice.userId), await store.countApiKeys(bob.userId)]).to.deep.equal([0, 1]);
+  });
+
   it("rejects an unopenable path with unavailable", () => {
     expect(() => openSqliteStore(join(dir, "missing", "dir", "keyward.db")))
       .to.throw()
@@ -211,7 +263,8 @@ describe("store: SQLite adapter", () => {
       const plans = {
         getOfUser: plan(API_KEY_SQL.getOfUser, "id", "user-1"),
         deleteOfUser: plan(API_KEY_SQL.deleteOfUser, "id", "user-1"),
-        countOfUser: plan(API_KEY_SQL.countOfUser, "user-1"),
+        // The sizes of unfiltered lists and the key cap: one seek into row_counts, not a count of rows.
+        rowCount: plan(ROW_COUNT_SQL.get, "api_keys_of_user", "user-1"),
         firstPage: plan(API_KEY_SQL.firstPage, list),
         pageAfter: plan(API_KEY_SQL.pageAfter, { ...list, created_at: 5, id: "X" }),
         countFiltered: plan(API_KEY_SQL.countFiltered, { ...list, limit: undefined }),
@@ -223,7 +276,6 @@ describe("store: SQLite adapter", () => {
         // Tenants (ARCHITECTURE.md, "Tenants"): one tenant's users, their count, the delete's not-empty check.
         tenantUsersFirstPage: plan(USER_SQL.firstPageOfTenant, { tenant_id: "tenant-1", limit: 51 }),
         tenantUsersPageAfter: plan(USER_SQL.pageAfterOfTenant, { tenant_id: "tenant-1", created_at: 5, id: "user-5", limit: 51 }),
-        tenantUsersCount: plan(USER_SQL.countOfTenant, "tenant-1"),
         tenantHasUsers: plan(TENANT_SQL.hasUsers, "tenant-1"),
         tenantGet: plan(TENANT_SQL.get, "tenant-1"),
         tenantsFirstPage: plan(TENANT_SQL.firstPage, { limit: 51 }),
@@ -258,7 +310,7 @@ describe("store: SQLite adapter", () => {
       expect(plans.pageAfter.join()).to.match(/\(user_id=\? AND \(created_at,id\)<\(\?,\?\)\)/);
       expect(plans.userPageAfter.join()).to.match(/\(\(created_at,user_id\)<\(\?,\?\)\)/);
       expect(plans.tenantUsersPageAfter.join()).to.match(/users_by_tenant_newest_first \(tenant_id=\? AND \(created_at,user_id\)<\(\?,\?\)\)/);
-      expect(plans.tenantUsersCount.join()).to.match(/users_by_tenant_newest_first \(tenant_id=\?\)/);
+      expect(plans.rowCount).to.deep.equal(["SEARCH row_counts USING PRIMARY KEY (kind=? AND id=?)"]);
       const events: Record<string, string[]> = plans;
       for (const order of ["newestFirst", "oldestFirst"]) {
         expect(events[`${order}.apiKey`]!.join(), order).to.match(/events_by_subject_api_key \(subject_api_key_id=\? AND rowid>\? AND rowid<\?\)/);

@@ -18,6 +18,7 @@ import type { SqliteDatabase } from "./connection.js";
 import { runSqlite } from "./errors.js";
 import type { AppendEvent } from "./events.js";
 import type { AppendRevocation } from "./revocations.js";
+import { rowCounter, type ReadRowCount } from "./row-counts.js";
 import type { ReadUser } from "./users.js";
 
 const COLUMNS = `id, user_id, name, name_folded, rights, state, secret_hash, previous_secret_hash,
@@ -52,11 +53,12 @@ export const API_KEY_SQL = {
     refilled_at = @refilled_at, metadata = @metadata
     WHERE id = @id`,
   deleteOfUser: "DELETE FROM api_keys WHERE id = ? AND user_id = ?",
-  countOfUser: "SELECT count(*) AS n FROM api_keys WHERE user_id = ?",
   firstPage: `SELECT ${COLUMNS} FROM api_keys WHERE ${LIST_FILTER}
     ORDER BY created_at DESC, id DESC LIMIT @limit`,
   pageAfter: `SELECT ${COLUMNS} FROM api_keys WHERE ${LIST_FILTER} AND (created_at, id) < (@created_at, @id)
     ORDER BY created_at DESC, id DESC LIMIT @limit`,
+  // Only for a filtered list (a state, a name): its cost grows with the user's keys. The unfiltered
+  // count, which the cap reads too, is kept in row_counts.
   countFiltered: `SELECT count(*) AS n FROM api_keys WHERE ${LIST_FILTER}`,
   // Only moves forward: batches from several nodes may arrive out of order.
   recordUse: `UPDATE api_keys SET last_used_at = @at, last_used_ip = @ip, last_used_user_agent = @user_agent
@@ -83,7 +85,7 @@ export class SqliteApiKeys implements ApiKeyStore {
   readonly #getOfUser;
   readonly #update;
   readonly #deleteOfUser;
-  readonly #countOfUser;
+  readonly #rowCount: ReadRowCount;
   /** Reads a user on the same connection, so inside the running transaction. */
   readonly #readUser: ReadUser;
   readonly #firstPage;
@@ -109,7 +111,7 @@ export class SqliteApiKeys implements ApiKeyStore {
     this.#getOfUser = db.prepare<[string, string], ApiKeyRow>(API_KEY_SQL.getOfUser);
     this.#update = db.prepare<ApiKeyRow>(API_KEY_SQL.update);
     this.#deleteOfUser = db.prepare<[string, string]>(API_KEY_SQL.deleteOfUser);
-    this.#countOfUser = db.prepare<[string], { n: number }>(API_KEY_SQL.countOfUser);
+    this.#rowCount = rowCounter(db);
     this.#firstPage = db.prepare<ListParams & { limit: number }, ApiKeyRow>(API_KEY_SQL.firstPage);
     this.#pageAfter = db.prepare<ListParams & Cursor & { limit: number }, ApiKeyRow>(API_KEY_SQL.pageAfter);
     this.#countFiltered = db.prepare<ListParams, { n: number }>(API_KEY_SQL.countFiltered);
@@ -242,7 +244,7 @@ export class SqliteApiKeys implements ApiKeyStore {
   }
 
   #count(userId: string): number {
-    return this.#countOfUser.get(userId)?.n ?? 0;
+    return this.#rowCount("api_keys_of_user", userId);
   }
 
   #list(userId: string, request: ApiKeyListRequest): Page<ApiKeyRecord> {
@@ -254,7 +256,8 @@ export class SqliteApiKeys implements ApiKeyStore {
     const rows = after
       ? this.#pageAfter.all({ ...params, created_at: after.createdAt.getTime(), id: after.id, limit })
       : this.#firstPage.all({ ...params, limit });
-    const total = this.#countFiltered.get(params)?.n ?? 0;
+    const filtered = params.state !== null || params.name_contains !== null;
+    const total = filtered ? (this.#countFiltered.get(params)?.n ?? 0) : this.#count(userId);
     return toPage(rows.map(rowToApiKey), request.pageSize, total, scope, (k) => k);
   }
 

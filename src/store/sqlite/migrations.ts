@@ -241,13 +241,76 @@ const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE api_keys ADD COLUMN metadata TEXT;
     `,
   },
+  {
+    version: 9,
+    description: "row counts kept by triggers",
+    sql: `
+      -- The sizes lists report and the key cap reads, kept by triggers in the transaction of every insert,
+      -- delete or move of a row, so they cannot drift or be forgotten, and a read is one seek instead of a
+      -- count over every row (ARCHITECTURE.md, "The store"). kind: 'users' and 'tenants' (id ''), the
+      -- users of a tenant (id: the tenant's), the api keys of a user (id: the user's).
+      CREATE TABLE row_counts (
+        kind TEXT    NOT NULL CHECK (kind IN ('users', 'tenants', 'users_of_tenant', 'api_keys_of_user')),
+        id   TEXT    NOT NULL,
+        n    INTEGER NOT NULL,
+        PRIMARY KEY (kind, id)
+      ) STRICT, WITHOUT ROWID;
+      INSERT INTO row_counts (kind, id, n) SELECT 'users', '', count(*) FROM users;
+      INSERT INTO row_counts (kind, id, n) SELECT 'tenants', '', count(*) FROM tenants;
+      INSERT INTO row_counts (kind, id, n)
+        SELECT 'users_of_tenant', tenant_id, count(*) FROM users WHERE tenant_id IS NOT NULL GROUP BY tenant_id;
+      INSERT INTO row_counts (kind, id, n) SELECT 'api_keys_of_user', user_id, count(*) FROM api_keys GROUP BY user_id;
+
+      CREATE TRIGGER users_count_insert AFTER INSERT ON users BEGIN
+        UPDATE row_counts SET n = n + 1 WHERE kind = 'users' AND id = '';
+        INSERT INTO row_counts (kind, id, n) SELECT 'users_of_tenant', NEW.tenant_id, 1 WHERE NEW.tenant_id IS NOT NULL
+          ON CONFLICT (kind, id) DO UPDATE SET n = n + 1;
+      END;
+      -- A deleted user's keys go by the foreign-key cascade, whose deletes fire api_keys_count_delete; the
+      -- user's row of counts goes here, whichever runs first (a decrement of a missing row changes nothing).
+      CREATE TRIGGER users_count_delete AFTER DELETE ON users BEGIN
+        UPDATE row_counts SET n = n - 1 WHERE kind = 'users' AND id = '';
+        UPDATE row_counts SET n = n - 1 WHERE kind = 'users_of_tenant' AND id = OLD.tenant_id;
+        DELETE FROM row_counts WHERE kind = 'api_keys_of_user' AND id = OLD.user_id;
+      END;
+      CREATE TRIGGER users_count_tenant_move AFTER UPDATE OF tenant_id ON users
+        WHEN OLD.tenant_id IS NOT NEW.tenant_id BEGIN
+        UPDATE row_counts SET n = n - 1 WHERE kind = 'users_of_tenant' AND id = OLD.tenant_id;
+        INSERT INTO row_counts (kind, id, n) SELECT 'users_of_tenant', NEW.tenant_id, 1 WHERE NEW.tenant_id IS NOT NULL
+          ON CONFLICT (kind, id) DO UPDATE SET n = n + 1;
+      END;
+      CREATE TRIGGER tenants_count_insert AFTER INSERT ON tenants BEGIN
+        UPDATE row_counts SET n = n + 1 WHERE kind = 'tenants' AND id = '';
+      END;
+      CREATE TRIGGER tenants_count_delete AFTER DELETE ON tenants BEGIN
+        UPDATE row_counts SET n = n - 1 WHERE kind = 'tenants' AND id = '';
+        DELETE FROM row_counts WHERE kind = 'users_of_tenant' AND id = OLD.tenant_id;
+      END;
+      CREATE TRIGGER api_keys_count_insert AFTER INSERT ON api_keys BEGIN
+        INSERT INTO row_counts (kind, id, n) VALUES ('api_keys_of_user', NEW.user_id, 1)
+          ON CONFLICT (kind, id) DO UPDATE SET n = n + 1;
+      END;
+      CREATE TRIGGER api_keys_count_delete AFTER DELETE ON api_keys BEGIN
+        UPDATE row_counts SET n = n - 1 WHERE kind = 'api_keys_of_user' AND id = OLD.user_id;
+      END;
+      CREATE TRIGGER api_keys_count_owner_move AFTER UPDATE OF user_id ON api_keys
+        WHEN OLD.user_id IS NOT NEW.user_id BEGIN
+        UPDATE row_counts SET n = n - 1 WHERE kind = 'api_keys_of_user' AND id = OLD.user_id;
+        INSERT INTO row_counts (kind, id, n) VALUES ('api_keys_of_user', NEW.user_id, 1)
+          ON CONFLICT (kind, id) DO UPDATE SET n = n + 1;
+      END;
+    `,
+  },
 ];
 
 /** The schema version this code expects. */
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.at(-1)?.version ?? 0;
 
-/** Brings the schema up to {@link LATEST_SCHEMA_VERSION}; refuses a database from a newer Keyward. */
-export function migrate(db: SqliteDatabase): void {
+/**
+ * Brings the schema up to `target` ({@link LATEST_SCHEMA_VERSION} but in tests, which make the files of
+ * older releases with it); refuses a database from a newer Keyward.
+ */
+export function migrate(db: SqliteDatabase, target = LATEST_SCHEMA_VERSION): void {
   // IMMEDIATE takes the write lock first, so two processes opening a new file cannot both migrate.
   db.transaction(() => {
     db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
@@ -262,7 +325,7 @@ export function migrate(db: SqliteDatabase): void {
       );
     }
     const record = db.prepare("INSERT INTO schema_migrations (version, description, applied_at) VALUES (?, ?, ?)");
-    for (const migration of MIGRATIONS.filter((m) => m.version > current)) {
+    for (const migration of MIGRATIONS.filter((m) => m.version > current && m.version <= target)) {
       db.exec(migration.sql);
       record.run(migration.version, migration.description, Date.now());
     }

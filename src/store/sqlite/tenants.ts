@@ -8,6 +8,7 @@ import type { Page, PageRequest, TenantRecord, TenantStore, Updater } from "../s
 import type { SqliteDatabase } from "./connection.js";
 import { runSqlite } from "./errors.js";
 import type { AppendEvent } from "./events.js";
+import { rowCounter, type ReadRowCount } from "./row-counts.js";
 
 const COLUMNS = "tenant_id, name, created_at, updated_at";
 
@@ -22,7 +23,6 @@ export const TENANT_SQL = {
   firstPage: `SELECT ${COLUMNS} FROM tenants ORDER BY created_at DESC, tenant_id DESC LIMIT @limit`,
   pageAfter: `SELECT ${COLUMNS} FROM tenants WHERE (created_at, tenant_id) < (@created_at, @id)
     ORDER BY created_at DESC, tenant_id DESC LIMIT @limit`,
-  count: "SELECT count(*) AS n FROM tenants",
 } as const;
 
 interface TenantRow {
@@ -44,7 +44,7 @@ export class SqliteTenants implements TenantStore {
   readonly #hasUsers;
   readonly #firstPage;
   readonly #pageAfter;
-  readonly #count;
+  readonly #rowCount: ReadRowCount;
   readonly #createTransaction;
   readonly #updateTransaction;
   readonly #deleteTransaction;
@@ -59,7 +59,7 @@ export class SqliteTenants implements TenantStore {
     this.#hasUsers = db.prepare<[string], { present: number }>(TENANT_SQL.hasUsers);
     this.#firstPage = db.prepare<{ limit: number }, TenantRow>(TENANT_SQL.firstPage);
     this.#pageAfter = db.prepare<Cursor & { limit: number }, TenantRow>(TENANT_SQL.pageAfter);
-    this.#count = db.prepare<[], { n: number }>(TENANT_SQL.count);
+    this.#rowCount = rowCounter(db);
     this.#createTransaction = db.transaction((tenant: TenantRecord) => {
       this.#insert.run(tenantToRow(tenant));
       appendEvent(tenantChanged("tenant.create", undefined, tenant));
@@ -124,7 +124,7 @@ export class SqliteTenants implements TenantStore {
     const rows = after
       ? this.#pageAfter.all({ created_at: after.createdAt.getTime(), id: after.id, limit })
       : this.#firstPage.all({ limit });
-    const total = this.#count.get()?.n ?? 0;
+    const total = this.#rowCount("tenants");
     return toPage(rows.map(rowToTenant), request.pageSize, total, TENANT_LIST_SCOPE, (t) => ({
       createdAt: t.createdAt,
       id: t.tenantId,

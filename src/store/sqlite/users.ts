@@ -9,6 +9,7 @@ import { rowReader, type SqliteDatabase } from "./connection.js";
 import { runSqlite } from "./errors.js";
 import type { AppendEvent } from "./events.js";
 import type { AppendRevocation } from "./revocations.js";
+import { rowCounter, type ReadRowCount } from "./row-counts.js";
 import { rowToUser, userToRow, type UserRow } from "./user-rows.js";
 
 // Never password_hash: a UserRecord does not carry it (getPassword reads it alone).
@@ -32,13 +33,11 @@ export const USER_SQL = {
   firstPage: `SELECT ${COLUMNS} FROM users ORDER BY created_at DESC, user_id DESC LIMIT @limit`,
   pageAfter: `SELECT ${COLUMNS} FROM users WHERE (created_at, user_id) < (@created_at, @id)
     ORDER BY created_at DESC, user_id DESC LIMIT @limit`,
-  count: "SELECT count(*) AS n FROM users",
   // One tenant's users: the same keyset, served by users_by_tenant_newest_first.
   firstPageOfTenant: `SELECT ${COLUMNS} FROM users WHERE tenant_id = @tenant_id
     ORDER BY created_at DESC, user_id DESC LIMIT @limit`,
   pageAfterOfTenant: `SELECT ${COLUMNS} FROM users WHERE tenant_id = @tenant_id AND (created_at, user_id) < (@created_at, @id)
     ORDER BY created_at DESC, user_id DESC LIMIT @limit`,
-  countOfTenant: "SELECT count(*) AS n FROM users WHERE tenant_id = ?",
   // The last-admin guard keeps system admins only (ARCHITECTURE.md, "Tenants").
   countActiveAdmins: "SELECT count(*) AS n FROM users WHERE admin = 1 AND state = 'active' AND tenant_id IS NULL",
 } as const;
@@ -62,10 +61,9 @@ export class SqliteUsers implements UserStore {
   readonly #delete;
   readonly #firstPage;
   readonly #pageAfter;
-  readonly #count;
+  readonly #rowCount: ReadRowCount;
   readonly #firstPageOfTenant;
   readonly #pageAfterOfTenant;
-  readonly #countOfTenant;
   readonly #tenantExists;
   readonly #countActiveAdmins;
   readonly #getPassword;
@@ -85,10 +83,9 @@ export class SqliteUsers implements UserStore {
     this.#delete = db.prepare<[string]>(USER_SQL.delete);
     this.#firstPage = db.prepare<{ limit: number }, UserRow>(USER_SQL.firstPage);
     this.#pageAfter = db.prepare<Cursor & { limit: number }, UserRow>(USER_SQL.pageAfter);
-    this.#count = db.prepare<[], { n: number }>(USER_SQL.count);
+    this.#rowCount = rowCounter(db);
     this.#firstPageOfTenant = db.prepare<{ tenant_id: string; limit: number }, UserRow>(USER_SQL.firstPageOfTenant);
     this.#pageAfterOfTenant = db.prepare<Cursor & { tenant_id: string; limit: number }, UserRow>(USER_SQL.pageAfterOfTenant);
-    this.#countOfTenant = db.prepare<[string], { n: number }>(USER_SQL.countOfTenant);
     this.#tenantExists = db.prepare<[string], { present: number }>(USER_SQL.tenantExists);
     this.#countActiveAdmins = db.prepare<[], { n: number }>(USER_SQL.countActiveAdmins);
     this.#getPassword = db.prepare<[string], { password_hash: string | null; password_set_at: number | null }>(USER_SQL.getPassword);
@@ -188,11 +185,11 @@ export class SqliteUsers implements UserStore {
     let total: number;
     if (tenantId === undefined) {
       rows = cursor ? this.#pageAfter.all({ ...cursor, limit }) : this.#firstPage.all({ limit });
-      total = this.#count.get()?.n ?? 0;
+      total = this.#rowCount("users");
     } else {
       const tenant = { tenant_id: tenantId, limit };
       rows = cursor ? this.#pageAfterOfTenant.all({ ...cursor, ...tenant }) : this.#firstPageOfTenant.all(tenant);
-      total = this.#countOfTenant.get(tenantId)?.n ?? 0;
+      total = this.#rowCount("users_of_tenant", tenantId);
     }
     return toPage(rows.map(rowToUser), request.pageSize, total, scope, (u) => ({
       createdAt: u.createdAt,
