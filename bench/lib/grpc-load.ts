@@ -105,7 +105,8 @@ export async function runGrpcPhase(generator: GrpcGenerator, phase: GrpcPhase): 
     const url = `${phase.baseUrl}${phase.path}`;
     // A separate warm-up run: h2load's --warm-up-time resets the request counts but not the byte counts,
     // which the error check below needs to cover exactly the measured calls.
-    await h2load([...common, "-D", `${phase.warmupMs}ms`, url], phase.warmupMs).output;
+    // (h2load refuses a duration of 0: no warm-up run then.)
+    if (phase.warmupMs > 0) await h2load([...common, "-D", `${phase.warmupMs}ms`, url], phase.warmupMs).output;
     const serverCpu = cpuShareInWindow(phase.serverPids, 0, phase.durationMs);
     const measured = h2load([...common, "-D", `${phase.durationMs}ms`, `--log-file=${logFile}`, url], phase.durationMs);
     const stdout = await measured.output;
