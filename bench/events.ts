@@ -10,7 +10,7 @@
  * 2. Server: CPU per call (the server's utime + stime over the window) of a key update over REST against
  *    an authenticated `GET /api/v1/auth_info` in the same run; and the chain's head before and after the
  *    authenticated calls, which must not move.
- * 3. The flood: 10 s of bad credentials at 1,000 a second from one loopback address, every one a distinct
+ * 3. The flood: 10 s (2 s in quick mode) of bad credentials at 1,000 a second from one loopback address, every one a distinct
  *    well-formed key (the worst case: one triple each), then the server stopped (which writes the last
  *    window): `auth.fail` rows written against requests refused.
  */
@@ -78,7 +78,16 @@ async function json<T>(url: string, key: string, method = "GET", body?: unknown)
   return (await response.json()) as T;
 }
 
-async function serverPhase(dir: string): Promise<{ updateCpuUs: number; authInfoCpuUs: number; headBefore: string; headAfter: string; flood: Record<string, number> }> {
+/** The server phase's figures. */
+export interface EventsServerFigures {
+  readonly updateCpuUs: number;
+  readonly authInfoCpuUs: number;
+  readonly headBefore: string;
+  readonly headAfter: string;
+  readonly flood: Record<string, number>;
+}
+
+async function serverPhase(dir: string, floodSeconds: number): Promise<EventsServerFigures> {
   const built = existsSync(join(ROOT, "dist/src/cli/main.js"));
   const dataDir = join(dir, "server");
   const server = await startKeyward(dataDir, { built });
@@ -106,13 +115,13 @@ async function serverPhase(dir: string): Promise<{ updateCpuUs: number; authInfo
   const updateCpuUs = await windowed((i) => call(agent, keyUrl, "PATCH", headers, JSON.stringify({ name: `renamed ${i}` })));
   agent.destroy();
 
-  // The flood, from 127.0.0.1, bounded: FLOOD_RATE a second for FLOOD_SECONDS, at most 64 in flight.
+  // The flood, from 127.0.0.1, bounded: FLOOD_RATE a second for floodSeconds, at most 64 in flight.
   const floodAgent = new Agent({ keepAlive: true, maxSockets: 64 });
   let sent = 0;
   let refused = 0;
   const started = performance.now();
   const inFlight = new Set<Promise<void>>();
-  for (let tick = 0; tick < FLOOD_SECONDS * 10; tick++) {
+  for (let tick = 0; tick < floodSeconds * 10; tick++) {
     for (let i = 0; i < FLOOD_RATE / 10; i++) {
       const bad = generateKey().key;
       const p = call(floodAgent, `${base}/api/v1/auth_info`, "GET", { authorization: `Bearer ${bad}` }).then((status) => {
@@ -143,14 +152,18 @@ async function serverPhase(dir: string): Promise<{ updateCpuUs: number; authInfo
   };
 }
 
-/** Runs the events bench and prints its figures; returns them for bench/results.json. */
-export async function runEventsBench(progress: (line: string) => void = console.log): Promise<Record<string, unknown>> {
+/** Runs the events bench and prints its figures; returns them for bench/results.json. `quick` floods for 2 s instead of 10. */
+export async function runEventsBench(
+  progress: (line: string) => void = console.log,
+  options: { readonly quick?: boolean } = {},
+): Promise<{ store: Record<string, number>; server: EventsServerFigures }> {
+  const floodSeconds = options.quick ? 2 : FLOOD_SECONDS;
   const dir = mkdtempSync(join(tmpdir(), "keyward-bench-events-"));
   try {
     progress(`events: store CPU per operation (${STORE_OPS} each, one SQLite file)...`);
     const store = await storePhase(dir);
-    progress(`events: server CPU per call (${SERVER_CALLS} each, one connection), then ${FLOOD_SECONDS} s of ${FLOOD_RATE} bad credentials a second...`);
-    const server = await serverPhase(dir);
+    progress(`events: server CPU per call (${SERVER_CALLS} each, one connection), then ${floodSeconds} s of ${FLOOD_RATE} bad credentials a second...`);
+    const server = await serverPhase(dir, floodSeconds);
     const lines = [
       "events (ARCHITECTURE.md, \"Events\")",
       `  store, CPU µs per op:  updateApiKey with its event ${store.updateWithEvent!.toFixed(1)}   appendEvents (1 event) ${store.appendOneEvent!.toFixed(1)}   recordApiKeyUse (no event) ${store.writeWithoutEvent!.toFixed(1)}`,
@@ -158,7 +171,7 @@ export async function runEventsBench(progress: (line: string) => void = console.
       `  authenticated calls write no event: chain head ${server.headBefore} before ${SERVER_CALLS} calls, ${server.headAfter} after: ${server.headBefore === server.headAfter ? "unchanged (ok)" : "MOVED (a defect)"}`,
       `  flood: ${server.flood.sent} distinct bad keys in ${server.flood.seconds} s (${server.flood.refused} answered 401) -> ${server.flood.rows} auth.fail rows counting ${server.flood.counted}`,
     ];
-    for (const line of lines) console.log(line);
+    for (const line of lines) progress(line);
     if (server.headBefore !== server.headAfter) process.exitCode = 1;
     return { store, server };
   } finally {
@@ -166,4 +179,4 @@ export async function runEventsBench(progress: (line: string) => void = console.
   }
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) await runEventsBench();
+if (import.meta.url === `file://${process.argv[1]}`) await runEventsBench(console.log, { quick: process.argv.includes("--quick") });

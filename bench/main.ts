@@ -1,52 +1,58 @@
 /**
- * `npm run bench` (full) and `npm run bench -- --quick` (under 45 s, for smoke checks).
+ * `npm run bench` (full) and `npm run bench -- --quick` (under 3 minutes on 2 cores, every verdict).
  *
- * Measures Keyward against the ceilings of this machine in one run and prints one table (stdout) plus
- * bench/results.json. Everything runs on 127.0.0.1, in child processes this script starts and stops:
+ * Judges the performance targets (docs/performance.md, "Running the bench") as ratios of server CPU per
+ * call against a baseline measured in the same rounds, prints one table (stdout) with progress on
+ * stderr, writes bench/results.json and appends a line to bench/history.jsonl. Everything runs on 127.0.0.1, in child processes this script starts and
+ * stops:
  *
- * 1. verification micro-benchmarks (one process, one core), which also build the SQLite store the server
- *    then runs on (N keys: 1M, or 100k with --quick);
+ * 1. verification micro-benchmarks (information; one process, one core), which also build the SQLite
+ *    store the server then runs on (N keys: 1M, or 100k with --quick);
  * 2. server RSS: idle with an empty store, and with N keys stored after verifying many distinct keys;
  * 3. gRPC load (h2load, or the Node generator): authenticated GetAuthInfo and the unauthenticated health
  *    Check on Keyward, a no-op unary on a bare grpc-js server, and GetAuthInfo on a second Keyward with
  *    `--workers 2` on the same store;
- * 4. HTTP/1.1 load (autocannon): GET /api/v1/auth_info (when the REST gateway answers it), the Connect
- *    call of the same RPC, a bare node:http server answering the same JSON, and the REST call on the
- *    `--workers 2` server;
+ * 4. HTTP/1.1 load (autocannon), each door probed first: REST GET /api/v1/auth_info, Connect JSON and
+ *    Connect binary GetAuthInfo, gRPC-Web GetAuthInfo, a forward-auth check (GET /api/v1/auth/check), a
+ *    bare node:http server answering REST's JSON, and REST on the `--workers 2` twin;
  * 5. server RSS during and after the load phases;
- * 6. when nginx is installed, the edge (bench/edge.ts): nginx in front of a tiny upstream directly, against
- *    the nginx recipe with auth_request to Keyward, 32 connections: throughput ratio and added latency;
- * 7. events (bench/events.ts, alone: `npm run bench:events`): an event's CPU on a key update against
- *    GetAuthInfo's, that authenticated calls write no event, and the auth.fail rows of a bounded flood.
- * 8. metering (bench/metering.ts, alone: `npm run bench:metering`): CPU per authenticated call with a rate
- *    limit, with usage credits and with both against the same call without, and per forward-auth check
- *    with a rate limit.
+ * 6. metering (bench/metering.ts): CPU per call with a rate limit, usage credits and both against none,
+ *    and per forward-auth check with a rate limit;
+ * 7. management at scale (bench/management.ts): list pages on a large store against a small one, key
+ *    creation against GetAuthInfo, startup, and peak RSS on the large store;
+ * 8. full mode only (information): events (bench/events.ts: an event's CPU on a key update against
+ *    GetAuthInfo's, that authenticated calls write no event, the auth.fail rows of a bounded flood), the
+ *    bare servers in two node:cluster processes (the machine's own scaling), and, when nginx is
+ *    installed, the edge (bench/edge.ts).
  *
  * Fairness: every server (Keyward, its --workers 2 twin, both baselines, the edge's Keyward) runs with the
  * same Node flags, npm start's (plus --server-flags); the bare grpc-js server has channelz off as Keyward's
- * listener does. Each round measures every target of its phase back to back, and every ratio is the median
- * of the per-round ratios. Beside each rate: the server's CPU time per call (µs; /proc/<pid>/stat utime +
- * stime over the measured window, summed over a cluster's processes), and beside each ratio the same ratio
- * of CPU per call, which is steadier than throughput on a shared machine.
+ * listener does. Each round measures every target of its phase back to back after an uncounted warm-up
+ * round, and every ratio is the median of the per-round ratios. The server's CPU time per call is
+ * /proc/<pid>/stat utime + stime over the measured window (summed over a cluster's processes) over the
+ * calls answered in it. The load generators stay running across runs (bench/lib/load-worker.ts).
  *
  * Options: --quick; --grpc-load auto|h2load|node (default auto: h2load when installed);
  * --profile [dir] (CPU profiles of the server and the micro-benchmarks, summarised after the table);
  * --server-flags "<node flags>" (run the server with Node/V8 flags added after the ones `npm start` uses,
  * e.g. other heap limits, to evaluate deployment settings; shown in the output); --keep (leave the
- * temporary data directory).
+ * temporary data directory). Exits 1 when a verdict is missed, naming it.
  */
 import { create, toBinary } from "@bufbuild/protobuf";
 import { cpus, loadavg, tmpdir } from "node:os";
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { appendFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { GetAuthInfoRequestSchema } from "../gen/keyward/v1/auth_pb.js";
 import type { MicroResult, MicroSpec } from "./micro/verify-bench.js";
 import { runEdgeBench } from "./edge.js";
 import { runEventsBench } from "./events.js";
-import { runMeteringBench } from "./metering.js";
+import { runManagementBench } from "./management.js";
+import { METERING_FULL, METERING_QUICK, runMeteringBench, type MeteringSettings } from "./metering.js";
 import { ensureBuiltServer } from "./lib/build.js";
-import { runHttpTarget, type HttpTarget } from "./lib/http-run.js";
-import { h2loadVersion, runGrpcPhase, type GrpcGenerator } from "./lib/grpc-load.js";
+import { runHttpTarget, stopHttpGenerator, type HttpTarget } from "./lib/http-run.js";
+import { GET_AUTH_INFO, probeDoors, REST_AUTH_INFO } from "./lib/http-doors.js";
+import { h2loadVersion, runGrpcPhase, stopGrpcGenerator, type GrpcGenerator } from "./lib/grpc-load.js";
 import { callEach, grpcFrame, probeGrpc } from "./lib/grpc-wire.js";
 import {
   childPidsOf,
@@ -60,13 +66,16 @@ import {
   type KeywardProcess,
 } from "./lib/processes.js";
 import { startScriptNodeFlags } from "./lib/start-flags.js";
-import { aggregateRounds, buildTable, evaluateTargets, pairedRatio, type LoadRound, type Results } from "./lib/report.js";
+import { aggregateRounds, buildTable, evaluateTargets, failedTargets, pairedRatio, type LoadRound, type Results } from "./lib/report.js";
 import { summarizeProfile } from "./profile-summary.js";
 
 interface Mode {
   readonly name: "full" | "quick";
   readonly loadRounds: number;
-  readonly warmupMs: number;
+  /** Each target's run in the warm-up round (round 0, not counted). */
+  readonly warmupRoundMs: number;
+  /** A warm-up run before every measured run (0: none; the warm-up round and the trimmed CPU window suffice). */
+  readonly runWarmupMs: number;
   readonly durationMs: number;
   readonly keys: number;
   readonly smallKeys: number;
@@ -74,29 +83,39 @@ interface Mode {
   readonly microRounds: number;
   /** Distinct keys verified through the server before the memory reading (the cache holds 10,000). */
   readonly distinctKeys: number;
+  /** Information only: events, the bare servers in two processes (the machine's own scaling), the nginx edge. */
+  readonly informationPhases: boolean;
+  readonly metering: MeteringSettings;
 }
 
 const FULL: Mode = {
   name: "full",
   loadRounds: 3,
-  warmupMs: 1_000,
+  warmupRoundMs: 2_500,
+  runWarmupMs: 1_000,
   durationMs: 5_000,
   keys: 1_000_000,
   smallKeys: 1_000,
   microRoundMs: 1_500,
   microRounds: 3,
   distinctKeys: 20_000,
+  informationPhases: true,
+  metering: METERING_FULL,
 };
+/** Under 3 minutes on a 2-core machine, management's minute included; every verdict of the full bench. */
 const QUICK: Mode = {
   name: "quick",
-  loadRounds: 1,
-  warmupMs: 500,
-  durationMs: 1_500,
+  loadRounds: 3,
+  warmupRoundMs: 500,
+  runWarmupMs: 0,
+  durationMs: 1_000,
   keys: 100_000,
   smallKeys: 1_000,
-  microRoundMs: 250,
+  microRoundMs: 200,
   microRounds: 3,
-  distinctKeys: 5_000,
+  distinctKeys: 2_000,
+  informationPhases: false,
+  metering: METERING_QUICK,
 };
 
 /** Fixed concurrency: h2load's usual setting for gRPC, and 32 keep-alive connections for HTTP/1.1. */
@@ -104,10 +123,8 @@ const GRPC_CONNECTIONS = 8;
 const GRPC_STREAMS = 16;
 const HTTP_CONNECTIONS = 32;
 
-const GET_AUTH_INFO = "/keyward.v1.AuthService/GetAuthInfo";
 const HEALTH_CHECK = "/grpc.health.v1.Health/Check";
 const NOOP = "/bench.Noop/Call";
-const REST_AUTH_INFO = "/api/v1/auth_info";
 
 const children = new Set<{ stop(): Promise<unknown> }>();
 
@@ -131,7 +148,6 @@ async function main(argv: string[]): Promise<void> {
   const serverNote = `${build.note}; node flags: ${serverFlags.join(" ") || "none"} (npm start's${extraFlags.length > 0 ? ", then --server-flags" : ""})`;
   // Baselines get the same flags as Keyward: heap limits change a server's rate by up to a third here.
   const baselineArgs = { nodeArgs: serverFlags };
-  const warmUp: Mode = { ...mode, durationMs: mode.durationMs / 2 };
   progress(`server: ${serverNote}`);
 
   const work = mkdtempSync(join(tmpdir(), "keyward-bench-"));
@@ -150,17 +166,23 @@ async function main(argv: string[]): Promise<void> {
       serverSample: mode.distinctKeys,
       loadKeyFile: join(work, "load-key.txt"),
     };
+    // 2. Memory at rest, first of a fresh server on an empty store, read while the micro-benchmarks run
+    // (CPU contention does not change a resident set; it saves a server start).
+    const idleRssReading = (async () => {
+      const idleServer = await track(startKeyward(join(work, "empty"), { built: build.built, nodeFlags: serverFlags }));
+      await sleep(1_000);
+      const rssMiB = memoryOf(idleServer.pid).rssMiB;
+      await stop(idleServer);
+      return rssMiB;
+    })();
     const micro = await runNodeJson<MicroResult>(join(ROOT, "bench/micro/verify-bench.ts"), [JSON.stringify(microSpec)], {
       nodeArgs: ["--expose-gc", ...(profileDir ? ["--cpu-prof", "--cpu-prof-dir", join(profileDir, "micro")] : [])],
       timeoutMs: 240_000,
     });
+    const idleRss = await idleRssReading;
 
-    // 2. Memory at rest: a fresh server on an empty store, then the server on the N-key store.
+    // Then the server on the N-key store.
     progress("server memory at rest...");
-    const idleServer = await track(startKeyward(join(work, "empty"), { built: build.built, nodeFlags: serverFlags }));
-    await sleep(1_000);
-    const idleRss = memoryOf(idleServer.pid).rssMiB;
-    await stop(idleServer);
 
     const server = await track(
       startKeyward(storeDir, { built: build.built, nodeFlags: serverFlags, profileDir: profileDir && join(profileDir, "server") }),
@@ -168,15 +190,16 @@ async function main(argv: string[]): Promise<void> {
     const grpcUrl = `http://${server.announcement.grpc}`;
     await sleep(1_000);
     const storedIdleRss = memoryOf(server.pid).rssMiB;
+    // The scaling twin: the same store, `--workers 2`; CPU is summed over the primary and its workers. It
+    // starts while the first server verifies the distinct keys (that phase reads memory, not speed).
+    progress("starting a second Keyward with --workers 2 on the same store...");
+    const twinStarting = track(startKeyward(storeDir, { built: build.built, nodeFlags: serverFlags, args: ["--workers", "2"] }));
     const sample = readFileSync(microSpec.sampleFile, "utf8").split("\n").filter((line) => line !== "");
     progress(`verifying ${fmtCount(sample.length)} distinct keys through the server...`);
     const emptyRequest = grpcFrame(toBinary(GetAuthInfoRequestSchema, create(GetAuthInfoRequestSchema)));
     const distinct = await callEach(grpcUrl, GET_AUTH_INFO, emptyRequest, sample, 32, 120_000);
     const storedRss = memoryOf(server.pid).rssMiB;
-
-    // The scaling twin: the same store, `--workers 2`; CPU is summed over the primary and its workers.
-    progress("starting a second Keyward with --workers 2 on the same store...");
-    const workers = await track(startKeyward(storeDir, { built: build.built, nodeFlags: serverFlags, args: ["--workers", "2"] }));
+    const workers = await twinStarting;
     const workerPids = [workers.pid, ...childPidsOf(workers.pid)];
     if (workerPids.length !== 3) throw new Error(`--workers 2: expected a primary and 2 workers, found pids ${workerPids.join(", ")}`);
     const workersGrpcUrl = `http://${workers.announcement.grpc}`;
@@ -185,8 +208,8 @@ async function main(argv: string[]): Promise<void> {
     const startNoop = (args: string[]) =>
       track(startNodeProcess(join(ROOT, "bench/servers/grpc-noop-server.ts"), args, (line) => (typeof line.grpc === "string" ? line.grpc : undefined), baselineArgs));
     const noop = await startNoop([]);
-    // The machine's own scaling: the bare server in two node:cluster processes, as --workers 2 runs.
-    const noopWorkers = await startNoop(["--processes", "2"]);
+    // The machine's own scaling (information, full mode): the bare server in two node:cluster processes, as --workers 2 runs.
+    const noopWorkers = mode.informationPhases ? await startNoop(["--processes", "2"]) : undefined;
     const auth = { authorization: `Bearer ${readFileSync(microSpec.loadKeyFile, "utf8").trim()}` };
     const emptyFrame = grpcFrame(new Uint8Array(0));
     const grpcTargets: GrpcTarget[] = [
@@ -194,59 +217,50 @@ async function main(argv: string[]): Promise<void> {
       { id: "health", baseUrl: grpcUrl, path: HEALTH_CHECK, body: emptyFrame, headers: {}, pids: [server.pid] },
       { id: "noop", baseUrl: `http://${noop.announcement}`, path: NOOP, body: emptyFrame, headers: {}, pids: [noop.pid] },
       { id: "getAuthInfoWorkers", baseUrl: workersGrpcUrl, path: GET_AUTH_INFO, body: emptyRequest, headers: auth, pids: workerPids },
-      { id: "noopWorkers", baseUrl: `http://${noopWorkers.announcement}`, path: NOOP, body: emptyFrame, headers: {}, pids: [noopWorkers.pid, ...childPidsOf(noopWorkers.pid)] },
+      ...(noopWorkers
+        ? [{ id: "noopWorkers", baseUrl: `http://${noopWorkers.announcement}`, path: NOOP, body: emptyFrame, headers: {}, pids: [noopWorkers.pid, ...childPidsOf(noopWorkers.pid)] }]
+        : []),
     ];
     const rss = sampleRss(server.pid);
-    const grpcRounds = new Map<string, LoadRound[]>(grpcTargets.map((t) => [t.id, []]));
-    // Round 0 (half as long) warms every target up and is not counted: the --workers 2 twin starts with cold JITs, and
-    // the first target of a phase would otherwise pay for what the others get for free.
-    for (let round = 0; round <= mode.loadRounds; round++) {
-      for (const target of grpcTargets) {
-        progress(`gRPC ${target.id}, ${round === 0 ? "warm-up round" : `round ${round}/${mode.loadRounds}`}...`);
-        const result = await runGrpcTarget(generator, target, round === 0 ? warmUp : mode);
-        if (round > 0) grpcRounds.get(target.id)!.push(result);
-      }
-    }
+    const grpcRounds = await alternate("gRPC", grpcTargets, mode, (target, settings) => runGrpcTarget(generator, target, settings));
     await stop(noop);
-    await stop(noopWorkers);
+    if (noopWorkers) await stop(noopWorkers);
 
-    // 4. HTTP/1.1 load: REST when the gateway answers, Connect always, and the bare node:http ceiling.
-    const restProbe = await fetchProbe(`${server.announcement.http}${REST_AUTH_INFO}`, { method: "GET", headers: auth });
-    const connectInit = { method: "POST", headers: { ...auth, "content-type": "application/json", "connect-protocol-version": "1" }, body: "{}" } as const;
-    const connectProbe = await fetchProbe(`${server.announcement.http}${GET_AUTH_INFO}`, connectInit);
-    if (connectProbe.status !== 200) throw new Error(`the Connect call answered HTTP ${connectProbe.status}: ${connectProbe.body}`);
-    const restAvailable = restProbe.status === 200;
-    progress(restAvailable ? "REST gateway answers GET /api/v1/auth_info" : `REST not available: GET /api/v1/auth_info answered HTTP ${restProbe.status}`);
-    const json = restAvailable ? restProbe.body : connectProbe.body;
+    // 4. HTTP/1.1 load: every HTTP door of GetAuthInfo, forward auth, the bare node:http ceiling serving
+    // REST's JSON, and REST on the --workers 2 twin. Each door is probed first and stops the bench when it
+    // does not answer success.
+    const doors = await probeDoors(server.announcement.http, auth, [server.pid]);
+    const twin = await probeDoors(workers.announcement.http, auth, workerPids);
+    progress(`HTTP doors answer for ${doors.userId}: REST, Connect JSON, Connect binary, gRPC-Web (grpc-status 0), forward auth (200)`);
     const startBareHttp = (args: string[]) =>
       track(
         startNodeProcess(
           join(ROOT, "bench/servers/http-json-server.ts"),
-          [Buffer.from(json).toString("base64"), ...args],
+          [Buffer.from(doors.restJson).toString("base64"), ...args],
           (line) => (typeof line.http === "string" ? line.http : undefined),
           baselineArgs,
         ),
       );
     const bareHttp = await startBareHttp([]);
-    const bareHttpWorkers = await startBareHttp(["--processes", "2"]);
+    const bareHttpWorkers = mode.informationPhases ? await startBareHttp(["--processes", "2"]) : undefined;
+    const d = doors.targets;
     const httpTargets: HttpTarget[] = [
-      ...(restAvailable ? [{ id: "rest", url: `${server.announcement.http}${REST_AUTH_INFO}`, method: "GET" as const, headers: auth, pids: [server.pid] }] : []),
-      { id: "connect", url: `${server.announcement.http}${GET_AUTH_INFO}`, method: "POST", headers: connectInit.headers, body: connectInit.body, pids: [server.pid] },
+      d.rest,
+      d.connect,
+      d.connectBinary,
+      d.grpcWeb,
+      d.forwardAuth,
       { id: "bareHttp", url: `${bareHttp.announcement}${REST_AUTH_INFO}`, method: "GET", headers: auth, pids: [bareHttp.pid] },
-      ...(restAvailable ? [{ id: "restWorkers", url: `${workers.announcement.http}${REST_AUTH_INFO}`, method: "GET" as const, headers: auth, pids: workerPids }] : []),
-      { id: "bareHttpWorkers", url: `${bareHttpWorkers.announcement}${REST_AUTH_INFO}`, method: "GET", headers: auth, pids: [bareHttpWorkers.pid, ...childPidsOf(bareHttpWorkers.pid)] },
+      { ...twin.targets.rest, id: "restWorkers" },
+      ...(bareHttpWorkers
+        ? [{ id: "bareHttpWorkers", url: `${bareHttpWorkers.announcement}${REST_AUTH_INFO}`, method: "GET" as const, headers: auth, pids: [bareHttpWorkers.pid, ...childPidsOf(bareHttpWorkers.pid)] }]
+        : []),
     ];
-    const httpRounds = new Map<string, LoadRound[]>(httpTargets.map((t) => [t.id, []]));
-    for (let round = 0; round <= mode.loadRounds; round++) {
-      for (const target of httpTargets) {
-        progress(`HTTP ${target.id}, ${round === 0 ? "warm-up round" : `round ${round}/${mode.loadRounds}`}...`);
-        const settings = round === 0 ? warmUp : mode;
-        const result = await runHttpTarget(target, { connections: HTTP_CONNECTIONS, warmupMs: settings.warmupMs, durationMs: settings.durationMs });
-        if (round > 0) httpRounds.get(target.id)!.push(result);
-      }
-    }
+    const httpRounds = await alternate("HTTP", httpTargets, mode, (target, settings) =>
+      runHttpTarget(target, { connections: HTTP_CONNECTIONS, warmupMs: settings.warmupMs, durationMs: settings.durationMs }),
+    );
     await stop(bareHttp);
-    await stop(bareHttpWorkers);
+    if (bareHttpWorkers) await stop(bareHttpWorkers);
     await stop(workers);
 
     // 5. Memory under and after load.
@@ -255,22 +269,28 @@ async function main(argv: string[]): Promise<void> {
     const after = memoryOf(server.pid);
     await stop(server);
 
-    // 6. The edge (optional: needs nginx): nginx direct against nginx with auth_request to Keyward.
-    const edge = await runEdgeBench({ rounds: mode.loadRounds, warmupMs: mode.warmupMs, durationMs: mode.durationMs, progress, nodeFlags: serverFlags });
+    // 6. Metering: a rate limit's and usage credits' CPU per call, on a fresh server (bench/metering.ts).
+    const metering = await runMeteringBench(progress, { settings: mode.metering, nodeFlags: serverFlags });
+    // 7. Management at scale: list pages, key creation, startup and RSS on the large store (bench/management.ts).
+    progress("management at scale (bench/management.ts)...");
+    const management = await runManagementBench({ quick: mode.name === "quick", progress, nodeFlags: serverFlags });
+    // 8. Events (information, full mode): an event's cost on a key update, no event on authenticated
+    // calls, the auth.fail flood.
+    const events = mode.informationPhases ? await runEventsBench(progress) : undefined;
+    // 9. The edge (information, full mode; needs nginx): nginx direct against nginx with auth_request to Keyward.
+    const edge = mode.informationPhases
+      ? await runEdgeBench({ rounds: mode.loadRounds, warmupMs: mode.runWarmupMs, durationMs: mode.durationMs, progress, nodeFlags: serverFlags })
+      : undefined;
 
-    const grpcRows = Object.fromEntries([...grpcRounds].map(([id, rounds]) => [id, aggregateRounds(rounds)]));
-    const httpRows = Object.fromEntries([...httpRounds].map(([id, rounds]) => [id, aggregateRounds(rounds)]));
+    const row = (rounds: Map<string, LoadRound[]>, id: string) => aggregateRounds(rounds.get(id)!);
+    const optionalRow = (rounds: Map<string, LoadRound[]>, id: string) => (rounds.has(id) ? aggregateRounds(rounds.get(id)!) : undefined);
     const g = (id: string) => grpcRounds.get(id)!;
-    const h = (id: string) => httpRounds.get(id);
-    const paired = (a: LoadRound[] | undefined, b: LoadRound[] | undefined) => (a && b ? pairedRatio(a, b) : undefined);
-    // 7. Events: an event's cost on a key update, no event on authenticated calls, the auth.fail flood.
-    const events = await runEventsBench(progress);
-    // 8. Metering: a rate limit's and usage credits' CPU per call.
-    const metering = await runMeteringBench(progress);
+    const h = (id: string) => httpRounds.get(id)!;
     const results: Results = {
       mode: mode.name,
       startedAt: startedAt.toISOString(),
       seconds: 0,
+      commit: gitCommit(),
       environment: {
         node: process.version,
         cpu: cpus()[0]?.model ?? "unknown",
@@ -286,37 +306,41 @@ async function main(argv: string[]): Promise<void> {
         httpGenerator: `autocannon ${autocannonVersion()}`,
         httpConcurrency: `${HTTP_CONNECTIONS} connections`,
         rounds: mode.loadRounds,
-        warmupMs: mode.warmupMs,
+        warmupRoundMs: mode.warmupRoundMs,
         durationMs: mode.durationMs,
         keys: mode.keys,
       },
       grpc: {
-        getAuthInfo: grpcRows.getAuthInfo!,
-        health: grpcRows.health!,
-        noop: grpcRows.noop!,
-        getAuthInfoWorkers: grpcRows.getAuthInfoWorkers!,
-        noopWorkers: grpcRows.noopWorkers!,
+        getAuthInfo: row(grpcRounds, "getAuthInfo"),
+        health: row(grpcRounds, "health"),
+        noop: row(grpcRounds, "noop"),
+        getAuthInfoWorkers: row(grpcRounds, "getAuthInfoWorkers"),
+        noopWorkers: optionalRow(grpcRounds, "noopWorkers"),
         errorsChecked: generator === "h2load" ? "h2load: HTTP status per call; grpc-status from DATA bytes (see bench/lib/grpc-load.ts)" : "grpc-status of every call",
       },
-      rest: {
-        available: restAvailable,
-        note: restAvailable ? "GET /api/v1/auth_info answered 200" : `not available: GET /api/v1/auth_info answered HTTP ${restProbe.status}`,
-        rest: httpRows.rest,
-        restWorkers: httpRows.restWorkers,
-        bareHttpWorkers: httpRows.bareHttpWorkers!,
-        connect: httpRows.connect!,
-        bareHttp: httpRows.bareHttp!,
+      http: {
+        rest: row(httpRounds, "rest"),
+        connect: row(httpRounds, "connect"),
+        connectBinary: row(httpRounds, "connectBinary"),
+        grpcWeb: row(httpRounds, "grpcWeb"),
+        forwardAuth: row(httpRounds, "forwardAuth"),
+        bareHttp: row(httpRounds, "bareHttp"),
+        restWorkers: row(httpRounds, "restWorkers"),
+        bareHttpWorkers: optionalRow(httpRounds, "bareHttpWorkers"),
       },
       ratios: {
-        grpcAuthOverhead: pairedRatio(g("getAuthInfo"), g("health")),
-        grpcCeiling: pairedRatio(g("getAuthInfo"), g("noop")),
-        healthCeiling: pairedRatio(g("health"), g("noop")),
-        restCeiling: paired(h("rest"), h("bareHttp")),
-        restVsConnect: paired(h("rest"), h("connect")),
+        connectJsonVsRest: pairedRatio(h("connect"), h("rest")),
+        connectBinaryVsRest: pairedRatio(h("connectBinary"), h("rest")),
+        grpcWebVsRest: pairedRatio(h("grpcWeb"), h("rest")),
+        grpcVsHealth: pairedRatio(g("getAuthInfo"), g("health")),
+        grpcVsNoop: pairedRatio(g("getAuthInfo"), g("noop")),
+        healthVsNoop: pairedRatio(g("health"), g("noop")),
+        restVsBare: pairedRatio(h("rest"), h("bareHttp")),
+        forwardAuthVsBare: pairedRatio(h("forwardAuth"), h("bareHttp")),
         grpcWorkers: pairedRatio(g("getAuthInfoWorkers"), g("getAuthInfo")),
-        restWorkers: paired(h("restWorkers"), h("rest")),
-        noopWorkers: pairedRatio(g("noopWorkers"), g("noop")),
-        bareHttpWorkers: pairedRatio(h("bareHttpWorkers")!, h("bareHttp")!),
+        restWorkers: pairedRatio(h("restWorkers"), h("rest")),
+        noopWorkers: grpcRounds.has("noopWorkers") ? pairedRatio(g("noopWorkers"), g("noop")) : undefined,
+        bareHttpWorkers: httpRounds.has("bareHttpWorkers") ? pairedRatio(h("bareHttpWorkers"), h("bareHttp")) : undefined,
       },
       verification: micro,
       memory: {
@@ -329,6 +353,9 @@ async function main(argv: string[]): Promise<void> {
         afterLoadMB: mb(after.rssMiB),
         highWaterMB: mb(after.peakMiB),
       },
+      metering,
+      management,
+      events,
       edge,
       targets: [],
     };
@@ -336,15 +363,70 @@ async function main(argv: string[]): Promise<void> {
     results.seconds = (performance.now() - started) / 1000;
     const table = buildTable(results);
     process.stdout.write(`${table}\n`);
-    writeFileSync(join(ROOT, "bench/results.json"), `${JSON.stringify({ ...results, events, metering, table }, null, 2)}\n`);
-    progress(`wrote bench/results.json (${results.seconds.toFixed(0)} s)`);
+    writeFileSync(join(ROOT, "bench/results.json"), `${JSON.stringify({ ...results, table }, null, 2)}\n`);
+    appendHistory(results);
+    progress(`wrote bench/results.json and a line of bench/history.jsonl (${results.seconds.toFixed(0)} s)`);
     if (profileDir) printProfiles(profileDir);
-    if (results.targets.some((t) => t.pass === false)) process.exitCode = 1;
+    const failed = failedTargets(results);
+    if (failed.length > 0) {
+      progress(`${failed.length} verdict(s) missed: ${failed.map((t) => `${t.id} ${t.value === undefined ? "n/a" : t.value.toFixed(2)} (target ${t.comparator} ${t.target})`).join("; ")}`);
+      process.exitCode = 1;
+    }
   } finally {
     await Promise.allSettled([...children].map((child) => child.stop()));
+    await Promise.allSettled([stopHttpGenerator(), stopGrpcGenerator()]);
     if (keep) progress(`kept ${work}`);
     else rmSync(work, { recursive: true, force: true });
   }
+}
+
+/**
+ * Runs every target of a phase in each round, back to back, and returns each target's counted rounds:
+ * round 0 (`warmupRoundMs` per target) warms every server and path up and is not counted, since the
+ * --workers 2 twin starts with cold JITs and the first target of a phase would otherwise pay for what
+ * the others get for free.
+ */
+async function alternate<T extends { readonly id: string }>(
+  phase: string,
+  targets: readonly T[],
+  mode: Mode,
+  run: (target: T, settings: { warmupMs: number; durationMs: number }) => Promise<LoadRound>,
+): Promise<Map<string, LoadRound[]>> {
+  const rounds = new Map<string, LoadRound[]>(targets.map((t) => [t.id, []]));
+  for (let round = 0; round <= mode.loadRounds; round++) {
+    progress(`${phase}: ${round === 0 ? "warm-up round" : `round ${round}/${mode.loadRounds}`} (${targets.map((t) => t.id).join(", ")})...`);
+    for (const target of targets) {
+      // A twin's JITs are cold in two processes, each seeing half the calls: it warms up a little over twice as long.
+      const warmup = target.id.endsWith("Workers") ? 2 * mode.warmupRoundMs + 1_000 : mode.warmupRoundMs;
+      const settings = round === 0 ? { warmupMs: 0, durationMs: warmup } : { warmupMs: mode.runWarmupMs, durationMs: mode.durationMs };
+      const result = await run(target, settings);
+      if (round > 0) rounds.get(target.id)!.push(result);
+    }
+  }
+  return rounds;
+}
+
+/** One line per run in bench/history.jsonl (not committed), so consecutive runs can be shown side by side. */
+function appendHistory(r: Results): void {
+  const line = {
+    date: r.startedAt,
+    commit: r.commit,
+    mode: r.mode,
+    seconds: Math.round(r.seconds),
+    loadBefore: r.environment.loadAverageBefore,
+    loadAfter: r.environment.loadAverageAfter,
+    verdicts: r.targets.filter((t) => t.judged).map((t) => ({ id: t.id, value: t.value === undefined ? null : Number(t.value.toFixed(3)), target: t.target, pass: t.pass === true })),
+    pass: failedTargets(r).length === 0,
+  };
+  appendFileSync(join(ROOT, "bench/history.jsonl"), `${JSON.stringify(line)}\n`);
+}
+
+/** The commit the bench ran at, `-dirty` when tracked files differ from it. */
+function gitCommit(): string {
+  const head = spawnSync("git", ["rev-parse", "--short=12", "HEAD"], { cwd: ROOT, encoding: "utf8" });
+  if (head.status !== 0) return "unknown";
+  const dirty = spawnSync("git", ["status", "--porcelain", "--untracked-files=no"], { cwd: ROOT, encoding: "utf8" }).stdout.trim() !== "";
+  return `${head.stdout.trim()}${dirty ? "-dirty" : ""}`;
 }
 
 interface GrpcTarget {
@@ -357,7 +439,7 @@ interface GrpcTarget {
 }
 
 /** One gRPC round of `target`. */
-function runGrpcTarget(generator: GrpcGenerator, target: GrpcTarget, mode: Mode): Promise<LoadRound> {
+function runGrpcTarget(generator: GrpcGenerator, target: GrpcTarget, mode: { warmupMs: number; durationMs: number }): Promise<LoadRound> {
   return runGrpcPhase(generator, {
     baseUrl: target.baseUrl,
     path: target.path,
@@ -374,11 +456,6 @@ function runGrpcTarget(generator: GrpcGenerator, target: GrpcTarget, mode: Mode)
     },
     serverPids: target.pids,
   });
-}
-
-async function fetchProbe(url: string, init: RequestInit): Promise<{ status: number; body: string }> {
-  const response = await fetch(url, { ...init, signal: AbortSignal.timeout(5_000) });
-  return { status: response.status, body: await response.text() };
 }
 
 function chooseGenerator(argv: string[], h2load: string | undefined): GrpcGenerator {

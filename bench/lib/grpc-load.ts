@@ -1,6 +1,7 @@
 /**
  * gRPC load at fixed concurrency for a fixed time, from a separate process: h2load when it is installed
- * (Debian `nghttp2-client`), else the Node generator in bench/load/grpc-node-load.ts. Either way the
+ * (Debian `nghttp2-client`), else the Node generator in bench/load/grpc-node-load.ts (one process kept
+ * for all runs: bench/lib/load-worker.ts). Either way the
  * result has the same shape, the generator's own CPU use (to show it was not the bottleneck) and the
  * server's CPU use during the measured window.
  *
@@ -16,7 +17,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { GrpcLoadResult, GrpcLoadSpec } from "../load/grpc-node-load.js";
-import { cpuShareInWindow, ROOT, runNodeJson } from "./processes.js";
+import { LoadWorker } from "./load-worker.js";
+import { cpuShareInWindow, ROOT } from "./processes.js";
 import { summarizeLatencies } from "./stats.js";
 
 export type GrpcGenerator = "h2load" | "node";
@@ -60,10 +62,16 @@ export function h2loadVersion(): string | undefined {
   return /nghttp2\/(\S+)/.exec(result.stdout)?.[1] ?? result.stdout.trim();
 }
 
+const nodeGenerator = new LoadWorker<GrpcLoadSpec, GrpcLoadResult>(join(ROOT, "bench/load/grpc-node-load.ts"));
+
+/** Ends the Node gRPC generator's process (it also ends by itself when the bench exits). */
+export function stopGrpcGenerator(): Promise<void> {
+  return nodeGenerator.stop();
+}
+
 export async function runGrpcPhase(generator: GrpcGenerator, phase: GrpcPhase): Promise<GrpcPhaseResult> {
   const sizeBefore = await phase.probeResponseBytes();
   if (generator === "node") {
-    const serverCpu = cpuShareInWindow(phase.serverPids, phase.warmupMs + 300, phase.durationMs);
     const spec: GrpcLoadSpec = {
       baseUrl: phase.baseUrl,
       path: phase.path,
@@ -75,9 +83,10 @@ export async function runGrpcPhase(generator: GrpcGenerator, phase: GrpcPhase): 
       durationMs: phase.durationMs,
       maxRequests: 100_000 * Math.ceil((phase.warmupMs + phase.durationMs) / 1000),
     };
-    const result = await runNodeJson<GrpcLoadResult>(join(ROOT, "bench/load/grpc-node-load.ts"), [JSON.stringify(spec)], {
-      timeoutMs: phase.warmupMs + phase.durationMs + 60_000,
-    });
+    let serverCpu: Promise<number> | undefined;
+    const onMeasuring = () => (serverCpu = cpuShareInWindow(phase.serverPids, 0, phase.durationMs));
+    const result = await nodeGenerator.run(spec, onMeasuring, phase.warmupMs + phase.durationMs + 60_000);
+    if (serverCpu === undefined) throw new Error("the gRPC load generator never started its measured run");
     await phase.probeResponseBytes();
     const { meanMs: _, ...rest } = result;
     return { generator, ...rest, errorsExact: true, serverCpu: await serverCpu };
@@ -96,7 +105,8 @@ export async function runGrpcPhase(generator: GrpcGenerator, phase: GrpcPhase): 
     const url = `${phase.baseUrl}${phase.path}`;
     // A separate warm-up run: h2load's --warm-up-time resets the request counts but not the byte counts,
     // which the error check below needs to cover exactly the measured calls.
-    await h2load([...common, "-D", `${phase.warmupMs}ms`, url], phase.warmupMs).output;
+    // (h2load refuses a duration of 0: no warm-up run then.)
+    if (phase.warmupMs > 0) await h2load([...common, "-D", `${phase.warmupMs}ms`, url], phase.warmupMs).output;
     const serverCpu = cpuShareInWindow(phase.serverPids, 0, phase.durationMs);
     const measured = h2load([...common, "-D", `${phase.durationMs}ms`, `--log-file=${logFile}`, url], phase.durationMs);
     const stdout = await measured.output;

@@ -162,6 +162,33 @@ export function cpuSecondsOf(pid: number): number {
 /** Linux USER_HZ, 100 on every mainstream architecture. */
 const CLOCK_TICKS = 100;
 
+/**
+ * The same CPU time as {@link cpuSecondsOf} (every thread's time on a CPU, which the kernel splits into
+ * utime and stime), to the nanosecond instead of in 10 ms ticks: the sum of the first field of
+ * /proc/<pid>/task/<tid>/schedstat over the process's threads. A 1 s window of a server at half a core
+ * holds about 50 ticks, so ticks alone would move a per-call ratio by a few percent; the bench's
+ * windows are that short in quick mode. Falls back to ticks where schedstat is missing. (A thread that
+ * ends inside a window takes its time with it; a Node server's threads live as long as it does.)
+ */
+export function preciseCpuSecondsOf(pid: number): number {
+  let tids: string[];
+  try {
+    tids = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return cpuSecondsOf(pid); // throws for a process that is gone, as callers expect
+  }
+  let nanoseconds = 0;
+  for (const tid of tids) {
+    try {
+      nanoseconds += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, "utf8").split(" ")[0]);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "ENOENT" && tid !== String(pid)) continue; // the thread just ended
+      return cpuSecondsOf(pid);
+    }
+  }
+  return Number.isFinite(nanoseconds) ? nanoseconds / 1e9 : cpuSecondsOf(pid);
+}
+
 /** Samples a process's RSS every `everyMs` until stopped; reports the highest sample. */
 export function sampleRss(pid: number, everyMs = 200): { stop(): number } {
   let max = memoryOf(pid).rssMiB;
@@ -200,8 +227,8 @@ export function childPidsOf(pid: number): number[] {
 /**
  * The CPU (in cores: user + system seconds per second) that the processes `pids` use together over a
  * window from `startAfterMs` to `startAfterMs + durationMs` from now (trimmed a little at both ends, to
- * stay inside a load run's measured window): the utime + stime deltas of /proc/<pid>/stat. NaN if a
- * process went away.
+ * stay inside a load run's measured window): the deltas of their CPU time ({@link preciseCpuSecondsOf}).
+ * NaN if a process went away.
  */
 export async function cpuShareInWindow(pids: number | readonly number[], startAfterMs: number, durationMs: number): Promise<number> {
   const list = typeof pids === "number" ? [pids] : pids;
@@ -218,7 +245,7 @@ export async function cpuShareInWindow(pids: number | readonly number[], startAf
 
 function safeCpuSeconds(pid: number): number {
   try {
-    return cpuSecondsOf(pid);
+    return preciseCpuSecondsOf(pid);
   } catch {
     return NaN;
   }

@@ -4,12 +4,14 @@
  * call than a grpc-js client, so one process can outrun the servers under test. Every response's
  * `grpc-status` is checked. Fixed concurrency (connections x streams), fixed duration, bounded count.
  *
- * Usage: node --import tsx bench/load/grpc-node-load.ts '<json LoadSpec>'; prints one JSON LoadResult line.
+ * Usage: node --import tsx bench/load/grpc-node-load.ts '<json LoadSpec>'; prints one JSON LoadResult line;
+ * with `--serve` it runs one spec per stdin line (bench/lib/load-worker.ts).
  * It reports its own CPU use, so the bench can show it was not the bottleneck.
  */
 import * as http2 from "node:http2";
 import * as net from "node:net";
 import { grpcRequestHeaders } from "../lib/grpc-wire.js";
+import { serveSpecs } from "../lib/load-worker.js";
 import { summarizeLatencies } from "../lib/stats.js";
 
 export interface GrpcLoadSpec {
@@ -41,7 +43,7 @@ export interface GrpcLoadResult {
   readonly generatorCpu: number;
 }
 
-async function run(spec: GrpcLoadSpec): Promise<GrpcLoadResult> {
+async function run(spec: GrpcLoadSpec, announce: () => void = () => {}): Promise<GrpcLoadResult> {
   const body = Buffer.from(spec.bodyBase64, "base64");
   const headers = grpcRequestHeaders(spec.path, spec.headers);
   const sessions = await Promise.all(Array.from({ length: spec.connections }, () => connect(spec.baseUrl)));
@@ -101,6 +103,7 @@ async function run(spec: GrpcLoadSpec): Promise<GrpcLoadResult> {
   await sleep(spec.warmupMs);
   // Only calls started and finished inside the window count.
   measuring = true;
+  announce();
   const cpuStart = process.cpuUsage();
   const t0 = performance.now();
   await sleep(spec.durationMs);
@@ -139,5 +142,5 @@ function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-const spec = JSON.parse(process.argv[2] ?? "{}") as GrpcLoadSpec;
-process.stdout.write(`${JSON.stringify(await run(spec))}\n`);
+if (process.argv[2] === "--serve") await serveSpecs(run);
+else process.stdout.write(`${JSON.stringify(await run(JSON.parse(process.argv[2] ?? "{}") as GrpcLoadSpec))}\n`);

@@ -1,17 +1,24 @@
 /**
- * HTTP/1.1 load at fixed concurrency for a fixed time: autocannon, in its own process (one warm-up run,
- * then the measured run). Every 2xx body must name a user (`"userId"`), so a 200 that is not an auth info
- * answer counts as a mismatch. Reports its own CPU use, so the bench can show it was not the bottleneck.
+ * HTTP/1.1 load at fixed concurrency for a fixed time: autocannon, in its own process (a warm-up run when
+ * asked, then the measured run). Every 2xx body must contain `expectBody` (`"userId"` unless the spec says
+ * otherwise), so a 200 that is not the answer asked for counts as a mismatch. Reports its own CPU use, so
+ * the bench can show it was not the bottleneck.
  *
- * Usage: node --import tsx bench/load/http-load.ts '<json HttpLoadSpec>'; prints one JSON HttpLoadResult line.
+ * Usage: node --import tsx bench/load/http-load.ts '<json HttpLoadSpec>' prints one JSON HttpLoadResult
+ * line; with `--serve` it runs one spec per stdin line (bench/lib/load-worker.ts).
  */
 import autocannon from "autocannon";
+import { serveSpecs } from "../lib/load-worker.js";
 
 export interface HttpLoadSpec {
   readonly url: string;
   readonly method: "GET" | "POST";
   readonly headers: Readonly<Record<string, string>>;
   readonly body?: string | undefined;
+  /** A binary body (base64), instead of `body`. */
+  readonly bodyBase64?: string | undefined;
+  /** What every 2xx body must contain (autocannon hands bodies over as UTF-8 text); `"userId"` by default, "" for no check. */
+  readonly expectBody?: string | undefined;
   readonly connections: number;
   readonly warmupMs: number;
   readonly durationMs: number;
@@ -28,16 +35,20 @@ export interface HttpLoadResult {
   readonly generatorCpu: number;
 }
 
-async function run(spec: HttpLoadSpec): Promise<HttpLoadResult> {
+async function run(spec: HttpLoadSpec, measuring: () => void = () => {}): Promise<HttpLoadResult> {
+  const expected = spec.expectBody ?? '"userId"';
+  const body = spec.bodyBase64 !== undefined ? Buffer.from(spec.bodyBase64, "base64") : spec.body;
   const options = {
     url: spec.url,
     method: spec.method,
     headers: { ...spec.headers },
-    ...(spec.body === undefined ? {} : { body: spec.body }),
+    // autocannon sends a Buffer body as it is (lib/httpRequestBuilder.js); its types say string only.
+    ...(body === undefined ? {} : { body: body as string }),
     connections: spec.connections,
-    verifyBody: (body: string) => body.includes('"userId"'),
+    ...(expected === "" ? {} : { verifyBody: (text: string) => text.includes(expected) }),
   };
-  await autocannon({ ...options, duration: spec.warmupMs / 1000 });
+  if (spec.warmupMs > 0) await autocannon({ ...options, duration: spec.warmupMs / 1000 });
+  measuring();
   const cpuStart = process.cpuUsage();
   const result = await autocannon({ ...options, duration: spec.durationMs / 1000 });
   const cpu = process.cpuUsage(cpuStart);
@@ -58,5 +69,5 @@ async function run(spec: HttpLoadSpec): Promise<HttpLoadResult> {
   };
 }
 
-const spec = JSON.parse(process.argv[2] ?? "{}") as HttpLoadSpec;
-process.stdout.write(`${JSON.stringify(await run(spec))}\n`);
+if (process.argv[2] === "--serve") await serveSpecs(run);
+else process.stdout.write(`${JSON.stringify(await run(JSON.parse(process.argv[2] ?? "{}") as HttpLoadSpec))}\n`);
