@@ -4,7 +4,6 @@
  * into the call's context values; the verifier fills it for a key with a rate limit, on success and on
  * refusal alike. Doors without such headers put none, and the meter then fills nothing.
  */
-import type { ServerResponse } from "node:http";
 import { createContextKey } from "@connectrpc/connect";
 
 /** A call's view of its key's rate-limit window; `limit` stays 0 when the key has none. */
@@ -35,7 +34,8 @@ export const RATE_LIMIT_HEADERS = {
 /**
  * The headers of a reading, or undefined when its key has no rate limit. `X-RateLimit-Reset` is the
  * delta in seconds until the window ends (rounded up), not an epoch time, so a client's clock does not
- * matter.
+ * matter. Doors pass them to `writeHead` with the answer's other headers: one `setHeader` before it sends
+ * node:http down its slow path for every header of the answer.
  */
 export function rateLimitHeaders(reading: RateLimitReading | undefined): Record<string, string> | undefined {
   if (reading === undefined || reading.limit === 0) return undefined;
@@ -44,11 +44,4 @@ export function rateLimitHeaders(reading: RateLimitReading | undefined): Record<
     [RATE_LIMIT_HEADERS.remaining]: String(reading.remaining),
     [RATE_LIMIT_HEADERS.reset]: String(Math.ceil(reading.resetMs / 1000)),
   };
-}
-
-/** Sets the `X-RateLimit-*` headers of a call whose key has a rate limit on an answer not yet sent; nothing otherwise. */
-export function setRateLimitHeaders(response: Pick<ServerResponse, "setHeader" | "headersSent">, reading: RateLimitReading): void {
-  const headers = rateLimitHeaders(reading);
-  if (headers === undefined || response.headersSent) return;
-  for (const name in headers) response.setHeader(name, headers[name]!);
 }

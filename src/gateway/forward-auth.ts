@@ -15,7 +15,7 @@
  * for it by name (`?metadata=plan,region` or `X-Keyward-Metadata`): one `X-Keyward-Metadata-<name>`
  * header per name, always present, empty when the key has no such entry.
  */
-import type { IncomingMessage, ServerResponse } from "node:http";
+import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from "node:http";
 import { create } from "@bufbuild/protobuf";
 import { createContextValues, type ConnectError } from "@connectrpc/connect";
 import { ErrorInfoSchema } from "../../gen/google/rpc/error_details_pb.js";
@@ -31,7 +31,7 @@ import { headersOf } from "../http/request-headers.js";
 import { TIMEOUT_HEADER, timeoutMsOf } from "./rest/rest-timeout.js";
 import { writeError } from "../http/http-response.js";
 import { kPrincipal } from "../authn/principal.js";
-import { kRateLimitReading, newRateLimitReading, setRateLimitHeaders } from "../authn/meter-reading.js";
+import { kRateLimitReading, newRateLimitReading, rateLimitHeaders } from "../authn/meter-reading.js";
 
 /** Where forward auth is served; any path below it too (`/api/v1/auth/check/orders/42`). */
 export const FORWARD_AUTH_PATH = "/api/v1/auth/check";
@@ -91,23 +91,25 @@ function createForwardAuth(invoker: Invoker, asConnectError: (error: unknown) =>
         }),
       );
       const { user, apiKey, rights } = result.message;
-      setRateLimitHeaders(response, reading);
       if (wanted.length > 0) setMetadataHeaders(response, wanted, contextValues.get(kPrincipal)?.key?.metadata);
-      response.writeHead(200, {
+      const headers: OutgoingHttpHeaders = {
         [IDENTITY_HEADERS.userId]: user?.userId ?? "",
         [IDENTITY_HEADERS.keyId]: apiKey?.id ?? "",
         [IDENTITY_HEADERS.tenantId]: user?.tenantId ?? "",
         [IDENTITY_HEADERS.rights]: rightsHeaderOf(rights),
         "cache-control": "no-store",
         "content-length": 0,
-      });
+      };
+      // In writeHead's object, not by setHeader: one setHeader before it sends every header down node:http's slow path.
+      const rate = rateLimitHeaders(reading);
+      if (rate !== undefined) for (const name in rate) headers[name] = rate[name];
+      response.writeHead(200, headers);
       response.end();
     } catch (error) {
-      setRateLimitHeaders(response, reading);
       const refusal = asConnectError(error);
       const reason = refusal.findDetails(ErrorInfoSchema)[0]?.reason;
-      if (reason !== undefined && !response.headersSent) response.setHeader(REASON_HEADER, reason);
-      writeError(response, refusal);
+      const rate = rateLimitHeaders(reading);
+      writeError(response, refusal, undefined, reason === undefined ? rate : { ...rate, [REASON_HEADER]: reason });
     } finally {
       call?.dispose();
     }

@@ -31,7 +31,7 @@ import { RouteTable, type RouteMatch } from "./route-table.js";
 import { transcodeRequest } from "./transcode-request.js";
 import { checkQuerySize } from "./url-fields.js";
 import { createContextValues } from "@connectrpc/connect";
-import { kRateLimitReading, newRateLimitReading, setRateLimitHeaders, type RateLimitReading } from "../../authn/meter-reading.js";
+import { kRateLimitReading, newRateLimitReading, rateLimitHeaders, type RateLimitReading } from "../../authn/meter-reading.js";
 
 /** What the gateway serves and with what limits. */
 export interface RestGatewayOptions {
@@ -105,8 +105,7 @@ export function createRestGateway(options: RestGatewayOptions): RestGateway {
           contextValues: createContextValues().set(kRateLimitReading, reading),
         }),
       );
-      setRateLimitHeaders(response, reading);
-      writeJson(response, 200, serialize(result.message), result.header);
+      writeJson(response, 200, serialize(result.message), result.header, rateLimitHeaders(reading));
     } finally {
       call.dispose();
     }
@@ -118,9 +117,8 @@ export function createRestGateway(options: RestGatewayOptions): RestGateway {
     try {
       await serve(request, response, reading);
     } catch (error) {
-      setRateLimitHeaders(response, reading);
       // After the client went away (CANCELED) there is nobody to answer; writeError then does nothing.
-      writeError(response, asConnectError(error), request);
+      writeError(response, asConnectError(error), request, rateLimitHeaders(reading));
     }
   }
 
