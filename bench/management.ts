@@ -33,7 +33,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ensureBuiltServer } from "./lib/build.js";
 import { buildStore, busyUserId, type LoadKeys, type StoreShape } from "./lib/bulk-store.js";
-import { cpuSecondsOf, memoryOf, ROOT, startKeyward, type KeywardProcess } from "./lib/processes.js";
+import { memoryOf, preciseCpuSecondsOf, ROOT, startKeyward, type KeywardProcess } from "./lib/processes.js";
 import { startScriptNodeFlags } from "./lib/start-flags.js";
 import { median } from "./lib/stats.js";
 
@@ -145,11 +145,11 @@ interface Target {
 
 /** Calls `run` for `windowMs` of wall time; the server's CPU µs per call over the window. */
 async function window(target: Target, windowMs: number, run: (i: number) => Promise<void>): Promise<number> {
-  const before = cpuSecondsOf(target.server.pid);
+  const before = preciseCpuSecondsOf(target.server.pid);
   const until = performance.now() + windowMs;
   let calls = 0;
   while (performance.now() < until) await run(calls++);
-  return ((cpuSecondsOf(target.server.pid) - before) * 1e6) / calls;
+  return ((preciseCpuSecondsOf(target.server.pid) - before) * 1e6) / calls;
 }
 
 /** A GET with `key` that must answer 200 (the measured calls are checked, or a failing call would be measured). */
@@ -190,7 +190,7 @@ async function startReceiver(): Promise<{ server: Server; url: string }> {
 async function startupCost(dataDir: string, nodeFlags: readonly string[], built: boolean): Promise<{ cpuMs: number; wallMs: number }> {
   const started = performance.now();
   const server = await startKeyward(dataDir, { built, nodeFlags, args: SERVER_ARGS });
-  const cpuMs = cpuSecondsOf(server.pid) * 1000;
+  const cpuMs = preciseCpuSecondsOf(server.pid) * 1000;
   const wallMs = performance.now() - started;
   await server.stop();
   return { cpuMs, wallMs };
