@@ -17,7 +17,7 @@
  */
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from "node:http";
 import { create } from "@bufbuild/protobuf";
-import { createContextValues, type ConnectError } from "@connectrpc/connect";
+import type { ConnectError } from "@connectrpc/connect";
 import { ErrorInfoSchema } from "../../gen/google/rpc/error_details_pb.js";
 import { AuthService } from "../../gen/keyward/v1/auth_pb.js";
 import { kRequiredRights } from "../authz/authorization-interceptor.js";
@@ -25,6 +25,7 @@ import { validationFailed } from "../errors/errors.js";
 import { rights as keywardRights } from "../rights/index.js";
 import type { HttpRoute } from "../http/http-routes.js";
 import type { Invoker } from "../transport/invoke.js";
+import { CallValues } from "../transport/unary-call.js";
 import { httpPeer } from "../net/peers.js";
 import { CallSignal } from "../http/http-call-signal.js";
 import { headersOf } from "../http/request-headers.js";
@@ -78,7 +79,7 @@ function createForwardAuth(invoker: Invoker, asConnectError: (error: unknown) =>
       // Inside the try: a malformed timeout header is the client's mistake, answered like any other.
       call = new CallSignal(response, timeoutMsOf(incoming.headers[TIMEOUT_HEADER]), asConnectError);
       const { rights: required, metadata: wanted } = proxyConfigOf(target, incoming.headers[REQUIRED_RIGHTS_HEADER], incoming.headers[METADATA_HEADER]);
-      const contextValues = createContextValues().set(kRequiredRights, required).set(kRateLimitReading, reading);
+      const contextValues = new CallValues().set(kRequiredRights, required).set(kRateLimitReading, reading);
       const result = await call.race(
         invoker.invoke(method, request, {
           protocolName: "rest",

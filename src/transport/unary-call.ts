@@ -18,8 +18,11 @@ export function callProtocol(request: UnaryRequest | StreamRequest): string {
   return request.contextValues.get(kProtocolName);
 }
 
-/** Context values with their methods on a prototype (connect's `createContextValues` makes three closures per call). */
-class CallValues implements ContextValues {
+/**
+ * Context values with their methods on a prototype (connect's `createContextValues` makes three closures
+ * per call): what a door passes as a call's {@link CallInit.contextValues}.
+ */
+export class CallValues implements ContextValues {
   [id: symbol]: unknown;
 
   get<T>(key: ContextKey<T>): T {

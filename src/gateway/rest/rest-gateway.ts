@@ -30,7 +30,7 @@ import { checkJsonContentType } from "./request-body.js";
 import { RouteTable, type RouteMatch } from "./route-table.js";
 import { transcodeRequest } from "./transcode-request.js";
 import { checkQuerySize } from "./url-fields.js";
-import { createContextValues } from "@connectrpc/connect";
+import { CallValues } from "../../transport/unary-call.js";
 import { kRateLimitReading, newRateLimitReading, rateLimitHeaders, type RateLimitReading } from "../../authn/meter-reading.js";
 
 /** What the gateway serves and with what limits. */
@@ -102,7 +102,7 @@ export function createRestGateway(options: RestGatewayOptions): RestGateway {
           requestMethod: method,
           url: target,
           peer: httpPeer(request),
-          contextValues: createContextValues().set(kRateLimitReading, reading),
+          contextValues: new CallValues().set(kRateLimitReading, reading),
         }),
       );
       writeJson(response, 200, serialize(result.message), result.header, rateLimitHeaders(reading));
