@@ -70,6 +70,7 @@ check(
 check(
   "build",
   run("build (tsc -p tsconfig.build.json)", bin("tsc"), ["-p", "tsconfig.build.json"]) &&
+    run("make the CLI executable (scripts/make-cli-executable.mjs)", process.execPath, [join(root, "scripts/make-cli-executable.mjs")]) &&
     run("build the client package (packages/client/build.mjs)", process.execPath, [join(root, "packages/client/build.mjs")]) &&
     run("build the console (vite build)", bin("vite"), ["build", "--config", "src/console/vite.config.ts"]),
 );
