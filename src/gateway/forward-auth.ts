@@ -140,8 +140,8 @@ const MAX_METADATA_NAMES = 16;
 
 /** What the proxy's configuration asks of one check: rights to require, metadata entries to answer. */
 interface ProxyConfig {
-  readonly rights: number[];
-  readonly metadata: string[];
+  readonly rights: readonly number[];
+  readonly metadata: readonly string[];
 }
 
 /**
@@ -156,6 +156,8 @@ interface ProxyConfig {
  */
 function proxyConfigOf(target: string, rightsHeader: string | string[] | undefined, metadataHeader: string | string[] | undefined): ProxyConfig {
   const queryAt = target.indexOf("?");
+  // Most proxies name nothing: no query, neither header. Nothing to parse, so nothing allocated per check.
+  if (queryAt === -1 && rightsHeader === undefined && metadataHeader === undefined) return NOTHING_ASKED;
   const query = new URLSearchParams(queryAt === -1 ? "" : target.slice(queryAt + 1));
   const ownPath = queryAt !== -1 && target.slice(0, queryAt) === FORWARD_AUTH_PATH;
   if (ownPath) refuseUnknownParameters(query);
@@ -164,6 +166,9 @@ function proxyConfigOf(target: string, rightsHeader: string | string[] | undefin
     metadata: metadataNames([...(ownPath ? query.getAll(METADATA_PARAMETER) : []), ...headerValues(metadataHeader)]),
   };
 }
+
+/** A check that names no rights and no metadata; frozen, as every check that asks nothing shares it. */
+const NOTHING_ASKED: ProxyConfig = Object.freeze({ rights: Object.freeze([]), metadata: Object.freeze([]) });
 
 function headerValues(header: string | string[] | undefined): string[] {
   return Array.isArray(header) ? header : header === undefined ? [] : [header];
