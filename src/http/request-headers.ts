@@ -12,13 +12,96 @@ export function headersOf(request: IncomingMessage): Headers {
   if (request.rawHeaders.length > 2 * MAX_REQUEST_HEADERS) {
     throw RequestTooComplex.create({ problem: `has more than ${MAX_REQUEST_HEADERS} header lines`, limit: String(MAX_REQUEST_HEADERS) });
   }
-  const headers = new Headers();
-  for (let i = 0; i + 1 < request.rawHeaders.length; i += 2) {
-    try {
-      headers.append(request.rawHeaders[i]!, request.rawHeaders[i + 1]!);
-    } catch {
-      // A header Fetch cannot hold; no interceptor needs it.
+  return new RequestHeaders(request.rawHeaders);
+}
+
+/** What Fetch accepts as a header name (RFC 9110's token) and value (no NUL, CR or LF, no surrounding whitespace). */
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+const INVALID_VALUE = /[\0\r\n]/;
+
+/**
+ * Fetch `Headers` over Node's raw header lines, filled only when something other than `get` reads them.
+ * Every interceptor reads a handful of headers by name, once each; building Fetch's list validates and
+ * copies every line, which showed in every call's profile. `get` answers from the raw lines exactly as
+ * the filled list would: names compared without case, repeated lines joined with ", " in arrival order,
+ * a line Fetch would refuse skipped. Any other use (iteration, `has`, changes) fills the list first.
+ */
+class RequestHeaders extends Headers {
+  #raw: readonly string[] | undefined;
+
+  constructor(raw: readonly string[]) {
+    super();
+    this.#raw = raw;
+  }
+
+  /** `get` from the raw lines while the list is unfilled. */
+  #getRaw(raw: readonly string[], name: string): string | null {
+    const wanted = String(name).toLowerCase();
+    if (!TOKEN.test(wanted)) return fetchGet.call(this, name); // Fetch's own TypeError
+    let value: string | null = null;
+    for (let i = 0; i + 1 < raw.length; i += 2) {
+      const line = raw[i]!;
+      if (line.length !== wanted.length || line.toLowerCase() !== wanted) continue;
+      const lineValue = normalized(raw[i + 1]!);
+      if (lineValue === undefined) continue;
+      value = value === null ? lineValue : `${value}, ${lineValue}`;
+    }
+    return value;
+  }
+
+  /** Puts every raw line Fetch accepts into the list, once; from then on the list is the headers. */
+  #fill(): void {
+    const raw = this.#raw;
+    if (raw === undefined) return;
+    this.#raw = undefined;
+    for (let i = 0; i + 1 < raw.length; i += 2) {
+      try {
+        fetchAppend.call(this, raw[i]!, raw[i + 1]!);
+      } catch {
+        // A header Fetch cannot hold; no interceptor needs it.
+      }
     }
   }
-  return headers;
+
+  // Defined on the prototype here rather than declared as overrides: Node's typings declare Headers'
+  // methods as properties, which a subclass cannot override as methods.
+  static {
+    Object.defineProperty(RequestHeaders.prototype, "get", {
+      value(this: RequestHeaders, name: string): string | null {
+        const raw = this.#raw;
+        return raw === undefined ? fetchGet.call(this, name) : this.#getRaw(raw, name);
+      },
+      writable: true,
+      configurable: true,
+    });
+    // Every other method reads or changes the list: it is filled first.
+    for (const name of ["has", "append", "set", "delete", "getSetCookie", "forEach", "entries", "keys", "values", Symbol.iterator] as const) {
+      const inherited = Headers.prototype[name] as (this: Headers, ...args: unknown[]) => unknown;
+      Object.defineProperty(RequestHeaders.prototype, name, {
+        value(this: RequestHeaders, ...args: unknown[]) {
+          this.#fill();
+          return inherited.apply(this, args);
+        },
+        writable: true,
+        configurable: true,
+      });
+    }
+  }
+}
+
+const fetchGet = Headers.prototype.get as (this: Headers, name: string) => string | null;
+const fetchAppend = Headers.prototype.append as (this: Headers, name: string, value: string) => void;
+
+/** A raw line's value as Fetch holds it (surrounding HTTP whitespace removed), or undefined when Fetch refuses it. */
+function normalized(value: string): string | undefined {
+  let start = 0;
+  let end = value.length;
+  while (start < end && isHttpWhitespace(value.charCodeAt(start))) start++;
+  while (end > start && isHttpWhitespace(value.charCodeAt(end - 1))) end--;
+  const trimmed = start === 0 && end === value.length ? value : value.slice(start, end);
+  return INVALID_VALUE.test(trimmed) ? undefined : trimmed;
+}
+
+function isHttpWhitespace(code: number): boolean {
+  return code === 0x20 || code === 0x09 || code === 0x0a || code === 0x0d;
 }
