@@ -105,7 +105,7 @@ const FULL: Mode = {
 /** Under 3 minutes on a 2-core machine, management's minute included; every verdict of the full bench. */
 const QUICK: Mode = {
   name: "quick",
-  loadRounds: 3,
+  loadRounds: 5,
   warmupRoundMs: 500,
   runWarmupMs: 0,
   durationMs: 1_000,
@@ -395,7 +395,9 @@ async function alternate<T extends { readonly id: string }>(
   const rounds = new Map<string, LoadRound[]>(targets.map((t) => [t.id, []]));
   for (let round = 0; round <= mode.loadRounds; round++) {
     progress(`${phase}: ${round === 0 ? "warm-up round" : `round ${round}/${mode.loadRounds}`} (${targets.map((t) => t.id).join(", ")})...`);
-    for (const target of targets) {
+    // Every other round in reverse order, so a drift of the machine during a round weighs on a ratio's
+    // two sides alike instead of always on the later one.
+    for (const target of round % 2 === 0 ? [...targets].reverse() : targets) {
       // A twin's JITs are cold in two processes, each seeing half the calls: it warms up a little over twice as long.
       const warmup = target.id.endsWith("Workers") ? 2 * mode.warmupRoundMs + 1_000 : mode.warmupRoundMs;
       const settings = round === 0 ? { warmupMs: 0, durationMs: warmup } : { warmupMs: mode.runWarmupMs, durationMs: mode.durationMs };
