@@ -3,6 +3,7 @@
  * admin key, `npm start` on the built code, config errors, and `keyward bootstrap`.
  */
 import { spawnSync, spawn } from "node:child_process";
+import { once } from "node:events";
 import { mkdtempSync, statSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -68,6 +69,19 @@ describe("e2e: running the server", function () {
       expect(server.output()).to.contain("shutting down").and.contain('"msg":"stopped"');
     } finally {
       doors.close();
+      removeDataDir(server.dataDir);
+    }
+  });
+
+  it("the tests' stop kills a server that does not exit in time and rejects with its last output", async () => {
+    const server = await startServer();
+    try {
+      server.child.kill("SIGSTOP"); // a server that cannot act on SIGTERM, as one stuck in its shutdown
+      const refusal = await server.stop("SIGTERM", 500).then(() => undefined, (error: Error) => error);
+      expect(refusal?.message).to.match(/did not exit within 0.5 s of SIGTERM; killed\. Its last output:\n.*keyward listening/s);
+      if (server.child.exitCode === null && server.child.signalCode === null) await once(server.child, "exit");
+      expect(server.child.signalCode).to.equal("SIGKILL");
+    } finally {
       removeDataDir(server.dataDir);
     }
   });

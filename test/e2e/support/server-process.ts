@@ -27,8 +27,12 @@ export interface ServerProcess {
   output(): string;
   /** The admin key written by the first start. */
   adminKey(): string;
-  /** Sends SIGTERM and resolves with the exit code. */
-  stop(signal?: NodeJS.Signals): Promise<number | null>;
+  /**
+   * Sends SIGTERM (or `signal`) and resolves with the exit code. A server still running `withinMs`
+   * ({@link STOP_WITHIN_MS}) later is killed and the promise rejects with its last output, which names the
+   * shutdown step it was in (a bare hook timeout would say nothing and leave the process behind).
+   */
+  stop(signal?: NodeJS.Signals, withinMs?: number): Promise<number | null>;
 }
 
 
@@ -116,12 +120,28 @@ export async function startServer(
     child,
     output: () => output,
     adminKey: () => readFileSync(join(dataDir, "admin.key"), "utf8").trim(),
-    async stop(signal = "SIGTERM") {
-      if (child.exitCode === null) child.kill(signal);
-      return exited;
+    async stop(signal = "SIGTERM", withinMs = STOP_WITHIN_MS) {
+      if (child.exitCode !== null) return exited;
+      child.kill(signal);
+      let timer: NodeJS.Timeout | undefined;
+      const hung = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => {
+          child.kill("SIGKILL");
+          const tail = output.trimEnd().split("\n").slice(-40).join("\n");
+          reject(new Error(`the server did not exit within ${withinMs / 1000} s of ${signal}; killed. Its last output:\n${tail}`));
+        }, withinMs);
+      });
+      try {
+        return await Promise.race([exited, hung]);
+      } finally {
+        clearTimeout(timer);
+      }
     },
   };
 }
+
+/** How long a stopped server may take to exit: its drain (`--shutdown-timeout`, 10 s by default) and the store's close, with room. */
+export const STOP_WITHIN_MS = 25_000;
 
 /** Removes a data dir made by {@link startServer}. */
 export function removeDataDir(dataDir: string): void {
