@@ -74,6 +74,12 @@ describe("http: request headers", () => {
     expect([...headers.keys()]).to.deep.equal(["authorization", "connection", "host", "x-added"]);
   });
 
+  it("copies into Fetch's own Headers whole, before any read (a copy may read the list, not the methods)", async () => {
+    const request = await receive(CASES["one of each"]!);
+    expect([...new Headers(headersOf(request))]).to.deep.equal([...fetchHeadersOf(request)]);
+    expect(new Response(null, { headers: headersOf(request) }).headers.get("user-agent")).to.equal("curl/8");
+  });
+
   it("refuses a name that is not a token as Fetch does", async () => {
     const headers = headersOf(await receive([]));
     expect(() => headers.get("bad name")).to.throw(TypeError);
