@@ -5,9 +5,9 @@
  * so a drift of the machine weighs on both alike. Prints every round and the median of B/A.
  *
  * With `--pin` (needs `taskset`), both servers run on the second processor and the load generator on the
- * first: on a 2-core machine that takes the scheduler's moves out of the figures, which then repeat to a
- * per cent or two (without it, rounds swing by ten). Pinned figures are lower than the bench's; compare
- * them only with each other.
+ * first, which takes the scheduler's moves between processors out of the figures. Pinned figures are
+ * lower than the bench's; compare them only with each other. The load generator is autocannon, in Node:
+ * pinned to one processor it can become the bottleneck, so watch the spread of B/A it prints.
  *
  * Options: --path (GET, with the admin key; default /api/v1/auth/check), --rounds N (10), --seconds S (3),
  * --connections N (32), --pin.
