@@ -148,7 +148,7 @@ async function serverPhase(dir: string, settings: MeteringSettings, nodeFlags: r
       progress(`metering: ${round === 0 ? "warm-up round" : `round ${round}/${settings.rounds}`} (${targets.length} targets, ${CONNECTIONS} connections)...`);
       // Every other round in reverse order, so a drift of the machine during a round weighs on both sides
       // of each ratio alike.
-      for (const target of round % 2 === 0 ? targets : [...targets].reverse()) {
+      for (const target of round % 2 === 0 ? [...targets].reverse() : targets) {
         const result = await runHttpTarget(target, { connections: CONNECTIONS, warmupMs: 0, durationMs: round === 0 ? settings.durationMs / 2 : settings.durationMs });
         if (round > 0) rounds.get(target.id)!.push(result);
       }
