@@ -15,16 +15,17 @@ export function headersOf(request: IncomingMessage): Headers {
   return new RequestHeaders(request.rawHeaders);
 }
 
-/** What Fetch accepts as a header name (RFC 9110's token) and value (no NUL, CR or LF, no surrounding whitespace). */
+/** What Fetch accepts as a header name (RFC 9110's token). */
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-const INVALID_VALUE = /[\0\r\n]/;
 
 /**
  * Fetch `Headers` over Node's raw header lines, filled only when something other than `get` reads them.
  * Every interceptor reads a handful of headers by name, once each; building Fetch's list validates and
  * copies every line, which showed in every call's profile. `get` answers from the raw lines exactly as
- * the filled list would: names compared without case, repeated lines joined with ", " in arrival order,
- * a line Fetch would refuse skipped. Any other use (iteration, `has`, changes) fills the list first.
+ * the filled list would: names compared without case, repeated lines joined with ", " in arrival order.
+ * Node's HTTP/1.1 parser has already refused every line Fetch would (a name that is not a token, a
+ * control character in a value) and trimmed the values, so each line is one Fetch holds as it is. Any
+ * other use (iteration, `has`, changes) fills the list first.
  */
 class RequestHeaders extends Headers {
   #raw: readonly string[] | undefined;
@@ -42,9 +43,7 @@ class RequestHeaders extends Headers {
     for (let i = 0; i + 1 < raw.length; i += 2) {
       const line = raw[i]!;
       if (line.length !== wanted.length || line.toLowerCase() !== wanted) continue;
-      const lineValue = normalized(raw[i + 1]!);
-      if (lineValue === undefined) continue;
-      value = value === null ? lineValue : `${value}, ${lineValue}`;
+      value = value === null ? raw[i + 1]! : `${value}, ${raw[i + 1]!}`;
     }
     return value;
   }
@@ -54,13 +53,7 @@ class RequestHeaders extends Headers {
     const raw = this.#raw;
     if (raw === undefined) return;
     this.#raw = undefined;
-    for (let i = 0; i + 1 < raw.length; i += 2) {
-      try {
-        fetchAppend.call(this, raw[i]!, raw[i + 1]!);
-      } catch {
-        // A header Fetch cannot hold; no interceptor needs it.
-      }
-    }
+    for (let i = 0; i + 1 < raw.length; i += 2) fetchAppend.call(this, raw[i]!, raw[i + 1]!);
   }
 
   // Defined on the prototype here rather than declared as overrides: Node's typings declare Headers'
@@ -91,17 +84,3 @@ class RequestHeaders extends Headers {
 
 const fetchGet = Headers.prototype.get as (this: Headers, name: string) => string | null;
 const fetchAppend = Headers.prototype.append as (this: Headers, name: string, value: string) => void;
-
-/** A raw line's value as Fetch holds it (surrounding HTTP whitespace removed), or undefined when Fetch refuses it. */
-function normalized(value: string): string | undefined {
-  let start = 0;
-  let end = value.length;
-  while (start < end && isHttpWhitespace(value.charCodeAt(start))) start++;
-  while (end > start && isHttpWhitespace(value.charCodeAt(end - 1))) end--;
-  const trimmed = start === 0 && end === value.length ? value : value.slice(start, end);
-  return INVALID_VALUE.test(trimmed) ? undefined : trimmed;
-}
-
-function isHttpWhitespace(code: number): boolean {
-  return code === 0x20 || code === 0x09 || code === 0x0a || code === 0x0d;
-}
