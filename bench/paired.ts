@@ -16,31 +16,37 @@ import { execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { parseArgs } from "node:util";
 import { ADMIN_KEY_FILE } from "../src/server/bootstrap.js";
 import { runHttpTarget, stopHttpGenerator } from "./lib/http-run.js";
 import { startNodeProcess } from "./lib/processes.js";
 import { startScriptNodeFlags } from "./lib/start-flags.js";
 import { median } from "./lib/stats.js";
 
-function option(name: string, fallback: string): string {
-  const at = process.argv.indexOf(name);
-  return at === -1 ? fallback : (process.argv[at + 1] ?? fallback);
-}
-function count(name: string, fallback: number): number {
-  const value = Number(option(name, String(fallback)));
-  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} takes a whole number of at least 1`);
+const { values: flags, positionals: checkouts } = parseArgs({
+  allowPositionals: true,
+  options: {
+    path: { type: "string", default: "/api/v1/auth/check" },
+    rounds: { type: "string", default: "10" },
+    seconds: { type: "string", default: "3" },
+    connections: { type: "string", default: "32" },
+    pin: { type: "boolean", default: false },
+  },
+});
+const USAGE = "usage: npm run bench:paired -- <checkout A> <checkout B> [--path P] [--rounds N] [--seconds S] [--connections N] [--pin]";
+function wholeNumber(name: "rounds" | "seconds" | "connections"): number {
+  const value = Number(flags[name]);
+  if (!Number.isInteger(value) || value < 1) throw new Error(`--${name} takes a whole number of at least 1\n${USAGE}`);
   return value;
 }
 
-const checkouts = process.argv.slice(2).filter((arg, i, all) => !arg.startsWith("--") && !all[i - 1]?.startsWith("--"));
-if (checkouts.length !== 2) throw new Error("usage: npm run bench:paired -- <checkout A> <checkout B> [--path P] [--rounds N] [--seconds S] [--connections N] [--pin]");
+if (checkouts.length !== 2) throw new Error(USAGE);
 const clis = checkouts.map((dir) => join(resolve(dir), "dist/src/cli/main.js"));
 for (const cli of clis) if (!existsSync(cli)) throw new Error(`${cli} is missing: run npm run build in that checkout first`);
-const path = option("--path", "/api/v1/auth/check");
-const rounds = count("--rounds", 10);
-const seconds = count("--seconds", 3);
-const connections = count("--connections", 32);
-const pin = process.argv.includes("--pin");
+const { path, pin } = flags;
+const rounds = wholeNumber("rounds");
+const seconds = wholeNumber("seconds");
+const connections = wholeNumber("connections");
 
 /** Moves every thread of `pid` to processor `cpu`; threads it starts later inherit it. */
 const pinTo = (pid: number, cpu: number) => execFileSync("taskset", ["-a", "-p", "-c", String(cpu), String(pid)], { stdio: "ignore" });
